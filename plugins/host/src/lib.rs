@@ -1,0 +1,27 @@
+#![doc = include_str!("../README.md")]
+
+mod abi;
+pub(crate) mod canonical;
+mod error;
+mod host;
+mod input;
+mod limits;
+mod manifest;
+mod verdict;
+
+pub use abi::{
+    ABI_VERSION, DOC_CONFIG, DOC_INPUT, EXPORT_ABI_VERSION, EXPORT_JUDGE, EXPORT_MEMORY,
+    IMPORT_MODULE, IMPORTS,
+};
+pub use error::{CallError, HostError, LoadError, MalformedOutput};
+pub use host::{Plugin, PluginHost};
+pub use input::Input;
+pub use limits::*;
+pub use manifest::{MANIFEST_SCHEMA, Manifest, PluginId, sha256_hex};
+pub use verdict::{Verdict, Warning};
+
+/// Canonical (RFC 8785) text of a JSON value, as plugins see it through `get_json` and as the
+/// config is hashed into a plugin's identity.
+pub fn canonical_json(value: &serde_json::Value) -> Vec<u8> {
+    canonical::to_vec(value)
+}

@@ -1,0 +1,410 @@
+//! Zero-dependency SDK for custodia rule plugins (ABI version 1).
+//!
+//! A rule is a plain function from the event context and the plugin's configuration to a
+//! [`Verdict`]. The SDK owns everything that touches raw pointers: the host functions of the
+//! ABI (`docs/PLUGIN_ABI.md`), the exported entry points (through [`rule!`]) and the copying of
+//! strings across the sandbox boundary. Rule authors never write `unsafe`.
+//!
+//! ```ignore
+//! use custodia_pdk::{rule, Doc, Verdict};
+//!
+//! fn witnesses(ctx: &Doc, cfg: &Doc) -> Verdict {
+//!     let n = ctx.count("/event/witnesses");
+//!     let min = cfg.int("/witnesses_min").unwrap_or(2);
+//!     if (n as i64) < min {
+//!         return Verdict::deny("WITNESSES_TOO_FEW", format!("{} witnesses, {} required", n, min));
+//!     }
+//!     Verdict::allow()
+//! }
+//! rule!(witnesses);
+//! ```
+//!
+//! Builds with Rust 1.63 (Debian's wasm32 toolchain) and with current Rust.
+#![allow(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::fmt;
+
+/// The ABI version this SDK implements; exported by [`rule!`] as `custodia_abi_version`.
+pub const ABI_VERSION: i32 = 1;
+
+/// Bytes tried first when the host copies a string out; longer strings cost a second call.
+const STR_BUF_FIRST_BYTES: usize = 256;
+
+mod sys {
+    #[cfg(target_arch = "wasm32")]
+    #[link(wasm_import_module = "custodia")]
+    extern "C" {
+        pub fn kind(doc: i32, ptr: *const u8, len: i32) -> i32;
+        pub fn get_bool(doc: i32, ptr: *const u8, len: i32) -> i32;
+        pub fn get_int(doc: i32, ptr: *const u8, len: i32, out: *mut i64) -> i32;
+        pub fn get_str(doc: i32, ptr: *const u8, len: i32, buf: *mut u8, cap: i32) -> i32;
+        pub fn count(doc: i32, ptr: *const u8, len: i32) -> i32;
+        pub fn key(doc: i32, ptr: *const u8, len: i32, index: i32, buf: *mut u8, cap: i32) -> i32;
+        pub fn get_json(doc: i32, ptr: *const u8, len: i32, buf: *mut u8, cap: i32) -> i32;
+        pub fn deny(code: *const u8, code_len: i32, msg: *const u8, msg_len: i32);
+        pub fn warn(code: *const u8, code_len: i32, msg: *const u8, msg_len: i32);
+    }
+
+    // Off wasm32 there is no host: every document is empty. This keeps `cargo check` and
+    // `cargo test` of rule crates working natively; real tests run the .wasm in the host.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod native {
+        pub unsafe fn kind(_: i32, _: *const u8, _: i32) -> i32 {
+            -1
+        }
+        pub unsafe fn get_bool(_: i32, _: *const u8, _: i32) -> i32 {
+            -1
+        }
+        pub unsafe fn get_int(_: i32, _: *const u8, _: i32, _: *mut i64) -> i32 {
+            0
+        }
+        pub unsafe fn get_str(_: i32, _: *const u8, _: i32, _: *mut u8, _: i32) -> i32 {
+            -1
+        }
+        pub unsafe fn count(_: i32, _: *const u8, _: i32) -> i32 {
+            -1
+        }
+        pub unsafe fn key(_: i32, _: *const u8, _: i32, _: i32, _: *mut u8, _: i32) -> i32 {
+            -1
+        }
+        pub unsafe fn get_json(_: i32, _: *const u8, _: i32, _: *mut u8, _: i32) -> i32 {
+            -1
+        }
+        pub unsafe fn deny(_: *const u8, _: i32, _: *const u8, _: i32) {}
+        pub unsafe fn warn(_: *const u8, _: i32, _: *const u8, _: i32) {}
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    pub use native::*;
+}
+
+/// Length of a Rust string as the ABI's `i32`; strings this large never reach the host.
+fn len_i32(s: &[u8]) -> i32 {
+    if s.len() > i32::MAX as usize {
+        i32::MAX
+    } else {
+        s.len() as i32
+    }
+}
+
+/// The JSON type found at a pointer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Nothing at this pointer.
+    Absent,
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool,
+    /// An integer that fits in `i64`.
+    Int,
+    /// Any other number (the ledger keeps floats out; configs should too).
+    Number,
+    /// A string.
+    Str,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+}
+
+/// One of the two documents a rule can read: the event context or the plugin configuration.
+///
+/// Every lookup takes a JSON Pointer (RFC 6901), e.g. `"/event/witnesses/0/agency"`; the empty
+/// pointer `""` is the whole document. Use [`token`] to escape a key that may contain `/` or `~`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Doc {
+    id: i32,
+}
+
+impl Doc {
+    /// The input document: `{"event", "signers", "items", "lots", "site", "authorisation"}`.
+    pub const INPUT: Doc = Doc { id: 0 };
+    /// The plugin's configuration, as given in its manifest.
+    pub const CONFIG: Doc = Doc { id: 1 };
+
+    /// The JSON type at `pointer`.
+    pub fn kind(&self, pointer: &str) -> Kind {
+        let k = unsafe { sys::kind(self.id, pointer.as_ptr(), len_i32(pointer.as_bytes())) };
+        match k {
+            0 => Kind::Null,
+            1 => Kind::Bool,
+            2 => Kind::Int,
+            3 => Kind::Number,
+            4 => Kind::Str,
+            5 => Kind::Array,
+            6 => Kind::Object,
+            _ => Kind::Absent,
+        }
+    }
+
+    /// Whether anything (even `null`) is at `pointer`.
+    pub fn exists(&self, pointer: &str) -> bool {
+        self.kind(pointer) != Kind::Absent
+    }
+
+    /// Whether a value other than `null` is at `pointer`.
+    pub fn present(&self, pointer: &str) -> bool {
+        !matches!(self.kind(pointer), Kind::Absent | Kind::Null)
+    }
+
+    /// The boolean at `pointer`, if there is one.
+    pub fn bool(&self, pointer: &str) -> Option<bool> {
+        match unsafe { sys::get_bool(self.id, pointer.as_ptr(), len_i32(pointer.as_bytes())) } {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        }
+    }
+
+    /// The integer at `pointer`, if there is one that fits in `i64`.
+    pub fn int(&self, pointer: &str) -> Option<i64> {
+        let mut out: i64 = 0;
+        let found = unsafe {
+            sys::get_int(
+                self.id,
+                pointer.as_ptr(),
+                len_i32(pointer.as_bytes()),
+                &mut out as *mut i64,
+            )
+        };
+        if found == 1 {
+            Some(out)
+        } else {
+            None
+        }
+    }
+
+    /// The string at `pointer`, if there is one.
+    pub fn str(&self, pointer: &str) -> Option<String> {
+        let id = self.id;
+        read_string(|buf, cap| unsafe {
+            sys::get_str(id, pointer.as_ptr(), len_i32(pointer.as_bytes()), buf, cap)
+        })
+    }
+
+    /// Elements of the array (or members of the object) at `pointer`; 0 when absent.
+    pub fn count(&self, pointer: &str) -> usize {
+        self.len(pointer).unwrap_or(0)
+    }
+
+    /// Elements of the array (or members of the object) at `pointer`, if it is one.
+    pub fn len(&self, pointer: &str) -> Option<usize> {
+        let n = unsafe { sys::count(self.id, pointer.as_ptr(), len_i32(pointer.as_bytes())) };
+        if n < 0 {
+            None
+        } else {
+            Some(n as usize)
+        }
+    }
+
+    /// The member names of the object at `pointer`, in the host's order (sorted); empty when
+    /// it is not an object.
+    pub fn keys(&self, pointer: &str) -> Vec<String> {
+        let id = self.id;
+        let mut keys = Vec::new();
+        let n = match self.kind(pointer) {
+            Kind::Object => self.count(pointer),
+            _ => 0,
+        };
+        for i in 0..n {
+            let index = if i > i32::MAX as usize { i32::MAX } else { i as i32 };
+            let k = read_string(|buf, cap| unsafe {
+                sys::key(id, pointer.as_ptr(), len_i32(pointer.as_bytes()), index, buf, cap)
+            });
+            if let Some(k) = k {
+                keys.push(k);
+            }
+        }
+        keys
+    }
+
+    /// The strings of the array at `pointer` (non-string elements are skipped).
+    pub fn strs(&self, pointer: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for i in 0..self.count(pointer) {
+            if let Some(s) = self.str(&format!("{}/{}", pointer, i)) {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    /// Whether the array at `pointer` contains the string `needle`.
+    pub fn contains_str(&self, pointer: &str, needle: &str) -> bool {
+        for i in 0..self.count(pointer) {
+            if let Some(s) = self.str(&format!("{}/{}", pointer, i)) {
+                if s == needle {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// The compact JSON text of the value at `pointer` (`""` for the whole document).
+    pub fn json(&self, pointer: &str) -> Option<String> {
+        let id = self.id;
+        read_string(|buf, cap| unsafe {
+            sys::get_json(id, pointer.as_ptr(), len_i32(pointer.as_bytes()), buf, cap)
+        })
+    }
+}
+
+/// Calls `f(buf, cap)` (which returns the full length or -1) and retries once with a buffer
+/// large enough when the first one was too small.
+fn read_string<F: Fn(*mut u8, i32) -> i32>(f: F) -> Option<String> {
+    let mut buf: Vec<u8> = vec![0; STR_BUF_FIRST_BYTES];
+    let n = f(buf.as_mut_ptr(), len_i32(&buf));
+    if n < 0 {
+        return None;
+    }
+    let n = n as usize;
+    if n > buf.len() {
+        buf = vec![0; n];
+        let m = f(buf.as_mut_ptr(), len_i32(&buf));
+        if m < 0 || m as usize != n {
+            return None;
+        }
+    }
+    buf.truncate(n);
+    String::from_utf8(buf).ok()
+}
+
+/// Escapes one reference token for a JSON Pointer (RFC 6901): `~` → `~0`, `/` → `~1`.
+pub fn token(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// A warning attached to a verdict: a stable code and a human message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// Stable code, `[A-Z0-9_]`, at most 64 bytes.
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+/// What a rule decides about one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    deny: Option<Warning>,
+    warnings: Vec<Warning>,
+}
+
+impl Verdict {
+    /// The event may proceed.
+    pub fn allow() -> Verdict {
+        Verdict {
+            deny: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The event is refused, with a stable code (`[A-Z0-9_]`, e.g. `MARKING_INCOMPLETE`) and
+    /// a message for the operator.
+    pub fn deny<C: Into<String>, M: Into<String>>(code: C, message: M) -> Verdict {
+        Verdict {
+            deny: Some(Warning {
+                code: code.into(),
+                message: message.into(),
+            }),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Adds a warning (kept whether the verdict allows or denies).
+    pub fn warn<C: Into<String>, M: Into<String>>(mut self, code: C, message: M) -> Verdict {
+        self.warnings.push(Warning {
+            code: code.into(),
+            message: message.into(),
+        });
+        self
+    }
+
+    /// Adds a warning in place.
+    pub fn push_warning<C: Into<String>, M: Into<String>>(&mut self, code: C, message: M) {
+        self.warnings.push(Warning {
+            code: code.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Whether this verdict denies the event.
+    pub fn is_deny(&self) -> bool {
+        self.deny.is_some()
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.deny {
+            Some(d) => write!(f, "deny {}: {}", d.code, d.message),
+            None => write!(f, "allow"),
+        }
+    }
+}
+
+/// Runs a rule and reports its verdict to the host. Called by the code [`rule!`] generates.
+#[doc(hidden)]
+pub fn __run(rule: fn(&Doc, &Doc) -> Verdict) -> i32 {
+    let verdict = rule(&Doc::INPUT, &Doc::CONFIG);
+    for w in &verdict.warnings {
+        unsafe {
+            sys::warn(
+                w.code.as_ptr(),
+                len_i32(w.code.as_bytes()),
+                w.message.as_ptr(),
+                len_i32(w.message.as_bytes()),
+            )
+        };
+    }
+    if let Some(d) = &verdict.deny {
+        unsafe {
+            sys::deny(
+                d.code.as_ptr(),
+                len_i32(d.code.as_bytes()),
+                d.message.as_ptr(),
+                len_i32(d.message.as_bytes()),
+            )
+        };
+    }
+    0
+}
+
+/// Exports the ABI v1 entry points (`custodia_abi_version`, `judge`) for a rule function
+/// `fn(&Doc, &Doc) -> Verdict` taking the input document and the configuration.
+#[macro_export]
+macro_rules! rule {
+    ($rule:path) => {
+        #[no_mangle]
+        pub extern "C" fn custodia_abi_version() -> i32 {
+            $crate::ABI_VERSION
+        }
+
+        #[no_mangle]
+        pub extern "C" fn judge() -> i32 {
+            $crate::__run($rule)
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_escapes_tilde_before_slash() {
+        assert_eq!(token("a/b~c"), "a~1b~0c");
+        assert_eq!(token("1.1"), "1.1");
+    }
+
+    #[test]
+    fn verdict_builders() {
+        let v = Verdict::deny("X", "y").warn("W", "w");
+        assert!(v.is_deny());
+        assert_eq!(v.warnings.len(), 1);
+        assert_eq!(v.to_string(), "deny X: y");
+        assert!(!Verdict::allow().is_deny());
+    }
+}

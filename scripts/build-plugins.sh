@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds every rule crate in plugins/rules/* to wasm32-unknown-unknown (release) and writes
+#   target/plugins/<name>.wasm   the module
+#   target/plugins/<name>.json   its manifest: plugins/rules/<name>/plugin.json with
+#                                `module` and `module_sha256` filled in
+# Toolchain: rustup's wasm32 target when installed, else Debian's rustc/cargo with
+# libstd-rust-dev-wasm32 (installed with apt-get when missing and running as root).
+# Rule crates use no registry crates, so Debian's offline cargo 1.63 builds them.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+target_dir="${CUSTODIA_WASM_TARGET_DIR:-$root/target/wasm-rules}"
+out_dir="${CUSTODIA_PLUGINS_DIR:-$root/target/plugins}"
+triple=wasm32-unknown-unknown
+# A 64 KiB shadow stack instead of Rust's 1 MiB default: rules recurse little, and a small
+# initial memory makes every per-call instantiation cheaper.
+export RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-zstack-size=65536"
+
+debian_has_wasm32() {
+    [ -x /usr/bin/rustc ] && [ -x /usr/bin/cargo ] &&
+        [ -d "$(/usr/bin/rustc --print sysroot)/lib/rustlib/$triple" ]
+}
+
+if command -v rustup >/dev/null 2>&1 &&
+    rustup target list --installed 2>/dev/null | grep -qx "$triple"; then
+    echo "build-plugins: using rustup's $triple target" >&2
+    cargo_cmd=(cargo)
+else
+    if ! debian_has_wasm32; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            echo "build-plugins: installing Debian's rustc, cargo and libstd-rust-dev-wasm32" >&2
+            apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rustc cargo libstd-rust-dev-wasm32
+        fi
+    fi
+    if ! debian_has_wasm32; then
+        echo "build-plugins: no $triple toolchain: run 'rustup target add $triple'" \
+            "or 'apt-get install rustc cargo libstd-rust-dev-wasm32'" >&2
+        exit 1
+    fi
+    echo "build-plugins: using Debian's $(/usr/bin/rustc --version) for $triple" >&2
+    cargo_cmd=(env RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc /usr/bin/cargo)
+fi
+
+mkdir -p "$out_dir"
+built=0
+for dir in "$root"/plugins/rules/*/; do
+    [ -f "$dir/Cargo.toml" ] || continue
+    name="$(basename "$dir")"
+    crate="$(sed -n 's/^name *= *"\(.*\)"/\1/p' "$dir/Cargo.toml" | head -n1)"
+    echo "build-plugins: $name ($crate)" >&2
+    (cd "$dir" && "${cargo_cmd[@]}" build --release --target "$triple" --target-dir "$target_dir")
+    wasm="$target_dir/$triple/release/${crate//-/_}.wasm"
+    cp "$wasm" "$out_dir/$name.wasm"
+    sha="$(sha256sum "$out_dir/$name.wasm" | cut -d' ' -f1)"
+    sed -e "s/@MODULE@/$name.wasm/" -e "s/@MODULE_SHA256@/$sha/" \
+        "$dir/plugin.json" >"$out_dir/$name.json"
+    built=$((built + 1))
+done
+echo "build-plugins: $built plugins in $out_dir" >&2
