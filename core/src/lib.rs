@@ -1,0 +1,14 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
+pub mod event;
+pub mod graph;
+pub mod ledger;
+pub mod model;
+pub mod schema;
+pub mod verify;
+
+pub use event::{Body, Event, SignedEvent, Signer};
+pub use ledger::{Ledger, LedgerError, State, Stock};
+pub use model::{ActorId, EventId, ItemId, LotId, SiteId, Timestamp};
+pub use verify::{VerifyReport, verify_jsonl};

@@ -1,0 +1,226 @@
+//! Typed identifiers. Every id that crosses the API is a newtype, so an `ItemId` can never be
+//! passed where a `LotId` is expected.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Longest accepted name-like id, in bytes.
+pub const NAME_ID_BYTES_MAX: usize = 128;
+
+/// Why a string is not a valid id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdError {
+    /// Empty or longer than [`NAME_ID_BYTES_MAX`].
+    #[error("id `{value}` must be 1 to {max} bytes long", max = NAME_ID_BYTES_MAX)]
+    Length {
+        /// The rejected value.
+        value: String,
+    },
+    /// A character outside `A-Z a-z 0-9 . _ : / -`, or a first character that is not alphanumeric.
+    #[error("id `{value}` may only hold letters, digits and `._:/-`, starting with a letter or digit")]
+    Charset {
+        /// The rejected value.
+        value: String,
+    },
+    /// Not 64 lowercase hex digits.
+    #[error("event id `{value}` must be 64 lowercase hex digits")]
+    EventId {
+        /// The rejected value.
+        value: String,
+    },
+    /// Not 64 lowercase hex digits.
+    #[error("public key `{value}` must be 64 lowercase hex digits")]
+    PublicKey {
+        /// The rejected value.
+        value: String,
+    },
+}
+
+/// Checks the shared grammar of name-like ids (`unit:log-bn-2`, `lot:762x39-1987-044`).
+pub(crate) fn check_name_id(value: &str) -> Result<(), IdError> {
+    if value.is_empty() || value.len() > NAME_ID_BYTES_MAX {
+        return Err(IdError::Length { value: value.to_owned() });
+    }
+    let mut chars = value.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '/' | '-'));
+    if first_ok && rest_ok {
+        Ok(())
+    } else {
+        Err(IdError::Charset { value: value.to_owned() })
+    }
+}
+
+macro_rules! name_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Parses and checks an id.
+            pub fn new(value: impl Into<String>) -> Result<Self, IdError> {
+                let value = value.into();
+                check_name_id(&value)?;
+                Ok(Self(value))
+            }
+            /// The id as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), self.0)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, IdError> {
+                Self::new(s)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::new(s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+name_id!(
+    /// An actor: an agency, a unit or a person (`agency:attorney-general`, `unit:log-bn-2`).
+    ActorId
+);
+name_id!(
+    /// A site: a depot, a building or magazine inside one, a destruction range.
+    SiteId
+);
+name_id!(
+    /// A serialized item (a firearm or light weapon).
+    ItemId
+);
+name_id!(
+    /// A lot of fungible units (ammunition, explosives, parts).
+    LotId
+);
+
+macro_rules! hex32 {
+    ($(#[$doc:meta])* $name:ident, $err:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name([u8; 32]);
+
+        impl $name {
+            /// Wraps raw bytes.
+            pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+                Self(bytes)
+            }
+            /// The raw 32 bytes.
+            pub const fn as_bytes(&self) -> &[u8; 32] {
+                &self.0
+            }
+            /// Lowercase hex, 64 digits.
+            pub fn to_hex(&self) -> String {
+                hex::encode(self.0)
+            }
+            /// Parses 64 lowercase hex digits (uppercase is refused: ids are compared as text).
+            pub fn from_hex(value: &str) -> Result<Self, IdError> {
+                let ok = value.len() == 64
+                    && value.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+                let mut out = [0u8; 32];
+                if ok && hex::decode_to_slice(value, &mut out).is_ok() {
+                    Ok(Self(out))
+                } else {
+                    Err(IdError::$err { value: value.to_owned() })
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.to_hex())
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.to_hex())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, IdError> {
+                Self::from_hex(s)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.to_hex())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::from_hex(&s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+hex32!(
+    /// An event id: SHA-256 of the event's RFC 8785 canonical JSON without `id` and `signatures`.
+    EventId,
+    EventId
+);
+hex32!(
+    /// An Ed25519 public key (RFC 8032), 32 bytes.
+    PublicKey,
+    PublicKey
+);
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn name_ids_accept_the_documented_grammar_and_nothing_else() {
+        assert_eq!(LotId::new("lot:762x39-1987-044").unwrap().as_str(), "lot:762x39-1987-044");
+        assert!(matches!(LotId::new(""), Err(IdError::Length { .. })));
+        assert!(matches!(LotId::new("x".repeat(129)), Err(IdError::Length { .. })));
+        assert!(matches!(LotId::new(":lot"), Err(IdError::Charset { .. })));
+        assert!(matches!(LotId::new("lot 1"), Err(IdError::Charset { .. })));
+        assert!(matches!(LotId::new("lót"), Err(IdError::Charset { .. })));
+    }
+
+    #[test]
+    fn event_ids_must_be_lowercase_hex() {
+        let lower = "ab".repeat(32);
+        assert_eq!(EventId::from_hex(&lower).unwrap().to_hex(), lower);
+        assert!(EventId::from_hex(&"AB".repeat(32)).is_err());
+        assert!(EventId::from_hex(&"ab".repeat(31)).is_err());
+        assert!(EventId::from_hex(&"zz".repeat(32)).is_err());
+    }
+}

@@ -1,0 +1,337 @@
+//! The domain model: actors, sites, serialized items and lots, and the small vocabularies
+//! (roles, statuses, hazard classes) that events use. Plain data with serde; the rules that
+//! relate them live in `ledger`.
+
+mod ids;
+mod time;
+
+pub use ids::{ActorId, EventId, IdError, ItemId, LotId, NAME_ID_BYTES_MAX, PublicKey, SiteId};
+pub use time::{Date, TimeError, Timestamp};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The largest quantity an event may carry: 2^53 − 1, the largest integer every JSON
+/// implementation (including JavaScript's) reads exactly.
+pub const QUANTITY_MAX: u64 = (1 << 53) - 1;
+
+/// A count in the smallest unit of its lot (rounds, items, grams). Never negative, never a
+/// float, never above [`QUANTITY_MAX`].
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+pub struct Quantity(u64);
+
+/// A quantity outside `0..=QUANTITY_MAX`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("quantity `{value}` is above the maximum {max}", max = QUANTITY_MAX)]
+pub struct QuantityError {
+    /// The rejected value.
+    pub value: u64,
+}
+
+impl Quantity {
+    /// Zero units.
+    pub const ZERO: Self = Self(0);
+    /// Checks the range.
+    pub fn new(value: u64) -> Result<Self, QuantityError> {
+        if value <= QUANTITY_MAX { Ok(Self(value)) } else { Err(QuantityError { value }) }
+    }
+    /// The count.
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl Serialize for Quantity {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = u64::deserialize(d)?;
+        Self::new(v).map_err(serde::de::Error::custom)
+    }
+}
+
+/// What kind of actor.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    /// A ministry, police force, attorney general's office, verification body.
+    Agency,
+    /// A unit or office inside an agency (a logistics battalion, a depot command).
+    Unit,
+    /// A person acting for a unit or agency.
+    Person,
+}
+
+/// What an actor may do. Checked by the ledger on every event.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Registers actors, keys and sites; puts rules in force.
+    Admin,
+    /// Holds stock: registers, dispatches, receives, splits, merges, counts, reports losses.
+    Custodian,
+    /// Authorises destruction.
+    Authoriser,
+    /// Carries out destruction.
+    Destroyer,
+    /// Witnesses destruction.
+    Witness,
+    /// Audits and inspects; may record stock checks.
+    Inspector,
+}
+
+/// An actor as registered.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Actor {
+    /// Its id.
+    pub id: ActorId,
+    /// Agency, unit or person.
+    pub kind: ActorKind,
+    /// Human-readable name.
+    pub name: String,
+    /// The unit or agency it belongs to; a member may act for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_of: Option<ActorId>,
+    /// What it may do.
+    pub roles: Vec<Role>,
+    /// Its Ed25519 public keys at registration.
+    pub keys: Vec<PublicKey>,
+}
+
+/// What kind of site.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SiteKind {
+    /// A depot: a fenced storage area.
+    Depot,
+    /// A building inside a depot.
+    Building,
+    /// An explosives magazine.
+    Magazine,
+    /// A destruction range or demilitarisation facility.
+    Range,
+    /// A police station, armoury or other holding point.
+    Armoury,
+}
+
+/// UN hazard division of class 1 (IATG 01.50).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+pub enum HazardDivision {
+    /// Mass explosion hazard.
+    #[serde(rename = "1.1")]
+    D1_1,
+    /// Projection hazard.
+    #[serde(rename = "1.2")]
+    D1_2,
+    /// Fire hazard, minor blast or projection.
+    #[serde(rename = "1.3")]
+    D1_3,
+    /// No significant hazard.
+    #[serde(rename = "1.4")]
+    D1_4,
+    /// Very insensitive, mass explosion hazard.
+    #[serde(rename = "1.5")]
+    D1_5,
+    /// Extremely insensitive.
+    #[serde(rename = "1.6")]
+    D1_6,
+}
+
+/// Compatibility group letter, A to S (I, M and O are not used; the ledger accepts any letter
+/// A–S and leaves the mixing rules to plugins).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[allow(missing_docs, reason = "the letters are the names")]
+pub enum CompatibilityGroup { A, B, C, D, E, F, G, H, J, K, L, N, S }
+
+/// Hazard classification of a lot.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+pub struct Hazard {
+    /// UN division.
+    pub division: HazardDivision,
+    /// Compatibility group.
+    pub group: CompatibilityGroup,
+}
+
+/// A site as registered.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Site {
+    /// Its id.
+    pub id: SiteId,
+    /// Human-readable name.
+    pub name: String,
+    /// What it is.
+    pub kind: SiteKind,
+    /// The enclosing site (a magazine's depot).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<SiteId>,
+    /// ISO 3166-1 alpha-2 country code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Licensed net explosive quantity, grams.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licensed_neq_grams: Option<Quantity>,
+    /// Hazard divisions the site may store; empty means the licence does not say.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hazard_divisions: Vec<HazardDivision>,
+}
+
+/// Serviceability and disposal status of an item or lot.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Fit for use.
+    #[default]
+    Serviceable,
+    /// Not fit for use.
+    Unserviceable,
+    /// Declared surplus to requirements.
+    Surplus,
+    /// Use suspended pending inspection (IATG).
+    Suspended,
+    /// Selected for destruction.
+    PendingDestruction,
+}
+
+/// How stock entered the national inventory.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OriginKind {
+    /// Made by a national manufacturer.
+    Manufactured,
+    /// Imported.
+    Imported,
+    /// Seized by law enforcement.
+    Seized,
+    /// Surrendered voluntarily (amnesty).
+    Surrendered,
+    /// Collected (weapons collection programme).
+    Collected,
+    /// Already in the stockpile when the ledger started.
+    StockOnHand,
+}
+
+/// Origin of registered stock.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Origin {
+    /// How it entered.
+    pub kind: OriginKind,
+    /// Case number, import licence, contract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+/// Firearm or light weapon (ITI categories).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemCategory {
+    /// Small arm: pistol, rifle, carbine, sub-machine gun, light machine gun.
+    Firearm,
+    /// Light weapon: heavy machine gun, grenade launcher, mortar under 100 mm, MANPADS.
+    LightWeapon,
+}
+
+/// Import marking (ITI §8(b), CIFTA art. VI).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ImportMarking {
+    /// Country of import, ISO 3166-1 alpha-2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Year of import.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<u16>,
+    /// Importer's name (and address, CIFTA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub importer: Option<String>,
+}
+
+/// The marking of a firearm (ITI §8(a), CIFTA art. VI). Every element is optional here because
+/// seized weapons arrive with defaced marks; which elements are mandatory is a national rule,
+/// enforced by a plugin.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, Default)]
+pub struct Marking {
+    /// Manufacturer's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manufacturer: Option<String>,
+    /// Country of manufacture, ISO 3166-1 alpha-2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_of_manufacture: Option<String>,
+    /// Serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+    /// Year of manufacture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<u16>,
+    /// Model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Calibre.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibre: Option<String>,
+    /// Import marking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import: Option<ImportMarking>,
+}
+
+/// A serialized item as registered.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Item {
+    /// Its id.
+    pub id: ItemId,
+    /// Firearm or light weapon.
+    pub category: ItemCategory,
+    /// Type, free text (`assault rifle`, `pistol`).
+    #[serde(rename = "type")]
+    pub item_type: String,
+    /// Its marking.
+    pub marking: Marking,
+    /// Initial status (serviceable if absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+}
+
+/// Smallest unit a lot is counted in.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// Cartridges.
+    Round,
+    /// Whole pieces (grenades, mines, fuzes, parts).
+    Piece,
+    /// Grams (bulk explosive, propellant).
+    Gram,
+}
+
+/// A lot of fungible units as registered.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Lot {
+    /// Its id.
+    pub id: LotId,
+    /// Nomenclature (`cartridge 7.62x39 ball`).
+    pub nomenclature: String,
+    /// Manufacturer's lot or batch number.
+    pub lot_number: String,
+    /// What one unit is.
+    pub unit: Unit,
+    /// How many units are registered.
+    pub quantity: Quantity,
+    /// Hazard classification; absent for inert parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hazard: Option<Hazard>,
+    /// Net explosive quantity per unit, grams.
+    pub neq_grams_per_unit: Quantity,
+    /// Manufacture month or date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manufactured: Option<Date>,
+    /// Next inspection due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_inspection: Option<Date>,
+    /// Shelf-life expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry: Option<Date>,
+    /// Initial status (serviceable if absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+}
