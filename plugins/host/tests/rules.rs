@@ -1,0 +1,227 @@
+//! The five example rule plugins, built to .wasm by `scripts/build-plugins.sh`, judged through
+//! real wasmtime against the sample contexts in `plugins/rules/<name>/tests/`.
+//!
+//! A context file `<EXPECTED>.<description>.json` is an ABI v1 input document; `EXPECTED` is
+//! `allow` or the denial code. Allowed contexts whose description contains `warns` must carry
+//! a warning; other allowed contexts must carry none.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+
+use custodia_plugins::{Input, Limits, Manifest, Plugin, PluginHost, Verdict};
+use serde_json::{Value, json};
+
+const RULES: [&str; 5] = [
+    "marking",
+    "witnesses",
+    "destruction_preconditions",
+    "storage_compat",
+    "neq_limit",
+];
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn plugins_dir() -> PathBuf {
+    std::env::var_os("CUSTODIA_PLUGINS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/plugins"))
+}
+
+fn manifest_path(rule: &str) -> PathBuf {
+    let path = plugins_dir().join(format!("{rule}.json"));
+    assert!(
+        path.exists(),
+        "`{}` is missing: run `scripts/build-plugins.sh` first to build the rule plugins",
+        path.display()
+    );
+    path
+}
+
+fn load(host: &PluginHost, rule: &str) -> Plugin {
+    host.load_manifest(&manifest_path(rule))
+        .unwrap_or_else(|e| panic!("loading `{rule}`: {e}"))
+}
+
+fn cases(rule: &str) -> Vec<(String, String, Value)> {
+    let dir = root().join("plugins/rules").join(rule).join("tests");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        let (expected, description) = stem.split_once('.').unwrap();
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        out.push((expected.to_owned(), description.to_owned(), doc));
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    out
+}
+
+#[test]
+fn every_rule_judges_its_sample_contexts() {
+    let host = PluginHost::new(Limits::default()).unwrap();
+    let mut checked = 0;
+    for rule in RULES {
+        let plugin = load(&host, rule);
+        let cases = cases(rule);
+        assert!(
+            cases.iter().filter(|c| c.0 == "allow").count() >= 2,
+            "`{rule}` needs allow cases"
+        );
+        assert!(
+            cases.iter().filter(|c| c.0 != "allow").count() >= 2,
+            "`{rule}` needs deny cases"
+        );
+        for (expected, description, doc) in cases {
+            let verdict = plugin
+                .judge(&Input::new(doc))
+                .unwrap_or_else(|e| panic!("`{rule}` on `{description}`: {e}"));
+            match (&verdict, expected.as_str()) {
+                (Verdict::Allow { warnings }, "allow") => {
+                    assert_eq!(
+                        !warnings.is_empty(),
+                        description.contains("warns"),
+                        "`{rule}` on `{description}`: warnings {warnings:?}"
+                    );
+                }
+                (Verdict::Deny { code, message, .. }, want) => {
+                    assert_eq!(code, want, "`{rule}` on `{description}`: {message}");
+                    assert!(!message.is_empty());
+                }
+                (v, want) => panic!("`{rule}` on `{description}`: expected {want}, got {v:?}"),
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 30, "only {checked} contexts checked");
+}
+
+#[test]
+fn denial_messages_name_the_culprit() {
+    let host = PluginHost::new(Limits::default()).unwrap();
+    let plugin = load(&host, "marking");
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            root().join("plugins/rules/marking/tests/MARKING_INCOMPLETE.no-serial.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let verdict = plugin.judge(&Input::new(doc)).unwrap();
+    assert_eq!(
+        verdict,
+        Verdict::Deny {
+            code: "MARKING_INCOMPLETE".to_owned(),
+            message: "item `item:P-1` lacks marking elements: serial".to_owned(),
+            warnings: vec![],
+        }
+    );
+}
+
+#[test]
+fn config_changes_the_rule_and_the_identity() {
+    let host = PluginHost::new(Limits::default()).unwrap();
+    let bytes = std::fs::read(plugins_dir().join("witnesses.wasm")).unwrap();
+    let two = host.load_manifest(&manifest_path("witnesses")).unwrap();
+    let three = host
+        .load(
+            Manifest::new(
+                "witnesses",
+                "0.1.0",
+                "EXAMPLE",
+                "witnesses.wasm",
+                &bytes,
+                json!({"witnesses_min": 3, "agencies_min": 2}),
+            ),
+            &bytes,
+        )
+        .unwrap();
+    assert_eq!(two.id().module_sha256(), three.id().module_sha256());
+    assert_ne!(two.id().identity(), three.id().identity());
+
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            root().join("plugins/rules/witnesses/tests/allow.two-agencies.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let input = Input::new(doc);
+    assert!(two.judge(&input).unwrap().is_allow());
+    let verdict = three.judge(&input).unwrap();
+    assert_eq!(verdict.deny_code(), Some("WITNESSES_TOO_FEW"));
+}
+
+#[test]
+fn agencies_allowed_list_is_enforced() {
+    let host = PluginHost::new(Limits::default()).unwrap();
+    let bytes = std::fs::read(plugins_dir().join("witnesses.wasm")).unwrap();
+    let plugin = host
+        .load(
+            Manifest::new(
+                "witnesses",
+                "0.1.0",
+                "EXAMPLE",
+                "witnesses.wasm",
+                &bytes,
+                json!({"witnesses_min": 2, "agencies_min": 2,
+                       "agencies_allowed": ["agency:attorney-general", "agency:ombudsman"]}),
+            ),
+            &bytes,
+        )
+        .unwrap();
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            root().join("plugins/rules/witnesses/tests/allow.two-agencies.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let verdict = plugin.judge(&Input::new(doc)).unwrap();
+    assert_eq!(verdict.deny_code(), Some("WITNESS_AGENCY_NOT_RECOGNISED"));
+}
+
+#[test]
+fn plugins_judge_concurrently_and_identically() {
+    let host = PluginHost::new(Limits::default()).unwrap();
+    let plugin = std::sync::Arc::new(load(&host, "destruction_preconditions"));
+    let all = cases("destruction_preconditions");
+    let expected: Vec<Verdict> = all
+        .iter()
+        .map(|c| plugin.judge(&Input::new(c.2.clone())).unwrap())
+        .collect();
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let plugin = plugin.clone();
+            let inputs: Vec<Input> = all.iter().map(|c| Input::new(c.2.clone())).collect();
+            std::thread::spawn(move || {
+                (0..25)
+                    .flat_map(|_| inputs.iter().map(|i| plugin.judge(i).unwrap()))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for t in threads {
+        let got = t.join().unwrap();
+        assert_eq!(got.len(), 25 * expected.len());
+        for chunk in got.chunks(expected.len()) {
+            assert_eq!(chunk, expected.as_slice());
+        }
+    }
+}
+
+#[test]
+fn manifest_written_by_the_build_script_names_the_module_hash() {
+    let host = PluginHost::new(Limits::default()).unwrap();
+    for rule in RULES {
+        let text = std::fs::read_to_string(manifest_path(rule)).unwrap();
+        let manifest = host.parse_manifest(&text).unwrap();
+        let bytes = std::fs::read(plugins_dir().join(&manifest.module)).unwrap();
+        assert_eq!(manifest.module_sha256, custodia_plugins::sha256_hex(&bytes));
+        assert_eq!(manifest.abi_version, custodia_plugins::ABI_VERSION);
+    }
+}
