@@ -6,6 +6,7 @@ pub mod graph;
 pub mod ledger;
 pub mod model;
 pub mod schema;
+pub mod scribe;
 pub mod verify;
 
 pub use event::{Body, Event, SignedEvent, Signer};

@@ -72,6 +72,7 @@ pub struct LotState {
     pub status: Status,
     // INVARIANT (lot-balance): the balances sum to zero, and match `State::by_account`.
     /// Non-zero balances per account.
+    #[serde(serialize_with = "as_pairs")]
     pub balances: BTreeMap<Account, i128>,
     /// Lots this one was formed from, with the units each contributed.
     pub derived_from: Vec<(LotId, u64)>,
@@ -156,6 +157,7 @@ pub struct State {
     pub(crate) lot_children: BTreeMap<LotId, BTreeSet<LotId>>,
     // INVARIANT (by-account): for every account, the non-zero balance of every stock in it;
     // equal to what items' locations and lots' balances say.
+    #[serde(serialize_with = "nested_as_pairs")]
     pub(crate) by_account: BTreeMap<Account, BTreeMap<Stock, i128>>,
     pub(crate) transfers: BTreeMap<EventId, Transfer>,
     pub(crate) authorisations: BTreeMap<EventId, Authorisation>,
@@ -286,6 +288,8 @@ impl State {
     /// SHA-256 over the canonical JSON of the whole state: two ledgers with the same events
     /// have the same digest.
     pub fn digest(&self) -> EventId {
+        // Every map in the state has string keys or is serialised as a list of pairs, so this
+        // cannot fail; an empty digest input would show up at once in the determinism tests.
         let bytes = serde_json::to_value(self).ok().and_then(|v| serde_json_canonicalizer::to_vec(&v).ok()).unwrap_or_default();
         EventId::from_bytes(Sha256::digest(&bytes).into())
     }
@@ -384,4 +388,12 @@ fn adjust_index(index: &mut BTreeMap<Account, BTreeMap<Stock, i128>>, account: &
     if per_account.is_empty() {
         index.remove(account);
     }
+}
+
+fn as_pairs<S: serde::Serializer, K: Serialize, V: Serialize>(map: &BTreeMap<K, V>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(map.iter())
+}
+
+fn nested_as_pairs<S: serde::Serializer>(map: &BTreeMap<Account, BTreeMap<Stock, i128>>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(map.iter().map(|(a, inner)| (a, inner.iter().collect::<Vec<_>>())))
 }
