@@ -21,8 +21,8 @@ pub const ABI_VERSION: u32 = 1;
 /// The module name of every import.
 pub const IMPORT_MODULE: &str = "custodia";
 /// The import names ABI v1 defines.
-pub const IMPORTS: [&str; 9] = [
-    "kind", "get_bool", "get_int", "get_str", "count", "key", "get_json", "deny", "warn",
+pub const IMPORTS: [&str; 10] = [
+    "kind", "get_bool", "get_int", "get_str", "str_eq", "count", "key", "get_json", "deny", "warn",
 ];
 /// Export: `custodia_abi_version() -> i32`.
 pub const EXPORT_ABI_VERSION: &str = "custodia_abi_version";
@@ -103,14 +103,6 @@ pub(crate) struct CallState {
 }
 
 impl CallState {
-    /// Resets what a call produced, so a store can serve the next call.
-    pub(crate) fn reset(&mut self, input: Input) {
-        self.input = Some(input);
-        self.deny = None;
-        self.warnings.clear();
-        self.output_bytes = 0;
-    }
-
     fn doc(&self, function: &'static str, doc: i32) -> Result<&Value, CallError> {
         match doc {
             DOC_INPUT => self
@@ -225,12 +217,14 @@ fn copy_out(
     let r = range(data.len(), function, buf, cap)?;
     let n = bytes.len().min(r.len());
     let start = r.start;
-    let dst = data.get_mut(start..start + n).ok_or(CallError::PointerOutOfBounds {
-        function,
-        ptr: as_u32(buf),
-        len: as_u32(cap),
-        memory_bytes: 0,
-    })?;
+    let dst = data
+        .get_mut(start..start + n)
+        .ok_or(CallError::PointerOutOfBounds {
+            function,
+            ptr: as_u32(buf),
+            len: as_u32(cap),
+            memory_bytes: 0,
+        })?;
     let src = bytes.get(..n).unwrap_or_default();
     dst.copy_from_slice(src);
     let fuel = u64::try_from(n).unwrap_or(u64::MAX) / COPY_BYTES_PER_FUEL;
@@ -320,16 +314,26 @@ pub(crate) fn define(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
     linker.func_wrap(
         IMPORT_MODULE,
         "kind",
-        |mut caller: Caller<'_, CallState>, doc: i32, ptr: i32, len: i32| -> wasmtime::Result<i32> {
+        |mut caller: Caller<'_, CallState>,
+         doc: i32,
+         ptr: i32,
+         len: i32|
+         -> wasmtime::Result<i32> {
             let (data, state) = split(&mut caller, "kind").map_err(err)?;
             let pointer = guest_str(data, "kind", ptr, len).map_err(err)?;
-            Ok(kind_code(state.doc("kind", doc).map_err(err)?.pointer(pointer)))
+            Ok(kind_code(
+                state.doc("kind", doc).map_err(err)?.pointer(pointer),
+            ))
         },
     )?;
     linker.func_wrap(
         IMPORT_MODULE,
         "get_bool",
-        |mut caller: Caller<'_, CallState>, doc: i32, ptr: i32, len: i32| -> wasmtime::Result<i32> {
+        |mut caller: Caller<'_, CallState>,
+         doc: i32,
+         ptr: i32,
+         len: i32|
+         -> wasmtime::Result<i32> {
             let (data, state) = split(&mut caller, "get_bool").map_err(err)?;
             let pointer = guest_str(data, "get_bool", ptr, len).map_err(err)?;
             Ok(
@@ -400,15 +404,43 @@ pub(crate) fn define(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
     )?;
     linker.func_wrap(
         IMPORT_MODULE,
+        "str_eq",
+        |mut caller: Caller<'_, CallState>,
+         doc: i32,
+         ptr: i32,
+         len: i32,
+         s: i32,
+         s_len: i32|
+         -> wasmtime::Result<i32> {
+            let (data, state) = split(&mut caller, "str_eq").map_err(err)?;
+            let pointer = guest_str(data, "str_eq", ptr, len).map_err(err)?;
+            let r = range(data.len(), "str_eq", s, s_len).map_err(err)?;
+            let needle = data.get(r).unwrap_or_default();
+            Ok(
+                match state.doc("str_eq", doc).map_err(err)?.pointer(pointer) {
+                    Some(Value::String(v)) => i32::from(v.as_bytes() == needle),
+                    _ => -1,
+                },
+            )
+        },
+    )?;
+    linker.func_wrap(
+        IMPORT_MODULE,
         "count",
-        |mut caller: Caller<'_, CallState>, doc: i32, ptr: i32, len: i32| -> wasmtime::Result<i32> {
+        |mut caller: Caller<'_, CallState>,
+         doc: i32,
+         ptr: i32,
+         len: i32|
+         -> wasmtime::Result<i32> {
             let (data, state) = split(&mut caller, "count").map_err(err)?;
             let pointer = guest_str(data, "count", ptr, len).map_err(err)?;
-            Ok(match state.doc("count", doc).map_err(err)?.pointer(pointer) {
-                Some(Value::Array(a)) => clamp_i32(a.len()),
-                Some(Value::Object(o)) => clamp_i32(o.len()),
-                _ => -1,
-            })
+            Ok(
+                match state.doc("count", doc).map_err(err)?.pointer(pointer) {
+                    Some(Value::Array(a)) => clamp_i32(a.len()),
+                    Some(Value::Object(o)) => clamp_i32(o.len()),
+                    _ => -1,
+                },
+            )
         },
     )?;
     linker.func_wrap(

@@ -60,7 +60,9 @@ pub enum LoadError {
         reason: String,
     },
     /// The manifest names an ABI version this host does not speak.
-    #[error("plugin `{name}` declares ABI version {declared}, this host speaks version {supported}")]
+    #[error(
+        "plugin `{name}` declares ABI version {declared}, this host speaks version {supported}"
+    )]
     AbiVersionUnsupported {
         /// Plugin name.
         name: String,
@@ -70,7 +72,9 @@ pub enum LoadError {
         supported: u32,
     },
     /// The module's `custodia_abi_version` export disagrees with its manifest.
-    #[error("module of plugin `{name}` reports ABI version {reported}, its manifest declares {declared}")]
+    #[error(
+        "module of plugin `{name}` reports ABI version {reported}, its manifest declares {declared}"
+    )]
     AbiVersionMismatch {
         /// Plugin name.
         name: String,
@@ -136,7 +140,9 @@ pub enum LoadError {
         reason: String,
     },
     /// The module imports something outside the ABI (WASI, a clock, randomness, ...).
-    #[error("module of plugin `{name}` imports `{module}::{import}`, which is outside the plugin ABI")]
+    #[error(
+        "module of plugin `{name}` imports `{module}::{import}`, which is outside the plugin ABI"
+    )]
     ForbiddenImport {
         /// Plugin name.
         name: String,
@@ -239,7 +245,9 @@ pub enum CallError {
         reason: String,
     },
     /// The plugin passed a host function a pointer and length outside its memory.
-    #[error("plugin passed `{function}` the range {ptr}+{len}, outside its {memory_bytes}-byte memory")]
+    #[error(
+        "plugin passed `{function}` the range {ptr}+{len}, outside its {memory_bytes}-byte memory"
+    )]
     PointerOutOfBounds {
         /// The host function.
         function: &'static str,

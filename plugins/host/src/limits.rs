@@ -54,7 +54,7 @@ pub const TABLE_ELEMENTS_MAX: usize = 10_000;
 /// Longest stable code in a verdict or warning.
 pub const CODE_BYTES_MAX: usize = 64;
 
-const _: () = assert!(PLUGIN_MEMORY_BYTES_MAX_DEFAULT % WASM_PAGE_BYTES == 0);
+const _: () = assert!(PLUGIN_MEMORY_BYTES_MAX_DEFAULT.is_multiple_of(WASM_PAGE_BYTES));
 const _: () = assert!(PLUGIN_MEMORY_BYTES_MAX_DEFAULT <= PLUGIN_MEMORY_BYTES_MAX_CEILING);
 const _: () = assert!(VERDICT_BYTES_MAX_DEFAULT >= 2 * CODE_BYTES_MAX);
 const _: () = assert!(VERDICT_BYTES_MAX_DEFAULT < PLUGIN_MEMORY_BYTES_MAX_DEFAULT);
@@ -114,8 +114,18 @@ impl Limits {
             as_u64(self.plugin_memory_bytes_max),
         )?;
         check("warnings_max", as_u64(self.warnings_max), 0, 10_000)?;
-        check("module_bytes_max", as_u64(self.module_bytes_max), 8, 1 << 30)?;
-        check("config_bytes_max", as_u64(self.config_bytes_max), 2, 1 << 30)?;
+        check(
+            "module_bytes_max",
+            as_u64(self.module_bytes_max),
+            8,
+            1 << 30,
+        )?;
+        check(
+            "config_bytes_max",
+            as_u64(self.config_bytes_max),
+            2,
+            1 << 30,
+        )?;
         check(
             "concurrent_calls_max",
             u64::from(self.concurrent_calls_max),

@@ -1,9 +1,14 @@
 //! Hostile plugins, written by hand in WAT: each is contained, reported as its own typed error,
 //! and the host (and a well-behaved plugin loaded in it) keeps working afterwards.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use custodia_plugins::{
-    CallError, Input, LoadError, Limits, MalformedOutput, Manifest, Plugin, PluginHost, Verdict,
+    CallError, Input, Limits, LoadError, MalformedOutput, Manifest, Plugin, PluginHost, Verdict,
 };
 use serde_json::json;
 
@@ -45,14 +50,7 @@ fn good_body() -> &'static str {
 }
 
 fn manifest(bytes: &[u8]) -> Manifest {
-    Manifest::new(
-        "hostile",
-        "0.1.0",
-        "TEST",
-        "hostile.wasm",
-        bytes,
-        json!({}),
-    )
+    Manifest::new("hostile", "0.1.0", "TEST", "hostile.wasm", bytes, json!({}))
 }
 
 fn load(host: &PluginHost, bytes: &[u8]) -> Result<Plugin, LoadError> {
@@ -60,8 +58,10 @@ fn load(host: &PluginHost, bytes: &[u8]) -> Result<Plugin, LoadError> {
 }
 
 fn destruction() -> Input {
-    Input::new(json!({"event": {"kind": "destruction"}, "signers": [], "items": [], "lots": [],
-                      "site": null, "authorisation": null}))
+    Input::new(
+        json!({"event": {"kind": "destruction"}, "signers": [], "items": [], "lots": [],
+                      "site": null, "authorisation": null}),
+    )
 }
 
 /// The host still loads and runs a good plugin, and it judges correctly.
@@ -114,7 +114,8 @@ fn host_call_loop_exhausts_fuel_too() {
 #[test]
 fn memory_bomb_hits_the_cap() {
     let host = host();
-    let body = "(loop $l (br_if $l (i32.ne (memory.grow (i32.const 16)) (i32.const -1)))) i32.const 0";
+    let body =
+        "(loop $l (br_if $l (i32.ne (memory.grow (i32.const 16)) (i32.const -1)))) i32.const 0";
     let r = call(&host, "", body);
     assert_eq!(
         r,
@@ -136,7 +137,9 @@ fn oversized_initial_memory_is_refused_at_load() {
     .unwrap();
     // The pooling allocator's slots are sized to the cap: such a module never compiles.
     match load(&host, &bytes) {
-        Err(LoadError::ModuleInvalid { reason, .. }) => assert!(reason.contains("memory"), "{reason}"),
+        Err(LoadError::ModuleInvalid { reason, .. }) => {
+            assert!(reason.contains("memory"), "{reason}")
+        }
         other => panic!("expected a memory cap error, got {other:?}"),
     }
     assert_host_ok(&host);
@@ -327,7 +330,9 @@ fn wrong_return_code_is_malformed() {
     let r = call(&host, "", "i32.const 7");
     assert_eq!(
         r,
-        Err(CallError::Malformed(MalformedOutput::ReturnCode { value: 7 }))
+        Err(CallError::Malformed(MalformedOutput::ReturnCode {
+            value: 7
+        }))
     );
 }
 
@@ -349,7 +354,11 @@ fn forbidden_imports_are_refused() {
             "fd_write",
             "(param i32 i32 i32 i32) (result i32)",
         ),
-        ("wasi_snapshot_preview1", "clock_time_get", "(param i32 i64 i32) (result i32)"),
+        (
+            "wasi_snapshot_preview1",
+            "clock_time_get",
+            "(param i32 i64 i32) (result i32)",
+        ),
         ("custodia", "random", "(result i64)"),
         ("env", "now", "(result i64)"),
     ] {
@@ -394,10 +403,7 @@ fn abi_import_with_wrong_signature_does_not_link() {
              (func (export "judge") (result i32) i32.const 0))"#,
     )
     .unwrap();
-    assert!(matches!(
-        load(&host, &bytes),
-        Err(LoadError::Link { .. })
-    ));
+    assert!(matches!(load(&host, &bytes), Err(LoadError::Link { .. })));
     assert_host_ok(&host);
 }
 
@@ -436,10 +442,7 @@ fn hash_mismatch_is_refused() {
     let m = manifest(&good);
     let mut tampered = good.clone();
     // Flip a byte of the "GOOD_DENY" data segment: still valid wasm, different behaviour.
-    let at = tampered
-        .windows(9)
-        .position(|w| w == b"GOOD_DENY")
-        .unwrap();
+    let at = tampered.windows(9).position(|w| w == b"GOOD_DENY").unwrap();
     tampered[at] = b'X';
     match host.load(m.clone(), &tampered) {
         Err(LoadError::ModuleHashMismatch {
@@ -486,7 +489,10 @@ fn missing_exports_and_invalid_modules_are_refused() {
 #[test]
 fn start_function_cannot_escape_fuel() {
     let host = host();
-    let bytes = module("(func $spin (loop $l (br $l))) (start $spin)", "i32.const 0");
+    let bytes = module(
+        "(func $spin (loop $l (br $l))) (start $spin)",
+        "i32.const 0",
+    );
     assert!(matches!(
         load(&host, &bytes),
         Err(LoadError::Probe {

@@ -4,7 +4,12 @@
 //! A context file `<EXPECTED>.<description>.json` is an ABI v1 input document; `EXPECTED` is
 //! `allow` or the denial code. Allowed contexts whose description contains `warns` must carry
 //! a warning; other allowed contexts must carry none.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 

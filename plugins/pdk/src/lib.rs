@@ -42,6 +42,7 @@ mod sys {
         pub fn count(doc: i32, ptr: *const u8, len: i32) -> i32;
         pub fn key(doc: i32, ptr: *const u8, len: i32, index: i32, buf: *mut u8, cap: i32) -> i32;
         pub fn get_json(doc: i32, ptr: *const u8, len: i32, buf: *mut u8, cap: i32) -> i32;
+        pub fn str_eq(doc: i32, ptr: *const u8, len: i32, s: *const u8, s_len: i32) -> i32;
         pub fn deny(code: *const u8, code_len: i32, msg: *const u8, msg_len: i32);
         pub fn warn(code: *const u8, code_len: i32, msg: *const u8, msg_len: i32);
     }
@@ -71,11 +72,79 @@ mod sys {
         pub unsafe fn get_json(_: i32, _: *const u8, _: i32, _: *mut u8, _: i32) -> i32 {
             -1
         }
+        pub unsafe fn str_eq(_: i32, _: *const u8, _: i32, _: *const u8, _: i32) -> i32 {
+            -1
+        }
         pub unsafe fn deny(_: *const u8, _: i32, _: *const u8, _: i32) {}
         pub unsafe fn warn(_: *const u8, _: i32, _: *const u8, _: i32) {}
     }
     #[cfg(not(target_arch = "wasm32"))]
     pub use native::*;
+}
+
+/// A bump allocator for wasm32. Every call runs in a fresh instance (see the ABI), so memory
+/// never needs to be given back: freeing is a no-op and allocating is a pointer increment.
+/// This is both faster than dlmalloc and avoids its `memory.grow` on first use.
+#[cfg(target_arch = "wasm32")]
+mod bump {
+    use std::alloc::{GlobalAlloc, Layout};
+    use std::cell::UnsafeCell;
+
+    const ARENA_BYTES: usize = 64 * 1024;
+    const PAGE_BYTES: usize = 64 * 1024;
+
+    #[repr(C, align(16))]
+    struct Arena(UnsafeCell<[u8; ARENA_BYTES]>);
+
+    struct Bump {
+        next: UnsafeCell<usize>,
+        end: UnsafeCell<usize>,
+    }
+
+    // wasm32-unknown-unknown without threads: one thread per instance.
+    unsafe impl Sync for Bump {}
+    unsafe impl Sync for Arena {}
+
+    static ARENA: Arena = Arena(UnsafeCell::new([0; ARENA_BYTES]));
+    unsafe impl GlobalAlloc for Bump {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let next = &mut *self.next.get();
+            let end = &mut *self.end.get();
+            if *end == 0 {
+                *next = ARENA.0.get() as usize;
+                *end = *next + ARENA_BYTES;
+            }
+            let align = layout.align();
+            let start = (*next + align - 1) & !(align - 1);
+            let stop = match start.checked_add(layout.size()) {
+                Some(s) => s,
+                None => return std::ptr::null_mut(),
+            };
+            if stop <= *end {
+                *next = stop;
+                return start as *mut u8;
+            }
+            // Out of arena: take fresh pages (at least 4, to grow rarely).
+            let pages = ((layout.size() + align + PAGE_BYTES - 1) / PAGE_BYTES).max(4);
+            let old = core::arch::wasm32::memory_grow(0, pages);
+            if old == usize::MAX {
+                return std::ptr::null_mut();
+            }
+            let base = old * PAGE_BYTES;
+            let start = (base + align - 1) & !(align - 1);
+            *next = start + layout.size();
+            *end = base + pages * PAGE_BYTES;
+            start as *mut u8
+        }
+
+        unsafe fn dealloc(&self, _ptr: *mut u8, _layout: Layout) {}
+    }
+
+    #[global_allocator]
+    static GLOBAL: Bump = Bump {
+        next: UnsafeCell::new(0),
+        end: UnsafeCell::new(0),
+    };
 }
 
 /// Length of a Rust string as the ABI's `i32`; strings this large never reach the host.
@@ -208,9 +277,20 @@ impl Doc {
             _ => 0,
         };
         for i in 0..n {
-            let index = if i > i32::MAX as usize { i32::MAX } else { i as i32 };
+            let index = if i > i32::MAX as usize {
+                i32::MAX
+            } else {
+                i as i32
+            };
             let k = read_string(|buf, cap| unsafe {
-                sys::key(id, pointer.as_ptr(), len_i32(pointer.as_bytes()), index, buf, cap)
+                sys::key(
+                    id,
+                    pointer.as_ptr(),
+                    len_i32(pointer.as_bytes()),
+                    index,
+                    buf,
+                    cap,
+                )
             });
             if let Some(k) = k {
                 keys.push(k);
@@ -223,23 +303,40 @@ impl Doc {
     pub fn strs(&self, pointer: &str) -> Vec<String> {
         let mut out = Vec::new();
         for i in 0..self.count(pointer) {
-            if let Some(s) = self.str(&format!("{}/{}", pointer, i)) {
+            if let Some(s) = self.str(&path(pointer).index(i).build()) {
                 out.push(s);
             }
         }
         out
     }
 
+    /// Whether the value at `pointer` is the string `s` (compared by the host, no copy).
+    pub fn str_eq(&self, pointer: &str, s: &str) -> bool {
+        let r = unsafe {
+            sys::str_eq(
+                self.id,
+                pointer.as_ptr(),
+                len_i32(pointer.as_bytes()),
+                s.as_ptr(),
+                len_i32(s.as_bytes()),
+            )
+        };
+        r == 1
+    }
+
     /// Whether the array at `pointer` contains the string `needle`.
     pub fn contains_str(&self, pointer: &str, needle: &str) -> bool {
-        for i in 0..self.count(pointer) {
-            if let Some(s) = self.str(&format!("{}/{}", pointer, i)) {
-                if s == needle {
-                    return true;
-                }
-            }
-        }
-        false
+        (0..self.count(pointer)).any(|i| self.str_eq(&path(pointer).index(i).build(), needle))
+    }
+
+    /// Index of the first element of the array at `array` whose member `member` (a pointer
+    /// relative to the element, e.g. `"/actor"`) is the string `needle`.
+    pub fn find_str(&self, array: &str, member: &str, needle: &str) -> Option<usize> {
+        (0..self.count(array)).find(|&i| {
+            let mut p = path(array).index(i).build();
+            p.push_str(member);
+            self.str_eq(&p, needle)
+        })
     }
 
     /// The compact JSON text of the value at `pointer` (`""` for the whole document).
@@ -254,21 +351,83 @@ impl Doc {
 /// Calls `f(buf, cap)` (which returns the full length or -1) and retries once with a buffer
 /// large enough when the first one was too small.
 fn read_string<F: Fn(*mut u8, i32) -> i32>(f: F) -> Option<String> {
-    let mut buf: Vec<u8> = vec![0; STR_BUF_FIRST_BYTES];
-    let n = f(buf.as_mut_ptr(), len_i32(&buf));
+    let mut first = [0u8; STR_BUF_FIRST_BYTES];
+    let n = f(first.as_mut_ptr(), STR_BUF_FIRST_BYTES as i32);
     if n < 0 {
         return None;
     }
     let n = n as usize;
-    if n > buf.len() {
-        buf = vec![0; n];
+    let bytes = if n <= STR_BUF_FIRST_BYTES {
+        first.get(..n)?.to_vec()
+    } else {
+        let mut buf: Vec<u8> = vec![0; n];
         let m = f(buf.as_mut_ptr(), len_i32(&buf));
         if m < 0 || m as usize != n {
             return None;
         }
+        buf
+    };
+    // The host copies strings out of valid JSON text: they are UTF-8.
+    String::from_utf8(bytes).ok()
+}
+
+/// Builds a JSON Pointer without `format!`: `path("/event/witnesses").index(2).key("actor")`
+/// gives `/event/witnesses/2/actor` (keys are escaped as RFC 6901 requires).
+pub fn path(base: &str) -> Path {
+    let mut s = String::with_capacity(base.len() + 24);
+    s.push_str(base);
+    Path { s }
+}
+
+/// A JSON Pointer under construction; see [`path`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Path {
+    s: String,
+}
+
+impl Path {
+    /// Appends an array index.
+    pub fn index(mut self, i: usize) -> Path {
+        self.s.push('/');
+        let mut digits = [0u8; 20];
+        let mut n = i;
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        for &d in &digits[at..] {
+            self.s.push(d as char);
+        }
+        self
     }
-    buf.truncate(n);
-    String::from_utf8(buf).ok()
+
+    /// Appends an object member name (escaped).
+    pub fn key(mut self, k: &str) -> Path {
+        self.s.push('/');
+        if k.contains('~') || k.contains('/') {
+            self.s.push_str(&token(k));
+        } else {
+            self.s.push_str(k);
+        }
+        self
+    }
+
+    /// The pointer text.
+    pub fn build(self) -> String {
+        self.s
+    }
+}
+
+impl std::ops::Deref for Path {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.s
+    }
 }
 
 /// Escapes one reference token for a JSON Pointer (RFC 6901): `~` → `~0`, `/` → `~1`.

@@ -31,7 +31,11 @@ fn num(s: &str, from: usize, to: usize) -> Option<i64> {
 /// Seconds since the epoch of an RFC 3339 UTC timestamp `YYYY-MM-DDTHH:MM:SS[.frac]Z`.
 pub fn parse_utc(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() < 20 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') || b.get(13) != Some(&b':') {
+    if b.len() < 20
+        || b.get(4) != Some(&b'-')
+        || b.get(7) != Some(&b'-')
+        || b.get(13) != Some(&b':')
+    {
         return None;
     }
     if !s.ends_with('Z') && !s.ends_with('z') {
@@ -51,7 +55,10 @@ pub fn destruction_preconditions(ctx: &Doc, cfg: &Doc) -> Verdict {
         return Verdict::allow();
     }
     if !ctx.present("/authorisation") {
-        return Verdict::deny("AUTHORISATION_MISSING", "destruction has no prior authorisation");
+        return Verdict::deny(
+            "AUTHORISATION_MISSING",
+            "destruction has no prior authorisation",
+        );
     }
     let auth_ref = ctx.str("/authorisation/reference").unwrap_or_default();
     if ctx.str("/event/authorisation") != ctx.str("/authorisation/id") {
@@ -68,7 +75,10 @@ pub fn destruction_preconditions(ctx: &Doc, cfg: &Doc) -> Verdict {
         if auth_at > at {
             return Verdict::deny(
                 "AUTHORISATION_AFTER_DESTRUCTION",
-                format!("authorisation `{}` is dated after the destruction", auth_ref),
+                format!(
+                    "authorisation `{}` is dated after the destruction",
+                    auth_ref
+                ),
             );
         }
     }
@@ -78,17 +88,28 @@ pub fn destruction_preconditions(ctx: &Doc, cfg: &Doc) -> Verdict {
         if !ctx.contains_str("/authorisation/items", &item) {
             return Verdict::deny(
                 "AUTHORISATION_NOT_COVERING",
-                format!("item `{}` is not covered by authorisation `{}`", item, auth_ref),
+                format!(
+                    "item `{}` is not covered by authorisation `{}`",
+                    item, auth_ref
+                ),
             );
         }
     }
     for i in 0..ctx.count("/event/lots") {
-        let lot = ctx.str(&format!("/event/lots/{}/lot", i)).unwrap_or_default();
+        let lot = ctx
+            .str(&format!("/event/lots/{}/lot", i))
+            .unwrap_or_default();
         let qty = ctx.int(&format!("/event/lots/{}/quantity", i)).unwrap_or(0);
         let mut authorised: i64 = 0;
         for j in 0..ctx.count("/authorisation/lots") {
-            if ctx.str(&format!("/authorisation/lots/{}/lot", j)).as_deref() == Some(lot.as_str()) {
-                let q = ctx.int(&format!("/authorisation/lots/{}/quantity", j)).unwrap_or(0);
+            if ctx
+                .str(&format!("/authorisation/lots/{}/lot", j))
+                .as_deref()
+                == Some(lot.as_str())
+            {
+                let q = ctx
+                    .int(&format!("/authorisation/lots/{}/quantity", j))
+                    .unwrap_or(0);
                 authorised = authorised.saturating_add(q);
             }
         }
@@ -111,10 +132,14 @@ pub fn destruction_preconditions(ctx: &Doc, cfg: &Doc) -> Verdict {
             format!("destruction method `{}` is not allowed", method),
         );
     }
-    if ctx.exists("/authorisation/methods") && !ctx.contains_str("/authorisation/methods", &method) {
+    if ctx.exists("/authorisation/methods") && !ctx.contains_str("/authorisation/methods", &method)
+    {
         return Verdict::deny(
             "METHOD_NOT_AUTHORISED",
-            format!("authorisation `{}` does not permit method `{}`", auth_ref, method),
+            format!(
+                "authorisation `{}` does not permit method `{}`",
+                auth_ref, method
+            ),
         );
     }
 

@@ -38,7 +38,11 @@ pub fn marking(ctx: &Doc, cfg: &Doc) -> Verdict {
         if !missing.is_empty() {
             return Verdict::deny(
                 "MARKING_INCOMPLETE",
-                format!("item `{}` lacks marking elements: {}", id, missing.join(", ")),
+                format!(
+                    "item `{}` lacks marking elements: {}",
+                    id,
+                    missing.join(", ")
+                ),
             );
         }
         let origin = ctx
@@ -53,7 +57,11 @@ pub fn marking(ctx: &Doc, cfg: &Doc) -> Verdict {
             if !missing.is_empty() {
                 return Verdict::deny(
                     "IMPORT_MARKING_INCOMPLETE",
-                    format!("imported item `{}` lacks import marking elements: {}", id, missing.join(", ")),
+                    format!(
+                        "imported item `{}` lacks import marking elements: {}",
+                        id,
+                        missing.join(", ")
+                    ),
                 );
             }
         }
@@ -65,7 +73,11 @@ pub fn marking(ctx: &Doc, cfg: &Doc) -> Verdict {
         if !absent.is_empty() {
             verdict.push_warning(
                 "MARKING_RECOMMENDED_MISSING",
-                format!("item `{}` lacks recommended marking elements: {}", id, absent.join(", ")),
+                format!(
+                    "item `{}` lacks recommended marking elements: {}",
+                    id,
+                    absent.join(", ")
+                ),
             );
         }
     }

@@ -20,7 +20,9 @@ pub fn neq_limit(ctx: &Doc, cfg: &Doc) -> Verdict {
             let mut a = before;
             for i in 0..ctx.count("/lots") {
                 let moved = ctx.int(&format!("/lots/{}/moved", i)).unwrap_or(0);
-                let per = ctx.int(&format!("/lots/{}/neq_grams_per_unit", i)).unwrap_or(0);
+                let per = ctx
+                    .int(&format!("/lots/{}/neq_grams_per_unit", i))
+                    .unwrap_or(0);
                 a = a.saturating_add(moved.saturating_mul(per));
             }
             a

@@ -13,8 +13,12 @@ const KINDS_REMOVING: [&str; 4] = ["destruction", "loss", "theft", "dispatch"];
 
 fn incompatible(cfg: &Doc, a: &str, b: &str) -> bool {
     for i in 0..cfg.count("/incompatible") {
-        let x = cfg.str(&format!("/incompatible/{}/0", i)).unwrap_or_default();
-        let y = cfg.str(&format!("/incompatible/{}/1", i)).unwrap_or_default();
+        let x = cfg
+            .str(&format!("/incompatible/{}/0", i))
+            .unwrap_or_default();
+        let y = cfg
+            .str(&format!("/incompatible/{}/1", i))
+            .unwrap_or_default();
         if (x == a && y == b) || (x == b && y == a) {
             return true;
         }
@@ -38,11 +42,15 @@ pub fn storage_compat(ctx: &Doc, cfg: &Doc) -> Verdict {
     // (lot id, group) of everything present after the event.
     let mut present: Vec<(String, String)> = Vec::new();
     for i in 0..ctx.count("/site/holdings_before") {
-        let qty = ctx.int(&format!("/site/holdings_before/{}/quantity", i)).unwrap_or(0);
+        let qty = ctx
+            .int(&format!("/site/holdings_before/{}/quantity", i))
+            .unwrap_or(0);
         if qty <= 0 {
             continue;
         }
-        let lot = ctx.str(&format!("/site/holdings_before/{}/lot", i)).unwrap_or_default();
+        let lot = ctx
+            .str(&format!("/site/holdings_before/{}/lot", i))
+            .unwrap_or_default();
         if let Some(g) = ctx.str(&format!("/site/holdings_before/{}/hazard/group", i)) {
             present.push((lot, g));
         }
@@ -53,13 +61,20 @@ pub fn storage_compat(ctx: &Doc, cfg: &Doc) -> Verdict {
             Some(d) => d,
             None => continue, // not an explosive
         };
-        if ctx.exists("/site/hazard_divisions") && !ctx.contains_str("/site/hazard_divisions", &division) {
+        if ctx.exists("/site/hazard_divisions")
+            && !ctx.contains_str("/site/hazard_divisions", &division)
+        {
             return Verdict::deny(
                 "HAZARD_DIVISION_NOT_LICENSED",
-                format!("site `{}` is not licensed for hazard division {} (lot `{}`)", site, division, lot),
+                format!(
+                    "site `{}` is not licensed for hazard division {} (lot `{}`)",
+                    site, division, lot
+                ),
             );
         }
-        let group = ctx.str(&format!("/lots/{}/hazard/group", i)).unwrap_or_default();
+        let group = ctx
+            .str(&format!("/lots/{}/hazard/group", i))
+            .unwrap_or_default();
         for (other, g) in &present {
             if other != &lot && incompatible(cfg, &group, g) {
                 return Verdict::deny(

@@ -4,7 +4,7 @@
 //! Config: `{"witnesses_min": 2, "agencies_min": 2, "agencies_allowed": ["agency:..."]}`
 //! (`agencies_allowed` optional: when present, every witness's agency must be in it).
 
-use custodia_pdk::{rule, Doc, Verdict};
+use custodia_pdk::{path, rule, Doc, Verdict};
 
 /// Judges one event; only `destruction` is judged, every other kind is allowed.
 pub fn witnesses(ctx: &Doc, cfg: &Doc) -> Verdict {
@@ -18,24 +18,25 @@ pub fn witnesses(ctx: &Doc, cfg: &Doc) -> Verdict {
     if (n as i64) < witnesses_min {
         return Verdict::deny(
             "WITNESSES_TOO_FEW",
-            format!("destruction has {} witnesses, {} required", n, witnesses_min),
+            format!(
+                "destruction has {} witnesses, {} required",
+                n, witnesses_min
+            ),
         );
     }
 
-    let signers = ctx.count("/signers");
     let mut agencies: Vec<String> = Vec::new();
     for i in 0..n {
-        let actor = ctx.str(&format!("/event/witnesses/{}/actor", i)).unwrap_or_default();
-        let agency = ctx.str(&format!("/event/witnesses/{}/agency", i)).unwrap_or_default();
+        let witness = path("/event/witnesses").index(i);
+        let actor = ctx.str(&witness.clone().key("actor")).unwrap_or_default();
+        let agency = ctx.str(&witness.key("agency")).unwrap_or_default();
         if actor.is_empty() || agency.is_empty() {
             return Verdict::deny(
                 "WITNESS_INCOMPLETE",
                 format!("witness {} lacks an actor or an agency", i),
             );
         }
-        let signed = (0..signers)
-            .any(|s| ctx.str(&format!("/signers/{}/actor", s)).as_deref() == Some(actor.as_str()));
-        if !signed {
+        if ctx.find_str("/signers", "/actor", &actor).is_none() {
             return Verdict::deny(
                 "WITNESS_NOT_SIGNED",
                 format!("witness `{}` did not sign the destruction", actor),
@@ -44,7 +45,10 @@ pub fn witnesses(ctx: &Doc, cfg: &Doc) -> Verdict {
         if cfg.exists("/agencies_allowed") && !cfg.contains_str("/agencies_allowed", &agency) {
             return Verdict::deny(
                 "WITNESS_AGENCY_NOT_RECOGNISED",
-                format!("witness `{}` belongs to `{}`, which may not witness destructions", actor, agency),
+                format!(
+                    "witness `{}` belongs to `{}`, which may not witness destructions",
+                    actor, agency
+                ),
             );
         }
         if !agencies.contains(&agency) {
