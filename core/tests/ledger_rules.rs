@@ -175,7 +175,7 @@ fn destruction_needs_an_authorisation_that_covers_it() {
 
 #[test]
 fn signatures_count_only_from_current_keys_of_the_actor() {
-    let mut s = world();
+    let s = world();
     // Signed by someone else's key: the actor did not sign.
     let body = || Body::StatusChange { items: vec![item_id("item:r1")], lots: vec![], status: Status::Unserviceable, reason: "rust".into() };
     let mut ev = Event::new(t(2, 0), actor_id(UNIT_A), vec![], body());
