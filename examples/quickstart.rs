@@ -7,14 +7,15 @@
 //!
 //! Run with `cargo run --example quickstart`.
 
+use custodia::Signer;
 use custodia::event::{Body, LotQuantity, Place, Witness};
 use custodia::ledger::{Account, Sink, Stock};
 use custodia::model::{
-    Actor, ActorId, ActorKind, Hazard, HazardDivision, CompatibilityGroup, Item, ItemCategory, ItemId, Lot,
-    LotId, Marking, Origin, OriginKind, Quantity, Role, Site, SiteId, SiteKind, Status, Timestamp, Unit,
+    Actor, ActorId, ActorKind, CompatibilityGroup, Hazard, HazardDivision, Item, ItemCategory,
+    ItemId, Lot, LotId, Marking, Origin, OriginKind, Quantity, Role, Site, SiteId, SiteKind,
+    Status, Timestamp, Unit,
 };
 use custodia::scribe::Scribe;
-use custodia::Signer;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -31,7 +32,15 @@ fn at(s: &str) -> Result<Timestamp> {
 
 /// Registers an actor with a fresh key, which the scribe keeps to sign on their behalf.
 /// In production each actor's key lives in their own hardware token; the scribe stands in.
-fn actor(scribe: &mut Scribe, admin: &ActorId, when: &str, who: &str, kind: ActorKind, member_of: Option<&str>, roles: &[Role]) -> Result<ActorId> {
+fn actor(
+    scribe: &mut Scribe,
+    admin: &ActorId,
+    when: &str,
+    who: &str,
+    kind: ActorKind,
+    member_of: Option<&str>,
+    roles: &[Role],
+) -> Result<ActorId> {
     let signer = Signer::generate();
     let subject = Actor {
         id: id(who)?,
@@ -42,7 +51,14 @@ fn actor(scribe: &mut Scribe, admin: &ActorId, when: &str, who: &str, kind: Acto
         keys: vec![signer.public_key()],
     };
     scribe.hold_key(subject.id.clone(), signer);
-    scribe.record(at(when)?, admin, Body::RegisterActor { subject: subject.clone() }, &[])?;
+    scribe.record(
+        at(when)?,
+        admin,
+        Body::RegisterActor {
+            subject: subject.clone(),
+        },
+        &[],
+    )?;
     Ok(subject.id)
 }
 
@@ -62,29 +78,97 @@ fn main() -> Result<()> {
         keys: vec![root_key.public_key()],
     };
     scribe.hold_key(ministry.clone(), root_key);
-    scribe.record(at("2026-01-05T08:00:00Z")?, &ministry, Body::RegisterActor { subject: genesis }, &[])?;
+    scribe.record(
+        at("2026-01-05T08:00:00Z")?,
+        &ministry,
+        Body::RegisterActor { subject: genesis },
+        &[],
+    )?;
 
     // 2. Who takes part: a logistics battalion (custodian of the depot), a demil team, and
     //    witnesses from the attorney general's office and the civil police.
     let t = "2026-01-05T09:00:00Z";
-    let depot_unit = actor(&mut scribe, &ministry, t, "unit:log-bn-2", ActorKind::Unit, Some("agency:ministry-of-defence"), &[Role::Custodian])?;
-    let demil = actor(&mut scribe, &ministry, t, "unit:demil-team-1", ActorKind::Unit, Some("agency:ministry-of-defence"), &[Role::Custodian, Role::Destroyer])?;
-    let ag = actor(&mut scribe, &ministry, t, "agency:attorney-general", ActorKind::Agency, None, &[])?;
-    let police = actor(&mut scribe, &ministry, t, "agency:civil-police", ActorKind::Agency, None, &[])?;
-    let inspector = actor(&mut scribe, &ministry, t, "person:inspector-7", ActorKind::Person, Some("agency:attorney-general"), &[Role::Witness])?;
-    let officer = actor(&mut scribe, &ministry, t, "person:officer-31", ActorKind::Person, Some("agency:civil-police"), &[Role::Witness])?;
+    let depot_unit = actor(
+        &mut scribe,
+        &ministry,
+        t,
+        "unit:log-bn-2",
+        ActorKind::Unit,
+        Some("agency:ministry-of-defence"),
+        &[Role::Custodian],
+    )?;
+    let demil = actor(
+        &mut scribe,
+        &ministry,
+        t,
+        "unit:demil-team-1",
+        ActorKind::Unit,
+        Some("agency:ministry-of-defence"),
+        &[Role::Custodian, Role::Destroyer],
+    )?;
+    let ag = actor(
+        &mut scribe,
+        &ministry,
+        t,
+        "agency:attorney-general",
+        ActorKind::Agency,
+        None,
+        &[],
+    )?;
+    let police = actor(
+        &mut scribe,
+        &ministry,
+        t,
+        "agency:civil-police",
+        ActorKind::Agency,
+        None,
+        &[],
+    )?;
+    let inspector = actor(
+        &mut scribe,
+        &ministry,
+        t,
+        "person:inspector-7",
+        ActorKind::Person,
+        Some("agency:attorney-general"),
+        &[Role::Witness],
+    )?;
+    let officer = actor(
+        &mut scribe,
+        &ministry,
+        t,
+        "person:officer-31",
+        ActorKind::Person,
+        Some("agency:civil-police"),
+        &[Role::Witness],
+    )?;
 
     // 3. Sites: the central depot and the destruction range.
     let depot: SiteId = id("depot:central")?;
     let range: SiteId = id("range:la-cuchilla")?;
     for (site, kind) in [(&depot, SiteKind::Depot), (&range, SiteKind::Range)] {
-        let s = Site { id: site.clone(), name: site.to_string(), kind, parent: None, country: Some("CO".into()), licensed_neq_grams: Some(Quantity::new(5_000_000)?), hazard_divisions: vec![HazardDivision::D1_4] };
-        scribe.record(at("2026-01-06T08:00:00Z")?, &ministry, Body::RegisterSite { site: s }, &[])?;
+        let s = Site {
+            id: site.clone(),
+            name: site.to_string(),
+            kind,
+            parent: None,
+            country: Some("CO".into()),
+            licensed_neq_grams: Some(Quantity::new(5_000_000)?),
+            hazard_divisions: vec![HazardDivision::D1_4],
+        };
+        scribe.record(
+            at("2026-01-06T08:00:00Z")?,
+            &ministry,
+            Body::RegisterSite { site: s },
+            &[],
+        )?;
     }
 
     // 4. Stock: three seized rifles with their ITI/CIFTA markings, and an ammunition lot. The
     //    unit's own key signs: only a custodian registers stock into its own charge.
-    let rifles: Vec<ItemId> = (1..=3).map(|n| id(&format!("item:AK47-KZ-1987-{n:05}"))).collect::<Result<_>>()?;
+    let rifles: Vec<ItemId> = (1..=3)
+        .map(|n| id(&format!("item:AK47-KZ-1987-{n:05}")))
+        .collect::<Result<_>>()?;
     let items = rifles
         .iter()
         .enumerate()
@@ -104,8 +188,21 @@ fn main() -> Result<()> {
             status: Some(Status::PendingDestruction),
         })
         .collect();
-    let seized = Origin { kind: OriginKind::Seized, reference: Some("CASE-2025-0931".into()) };
-    scribe.record(at("2026-01-10T10:00:00Z")?, &depot_unit, Body::RegisterItems { site: depot.clone(), custodian: depot_unit.clone(), origin: seized, items }, &[])?;
+    let seized = Origin {
+        kind: OriginKind::Seized,
+        reference: Some("CASE-2025-0931".into()),
+    };
+    scribe.record(
+        at("2026-01-10T10:00:00Z")?,
+        &depot_unit,
+        Body::RegisterItems {
+            site: depot.clone(),
+            custodian: depot_unit.clone(),
+            origin: seized,
+            items,
+        },
+        &[],
+    )?;
 
     let lot_id: LotId = id("lot:762x39-1987-044")?;
     let lot = Lot {
@@ -114,15 +211,31 @@ fn main() -> Result<()> {
         lot_number: "KZ-1987-044".into(),
         unit: Unit::Round,
         quantity: Quantity::new(48_000)?,
-        hazard: Some(Hazard { division: HazardDivision::D1_4, group: CompatibilityGroup::S }),
+        hazard: Some(Hazard {
+            division: HazardDivision::D1_4,
+            group: CompatibilityGroup::S,
+        }),
         neq_grams_per_unit: Quantity::new(2)?,
         manufactured: Some(custodia::model::Date::parse("1987-05")?),
         next_inspection: None,
         expiry: None,
         status: Some(Status::Surplus),
     };
-    let stock_on_hand = Origin { kind: OriginKind::StockOnHand, reference: None };
-    scribe.record(at("2026-01-10T11:00:00Z")?, &depot_unit, Body::RegisterLot { site: depot.clone(), custodian: depot_unit.clone(), origin: stock_on_hand, lot }, &[])?;
+    let stock_on_hand = Origin {
+        kind: OriginKind::StockOnHand,
+        reference: None,
+    };
+    scribe.record(
+        at("2026-01-10T11:00:00Z")?,
+        &depot_unit,
+        Body::RegisterLot {
+            site: depot.clone(),
+            custodian: depot_unit.clone(),
+            origin: stock_on_hand,
+            lot,
+        },
+        &[],
+    )?;
 
     // 5. Two-phase transfer to the range. 12 000 rounds leave; 11 980 arrive. The 20 missing
     //    rounds do not vanish: they land in a discrepancy account named by the receipt.
@@ -130,10 +243,19 @@ fn main() -> Result<()> {
         at("2026-06-01T06:00:00Z")?,
         &depot_unit,
         Body::TransferDispatch {
-            from: Place { site: depot.clone(), custodian: depot_unit.clone() },
-            to: Place { site: range.clone(), custodian: demil.clone() },
+            from: Place {
+                site: depot.clone(),
+                custodian: depot_unit.clone(),
+            },
+            to: Place {
+                site: range.clone(),
+                custodian: demil.clone(),
+            },
             items: rifles.clone(),
-            lots: vec![LotQuantity { lot: lot_id.clone(), quantity: Quantity::new(12_000)? }],
+            lots: vec![LotQuantity {
+                lot: lot_id.clone(),
+                quantity: Quantity::new(12_000)?,
+            }],
             reference: Some("WAYBILL-2026-118".into()),
         },
         &[],
@@ -141,7 +263,15 @@ fn main() -> Result<()> {
     scribe.record(
         at("2026-06-01T15:00:00Z")?,
         &demil,
-        Body::TransferReceipt { dispatch: dispatch.id, items: rifles.clone(), lots: vec![LotQuantity { lot: lot_id.clone(), quantity: Quantity::new(11_980)? }], note: Some("one case damaged in transit".into()) },
+        Body::TransferReceipt {
+            dispatch: dispatch.id,
+            items: rifles.clone(),
+            lots: vec![LotQuantity {
+                lot: lot_id.clone(),
+                quantity: Quantity::new(11_980)?,
+            }],
+            note: Some("one case damaged in transit".into()),
+        },
         &[],
     )?;
 
@@ -152,7 +282,10 @@ fn main() -> Result<()> {
         Body::DestructionAuthorisation {
             reference: "ORDER-2026-0042".into(),
             items: rifles.clone(),
-            lots: vec![LotQuantity { lot: lot_id.clone(), quantity: Quantity::new(11_980)? }],
+            lots: vec![LotQuantity {
+                lot: lot_id.clone(),
+                quantity: Quantity::new(11_980)?,
+            }],
             methods: vec!["cutting_and_melting".into(), "open_detonation".into()],
         },
         &[],
@@ -169,27 +302,52 @@ fn main() -> Result<()> {
             method: "cutting_and_melting".into(),
             certificate: "CERT-2026-0117".into(),
             items: rifles.clone(),
-            lots: vec![LotQuantity { lot: lot_id.clone(), quantity: Quantity::new(11_980)? }],
-            witnesses: vec![Witness { actor: inspector.clone(), agency: ag.clone() }, Witness { actor: officer.clone(), agency: police.clone() }],
+            lots: vec![LotQuantity {
+                lot: lot_id.clone(),
+                quantity: Quantity::new(11_980)?,
+            }],
+            witnesses: vec![
+                Witness {
+                    actor: inspector.clone(),
+                    agency: ag.clone(),
+                },
+                Witness {
+                    actor: officer.clone(),
+                    agency: police.clone(),
+                },
+            ],
         },
         &[&inspector, &officer],
     )?;
 
     // 8. Destroyed is terminal: trying to move a destroyed rifle is refused, and the ledger is unchanged.
+    let first_rifle = rifles.first().cloned().ok_or("no rifles")?;
     let digest_before = scribe.ledger().state().digest();
     let refused = scribe.record(
         at("2026-06-16T08:00:00Z")?,
         &demil,
         Body::TransferDispatch {
-            from: Place { site: range.clone(), custodian: demil.clone() },
-            to: Place { site: depot.clone(), custodian: depot_unit.clone() },
-            items: vec![rifles[0].clone()],
+            from: Place {
+                site: range.clone(),
+                custodian: demil.clone(),
+            },
+            to: Place {
+                site: depot.clone(),
+                custodian: depot_unit.clone(),
+            },
+            items: vec![first_rifle.clone()],
             lots: vec![],
             reference: None,
         },
         &[],
     );
-    println!("moving a destroyed rifle: {}", refused.err().map(|e| e.to_string()).unwrap_or_else(|| "accepted?!".into()));
+    println!(
+        "moving a destroyed rifle: {}",
+        refused
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "accepted?!".into())
+    );
     assert_eq!(digest_before, scribe.ledger().state().digest());
 
     // 9. What the books say now.
@@ -198,11 +356,31 @@ fn main() -> Result<()> {
     let state = ledger.state();
     let destroyed = Account::Sink(Sink::Destroyed);
     println!("events: {}", state.event_count());
-    println!("rounds destroyed: {}", state.balance(&destroyed, &Stock::Lot(lot_id.clone())));
-    println!("rounds still at the depot: {}", state.balance(&Account::Holding { site: depot.clone(), custodian: depot_unit.clone() }, &Stock::Lot(lot_id.clone())));
-    println!("rounds missing in transit (under investigation): {}", state.balances().iter().filter(|(a, _)| matches!(a, Account::Discrepancy(_))).map(|(_, s)| s.get(&Stock::Lot(lot_id.clone())).copied().unwrap_or(0)).sum::<i128>());
-    println!("history of {}:", rifles[0]);
-    for entry in ledger.trace(&Stock::Item(rifles[0].clone())) {
+    println!(
+        "rounds destroyed: {}",
+        state.balance(&destroyed, &Stock::Lot(lot_id.clone()))
+    );
+    println!(
+        "rounds still at the depot: {}",
+        state.balance(
+            &Account::Holding {
+                site: depot.clone(),
+                custodian: depot_unit.clone()
+            },
+            &Stock::Lot(lot_id.clone())
+        )
+    );
+    println!(
+        "rounds missing in transit (under investigation): {}",
+        state
+            .balances()
+            .iter()
+            .filter(|(a, _)| matches!(a, Account::Discrepancy(_)))
+            .map(|(_, s)| s.get(&Stock::Lot(lot_id.clone())).copied().unwrap_or(0))
+            .sum::<i128>()
+    );
+    println!("history of {}:", first_rifle);
+    for entry in ledger.trace(&Stock::Item(first_rifle.clone())) {
         println!("  {} {:<26} {}", entry.at, entry.kind, entry.id);
     }
 
@@ -213,7 +391,12 @@ fn main() -> Result<()> {
         export.push(b'\n');
     }
     let report = custodia::verify_jsonl(export.as_slice(), None);
-    println!("independent verification: {} events, valid = {}, state digest {}", report.events, report.is_valid(), report.state_digest);
+    println!(
+        "independent verification: {} events, valid = {}, state digest {}",
+        report.events,
+        report.is_valid(),
+        report.state_digest
+    );
     assert!(report.is_valid());
     assert_eq!(report.state_digest, state.digest());
     Ok(())

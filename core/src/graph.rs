@@ -69,7 +69,11 @@ impl EventGraph {
         self.graph.node_count() == 0
     }
     pub(crate) fn add(&mut self, event: &SignedEvent, stocks: &[Stock]) {
-        let node = self.graph.add_node(Node { id: event.id, kind: event.event.body.kind(), at: event.event.at.clone() });
+        let node = self.graph.add_node(Node {
+            id: event.id,
+            kind: event.event.body.kind(),
+            at: event.event.at.clone(),
+        });
         self.index.insert(event.id, node);
         for parent in &event.event.parents {
             if let Some(&p) = self.index.get(parent) {
@@ -84,7 +88,9 @@ impl EventGraph {
     /// Removes the newest events until `len` remain (a refused batch).
     pub(crate) fn truncate(&mut self, len: usize) {
         while self.log.len() > len {
-            let Some((node, stocks)) = self.log.pop() else { break };
+            let Some((node, stocks)) = self.log.pop() else {
+                break;
+            };
             for stock in &stocks {
                 if let Some(v) = self.by_stock.get_mut(stock) {
                     v.retain(|n| *n != node);
@@ -106,32 +112,49 @@ impl EventGraph {
             .get(stock)
             .into_iter()
             .flatten()
-            .filter_map(|n| self.graph.node_weight(*n).map(|w| TraceEntry { id: w.id, kind: w.kind, at: w.at.clone(), seq: n.index() as u64 }))
+            .filter_map(|n| {
+                self.graph.node_weight(*n).map(|w| TraceEntry {
+                    id: w.id,
+                    kind: w.kind,
+                    at: w.at.clone(),
+                    seq: n.index() as u64,
+                })
+            })
             .collect()
     }
     /// Direct parents of an event.
     pub fn parents(&self, id: &EventId) -> Vec<EventId> {
-        let Some(&node) = self.index.get(id) else { return Vec::new() };
-        self.graph.edges_directed(node, petgraph::Direction::Incoming).filter_map(|e| self.graph.node_weight(e.source()).map(|w| w.id)).collect()
+        let Some(&node) = self.index.get(id) else {
+            return Vec::new();
+        };
+        self.graph
+            .edges_directed(node, petgraph::Direction::Incoming)
+            .filter_map(|e| self.graph.node_weight(e.source()).map(|w| w.id))
+            .collect()
     }
     /// Every event an event depends on, transitively (its causal past).
     pub fn ancestors(&self, id: &EventId) -> Vec<EventId> {
-        let Some(&node) = self.index.get(id) else { return Vec::new() };
+        let Some(&node) = self.index.get(id) else {
+            return Vec::new();
+        };
         let reversed = petgraph::visit::Reversed(&self.graph);
         let mut bfs = Bfs::new(reversed, node);
         let mut out = Vec::new();
         while let Some(n) = bfs.next(reversed) {
-            if n != node {
-                if let Some(w) = self.graph.node_weight(n) {
-                    out.push(w.id);
-                }
+            if let Some(w) = self.graph.node_weight(n).filter(|_| n != node) {
+                out.push(w.id);
             }
         }
         out
     }
     /// Edges as (parent, child) ids, for export.
     pub fn edges(&self) -> impl Iterator<Item = (EventId, EventId)> + '_ {
-        self.graph.edge_references().filter_map(|e| Some((self.graph.node_weight(e.source())?.id, self.graph.node_weight(e.target())?.id)))
+        self.graph.edge_references().filter_map(|e| {
+            Some((
+                self.graph.node_weight(e.source())?.id,
+                self.graph.node_weight(e.target())?.id,
+            ))
+        })
     }
 }
 
@@ -140,14 +163,26 @@ impl EventGraph {
 pub fn lineage(state: &State, start: &LotId) -> Vec<LineageEntry> {
     let mut g: DiGraph<LotId, u64> = DiGraph::new();
     let mut nodes: HashMap<LotId, NodeIndex> = HashMap::new();
-    let Some(first) = state.lot(start) else { return Vec::new() };
+    let Some(first) = state.lot(start) else {
+        return Vec::new();
+    };
     let root = g.add_node(start.clone());
     nodes.insert(start.clone(), root);
     let mut queue = vec![start.clone()];
     while let Some(lot) = queue.pop() {
-        let Some(&from) = nodes.get(&lot) else { continue };
+        let Some(&from) = nodes.get(&lot) else {
+            continue;
+        };
         for child in state.lot_children(&lot) {
-            let received = state.lot(child).and_then(|c| c.derived_from.iter().find(|(p, _)| p == &lot).map(|(_, q)| *q)).unwrap_or(0);
+            let received = state
+                .lot(child)
+                .and_then(|c| {
+                    c.derived_from
+                        .iter()
+                        .find(|(p, _)| p == &lot)
+                        .map(|(_, q)| *q)
+                })
+                .unwrap_or(0);
             let to = *nodes.entry(child.clone()).or_insert_with(|| {
                 queue.push(child.clone());
                 g.add_node(child.clone())
@@ -155,8 +190,18 @@ pub fn lineage(state: &State, start: &LotId) -> Vec<LineageEntry> {
             g.add_edge(from, to, received);
         }
     }
-    let destroyed = |lot: &LotId| state.lot(lot).map_or(0, |l| l.balance(&Account::Sink(Sink::Destroyed)));
-    let mut out = vec![LineageEntry { lot: start.clone(), from: None, depth: 0, received: first.lot.quantity.get(), destroyed: destroyed(start) }];
+    let destroyed = |lot: &LotId| {
+        state
+            .lot(lot)
+            .map_or(0, |l| l.balance(&Account::Sink(Sink::Destroyed)))
+    };
+    let mut out = vec![LineageEntry {
+        lot: start.clone(),
+        from: None,
+        depth: 0,
+        received: first.lot.quantity.get(),
+        destroyed: destroyed(start),
+    }];
     let mut depth: HashMap<NodeIndex, usize> = HashMap::from([(root, 0)]);
     let mut bfs = Bfs::new(&g, root);
     while let Some(n) = bfs.next(&g) {
@@ -168,7 +213,13 @@ pub fn lineage(state: &State, start: &LotId) -> Vec<LineageEntry> {
             }
             depth.insert(child, d + 1);
             if let (Some(lot), Some(parent)) = (g.node_weight(child), g.node_weight(n)) {
-                out.push(LineageEntry { lot: lot.clone(), from: Some(parent.clone()), depth: d + 1, received: *edge.weight(), destroyed: destroyed(lot) });
+                out.push(LineageEntry {
+                    lot: lot.clone(),
+                    from: Some(parent.clone()),
+                    depth: d + 1,
+                    received: *edge.weight(),
+                    destroyed: destroyed(lot),
+                });
             }
         }
     }

@@ -24,7 +24,11 @@ impl Scribe {
     }
     /// A scribe over a given ledger (for example one with a rule engine).
     pub fn with_ledger(ledger: Ledger) -> Self {
-        Self { ledger, keys: BTreeMap::new(), journal: Vec::new() }
+        Self {
+            ledger,
+            keys: BTreeMap::new(),
+            journal: Vec::new(),
+        }
     }
     /// Hands the scribe an actor's signing key.
     pub fn hold_key(&mut self, actor: ActorId, signer: Signer) {
@@ -47,14 +51,26 @@ impl Scribe {
         self.ledger
     }
     /// Builds, signs (by `actor` and every co-signer) and appends an event. Returns it signed.
-    pub fn record(&mut self, at: Timestamp, actor: &ActorId, body: Body, cosigners: &[&ActorId]) -> Result<SignedEvent, LedgerError> {
+    pub fn record(
+        &mut self,
+        at: Timestamp,
+        actor: &ActorId,
+        body: Body,
+        cosigners: &[&ActorId],
+    ) -> Result<SignedEvent, LedgerError> {
         let signed = self.prepare(at, actor, body, cosigners)?;
         self.ledger.append(&signed)?;
         self.journal.push(signed.clone());
         Ok(signed)
     }
     /// Builds and signs an event with the right parents, without appending it.
-    pub fn prepare(&self, at: Timestamp, actor: &ActorId, body: Body, cosigners: &[&ActorId]) -> Result<SignedEvent, LedgerError> {
+    pub fn prepare(
+        &self,
+        at: Timestamp,
+        actor: &ActorId,
+        body: Body,
+        cosigners: &[&ActorId],
+    ) -> Result<SignedEvent, LedgerError> {
         let mut event = Event::new(at, actor.clone(), Vec::new(), body);
         event.parents = self.ledger.required_parents(&event)?;
         let mut signers = Vec::with_capacity(1 + cosigners.len());

@@ -71,7 +71,10 @@ impl<'r> Verifier<'r> {
     }
     /// A verifier that re-runs the rules in force.
     pub fn with_rules(rules: &'r dyn RuleHook) -> Self {
-        Self { rules: Some(rules), ..Self::default() }
+        Self {
+            rules: Some(rules),
+            ..Self::default()
+        }
     }
     /// The state replayed so far.
     pub fn state(&self) -> &State {
@@ -83,7 +86,11 @@ impl<'r> Verifier<'r> {
     }
     fn fail(&mut self, event: Option<EventId>, reason: VerifyError) {
         if self.failure.is_none() {
-            self.failure = Some(VerifyFailure { index: self.state.event_count(), event, reason });
+            self.failure = Some(VerifyFailure {
+                index: self.state.event_count(),
+                event,
+                reason,
+            });
         }
     }
     /// Checks one decoded event. Returns false once verification has failed.
@@ -104,7 +111,9 @@ impl<'r> Verifier<'r> {
         match SignedEvent::from_json(bytes) {
             Ok(event) => self.push_event(&event, SignatureCheck::Verify),
             Err(e) => {
-                let id = serde_json::from_slice::<serde_json::Value>(bytes).ok().and_then(|v| crate::event::event_id_of(&v).ok());
+                let id = serde_json::from_slice::<serde_json::Value>(bytes)
+                    .ok()
+                    .and_then(|v| crate::event::event_id_of(&v).ok());
                 self.fail(id, LedgerError::from(e).into());
                 false
             }
@@ -116,13 +125,20 @@ impl<'r> Verifier<'r> {
     }
     /// The report.
     pub fn finish(self) -> VerifyReport {
-        VerifyReport { events: self.state.event_count(), state_digest: self.state.digest(), failure: self.failure }
+        VerifyReport {
+            events: self.state.event_count(),
+            state_digest: self.state.digest(),
+            failure: self.failure,
+        }
     }
 }
 
 /// Verifies a JSONL export (one event per line, append order; blank lines ignored).
 pub fn verify_jsonl(reader: impl BufRead, rules: Option<&dyn RuleHook>) -> VerifyReport {
-    let mut verifier = Verifier { rules, ..Verifier::default() };
+    let mut verifier = Verifier {
+        rules,
+        ..Verifier::default()
+    };
     for line in reader.split(b'\n') {
         match line {
             Ok(line) if line.iter().all(u8::is_ascii_whitespace) => {}

@@ -1,14 +1,21 @@
 //! Model-based property test: the real ledger runs beside a plain `BTreeMap` of balances over
 //! random operation sequences. After every step they must agree, every lot's accounts must sum
 //! to zero, and no holding, transit or sink account may be negative.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::result_large_err,
+    clippy::type_complexity,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 
 use std::collections::BTreeMap;
 
 use common::*;
-use custodia::event::{Body, LotCount, LossKind};
+use custodia::event::{Body, LossKind, LotCount};
 use custodia::ledger::{Account, Sink, Stock};
 use custodia::model::{EventId, LotId};
 use custodia::scribe::Scribe;
@@ -19,12 +26,37 @@ const LOTS: [&str; 2] = ["lot:l1", "lot:p2"];
 
 #[derive(Clone, Debug)]
 enum Op {
-    Dispatch { from: usize, to: usize, lot: usize, qty: u64 },
-    Receive { transfer: usize, delta: i64 },
-    Check { holder: usize, lot: usize, delta: i64 },
-    Lose { holder: usize, lot: usize, qty: u64, stolen: bool },
-    Recover { holder: usize, lot: usize, qty: u64, stolen: bool },
-    Destroy { lot: usize, qty: u64 },
+    Dispatch {
+        from: usize,
+        to: usize,
+        lot: usize,
+        qty: u64,
+    },
+    Receive {
+        transfer: usize,
+        delta: i64,
+    },
+    Check {
+        holder: usize,
+        lot: usize,
+        delta: i64,
+    },
+    Lose {
+        holder: usize,
+        lot: usize,
+        qty: u64,
+        stolen: bool,
+    },
+    Recover {
+        holder: usize,
+        lot: usize,
+        qty: u64,
+        stolen: bool,
+    },
+    Destroy {
+        lot: usize,
+        qty: u64,
+    },
     CorrectLast,
 }
 
@@ -54,7 +86,16 @@ fn post(m: &mut Model, lot: &LotId, from: &Account, to: &Account, q: u64) {
 
 fn live(m: &Model, lot: &LotId) -> i128 {
     m.iter()
-        .filter(|((a, l), _)| l == lot && !matches!(a, Account::Source(_) | Account::Sink(Sink::Destroyed | Sink::Rebatched | Sink::Consumed | Sink::Exported)))
+        .filter(|((a, l), _)| {
+            l == lot
+                && !matches!(
+                    a,
+                    Account::Source(_)
+                        | Account::Sink(
+                            Sink::Destroyed | Sink::Rebatched | Sink::Consumed | Sink::Exported
+                        )
+                )
+        })
         .map(|(_, v)| (*v).max(0))
         .sum()
 }
@@ -65,7 +106,10 @@ fn destroyed(m: &Model, lot: &LotId) -> bool {
 
 fn held(i: usize) -> Account {
     let (site, custodian) = HOLDERS[i];
-    Account::Holding { site: site_id(site), custodian: actor_id(custodian) }
+    Account::Holding {
+        site: site_id(site),
+        custodian: actor_id(custodian),
+    }
 }
 
 struct Sim {
@@ -80,19 +124,45 @@ struct Sim {
 impl Sim {
     fn new() -> Self {
         let mut s = world();
-        s.record(t(1, 2), &actor_id(UNIT_B), register_lot_body(DEPOT_B, UNIT_B, "lot:p2", 500), &[]).unwrap();
+        s.record(
+            t(1, 2),
+            &actor_id(UNIT_B),
+            register_lot_body(DEPOT_B, UNIT_B, "lot:p2", 500),
+            &[],
+        )
+        .unwrap();
         let mut model = Model::new();
-        let source = Account::Source(custodia::ledger::Source::Origin(custodia::model::OriginKind::StockOnHand));
+        let source = Account::Source(custodia::ledger::Source::Origin(
+            custodia::model::OriginKind::StockOnHand,
+        ));
         post(&mut model, &lot_id("lot:l1"), &source, &held(0), 1000);
         post(&mut model, &lot_id("lot:p2"), &source, &held(1), 500);
-        Sim { s, model, transfers: Vec::new(), undo: None, step: 0 }
+        Sim {
+            s,
+            model,
+            transfers: Vec::new(),
+            undo: None,
+            step: 0,
+        }
     }
 
-    fn record(&mut self, actor: &str, body: Body, cosigners: &[&str]) -> Result<EventId, custodia::LedgerError> {
+    fn record(
+        &mut self,
+        actor: &str,
+        body: Body,
+        cosigners: &[&str],
+    ) -> Result<EventId, custodia::LedgerError> {
         self.step += 1;
         let co: Vec<_> = cosigners.iter().map(|c| actor_id(c)).collect();
         let refs: Vec<_> = co.iter().collect();
-        self.s.record(t(2 + self.step / 20, self.step % 20), &actor_id(actor), body, &refs).map(|e| e.id)
+        self.s
+            .record(
+                t(2 + self.step / 20, self.step % 20),
+                &actor_id(actor),
+                body,
+                &refs,
+            )
+            .map(|e| e.id)
     }
 
     /// Runs one operation; returns (predicted acceptance, actual acceptance).
@@ -101,12 +171,27 @@ impl Sim {
         let (expect, result, reversible) = match op {
             Op::Dispatch { from, to, lot, qty } => {
                 let l = lot_id(LOTS[*lot]);
-                let ok = from != to && *qty > 0 && !destroyed(&self.model, &l) && bal(&self.model, &held(*from), &l) >= i128::from(*qty);
+                let ok = from != to
+                    && *qty > 0
+                    && !destroyed(&self.model, &l)
+                    && bal(&self.model, &held(*from), &l) >= i128::from(*qty);
                 let (site, cust) = HOLDERS[*from];
-                let body = Body::TransferDispatch { from: place(site, cust), to: place(HOLDERS[*to].0, HOLDERS[*to].1), items: vec![], lots: vec![lq(LOTS[*lot], *qty)], reference: None };
+                let body = Body::TransferDispatch {
+                    from: place(site, cust),
+                    to: place(HOLDERS[*to].0, HOLDERS[*to].1),
+                    items: vec![],
+                    lots: vec![lq(LOTS[*lot], *qty)],
+                    reference: None,
+                };
                 let r = self.record(cust, body, &[]);
                 if let Ok(id) = &r {
-                    post(&mut self.model, &l, &held(*from), &Account::InTransit(*id), *qty);
+                    post(
+                        &mut self.model,
+                        &l,
+                        &held(*from),
+                        &Account::InTransit(*id),
+                        *qty,
+                    );
                     self.transfers.push((*id, *from, *to, l, *qty));
                 }
                 (ok, r.map(|_| ()), true)
@@ -117,7 +202,16 @@ impl Sim {
                 }
                 let (id, _, to, l, sent) = self.transfers[transfer % self.transfers.len()].clone();
                 let got = (sent as i64 + delta).max(0) as u64;
-                let body = Body::TransferReceipt { dispatch: id, items: vec![], lots: if got > 0 { vec![lq(l.as_str(), got)] } else { vec![] }, note: None };
+                let body = Body::TransferReceipt {
+                    dispatch: id,
+                    items: vec![],
+                    lots: if got > 0 {
+                        vec![lq(l.as_str(), got)]
+                    } else {
+                        vec![]
+                    },
+                    note: None,
+                };
                 let r = self.record(HOLDERS[to].1, body, &[]);
                 if let Ok(rid) = &r {
                     let transit = Account::InTransit(id);
@@ -138,37 +232,101 @@ impl Sim {
                 let counted = (booked as i64 + delta).max(0) as u64;
                 let ok = !destroyed(&self.model, &l);
                 let (site, cust) = HOLDERS[*holder];
-                let body = Body::StockCheck { site: site_id(site), custodian: actor_id(cust), lots: vec![LotCount { lot: l.clone(), booked: q(booked as u64), counted: q(counted) }], items: vec![] };
+                let body = Body::StockCheck {
+                    site: site_id(site),
+                    custodian: actor_id(cust),
+                    lots: vec![LotCount {
+                        lot: l.clone(),
+                        booked: q(booked as u64),
+                        counted: q(counted),
+                    }],
+                    items: vec![],
+                };
                 let r = self.record(cust, body, &[]);
                 if let Ok(id) = &r {
                     let gap = Account::Discrepancy(*id);
                     if (counted as i128) < booked {
-                        post(&mut self.model, &l, &held(*holder), &gap, (booked - counted as i128) as u64);
+                        post(
+                            &mut self.model,
+                            &l,
+                            &held(*holder),
+                            &gap,
+                            (booked - counted as i128) as u64,
+                        );
                     } else {
-                        post(&mut self.model, &l, &gap, &held(*holder), (counted as i128 - booked) as u64);
+                        post(
+                            &mut self.model,
+                            &l,
+                            &gap,
+                            &held(*holder),
+                            (counted as i128 - booked) as u64,
+                        );
                     }
                 }
                 (ok, r.map(|_| ()), true)
             }
-            Op::Lose { holder, lot, qty, stolen } => {
+            Op::Lose {
+                holder,
+                lot,
+                qty,
+                stolen,
+            } => {
                 let l = lot_id(LOTS[*lot]);
-                let ok = *qty > 0 && !destroyed(&self.model, &l) && bal(&self.model, &held(*holder), &l) >= i128::from(*qty);
-                let loss = if *stolen { LossKind::Stolen } else { LossKind::Lost };
+                let ok = *qty > 0
+                    && !destroyed(&self.model, &l)
+                    && bal(&self.model, &held(*holder), &l) >= i128::from(*qty);
+                let loss = if *stolen {
+                    LossKind::Stolen
+                } else {
+                    LossKind::Lost
+                };
                 let (site, cust) = HOLDERS[*holder];
-                let body = Body::LossReport { loss, site: site_id(site), custodian: actor_id(cust), discrepancy: None, items: vec![], lots: vec![lq(LOTS[*lot], *qty)], reference: None };
+                let body = Body::LossReport {
+                    loss,
+                    site: site_id(site),
+                    custodian: actor_id(cust),
+                    discrepancy: None,
+                    items: vec![],
+                    lots: vec![lq(LOTS[*lot], *qty)],
+                    reference: None,
+                };
                 let r = self.record(cust, body, &[]);
                 if r.is_ok() {
-                    post(&mut self.model, &l, &held(*holder), &Account::Sink(Sink::from(loss)), *qty);
+                    post(
+                        &mut self.model,
+                        &l,
+                        &held(*holder),
+                        &Account::Sink(Sink::from(loss)),
+                        *qty,
+                    );
                 }
                 (ok, r.map(|_| ()), true)
             }
-            Op::Recover { holder, lot, qty, stolen } => {
+            Op::Recover {
+                holder,
+                lot,
+                qty,
+                stolen,
+            } => {
                 let l = lot_id(LOTS[*lot]);
-                let loss = if *stolen { LossKind::Stolen } else { LossKind::Lost };
+                let loss = if *stolen {
+                    LossKind::Stolen
+                } else {
+                    LossKind::Lost
+                };
                 let sink = Account::Sink(Sink::from(loss));
-                let ok = *qty > 0 && !destroyed(&self.model, &l) && bal(&self.model, &sink, &l) >= i128::from(*qty);
+                let ok = *qty > 0
+                    && !destroyed(&self.model, &l)
+                    && bal(&self.model, &sink, &l) >= i128::from(*qty);
                 let (site, cust) = HOLDERS[*holder];
-                let body = Body::Recovery { loss, site: site_id(site), custodian: actor_id(cust), items: vec![], lots: vec![lq(LOTS[*lot], *qty)], reference: None };
+                let body = Body::Recovery {
+                    loss,
+                    site: site_id(site),
+                    custodian: actor_id(cust),
+                    items: vec![],
+                    lots: vec![lq(LOTS[*lot], *qty)],
+                    reference: None,
+                };
                 let r = self.record(cust, body, &[]);
                 if r.is_ok() {
                     post(&mut self.model, &l, &sink, &held(*holder), *qty);
@@ -177,14 +335,43 @@ impl Sim {
             }
             Op::Destroy { lot, qty } => {
                 let l = lot_id(LOTS[*lot]);
-                if *qty == 0 || destroyed(&self.model, &l) || bal(&self.model, &held(2), &l) < i128::from(*qty) {
+                if *qty == 0
+                    || destroyed(&self.model, &l)
+                    || bal(&self.model, &held(2), &l) < i128::from(*qty)
+                {
                     return (true, true);
                 }
-                let auth = self.record(ADMIN, Body::DestructionAuthorisation { reference: "O".into(), items: vec![], lots: vec![lq(LOTS[*lot], *qty)], methods: vec!["cutting".into()] }, &[]).unwrap();
-                let body = Body::Destruction { authorisation: auth, site: site_id(RANGE), custodian: actor_id(DEMIL), method: "cutting".into(), certificate: "C".into(), items: vec![], lots: vec![lq(LOTS[*lot], *qty)], witnesses: witnesses() };
+                let auth = self
+                    .record(
+                        ADMIN,
+                        Body::DestructionAuthorisation {
+                            reference: "O".into(),
+                            items: vec![],
+                            lots: vec![lq(LOTS[*lot], *qty)],
+                            methods: vec!["cutting".into()],
+                        },
+                        &[],
+                    )
+                    .unwrap();
+                let body = Body::Destruction {
+                    authorisation: auth,
+                    site: site_id(RANGE),
+                    custodian: actor_id(DEMIL),
+                    method: "cutting".into(),
+                    certificate: "C".into(),
+                    items: vec![],
+                    lots: vec![lq(LOTS[*lot], *qty)],
+                    witnesses: witnesses(),
+                };
                 let r = self.record(DEMIL, body, &[WITNESS_1, WITNESS_2]);
                 if r.is_ok() {
-                    post(&mut self.model, &l, &held(2), &Account::Sink(Sink::Destroyed), *qty);
+                    post(
+                        &mut self.model,
+                        &l,
+                        &held(2),
+                        &Account::Sink(Sink::Destroyed),
+                        *qty,
+                    );
                 }
                 (true, r.map(|_| ()), false)
             }
@@ -192,7 +379,14 @@ impl Sim {
                 let Some((target, model, transfers)) = self.undo.take() else {
                     return (true, true);
                 };
-                let r = self.record(ADMIN, Body::Correction { reverses: target, reason: "test".into() }, &[]);
+                let r = self.record(
+                    ADMIN,
+                    Body::Correction {
+                        reverses: target,
+                        reason: "test".into(),
+                    },
+                    &[],
+                );
                 if r.is_ok() {
                     self.model = model;
                     self.transfers = transfers;
@@ -200,17 +394,14 @@ impl Sim {
                 (true, r.map(|_| ()), false)
             }
         };
-        match &result {
-            Ok(()) => {
-                let last = self.s.journal().last().unwrap().id;
-                self.undo = reversible.then(|| (last, before.0, before.1));
-            }
-            Err(_) => {}
+        if let Ok(()) = &result {
+            let last = self.s.journal().last().unwrap().id;
+            self.undo = reversible.then_some((last, before.0, before.1));
         }
-        if let Err(e) = &result {
-            if expect {
-                panic!("{op:?} refused unexpectedly: {e}");
-            }
+        if let Err(e) = &result
+            && expect
+        {
+            panic!("{op:?} refused unexpectedly: {e}");
         }
         (expect, result.is_ok())
     }
@@ -225,13 +416,20 @@ impl Sim {
             for (account, stocks) in st.balances() {
                 let b = stocks.get(&stock).copied().unwrap_or(0);
                 assert_eq!(b, bal(&self.model, account, &l), "{account} of {lot}");
-                assert!(b >= 0 || account.may_go_negative(), "{account} of {lot} is {b}");
+                assert!(
+                    b >= 0 || account.may_go_negative(),
+                    "{account} of {lot} is {b}"
+                );
                 sum += b;
             }
             assert_eq!(sum, 0, "accounts of {lot} sum to {sum}");
             for ((account, ml), b) in &self.model {
                 if ml == &l {
-                    assert_eq!(st.balance(account, &stock), *b, "model has {account} of {lot} at {b}");
+                    assert_eq!(
+                        st.balance(account, &stock),
+                        *b,
+                        "model has {account} of {lot} at {b}"
+                    );
                 }
             }
         }

@@ -1,7 +1,14 @@
 //! Tamper property: changing any single field of any event of a valid history — with or
 //! without recomputing its id — makes verification fail at exactly that event. So do removing,
 //! reordering and duplicating events.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::result_large_err,
+    clippy::type_complexity,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 
@@ -26,8 +33,13 @@ fn verify(events: &[Value]) -> VerifyReport {
 /// JSON Pointers of every scalar leaf of a value.
 fn leaves(v: &Value, path: String, out: &mut Vec<String>) {
     match v {
-        Value::Object(m) => m.iter().for_each(|(k, x)| leaves(x, format!("{path}/{k}"), out)),
-        Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| leaves(x, format!("{path}/{i}"), out)),
+        Value::Object(m) => m
+            .iter()
+            .for_each(|(k, x)| leaves(x, format!("{path}/{k}"), out)),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| leaves(x, format!("{path}/{i}"), out)),
         _ => out.push(path),
     }
 }
@@ -40,7 +52,9 @@ fn mutate(v: &Value) -> Value {
             b[0] = if b[0] == b'0' { b'1' } else { b'0' };
             Value::String(String::from_utf8(b).unwrap())
         }
-        Value::String(s) if s.len() == 20 && s.ends_with('Z') => Value::String(s.replacen("2026", "2027", 1)),
+        Value::String(s) if s.len() == 20 && s.ends_with('Z') => {
+            Value::String(s.replacen("2026", "2027", 1))
+        }
         Value::String(s) => Value::String(format!("{s}x")),
         Value::Number(n) => Value::from(n.as_u64().unwrap_or(0) + 1),
         Value::Bool(b) => Value::Bool(!b),
@@ -50,7 +64,10 @@ fn mutate(v: &Value) -> Value {
 }
 
 fn history_values() -> Vec<Value> {
-    common::history().iter().map(|e| e.to_value().unwrap()).collect()
+    common::history()
+        .iter()
+        .map(|e| e.to_value().unwrap())
+        .collect()
 }
 
 #[test]
@@ -81,17 +98,33 @@ fn changing_any_field_of_any_event_fails_at_that_event() {
                     prefix[i]["id"] = Value::String(id.to_hex());
                 }
                 let report = verify(&prefix);
-                let failure = report.failure.unwrap_or_else(|| panic!("event {i}: changing `{path}` (recompute id: {recompute_id}) still verifies"));
-                assert_eq!(failure.index as usize, i, "event {i} `{path}`: failure named index {}", failure.index);
+                let failure = report.failure.unwrap_or_else(|| {
+                    panic!(
+                        "event {i}: changing `{path}` (recompute id: {recompute_id}) still verifies"
+                    )
+                });
+                assert_eq!(
+                    failure.index as usize, i,
+                    "event {i} `{path}`: failure named index {}",
+                    failure.index
+                );
                 if !recompute_id && path != "/id" && !path.starts_with("/signatures") {
                     // Content changed under its old id: refused before anything is interpreted,
                     // as a schema violation, a bad value, or an id that does not match.
-                    assert!(matches!(failure.reason, VerifyError::Event(LedgerError::Decode(_))), "event {i} `{path}`: {}", failure.reason);
+                    assert!(
+                        matches!(failure.reason, VerifyError::Event(LedgerError::Decode(_))),
+                        "event {i} `{path}`: {}",
+                        failure.reason
+                    );
                 }
                 if recompute_id {
                     // Re-hashed content: the ledger refuses it (the old signatures do not cover
                     // the new id, or the content itself breaks a rule).
-                    assert!(matches!(failure.reason, VerifyError::Event(_)), "event {i} `{path}`: {}", failure.reason);
+                    assert!(
+                        matches!(failure.reason, VerifyError::Event(_)),
+                        "event {i} `{path}`: {}",
+                        failure.reason
+                    );
                 }
                 checked += 1;
             }
@@ -108,7 +141,9 @@ fn removing_reordering_or_repeating_events_fails() {
     // over the ids in append order is what catches its removal (see the storage tests).
     let is_parent = |i: usize| {
         let id = &events[i]["id"];
-        events[i + 1..].iter().any(|e| e["parents"].as_array().unwrap().contains(id))
+        events[i + 1..]
+            .iter()
+            .any(|e| e["parents"].as_array().unwrap().contains(id))
     };
     let mut removals = 0;
     for i in 1..events.len() {
@@ -130,10 +165,15 @@ fn removing_reordering_or_repeating_events_fails() {
         }
         let mut repeated = events.clone();
         repeated.insert(i, events[i - 1].clone());
-        let f = verify(&repeated).failure.expect("a repeated event must fail");
+        let f = verify(&repeated)
+            .failure
+            .expect("a repeated event must fail");
         assert_eq!(f.index as usize, i);
     }
-    assert!(removals > events.len() / 2, "only {removals} removable parents");
+    assert!(
+        removals > events.len() / 2,
+        "only {removals} removable parents"
+    );
 }
 
 #[test]

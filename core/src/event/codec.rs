@@ -89,7 +89,9 @@ pub fn canonical_bytes(event: &Value) -> Result<Vec<u8>, DecodeError> {
         }
         other => other,
     };
-    serde_json_canonicalizer::to_vec(content).map_err(|e| DecodeError::Encode { reason: e.to_string() })
+    serde_json_canonicalizer::to_vec(content).map_err(|e| DecodeError::Encode {
+        reason: e.to_string(),
+    })
 }
 
 /// The id of an event object: lowercase hex SHA-256 of [`canonical_bytes`].
@@ -145,11 +147,15 @@ fn typed_decode(value: &Value) -> Result<Event, DecodeError> {
         map.remove("id");
         map.remove("signatures");
     }
-    let event: Event = serde_json::from_value(content.clone())
-        .map_err(|e| DecodeError::Field { field: String::new(), reason: e.to_string() })?;
+    let event: Event = serde_json::from_value(content.clone()).map_err(|e| DecodeError::Field {
+        field: String::new(),
+        reason: e.to_string(),
+    })?;
     // INVARIANT (interpreted-is-signed): the typed event re-encodes to exactly the signed
     // content, so no member can be signed but ignored, or interpreted but unsigned.
-    let again = serde_json::to_value(&event).map_err(|e| DecodeError::Encode { reason: e.to_string() })?;
+    let again = serde_json::to_value(&event).map_err(|e| DecodeError::Encode {
+        reason: e.to_string(),
+    })?;
     let mut path = String::new();
     if first_difference(&content, &again, &mut path) {
         return Err(DecodeError::NotCanonical { field: path });
@@ -162,7 +168,11 @@ pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value, DecodeError> {
     if bytes.len() > EVENT_BYTES_MAX {
         return Err(DecodeError::TooLarge { bytes: bytes.len() });
     }
-    serde_json::from_slice(bytes).map_err(|e| DecodeError::Json { line: e.line(), column: e.column(), reason: e.to_string() })
+    serde_json::from_slice(bytes).map_err(|e| DecodeError::Json {
+        line: e.line(),
+        column: e.column(),
+        reason: e.to_string(),
+    })
 }
 
 impl Event {
@@ -187,16 +197,27 @@ impl SignedEvent {
         schema::check_signed_event(value)?;
         let event = typed_decode(value)?;
         let claimed = match value.get("id").and_then(Value::as_str) {
-            Some(text) => EventId::from_hex(text).map_err(|e| DecodeError::Field { field: "/id".into(), reason: e.to_string() })?,
+            Some(text) => EventId::from_hex(text).map_err(|e| DecodeError::Field {
+                field: "/id".into(),
+                reason: e.to_string(),
+            })?,
             None => return Err(DecodeError::MissingId),
         };
         let computed = event_id_of(value)?;
         if claimed != computed {
             return Err(DecodeError::IdMismatch { claimed, computed });
         }
-        let signatures: Vec<Signature> = serde_json::from_value(value.get("signatures").cloned().unwrap_or(Value::Null))
-            .map_err(|e| DecodeError::Field { field: "/signatures".into(), reason: e.to_string() })?;
-        Ok(SignedEvent { event, id: computed, signatures })
+        let signatures: Vec<Signature> =
+            serde_json::from_value(value.get("signatures").cloned().unwrap_or(Value::Null))
+                .map_err(|e| DecodeError::Field {
+                    field: "/signatures".into(),
+                    reason: e.to_string(),
+                })?;
+        Ok(SignedEvent {
+            event,
+            id: computed,
+            signatures,
+        })
     }
 
     /// Decodes a signed event from JSON text (one JSONL line).

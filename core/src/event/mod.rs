@@ -348,10 +348,24 @@ impl Body {
 
 /// Every event kind, in documentation order.
 pub const KINDS: [&str; 18] = [
-    "register_actor", "add_key", "revoke_key", "register_site", "register_items", "register_lot",
-    "transfer_dispatch", "transfer_receipt", "lot_split", "lot_merge", "stock_check",
-    "status_change", "destruction_authorisation", "destruction", "loss_report", "recovery",
-    "correction", "rules_in_force",
+    "register_actor",
+    "add_key",
+    "revoke_key",
+    "register_site",
+    "register_items",
+    "register_lot",
+    "transfer_dispatch",
+    "transfer_receipt",
+    "lot_split",
+    "lot_merge",
+    "stock_check",
+    "status_change",
+    "destruction_authorisation",
+    "destruction",
+    "loss_report",
+    "recovery",
+    "correction",
+    "rules_in_force",
 ];
 
 /// The content of an event: everything its id covers.
@@ -373,12 +387,20 @@ pub struct Event {
 impl Event {
     /// A version-1 event.
     pub fn new(at: Timestamp, actor: ActorId, parents: Vec<EventId>, body: Body) -> Self {
-        Self { v: FORMAT_VERSION, at, actor, parents, body }
+        Self {
+            v: FORMAT_VERSION,
+            at,
+            actor,
+            parents,
+            body,
+        }
     }
 
     /// The event's id: SHA-256 of its canonical JSON.
     pub fn id(&self) -> Result<EventId, DecodeError> {
-        let value = serde_json::to_value(self).map_err(|e| DecodeError::Encode { reason: e.to_string() })?;
+        let value = serde_json::to_value(self).map_err(|e| DecodeError::Encode {
+            reason: e.to_string(),
+        })?;
         event_id_of(&value)
     }
 
@@ -386,7 +408,11 @@ impl Event {
     pub fn sign(self, signers: &[&Signer]) -> Result<SignedEvent, DecodeError> {
         let id = self.id()?;
         let signatures = signers.iter().map(|s| s.sign(&id)).collect();
-        Ok(SignedEvent { event: self, id, signatures })
+        Ok(SignedEvent {
+            event: self,
+            id,
+            signatures,
+        })
     }
 }
 
@@ -404,10 +430,14 @@ pub struct SignedEvent {
 impl SignedEvent {
     /// The full JSON object: the event's members plus `id` and `signatures`.
     pub fn to_value(&self) -> Result<serde_json::Value, DecodeError> {
-        let mut value = serde_json::to_value(&self.event).map_err(|e| DecodeError::Encode { reason: e.to_string() })?;
+        let mut value = serde_json::to_value(&self.event).map_err(|e| DecodeError::Encode {
+            reason: e.to_string(),
+        })?;
         if let serde_json::Value::Object(map) = &mut value {
             map.insert("id".into(), serde_json::Value::String(self.id.to_hex()));
-            let sigs = serde_json::to_value(&self.signatures).map_err(|e| DecodeError::Encode { reason: e.to_string() })?;
+            let sigs = serde_json::to_value(&self.signatures).map_err(|e| DecodeError::Encode {
+                reason: e.to_string(),
+            })?;
             map.insert("signatures".into(), sigs);
         }
         Ok(value)
@@ -416,6 +446,8 @@ impl SignedEvent {
     /// One line of JSONL: the canonical JSON of the full object (RFC 8785), no newline.
     pub fn to_json(&self) -> Result<String, DecodeError> {
         let value = self.to_value()?;
-        serde_json_canonicalizer::to_string(&value).map_err(|e| DecodeError::Encode { reason: e.to_string() })
+        serde_json_canonicalizer::to_string(&value).map_err(|e| DecodeError::Encode {
+            reason: e.to_string(),
+        })
     }
 }

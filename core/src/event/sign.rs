@@ -36,9 +36,13 @@ impl<'de> Deserialize<'de> for SigBytes {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         let mut out = [0u8; 64];
-        let lower = s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let lower = s
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if !lower || hex::decode_to_slice(&s, &mut out).is_err() {
-            return Err(serde::de::Error::custom(format!("signature `{s}` must be 128 lowercase hex digits")));
+            return Err(serde::de::Error::custom(format!(
+                "signature `{s}` must be 128 lowercase hex digits"
+            )));
         }
         Ok(SigBytes(out))
     }
@@ -67,11 +71,16 @@ pub enum SignatureError {
 impl Signature {
     /// Verifies this signature over an event id (strict RFC 8032 verification).
     pub fn verify(&self, id: &EventId) -> Result<(), SignatureError> {
-        let key = VerifyingKey::from_bytes(self.key.as_bytes()).map_err(|_| SignatureError::BadKey { key: self.key })?;
+        let key = VerifyingKey::from_bytes(self.key.as_bytes())
+            .map_err(|_| SignatureError::BadKey { key: self.key })?;
         let sig = ed25519_dalek::Signature::from_bytes(&self.sig.0);
         // Strict verification refuses small-order keys and non-canonical signatures, so one
         // signature has exactly one valid encoding and cannot be malleated.
-        key.verify_strict(id.as_bytes(), &sig).map_err(|_| SignatureError::Invalid { key: self.key, event: *id })
+        key.verify_strict(id.as_bytes(), &sig)
+            .map_err(|_| SignatureError::Invalid {
+                key: self.key,
+                event: *id,
+            })
     }
 }
 
@@ -97,7 +106,10 @@ impl Signer {
     }
     /// Signs an event id.
     pub fn sign(&self, id: &EventId) -> Signature {
-        Signature { key: self.public_key(), sig: SigBytes(self.0.sign(id.as_bytes()).to_bytes()) }
+        Signature {
+            key: self.public_key(),
+            sig: SigBytes(self.0.sign(id.as_bytes()).to_bytes()),
+        }
     }
 }
 

@@ -99,12 +99,26 @@ impl std::fmt::Display for Stock {
 impl std::fmt::Display for Account {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Account::Source(Source::Origin(k)) => write!(f, "source:{}", serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()),
+            Account::Source(Source::Origin(k)) => write!(
+                f,
+                "source:{}",
+                serde_json::to_value(k)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            ),
             Account::Source(Source::Rebatched) => write!(f, "source:rebatched"),
             Account::Holding { site, custodian } => write!(f, "{custodian}@{site}"),
             Account::InTransit(id) => write!(f, "in_transit:{id}"),
             Account::Discrepancy(id) => write!(f, "discrepancy:{id}"),
-            Account::Sink(s) => write!(f, "sink:{}", serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()),
+            Account::Sink(s) => write!(
+                f,
+                "sink:{}",
+                serde_json::to_value(s)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            ),
         }
     }
 }

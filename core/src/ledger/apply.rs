@@ -6,8 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::event::{Body, Event, LotQuantity, Place, SignedEvent};
 use crate::ledger::account::{Account, Posting, Sink, Source, Stock};
 use crate::ledger::error::LedgerError;
-use crate::ledger::state::{ActorState, Authorisation, ItemState, LotState, SiteState, State, Transfer, Undo};
-use crate::model::{Actor, ActorId, ActorKind, EventId, ItemId, Lot, LotId, Origin, PublicKey, Quantity, Role, Site, SiteId, Status};
+use crate::ledger::state::{
+    ActorState, Authorisation, ItemState, LotState, SiteState, State, Transfer, Undo,
+};
+use crate::model::{
+    Actor, ActorId, ActorKind, EventId, ItemId, Lot, LotId, Origin, PublicKey, Quantity, Role,
+    Site, SiteId, Status,
+};
 
 /// How signatures are checked while applying.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -56,8 +61,15 @@ pub enum RuleOutcome {
 pub trait RuleHook {
     /// Runs every rule in `rules` on `input` (the ABI's input document). Returns the warnings
     /// of all rules (rule, code, message) when all allow, or the first refusal or failure.
-    fn judge(&self, rules: &[crate::event::RuleRef], input: &serde_json::Value) -> Result<Vec<(String, String, String)>, RuleOutcome>;
+    fn judge(
+        &self,
+        rules: &[crate::event::RuleRef],
+        input: &serde_json::Value,
+    ) -> Result<Vec<(String, String, String)>, RuleOutcome>;
 }
+
+/// What a destruction takes from its authorisation: (authorisation, items, lot quantities).
+type Consumption = (EventId, Vec<ItemId>, Vec<(LotId, u64)>);
 
 enum ActorOp {
     Register(Actor),
@@ -80,7 +92,7 @@ pub(crate) struct Plan<'a> {
     open_transfer: Option<Transfer>,
     close_transfer: Option<EventId>,
     open_authorisation: Option<Authorisation>,
-    consume_authorisation: Option<(EventId, Vec<ItemId>, Vec<(LotId, u64)>)>,
+    consume_authorisation: Option<Consumption>,
     actor_ops: Vec<ActorOp>,
     site: Option<Site>,
     rules: Option<Vec<crate::event::RuleRef>>,
@@ -101,7 +113,7 @@ pub(crate) struct Changes {
     open_transfer: Option<Transfer>,
     close_transfer: Option<EventId>,
     open_authorisation: Option<Authorisation>,
-    consume_authorisation: Option<(EventId, Vec<ItemId>, Vec<(LotId, u64)>)>,
+    consume_authorisation: Option<Consumption>,
     actor_ops: Vec<ActorOp>,
     site: Option<Site>,
     rules: Option<Vec<crate::event::RuleRef>>,
@@ -163,54 +175,106 @@ impl<'a> Plan<'a> {
     }
 
     fn unknown(&self, field: impl Into<String>, value: impl ToString) -> LedgerError {
-        LedgerError::Unknown { event: self.event, field: field.into(), value: value.to_string() }
+        LedgerError::Unknown {
+            event: self.event,
+            field: field.into(),
+            value: value.to_string(),
+        }
     }
 
     fn invalid(&self, field: impl Into<String>, reason: impl Into<String>) -> LedgerError {
-        LedgerError::Invalid { event: self.event, field: field.into(), reason: reason.into() }
+        LedgerError::Invalid {
+            event: self.event,
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 
     fn require_parent(&mut self, id: EventId, of: impl Into<String>) {
         self.parents.entry(id).or_insert_with(|| of.into());
     }
 
-    fn require_role(&self, actor: &ActorId, role: Role, kind: &'static str) -> Result<(), LedgerError> {
+    fn require_role(
+        &self,
+        actor: &ActorId,
+        role: Role,
+        kind: &'static str,
+    ) -> Result<(), LedgerError> {
         match self.state.actors.get(actor) {
             Some(a) if a.has_role(role) => Ok(()),
-            _ => Err(LedgerError::MissingRole { event: self.event, actor: actor.clone(), role, kind }),
+            _ => Err(LedgerError::MissingRole {
+                event: self.event,
+                actor: actor.clone(),
+                role,
+                kind,
+            }),
         }
     }
 
     fn site(&self, field: &str, id: &SiteId) -> Result<&'a SiteState, LedgerError> {
-        self.state.sites.get(id).ok_or_else(|| self.unknown(field, id))
+        self.state
+            .sites
+            .get(id)
+            .ok_or_else(|| self.unknown(field, id))
     }
 
     /// The custodian must be registered with the custodian role, and the recording actor must act for it.
     fn custodian(&self, field: &str, custodian: &ActorId) -> Result<(), LedgerError> {
-        let state = self.state.actors.get(custodian).ok_or_else(|| self.unknown(field, custodian))?;
+        let state = self
+            .state
+            .actors
+            .get(custodian)
+            .ok_or_else(|| self.unknown(field, custodian))?;
         if !state.has_role(Role::Custodian) {
-            return Err(LedgerError::MissingRole { event: self.event, actor: custodian.clone(), role: Role::Custodian, kind: "holding stock" });
+            return Err(LedgerError::MissingRole {
+                event: self.event,
+                actor: custodian.clone(),
+                role: Role::Custodian,
+                kind: "holding stock",
+            });
         }
         if !self.state.acts_for(&self.actor, custodian) {
-            return Err(LedgerError::NotCustodian { event: self.event, field: field.into(), actor: self.actor.clone(), custodian: custodian.clone() });
+            return Err(LedgerError::NotCustodian {
+                event: self.event,
+                field: field.into(),
+                actor: self.actor.clone(),
+                custodian: custodian.clone(),
+            });
         }
         Ok(())
     }
 
     fn addressee(&self, field: &str, custodian: &ActorId) -> Result<(), LedgerError> {
-        let state = self.state.actors.get(custodian).ok_or_else(|| self.unknown(field, custodian))?;
+        let state = self
+            .state
+            .actors
+            .get(custodian)
+            .ok_or_else(|| self.unknown(field, custodian))?;
         if state.has_role(Role::Custodian) {
             Ok(())
         } else {
-            Err(LedgerError::MissingRole { event: self.event, actor: custodian.clone(), role: Role::Custodian, kind: "holding stock" })
+            Err(LedgerError::MissingRole {
+                event: self.event,
+                actor: custodian.clone(),
+                role: Role::Custodian,
+                kind: "holding stock",
+            })
         }
     }
 
     /// An existing item, not destroyed; it becomes touched and its latest event a parent.
     fn item(&mut self, field: &str, id: &ItemId) -> Result<&'a ItemState, LedgerError> {
-        let item = self.state.items.get(id).ok_or_else(|| self.unknown(field, id))?;
+        let item = self
+            .state
+            .items
+            .get(id)
+            .ok_or_else(|| self.unknown(field, id))?;
         if item.location == Account::Sink(Sink::Destroyed) {
-            return Err(LedgerError::AfterDestruction { event: self.event, field: field.into(), stock: Stock::Item(id.clone()) });
+            return Err(LedgerError::AfterDestruction {
+                event: self.event,
+                field: field.into(),
+                stock: Stock::Item(id.clone()),
+            });
         }
         if self.touched.insert(Stock::Item(id.clone())) {
             self.require_parent(item.last_event, id.to_string());
@@ -220,9 +284,17 @@ impl<'a> Plan<'a> {
 
     /// An existing lot, not destroyed; it becomes touched and its latest event a parent.
     fn lot(&mut self, field: &str, id: &LotId) -> Result<&'a LotState, LedgerError> {
-        let lot = self.state.lots.get(id).ok_or_else(|| self.unknown(field, id))?;
+        let lot = self
+            .state
+            .lots
+            .get(id)
+            .ok_or_else(|| self.unknown(field, id))?;
         if lot.is_destroyed() {
-            return Err(LedgerError::AfterDestruction { event: self.event, field: field.into(), stock: Stock::Lot(id.clone()) });
+            return Err(LedgerError::AfterDestruction {
+                event: self.event,
+                field: field.into(),
+                stock: Stock::Lot(id.clone()),
+            });
         }
         if self.touched.insert(Stock::Lot(id.clone())) {
             self.require_parent(lot.last_event, id.to_string());
@@ -230,7 +302,13 @@ impl<'a> Plan<'a> {
         Ok(lot)
     }
 
-    fn move_item(&mut self, field: &str, id: &ItemId, from: &Account, to: Account) -> Result<(), LedgerError> {
+    fn move_item(
+        &mut self,
+        field: &str,
+        id: &ItemId,
+        from: &Account,
+        to: Account,
+    ) -> Result<(), LedgerError> {
         let item = self.item(field, id)?;
         let current = self.item_loc.get(id).unwrap_or(&item.location);
         if current != from {
@@ -244,18 +322,37 @@ impl<'a> Plan<'a> {
             });
         }
         self.item_loc.insert(id.clone(), to.clone());
-        self.postings.push(Posting { stock: Stock::Item(id.clone()), from: from.clone(), to, quantity: 1 });
+        self.postings.push(Posting {
+            stock: Stock::Item(id.clone()),
+            from: from.clone(),
+            to,
+            quantity: 1,
+        });
         Ok(())
     }
 
     fn lot_balance(&self, id: &LotId, account: &Account) -> i128 {
         let base = self.state.lots.get(id).map_or(0, |l| l.balance(account));
-        base + self.lot_delta.get(&(id.clone(), account.clone())).copied().unwrap_or(0)
+        base + self
+            .lot_delta
+            .get(&(id.clone(), account.clone()))
+            .copied()
+            .unwrap_or(0)
     }
 
-    fn move_lot(&mut self, field: &str, id: &LotId, from: &Account, to: Account, quantity: u64) -> Result<(), LedgerError> {
+    fn move_lot(
+        &mut self,
+        field: &str,
+        id: &LotId,
+        from: &Account,
+        to: Account,
+        quantity: u64,
+    ) -> Result<(), LedgerError> {
         if quantity == 0 {
-            return Err(LedgerError::ZeroQuantity { event: self.event, field: field.into() });
+            return Err(LedgerError::ZeroQuantity {
+                event: self.event,
+                field: field.into(),
+            });
         }
         let created = self.created_lots.iter().any(|l| &l.lot.id == id);
         if !created {
@@ -273,9 +370,17 @@ impl<'a> Plan<'a> {
                 requested: quantity,
             });
         }
-        *self.lot_delta.entry((id.clone(), from.clone())).or_insert(0) -= q;
+        *self
+            .lot_delta
+            .entry((id.clone(), from.clone()))
+            .or_insert(0) -= q;
         *self.lot_delta.entry((id.clone(), to.clone())).or_insert(0) += q;
-        self.postings.push(Posting { stock: Stock::Lot(id.clone()), from: from.clone(), to, quantity });
+        self.postings.push(Posting {
+            stock: Stock::Lot(id.clone()),
+            from: from.clone(),
+            to,
+            quantity,
+        });
         Ok(())
     }
 
@@ -283,7 +388,11 @@ impl<'a> Plan<'a> {
         let mut seen = BTreeSet::new();
         for item in items {
             if !seen.insert(item) {
-                return Err(LedgerError::Repeated { event: self.event, field: base.into(), value: item.to_string() });
+                return Err(LedgerError::Repeated {
+                    event: self.event,
+                    field: base.into(),
+                    value: item.to_string(),
+                });
             }
         }
         Ok(())
@@ -293,20 +402,36 @@ impl<'a> Plan<'a> {
         let mut seen = BTreeSet::new();
         for line in lots {
             if !seen.insert(&line.lot) {
-                return Err(LedgerError::Repeated { event: self.event, field: base.into(), value: line.lot.to_string() });
+                return Err(LedgerError::Repeated {
+                    event: self.event,
+                    field: base.into(),
+                    value: line.lot.to_string(),
+                });
             }
         }
         Ok(())
     }
 
-    fn move_all(&mut self, items: &[ItemId], lots: &[LotQuantity], from: &Account, to: &Account) -> Result<(), LedgerError> {
+    fn move_all(
+        &mut self,
+        items: &[ItemId],
+        lots: &[LotQuantity],
+        from: &Account,
+        to: &Account,
+    ) -> Result<(), LedgerError> {
         self.distinct_items("/items", items)?;
         self.distinct_lots("/lots", lots)?;
         for (i, id) in items.iter().enumerate() {
             self.move_item(&field("/items", i, ""), id, from, to.clone())?;
         }
         for (i, line) in lots.iter().enumerate() {
-            self.move_lot(&field("/lots", i, "/quantity"), &line.lot, from, to.clone(), line.quantity.get())?;
+            self.move_lot(
+                &field("/lots", i, "/quantity"),
+                &line.lot,
+                from,
+                to.clone(),
+                line.quantity.get(),
+            )?;
         }
         Ok(())
     }
@@ -321,18 +446,28 @@ impl<'a> Plan<'a> {
 
     fn new_lot_id(&self, field: &str, id: &LotId) -> Result<(), LedgerError> {
         if self.state.lots.contains_key(id) || self.created_lots.iter().any(|l| &l.lot.id == id) {
-            return Err(LedgerError::AlreadyExists { event: self.event, field: field.into(), value: id.to_string() });
+            return Err(LedgerError::AlreadyExists {
+                event: self.event,
+                field: field.into(),
+                value: id.to_string(),
+            });
         }
         Ok(())
     }
 }
 
 fn holding(place: &Place) -> Account {
-    Account::Holding { site: place.site.clone(), custodian: place.custodian.clone() }
+    Account::Holding {
+        site: place.site.clone(),
+        custodian: place.custodian.clone(),
+    }
 }
 
 fn held(site: &SiteId, custodian: &ActorId) -> Account {
-    Account::Holding { site: site.clone(), custodian: custodian.clone() }
+    Account::Holding {
+        site: site.clone(),
+        custodian: custodian.clone(),
+    }
 }
 
 impl State {
@@ -347,7 +482,11 @@ impl State {
         Ok(plan.parents.keys().copied().collect())
     }
 
-    fn check_signatures(&self, signed: &SignedEvent, check: SignatureCheck) -> Result<(), LedgerError> {
+    fn check_signatures(
+        &self,
+        signed: &SignedEvent,
+        check: SignatureCheck,
+    ) -> Result<(), LedgerError> {
         let event = signed.id;
         if signed.signatures.is_empty() {
             return Err(LedgerError::Unsigned { event });
@@ -357,10 +496,14 @@ impl State {
         let mut actor_signed = false;
         for sig in &signed.signatures {
             if !seen.insert(sig.key) {
-                return Err(LedgerError::DuplicateSignature { event, key: sig.key });
+                return Err(LedgerError::DuplicateSignature {
+                    event,
+                    key: sig.key,
+                });
             }
             if check == SignatureCheck::Verify {
-                sig.verify(&event).map_err(|source| LedgerError::BadSignature { event, source })?;
+                sig.verify(&event)
+                    .map_err(|source| LedgerError::BadSignature { event, source })?;
             }
             if genesis {
                 let own = matches!(&signed.event.body, Body::RegisterActor { subject } if subject.keys.contains(&sig.key));
@@ -370,10 +513,25 @@ impl State {
                 actor_signed = true;
                 continue;
             }
-            let owner = self.key_owner.get(&sig.key).ok_or(LedgerError::UnknownKey { event, key: sig.key })?;
-            let active = self.actors.get(owner).and_then(|a| a.keys.get(&sig.key)).copied().unwrap_or(false);
+            let owner = self
+                .key_owner
+                .get(&sig.key)
+                .ok_or(LedgerError::UnknownKey {
+                    event,
+                    key: sig.key,
+                })?;
+            let active = self
+                .actors
+                .get(owner)
+                .and_then(|a| a.keys.get(&sig.key))
+                .copied()
+                .unwrap_or(false);
             if !active {
-                return Err(LedgerError::RevokedKey { event, key: sig.key, actor: owner.clone() });
+                return Err(LedgerError::RevokedKey {
+                    event,
+                    key: sig.key,
+                    actor: owner.clone(),
+                });
             }
             if owner == &signed.event.actor {
                 actor_signed = true;
@@ -382,13 +540,20 @@ impl State {
         if actor_signed {
             Ok(())
         } else {
-            Err(LedgerError::ActorDidNotSign { event, actor: signed.event.actor.clone() })
+            Err(LedgerError::ActorDidNotSign {
+                event,
+                actor: signed.event.actor.clone(),
+            })
         }
     }
 
     /// The actors who signed an event (after [`State::check_signatures`] passed).
     pub(crate) fn signers(&self, signed: &SignedEvent) -> Vec<ActorId> {
-        let mut out: Vec<ActorId> = signed.signatures.iter().filter_map(|s| self.key_owner.get(&s.key).cloned()).collect();
+        let mut out: Vec<ActorId> = signed
+            .signatures
+            .iter()
+            .filter_map(|s| self.key_owner.get(&s.key).cloned())
+            .collect();
         if out.is_empty() {
             out.push(signed.event.actor.clone());
         }
@@ -398,7 +563,12 @@ impl State {
 
     /// Applies one signed event: checks everything, consults the rules in force, then commits.
     /// On any error the state is unchanged.
-    pub fn apply(&mut self, signed: &SignedEvent, check: SignatureCheck, rules: Option<&dyn RuleHook>) -> Result<Applied, LedgerError> {
+    pub fn apply(
+        &mut self,
+        signed: &SignedEvent,
+        check: SignatureCheck,
+        rules: Option<&dyn RuleHook>,
+    ) -> Result<Applied, LedgerError> {
         let id = signed.id;
         if self.events == 0 {
             let ok = matches!(&signed.event.body, Body::RegisterActor { subject }
@@ -414,25 +584,71 @@ impl State {
         let given: BTreeSet<EventId> = signed.event.parents.iter().copied().collect();
         for (expected, of) in &plan.parents {
             if !given.contains(expected) {
-                return Err(LedgerError::MissingParent { event: id, expected: *expected, of: of.clone() });
+                return Err(LedgerError::MissingParent {
+                    event: id,
+                    expected: *expected,
+                    of: of.clone(),
+                });
             }
         }
         for parent in &signed.event.parents {
             if !plan.parents.contains_key(parent) {
-                return Err(LedgerError::UnexpectedParent { event: id, parent: *parent });
+                return Err(LedgerError::UnexpectedParent {
+                    event: id,
+                    parent: *parent,
+                });
             }
         }
         let mut warnings = Vec::new();
         if !self.rules.is_empty() && !matches!(signed.event.body, Body::RulesInForce { .. }) {
-            let rule_names = || self.rules.iter().map(|r| r.name.clone()).collect::<Vec<_>>().join(", ");
-            let hook = rules.ok_or_else(|| LedgerError::RuleFailed { event: id, rule: rule_names(), reason: "no rule engine was given to judge the rules in force".into() })?;
-            let input = crate::ledger::context::rule_input(self, &plan, signed);
-            warnings = hook.judge(&self.rules, &input).map_err(|outcome| match outcome {
-                RuleOutcome::Denied { rule, code, message } => LedgerError::RuleDenied { event: id, rule, code, message },
-                RuleOutcome::Failed { rule, reason } => LedgerError::RuleFailed { event: id, rule, reason },
+            let rule_names = || {
+                self.rules
+                    .iter()
+                    .map(|r| r.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let hook = rules.ok_or_else(|| LedgerError::RuleFailed {
+                event: id,
+                rule: rule_names(),
+                reason: "no rule engine was given to judge the rules in force".into(),
             })?;
+            let input = crate::ledger::context::rule_input(self, &plan, signed);
+            warnings = hook
+                .judge(&self.rules, &input)
+                .map_err(|outcome| match outcome {
+                    RuleOutcome::Denied {
+                        rule,
+                        code,
+                        message,
+                    } => LedgerError::RuleDenied {
+                        event: id,
+                        rule,
+                        code,
+                        message,
+                    },
+                    RuleOutcome::Failed { rule, reason } => LedgerError::RuleFailed {
+                        event: id,
+                        rule,
+                        reason,
+                    },
+                })?;
         }
-        let stocks: Vec<Stock> = plan.touched.iter().cloned().chain(plan.created_items.iter().map(|i| Stock::Item(i.item.id.clone()))).chain(plan.created_lots.iter().map(|l| Stock::Lot(l.lot.id.clone()))).collect();
+        let stocks: Vec<Stock> = plan
+            .touched
+            .iter()
+            .cloned()
+            .chain(
+                plan.created_items
+                    .iter()
+                    .map(|i| Stock::Item(i.item.id.clone())),
+            )
+            .chain(
+                plan.created_lots
+                    .iter()
+                    .map(|l| Stock::Lot(l.lot.id.clone())),
+            )
+            .collect();
         let undo_actor = signed.event.actor.clone();
         let changes = plan.detach();
         self.commit(changes, undo_actor);
@@ -444,7 +660,11 @@ impl State {
                 panic!("{e}");
             }
         }
-        Ok(Applied { id, stocks, warnings })
+        Ok(Applied {
+            id,
+            stocks,
+            warnings,
+        })
     }
 
     pub(crate) fn plan<'a>(&'a self, event: &Event, id: EventId) -> Result<Plan<'a>, LedgerError> {
@@ -463,12 +683,22 @@ impl State {
                     }
                 }
                 if self.actors.contains_key(&subject.id) {
-                    return Err(LedgerError::AlreadyExists { event: id, field: "/subject/id".into(), value: subject.id.to_string() });
+                    return Err(LedgerError::AlreadyExists {
+                        event: id,
+                        field: "/subject/id".into(),
+                        value: subject.id.to_string(),
+                    });
                 }
                 if let Some(parent) = &subject.member_of {
-                    let parent_state = self.actors.get(parent).ok_or_else(|| p.unknown("/subject/member_of", parent))?;
+                    let parent_state = self
+                        .actors
+                        .get(parent)
+                        .ok_or_else(|| p.unknown("/subject/member_of", parent))?;
                     if parent_state.actor.kind == ActorKind::Person {
-                        return Err(p.invalid("/subject/member_of", format!("`{parent}` is a person; actors belong to units and agencies")));
+                        return Err(p.invalid(
+                            "/subject/member_of",
+                            format!("`{parent}` is a person; actors belong to units and agencies"),
+                        ));
                     }
                 }
                 if subject.keys.is_empty() {
@@ -476,22 +706,38 @@ impl State {
                 }
                 for (i, key) in subject.keys.iter().enumerate() {
                     if self.key_owner.contains_key(key) {
-                        return Err(LedgerError::AlreadyExists { event: id, field: field("/subject/keys", i, ""), value: key.to_string() });
+                        return Err(LedgerError::AlreadyExists {
+                            event: id,
+                            field: field("/subject/keys", i, ""),
+                            value: key.to_string(),
+                        });
                     }
                     if ed25519_dalek::VerifyingKey::from_bytes(key.as_bytes()).is_err() {
-                        return Err(p.invalid(field("/subject/keys", i, ""), format!("`{key}` is not a valid Ed25519 public key")));
+                        return Err(p.invalid(
+                            field("/subject/keys", i, ""),
+                            format!("`{key}` is not a valid Ed25519 public key"),
+                        ));
                     }
                 }
                 p.actor_ops.push(ActorOp::Register(subject.clone()));
             }
             Body::AddKey { subject, key } => {
                 p.require_role(&event.actor, Role::Admin, kind)?;
-                let s = self.actors.get(subject).ok_or_else(|| p.unknown("/subject", subject))?;
+                let s = self
+                    .actors
+                    .get(subject)
+                    .ok_or_else(|| p.unknown("/subject", subject))?;
                 if self.key_owner.contains_key(key) {
-                    return Err(LedgerError::AlreadyExists { event: id, field: "/key".into(), value: key.to_string() });
+                    return Err(LedgerError::AlreadyExists {
+                        event: id,
+                        field: "/key".into(),
+                        value: key.to_string(),
+                    });
                 }
                 if ed25519_dalek::VerifyingKey::from_bytes(key.as_bytes()).is_err() {
-                    return Err(p.invalid("/key", format!("`{key}` is not a valid Ed25519 public key")));
+                    return Err(
+                        p.invalid("/key", format!("`{key}` is not a valid Ed25519 public key"))
+                    );
                 }
                 p.require_parent(s.last_event, subject.to_string());
                 p.actor_ops.push(ActorOp::AddKey(subject.clone(), *key));
@@ -500,10 +746,19 @@ impl State {
                 if subject != &event.actor {
                     p.require_role(&event.actor, Role::Admin, kind)?;
                 }
-                let s = self.actors.get(subject).ok_or_else(|| p.unknown("/subject", subject))?;
+                let s = self
+                    .actors
+                    .get(subject)
+                    .ok_or_else(|| p.unknown("/subject", subject))?;
                 match s.keys.get(key) {
-                    None => return Err(p.invalid("/key", format!("`{key}` is not a key of `{subject}`"))),
-                    Some(false) => return Err(p.invalid("/key", format!("`{key}` is already revoked"))),
+                    None => {
+                        return Err(
+                            p.invalid("/key", format!("`{key}` is not a key of `{subject}`"))
+                        );
+                    }
+                    Some(false) => {
+                        return Err(p.invalid("/key", format!("`{key}` is already revoked")));
+                    }
                     Some(true) => {}
                 }
                 p.require_parent(s.last_event, subject.to_string());
@@ -512,7 +767,11 @@ impl State {
             Body::RegisterSite { site } => {
                 p.require_role(&event.actor, Role::Admin, kind)?;
                 if self.sites.contains_key(&site.id) {
-                    return Err(LedgerError::AlreadyExists { event: id, field: "/site/id".into(), value: site.id.to_string() });
+                    return Err(LedgerError::AlreadyExists {
+                        event: id,
+                        field: "/site/id".into(),
+                        value: site.id.to_string(),
+                    });
                 }
                 match &site.parent {
                     Some(parent) => {
@@ -527,7 +786,12 @@ impl State {
                 }
                 p.site = Some(site.clone());
             }
-            Body::RegisterItems { site, custodian, origin, items } => {
+            Body::RegisterItems {
+                site,
+                custodian,
+                origin,
+                items,
+            } => {
                 let s = p.site("/site", site)?;
                 p.require_parent(s.last_event, site.to_string());
                 p.custodian("/custodian", custodian)?;
@@ -535,7 +799,11 @@ impl State {
                 let mut seen = BTreeSet::new();
                 for (i, item) in items.iter().enumerate() {
                     if self.items.contains_key(&item.id) || !seen.insert(&item.id) {
-                        return Err(LedgerError::AlreadyExists { event: id, field: field("/items", i, "/id"), value: item.id.to_string() });
+                        return Err(LedgerError::AlreadyExists {
+                            event: id,
+                            field: field("/items", i, "/id"),
+                            value: item.id.to_string(),
+                        });
                     }
                     p.created_items.push(ItemState {
                         item: item.clone(),
@@ -545,25 +813,51 @@ impl State {
                         location: to.clone(),
                         last_event: id,
                     });
-                    p.postings.push(Posting { stock: Stock::Item(item.id.clone()), from: Account::Source(Source::Origin(origin.kind)), to: to.clone(), quantity: 1 });
+                    p.postings.push(Posting {
+                        stock: Stock::Item(item.id.clone()),
+                        from: Account::Source(Source::Origin(origin.kind)),
+                        to: to.clone(),
+                        quantity: 1,
+                    });
                 }
                 p.focus_site = Some(site.clone());
                 p.correctable = true;
             }
-            Body::RegisterLot { site, custodian, origin, lot } => {
+            Body::RegisterLot {
+                site,
+                custodian,
+                origin,
+                lot,
+            } => {
                 let s = p.site("/site", site)?;
                 p.require_parent(s.last_event, site.to_string());
                 p.custodian("/custodian", custodian)?;
                 p.new_lot_id("/lot/id", &lot.id)?;
                 if lot.quantity.get() == 0 {
-                    return Err(LedgerError::ZeroQuantity { event: id, field: "/lot/quantity".into() });
+                    return Err(LedgerError::ZeroQuantity {
+                        event: id,
+                        field: "/lot/quantity".into(),
+                    });
                 }
-                p.created_lots.push(new_lot(lot.clone(), origin.clone(), event, id, Vec::new()));
-                p.move_lot("/lot/quantity", &lot.id, &Account::Source(Source::Origin(origin.kind)), held(site, custodian), lot.quantity.get())?;
+                p.created_lots
+                    .push(new_lot(lot.clone(), origin.clone(), event, id, Vec::new()));
+                p.move_lot(
+                    "/lot/quantity",
+                    &lot.id,
+                    &Account::Source(Source::Origin(origin.kind)),
+                    held(site, custodian),
+                    lot.quantity.get(),
+                )?;
                 p.focus_site = Some(site.clone());
                 p.correctable = true;
             }
-            Body::TransferDispatch { from, to, items, lots, .. } => {
+            Body::TransferDispatch {
+                from,
+                to,
+                items,
+                lots,
+                ..
+            } => {
                 p.site("/from/site", &from.site)?;
                 p.site("/to/site", &to.site)?;
                 p.custodian("/from/custodian", &from.custodian)?;
@@ -573,14 +867,33 @@ impl State {
                 }
                 p.nothing_moves(items, lots)?;
                 p.move_all(items, lots, &holding(from), &Account::InTransit(id))?;
-                p.open_transfer = Some(Transfer { from: from.clone(), to: to.clone(), items: items.clone(), lots: lots.clone(), at: event.at.clone() });
+                p.open_transfer = Some(Transfer {
+                    from: from.clone(),
+                    to: to.clone(),
+                    items: items.clone(),
+                    lots: lots.clone(),
+                    at: event.at.clone(),
+                });
                 p.correctable = true;
             }
-            Body::TransferReceipt { dispatch, items, lots, .. } => {
-                let transfer = self.transfers.get(dispatch).ok_or_else(|| p.unknown("/dispatch", dispatch))?;
+            Body::TransferReceipt {
+                dispatch,
+                items,
+                lots,
+                ..
+            } => {
+                let transfer = self
+                    .transfers
+                    .get(dispatch)
+                    .ok_or_else(|| p.unknown("/dispatch", dispatch))?;
                 p.require_parent(*dispatch, format!("transfer {dispatch}"));
                 if !self.acts_for(&event.actor, &transfer.to.custodian) {
-                    return Err(LedgerError::NotCustodian { event: id, field: "/actor".into(), actor: event.actor.clone(), custodian: transfer.to.custodian.clone() });
+                    return Err(LedgerError::NotCustodian {
+                        event: id,
+                        field: "/actor".into(),
+                        actor: event.actor.clone(),
+                        custodian: transfer.to.custodian.clone(),
+                    });
                 }
                 p.distinct_items("/items", items)?;
                 p.distinct_lots("/lots", lots)?;
@@ -589,20 +902,33 @@ impl State {
                 let to = holding(&transfer.to);
                 for (i, item) in items.iter().enumerate() {
                     if !transfer.items.contains(item) {
-                        return Err(p.invalid(field("/items", i, ""), format!("`{item}` was not dispatched by `{dispatch}`")));
+                        return Err(p.invalid(
+                            field("/items", i, ""),
+                            format!("`{item}` was not dispatched by `{dispatch}`"),
+                        ));
                     }
                 }
                 for (i, line) in lots.iter().enumerate() {
                     if !transfer.lots.iter().any(|l| l.lot == line.lot) {
-                        return Err(p.invalid(field("/lots", i, "/lot"), format!("`{}` was not dispatched by `{dispatch}`", line.lot)));
+                        return Err(p.invalid(
+                            field("/lots", i, "/lot"),
+                            format!("`{}` was not dispatched by `{dispatch}`", line.lot),
+                        ));
                     }
                 }
                 for (i, item) in transfer.items.iter().enumerate() {
-                    let target = if items.contains(item) { to.clone() } else { discrepancy.clone() };
+                    let target = if items.contains(item) {
+                        to.clone()
+                    } else {
+                        discrepancy.clone()
+                    };
                     p.move_item(&field("/items", i, ""), item, &transit, target)?;
                 }
                 for sent in &transfer.lots {
-                    let got = lots.iter().find(|l| l.lot == sent.lot).map_or(0, |l| l.quantity.get());
+                    let got = lots
+                        .iter()
+                        .find(|l| l.lot == sent.lot)
+                        .map_or(0, |l| l.quantity.get());
                     let (sent_q, lot) = (sent.quantity.get(), &sent.lot);
                     let f = "/lots";
                     let arrived = got.min(sent_q);
@@ -620,7 +946,12 @@ impl State {
                 p.focus_site = Some(transfer.to.site.clone());
                 p.correctable = true;
             }
-            Body::LotSplit { lot, site, custodian, into } => {
+            Body::LotSplit {
+                lot,
+                site,
+                custodian,
+                into,
+            } => {
                 p.site("/site", site)?;
                 p.custodian("/custodian", custodian)?;
                 let source = p.lot("/lot", lot)?;
@@ -628,25 +959,45 @@ impl State {
                 for (i, part) in into.iter().enumerate() {
                     p.new_lot_id(&field("/into", i, "/id"), &part.id)?;
                     if part.quantity.get() == 0 {
-                        return Err(LedgerError::ZeroQuantity { event: id, field: field("/into", i, "/quantity") });
+                        return Err(LedgerError::ZeroQuantity {
+                            event: id,
+                            field: field("/into", i, "/quantity"),
+                        });
                     }
                     total = total.saturating_add(part.quantity.get());
                     let mut def = source.lot.clone();
                     def.id = part.id.clone();
                     def.quantity = part.quantity;
                     def.status = Some(source.status);
-                    let mut state = new_lot(def, source.origin.clone(), event, id, vec![(lot.clone(), part.quantity.get())]);
+                    let mut state = new_lot(
+                        def,
+                        source.origin.clone(),
+                        event,
+                        id,
+                        vec![(lot.clone(), part.quantity.get())],
+                    );
                     state.status = source.status;
                     p.created_lots.push(state);
                 }
                 let at = held(site, custodian);
                 p.move_lot("/into", lot, &at, Account::Sink(Sink::Rebatched), total)?;
                 for part in into {
-                    p.move_lot("/into", &part.id, &Account::Source(Source::Rebatched), at.clone(), part.quantity.get())?;
+                    p.move_lot(
+                        "/into",
+                        &part.id,
+                        &Account::Source(Source::Rebatched),
+                        at.clone(),
+                        part.quantity.get(),
+                    )?;
                 }
                 p.correctable = true;
             }
-            Body::LotMerge { site, custodian, lots, into } => {
+            Body::LotMerge {
+                site,
+                custodian,
+                lots,
+                into,
+            } => {
                 p.site("/site", site)?;
                 p.custodian("/custodian", custodian)?;
                 p.distinct_lots("/lots", lots)?;
@@ -657,7 +1008,11 @@ impl State {
                 for (i, line) in lots.iter().enumerate() {
                     let l = p.lot(&field("/lots", i, "/lot"), &line.lot)?;
                     if let Some(f) = first {
-                        let same = f.lot.nomenclature == l.lot.nomenclature && f.lot.unit == l.lot.unit && f.lot.hazard == l.lot.hazard && f.lot.neq_grams_per_unit == l.lot.neq_grams_per_unit && f.status == l.status;
+                        let same = f.lot.nomenclature == l.lot.nomenclature
+                            && f.lot.unit == l.lot.unit
+                            && f.lot.hazard == l.lot.hazard
+                            && f.lot.neq_grams_per_unit == l.lot.neq_grams_per_unit
+                            && f.status == l.status;
                         if !same {
                             return Err(p.invalid(field("/lots", i, "/lot"), format!("`{}` differs from `{}` in nomenclature, unit, hazard, explosive content or status", l.lot.id, f.lot.id)));
                         }
@@ -665,22 +1020,54 @@ impl State {
                         first = Some(l);
                     }
                     total = total.saturating_add(line.quantity.get());
-                    p.move_lot(&field("/lots", i, "/quantity"), &line.lot, &at, Account::Sink(Sink::Rebatched), line.quantity.get())?;
+                    p.move_lot(
+                        &field("/lots", i, "/quantity"),
+                        &line.lot,
+                        &at,
+                        Account::Sink(Sink::Rebatched),
+                        line.quantity.get(),
+                    )?;
                 }
-                let Some(first) = first else { return Err(p.invalid("/lots", "nothing to merge")) };
+                let Some(first) = first else {
+                    return Err(p.invalid("/lots", "nothing to merge"));
+                };
                 let mut def = first.lot.clone();
                 def.id = into.id.clone();
                 def.lot_number = into.lot_number.clone();
-                def.quantity = Quantity::new(total).map_err(|e| p.invalid("/lots", e.to_string()))?;
+                def.quantity =
+                    Quantity::new(total).map_err(|e| p.invalid("/lots", e.to_string()))?;
                 def.status = Some(first.status);
-                let derived = lots.iter().map(|l| (l.lot.clone(), l.quantity.get())).collect();
-                let mut state = new_lot(def, Origin { kind: first.origin.kind, reference: None }, event, id, derived);
+                let derived = lots
+                    .iter()
+                    .map(|l| (l.lot.clone(), l.quantity.get()))
+                    .collect();
+                let mut state = new_lot(
+                    def,
+                    Origin {
+                        kind: first.origin.kind,
+                        reference: None,
+                    },
+                    event,
+                    id,
+                    derived,
+                );
                 state.status = first.status;
                 p.created_lots.push(state);
-                p.move_lot("/into", &into.id, &Account::Source(Source::Rebatched), at, total)?;
+                p.move_lot(
+                    "/into",
+                    &into.id,
+                    &Account::Source(Source::Rebatched),
+                    at,
+                    total,
+                )?;
                 p.correctable = true;
             }
-            Body::StockCheck { site, custodian, lots, items } => {
+            Body::StockCheck {
+                site,
+                custodian,
+                lots,
+                items,
+            } => {
                 p.site("/site", site)?;
                 let inspector = actor_state.is_some_and(|a| a.has_role(Role::Inspector));
                 if !inspector {
@@ -689,25 +1076,48 @@ impl State {
                     p.addressee("/custodian", custodian)?;
                 }
                 if lots.is_empty() && items.is_empty() {
-                    return Err(p.invalid("/lots", "a stock check must count at least one lot or item"));
+                    return Err(
+                        p.invalid("/lots", "a stock check must count at least one lot or item")
+                    );
                 }
                 let at = held(site, custodian);
                 let discrepancy = Account::Discrepancy(id);
                 let mut seen = BTreeSet::new();
                 for (i, line) in lots.iter().enumerate() {
                     if !seen.insert(&line.lot) {
-                        return Err(LedgerError::Repeated { event: id, field: "/lots".into(), value: line.lot.to_string() });
+                        return Err(LedgerError::Repeated {
+                            event: id,
+                            field: "/lots".into(),
+                            value: line.lot.to_string(),
+                        });
                     }
                     p.lot(&field("/lots", i, "/lot"), &line.lot)?;
                     let ledger = p.lot_balance(&line.lot, &at);
                     if i128::from(line.booked.get()) != ledger {
-                        return Err(LedgerError::BookedMismatch { event: id, field: field("/lots", i, "/booked"), booked: line.booked.get(), ledger });
+                        return Err(LedgerError::BookedMismatch {
+                            event: id,
+                            field: field("/lots", i, "/booked"),
+                            booked: line.booked.get(),
+                            ledger,
+                        });
                     }
                     let (b, c) = (line.booked.get(), line.counted.get());
                     if c < b {
-                        p.move_lot(&field("/lots", i, "/counted"), &line.lot, &at, discrepancy.clone(), b - c)?;
+                        p.move_lot(
+                            &field("/lots", i, "/counted"),
+                            &line.lot,
+                            &at,
+                            discrepancy.clone(),
+                            b - c,
+                        )?;
                     } else if c > b {
-                        p.move_lot(&field("/lots", i, "/counted"), &line.lot, &discrepancy, at.clone(), c - b)?;
+                        p.move_lot(
+                            &field("/lots", i, "/counted"),
+                            &line.lot,
+                            &discrepancy,
+                            at.clone(),
+                            c - b,
+                        )?;
                     }
                 }
                 let ids: Vec<ItemId> = items.iter().map(|c| c.item.clone()).collect();
@@ -716,7 +1126,13 @@ impl State {
                     let f = field("/items", i, "/item");
                     let item = p.item(&f, &line.item)?;
                     if item.location != at {
-                        return Err(p.invalid(f, format!("`{}` is booked at `{}`, not at `{at}`", line.item, item.location)));
+                        return Err(p.invalid(
+                            f,
+                            format!(
+                                "`{}` is booked at `{}`, not at `{at}`",
+                                line.item, item.location
+                            ),
+                        ));
                     }
                     if !line.present {
                         p.move_item(&f, &line.item, &at, discrepancy.clone())?;
@@ -724,26 +1140,42 @@ impl State {
                 }
                 p.correctable = true;
             }
-            Body::StatusChange { items, lots, status, .. } => {
+            Body::StatusChange {
+                items,
+                lots,
+                status,
+                ..
+            } => {
                 if items.is_empty() && lots.is_empty() {
                     return Err(p.invalid("/items", "the event names no items and no lots"));
                 }
                 p.distinct_items("/items", items)?;
-                let privileged = actor_state.is_some_and(|a| a.has_role(Role::Inspector) || a.has_role(Role::Authoriser));
+                let privileged = actor_state
+                    .is_some_and(|a| a.has_role(Role::Inspector) || a.has_role(Role::Authoriser));
                 for (i, id_) in items.iter().enumerate() {
                     let f = field("/items", i, "");
                     let item = p.item(&f, id_)?;
-                    if let Account::Holding { custodian, .. } = &item.location {
-                        if !privileged && !self.acts_for(&event.actor, custodian) {
-                            return Err(LedgerError::NotCustodian { event: id, field: f, actor: event.actor.clone(), custodian: custodian.clone() });
-                        }
+                    if let Account::Holding { custodian, .. } = &item.location
+                        && !privileged
+                        && !self.acts_for(&event.actor, custodian)
+                    {
+                        return Err(LedgerError::NotCustodian {
+                            event: id,
+                            field: f,
+                            actor: event.actor.clone(),
+                            custodian: custodian.clone(),
+                        });
                     }
                     p.statuses.push((Stock::Item(id_.clone()), *status));
                 }
                 let mut seen = BTreeSet::new();
                 for (i, lot) in lots.iter().enumerate() {
                     if !seen.insert(lot) {
-                        return Err(LedgerError::Repeated { event: id, field: "/lots".into(), value: lot.to_string() });
+                        return Err(LedgerError::Repeated {
+                            event: id,
+                            field: "/lots".into(),
+                            value: lot.to_string(),
+                        });
                     }
                     let f = field("/lots", i, "");
                     let l = p.lot(&f, lot)?;
@@ -755,7 +1187,12 @@ impl State {
                 }
                 p.correctable = true;
             }
-            Body::DestructionAuthorisation { reference, items, lots, methods } => {
+            Body::DestructionAuthorisation {
+                reference,
+                items,
+                lots,
+                methods,
+            } => {
                 p.require_role(&event.actor, Role::Authoriser, kind)?;
                 p.nothing_moves(items, lots)?;
                 p.distinct_items("/items", items)?;
@@ -767,10 +1204,21 @@ impl State {
                     let f = field("/lots", i, "/quantity");
                     let l = p.lot(&field("/lots", i, "/lot"), &line.lot)?;
                     if line.quantity.get() == 0 {
-                        return Err(LedgerError::ZeroQuantity { event: id, field: f });
+                        return Err(LedgerError::ZeroQuantity {
+                            event: id,
+                            field: f,
+                        });
                     }
                     if i128::from(line.quantity.get()) > l.live_units() {
-                        return Err(p.invalid(f, format!("authorises {} of `{}`, which has {} units left", line.quantity.get(), line.lot, l.live_units())));
+                        return Err(p.invalid(
+                            f,
+                            format!(
+                                "authorises {} of `{}`, which has {} units left",
+                                line.quantity.get(),
+                                line.lot,
+                                l.live_units()
+                            ),
+                        ));
                     }
                 }
                 p.open_authorisation = Some(Authorisation {
@@ -778,30 +1226,64 @@ impl State {
                     actor: event.actor.clone(),
                     at: event.at.clone(),
                     items: items.iter().cloned().collect(),
-                    lots: lots.iter().map(|l| (l.lot.clone(), l.quantity.get())).collect(),
+                    lots: lots
+                        .iter()
+                        .map(|l| (l.lot.clone(), l.quantity.get()))
+                        .collect(),
                     methods: methods.clone(),
                 });
                 p.correctable = true;
             }
-            Body::Destruction { authorisation, site, custodian, method, items, lots, witnesses, .. } => {
+            Body::Destruction {
+                authorisation,
+                site,
+                custodian,
+                method,
+                items,
+                lots,
+                witnesses,
+                ..
+            } => {
                 p.require_role(&event.actor, Role::Destroyer, kind)?;
                 p.site("/site", site)?;
                 p.custodian("/custodian", custodian)?;
-                let auth = self.authorisations.get(authorisation).ok_or_else(|| p.unknown("/authorisation", authorisation))?;
+                let auth = self
+                    .authorisations
+                    .get(authorisation)
+                    .ok_or_else(|| p.unknown("/authorisation", authorisation))?;
                 p.require_parent(*authorisation, format!("authorisation {authorisation}"));
                 if !auth.methods.contains(method) {
-                    return Err(LedgerError::NotAuthorised { event: id, field: "/method".into(), what: method.clone(), authorisation: *authorisation });
+                    return Err(LedgerError::NotAuthorised {
+                        event: id,
+                        field: "/method".into(),
+                        what: method.clone(),
+                        authorisation: *authorisation,
+                    });
                 }
                 p.nothing_moves(items, lots)?;
                 for (i, item) in items.iter().enumerate() {
                     if !auth.items.contains(item) {
-                        return Err(LedgerError::NotAuthorised { event: id, field: field("/items", i, ""), what: item.to_string(), authorisation: *authorisation });
+                        return Err(LedgerError::NotAuthorised {
+                            event: id,
+                            field: field("/items", i, ""),
+                            what: item.to_string(),
+                            authorisation: *authorisation,
+                        });
                     }
                 }
                 for (i, line) in lots.iter().enumerate() {
                     let left = auth.lots.get(&line.lot).copied().unwrap_or(0);
                     if line.quantity.get() > left {
-                        return Err(LedgerError::NotAuthorised { event: id, field: field("/lots", i, "/quantity"), what: format!("{} of `{}` ({left} left)", line.quantity.get(), line.lot), authorisation: *authorisation });
+                        return Err(LedgerError::NotAuthorised {
+                            event: id,
+                            field: field("/lots", i, "/quantity"),
+                            what: format!(
+                                "{} of `{}` ({left} left)",
+                                line.quantity.get(),
+                                line.lot
+                            ),
+                            authorisation: *authorisation,
+                        });
                     }
                 }
                 for (i, w) in witnesses.iter().enumerate() {
@@ -810,15 +1292,39 @@ impl State {
                     }
                     match self.actors.get(&w.agency) {
                         None => return Err(p.unknown(field("/witnesses", i, "/agency"), &w.agency)),
-                        Some(a) if a.actor.kind != ActorKind::Agency => return Err(p.invalid(field("/witnesses", i, "/agency"), format!("`{}` is not an agency", w.agency))),
+                        Some(a) if a.actor.kind != ActorKind::Agency => {
+                            return Err(p.invalid(
+                                field("/witnesses", i, "/agency"),
+                                format!("`{}` is not an agency", w.agency),
+                            ));
+                        }
                         Some(_) => {}
                     }
                 }
-                p.move_all(items, lots, &held(site, custodian), &Account::Sink(Sink::Destroyed))?;
-                p.consume_authorisation = Some((*authorisation, items.clone(), lots.iter().map(|l| (l.lot.clone(), l.quantity.get())).collect()));
+                p.move_all(
+                    items,
+                    lots,
+                    &held(site, custodian),
+                    &Account::Sink(Sink::Destroyed),
+                )?;
+                p.consume_authorisation = Some((
+                    *authorisation,
+                    items.clone(),
+                    lots.iter()
+                        .map(|l| (l.lot.clone(), l.quantity.get()))
+                        .collect(),
+                ));
                 p.focus_site = Some(site.clone());
             }
-            Body::LossReport { loss, site, custodian, discrepancy, items, lots, .. } => {
+            Body::LossReport {
+                loss,
+                site,
+                custodian,
+                discrepancy,
+                items,
+                lots,
+                ..
+            } => {
                 p.site("/site", site)?;
                 p.custodian("/custodian", custodian)?;
                 p.nothing_moves(items, lots)?;
@@ -837,7 +1343,14 @@ impl State {
                     for (i, line) in lots.iter().enumerate() {
                         let have = p.lot_balance(&line.lot, &from);
                         if have < i128::from(line.quantity.get()) {
-                            return Err(LedgerError::Insufficient { event: id, field: field("/lots", i, "/quantity"), stock: Stock::Lot(line.lot.clone()), account: from.clone(), available: have, requested: line.quantity.get() });
+                            return Err(LedgerError::Insufficient {
+                                event: id,
+                                field: field("/lots", i, "/quantity"),
+                                stock: Stock::Lot(line.lot.clone()),
+                                account: from.clone(),
+                                available: have,
+                                requested: line.quantity.get(),
+                            });
                         }
                     }
                 }
@@ -845,11 +1358,23 @@ impl State {
                 p.focus_site = Some(site.clone());
                 p.correctable = true;
             }
-            Body::Recovery { loss, site, custodian, items, lots, .. } => {
+            Body::Recovery {
+                loss,
+                site,
+                custodian,
+                items,
+                lots,
+                ..
+            } => {
                 p.site("/site", site)?;
                 p.custodian("/custodian", custodian)?;
                 p.nothing_moves(items, lots)?;
-                p.move_all(items, lots, &Account::Sink(Sink::from(*loss)), &held(site, custodian))?;
+                p.move_all(
+                    items,
+                    lots,
+                    &Account::Sink(Sink::from(*loss)),
+                    &held(site, custodian),
+                )?;
                 p.focus_site = Some(site.clone());
                 p.correctable = true;
             }
@@ -859,8 +1384,15 @@ impl State {
                     target: *reverses,
                     reason: "it is unknown, of a kind that cannot be reversed, already reversed, or no longer the latest event of everything it touched",
                 })?;
-                if undo.actor != event.actor && !actor_state.is_some_and(|a| a.has_role(Role::Admin)) {
-                    return Err(LedgerError::MissingRole { event: id, actor: event.actor.clone(), role: Role::Admin, kind });
+                if undo.actor != event.actor
+                    && !actor_state.is_some_and(|a| a.has_role(Role::Admin))
+                {
+                    return Err(LedgerError::MissingRole {
+                        event: id,
+                        actor: event.actor.clone(),
+                        role: Role::Admin,
+                        kind,
+                    });
                 }
                 p.require_parent(*reverses, format!("reversed event {reverses}"));
                 for stock in &undo.stocks {
@@ -875,10 +1407,21 @@ impl State {
                         continue;
                     }
                     match &posting.stock {
-                        Stock::Lot(lot) => p.move_lot("/reverses", lot, &posting.to, posting.from.clone(), posting.quantity)?,
+                        Stock::Lot(lot) => p.move_lot(
+                            "/reverses",
+                            lot,
+                            &posting.to,
+                            posting.from.clone(),
+                            posting.quantity,
+                        )?,
                         Stock::Item(item) => {
                             p.item_loc.insert(item.clone(), posting.from.clone());
-                            p.postings.push(Posting { stock: posting.stock.clone(), from: posting.to.clone(), to: posting.from.clone(), quantity: 1 });
+                            p.postings.push(Posting {
+                                stock: posting.stock.clone(),
+                                from: posting.to.clone(),
+                                to: posting.from.clone(),
+                                quantity: 1,
+                            });
                         }
                     }
                 }
@@ -899,7 +1442,23 @@ impl State {
 
     fn commit(&mut self, plan: Changes, actor: ActorId) {
         let id = plan.event;
-        let Changes { postings, touched, created_items, created_lots, statuses, open_transfer, close_transfer, open_authorisation, consume_authorisation, actor_ops, site, rules, correction, correctable, .. } = plan;
+        let Changes {
+            postings,
+            touched,
+            created_items,
+            created_lots,
+            statuses,
+            open_transfer,
+            close_transfer,
+            open_authorisation,
+            consume_authorisation,
+            actor_ops,
+            site,
+            rules,
+            correction,
+            correctable,
+            ..
+        } = plan;
 
         // Stocks whose previous latest event is superseded: that event can no longer be reversed.
         for stock in &touched {
@@ -907,10 +1466,10 @@ impl State {
                 Stock::Item(i) => self.items.get(i).map(|s| s.last_event),
                 Stock::Lot(l) => self.lots.get(l).map(|s| s.last_event),
             };
-            if let Some(prev) = prev {
-                if Some(prev) != correction {
-                    self.undo.remove(&prev);
-                }
+            if let Some(prev) = prev
+                && Some(prev) != correction
+            {
+                self.undo.remove(&prev);
             }
         }
 
@@ -937,7 +1496,10 @@ impl State {
             undo.created.push(Stock::Lot(lot.lot.id.clone()));
             undo.stocks.push(Stock::Lot(lot.lot.id.clone()));
             for (parent, _) in &lot.derived_from {
-                self.lot_children.entry(parent.clone()).or_default().insert(lot.lot.id.clone());
+                self.lot_children
+                    .entry(parent.clone())
+                    .or_default()
+                    .insert(lot.lot.id.clone());
             }
             self.lots.insert(lot.lot.id.clone(), lot);
         }
@@ -946,8 +1508,14 @@ impl State {
         }
         for (stock, status) in statuses {
             let old = match &stock {
-                Stock::Item(i) => self.items.get_mut(i).map(|s| std::mem::replace(&mut s.status, status)),
-                Stock::Lot(l) => self.lots.get_mut(l).map(|s| std::mem::replace(&mut s.status, status)),
+                Stock::Item(i) => self
+                    .items
+                    .get_mut(i)
+                    .map(|s| std::mem::replace(&mut s.status, status)),
+                Stock::Lot(l) => self
+                    .lots
+                    .get_mut(l)
+                    .map(|s| std::mem::replace(&mut s.status, status)),
             };
             if let Some(old) = old {
                 undo.statuses.push((stock, old));
@@ -957,31 +1525,31 @@ impl State {
             self.transfers.insert(id, transfer);
             undo.opened_transfer = Some(id);
         }
-        if let Some(dispatch) = close_transfer {
-            if let Some(t) = self.transfers.remove(&dispatch) {
-                undo.closed_transfer = Some((dispatch, t));
-            }
+        if let Some(dispatch) = close_transfer
+            && let Some(t) = self.transfers.remove(&dispatch)
+        {
+            undo.closed_transfer = Some((dispatch, t));
         }
         if let Some(auth) = open_authorisation {
             self.authorisations.insert(id, auth);
             undo.opened_authorisation = Some(id);
         }
-        if let Some((auth_id, items, lots)) = consume_authorisation {
-            if let Some(auth) = self.authorisations.get_mut(&auth_id) {
-                for item in &items {
-                    auth.items.remove(item);
-                }
-                for (lot, q) in lots {
-                    if let Some(left) = auth.lots.get_mut(&lot) {
-                        *left = left.saturating_sub(q);
-                        if *left == 0 {
-                            auth.lots.remove(&lot);
-                        }
+        if let Some((auth_id, items, lots)) = consume_authorisation
+            && let Some(auth) = self.authorisations.get_mut(&auth_id)
+        {
+            for item in &items {
+                auth.items.remove(item);
+            }
+            for (lot, q) in lots {
+                if let Some(left) = auth.lots.get_mut(&lot) {
+                    *left = left.saturating_sub(q);
+                    if *left == 0 {
+                        auth.lots.remove(&lot);
                     }
                 }
-                if auth.items.is_empty() && auth.lots.is_empty() {
-                    self.authorisations.remove(&auth_id);
-                }
+            }
+            if auth.items.is_empty() && auth.lots.is_empty() {
+                self.authorisations.remove(&auth_id);
             }
         }
         for op in actor_ops {
@@ -991,7 +1559,14 @@ impl State {
                         self.key_owner.insert(*key, actor.id.clone());
                     }
                     let keys = actor.keys.iter().map(|k| (*k, true)).collect();
-                    self.actors.insert(actor.id.clone(), ActorState { actor, keys, last_event: id });
+                    self.actors.insert(
+                        actor.id.clone(),
+                        ActorState {
+                            actor,
+                            keys,
+                            last_event: id,
+                        },
+                    );
                 }
                 ActorOp::AddKey(subject, key) => {
                     self.key_owner.insert(key, subject.clone());
@@ -1009,16 +1584,22 @@ impl State {
             }
         }
         if let Some(site) = site {
-            self.sites.insert(site.id.clone(), SiteState { site, last_event: id });
+            self.sites.insert(
+                site.id.clone(),
+                SiteState {
+                    site,
+                    last_event: id,
+                },
+            );
         }
         if let Some(rules) = rules {
             self.rules = rules;
             self.rules_event = Some(id);
         }
-        if let Some(target) = correction {
-            if let Some(original) = self.undo.remove(&target) {
-                self.revert(&original);
-            }
+        if let Some(target) = correction
+            && let Some(original) = self.undo.remove(&target)
+        {
+            self.revert(&original);
         }
         for stock in &touched {
             match stock {
@@ -1048,7 +1629,12 @@ impl State {
                 Stock::Item(i) => {
                     if let Some(item) = self.items.remove(i) {
                         index_add(&mut self.by_account, &item.location, stock, -1);
-                        index_add(&mut self.by_account, &Account::Source(Source::Origin(item.origin.kind)), stock, 1);
+                        index_add(
+                            &mut self.by_account,
+                            &Account::Source(Source::Origin(item.origin.kind)),
+                            stock,
+                            1,
+                        );
                     }
                 }
                 Stock::Lot(l) => {
@@ -1094,7 +1680,12 @@ impl State {
     }
 }
 
-fn index_add(index: &mut BTreeMap<Account, BTreeMap<Stock, i128>>, account: &Account, stock: &Stock, delta: i128) {
+fn index_add(
+    index: &mut BTreeMap<Account, BTreeMap<Stock, i128>>,
+    account: &Account,
+    stock: &Stock,
+    delta: i128,
+) {
     let per_account = index.entry(account.clone()).or_default();
     let entry = per_account.entry(stock.clone()).or_insert(0);
     *entry += delta;
@@ -1106,7 +1697,13 @@ fn index_add(index: &mut BTreeMap<Account, BTreeMap<Stock, i128>>, account: &Acc
     }
 }
 
-fn new_lot(lot: Lot, origin: Origin, event: &Event, id: EventId, derived_from: Vec<(LotId, u64)>) -> LotState {
+fn new_lot(
+    lot: Lot,
+    origin: Origin,
+    event: &Event,
+    id: EventId,
+    derived_from: Vec<(LotId, u64)>,
+) -> LotState {
     LotState {
         status: lot.status.unwrap_or_default(),
         lot,

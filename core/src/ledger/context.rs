@@ -10,7 +10,9 @@ use crate::ledger::state::State;
 
 fn lot_json(state: &State, plan: &Plan<'_>, stock_id: &crate::model::LotId) -> Value {
     let created = plan.created_lots.iter().find(|l| &l.lot.id == stock_id);
-    let Some(lot) = created.or_else(|| state.lot(stock_id)) else { return Value::Null };
+    let Some(lot) = created.or_else(|| state.lot(stock_id)) else {
+        return Value::Null;
+    };
     // Units this event moves of the lot: the largest single posting, which for every kind is
     // the quantity the event names (registrations, transfers, destruction).
     let moved: u64 = plan
@@ -24,8 +26,14 @@ fn lot_json(state: &State, plan: &Plan<'_>, stock_id: &crate::model::LotId) -> V
     if let Value::Object(map) = &mut v {
         map.remove("quantity");
         map.insert("quantity_total".into(), json!(lot.lot.quantity.get()));
-        map.insert("status".into(), serde_json::to_value(lot.status).unwrap_or(Value::Null));
-        map.insert("origin".into(), serde_json::to_value(&lot.origin).unwrap_or(Value::Null));
+        map.insert(
+            "status".into(),
+            serde_json::to_value(lot.status).unwrap_or(Value::Null),
+        );
+        map.insert(
+            "origin".into(),
+            serde_json::to_value(&lot.origin).unwrap_or(Value::Null),
+        );
         map.insert("registered_at".into(), json!(lot.registered_at.as_str()));
         map.insert("moved".into(), json!(moved));
     }
@@ -39,13 +47,29 @@ pub(crate) fn rule_input(state: &State, plan: &Plan<'_>, signed: &SignedEvent) -
         .signers(signed)
         .iter()
         .map(|a| {
-            let roles = state.actor(a).map(|s| serde_json::to_value(&s.actor.roles).unwrap_or(Value::Null)).unwrap_or(json!([]));
+            let roles = state
+                .actor(a)
+                .map(|s| serde_json::to_value(&s.actor.roles).unwrap_or(Value::Null))
+                .unwrap_or(json!([]));
             json!({"actor": a, "agency": state.agency_of(a), "roles": roles})
         })
         .collect();
     let mut items = Vec::new();
     let mut lots = Vec::new();
-    let stocks = plan.touched.iter().cloned().chain(plan.created_items.iter().map(|i| Stock::Item(i.item.id.clone()))).chain(plan.created_lots.iter().map(|l| Stock::Lot(l.lot.id.clone())));
+    let stocks = plan
+        .touched
+        .iter()
+        .cloned()
+        .chain(
+            plan.created_items
+                .iter()
+                .map(|i| Stock::Item(i.item.id.clone())),
+        )
+        .chain(
+            plan.created_lots
+                .iter()
+                .map(|l| Stock::Lot(l.lot.id.clone())),
+        );
     for stock in stocks {
         match &stock {
             Stock::Item(id) => {
@@ -53,11 +77,19 @@ pub(crate) fn rule_input(state: &State, plan: &Plan<'_>, signed: &SignedEvent) -
                 if let Some(item) = created.or_else(|| state.item(id)) {
                     let mut v = serde_json::to_value(&item.item).unwrap_or(Value::Null);
                     if let Value::Object(map) = &mut v {
-                        map.insert("origin".into(), serde_json::to_value(&item.origin).unwrap_or(Value::Null));
+                        map.insert(
+                            "origin".into(),
+                            serde_json::to_value(&item.origin).unwrap_or(Value::Null),
+                        );
                         map.insert("registered_at".into(), json!(item.registered_at.as_str()));
-                        map.insert("status".into(), serde_json::to_value(item.status).unwrap_or(Value::Null));
+                        map.insert(
+                            "status".into(),
+                            serde_json::to_value(item.status).unwrap_or(Value::Null),
+                        );
                         let holder = match &item.location {
-                            Account::Holding { site, custodian } => json!({"site": site, "custodian": custodian}),
+                            Account::Holding { site, custodian } => {
+                                json!({"site": site, "custodian": custodian})
+                            }
                             _ => Value::Null,
                         };
                         map.insert("holder".into(), holder);
@@ -72,13 +104,12 @@ pub(crate) fn rule_input(state: &State, plan: &Plan<'_>, signed: &SignedEvent) -
         let mut holdings = Vec::new();
         let mut before: i128 = 0;
         for (_, stock, units) in state.holdings_at(site_id) {
-            if let Stock::Lot(lot_id) = stock {
-                if let Some(lot) = state.lot(lot_id) {
+            if let Stock::Lot(lot_id) = stock
+                && let Some(lot) = state.lot(lot_id) {
                     let neq = i128::from(lot.lot.neq_grams_per_unit.get());
                     before += neq * units;
                     holdings.push(json!({"lot": lot_id, "quantity": units as i64, "hazard": lot.lot.hazard, "neq_grams_per_unit": lot.lot.neq_grams_per_unit}));
                 }
-            }
         }
         let mut after = before;
         for posting in &plan.postings {

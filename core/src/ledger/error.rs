@@ -13,7 +13,9 @@ pub enum LedgerError {
     #[error("{0}")]
     Decode(#[from] DecodeError),
     /// The first event must register an administrator who signs it with their own key.
-    #[error("event `{event}`: the first event must be a `register_actor` by which an actor with the `admin` role registers itself, signed with its own key")]
+    #[error(
+        "event `{event}`: the first event must be a `register_actor` by which an actor with the `admin` role registers itself, signed with its own key"
+    )]
     Genesis {
         /// The event.
         event: EventId,
@@ -73,7 +75,9 @@ pub enum LedgerError {
         actor: ActorId,
     },
     /// A required parent is missing.
-    #[error("event `{event}`: field `/parents` must include `{expected}`, the latest event of `{of}`")]
+    #[error(
+        "event `{event}`: field `/parents` must include `{expected}`, the latest event of `{of}`"
+    )]
     MissingParent {
         /// The event.
         event: EventId,
@@ -83,7 +87,9 @@ pub enum LedgerError {
         of: String,
     },
     /// A parent that is not the latest event of anything the event touches.
-    #[error("event `{event}`: parent `{parent}` in field `/parents` is not the latest event of anything this event touches")]
+    #[error(
+        "event `{event}`: parent `{parent}` in field `/parents` is not the latest event of anything this event touches"
+    )]
     UnexpectedParent {
         /// The event.
         event: EventId,
@@ -145,7 +151,9 @@ pub enum LedgerError {
         custodian: ActorId,
     },
     /// Not enough units in the account.
-    #[error("event `{event}`: field `{field}` moves {requested} of `{stock}` from `{account}`, which holds {available}")]
+    #[error(
+        "event `{event}`: field `{field}` moves {requested} of `{stock}` from `{account}`, which holds {available}"
+    )]
     Insufficient {
         /// The event.
         event: EventId,
@@ -189,7 +197,9 @@ pub enum LedgerError {
         stock: Stock,
     },
     /// A destruction beyond what its authorisation covers.
-    #[error("event `{event}`: field `{field}`: `{what}` is not covered by authorisation `{authorisation}`")]
+    #[error(
+        "event `{event}`: field `{field}`: `{what}` is not covered by authorisation `{authorisation}`"
+    )]
     NotAuthorised {
         /// The event.
         event: EventId,
@@ -251,17 +261,27 @@ impl LedgerError {
     pub fn family(&self) -> &'static str {
         match self {
             LedgerError::Decode(_) => "decode",
-            LedgerError::Genesis { .. } | LedgerError::DuplicateEvent { .. } | LedgerError::MissingParent { .. } | LedgerError::UnexpectedParent { .. } => "graph",
+            LedgerError::Genesis { .. }
+            | LedgerError::DuplicateEvent { .. }
+            | LedgerError::MissingParent { .. }
+            | LedgerError::UnexpectedParent { .. } => "graph",
             LedgerError::Unsigned { .. }
             | LedgerError::BadSignature { .. }
             | LedgerError::DuplicateSignature { .. }
             | LedgerError::UnknownKey { .. }
             | LedgerError::RevokedKey { .. }
             | LedgerError::ActorDidNotSign { .. } => "signature",
-            LedgerError::Unknown { .. } | LedgerError::AlreadyExists { .. } | LedgerError::Repeated { .. } => "reference",
+            LedgerError::Unknown { .. }
+            | LedgerError::AlreadyExists { .. }
+            | LedgerError::Repeated { .. } => "reference",
             LedgerError::MissingRole { .. } | LedgerError::NotCustodian { .. } => "authority",
-            LedgerError::Insufficient { .. } | LedgerError::ZeroQuantity { .. } | LedgerError::BookedMismatch { .. } | LedgerError::Invalid { .. } => "quantity",
-            LedgerError::AfterDestruction { .. } | LedgerError::NotAuthorised { .. } => "destruction",
+            LedgerError::Insufficient { .. }
+            | LedgerError::ZeroQuantity { .. }
+            | LedgerError::BookedMismatch { .. }
+            | LedgerError::Invalid { .. } => "quantity",
+            LedgerError::AfterDestruction { .. } | LedgerError::NotAuthorised { .. } => {
+                "destruction"
+            }
             LedgerError::NotCorrectable { .. } => "correction",
             LedgerError::RuleDenied { .. } | LedgerError::RuleFailed { .. } => "rule",
         }

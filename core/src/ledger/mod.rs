@@ -10,7 +10,9 @@ pub mod state;
 pub use account::{Account, Posting, Sink, Source, Stock};
 pub use apply::{Applied, RuleHook, RuleOutcome, SignatureCheck};
 pub use error::LedgerError;
-pub use state::{ActorState, Authorisation, InvariantError, ItemState, LotState, SiteState, State, Transfer};
+pub use state::{
+    ActorState, Authorisation, InvariantError, ItemState, LotState, SiteState, State, Transfer,
+};
 
 use crate::event::{Event, SignedEvent};
 use crate::graph::{EventGraph, LineageEntry, TraceEntry};
@@ -39,7 +41,10 @@ pub struct Ledger {
 
 impl std::fmt::Debug for Ledger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ledger").field("events", &self.state.event_count()).field("rules", &self.rules.is_some()).finish()
+        f.debug_struct("Ledger")
+            .field("events", &self.state.event_count())
+            .field("rules", &self.rules.is_some())
+            .finish()
     }
 }
 
@@ -51,7 +56,10 @@ impl Ledger {
 
     /// An empty ledger that consults `rules` whenever rule plugins are in force.
     pub fn with_rules(rules: Box<dyn RuleHook + Send + Sync>) -> Self {
-        Self { rules: Some(rules), ..Self::default() }
+        Self {
+            rules: Some(rules),
+            ..Self::default()
+        }
     }
 
     /// The derived state.
@@ -75,7 +83,11 @@ impl Ledger {
     }
 
     /// Appends one event whose signatures the caller verified already.
-    pub fn append_checked(&mut self, event: &SignedEvent, check: SignatureCheck) -> Result<Applied, LedgerError> {
+    pub fn append_checked(
+        &mut self,
+        event: &SignedEvent,
+        check: SignatureCheck,
+    ) -> Result<Applied, LedgerError> {
         if self.graph.contains(&event.id) {
             return Err(LedgerError::DuplicateEvent { event: event.id });
         }
@@ -96,7 +108,11 @@ impl Ledger {
         if events.len() > BATCH_EVENTS_MAX {
             return Err(BatchError {
                 index: BATCH_EVENTS_MAX,
-                error: LedgerError::Invalid { event: EventId::from_bytes([0; 32]), field: String::new(), reason: format!("a batch holds at most {BATCH_EVENTS_MAX} events") },
+                error: LedgerError::Invalid {
+                    event: EventId::from_bytes([0; 32]),
+                    field: String::new(),
+                    reason: format!("a batch holds at most {BATCH_EVENTS_MAX} events"),
+                },
             });
         }
         let saved_state = self.state.clone();

@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 use crate::event::{LotQuantity, Place, RuleRef};
 use crate::ledger::account::{Account, Posting, Sink, Stock};
 use crate::model::{
-    Actor, ActorId, EventId, Item, ItemId, Lot, LotId, Origin, PublicKey, Role, Site, SiteId, Status, Timestamp,
+    Actor, ActorId, EventId, Item, ItemId, Lot, LotId, Origin, PublicKey, Role, Site, SiteId,
+    Status, Timestamp,
 };
 
 /// A registered actor and its keys.
@@ -89,7 +90,15 @@ impl LotState {
     pub fn live_units(&self) -> i128 {
         self.balances
             .iter()
-            .filter(|(a, _)| !matches!(a, Account::Source(_) | Account::Sink(Sink::Destroyed | Sink::Consumed | Sink::Exported | Sink::Rebatched)))
+            .filter(|(a, _)| {
+                !matches!(
+                    a,
+                    Account::Source(_)
+                        | Account::Sink(
+                            Sink::Destroyed | Sink::Consumed | Sink::Exported | Sink::Rebatched
+                        )
+                )
+            })
             .map(|(_, b)| (*b).max(0))
             .sum()
     }
@@ -240,20 +249,35 @@ impl State {
     }
     /// Balance of one stock in one account.
     pub fn balance(&self, account: &Account, stock: &Stock) -> i128 {
-        self.by_account.get(account).and_then(|m| m.get(stock)).copied().unwrap_or(0)
+        self.by_account
+            .get(account)
+            .and_then(|m| m.get(stock))
+            .copied()
+            .unwrap_or(0)
     }
     /// What each custodian holds at a site: (custodian, stock, units).
-    pub fn holdings_at<'a>(&'a self, site: &'a SiteId) -> impl Iterator<Item = (&'a ActorId, &'a Stock, i128)> + 'a {
-        self.by_account.iter().filter_map(move |(account, stocks)| match account {
-            Account::Holding { site: s, custodian } if s == site => Some(stocks.iter().map(move |(st, b)| (custodian, st, *b))),
-            _ => None,
-        }).flatten()
+    pub fn holdings_at<'a>(
+        &'a self,
+        site: &'a SiteId,
+    ) -> impl Iterator<Item = (&'a ActorId, &'a Stock, i128)> + 'a {
+        self.by_account
+            .iter()
+            .filter_map(move |(account, stocks)| match account {
+                Account::Holding { site: s, custodian } if s == site => {
+                    Some(stocks.iter().map(move |(st, b)| (custodian, st, *b)))
+                }
+                _ => None,
+            })
+            .flatten()
     }
     /// Net explosive quantity at a site, grams.
     pub fn neq_grams_at(&self, site: &SiteId) -> i128 {
         self.holdings_at(site)
             .map(|(_, stock, units)| match stock {
-                Stock::Lot(id) => self.lots.get(id).map_or(0, |l| i128::from(l.lot.neq_grams_per_unit.get()) * units),
+                Stock::Lot(id) => self
+                    .lots
+                    .get(id)
+                    .map_or(0, |l| i128::from(l.lot.neq_grams_per_unit.get()) * units),
                 Stock::Item(_) => 0,
             })
             .sum()
@@ -277,7 +301,11 @@ impl State {
     pub fn agency_of<'a>(&'a self, actor: &'a ActorId) -> &'a ActorId {
         let mut current = actor;
         for _ in 0..8 {
-            match self.actors.get(current).and_then(|s| s.actor.member_of.as_ref()) {
+            match self
+                .actors
+                .get(current)
+                .and_then(|s| s.actor.member_of.as_ref())
+            {
                 Some(parent) => current = parent,
                 None => break,
             }
@@ -290,23 +318,38 @@ impl State {
     pub fn digest(&self) -> EventId {
         // Every map in the state has string keys or is serialised as a list of pairs, so this
         // cannot fail; an empty digest input would show up at once in the determinism tests.
-        let bytes = serde_json::to_value(self).ok().and_then(|v| serde_json_canonicalizer::to_vec(&v).ok()).unwrap_or_default();
+        let bytes = serde_json::to_value(self)
+            .ok()
+            .and_then(|v| serde_json_canonicalizer::to_vec(&v).ok())
+            .unwrap_or_default();
         EventId::from_bytes(Sha256::digest(&bytes).into())
     }
 
     /// Checks every invariant. Property tests and fuzz targets call it after every step; debug
     /// builds after every event.
     pub fn check_invariants(&self) -> Result<(), InvariantError> {
-        let broken = |invariant: &'static str, detail: String| Err(InvariantError { invariant, detail });
+        let broken =
+            |invariant: &'static str, detail: String| Err(InvariantError { invariant, detail });
         let mut expected: BTreeMap<Account, BTreeMap<Stock, i128>> = BTreeMap::new();
         for (id, item) in &self.items {
             if &item.item.id != id {
-                return broken("item-location", format!("item keyed `{id}` is `{}`", item.item.id));
+                return broken(
+                    "item-location",
+                    format!("item keyed `{id}` is `{}`", item.item.id),
+                );
             }
             let stock = Stock::Item(id.clone());
-            *expected.entry(item.location.clone()).or_default().entry(stock.clone()).or_default() += 1;
+            *expected
+                .entry(item.location.clone())
+                .or_default()
+                .entry(stock.clone())
+                .or_default() += 1;
             let source = Account::Source(crate::ledger::account::Source::Origin(item.origin.kind));
-            *expected.entry(source).or_default().entry(stock).or_default() -= 1;
+            *expected
+                .entry(source)
+                .or_default()
+                .entry(stock)
+                .or_default() -= 1;
         }
         for (id, lot) in &self.lots {
             let sum: i128 = lot.balances.values().sum();
@@ -315,15 +358,28 @@ impl State {
             }
             for (account, balance) in &lot.balances {
                 if *balance == 0 {
-                    return broken("lot-balance", format!("`{id}` keeps a zero balance in `{account}`"));
+                    return broken(
+                        "lot-balance",
+                        format!("`{id}` keeps a zero balance in `{account}`"),
+                    );
                 }
                 if *balance < 0 && !account.may_go_negative() {
-                    return broken("lot-balance", format!("`{id}` is at {balance} in `{account}`"));
+                    return broken(
+                        "lot-balance",
+                        format!("`{id}` is at {balance} in `{account}`"),
+                    );
                 }
                 if *balance > 0 && matches!(account, Account::Source(_)) {
-                    return broken("lot-balance", format!("source `{account}` of `{id}` is at {balance}"));
+                    return broken(
+                        "lot-balance",
+                        format!("source `{account}` of `{id}` is at {balance}"),
+                    );
                 }
-                *expected.entry(account.clone()).or_default().entry(Stock::Lot(id.clone())).or_default() += balance;
+                *expected
+                    .entry(account.clone())
+                    .or_default()
+                    .entry(Stock::Lot(id.clone()))
+                    .or_default() += balance;
             }
         }
         expected.retain(|_, m| {
@@ -331,11 +387,21 @@ impl State {
             !m.is_empty()
         });
         if expected != self.by_account {
-            return broken("by-account", "the per-account index disagrees with items and lots".into());
+            return broken(
+                "by-account",
+                "the per-account index disagrees with items and lots".into(),
+            );
         }
         for (key, owner) in &self.key_owner {
-            if !self.actors.get(owner).is_some_and(|a| a.keys.contains_key(key)) {
-                return broken("key-owner", format!("key `{key}` points at `{owner}`, which does not hold it"));
+            if !self
+                .actors
+                .get(owner)
+                .is_some_and(|a| a.keys.contains_key(key))
+            {
+                return broken(
+                    "key-owner",
+                    format!("key `{key}` points at `{owner}`, which does not hold it"),
+                );
             }
         }
         for (id, transfer) in &self.transfers {
@@ -343,7 +409,10 @@ impl State {
             for item in &transfer.items {
                 if self.items.get(item).is_some_and(|s| s.location != account) {
                     // Items received partially are moved out by the receipt, which closes the transfer.
-                    return broken("transfer-open", format!("item `{item}` of open transfer `{id}` is not in transit"));
+                    return broken(
+                        "transfer-open",
+                        format!("item `{item}` of open transfer `{id}` is not in transit"),
+                    );
                 }
             }
         }
@@ -378,7 +447,12 @@ fn adjust(balances: &mut BTreeMap<Account, i128>, account: &Account, delta: i128
     }
 }
 
-fn adjust_index(index: &mut BTreeMap<Account, BTreeMap<Stock, i128>>, account: &Account, stock: &Stock, delta: i128) {
+fn adjust_index(
+    index: &mut BTreeMap<Account, BTreeMap<Stock, i128>>,
+    account: &Account,
+    stock: &Stock,
+    delta: i128,
+) {
     let per_account = index.entry(account.clone()).or_default();
     let entry = per_account.entry(stock.clone()).or_insert(0);
     *entry += delta;
@@ -390,10 +464,19 @@ fn adjust_index(index: &mut BTreeMap<Account, BTreeMap<Stock, i128>>, account: &
     }
 }
 
-fn as_pairs<S: serde::Serializer, K: Serialize, V: Serialize>(map: &BTreeMap<K, V>, s: S) -> Result<S::Ok, S::Error> {
+fn as_pairs<S: serde::Serializer, K: Serialize, V: Serialize>(
+    map: &BTreeMap<K, V>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     s.collect_seq(map.iter())
 }
 
-fn nested_as_pairs<S: serde::Serializer>(map: &BTreeMap<Account, BTreeMap<Stock, i128>>, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(map.iter().map(|(a, inner)| (a, inner.iter().collect::<Vec<_>>())))
+fn nested_as_pairs<S: serde::Serializer>(
+    map: &BTreeMap<Account, BTreeMap<Stock, i128>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(
+        map.iter()
+            .map(|(a, inner)| (a, inner.iter().collect::<Vec<_>>())),
+    )
 }

@@ -19,7 +19,9 @@ pub enum IdError {
         value: String,
     },
     /// A character outside `A-Z a-z 0-9 . _ : / -`, or a first character that is not alphanumeric.
-    #[error("id `{value}` may only hold letters, digits and `._:/-`, starting with a letter or digit")]
+    #[error(
+        "id `{value}` may only hold letters, digits and `._:/-`, starting with a letter or digit"
+    )]
     Charset {
         /// The rejected value.
         value: String,
@@ -41,15 +43,20 @@ pub enum IdError {
 /// Checks the shared grammar of name-like ids (`unit:log-bn-2`, `lot:762x39-1987-044`).
 pub(crate) fn check_name_id(value: &str) -> Result<(), IdError> {
     if value.is_empty() || value.len() > NAME_ID_BYTES_MAX {
-        return Err(IdError::Length { value: value.to_owned() });
+        return Err(IdError::Length {
+            value: value.to_owned(),
+        });
     }
     let mut chars = value.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
-    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '/' | '-'));
+    let rest_ok =
+        chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '/' | '-'));
     if first_ok && rest_ok {
         Ok(())
     } else {
-        Err(IdError::Charset { value: value.to_owned() })
+        Err(IdError::Charset {
+            value: value.to_owned(),
+        })
     }
 }
 
@@ -207,9 +214,15 @@ mod tests {
 
     #[test]
     fn name_ids_accept_the_documented_grammar_and_nothing_else() {
-        assert_eq!(LotId::new("lot:762x39-1987-044").unwrap().as_str(), "lot:762x39-1987-044");
+        assert_eq!(
+            LotId::new("lot:762x39-1987-044").unwrap().as_str(),
+            "lot:762x39-1987-044"
+        );
         assert!(matches!(LotId::new(""), Err(IdError::Length { .. })));
-        assert!(matches!(LotId::new("x".repeat(129)), Err(IdError::Length { .. })));
+        assert!(matches!(
+            LotId::new("x".repeat(129)),
+            Err(IdError::Length { .. })
+        ));
         assert!(matches!(LotId::new(":lot"), Err(IdError::Charset { .. })));
         assert!(matches!(LotId::new("lot 1"), Err(IdError::Charset { .. })));
         assert!(matches!(LotId::new("lót"), Err(IdError::Charset { .. })));

@@ -32,7 +32,11 @@ impl Quantity {
     pub const ZERO: Self = Self(0);
     /// Checks the range.
     pub fn new(value: u64) -> Result<Self, QuantityError> {
-        if value <= QUANTITY_MAX { Ok(Self(value)) } else { Err(QuantityError { value }) }
+        if value <= QUANTITY_MAX {
+            Ok(Self(value))
+        } else {
+            Err(QuantityError { value })
+        }
     }
     /// The count.
     pub const fn get(self) -> u64 {
@@ -144,7 +148,21 @@ pub enum HazardDivision {
 /// A–S and leaves the mixing rules to plugins).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 #[allow(missing_docs, reason = "the letters are the names")]
-pub enum CompatibilityGroup { A, B, C, D, E, F, G, H, J, K, L, N, S }
+pub enum CompatibilityGroup {
+    A,
+    B,
+    C,
+    D,
+    E,
+    F,
+    G,
+    H,
+    J,
+    K,
+    L,
+    N,
+    S,
+}
 
 /// Hazard classification of a lot.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
@@ -179,7 +197,9 @@ pub struct Site {
 }
 
 /// Serviceability and disposal status of an item or lot.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize, Default)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Fit for use.

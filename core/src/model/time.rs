@@ -72,9 +72,17 @@ pub(crate) fn parse_date(s: &str) -> Option<(i64, i64, i64)> {
 impl Timestamp {
     /// Parses `YYYY-MM-DDTHH:MM:SSZ`.
     pub fn parse(value: &str) -> Result<Self, TimeError> {
-        let err = || TimeError { value: value.to_owned(), expected: "UTC timestamp `YYYY-MM-DDTHH:MM:SSZ`" };
+        let err = || TimeError {
+            value: value.to_owned(),
+            expected: "UTC timestamp `YYYY-MM-DDTHH:MM:SSZ`",
+        };
         let b = value.as_bytes();
-        if b.len() != 20 || b.get(10) != Some(&b'T') || b.get(13) != Some(&b':') || b.get(16) != Some(&b':') || b.get(19) != Some(&b'Z') {
+        if b.len() != 20
+            || b.get(10) != Some(&b'T')
+            || b.get(13) != Some(&b':')
+            || b.get(16) != Some(&b':')
+            || b.get(19) != Some(&b'Z')
+        {
             return Err(err());
         }
         let (y, mo, d) = parse_date(value.get(0..10).ok_or_else(err)?).ok_or_else(err)?;
@@ -85,7 +93,10 @@ impl Timestamp {
             return Err(err());
         }
         let unix_seconds = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s;
-        Ok(Self { text: value.to_owned(), unix_seconds })
+        Ok(Self {
+            text: value.to_owned(),
+            unix_seconds,
+        })
     }
 
     /// Builds a timestamp from seconds since the Unix epoch.
@@ -102,7 +113,12 @@ impl Timestamp {
         let d = doy - (153 * mp + 2) / 5 + 1;
         let m = if mp < 10 { mp + 3 } else { mp - 9 };
         let y = yoe + era * 400 + i64::from(m <= 2);
-        let text = format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60);
+        let text = format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        );
         Self::parse(&text)
     }
 
@@ -155,7 +171,10 @@ impl Date {
         if ok {
             Ok(Self(value.to_owned()))
         } else {
-            Err(TimeError { value: value.to_owned(), expected: "date `YYYY-MM-DD` or month `YYYY-MM`" })
+            Err(TimeError {
+                value: value.to_owned(),
+                expected: "date `YYYY-MM-DD` or month `YYYY-MM`",
+            })
         }
     }
     /// The text.
@@ -186,9 +205,27 @@ mod tests {
     fn timestamps_parse_strictly_and_count_seconds() {
         let t = Timestamp::parse("2026-06-15T14:00:00Z").unwrap();
         assert_eq!(t.unix_seconds(), 1_781_532_000);
-        assert_eq!(Timestamp::parse("1970-01-01T00:00:00Z").unwrap().unix_seconds(), 0);
-        assert_eq!(Timestamp::parse("2024-02-29T23:59:59Z").unwrap().unix_seconds(), 1_709_251_199);
-        for bad in ["2026-02-29T00:00:00Z", "2026-06-15 14:00:00Z", "2026-06-15T14:00:00+00:00", "2026-06-15T24:00:00Z", "2026-06-15T14:00:00.5Z", "2026-13-01T00:00:00Z", ""] {
+        assert_eq!(
+            Timestamp::parse("1970-01-01T00:00:00Z")
+                .unwrap()
+                .unix_seconds(),
+            0
+        );
+        assert_eq!(
+            Timestamp::parse("2024-02-29T23:59:59Z")
+                .unwrap()
+                .unix_seconds(),
+            1_709_251_199
+        );
+        for bad in [
+            "2026-02-29T00:00:00Z",
+            "2026-06-15 14:00:00Z",
+            "2026-06-15T14:00:00+00:00",
+            "2026-06-15T24:00:00Z",
+            "2026-06-15T14:00:00.5Z",
+            "2026-13-01T00:00:00Z",
+            "",
+        ] {
             assert!(Timestamp::parse(bad).is_err(), "{bad}");
         }
     }
@@ -196,9 +233,17 @@ mod tests {
     #[test]
     fn unix_seconds_round_trip() {
         for secs in [0_i64, 1_781_532_000, 951_782_400, 4_102_444_799, 86_399] {
-            assert_eq!(Timestamp::from_unix_seconds(secs).unwrap().unix_seconds(), secs);
+            assert_eq!(
+                Timestamp::from_unix_seconds(secs).unwrap().unix_seconds(),
+                secs
+            );
         }
-        assert_eq!(Timestamp::from_unix_seconds(1_709_251_199).unwrap().as_str(), "2024-02-29T23:59:59Z");
+        assert_eq!(
+            Timestamp::from_unix_seconds(1_709_251_199)
+                .unwrap()
+                .as_str(),
+            "2024-02-29T23:59:59Z"
+        );
     }
 
     #[test]

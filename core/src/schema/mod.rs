@@ -23,14 +23,20 @@ fn validators() -> Result<&'static Validators, DecodeError> {
         // A signed event is an event that also carries `id` and `signatures`.
         let mut signed_schema = schema;
         if let Value::Object(map) = &mut signed_schema {
-            let mut required = map.get("required").and_then(Value::as_array).cloned().unwrap_or_default();
+            let mut required = map
+                .get("required")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             required.extend([Value::from("id"), Value::from("signatures")]);
             map.insert("required".into(), Value::Array(required));
         }
         let signed = jsonschema::validator_for(&signed_schema).map_err(|e| e.to_string())?;
         Ok(Validators { unsigned, signed })
     });
-    built.as_ref().map_err(|reason| DecodeError::Encode { reason: format!("event schema does not compile: {reason}") })
+    built.as_ref().map_err(|reason| DecodeError::Encode {
+        reason: format!("event schema does not compile: {reason}"),
+    })
 }
 
 fn check(validator: &jsonschema::Validator, value: &Value) -> Result<(), DecodeError> {
