@@ -5,6 +5,7 @@ pub(crate) mod canonical;
 mod error;
 mod host;
 mod input;
+mod ledger;
 mod limits;
 mod manifest;
 mod verdict;
@@ -16,6 +17,7 @@ pub use abi::{
 pub use error::{CallError, HostError, LoadError, MalformedOutput};
 pub use host::{Plugin, PluginHost};
 pub use input::Input;
+pub use ledger::RuleSet;
 pub use limits::*;
 pub use manifest::{MANIFEST_SCHEMA, Manifest, PluginId, sha256_hex};
 pub use verdict::{Verdict, Warning};
