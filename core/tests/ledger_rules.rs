@@ -914,3 +914,50 @@ fn an_atomic_batch_is_all_or_nothing() {
     ledger.append_batch(&events[5..]).unwrap();
     assert_eq!(ledger.state().event_count() as usize, events.len());
 }
+
+#[test]
+fn events_on_a_stock_cannot_go_back_in_time() {
+    let mut s = world();
+    let d = s
+        .record(
+            t(5, 0),
+            &actor_id(UNIT_A),
+            Body::TransferDispatch {
+                from: place(DEPOT_A, UNIT_A),
+                to: place(DEPOT_B, UNIT_B),
+                items: vec![item_id("item:r1")],
+                lots: vec![],
+                reference: None,
+            },
+            &[],
+        )
+        .unwrap();
+    let err = refused(
+        &mut s,
+        t(4, 0),
+        UNIT_B,
+        Body::TransferReceipt {
+            dispatch: d.id,
+            items: vec![item_id("item:r1")],
+            lots: vec![],
+            note: None,
+        },
+        &[],
+    );
+    assert!(
+        matches!(&err, LedgerError::Invalid { field, reason, .. } if field == "/at" && reason.contains("item:r1")),
+        "{err}"
+    );
+    s.record(
+        t(5, 0),
+        &actor_id(UNIT_B),
+        Body::TransferReceipt {
+            dispatch: d.id,
+            items: vec![item_id("item:r1")],
+            lots: vec![],
+            note: None,
+        },
+        &[],
+    )
+    .unwrap();
+}

@@ -11,7 +11,7 @@ use crate::ledger::state::{
 };
 use crate::model::{
     Actor, ActorId, ActorKind, EventId, ItemId, Lot, LotId, Origin, PublicKey, Quantity, Role,
-    Site, SiteId, Status,
+    Site, SiteId, Status, Timestamp,
 };
 
 /// How signatures are checked while applying.
@@ -81,6 +81,7 @@ pub(crate) struct Plan<'a> {
     state: &'a State,
     pub(crate) event: EventId,
     actor: ActorId,
+    at: Timestamp,
     pub(crate) postings: Vec<Posting>,
     lot_delta: BTreeMap<(LotId, Account), i128>,
     item_loc: BTreeMap<ItemId, Account>,
@@ -105,6 +106,7 @@ pub(crate) struct Plan<'a> {
 /// The owned part of a plan, committed once every check passed.
 pub(crate) struct Changes {
     event: EventId,
+    at: Timestamp,
     postings: Vec<Posting>,
     touched: BTreeSet<Stock>,
     created_items: Vec<ItemState>,
@@ -125,6 +127,7 @@ impl Plan<'_> {
     fn detach(self) -> Changes {
         Changes {
             event: self.event,
+            at: self.at,
             postings: self.postings,
             touched: self.touched,
             created_items: self.created_items,
@@ -148,11 +151,12 @@ fn field(base: &str, i: usize, rest: &str) -> String {
 }
 
 impl<'a> Plan<'a> {
-    fn new(state: &'a State, event: EventId, actor: ActorId) -> Self {
+    fn new(state: &'a State, event: EventId, actor: ActorId, at: Timestamp) -> Self {
         Plan {
             state,
             event,
             actor,
+            at,
             postings: Vec::new(),
             lot_delta: BTreeMap::new(),
             item_loc: BTreeMap::new(),
@@ -188,6 +192,21 @@ impl<'a> Plan<'a> {
             field: field.into(),
             reason: reason.into(),
         }
+    }
+
+    /// Events on a stock may not go back in time: a receipt cannot precede its dispatch, a
+    /// destruction cannot be dated before the stock arrived.
+    fn not_before(&self, stock: Stock, last_at: &Timestamp) -> Result<(), LedgerError> {
+        if &self.at < last_at {
+            return Err(self.invalid(
+                "/at",
+                format!(
+                    "`{}` is before `{last_at}`, when `{stock}` was last touched",
+                    self.at
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn require_parent(&mut self, id: EventId, of: impl Into<String>) {
@@ -277,6 +296,7 @@ impl<'a> Plan<'a> {
             });
         }
         if self.touched.insert(Stock::Item(id.clone())) {
+            self.not_before(Stock::Item(id.clone()), &item.last_at)?;
             self.require_parent(item.last_event, id.to_string());
         }
         Ok(item)
@@ -297,6 +317,7 @@ impl<'a> Plan<'a> {
             });
         }
         if self.touched.insert(Stock::Lot(id.clone())) {
+            self.not_before(Stock::Lot(id.clone()), &lot.last_at)?;
             self.require_parent(lot.last_event, id.to_string());
         }
         Ok(lot)
@@ -668,7 +689,7 @@ impl State {
     }
 
     pub(crate) fn plan<'a>(&'a self, event: &Event, id: EventId) -> Result<Plan<'a>, LedgerError> {
-        let mut p = Plan::new(self, id, event.actor.clone());
+        let mut p = Plan::new(self, id, event.actor.clone(), event.at.clone());
         let kind = event.body.kind();
         let actor_state = self.actors.get(&event.actor);
         if self.events > 0 && actor_state.is_none() {
@@ -812,6 +833,7 @@ impl State {
                         status: item.status.unwrap_or_default(),
                         location: to.clone(),
                         last_event: id,
+                        last_at: event.at.clone(),
                     });
                     p.postings.push(Posting {
                         stock: Stock::Item(item.id.clone()),
@@ -1457,6 +1479,7 @@ impl State {
             rules,
             correction,
             correctable,
+            at,
             ..
         } = plan;
 
@@ -1606,11 +1629,13 @@ impl State {
                 Stock::Item(i) => {
                     if let Some(s) = self.items.get_mut(i) {
                         s.last_event = id;
+                        s.last_at = at.clone();
                     }
                 }
                 Stock::Lot(l) => {
                     if let Some(s) = self.lots.get_mut(l) {
                         s.last_event = id;
+                        s.last_at = at.clone();
                     }
                 }
             }
@@ -1712,5 +1737,6 @@ fn new_lot(
         balances: BTreeMap::new(),
         derived_from,
         last_event: id,
+        last_at: event.at.clone(),
     }
 }

@@ -58,6 +58,9 @@ pub struct ItemState {
     pub location: Account,
     /// Latest event that touched it.
     pub last_event: EventId,
+    // INVARIANT (time-order): events touching a stock are dated no earlier than the one before.
+    /// When that event happened.
+    pub last_at: Timestamp,
 }
 
 /// A lot and its balances.
@@ -79,6 +82,8 @@ pub struct LotState {
     pub derived_from: Vec<(LotId, u64)>,
     /// Latest event that touched it.
     pub last_event: EventId,
+    /// When that event happened.
+    pub last_at: Timestamp,
 }
 
 impl LotState {
