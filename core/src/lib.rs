@@ -16,9 +16,12 @@
 pub mod event;
 pub mod graph;
 pub mod ledger;
+pub mod merkle;
 pub mod model;
 pub mod schema;
 pub mod scribe;
+pub mod store;
+pub mod synth;
 pub mod verify;
 
 pub use event::{Body, Event, SignedEvent, Signer};
