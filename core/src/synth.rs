@@ -600,7 +600,7 @@ impl Synth {
             return self.register_lot(cast);
         }
         self.next_lot += 1;
-        let id: LotId = format!("{lot}-s{}", self.next_lot).parse()?;
+        let id: LotId = format!("lot:split-{:07}", self.next_lot).parse()?;
         let part = self.rng.range(1, units / 2);
         self.emit(
             &custodian,
