@@ -1,6 +1,10 @@
 //! The `custodia` command: keeps a ledger in one SQLite file and answers questions about it.
 //! Exit codes: 0 success, 1 the ledger or input was refused (verification failed, an event was
 //! rejected), 2 usage or I/O errors. See `docs/CLI.md`.
+#![allow(
+    clippy::result_large_err,
+    reason = "store errors carry the values a caller needs; the error path is cold"
+)]
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
