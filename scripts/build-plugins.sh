@@ -12,9 +12,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 target_dir="${CUSTODIA_WASM_TARGET_DIR:-$root/target/wasm-rules}"
 out_dir="${CUSTODIA_PLUGINS_DIR:-$root/target/plugins}"
 triple=wasm32-unknown-unknown
-# A 64 KiB shadow stack instead of Rust's 1 MiB default: rules recurse little, and a small
+# A 16 KiB shadow stack instead of Rust's 1 MiB default: rules recurse little, and a small
 # initial memory makes every per-call instantiation cheaper.
-export RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-zstack-size=65536"
+export RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-zstack-size=16384"
 
 debian_has_wasm32() {
     [ -x /usr/bin/rustc ] && [ -x /usr/bin/cargo ] &&

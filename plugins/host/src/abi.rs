@@ -321,9 +321,10 @@ pub(crate) fn define(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
          -> wasmtime::Result<i32> {
             let (data, state) = split(&mut caller, "kind").map_err(err)?;
             let pointer = guest_str(data, "kind", ptr, len).map_err(err)?;
-            Ok(kind_code(
-                state.doc("kind", doc).map_err(err)?.pointer(pointer),
-            ))
+            Ok(kind_code(crate::pointer::resolve(
+                state.doc("kind", doc).map_err(err)?,
+                pointer,
+            )))
         },
     )?;
     linker.func_wrap(
@@ -337,7 +338,7 @@ pub(crate) fn define(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
             let (data, state) = split(&mut caller, "get_bool").map_err(err)?;
             let pointer = guest_str(data, "get_bool", ptr, len).map_err(err)?;
             Ok(
-                match state.doc("get_bool", doc).map_err(err)?.pointer(pointer) {
+                match crate::pointer::resolve(state.doc("get_bool", doc).map_err(err)?, pointer) {
                     Some(Value::Bool(b)) => i32::from(*b),
                     _ => -1,
                 },
@@ -356,10 +357,7 @@ pub(crate) fn define(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
             let (data, state) = split(&mut caller, "get_int").map_err(err)?;
             let found = {
                 let pointer = guest_str(data, "get_int", ptr, len).map_err(err)?;
-                state
-                    .doc("get_int", doc)
-                    .map_err(err)?
-                    .pointer(pointer)
+                crate::pointer::resolve(state.doc("get_int", doc).map_err(err)?, pointer)
                     .and_then(Value::as_i64)
             };
             let r = range(data.len(), "get_int", out, 8).map_err(err)?;
@@ -387,7 +385,7 @@ pub(crate) fn define(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
             let (data, state) = split(&mut caller, "get_str").map_err(err)?;
             let found = {
                 let pointer = guest_str(data, "get_str", ptr, len).map_err(err)?;
-                state.doc("get_str", doc).map_err(err)?.pointer(pointer)
+                crate::pointer::resolve(state.doc("get_str", doc).map_err(err)?, pointer)
             };
             let (n, fuel) = match found {
                 Some(Value::String(s)) => {
@@ -417,7 +415,7 @@ pub(crate) fn define(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
             let r = range(data.len(), "str_eq", s, s_len).map_err(err)?;
             let needle = data.get(r).unwrap_or_default();
             Ok(
-                match state.doc("str_eq", doc).map_err(err)?.pointer(pointer) {
+                match crate::pointer::resolve(state.doc("str_eq", doc).map_err(err)?, pointer) {
                     Some(Value::String(v)) => i32::from(v.as_bytes() == needle),
                     _ => -1,
                 },
@@ -435,7 +433,7 @@ pub(crate) fn define(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
             let (data, state) = split(&mut caller, "count").map_err(err)?;
             let pointer = guest_str(data, "count", ptr, len).map_err(err)?;
             Ok(
-                match state.doc("count", doc).map_err(err)?.pointer(pointer) {
+                match crate::pointer::resolve(state.doc("count", doc).map_err(err)?, pointer) {
                     Some(Value::Array(a)) => clamp_i32(a.len()),
                     Some(Value::Object(o)) => clamp_i32(o.len()),
                     _ => -1,
@@ -457,7 +455,7 @@ pub(crate) fn define(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
             let (data, state) = split(&mut caller, "key").map_err(err)?;
             let key: Option<String> = {
                 let pointer = guest_str(data, "key", ptr, len).map_err(err)?;
-                match state.doc("key", doc).map_err(err)?.pointer(pointer) {
+                match crate::pointer::resolve(state.doc("key", doc).map_err(err)?, pointer) {
                     Some(Value::Object(map)) => usize::try_from(index).ok().and_then(|i| {
                         canonical::sorted_members(map)
                             .get(i)
@@ -491,8 +489,7 @@ pub(crate) fn define(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
             let text: Option<Vec<u8>> = {
                 let pointer = guest_str(data, "get_json", ptr, len).map_err(err)?;
                 let root = state.doc("get_json", doc).map_err(err)?;
-                root.pointer(pointer)
-                    .map(|v| state.json_of(doc, pointer, v))
+                crate::pointer::resolve(root, pointer).map(|v| state.json_of(doc, pointer, v))
             };
             let (n, fuel) = match text {
                 Some(t) => copy_out(data, "get_json", buf, cap, &t).map_err(err)?,

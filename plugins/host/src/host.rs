@@ -61,6 +61,9 @@ impl PluginHost {
             .consume_fuel(true)
             .epoch_interruption(limits.epoch_deadline_ticks.is_some())
             .max_wasm_stack(limits.wasm_stack_bytes_max)
+            // Rules' data segments are a few KiB: copying them into the pool's resident, zeroed
+            // memory is cheaper than mapping a copy-on-write image and faulting on first write.
+            .memory_init_cow(false)
             // Determinism: the same bits on every machine, at append and at verify time.
             .cranelift_nan_canonicalization(true)
             .relaxed_simd_deterministic(true)

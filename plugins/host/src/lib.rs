@@ -8,6 +8,7 @@ mod input;
 mod ledger;
 mod limits;
 mod manifest;
+mod pointer;
 mod verdict;
 
 pub use abi::{
@@ -21,6 +22,15 @@ pub use ledger::RuleSet;
 pub use limits::*;
 pub use manifest::{MANIFEST_SCHEMA, Manifest, PluginId, sha256_hex};
 pub use verdict::{Verdict, Warning};
+
+/// The value a JSON Pointer (RFC 6901) designates, resolved as the host resolves plugins'
+/// lookups (no copy of the reference tokens unless they hold an escape).
+pub fn json_pointer<'v>(
+    root: &'v serde_json::Value,
+    pointer: &str,
+) -> Option<&'v serde_json::Value> {
+    pointer::resolve(root, pointer)
+}
 
 /// Canonical (RFC 8785) text of a JSON value, as plugins see it through `get_json` and as the
 /// config is hashed into a plugin's identity.
