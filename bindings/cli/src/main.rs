@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use custodia::event::{Event, SignedEvent, Signer};
-use custodia::ledger::{Account, SignatureCheck, State};
+use custodia::ledger::{Account, RuleHook, SignatureCheck, State};
 use custodia::merkle::{self, SignedTreeHead};
 use custodia::model::EventId;
 use custodia::store::{SqliteLog, SqliteStore, Store, StoreError, StoreFailure, VerifyOptions};
@@ -38,11 +38,15 @@ struct Cli {
     /// The ledger file (SQLite).
     #[arg(long, global = true, value_name = "FILE")]
     ledger: Option<PathBuf>,
+    /// Folder of rule plugins (`NAME.wasm` beside its manifest `NAME.json`, as
+    /// `scripts/build-plugins.sh` writes them) for ledgers with rules in force. `demo` puts
+    /// them in force; `append` and `verify` run the ones the ledger names.
+    #[arg(long, global = true, value_name = "DIR")]
+    plugins: Option<PathBuf>,
     #[command(subcommand)]
     command: Commands,
 }
 
-// Rule plugins (`verify --plugins DIR`, `rules test`) are added as further variants here.
 #[derive(Subcommand)]
 enum Commands {
     /// Create a new, empty ledger file.
@@ -132,6 +136,24 @@ enum Commands {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Work with rule plugins.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Judge one input document (plugin ABI v1) with one plugin and print the verdict as JSON.
+    /// Exit 0 allow, 1 deny, 2 plugin error (including a module that cannot be loaded).
+    Test {
+        /// The module (`NAME.wasm`, loaded with its manifest `NAME.json` beside it when there
+        /// is one, else with an empty configuration) or the manifest itself.
+        plugin: PathBuf,
+        /// The input document: `{"event": ..., "signers": ..., "items": ..., ...}`.
+        context: PathBuf,
+    },
+    /// List the plugins in `--plugins DIR` with their identity hashes.
+    List,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -214,7 +236,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Commands::Append { events, batch_size } => {
             let path = ledger_path(&cli)?;
-            let mut store = SqliteStore::open(path)?;
+            let mut store = SqliteStore::open_with_rules(path, load_rules(&cli)?)?;
             let reader = open_input(events)?;
             let batch = batch_size.unwrap_or(custodia::store::STORE_BATCH_EVENTS_MAX);
             if batch == 0 {
@@ -260,6 +282,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Commands::Verify => {
             let path = ledger_path(&cli)?;
             let log = SqliteLog::open(path)?;
+            let rules = load_rules(&cli)?;
             let total = log.len()?;
             let bar = progress(total, "verifying");
             let tick = |n: u64| {
@@ -268,7 +291,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 }
             };
             let options = VerifyOptions {
-                rules: None,
+                rules: rules.as_deref().map(|r| r as &dyn RuleHook),
                 progress: Some(&tick),
             };
             let report = custodia::store::verify_log(&log, &options)?;
@@ -442,7 +465,72 @@ fn run(cli: Cli) -> Result<(), Failure> {
             if let Some(b) = &bar {
                 b.finish_and_clear();
             }
+            let rules_dir = demo_plugins_dir(&cli);
+            let rules_report = match &rules_dir {
+                Some(dir) => Some(demo_rules(&mut store, &synth, dir)?),
+                None => None,
+            };
             summarise(&mut out, path, &store)?;
+            let w = |e| io_error("writing output", e);
+            match rules_report {
+                Some(lines) => {
+                    for line in lines {
+                        writeln!(out, "{line}").map_err(w)?;
+                    }
+                    let dir = rules_dir.as_deref().map(Path::display);
+                    let dir = dir.map(|d| d.to_string()).unwrap_or_default();
+                    writeln!(
+                        out,
+                        "next: custodia --ledger {} --plugins {dir} verify",
+                        path.display()
+                    )
+                    .map_err(w)?;
+                }
+                None => {
+                    writeln!(out, "  rules:             none (no plugins found: run `scripts/build-plugins.sh`, or pass `--plugins DIR`)").map_err(w)?;
+                    writeln!(out, "next: custodia --ledger {} verify", path.display())
+                        .map_err(w)?;
+                }
+            }
+        }
+        Commands::Rules(RulesCommand::Test { plugin, context }) => {
+            let text = std::fs::read_to_string(context)
+                .map_err(|e| io_error(&format!("cannot read `{}`", context.display()), e))?;
+            let input: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| usage(format!("`{}` is not JSON: {e}", context.display())))?;
+            let loaded = load_one_plugin(plugin).map_err(|m| Failure {
+                code: 2,
+                message: m,
+            })?;
+            let verdict = loaded
+                .judge(&custodia_plugins::Input::new(input))
+                .map_err(|e| Failure {
+                    code: 2,
+                    message: format!("plugin `{}` failed: {e}", plugin.display()),
+                })?;
+            let json = serde_json::to_value(&verdict).map_err(|e| usage(e.to_string()))?;
+            print_json(&mut out, &json)?;
+            out.flush().map_err(|e| io_error("writing output", e))?;
+            if !verdict.is_allow() {
+                return Err(Failure {
+                    code: 1,
+                    message: format!("denied: {}", verdict.deny_code().unwrap_or_default()),
+                });
+            }
+        }
+        Commands::Rules(RulesCommand::List) => {
+            let dir = cli
+                .plugins
+                .as_deref()
+                .ok_or_else(|| usage("`rules list` needs `--plugins DIR`"))?;
+            let set = load_rule_set(dir)?;
+            for plugin in set.plugins() {
+                let id = plugin.id();
+                print_json(
+                    &mut out,
+                    &serde_json::json!({"name": id.name(), "version": id.version(), "jurisdiction": id.jurisdiction(), "identity": id.identity()}),
+                )?;
+            }
         }
         Commands::Synth { events, seed } => {
             let mut synth = Synth::new(*seed);
@@ -481,6 +569,201 @@ fn commit(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+fn load_rule_set(dir: &Path) -> Result<custodia_plugins::RuleSet, Failure> {
+    let host = custodia_plugins::PluginHost::new(custodia_plugins::Limits::default())
+        .map_err(|e| usage(format!("cannot start the plugin host: {e}")))?;
+    custodia_plugins::RuleSet::load_dir(&host, dir).map_err(|e| {
+        usage(format!(
+            "cannot load the plugins in `{}`: {e}",
+            dir.display()
+        ))
+    })
+}
+
+/// The rule engine for `--plugins DIR`, if given.
+fn load_rules(cli: &Cli) -> Result<Option<Box<dyn RuleHook + Send + Sync>>, Failure> {
+    match &cli.plugins {
+        None => Ok(None),
+        Some(dir) => Ok(Some(Box::new(load_rule_set(dir)?))),
+    }
+}
+
+/// Loads one plugin for `rules test`: a manifest, or a module with its manifest beside it,
+/// or a bare module with an empty configuration.
+fn load_one_plugin(path: &Path) -> Result<custodia_plugins::Plugin, String> {
+    let host = custodia_plugins::PluginHost::new(custodia_plugins::Limits::default())
+        .map_err(|e| format!("cannot start the plugin host: {e}"))?;
+    let shown = path.display();
+    if path.extension().is_some_and(|x| x == "json") {
+        return host
+            .load_manifest(path)
+            .map_err(|e| format!("cannot load `{shown}`: {e}"));
+    }
+    let manifest = path.with_extension("json");
+    if manifest.exists() {
+        return host
+            .load_manifest(&manifest)
+            .map_err(|e| format!("cannot load `{}`: {e}", manifest.display()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    let name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("plugin")
+        .replace('_', "-");
+    let file = path
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or("plugin.wasm");
+    let manifest = custodia_plugins::Manifest::new(
+        &name,
+        "0.0.0",
+        "LOCAL",
+        file,
+        &bytes,
+        serde_json::json!({}),
+    );
+    host.load(manifest, &bytes)
+        .map_err(|e| format!("cannot load `{shown}`: {e}"))
+}
+
+/// Where `demo` finds the example rules: `--plugins`, else `$CUSTODIA_PLUGINS_DIR`, else
+/// `target/plugins` when it holds plugins.
+fn demo_plugins_dir(cli: &Cli) -> Option<PathBuf> {
+    if let Some(dir) = &cli.plugins {
+        return Some(dir.clone());
+    }
+    let candidate = std::env::var_os("CUSTODIA_PLUGINS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target/plugins"));
+    candidate.join("marking.json").exists().then_some(candidate)
+}
+
+/// Puts the example rules in force, shows an event they refuse and one they accept.
+fn demo_rules(store: &mut SqliteStore, synth: &Synth, dir: &Path) -> Result<Vec<String>, Failure> {
+    use custodia::event::Body;
+    use custodia::model::{
+        ActorId, Item, ItemCategory, Marking, Origin, OriginKind, Role, Timestamp,
+    };
+    let set = load_rule_set(dir)?;
+    let refs = set.refs();
+    let names: Vec<String> = refs.iter().map(|r| r.name.clone()).collect();
+    store.set_rules(Some(Box::new(set)));
+    let state = store.state().clone();
+    let admin: ActorId = "agency:ministry-of-defence"
+        .parse()
+        .map_err(|e| usage(format!("{e}")))?;
+    let sign = |state: &State,
+                actor: &ActorId,
+                body: Body,
+                at: &Timestamp|
+     -> Result<SignedEvent, Failure> {
+        let key = synth
+            .key_of(actor)
+            .ok_or_else(|| usage(format!("no key for `{actor}`")))?;
+        let mut event = Event::new(at.clone(), actor.clone(), Vec::new(), body);
+        event.parents = state
+            .required_parents(&event)
+            .map_err(|e| refused(e.to_string()))?;
+        event.sign(&[key]).map_err(|e| refused(e.to_string()))
+    };
+    // After every synthetic event: a day past the latest registration in the ledger.
+    let latest = state
+        .items()
+        .map(|i| i.last_at.unix_seconds())
+        .chain(state.lots().map(|l| l.last_at.unix_seconds()))
+        .max()
+        .unwrap_or(0);
+    let at = Timestamp::from_unix_seconds(latest + 86_400).map_err(|e| usage(e.to_string()))?;
+    let in_force = sign(
+        store.state(),
+        &admin,
+        Body::RulesInForce { rules: refs },
+        &at,
+    )?;
+    store.append_batch(std::slice::from_ref(&in_force))?;
+    let mut lines = vec![format!(
+        "  rules in force:    {} (event {})",
+        names.join(", "),
+        in_force.id
+    )];
+
+    // A custodian registers a seized rifle whose serial number was ground off.
+    let custodian = state
+        .actors()
+        .find(|a| a.has_role(Role::Custodian))
+        .map(|a| a.actor.id.clone())
+        .ok_or_else(|| usage("the demo has no custodian"))?;
+    let site = state
+        .sites()
+        .find(|s| s.site.licensed_neq_grams.is_some())
+        .or_else(|| state.sites().next())
+        .map(|s| s.site.id.clone())
+        .ok_or_else(|| usage("the demo has no site"))?;
+    let rifle = |serial: Option<&str>, n: u32| -> Result<Item, Failure> {
+        Ok(Item {
+            id: format!("item:demo-seized-{n}")
+                .parse()
+                .map_err(|e| usage(format!("{e}")))?,
+            category: ItemCategory::Firearm,
+            item_type: "assault rifle".into(),
+            marking: Marking {
+                manufacturer: Some("Norinco".into()),
+                country_of_manufacture: Some("CN".into()),
+                serial: serial.map(str::to_owned),
+                year: Some(1991),
+                model: Some("Type 56".into()),
+                calibre: Some("7.62x39mm".into()),
+                import: None,
+            },
+            status: None,
+        })
+    };
+    let register = |item: Item| Body::RegisterItems {
+        site: site.clone(),
+        custodian: custodian.clone(),
+        origin: Origin {
+            kind: OriginKind::Seized,
+            reference: Some("CASE-DEMO-1".into()),
+        },
+        items: vec![item],
+    };
+    let defaced = sign(store.state(), &custodian, register(rifle(None, 1)?), &at)?;
+    match store.append_batch(std::slice::from_ref(&defaced)) {
+        Err(StoreError::Rejected(b)) => lines.push(format!("  refused by rules:  {}", b.error)),
+        Err(e) => return Err(e.into()),
+        Ok(_) => lines.push(
+            "  refused by rules:  none (the rules accepted a rifle without serial number)".into(),
+        ),
+    }
+    let marked = sign(
+        store.state(),
+        &custodian,
+        register(rifle(Some("56-1991-004471"), 2)?),
+        &at,
+    )?;
+    match store.append_batch(std::slice::from_ref(&marked)) {
+        Ok(applied) => {
+            let warnings: Vec<String> = applied
+                .iter()
+                .flat_map(|a| a.warnings.iter().map(|(r, c, _)| format!("{r}: {c}")))
+                .collect();
+            let note = if warnings.is_empty() {
+                String::new()
+            } else {
+                format!(" (warnings: {})", warnings.join(", "))
+            };
+            lines.push(format!(
+                "  accepted by rules: the same rifle with its serial number, event {}{note}",
+                marked.id
+            ));
+        }
+        Err(StoreError::Rejected(b)) => lines.push(format!("  also refused:      {}", b.error)),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(lines)
 }
 
 fn open_input(name: &str) -> Result<Box<dyn BufRead>, Failure> {

@@ -341,3 +341,107 @@ fn keygen_sign_and_help() {
         assert!(help.contains("Usage: custodia"), "{verb}: {help}");
     }
 }
+
+fn plugins_dir() -> std::path::PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/plugins");
+    assert!(
+        dir.join("marking.json").exists(),
+        "`{}` has no plugins: run `scripts/build-plugins.sh` first",
+        dir.display()
+    );
+    dir
+}
+
+#[test]
+fn demo_puts_rules_in_force_and_verify_reruns_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rules.db");
+    let plugins = plugins_dir();
+    let summary = ok(&[
+        "--ledger",
+        p(&db),
+        "--plugins",
+        p(&plugins),
+        "demo",
+        "--events",
+        "300",
+    ]);
+    assert!(summary.contains("rules in force:"), "{summary}");
+    assert!(
+        summary.contains("refused by rule `marking`: MARKING_INCOMPLETE"),
+        "{summary}"
+    );
+    assert!(summary.contains("accepted by rules:"), "{summary}");
+    // 300 synthetic events, the rules_in_force event and the accepted registration.
+    let valid = ok(&["--ledger", p(&db), "--plugins", p(&plugins), "verify"]);
+    assert!(valid.starts_with("valid: 302 events"), "{valid}");
+    // Without the plugins the verdicts cannot be re-checked: verification fails and says why.
+    fails(&["--ledger", p(&db), "verify"], None, 1, "--plugins DIR");
+    // Appending under the rules: the defaced rifle stays refused.
+    let export = ok(&["--ledger", p(&db), "export", "--format", "jsonl"]);
+    assert_eq!(export.lines().count(), 302);
+}
+
+#[test]
+fn rules_test_prints_the_verdict_with_exit_codes() {
+    let plugins = plugins_dir();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/rules/witnesses/tests");
+    let wasm = plugins.join("witnesses.wasm");
+    let allow = ok(&[
+        "rules",
+        "test",
+        p(&wasm),
+        p(&samples.join("allow.two-agencies.json")),
+    ]);
+    let verdict: serde_json::Value = serde_json::from_str(&allow).unwrap();
+    assert_eq!(verdict["verdict"], "allow");
+    let out = custodia(
+        &[
+            "rules",
+            "test",
+            p(&wasm),
+            p(&samples.join("WITNESSES_TOO_FEW.one-witness.json")),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let verdict: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(verdict["verdict"], "deny");
+    assert_eq!(verdict["code"], "WITNESSES_TOO_FEW");
+    // A module that cannot be loaded, and one that is not there: plugin errors, exit 2.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.wasm");
+    std::fs::write(&bad, b"not wasm").unwrap();
+    fails(
+        &[
+            "rules",
+            "test",
+            p(&bad),
+            p(&samples.join("allow.two-agencies.json")),
+        ],
+        None,
+        2,
+        "not a valid wasm module",
+    );
+    fails(
+        &[
+            "rules",
+            "test",
+            p(&dir.path().join("none.wasm")),
+            p(&samples.join("allow.two-agencies.json")),
+        ],
+        None,
+        2,
+        "cannot read",
+    );
+    // The manifest itself may be given too.
+    let by_manifest = ok(&[
+        "rules",
+        "test",
+        p(&plugins.join("witnesses.json")),
+        p(&samples.join("allow.two-agencies.json")),
+    ]);
+    assert_eq!(by_manifest, allow);
+    let listed = ok(&["--plugins", p(&plugins), "rules", "list"]);
+    assert_eq!(listed.lines().count(), 5, "{listed}");
+}

@@ -632,7 +632,7 @@ impl State {
             let hook = rules.ok_or_else(|| LedgerError::RuleFailed {
                 event: id,
                 rule: rule_names(),
-                reason: "no rule engine was given to judge the rules in force".into(),
+                reason: "no rule engine was given to judge the rules in force (load their plugins, e.g. `--plugins DIR`)".into(),
             })?;
             let input = crate::ledger::context::rule_input(self, &plan, signed);
             warnings = hook
