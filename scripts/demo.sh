@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The main job: builds the rule plugins and the `custodia` command, creates an embedded SQLite
+# ledger of a synthetic national stockpile with the example rules in force, and verifies it.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+ledger="${1:-demo.ledger}"
+
+bash scripts/build-plugins.sh
+cargo build --release --quiet -p custodia-cli
+custodia="$root/target/release/custodia"
+
+rm -f "$ledger" "$ledger-wal" "$ledger-shm"
+"$custodia" --ledger "$ledger" --plugins target/plugins demo
+"$custodia" --ledger "$ledger" --plugins target/plugins verify
+"$custodia" --ledger "$ledger" head
