@@ -693,7 +693,7 @@ fn demo_rules(store: &mut SqliteStore, synth: &Synth, dir: &Path) -> Result<Vec<
     // A custodian registers a seized rifle whose serial number was ground off.
     let custodian = state
         .actors()
-        .find(|a| a.has_role(Role::Custodian))
+        .find(|a| a.has_role(Role::Custodian) && !a.has_role(Role::Destroyer))
         .map(|a| a.actor.id.clone())
         .ok_or_else(|| usage("the demo has no custodian"))?;
     let site = state
