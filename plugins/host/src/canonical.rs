@@ -1,48 +1,15 @@
-//! Canonical JSON text (RFC 8785, JCS) of the documents plugins see: object members sorted by
-//! their UTF-16 code units, no insignificant whitespace, JCS string escaping. Integers are
-//! written exactly; the ledger and plugin configs keep floats out (configs are refused when
-//! they hold one), so ECMAScript float formatting is never needed for hashed data.
+//! Canonical JSON text (RFC 8785, JCS) of the documents plugins see and of the configuration
+//! hashed into a plugin's identity. The ledger and plugin configs keep floats out (configs are
+//! refused when they hold one).
 
 use serde_json::Value;
 
-/// Appends the canonical text of `value` to `out`.
-pub(crate) fn write(value: &Value, out: &mut Vec<u8>) {
-    match value {
-        Value::Null => out.extend_from_slice(b"null"),
-        Value::Bool(true) => out.extend_from_slice(b"true"),
-        Value::Bool(false) => out.extend_from_slice(b"false"),
-        Value::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
-        Value::String(s) => write_str(s, out),
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write(item, out);
-            }
-            out.push(b']');
-        }
-        Value::Object(map) => {
-            out.push(b'{');
-            for (i, (k, v)) in sorted_members(map).into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_str(k, out);
-                out.push(b':');
-                write(v, out);
-            }
-            out.push(b'}');
-        }
-    }
-}
-
-/// The canonical text of `value`.
+/// The canonical text of `value`, by the same RFC 8785 implementation the ledger uses for
+/// event ids (`serde_json_canonicalizer`), so that a plugin sees exactly the bytes that were hashed.
 pub(crate) fn to_vec(value: &Value) -> Vec<u8> {
-    let mut out = Vec::new();
-    write(value, &mut out);
-    out
+    // A `serde_json::Value` holds no non-finite number, so canonicalisation cannot fail; were it
+    // to, the empty output would change the plugin's identity hash and be caught on load.
+    serde_json_canonicalizer::to_vec(value).unwrap_or_default()
 }
 
 /// Members of `map` in JCS order (UTF-16 code units).
@@ -50,35 +17,6 @@ pub(crate) fn sorted_members(map: &serde_json::Map<String, Value>) -> Vec<(&Stri
     let mut members: Vec<(&String, &Value)> = map.iter().collect();
     members.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
     members
-}
-
-fn write_str(s: &str, out: &mut Vec<u8>) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
-    for c in s.chars() {
-        match c {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            '\u{08}' => out.extend_from_slice(b"\\b"),
-            '\u{0c}' => out.extend_from_slice(b"\\f"),
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            '\t' => out.extend_from_slice(b"\\t"),
-            c if u32::from(c) < 0x20 => {
-                let b = u32::from(c);
-                out.extend_from_slice(b"\\u00");
-                for nibble in [b >> 4, b & 0xf] {
-                    let digit = HEX.get(nibble as usize).copied().unwrap_or(b'0');
-                    out.push(digit);
-                }
-            }
-            c => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
-        }
-    }
-    out.push(b'"');
 }
 
 /// JSON Pointer (RFC 6901) of the first number in `value` that is not an integer.
