@@ -3,7 +3,13 @@
 //!
 //! Run `scripts/build-plugins.sh` first, then
 //! `cargo bench -p custodia-plugins --bench rule_call`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use std::hint::black_box;
 use std::path::Path;
