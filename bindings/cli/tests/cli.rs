@@ -377,7 +377,13 @@ fn demo_puts_rules_in_force_and_verify_reruns_them() {
     assert!(valid.starts_with("valid: 302 events"), "{valid}");
     // Without the plugins the verdicts cannot be re-checked: verification fails and says why.
     fails(&["--ledger", p(&db), "verify"], None, 1, "--plugins DIR");
-    // Appending under the rules: the defaced rifle stays refused.
+    // Reopening the ledger to append replays the recorded verdicts without the plugins.
+    let out = custodia(&["--ledger", p(&db), "append", "-"], Some(b""));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let export = ok(&["--ledger", p(&db), "export", "--format", "jsonl"]);
     assert_eq!(export.lines().count(), 302);
 }

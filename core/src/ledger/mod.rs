@@ -8,7 +8,7 @@ mod error;
 pub mod state;
 
 pub use account::{Account, Posting, Sink, Source, Stock};
-pub use apply::{Applied, RuleHook, RuleOutcome, SignatureCheck};
+pub use apply::{Applied, RecordedVerdicts, RuleHook, RuleOutcome, SignatureCheck};
 pub use error::LedgerError;
 pub use state::{
     ActorState, Authorisation, InvariantError, ItemState, LotState, SiteState, State, Transfer,
@@ -114,6 +114,13 @@ impl Ledger {
                     reason: format!("a batch holds at most {BATCH_EVENTS_MAX} events"),
                 },
             });
+        }
+        if let [event] = events {
+            // One event is all-or-nothing by itself: no copy of the state needed.
+            return self
+                .append(event)
+                .map(|a| vec![a])
+                .map_err(|error| BatchError { index: 0, error });
         }
         let saved_state = self.state.clone();
         let graph_len = self.graph.len();

@@ -7,7 +7,7 @@ use crate::event::{SignedEvent, Signer};
 use crate::ledger::{Applied, LedgerError, RuleHook, State};
 use crate::merkle::{self, Hash, MemoryTree, SignedTreeHead, leaf_hash};
 use crate::model::EventId;
-use crate::store::{Store, StoreError, validate_batch};
+use crate::store::{Store, StoreError, apply_batch};
 
 /// Events, state and Merkle log in memory.
 pub struct MemoryStore {
@@ -64,8 +64,6 @@ impl Store for MemoryStore {
     fn append_batch(&mut self, events: &[SignedEvent]) -> Result<Vec<Applied>, StoreError> {
         let rules = self.rules.as_deref().map(|r| r as &dyn RuleHook);
         let index = &self.index;
-        let (next, applied) =
-            validate_batch(&self.state, events, rules, |id| Ok(index.contains_key(id)))?;
         let base = self.len();
         let mut lines = Vec::with_capacity(events.len());
         for (i, e) in events.iter().enumerate() {
@@ -74,12 +72,14 @@ impl Store for MemoryStore {
                 error: err.into(),
             })?);
         }
+        let applied = apply_batch(&mut self.state, events, rules, |id| {
+            Ok(index.contains_key(id))
+        })?;
         for (i, (e, line)) in events.iter().zip(lines).enumerate() {
             self.index.insert(e.id, base + i as u64);
             self.tree.push(leaf_hash(&e.id));
             self.events.push(line);
         }
-        self.state = next;
         self.head = SignedTreeHead::sign(self.len(), self.tree.root(), &self.signer);
         Ok(applied)
     }

@@ -169,15 +169,18 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + 
     })
 }
 
-/// Validates a batch against a copy of `state`: duplicates (within the batch and per
-/// `stored`), signatures (in parallel), every ledger rule. Returns the state after the batch;
-/// `state` itself is never changed.
-pub(crate) fn validate_batch(
-    state: &State,
+/// Validates a batch and applies it to `state`: duplicates (within the batch and per
+/// `stored`), signatures (in parallel), every ledger rule. On error `state` is unchanged.
+///
+/// A single event is applied in place (`State::apply` is all-or-nothing per event), so the
+/// common one-event append costs nothing in proportion to the stockpile; a longer batch is
+/// applied to a copy that replaces `state` only when every event passed.
+pub(crate) fn apply_batch(
+    state: &mut State,
     events: &[SignedEvent],
     rules: Option<&dyn RuleHook>,
     mut stored: impl FnMut(&EventId) -> Result<bool, StoreError>,
-) -> Result<(State, Vec<Applied>), StoreError> {
+) -> Result<Vec<Applied>, StoreError> {
     if events.len() > STORE_BATCH_EVENTS_MAX {
         return Err(BatchError {
             index: STORE_BATCH_EVENTS_MAX,
@@ -202,7 +205,8 @@ pub(crate) fn validate_batch(
         }
     }
     let valid = signatures_valid(events);
-    let mut next = state.clone();
+    let mut copy = (events.len() > 1).then(|| state.clone());
+    let next = copy.as_mut().unwrap_or(state);
     let mut applied = Vec::with_capacity(events.len());
     for (index, (e, ok)) in events.iter().zip(valid).enumerate() {
         // Events whose signatures all checked skip the cryptography; the others are checked
@@ -217,5 +221,8 @@ pub(crate) fn validate_batch(
             Err(error) => return Err(BatchError { index, error }.into()),
         }
     }
-    Ok((next, applied))
+    if let Some(copy) = copy {
+        *state = copy;
+    }
+    Ok(applied)
 }

@@ -9,12 +9,14 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 
 use crate::event::{DecodeError, SignedEvent, Signer};
-use crate::ledger::{Account, Applied, LedgerError, RuleHook, SignatureCheck, State, Stock};
+use crate::ledger::{
+    Account, Applied, LedgerError, RecordedVerdicts, RuleHook, SignatureCheck, State, Stock,
+};
 use crate::merkle::{
     self, Frontier, Hash, NodeSource, ProofError, SignedTreeHead, empty_root, leaf_hash,
 };
 use crate::model::{EventId, PublicKey};
-use crate::store::{Store, StoreError, parallel_map, signatures_valid, validate_batch};
+use crate::store::{Store, StoreError, apply_batch, parallel_map, signatures_valid};
 
 /// `PRAGMA application_id` of a custodia ledger: ASCII `CUST`.
 pub const LEDGER_APPLICATION_ID: i64 = 0x4355_5354;
@@ -643,7 +645,9 @@ impl SqliteStore {
     /// Their signatures were checked by the writer that appended them; `verify` re-checks all.
     fn catch_up(&mut self) -> Result<(), StoreError> {
         let from = self.state.event_count();
-        let rules = self.rules.as_deref().map(|r| r as &dyn RuleHook);
+        // Stored events were judged by the rules in force when they were appended; replaying
+        // them needs no plugins (`verify` re-runs the plugins on every event).
+        let rules: Option<&dyn RuleHook> = Some(&RecordedVerdicts);
         let state = &mut self.state;
         let mut chunk = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
         let mut replay = |chunk: Vec<(u64, Vec<u8>, Vec<u8>)>| -> Result<(), StoreError> {
@@ -690,7 +694,8 @@ impl SqliteStore {
     ) -> Result<(), StoreError> {
         let conn = &self.log.conn;
         let e = |op| self.log.err(op);
-        let base = self.state.event_count();
+        // `next` already holds the batch: its events are numbered from where the file ends.
+        let base = next.event_count().saturating_sub(events.len() as u64);
         {
             let mut ins = conn
                 .prepare_cached("INSERT INTO events (seq, id, json) VALUES (?1, ?2, ?3)")
@@ -826,33 +831,46 @@ impl Store for SqliteStore {
             .conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(self.log.err("starting a write transaction"))?;
-        let result = (|| {
-            self.catch_up()?;
-            let rules = self.rules.as_deref().map(|r| r as &dyn RuleHook);
-            let log = &self.log;
-            let (next, applied) = validate_batch(&self.state, events, rules, |id| {
-                Ok(log.index_of(id)?.is_some())
-            })?;
-            let mut frontier = self.frontier.clone();
-            self.write_batch(events, &applied, &next, &mut frontier)?;
-            self.log
-                .conn
-                .execute_batch("COMMIT")
-                .map_err(self.log.err("committing the batch"))?;
-            Ok((next, frontier, applied))
-        })();
-        match result {
-            Ok((next, frontier, applied)) => {
-                // INVARIANT (store-sync): the in-memory state and frontier change only after
-                // the transaction committed, so they always describe what the file holds.
-                self.state = next;
+        if let Err(err) = self.catch_up() {
+            let _ = self.log.conn.execute_batch("ROLLBACK");
+            return Err(err);
+        }
+        let rules = self.rules.as_deref().map(|r| r as &dyn RuleHook);
+        let log = &self.log;
+        let applied = match apply_batch(&mut self.state, events, rules, |id| {
+            Ok(log.index_of(id)?.is_some())
+        }) {
+            Ok(applied) => applied,
+            Err(err) => {
+                // Refused: nothing was applied in memory and nothing was written.
+                let _ = self.log.conn.execute_batch("ROLLBACK");
+                return Err(err);
+            }
+        };
+        // INVARIANT (store-sync): from here the in-memory state is ahead of the file until the
+        // transaction commits; if writing fails, the state is rebuilt from the file, so it
+        // always ends up describing what the file holds.
+        let mut frontier = self.frontier.clone();
+        let written = self
+            .write_batch(events, &applied, &self.state, &mut frontier)
+            .and_then(|()| {
+                self.log
+                    .conn
+                    .execute_batch("COMMIT")
+                    .map_err(self.log.err("committing the batch"))
+            });
+        match written {
+            Ok(()) => {
                 self.frontier = frontier;
                 Ok(applied)
             }
             Err(err) => {
-                // Nothing of the batch stays: roll back whatever was written (ignore the error
-                // when the transaction is already gone, e.g. a failed COMMIT rolled back).
+                // Roll back whatever was written (ignore the error when the transaction is
+                // already gone, e.g. a failed COMMIT rolled back), then resynchronise.
                 let _ = self.log.conn.execute_batch("ROLLBACK");
+                self.state = State::default();
+                self.frontier = Frontier::new();
+                self.catch_up()?;
                 Err(err)
             }
         }
