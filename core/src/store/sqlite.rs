@@ -427,9 +427,11 @@ impl SqliteLog {
     pub fn trace(&self, id: &str) -> Result<Vec<TraceRow>, StoreError> {
         let mut stmt = self
             .conn
+            // Naming both kinds lets SQLite search the `(kind, stock, seq)` primary key
+            // instead of scanning every row of `touches` (same rows as `t.stock = ?1` alone).
             .prepare_cached(
                 "SELECT e.seq, e.json FROM touches t JOIN events e ON e.seq = t.seq
-                 WHERE t.stock = ?1 ORDER BY t.seq",
+                 WHERE t.kind IN ('item', 'lot') AND t.stock = ?1 ORDER BY t.seq",
             )
             .map_err(self.err("tracing"))?;
         let rows = stmt
