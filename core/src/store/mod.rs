@@ -146,7 +146,10 @@ pub fn signatures_valid(events: &[SignedEvent]) -> Vec<bool> {
 pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     // Below this many items a thread costs more than it saves.
     const PARALLEL_ITEMS_MIN: usize = 64;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Asking the OS costs a read of cgroup files on Linux; the answer does not change.
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let threads =
+        *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     if threads < 2 || items.len() < PARALLEL_ITEMS_MIN {
         return items.iter().map(&f).collect();
     }

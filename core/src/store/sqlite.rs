@@ -78,7 +78,16 @@ pub struct SqliteLog {
     pub(crate) conn: Connection,
     pub(crate) path: String,
     pub(crate) key: PublicKey,
+    /// Upper Merkle nodes read for proofs. A stored node is the hash of a complete subtree
+    /// and never changes once written, so it can be kept; `verify` never reads through here.
+    pub(crate) node_cache: std::cell::RefCell<std::collections::HashMap<(u32, u64), Hash>>,
 }
+
+/// Merkle nodes at or above this level (subtrees of 2^level leaves) are cached for proofs:
+/// every proof at a given size shares its upper nodes, which are most of its reads.
+const NODE_CACHE_LEVEL_MIN: u32 = 4;
+/// At most this many cached nodes (32-byte hashes): 16 MiB or so.
+const NODE_CACHE_ENTRIES_MAX: usize = 1 << 19;
 
 impl std::fmt::Debug for SqliteLog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -161,6 +170,7 @@ pub(crate) fn holding_parts(account: &Account) -> (Option<String>, Option<String
 pub(crate) struct SqlNodes<'c> {
     pub(crate) conn: &'c Connection,
     pub(crate) size: u64,
+    pub(crate) cache: Option<&'c std::cell::RefCell<std::collections::HashMap<(u32, u64), Hash>>>,
 }
 
 impl NodeSource for SqlNodes<'_> {
@@ -168,6 +178,27 @@ impl NodeSource for SqlNodes<'_> {
         self.size
     }
     fn node(&self, level: u32, index: u64) -> Result<Hash, ProofError> {
+        let cacheable = level >= NODE_CACHE_LEVEL_MIN;
+        if let Some(hash) = self
+            .cache
+            .filter(|_| cacheable)
+            .and_then(|c| c.borrow().get(&(level, index)).copied())
+        {
+            return Ok(hash);
+        }
+        let hash = self.read_node(level, index)?;
+        if let Some(cache) = self.cache.filter(|_| cacheable) {
+            let mut cache = cache.borrow_mut();
+            if cache.len() < NODE_CACHE_ENTRIES_MAX {
+                cache.insert((level, index), hash);
+            }
+        }
+        Ok(hash)
+    }
+}
+
+impl SqlNodes<'_> {
+    fn read_node(&self, level: u32, index: u64) -> Result<Hash, ProofError> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2")
@@ -236,7 +267,12 @@ impl SqliteLog {
                 path: path.clone(),
                 reason: "its `meta` table has no valid `ledger_key`".into(),
             })?;
-        Ok(Self { conn, path, key })
+        Ok(Self {
+            conn,
+            path,
+            key,
+            node_cache: Default::default(),
+        })
     }
 
     fn create_conn(conn: Connection, path: String, key: &Signer) -> Result<Self, StoreError> {
@@ -307,6 +343,7 @@ impl SqliteLog {
         SqlNodes {
             conn: &self.conn,
             size,
+            cache: Some(&self.node_cache),
         }
     }
 
