@@ -961,3 +961,23 @@ fn events_on_a_stock_cannot_go_back_in_time() {
     )
     .unwrap();
 }
+
+#[test]
+fn events_the_wire_format_refuses_are_not_signed() {
+    let ev = Event::new(
+        t(2, 0),
+        actor_id(UNIT_A),
+        vec![],
+        Body::StatusChange {
+            items: vec![item_id("item:r1")],
+            lots: vec![],
+            status: Status::Surplus,
+            reason: String::new(),
+        },
+    );
+    let err = ev.sign(&[&key_of(UNIT_A)]).unwrap_err();
+    assert!(
+        matches!(&err, custodia::event::DecodeError::Schema { field, .. } if field == "/reason"),
+        "{err}"
+    );
+}

@@ -404,9 +404,16 @@ impl Event {
         event_id_of(&value)
     }
 
-    /// Computes the id and signs it with every signer given.
+    /// Checks the event against the schema, computes the id and signs it with every signer
+    /// given. The Rust types admit values the wire format refuses (an empty `reason`, a
+    /// country code in lower case); checking here means nothing is signed that a reader
+    /// would refuse to decode.
     pub fn sign(self, signers: &[&Signer]) -> Result<SignedEvent, DecodeError> {
-        let id = self.id()?;
+        let value = serde_json::to_value(&self).map_err(|e| DecodeError::Encode {
+            reason: e.to_string(),
+        })?;
+        crate::schema::check_unsigned_event(&value)?;
+        let id = event_id_of(&value)?;
         let signatures = signers.iter().map(|s| s.sign(&id)).collect();
         Ok(SignedEvent {
             event: self,
