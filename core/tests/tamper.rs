@@ -190,3 +190,31 @@ fn an_id_that_does_not_match_its_content_is_named() {
         other => panic!("{other}"),
     }
 }
+
+#[test]
+fn parallel_verification_names_the_same_first_failure_as_line_by_line() {
+    let events = custodia::synth::events(7, 600).unwrap();
+    let mut lines: Vec<Value> = events.iter().map(|e| e.to_value().unwrap()).collect();
+    // Valid: the chunked, all-cores verification agrees with a line-by-line one.
+    let report = verify(&lines);
+    assert!(report.is_valid(), "{:?}", report.failure);
+    let mut one_by_one = custodia::verify::Verifier::new();
+    for e in &events {
+        assert!(one_by_one.push_json(e.to_json().unwrap().as_bytes()));
+    }
+    assert_eq!(one_by_one.finish().state_digest, report.state_digest);
+    // A bad signature deep in a chunk verified on all cores, and a malformed line after it: the first is named.
+    lines[450]["signatures"][0]["sig"] = Value::String("00".repeat(64));
+    lines[520] = Value::String("not an event".into());
+    let f = verify(&lines).failure.unwrap();
+    assert_eq!(f.index, 450);
+    assert_eq!(f.event, Some(events[450].id));
+    assert!(
+        matches!(
+            f.reason,
+            VerifyError::Event(LedgerError::BadSignature { .. })
+        ),
+        "{}",
+        f.reason
+    );
+}
