@@ -140,6 +140,23 @@ pub(crate) struct Changes {
 }
 
 impl Plan<'_> {
+    /// Existing items and lots the event touches, then those it creates.
+    pub(crate) fn all_stocks(&self) -> impl Iterator<Item = Stock> + '_ {
+        let created_items = self
+            .created_items
+            .iter()
+            .map(|i| Stock::Item(i.item.id.clone()));
+        let created_lots = self
+            .created_lots
+            .iter()
+            .map(|l| Stock::Lot(l.lot.id.clone()));
+        self.touched
+            .iter()
+            .cloned()
+            .chain(created_items)
+            .chain(created_lots)
+    }
+
     fn detach(self) -> Changes {
         Changes {
             event: self.event,
@@ -671,21 +688,7 @@ impl State {
                     },
                 })?;
         }
-        let stocks: Vec<Stock> = plan
-            .touched
-            .iter()
-            .cloned()
-            .chain(
-                plan.created_items
-                    .iter()
-                    .map(|i| Stock::Item(i.item.id.clone())),
-            )
-            .chain(
-                plan.created_lots
-                    .iter()
-                    .map(|l| Stock::Lot(l.lot.id.clone())),
-            )
-            .collect();
+        let stocks: Vec<Stock> = plan.all_stocks().collect();
         let undo_actor = signed.event.actor.clone();
         let changes = plan.detach();
         self.commit(changes, undo_actor);
@@ -1669,8 +1672,13 @@ impl State {
             match stock {
                 Stock::Item(i) => {
                     if let Some(item) = self.items.remove(i) {
-                        index_add(&mut self.by_account, &item.location, stock, -1);
-                        index_add(
+                        crate::ledger::state::adjust_index(
+                            &mut self.by_account,
+                            &item.location,
+                            stock,
+                            -1,
+                        );
+                        crate::ledger::state::adjust_index(
                             &mut self.by_account,
                             &Account::Source(Source::Origin(item.origin.kind)),
                             stock,
@@ -1681,7 +1689,12 @@ impl State {
                 Stock::Lot(l) => {
                     if let Some(lot) = self.lots.remove(l) {
                         for (account, balance) in &lot.balances {
-                            index_add(&mut self.by_account, account, stock, -balance);
+                            crate::ledger::state::adjust_index(
+                                &mut self.by_account,
+                                account,
+                                stock,
+                                -balance,
+                            );
                         }
                         for (parent, _) in &lot.derived_from {
                             if let Some(children) = self.lot_children.get_mut(parent) {
@@ -1718,23 +1731,6 @@ impl State {
         if let Some(a) = original.opened_authorisation {
             self.authorisations.remove(&a);
         }
-    }
-}
-
-fn index_add(
-    index: &mut BTreeMap<Account, BTreeMap<Stock, i128>>,
-    account: &Account,
-    stock: &Stock,
-    delta: i128,
-) {
-    let per_account = index.entry(account.clone()).or_default();
-    let entry = per_account.entry(stock.clone()).or_insert(0);
-    *entry += delta;
-    if *entry == 0 {
-        per_account.remove(stock);
-    }
-    if per_account.is_empty() {
-        index.remove(account);
     }
 }
 

@@ -56,20 +56,7 @@ pub(crate) fn rule_input(state: &State, plan: &Plan<'_>, signed: &SignedEvent) -
         .collect();
     let mut items = Vec::new();
     let mut lots = Vec::new();
-    let stocks = plan
-        .touched
-        .iter()
-        .cloned()
-        .chain(
-            plan.created_items
-                .iter()
-                .map(|i| Stock::Item(i.item.id.clone())),
-        )
-        .chain(
-            plan.created_lots
-                .iter()
-                .map(|l| Stock::Lot(l.lot.id.clone())),
-        );
+    let stocks = plan.all_stocks();
     for stock in stocks {
         match &stock {
             Stock::Item(id) => {

@@ -452,7 +452,7 @@ fn adjust(balances: &mut BTreeMap<Account, i128>, account: &Account, delta: i128
     }
 }
 
-fn adjust_index(
+pub(crate) fn adjust_index(
     index: &mut BTreeMap<Account, BTreeMap<Stock, i128>>,
     account: &Account,
     stock: &Stock,
