@@ -14,7 +14,9 @@ out_dir="${CUSTODIA_PLUGINS_DIR:-$root/target/plugins}"
 triple=wasm32-unknown-unknown
 # A 16 KiB shadow stack instead of Rust's 1 MiB default: rules recurse little, and a small
 # initial memory makes every per-call instantiation cheaper.
-export RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-zstack-size=16384"
+# The checkout's path is remapped so that the same sources give the same module bytes, and so
+# the same identity hash, wherever they are built.
+export RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-zstack-size=16384 --remap-path-prefix=$root=/custodia"
 
 debian_has_wasm32() {
     [ -x /usr/bin/rustc ] && [ -x /usr/bin/cargo ] &&
