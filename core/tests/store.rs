@@ -322,3 +322,25 @@ fn in_memory_sqlite_store_works_like_the_file() {
     let report = custodia::store::verify_log(a.log(), &VerifyOptions::default()).unwrap();
     assert!(report.is_valid(), "{:?}", report.failure);
 }
+
+#[test]
+fn an_edited_trace_index_is_named() {
+    // Point one trace row at another stock: the count is unchanged, so only the content
+    // check can see that `trace` would now hide an event from one stock's history.
+    let f = tampered(
+        "UPDATE touches SET stock = stock || 'x' WHERE (kind, stock, seq) IN
+           (SELECT kind, stock, seq FROM touches WHERE seq = 40 LIMIT 1);",
+    );
+    match f {
+        StoreFailure::Drift {
+            table,
+            stored,
+            expected,
+            ..
+        } => {
+            assert_eq!(table, "touches");
+            assert_ne!(stored, expected);
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -125,7 +125,7 @@ fn blob32(v: &[u8]) -> Option<[u8; 32]> {
     v.try_into().ok()
 }
 
-fn stock_key(stock: &Stock) -> (&'static str, String) {
+pub(crate) fn stock_key(stock: &Stock) -> (&'static str, String) {
     match stock {
         Stock::Item(id) => ("item", id.to_string()),
         Stock::Lot(id) => ("lot", id.to_string()),

@@ -156,7 +156,20 @@ struct Run<'a> {
     frontier: Frontier,
     heads: u64,
     touches: u64,
+    // INVARIANT (touches-digest): SHA-256 over the trace index rows the events imply, in
+    // (seq, kind, stock) order; compared with the stored rows in the same order.
+    touches_digest: sha2::Sha256,
     failure: Option<StoreFailure>,
+}
+
+/// Feeds one trace-index row into a digest, unambiguously (ids hold no NUL).
+fn touch_row(digest: &mut sha2::Sha256, seq: u64, kind: &str, stock: &str) {
+    use sha2::Digest;
+    digest.update(seq.to_be_bytes());
+    digest.update(kind.as_bytes());
+    digest.update([0]);
+    digest.update(stock.as_bytes());
+    digest.update([0]);
 }
 
 use crate::store::sqlite::HeadRow;
@@ -269,8 +282,15 @@ impl Run<'_> {
             };
             match self.state.apply(&ev, check, rules) {
                 Ok(applied) => {
-                    let distinct: std::collections::BTreeSet<_> = applied.stocks.iter().collect();
+                    let distinct: std::collections::BTreeSet<_> = applied
+                        .stocks
+                        .iter()
+                        .map(crate::store::sqlite::stock_key)
+                        .collect();
                     self.touches += distinct.len() as u64;
+                    for (kind, stock) in &distinct {
+                        touch_row(&mut self.touches_digest, index, kind, stock);
+                    }
                 }
                 Err(e) => {
                     self.fail(StoreFailure::Event(VerifyFailure {
@@ -336,6 +356,7 @@ fn verify_in_snapshot(
         frontier: Frontier::new(),
         heads: 0,
         touches: 0,
+        touches_digest: sha2::Sha256::default(),
         failure: None,
     };
     let mut head_stmt = log
@@ -419,6 +440,47 @@ fn verify_in_snapshot(
                     row: "count".into(),
                     stored: Some(stored.to_string()),
                     expected: Some(run.touches.to_string()),
+                });
+            }
+        }
+        if run.failure.is_none() {
+            use sha2::Digest;
+            let mut stored = sha2::Sha256::default();
+            let mut stmt = log
+                .conn
+                .prepare("SELECT seq, kind, stock FROM touches ORDER BY seq, kind, stock")
+                .map_err(|e| sql_error(&log.path, "reading the trace index", e))?;
+            let mut rows = stmt
+                .query([])
+                .map_err(|e| sql_error(&log.path, "reading the trace index", e))?;
+            while let Some(row) = rows
+                .next()
+                .map_err(|e| sql_error(&log.path, "reading the trace index", e))?
+            {
+                let seq: i64 = row
+                    .get(0)
+                    .map_err(|e| sql_error(&log.path, "reading the trace index", e))?;
+                let kind: String = row
+                    .get(1)
+                    .map_err(|e| sql_error(&log.path, "reading the trace index", e))?;
+                let stock: String = row
+                    .get(2)
+                    .map_err(|e| sql_error(&log.path, "reading the trace index", e))?;
+                touch_row(
+                    &mut stored,
+                    u64::try_from(seq).unwrap_or(u64::MAX),
+                    &kind,
+                    &stock,
+                );
+            }
+            let stored = hex::encode(stored.finalize());
+            let expected = hex::encode(std::mem::take(&mut run.touches_digest).finalize());
+            if stored != expected {
+                run.fail(StoreFailure::Drift {
+                    table: "touches",
+                    row: "rows differ from the items and lots the events touched".into(),
+                    stored: Some(stored),
+                    expected: Some(expected),
                 });
             }
         }
