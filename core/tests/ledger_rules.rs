@@ -43,6 +43,17 @@ fn refused(
     err
 }
 
+/// Depot A's unit dispatches to depot B's.
+fn a_to_b(items: Vec<custodia::model::ItemId>, lots: Vec<custodia::event::LotQuantity>) -> Body {
+    Body::TransferDispatch {
+        from: place(DEPOT_A, UNIT_A),
+        to: place(DEPOT_B, UNIT_B),
+        items,
+        lots,
+        reference: None,
+    }
+}
+
 fn holding(site: &str, custodian: &str) -> Account {
     Account::Holding {
         site: site_id(site),
@@ -304,13 +315,7 @@ fn quantities_never_go_negative() {
         &mut s,
         t(2, 0),
         UNIT_A,
-        Body::TransferDispatch {
-            from: place(DEPOT_A, UNIT_A),
-            to: place(DEPOT_B, UNIT_B),
-            items: vec![],
-            lots: vec![lq("lot:l1", 1001)],
-            reference: None,
-        },
+        a_to_b(vec![], vec![lq("lot:l1", 1001)]),
         &[],
     );
     assert!(
@@ -322,13 +327,7 @@ fn quantities_never_go_negative() {
         &mut s,
         t(2, 0),
         UNIT_A,
-        Body::TransferDispatch {
-            from: place(DEPOT_A, UNIT_A),
-            to: place(DEPOT_B, UNIT_B),
-            items: vec![],
-            lots: vec![lq("lot:l1", 0)],
-            reference: None,
-        },
+        a_to_b(vec![], vec![lq("lot:l1", 0)]),
         &[],
     );
     assert!(
@@ -339,13 +338,7 @@ fn quantities_never_go_negative() {
         &mut s,
         t(2, 0),
         UNIT_A,
-        Body::TransferDispatch {
-            from: place(DEPOT_A, UNIT_A),
-            to: place(DEPOT_B, UNIT_B),
-            items: vec![],
-            lots: vec![lq("lot:l1", 600), lq("lot:l1", 600)],
-            reference: None,
-        },
+        a_to_b(vec![], vec![lq("lot:l1", 600), lq("lot:l1", 600)]),
         &[],
     );
     assert!(

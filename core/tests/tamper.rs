@@ -146,6 +146,7 @@ fn removing_reordering_or_repeating_events_fails() {
             .any(|e| e["parents"].as_array().unwrap().contains(id))
     };
     let mut removals = 0;
+    let mut swaps = 0;
     for i in 1..events.len() {
         let mut removed = events.clone();
         removed.remove(i);
@@ -158,9 +159,19 @@ fn removing_reordering_or_repeating_events_fails() {
         let mut swapped = events.clone();
         swapped.swap(i - 1, i);
         let report = verify(&swapped);
-        // Two independent events may commute; most do not. Either way the id sequence
-        // differs, and the Merkle log (see the storage layer) catches any reordering.
-        if let Some(f) = report.failure {
+        // An event moved before one of its parents fails where it now stands. Two independent
+        // events may commute; the Merkle log over the ids (see the storage tests) catches that.
+        let child_of_previous = events[i]["parents"]
+            .as_array()
+            .unwrap()
+            .contains(&events[i - 1]["id"]);
+        if child_of_previous {
+            swaps += 1;
+            let f = report
+                .failure
+                .unwrap_or_else(|| panic!("moving event {i} before its parent still verifies"));
+            assert_eq!(f.index as usize, i - 1, "event {i} moved before its parent");
+        } else if let Some(f) = report.failure {
             assert!(f.index as usize >= i - 1);
         }
         let mut repeated = events.clone();
@@ -173,6 +184,10 @@ fn removing_reordering_or_repeating_events_fails() {
     assert!(
         removals > events.len() / 2,
         "only {removals} removable parents"
+    );
+    assert!(
+        swaps >= 5,
+        "only {swaps} events directly follow their parent"
     );
 }
 

@@ -314,6 +314,31 @@ impl<'a> Plan<'a> {
         }
     }
 
+    /// Marks an existing stock as touched: refused if destroyed or if the event is dated
+    /// before its latest event, which becomes a required parent.
+    fn touch(
+        &mut self,
+        field: &str,
+        stock: Stock,
+        destroyed: bool,
+        last_event: EventId,
+        last_at: &Timestamp,
+    ) -> Result<(), LedgerError> {
+        if destroyed {
+            return Err(LedgerError::AfterDestruction {
+                event: self.event,
+                field: field.into(),
+                stock,
+            });
+        }
+        if !self.touched.contains(&stock) {
+            self.not_before(stock.clone(), last_at)?;
+            self.require_parent(last_event, stock.to_string());
+            self.touched.insert(stock);
+        }
+        Ok(())
+    }
+
     /// An existing item, not destroyed; it becomes touched and its latest event a parent.
     fn item(&mut self, field: &str, id: &ItemId) -> Result<&'a ItemState, LedgerError> {
         let item = self
@@ -321,17 +346,14 @@ impl<'a> Plan<'a> {
             .items
             .get(id)
             .ok_or_else(|| self.unknown(field, id))?;
-        if item.location == Account::Sink(Sink::Destroyed) {
-            return Err(LedgerError::AfterDestruction {
-                event: self.event,
-                field: field.into(),
-                stock: Stock::Item(id.clone()),
-            });
-        }
-        if self.touched.insert(Stock::Item(id.clone())) {
-            self.not_before(Stock::Item(id.clone()), &item.last_at)?;
-            self.require_parent(item.last_event, id.to_string());
-        }
+        let destroyed = item.location == Account::Sink(Sink::Destroyed);
+        self.touch(
+            field,
+            Stock::Item(id.clone()),
+            destroyed,
+            item.last_event,
+            &item.last_at,
+        )?;
         Ok(item)
     }
 
@@ -342,17 +364,13 @@ impl<'a> Plan<'a> {
             .lots
             .get(id)
             .ok_or_else(|| self.unknown(field, id))?;
-        if lot.is_destroyed() {
-            return Err(LedgerError::AfterDestruction {
-                event: self.event,
-                field: field.into(),
-                stock: Stock::Lot(id.clone()),
-            });
-        }
-        if self.touched.insert(Stock::Lot(id.clone())) {
-            self.not_before(Stock::Lot(id.clone()), &lot.last_at)?;
-            self.require_parent(lot.last_event, id.to_string());
-        }
+        self.touch(
+            field,
+            Stock::Lot(id.clone()),
+            lot.is_destroyed(),
+            lot.last_event,
+            &lot.last_at,
+        )?;
         Ok(lot)
     }
 
@@ -1518,7 +1536,12 @@ impl State {
         let mut undo = Undo {
             actor,
             stocks: touched.iter().cloned().collect(),
-            postings: postings.clone(),
+            // Only a reversible event needs its postings kept.
+            postings: if correctable {
+                postings.clone()
+            } else {
+                Vec::new()
+            },
             created: Vec::new(),
             statuses: Vec::new(),
             opened_transfer: None,
