@@ -1,8 +1,4 @@
 #![doc = include_str!("../README.md")]
-#![allow(
-    clippy::result_large_err,
-    reason = "errors carry the values a caller needs to act on; the error path is cold"
-)]
 #![cfg_attr(
     test,
     allow(
@@ -13,18 +9,22 @@
     )
 )]
 
+mod api;
+pub mod error;
 pub mod event;
-pub mod graph;
-pub mod ledger;
+mod ledger;
 pub mod merkle;
 pub mod model;
-pub mod schema;
-pub mod scribe;
-pub mod store;
-pub mod synth;
-pub mod verify;
+mod rows;
+pub mod rules;
+mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+mod verify;
 
+pub use api::*;
+pub use error::{Error, ErrorCode, ErrorFamily, ErrorKind, Result};
 pub use event::{Body, Event, SignedEvent, Signer};
-pub use ledger::{Ledger, LedgerError, State, Stock};
-pub use model::{ActorId, EventId, ItemId, LotId, SiteId, Timestamp};
-pub use verify::{VerifyReport, verify_jsonl};
+pub use model::{ActorId, Digest, EventId, ItemId, LotId, PublicKey, SiteId, Timestamp};
+pub use store::{BATCH_EVENTS_MAX, ORIGIN_BYTES_MAX, STORE_FORMAT_VERSION};
+pub use verify::verify_jsonl;

@@ -4,9 +4,9 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::schema;
 use super::{Event, Signature, SignedEvent};
 use crate::model::EventId;
-use crate::schema;
 
 /// The only event format version.
 pub const FORMAT_VERSION: u32 = 1;
@@ -223,5 +223,42 @@ impl SignedEvent {
     /// Decodes a signed event from JSON text (one JSONL line).
     pub fn from_json(bytes: &[u8]) -> Result<Self, DecodeError> {
         Self::from_value(&parse_json(bytes)?)
+    }
+}
+
+impl From<DecodeError> for crate::error::Error {
+    fn from(e: DecodeError) -> Self {
+        use crate::error::{Error, ErrorKind as K};
+        match e {
+            DecodeError::TooLarge { bytes } => Error::new(K::EventTooLarge {
+                bytes: bytes as u64,
+                max: EVENT_BYTES_MAX as u64,
+            }),
+            DecodeError::Json {
+                line,
+                column,
+                reason,
+            } => Error::new(K::JsonMalformed {
+                line: line as u64,
+                column: column as u64,
+                reason,
+            }),
+            DecodeError::Schema { field, reason } => {
+                Error::new(K::SchemaViolation { reason }).at_field(field)
+            }
+            DecodeError::Field { field, reason } => Error::new(K::FieldInvalid {
+                value: String::new(),
+                reason,
+            })
+            .at_field(field),
+            DecodeError::NotCanonical { field } => Error::new(K::NotCanonical).at_field(field),
+            DecodeError::MissingId => Error::new(K::IdMissing).at_field("/id"),
+            DecodeError::IdMismatch { claimed, computed } => {
+                Error::new(K::IdMismatch { claimed, computed })
+                    .for_event(computed)
+                    .at_field("/id")
+            }
+            DecodeError::Encode { reason } => Error::new(K::Internal { detail: reason }),
+        }
     }
 }

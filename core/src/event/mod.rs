@@ -2,8 +2,10 @@
 //! [`SignedEvent`] adds its id and signatures. See `docs/FORMAT.md` for the wire format.
 
 mod codec;
+mod schema;
 mod sign;
 
+pub(crate) use codec::parse_json;
 pub use codec::{DecodeError, EVENT_BYTES_MAX, FORMAT_VERSION, canonical_bytes, event_id_of};
 pub use sign::{Signature, SignatureError, Signer};
 
@@ -412,7 +414,7 @@ impl Event {
         let value = serde_json::to_value(&self).map_err(|e| DecodeError::Encode {
             reason: e.to_string(),
         })?;
-        crate::schema::check_unsigned_event(&value)?;
+        schema::check_unsigned_event(&value)?;
         let id = event_id_of(&value)?;
         let signatures = signers.iter().map(|s| s.sign(&id)).collect();
         Ok(SignedEvent {

@@ -104,6 +104,10 @@ impl Signer {
     pub fn public_key(&self) -> PublicKey {
         PublicKey::from_bytes(self.0.verifying_key().to_bytes())
     }
+    /// Signs arbitrary bytes (a tree head's checkpoint, a note).
+    pub fn sign_bytes(&self, message: &[u8]) -> [u8; 64] {
+        self.0.sign(message).to_bytes()
+    }
     /// Signs an event id.
     pub fn sign(&self, id: &EventId) -> Signature {
         Signature {
@@ -116,5 +120,104 @@ impl Signer {
 impl fmt::Debug for Signer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Signer({})", self.public_key())
+    }
+}
+
+/// A key file as `custodia keygen` writes it: `{"actor", "public_key", "secret_seed"}`.
+#[derive(Serialize, Deserialize)]
+struct KeyFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    actor: Option<String>,
+    public_key: PublicKey,
+    secret_seed: String,
+}
+
+fn key_file_error(path: &std::path::Path, reason: impl Into<String>) -> crate::error::Error {
+    crate::error::Error::new(crate::error::ErrorKind::KeyFileInvalid {
+        path: path.display().to_string(),
+        reason: reason.into(),
+    })
+}
+
+impl Signer {
+    /// Writes this key to a new key file readable by its owner only (mode 0600). Refuses a
+    /// path that exists, including a symbolic link, so a secret is never written elsewhere.
+    pub fn write_key_file(
+        &self,
+        path: &std::path::Path,
+        actor: Option<&str>,
+    ) -> crate::error::Result<()> {
+        use std::io::Write as _;
+        let doc = KeyFile {
+            actor: actor.map(str::to_owned),
+            public_key: self.public_key(),
+            secret_seed: hex::encode(self.seed()),
+        };
+        let text = serde_json::to_string(&doc).map_err(|e| key_file_error(path, e.to_string()))?;
+        let mut options = std::fs::OpenOptions::new();
+        // `create_new` is O_CREAT|O_EXCL: it fails on any existing path, a dangling link too.
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        let io = |operation: &str, e: std::io::Error| {
+            crate::error::Error::new(crate::error::ErrorKind::Io {
+                operation: operation.into(),
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })
+        };
+        let mut file = options.open(path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                crate::error::Error::new(crate::error::ErrorKind::FileExists {
+                    path: path.display().to_string(),
+                })
+            } else {
+                io("create", e)
+            }
+        })?;
+        file.write_all(format!("{text}\n").as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(|e| io("write", e))
+    }
+
+    /// Reads a key file. Refuses one that its group or other users can read (the secret would
+    /// not be secret) and one whose public key does not match its seed.
+    pub fn read_key_file(path: &std::path::Path) -> crate::error::Result<Signer> {
+        let meta = std::fs::metadata(path).map_err(|e| key_file_error(path, e.to_string()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = meta.permissions().mode();
+            if mode & 0o077 != 0 {
+                return Err(key_file_error(
+                    path,
+                    format!(
+                        "it is readable by others (mode {:o}); run `chmod 600` on it",
+                        mode & 0o777
+                    ),
+                ));
+            }
+        }
+        if meta.len() > 4096 {
+            return Err(key_file_error(path, "it is larger than a key file"));
+        }
+        let text =
+            std::fs::read_to_string(path).map_err(|e| key_file_error(path, e.to_string()))?;
+        let doc: KeyFile = serde_json::from_str(&text)
+            .map_err(|e| key_file_error(path, format!("not a custodia key file: {e}")))?;
+        let mut seed = [0u8; 32];
+        hex::decode_to_slice(&doc.secret_seed, &mut seed)
+            .map_err(|_| key_file_error(path, "`secret_seed` is not 64 hex digits"))?;
+        let signer = Signer::from_seed(seed);
+        if signer.public_key() != doc.public_key {
+            return Err(key_file_error(
+                path,
+                "`public_key` does not belong to `secret_seed`",
+            ));
+        }
+        Ok(signer)
     }
 }

@@ -16,7 +16,7 @@ use crate::model::{
 
 /// How signatures are checked while applying.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum SignatureCheck {
+pub(crate) enum SignatureCheck {
     /// Verify every signature (the default).
     Verify,
     /// The caller already verified every signature cryptographically (for example in a batch
@@ -24,15 +24,28 @@ pub enum SignatureCheck {
     AlreadyVerified,
 }
 
-/// What the rules in force said about an accepted event.
+/// What an accepted event did.
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub struct Applied {
+pub(crate) struct Applied {
     /// The event's id.
-    pub id: EventId,
+    pub(crate) id: EventId,
     /// Existing items and lots the event touched, and those it created.
-    pub stocks: Vec<Stock>,
-    /// Warnings from rule plugins: (rule, code, message).
-    pub warnings: Vec<(String, String, String)>,
+    pub(crate) stocks: Vec<Stock>,
+    /// Items and lots that no longer exist after it (those a correction un-registered).
+    pub(crate) removed: Vec<Stock>,
+    /// Warnings from rule plugins.
+    pub(crate) warnings: Vec<RuleWarning>,
+}
+
+/// A warning a rule plugin gave on an event it allowed.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
+pub struct RuleWarning {
+    /// The plugin's name.
+    pub rule: String,
+    /// Its stable code.
+    pub code: String,
+    /// Its message.
+    pub message: String,
 }
 
 /// A rule plugin's refusal or failure.
@@ -51,21 +64,24 @@ pub enum RuleOutcome {
     Failed {
         /// Rule name.
         rule: String,
-        /// What happened.
-        reason: String,
+        /// How it failed.
+        failure: crate::error::RuleFailure,
+        /// What the host reported.
+        detail: String,
     },
 }
 
 /// Judges events against the rule plugins in force. `core` knows nothing of WASM: the
-/// `custodia-plugins` crate implements this trait.
-pub trait RuleHook {
-    /// Runs every rule in `rules` on `input` (the ABI's input document). Returns the warnings
-    /// of all rules (rule, code, message) when all allow, or the first refusal or failure.
+/// `custodia-plugins` crate implements this trait (`RuleSet`).
+pub trait RuleEngine: Send + Sync {
+    /// Runs every rule in `rules`, in order, on `input` (the ABI's input document,
+    /// `docs/PLUGIN_ABI.md`). Returns the warnings of all rules when all allow, or the first
+    /// refusal or failure.
     fn judge(
         &self,
         rules: &[crate::event::RuleRef],
         input: &serde_json::Value,
-    ) -> Result<Vec<(String, String, String)>, RuleOutcome>;
+    ) -> Result<Vec<RuleWarning>, RuleOutcome>;
 }
 
 /// What a destruction takes from its authorisation: (authorisation, items, lot quantities).
@@ -75,14 +91,14 @@ type Consumption = (EventId, Vec<ItemId>, Vec<(LotId, u64)>);
 /// events that a writer already judged (reopening a store, catching up with another writer);
 /// verification must run the real plugins instead.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct RecordedVerdicts;
+pub(crate) struct RecordedVerdicts;
 
-impl RuleHook for RecordedVerdicts {
+impl RuleEngine for RecordedVerdicts {
     fn judge(
         &self,
         _rules: &[crate::event::RuleRef],
         _input: &serde_json::Value,
-    ) -> Result<Vec<(String, String, String)>, RuleOutcome> {
+    ) -> Result<Vec<RuleWarning>, RuleOutcome> {
         Ok(Vec::new())
     }
 }
@@ -639,7 +655,7 @@ impl State {
         &mut self,
         signed: &SignedEvent,
         check: SignatureCheck,
-        rules: Option<&dyn RuleHook>,
+        rules: Option<&dyn RuleEngine>,
     ) -> Result<Applied, LedgerError> {
         let id = signed.id;
         if self.events == 0 {
@@ -680,10 +696,9 @@ impl State {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            let hook = rules.ok_or_else(|| LedgerError::RuleFailed {
+            let hook = rules.ok_or_else(|| LedgerError::RulesNotLoaded {
                 event: id,
-                rule: rule_names(),
-                reason: "no rule engine was given to judge the rules in force (load their plugins, e.g. `--plugins DIR`)".into(),
+                rules: rule_names(),
             })?;
             let input = crate::ledger::context::rule_input(self, &plan, signed);
             warnings = hook
@@ -699,17 +714,22 @@ impl State {
                         code,
                         message,
                     },
-                    RuleOutcome::Failed { rule, reason } => LedgerError::RuleFailed {
+                    RuleOutcome::Failed {
+                        rule,
+                        failure,
+                        detail,
+                    } => LedgerError::RuleFailed {
                         event: id,
                         rule,
-                        reason,
+                        failure,
+                        detail,
                     },
                 })?;
         }
         let stocks: Vec<Stock> = plan.all_stocks().collect();
         let undo_actor = signed.event.actor.clone();
         let changes = plan.detach();
-        self.commit(changes, undo_actor);
+        let removed = self.commit(changes, undo_actor);
         #[cfg(debug_assertions)]
         if let Err(e) = self.check_invariants() {
             // A broken invariant is a bug in this crate; fail loudly in debug builds only.
@@ -721,6 +741,7 @@ impl State {
         Ok(Applied {
             id,
             stocks,
+            removed,
             warnings,
         })
     }
@@ -1499,7 +1520,9 @@ impl State {
         Ok(p)
     }
 
-    fn commit(&mut self, plan: Changes, actor: ActorId) {
+    /// Commits a plan; returns the stocks it un-registered (a correction of a registration,
+    /// split or merge).
+    fn commit(&mut self, plan: Changes, actor: ActorId) -> Vec<Stock> {
         let id = plan.event;
         let Changes {
             postings,
@@ -1661,10 +1684,12 @@ impl State {
             self.rules = rules;
             self.rules_event = Some(id);
         }
+        let mut removed = Vec::new();
         if let Some(target) = correction
             && let Some(original) = self.undo.remove(&target)
         {
             self.revert(&original);
+            removed = original.created.clone();
         }
         for stock in &touched {
             match stock {
@@ -1686,6 +1711,7 @@ impl State {
             self.undo.insert(id, undo);
         }
         self.events += 1;
+        removed
     }
 
     /// Undoes the non-balance effects of a reversed event (its postings were reversed by the

@@ -245,14 +245,24 @@ pub enum LedgerError {
         message: String,
     },
     /// A rule plugin failed (trap, budget, bad output) or is missing.
-    #[error("event `{event}`: rule `{rule}` failed: {reason}")]
+    #[error("event `{event}`: rule `{rule}` {failure}: {detail}")]
     RuleFailed {
         /// The event.
         event: EventId,
         /// The plugin's name.
         rule: String,
+        /// How.
+        failure: crate::error::RuleFailure,
         /// What happened.
-        reason: String,
+        detail: String,
+    },
+    /// Rules in force, no engine.
+    #[error("event `{event}`: rules `{rules}` are in force but no rule engine was given")]
+    RulesNotLoaded {
+        /// The event.
+        event: EventId,
+        /// The rules.
+        rules: String,
     },
 }
 
@@ -283,7 +293,196 @@ impl LedgerError {
                 "destruction"
             }
             LedgerError::NotCorrectable { .. } => "correction",
-            LedgerError::RuleDenied { .. } | LedgerError::RuleFailed { .. } => "rule",
+            LedgerError::RuleDenied { .. }
+            | LedgerError::RuleFailed { .. }
+            | LedgerError::RulesNotLoaded { .. } => "rule",
+        }
+    }
+}
+
+impl From<LedgerError> for crate::error::Error {
+    fn from(e: LedgerError) -> Self {
+        use crate::error::{Error, ErrorKind as K, at};
+        let s = |v: &dyn std::fmt::Display| v.to_string();
+        let clamp = |v: i128| i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX });
+        match e {
+            LedgerError::Decode(d) => d.into(),
+            LedgerError::Genesis { event } => Error::new(K::Genesis).for_event(event),
+            LedgerError::DuplicateEvent { event } => {
+                Error::new(K::DuplicateEvent { event }).for_event(event)
+            }
+            LedgerError::Unsigned { event } => at(event, "/signatures", K::Unsigned),
+            LedgerError::BadSignature { event, source } => {
+                let key = match source {
+                    crate::event::SignatureError::BadKey { key }
+                    | crate::event::SignatureError::Invalid { key, .. } => key,
+                };
+                at(event, "/signatures", K::BadSignature { key: s(&key) })
+            }
+            LedgerError::DuplicateSignature { event, key } => {
+                at(event, "/signatures", K::DuplicateSignature { key: s(&key) })
+            }
+            LedgerError::UnknownKey { event, key } => {
+                at(event, "/signatures", K::UnknownKey { key: s(&key) })
+            }
+            LedgerError::RevokedKey { event, key, actor } => at(
+                event,
+                "/signatures",
+                K::RevokedKey {
+                    key: s(&key),
+                    actor: s(&actor),
+                },
+            ),
+            LedgerError::ActorDidNotSign { event, actor } => at(
+                event,
+                "/signatures",
+                K::ActorDidNotSign { actor: s(&actor) },
+            ),
+            LedgerError::MissingParent {
+                event,
+                expected,
+                of,
+            } => at(event, "/parents", K::MissingParent { expected, of }),
+            LedgerError::UnexpectedParent { event, parent } => {
+                at(event, "/parents", K::UnexpectedParent { parent })
+            }
+            LedgerError::Unknown {
+                event,
+                field,
+                value,
+            } => at(event, field, K::UnknownReference { value }),
+            LedgerError::AlreadyExists {
+                event,
+                field,
+                value,
+            } => at(event, field, K::AlreadyExists { value }),
+            LedgerError::Repeated {
+                event,
+                field,
+                value,
+            } => at(event, field, K::Repeated { value }),
+            LedgerError::MissingRole {
+                event,
+                actor,
+                role,
+                kind,
+            } => at(
+                event,
+                "/actor",
+                K::MissingRole {
+                    actor: s(&actor),
+                    role: crate::store::derived::wire(&role)
+                        .unwrap_or_else(|_| format!("{role:?}")),
+                    needed_for: kind.to_owned(),
+                },
+            ),
+            LedgerError::NotCustodian {
+                event,
+                field,
+                actor,
+                custodian,
+            } => at(
+                event,
+                field,
+                K::NotCustodian {
+                    actor: s(&actor),
+                    custodian: s(&custodian),
+                },
+            ),
+            LedgerError::Insufficient {
+                event,
+                field,
+                stock,
+                account,
+                available,
+                requested,
+            } => at(
+                event,
+                field,
+                K::InsufficientStock {
+                    stock: s(&stock),
+                    account: s(&account),
+                    available: clamp(available),
+                    requested,
+                },
+            ),
+            LedgerError::ZeroQuantity { event, field } => at(event, field, K::ZeroQuantity),
+            LedgerError::Invalid {
+                event,
+                field,
+                reason,
+            } => at(
+                event,
+                field,
+                K::FieldInvalid {
+                    value: String::new(),
+                    reason,
+                },
+            ),
+            LedgerError::AfterDestruction {
+                event,
+                field,
+                stock,
+            } => at(event, field, K::AfterDestruction { stock: s(&stock) }),
+            LedgerError::NotAuthorised {
+                event,
+                field,
+                what,
+                authorisation,
+            } => at(
+                event,
+                field,
+                K::NotAuthorised {
+                    what,
+                    authorisation,
+                },
+            ),
+            LedgerError::BookedMismatch {
+                event,
+                field,
+                booked,
+                ledger,
+            } => at(
+                event,
+                field,
+                K::BookedMismatch {
+                    booked,
+                    ledger: clamp(ledger),
+                },
+            ),
+            LedgerError::NotCorrectable { event, target, .. } => at(
+                event,
+                "/reverses",
+                K::NotCorrectable {
+                    target,
+                    reason: crate::error::NotCorrectableReason::NotReversible,
+                },
+            ),
+            LedgerError::RuleDenied {
+                event,
+                rule,
+                code,
+                message,
+            } => Error::new(K::RuleDenied {
+                rule,
+                code,
+                message,
+            })
+            .for_event(event),
+            LedgerError::RuleFailed {
+                event,
+                rule,
+                failure,
+                detail,
+            } => Error::new(K::RuleFailed {
+                rule,
+                failure,
+                detail,
+            })
+            .for_event(event),
+            LedgerError::RulesNotLoaded { event, rules } => {
+                Error::new(K::RulesNotLoaded { rules }).for_event(event)
+            }
         }
     }
 }

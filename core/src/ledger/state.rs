@@ -320,14 +320,20 @@ impl State {
 
     /// SHA-256 over the canonical JSON of the whole state: two ledgers with the same events
     /// have the same digest.
-    pub fn digest(&self) -> EventId {
-        // Every map in the state has string keys or is serialised as a list of pairs, so this
-        // cannot fail; an empty digest input would show up at once in the determinism tests.
+    pub fn digest(&self) -> crate::error::Result<crate::model::Digest> {
+        // Every map in the state has string keys or is serialised as a list of pairs, so
+        // encoding cannot fail; if it ever did, that is a bug reported as such.
         let bytes = serde_json::to_value(self)
-            .ok()
-            .and_then(|v| serde_json_canonicalizer::to_vec(&v).ok())
-            .unwrap_or_default();
-        EventId::from_bytes(Sha256::digest(&bytes).into())
+            .map_err(|e| e.to_string())
+            .and_then(|v| serde_json_canonicalizer::to_vec(&v).map_err(|e| e.to_string()))
+            .map_err(|detail| {
+                crate::error::Error::new(crate::error::ErrorKind::Internal {
+                    detail: format!("encoding the state: {detail}"),
+                })
+            })?;
+        Ok(crate::model::Digest::from_bytes(
+            Sha256::digest(&bytes).into(),
+        ))
     }
 
     /// Checks every invariant. Property tests and fuzz targets call it after every step; debug

@@ -11,7 +11,7 @@
 mod head;
 mod memory;
 
-pub use head::{SignedTreeHead, TreeHeadError, tree_head_message};
+pub use head::{checkpoint_body, verify_head};
 pub use memory::MemoryTree;
 
 use sha2::{Digest, Sha256};

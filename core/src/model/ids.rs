@@ -33,6 +33,12 @@ pub enum IdError {
         value: String,
     },
     /// Not 64 lowercase hex digits.
+    #[error("digest `{value}` must be 64 lowercase hex digits")]
+    Digest {
+        /// The rejected value.
+        value: String,
+    },
+    /// Not 64 lowercase hex digits.
     #[error("public key `{value}` must be 64 lowercase hex digits")]
     PublicKey {
         /// The rejected value.
@@ -205,6 +211,11 @@ hex32!(
     /// An Ed25519 public key (RFC 8032), 32 bytes.
     PublicKey,
     PublicKey
+);
+hex32!(
+    /// A SHA-256 hash that is not an event id: a Merkle root or node, a state digest.
+    Digest,
+    Digest
 );
 
 #[cfg(test)]

@@ -5,7 +5,9 @@
 mod ids;
 mod time;
 
-pub use ids::{ActorId, EventId, IdError, ItemId, LotId, NAME_ID_BYTES_MAX, PublicKey, SiteId};
+pub use ids::{
+    ActorId, Digest, EventId, IdError, ItemId, LotId, NAME_ID_BYTES_MAX, PublicKey, SiteId,
+};
 pub use time::{Date, TimeError, Timestamp};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

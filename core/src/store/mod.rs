@@ -1,141 +1,251 @@
-//! Storage: where events, the derived state and the Merkle log live between runs.
-//!
-//! [`Store`] is the trait a ledger is kept behind; [`SqliteStore`] is the embedded default
-//! (one SQLite file, WAL mode, one transaction per batch) and [`MemoryStore`] keeps everything
-//! in memory for tests. Both validate a whole batch against a copy of the state before
-//! anything is written, so a batch is appended entirely or not at all. [`verify_file`]
-//! re-checks a stored ledger by streaming its events; see `docs/STORAGE.md` for the file
-//! format.
+//! Storage: the ledger file (one SQLite database in WAL mode) holding the events in append
+//! order, their Merkle log with signed tree heads, and the derived tables that answer queries.
+//! [`Store`] keeps the ledger state in memory, replayed lazily from the file the first time it
+//! is needed and caught up with what other processes appended before every write. A batch is
+//! validated completely against the state before anything is written, then written in one
+//! transaction: all of it or nothing. See `docs/STORAGE.md`.
 
-mod memory;
-mod sqlite;
-mod verify;
+pub(crate) mod derived;
+pub(crate) mod log;
+mod nodes;
+mod schema;
+pub(crate) mod verify;
+mod write;
 
-pub use memory::MemoryStore;
-pub use sqlite::{
-    BalanceRow, FORMAT_VERSION, LEDGER_APPLICATION_ID, SqliteLog, SqliteStore, TraceRow,
-};
-pub use verify::{StoreFailure, StoreReport, VerifyOptions, verify_file, verify_log};
+pub(crate) use log::HeadRow;
+pub(crate) use nodes::{NodeCache, SqlNodes};
+pub(crate) use schema::{Db, LegacyLedger, file_format_version, read_legacy, sql_error};
+pub use schema::{ORIGIN_BYTES_MAX, STORE_FORMAT_VERSION};
+pub(crate) use write::write_empty_head;
 
 use std::collections::HashSet;
+use std::path::Path;
 
+use crate::api::HeadSigner;
+use crate::error::{Error, ErrorKind, Result};
 use crate::event::SignedEvent;
-use crate::ledger::{
-    Applied, BATCH_EVENTS_MAX, BatchError, LedgerError, RuleHook, SignatureCheck, State,
-};
-use crate::merkle::{Hash, ProofError, SignedTreeHead};
-use crate::model::EventId;
+use crate::ledger::{Applied, RecordedVerdicts, RuleEngine, SignatureCheck, State};
+use crate::merkle::Frontier;
+use crate::model::{EventId, PublicKey};
 
-/// Why a store operation failed. A failed append writes nothing.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StoreError {
-    /// The batch was refused at one of its events; nothing was written.
-    #[error("{0}")]
-    Rejected(#[from] BatchError),
-    /// The file does not exist.
-    #[error("ledger file `{path}` does not exist")]
-    NotFound {
-        /// The path.
-        path: String,
-    },
-    /// `create` on a path that already exists.
-    #[error("`{path}` already exists; refusing to overwrite it")]
-    AlreadyExists {
-        /// The path.
-        path: String,
-    },
-    /// The file is not a custodia ledger.
-    #[error("`{path}` is not a custodia ledger: {reason}")]
-    NotALedger {
-        /// The path.
-        path: String,
-        /// What was found instead.
-        reason: String,
-    },
-    /// The ledger was written by a newer or older format.
-    #[error("`{path}` is a custodia ledger of format {found}; this build reads format {supported}")]
-    UnsupportedFormat {
-        /// The path.
-        path: String,
-        /// Format found.
-        found: i64,
-        /// Format this build reads.
-        supported: i64,
-    },
-    /// Another writer held the ledger for longer than the busy timeout.
-    #[error("ledger `{path}` is busy: another process is writing to it; try again")]
-    Busy {
-        /// The path.
-        path: String,
-    },
-    /// A stored event cannot be replayed (the file was edited): run `verify` for details.
-    #[error("stored event {index} cannot be replayed: {error}")]
-    Corrupt {
-        /// Its position in append order.
-        index: u64,
-        /// Why.
-        error: LedgerError,
-    },
-    /// The stored log is inconsistent (missing nodes, meta, tree heads).
-    #[error("the ledger file is damaged: {reason}")]
-    Damaged {
-        /// What is wrong.
-        reason: String,
-    },
-    /// A proof could not be produced.
-    #[error("{0}")]
-    Proof(#[from] ProofError),
-    /// A derived balance does not fit the table's 64-bit column.
-    #[error("balance {value} of `{stock}` in `{account}` does not fit in 64 bits")]
-    Overflow {
-        /// The stock.
-        stock: String,
-        /// The account.
-        account: String,
-        /// The balance.
-        value: i128,
-    },
-    /// SQLite failed.
-    #[error("sqlite failed while {operation}: {reason}")]
-    Sqlite {
-        /// What the store was doing.
-        operation: &'static str,
-        /// SQLite's message.
-        reason: String,
-    },
+/// Largest batch one append takes, in events.
+pub const BATCH_EVENTS_MAX: usize = 100_000;
+/// Events decoded per chunk while replaying or verifying (bounds memory, feeds all cores).
+pub(crate) const REPLAY_CHUNK_EVENTS: usize = 4096;
+
+/// The state replayed from the file so far, with the Merkle frontier of the same events.
+struct Loaded {
+    state: State,
+    frontier: Frontier,
 }
 
-/// Largest batch a store takes, in events.
-pub const STORE_BATCH_EVENTS_MAX: usize = BATCH_EVENTS_MAX;
+/// A ledger file with its state in memory (loaded on first need).
+pub(crate) struct Store {
+    pub(crate) db: Db,
+    pub(crate) nodes: NodeCache,
+    loaded: Option<Loaded>,
+}
 
-/// Where events are kept, with their derived state and Merkle log.
-pub trait Store {
-    /// Events stored.
-    fn len(&self) -> u64;
-    /// Whether no event is stored.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("db", &self.db).finish()
     }
-    /// The state derived from every stored event.
-    fn state(&self) -> &State;
-    /// Appends a batch atomically: every event, or none. Returns what each event did.
-    fn append_batch(&mut self, events: &[SignedEvent]) -> Result<Vec<Applied>, StoreError>;
-    /// The stored event at `index` (append order, 0-based).
-    fn event(&self, index: u64) -> Result<Option<SignedEvent>, StoreError>;
-    /// The position of an event.
-    fn index_of(&self, id: &EventId) -> Result<Option<u64>, StoreError>;
-    /// The latest signed tree head (size 0 and the empty root for an empty ledger).
-    fn tree_head(&self) -> Result<SignedTreeHead, StoreError>;
-    /// Inclusion proof of leaf `index` in the tree of `size` leaves.
-    fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, StoreError>;
-    /// Consistency proof from size `first` to size `second`.
-    fn consistency_proof(&self, first: u64, second: u64) -> Result<Vec<Hash>, StoreError>;
+}
+
+impl Store {
+    pub(crate) fn create(path: Option<&Path>, log_key: PublicKey, origin: &str) -> Result<Store> {
+        let db = Db::create(path, log_key, origin)?;
+        Ok(Store {
+            db,
+            nodes: NodeCache::default(),
+            loaded: Some(Loaded {
+                state: State::default(),
+                frontier: Frontier::new(),
+            }),
+        })
+    }
+
+    pub(crate) fn open(path: &Path, read_only: bool) -> Result<Store> {
+        Ok(Store {
+            db: Db::open(path, read_only)?,
+            nodes: NodeCache::default(),
+            loaded: None,
+        })
+    }
+
+    /// The state derived from every stored event, replaying what this process has not seen.
+    pub(crate) fn state(&mut self) -> Result<&State> {
+        self.catch_up()?;
+        match &self.loaded {
+            Some(l) => Ok(&l.state),
+            None => Err(ErrorKind::Internal {
+                detail: "the state is not loaded after catching up".into(),
+            }
+            .into()),
+        }
+    }
+
+    /// Replays events stored after those already in memory (all of them the first time, and
+    /// those another process appended since). Their signatures and rule verdicts were checked
+    /// by the writer that appended them; `verify` re-checks everything from the bytes.
+    fn catch_up(&mut self) -> Result<()> {
+        let mut loaded = self.loaded.take().unwrap_or(Loaded {
+            state: State::default(),
+            frontier: Frontier::new(),
+        });
+        match self.replay_into(&mut loaded) {
+            Ok(()) => {
+                self.loaded = Some(loaded);
+                Ok(())
+            }
+            // Leave nothing half-replayed: the next call starts again from the file.
+            Err(e) => Err(e),
+        }
+    }
+
+    fn replay_into(&self, loaded: &mut Loaded) -> Result<()> {
+        let from = loaded.state.event_count();
+        let rules: &dyn RuleEngine = &RecordedVerdicts;
+        let mut chunk: Vec<(u64, Vec<u8>, Vec<u8>)> = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
+        let state = &mut loaded.state;
+        let mut replay = |chunk: Vec<(u64, Vec<u8>, Vec<u8>)>| -> Result<()> {
+            for (seq, _id, ev, _) in log::decode_chunk(chunk, false) {
+                if seq != state.event_count() {
+                    return Err(ErrorKind::EventMissing {
+                        expected: state.event_count(),
+                        found: seq,
+                    }
+                    .into());
+                }
+                let ev = ev.map_err(|e| Error::from(e).at_index(seq))?;
+                state
+                    .apply(&ev, SignatureCheck::AlreadyVerified, Some(rules))
+                    .map_err(|e| Error::from(e).at_index(seq))?;
+            }
+            Ok(())
+        };
+        log::for_each_row(&self.db, from, u64::MAX, &mut |seq, id, json| {
+            chunk.push((seq, id.to_vec(), json.to_vec()));
+            if chunk.len() >= REPLAY_CHUNK_EVENTS {
+                replay(std::mem::take(&mut chunk))?;
+            }
+            Ok(true)
+        })?;
+        replay(chunk)?;
+        let size = loaded.state.event_count();
+        if size != loaded.frontier.size() {
+            let nodes = SqlNodes {
+                conn: &self.db.conn,
+                size,
+                cache: None,
+            };
+            loaded.frontier = Frontier::load(&nodes, size).map_err(|e| {
+                Error::new(ErrorKind::Damaged {
+                    what: format!("cannot load the Merkle frontier: {e}"),
+                })
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Appends a batch atomically: validated completely, then written in one transaction with a
+    /// new tree head signed by `signer`. Errors name the refused event by its index in `events`.
+    pub(crate) fn append(
+        &mut self,
+        events: &[SignedEvent],
+        rules: Option<&dyn RuleEngine>,
+        signer: &dyn HeadSigner,
+    ) -> Result<Vec<Applied>> {
+        if self.db.read_only {
+            return Err(ErrorKind::ReadOnly {
+                reason: "it was opened read-only".into(),
+            }
+            .into());
+        }
+        if signer.public_key() != self.db.log_key {
+            return Err(ErrorKind::InvalidArgument {
+                argument: "log key".into(),
+                value: signer.public_key().to_hex(),
+                reason: format!(
+                    "this ledger's tree heads are signed by `{}`",
+                    self.db.log_key
+                ),
+            }
+            .into());
+        }
+        if events.is_empty() {
+            return Err(ErrorKind::BatchEmpty.into());
+        }
+        if events.len() > BATCH_EVENTS_MAX {
+            return Err(Error::new(ErrorKind::BatchTooLarge {
+                events: events.len() as u64,
+                max: BATCH_EVENTS_MAX as u64,
+            }));
+        }
+        // IMMEDIATE takes the write lock now: a second writer waits here (busy timeout), and
+        // events another process appended since we read are replayed before validating.
+        self.db
+            .conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(self.db.err("starting a write transaction"))?;
+        let result = self.append_locked(events, rules, signer);
+        match result {
+            Ok(applied) => Ok(applied),
+            Err(e) => {
+                // Roll back whatever was written (ignoring the error when the transaction is
+                // already gone, e.g. after a failed COMMIT) and forget the state, which may be
+                // ahead of the file: it is replayed from the file when next needed.
+                let _ = self.db.conn.execute_batch("ROLLBACK");
+                if !self.loaded_matches_file() {
+                    self.loaded = None;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Whether the state in memory still describes the file (after a refused batch it does,
+    /// because refusals happen before anything is applied).
+    fn loaded_matches_file(&self) -> bool {
+        match (&self.loaded, log::len(&self.db)) {
+            (Some(l), Ok(len)) => l.state.event_count() == len && l.frontier.size() == len,
+            _ => false,
+        }
+    }
+
+    fn append_locked(
+        &mut self,
+        events: &[SignedEvent],
+        rules: Option<&dyn RuleEngine>,
+        signer: &dyn HeadSigner,
+    ) -> Result<Vec<Applied>> {
+        self.catch_up()?;
+        let Some(loaded) = self.loaded.as_mut() else {
+            return Err(ErrorKind::Internal {
+                detail: "the state is not loaded after catching up".into(),
+            }
+            .into());
+        };
+        let db = &self.db;
+        let applied = apply_batch(&mut loaded.state, events, rules, |id| {
+            log::index_of(db, id).map(|i| i.is_some())
+        })?;
+        // INVARIANT (store-sync): from here the state in memory is ahead of the file until the
+        // transaction commits; if anything fails, `append` forgets the state, which is then
+        // replayed from the file, so it always ends up describing what the file holds.
+        let mut frontier = loaded.frontier.clone();
+        write::write_batch(db, events, &applied, &loaded.state, &mut frontier, signer)?;
+        db.conn
+            .execute_batch("COMMIT")
+            .map_err(db.err("committing the batch"))?;
+        loaded.frontier = frontier;
+        Ok(applied)
+    }
 }
 
 /// Verifies the signatures of many events on all cores: `true` where every signature of the
 /// event checks cryptographically. Key ownership and revocation are left to the state.
-pub fn signatures_valid(events: &[SignedEvent]) -> Vec<bool> {
+pub(crate) fn signatures_valid(events: &[SignedEvent]) -> Vec<bool> {
     let check = |e: &SignedEvent| {
         !e.signatures.is_empty() && e.signatures.iter().all(|s| s.verify(&e.id).is_ok())
     };
@@ -173,43 +283,27 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + 
 }
 
 /// Validates a batch and applies it to `state`: duplicates (within the batch and per
-/// `stored`), signatures (in parallel), every ledger rule. On error `state` is unchanged.
-///
-/// A single event is applied in place (`State::apply` is all-or-nothing per event), so the
-/// common one-event append costs nothing in proportion to the stockpile; a longer batch is
-/// applied to a copy that replaces `state` only when every event passed.
+/// `stored`), signatures (in parallel), every ledger rule, in order. On error `state` is
+/// unchanged. A single event is applied in place (`State::apply` is all-or-nothing per
+/// event); a longer batch is applied to a copy that replaces `state` only when every event
+/// passed.
 pub(crate) fn apply_batch(
     state: &mut State,
     events: &[SignedEvent],
-    rules: Option<&dyn RuleHook>,
-    mut stored: impl FnMut(&EventId) -> Result<bool, StoreError>,
-) -> Result<Vec<Applied>, StoreError> {
-    if events.len() > STORE_BATCH_EVENTS_MAX {
-        return Err(BatchError {
-            index: STORE_BATCH_EVENTS_MAX,
-            error: LedgerError::Invalid {
-                event: events
-                    .get(STORE_BATCH_EVENTS_MAX)
-                    .map_or(EventId::from_bytes([0; 32]), |e| e.id),
-                field: String::new(),
-                reason: format!("a batch holds at most {STORE_BATCH_EVENTS_MAX} events"),
-            },
-        }
-        .into());
-    }
+    rules: Option<&dyn RuleEngine>,
+    mut stored: impl FnMut(&EventId) -> Result<bool>,
+) -> Result<Vec<Applied>> {
     let mut seen = HashSet::with_capacity(events.len());
     for (index, e) in events.iter().enumerate() {
         if !seen.insert(e.id) || stored(&e.id)? {
-            return Err(BatchError {
-                index,
-                error: LedgerError::DuplicateEvent { event: e.id },
-            }
-            .into());
+            return Err(Error::new(ErrorKind::DuplicateEvent { event: e.id })
+                .for_event(e.id)
+                .at_index(index as u64));
         }
     }
     let valid = signatures_valid(events);
     let mut copy = (events.len() > 1).then(|| state.clone());
-    let next = copy.as_mut().unwrap_or(state);
+    let target = copy.as_mut().unwrap_or(state);
     let mut applied = Vec::with_capacity(events.len());
     for (index, (e, ok)) in events.iter().zip(valid).enumerate() {
         // Events whose signatures all checked skip the cryptography; the others are checked
@@ -219,9 +313,11 @@ pub(crate) fn apply_batch(
         } else {
             SignatureCheck::Verify
         };
-        match next.apply(e, check, rules) {
+        match target.apply(e, check, rules) {
             Ok(a) => applied.push(a),
-            Err(error) => return Err(BatchError { index, error }.into()),
+            Err(error) => {
+                return Err(Error::from(error).for_event(e.id).at_index(index as u64));
+            }
         }
     }
     if let Some(copy) = copy {

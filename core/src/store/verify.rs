@@ -1,170 +1,44 @@
-//! Verifying a stored ledger by streaming its events table in order: every id, signature and
-//! rule is re-checked and the state re-derived (memory bounded by the state, not the length);
-//! the stored Merkle nodes and tree heads are recomputed; the derived tables are compared
-//! with the re-derived state. The first problem is named.
+//! Verifying a ledger file by streaming its events in order: every id, signature and rule is
+//! re-checked and the state re-derived (memory bounded by the state, not the length); the
+//! stored Merkle nodes and tree heads are recomputed and their signatures checked against the
+//! log key; every derived table is compared with the re-derived state. The first problem is
+//! named, with its code and the event's position.
 
-use std::collections::BTreeMap;
+use rusqlite::types::Value as Sql;
+use sha2::Digest as _;
 
-use rusqlite::{OptionalExtension, Rows};
+use crate::error::{Error, ErrorKind, Result};
+use crate::ledger::{RuleEngine, SignatureCheck, State};
+use crate::merkle::{Frontier, empty_root, leaf_hash, verify_head};
+use crate::model::Digest;
+use crate::store::derived::{self, TABLES, stock_key};
+use crate::store::log::{self, decode_chunk};
+use crate::store::{Db, REPLAY_CHUNK_EVENTS};
 
-use crate::ledger::{LedgerError, RuleHook, SignatureCheck, State};
-use crate::merkle::{Frontier, Hash, SignedTreeHead, empty_root, leaf_hash};
-use crate::model::{EventId, PublicKey};
-use crate::store::StoreError;
-use crate::store::sqlite::{
-    REPLAY_CHUNK_EVENTS, SqliteLog, decode_chunk, sql_error, status_text, stock_rows,
-};
-use crate::verify::{VerifyError, VerifyFailure};
-
-/// What a stored-ledger verification may use.
-#[derive(Default)]
-pub struct VerifyOptions<'r> {
-    /// The rule engine, for ledgers with rule plugins in force.
-    pub rules: Option<&'r dyn RuleHook>,
-    /// Called after each chunk with the number of events checked so far.
-    pub progress: Option<&'r dyn Fn(u64)>,
-}
-
-/// The first problem found in a stored ledger.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum StoreFailure {
-    /// An event does not verify (bytes edited, bad signature, rule broken, out of order).
-    #[error("{}", event_failure(.0))]
-    Event(VerifyFailure),
-    /// The `id` column of a row differs from the id of its bytes.
-    #[error(
-        "event {index}: the `id` column holds `{stored}` but the stored bytes are event `{computed}`"
-    )]
-    IdColumn {
-        /// Position.
-        index: u64,
-        /// Column value, hex.
-        stored: String,
-        /// Id of the bytes.
-        computed: EventId,
-    },
-    /// A row is missing from the events table.
-    #[error("event {index} is missing from the `events` table (found {found} next)")]
-    MissingEvent {
-        /// The position expected.
-        index: u64,
-        /// The position found instead.
-        found: u64,
-    },
-    /// A stored Merkle node is missing or differs from the recomputed one.
-    #[error("merkle node ({level}, {index}) in table `nodes` is {}", if stored.is_some() { "wrong" } else { "missing" })]
-    Node {
-        /// Level (0 = leaves).
-        level: u32,
-        /// Index at that level.
-        index: u64,
-        /// What is stored (hex), if anything.
-        stored: Option<String>,
-        /// What it should be (hex).
-        expected: String,
-    },
-    /// The `nodes` table holds nodes the log does not have.
-    #[error("table `nodes` holds {stored} nodes; a log of {events} events has {expected}")]
-    ExtraNodes {
-        /// Events.
-        events: u64,
-        /// Rows stored.
-        stored: u64,
-        /// Rows expected.
-        expected: u64,
-    },
-    /// A stored tree head's root differs from the recomputed root.
-    #[error("tree head of size {size}: stored root `{stored}` but the events give `{computed}`")]
-    RootMismatch {
-        /// Its size.
-        size: u64,
-        /// Stored root, hex.
-        stored: String,
-        /// Recomputed root, hex.
-        computed: String,
-    },
-    /// A stored tree head is not signed by the ledger key.
-    #[error("tree head of size {size} is not validly signed by the ledger key `{key}`")]
-    HeadSignature {
-        /// Its size.
-        size: u64,
-        /// The ledger key.
-        key: PublicKey,
-    },
-    /// A stored tree head covers more events than are stored.
-    #[error("tree head of size {size} covers more events than the {events} stored")]
-    HeadBeyondLog {
-        /// Its size.
-        size: u64,
-        /// Events stored.
-        events: u64,
-    },
-    /// A derived table differs from the state re-derived from the events.
-    #[error("table `{table}` row {row}: stored {}, expected {}", stored.as_deref().unwrap_or("nothing"), expected.as_deref().unwrap_or("nothing"))]
-    Drift {
-        /// The table.
-        table: &'static str,
-        /// The row's key.
-        row: String,
-        /// What is stored.
-        stored: Option<String>,
-        /// What the events say.
-        expected: Option<String>,
-    },
-}
-
-fn event_failure(f: &VerifyFailure) -> String {
-    match &f.event {
-        Some(id) => format!("event {} `{id}`: {}", f.index, f.reason),
-        None => format!("event {}: {}", f.index, f.reason),
-    }
-}
-
-/// The outcome of verifying a stored ledger.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoreReport {
-    /// Events that verified.
-    pub events: u64,
-    /// Tree heads checked.
-    pub tree_heads: u64,
-    /// Digest of the re-derived state.
-    pub state_digest: EventId,
-    /// The first problem, if any.
-    pub failure: Option<StoreFailure>,
-}
-
-impl StoreReport {
-    /// Whether the ledger verified.
-    pub fn is_valid(&self) -> bool {
-        self.failure.is_none()
-    }
-}
-
-/// Opens `path` (without replaying it) and verifies it.
-pub fn verify_file(
-    path: &std::path::Path,
-    options: &VerifyOptions<'_>,
-) -> Result<StoreReport, StoreError> {
-    let log = SqliteLog::open(path)?;
-    verify_log(&log, options)
+/// What a verification found.
+pub(crate) struct Outcome {
+    pub(crate) events: u64,
+    pub(crate) tree_heads: u64,
+    pub(crate) state_digest: Digest,
+    pub(crate) failure: Option<Error>,
 }
 
 struct Run<'a> {
-    log: &'a SqliteLog,
+    db: &'a Db,
     state: State,
     frontier: Frontier,
-    heads: u64,
-    touches: u64,
+    heads: Vec<(u64, [u8; 32], Vec<u8>)>,
+    next_head: usize,
+    heads_checked: u64,
     // INVARIANT (touches-digest): SHA-256 over the trace index rows the events imply, in
     // (seq, kind, stock) order; compared with the stored rows in the same order.
+    touches: u64,
     touches_digest: sha2::Sha256,
-    failure: Option<StoreFailure>,
+    failure: Option<Error>,
 }
 
 /// Feeds one trace-index row into a digest, unambiguously (ids hold no NUL).
 fn touch_row(digest: &mut sha2::Sha256, seq: u64, kind: &str, stock: &str) {
-    use sha2::Digest;
     digest.update(seq.to_be_bytes());
     digest.update(kind.as_bytes());
     digest.update([0]);
@@ -172,85 +46,59 @@ fn touch_row(digest: &mut sha2::Sha256, seq: u64, kind: &str, stock: &str) {
     digest.update([0]);
 }
 
-use crate::store::sqlite::HeadRow;
-
-fn next_head(rows: &mut Rows<'_>, path: &str) -> Result<Option<HeadRow>, StoreError> {
-    let e = |err| sql_error(path, "reading tree heads", err);
-    match rows.next().map_err(e)? {
-        None => Ok(None),
-        Some(r) => Ok(Some((
-            r.get(0).map_err(e)?,
-            r.get(1).map_err(e)?,
-            r.get(2).map_err(e)?,
-            r.get(3).map_err(e)?,
-        ))),
-    }
-}
-
 impl Run<'_> {
-    fn fail(&mut self, f: StoreFailure) {
+    fn fail(&mut self, e: Error) {
         if self.failure.is_none() {
-            self.failure = Some(f);
+            self.failure = Some(e);
         }
     }
 
     /// Checks every stored head whose size the frontier has reached.
-    fn check_heads(
-        &mut self,
-        rows: &mut Rows<'_>,
-        pending: &mut Option<HeadRow>,
-    ) -> Result<(), StoreError> {
-        while let Some((size, root, key, sig)) = pending.take() {
-            let size = u64::try_from(size).unwrap_or(u64::MAX);
+    fn check_heads(&mut self) {
+        while let Some((size, root, sig)) = self.heads.get(self.next_head) {
+            let (size, root) = (*size, *root);
             if size > self.frontier.size() {
-                *pending = Some((i64::try_from(size).unwrap_or(i64::MAX), root, key, sig));
-                return Ok(());
+                return;
             }
             let computed = self.frontier.root();
-            let head = root.as_slice().try_into().ok().and_then(|r: Hash| {
-                SignedTreeHead::from_parts(
+            if root != computed {
+                self.fail(Error::new(ErrorKind::RootMismatch {
                     size,
-                    r,
-                    PublicKey::from_bytes(key.as_slice().try_into().ok()?),
-                    &sig,
-                )
-            });
-            match head {
-                Some(h) if h.root != computed => {
-                    self.fail(StoreFailure::RootMismatch {
-                        size,
-                        stored: hex::encode(h.root),
-                        computed: hex::encode(computed),
-                    });
-                    return Ok(());
-                }
-                Some(h) if h.verify(&self.log.key).is_ok() => {}
-                _ => {
-                    self.fail(StoreFailure::HeadSignature {
-                        size,
-                        key: self.log.key,
-                    });
-                    return Ok(());
-                }
+                    stored: hex::encode(root),
+                    computed: hex::encode(computed),
+                }));
+                return;
             }
-            self.heads += 1;
-            *pending = next_head(rows, &self.log.path)?;
+            let signed = <[u8; 64]>::try_from(sig.as_slice())
+                .is_ok_and(|s| verify_head(&self.db.log_key, &self.db.origin, size, &root, &s));
+            if !signed {
+                self.fail(Error::new(ErrorKind::HeadSignature {
+                    size,
+                    key: self.db.log_key.to_hex(),
+                }));
+                return;
+            }
+            self.heads_checked += 1;
+            self.next_head += 1;
         }
-        Ok(())
     }
 
     fn chunk(
         &mut self,
         chunk: Vec<(u64, Vec<u8>, Vec<u8>)>,
-        rules: Option<&dyn RuleHook>,
-        heads: &mut Rows<'_>,
-        pending: &mut Option<HeadRow>,
-    ) -> Result<(), StoreError> {
+        columns: &[(String, String, String)],
+        rules: Option<&dyn RuleEngine>,
+    ) -> Result<()> {
         let jsons: Vec<Vec<u8>> = chunk.iter().map(|(_, _, j)| j.clone()).collect();
-        for ((seq, id_col, ev, sig_ok), json) in decode_chunk(chunk, true).into_iter().zip(jsons) {
+        let decoded = decode_chunk(chunk, true);
+        for (((seq, id_col, ev, sig_ok), json), cols) in decoded.into_iter().zip(jsons).zip(columns)
+        {
             let index = self.state.event_count();
             if seq != index {
-                self.fail(StoreFailure::MissingEvent { index, found: seq });
+                self.fail(Error::new(ErrorKind::EventMissing {
+                    expected: index,
+                    found: seq,
+                }));
                 return Ok(());
             }
             let ev = match ev {
@@ -259,20 +107,44 @@ impl Run<'_> {
                     let event = serde_json::from_slice::<serde_json::Value>(&json)
                         .ok()
                         .and_then(|v| crate::event::event_id_of(&v).ok());
-                    self.fail(StoreFailure::Event(VerifyFailure {
-                        index,
-                        event,
-                        reason: VerifyError::Event(LedgerError::from(e)),
-                    }));
+                    let mut err = Error::from(e).at_index(index);
+                    if let Some(id) = event {
+                        err = err.for_event(id);
+                    }
+                    self.fail(err);
                     return Ok(());
                 }
             };
             if id_col.as_slice() != ev.id.as_bytes().as_slice() {
-                self.fail(StoreFailure::IdColumn {
-                    index,
-                    stored: hex::encode(&id_col),
-                    computed: ev.id,
-                });
+                self.fail(
+                    Error::new(ErrorKind::IdColumn {
+                        stored: hex::encode(&id_col),
+                        computed: ev.id,
+                    })
+                    .at_index(index),
+                );
+                return Ok(());
+            }
+            let (kind, at, actor) = cols;
+            if kind != ev.event.body.kind()
+                || at != ev.event.at.as_str()
+                || actor != ev.event.actor.as_str()
+            {
+                self.fail(
+                    Error::new(ErrorKind::Drift {
+                        table: "events".into(),
+                        row: format!("{index}"),
+                        stored: Some(format!("{kind} {at} {actor}")),
+                        expected: Some(format!(
+                            "{} {} {}",
+                            ev.event.body.kind(),
+                            ev.event.at,
+                            ev.event.actor
+                        )),
+                    })
+                    .for_event(ev.id)
+                    .at_index(index),
+                );
                 return Ok(());
             }
             let check = if sig_ok {
@@ -282,49 +154,31 @@ impl Run<'_> {
             };
             match self.state.apply(&ev, check, rules) {
                 Ok(applied) => {
-                    let distinct: std::collections::BTreeSet<_> = applied
-                        .stocks
-                        .iter()
-                        .map(crate::store::sqlite::stock_key)
-                        .collect();
+                    let distinct: std::collections::BTreeSet<_> =
+                        applied.stocks.iter().map(stock_key).collect();
                     self.touches += distinct.len() as u64;
                     for (kind, stock) in &distinct {
                         touch_row(&mut self.touches_digest, index, kind, stock);
                     }
                 }
                 Err(e) => {
-                    self.fail(StoreFailure::Event(VerifyFailure {
-                        index,
-                        event: Some(ev.id),
-                        reason: VerifyError::Event(e),
+                    self.fail(Error::from(e).for_event(ev.id).at_index(index));
+                    return Ok(());
+                }
+            }
+            for (level, idx, hash) in self.frontier.push(leaf_hash(&ev.id)) {
+                let stored = read_node_raw(self.db, level, idx)?;
+                if stored.as_deref() != Some(hash.as_slice()) {
+                    self.fail(Error::new(ErrorKind::NodeMismatch {
+                        level,
+                        node: idx,
+                        stored: stored.map(hex::encode),
+                        expected: hex::encode(hash),
                     }));
                     return Ok(());
                 }
             }
-            let mut stmt = self
-                .log
-                .conn
-                .prepare_cached("SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2")
-                .map_err(|e| sql_error(&self.log.path, "reading nodes", e))?;
-            for (level, idx, hash) in self.frontier.push(leaf_hash(&ev.id)) {
-                let stored: Option<Vec<u8>> = stmt
-                    .query_row(
-                        rusqlite::params![level, i64::try_from(idx).unwrap_or(i64::MAX)],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(|e| sql_error(&self.log.path, "reading nodes", e))?;
-                if stored.as_deref() != Some(hash.as_slice()) {
-                    self.fail(StoreFailure::Node {
-                        level,
-                        index: idx,
-                        stored: stored.map(hex::encode),
-                        expected: hex::encode(hash),
-                    });
-                    return Ok(());
-                }
-            }
-            self.check_heads(heads, pending)?;
+            self.check_heads();
             if self.failure.is_some() {
                 return Ok(());
             }
@@ -333,275 +187,267 @@ impl Run<'_> {
     }
 }
 
-/// Verifies a ledger file opened with [`SqliteLog::open`]. Errors are for I/O only; anything
-/// wrong with the ledger is the report's `failure`.
-pub fn verify_log(log: &SqliteLog, options: &VerifyOptions<'_>) -> Result<StoreReport, StoreError> {
-    let e = |op| move |err| sql_error(&log.path, op, err);
+fn read_node_raw(db: &Db, level: u32, idx: u64) -> Result<Option<Vec<u8>>> {
+    use rusqlite::OptionalExtension;
+    let idx = i64::try_from(idx).map_err(|_| {
+        Error::new(ErrorKind::Internal {
+            detail: format!("node index {idx} does not fit 64 bits"),
+        })
+    })?;
+    db.conn
+        .prepare_cached("SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2")
+        .and_then(|mut s| {
+            s.query_row(rusqlite::params![level, idx], |r| r.get(0))
+                .optional()
+        })
+        .map_err(db.err("reading nodes"))
+}
+
+/// Verifies the ledger in `db`. `Err` is for failures to read; anything wrong with the
+/// ledger is the outcome's `failure`.
+pub(crate) fn verify(
+    db: &Db,
+    rules: Option<&dyn RuleEngine>,
+    progress: &dyn Fn(u64),
+) -> Result<Outcome> {
     // One read transaction: a consistent snapshot even while a writer appends.
-    log.conn
+    db.conn
         .execute_batch("BEGIN")
-        .map_err(e("starting a read transaction"))?;
-    let result = verify_in_snapshot(log, options);
-    let _ = log.conn.execute_batch("ROLLBACK");
+        .map_err(db.err("starting a read transaction"))?;
+    let result = verify_in_snapshot(db, rules, progress);
+    let _ = db.conn.execute_batch("ROLLBACK");
     result
 }
 
+fn read_heads(db: &Db) -> Result<Vec<(u64, [u8; 32], Vec<u8>)>> {
+    let e = db.err("reading tree heads");
+    let mut stmt = db
+        .conn
+        .prepare("SELECT size, root, sig FROM tree_heads ORDER BY size")
+        .map_err(&e)?;
+    let rows: Vec<(i64, Vec<u8>, Vec<u8>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .and_then(|rows| rows.collect())
+        .map_err(&e)?;
+    rows.into_iter()
+        .map(|(size, root, sig)| {
+            let damaged = || {
+                Error::new(ErrorKind::Damaged {
+                    what: format!("tree head of size {size} is malformed"),
+                })
+            };
+            Ok((
+                u64::try_from(size).map_err(|_| damaged())?,
+                <[u8; 32]>::try_from(root.as_slice()).map_err(|_| damaged())?,
+                sig,
+            ))
+        })
+        .collect()
+}
+
 fn verify_in_snapshot(
-    log: &SqliteLog,
-    options: &VerifyOptions<'_>,
-) -> Result<StoreReport, StoreError> {
+    db: &Db,
+    rules: Option<&dyn RuleEngine>,
+    progress: &dyn Fn(u64),
+) -> Result<Outcome> {
     let mut run = Run {
-        log,
+        db,
         state: State::default(),
         frontier: Frontier::new(),
-        heads: 0,
+        heads: read_heads(db)?,
+        next_head: 0,
+        heads_checked: 0,
         touches: 0,
         touches_digest: sha2::Sha256::default(),
         failure: None,
     };
-    let mut head_stmt = log
-        .conn
-        .prepare("SELECT size, root, key, sig FROM tree_heads ORDER BY size")
-        .map_err(|e| sql_error(&log.path, "reading tree heads", e))?;
-    let mut head_rows = head_stmt
-        .query([])
-        .map_err(|e| sql_error(&log.path, "reading tree heads", e))?;
-    let mut pending = next_head(&mut head_rows, &log.path)?;
-    run.check_heads(&mut head_rows, &mut pending)?;
+    if run.heads.first().map(|h| h.0) != Some(0) {
+        run.fail(Error::new(ErrorKind::Damaged {
+            what: "the signed head of the empty tree is missing".into(),
+        }));
+    }
+    run.check_heads();
     debug_assert!(run.failure.is_some() || run.frontier.root() == empty_root());
 
     let mut chunk = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
-    let mut io: Result<(), StoreError> = Ok(());
-    log.for_each_event(0, |seq, id, json| {
-        if run.failure.is_some() {
-            return Ok(false);
+    let mut columns = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
+    let mut stmt = db
+        .conn
+        .prepare("SELECT seq, id, json, kind, at, actor FROM events ORDER BY seq")
+        .map_err(db.err("reading events"))?;
+    let mut rows = stmt.query([]).map_err(db.err("reading events"))?;
+    let e = db.err("reading events");
+    loop {
+        let row = if run.failure.is_none() {
+            rows.next().map_err(&e)?
+        } else {
+            None
+        };
+        let end = row.is_none();
+        if let Some(r) = row {
+            let seq: i64 = r.get(0).map_err(&e)?;
+            let seq = u64::try_from(seq).map_err(|_| {
+                Error::new(ErrorKind::Damaged {
+                    what: format!("event position {seq} is negative"),
+                })
+            })?;
+            let id: Vec<u8> = r.get(1).map_err(&e)?;
+            let json: Vec<u8> = match r.get_ref(2).map_err(&e)? {
+                rusqlite::types::ValueRef::Blob(b) => b.to_vec(),
+                rusqlite::types::ValueRef::Text(t) => t.to_vec(),
+                _ => Vec::new(),
+            };
+            chunk.push((seq, id, json));
+            columns.push((
+                r.get::<_, String>(3).map_err(&e)?,
+                r.get::<_, String>(4).map_err(&e)?,
+                r.get::<_, String>(5).map_err(&e)?,
+            ));
         }
-        chunk.push((seq, id.to_vec(), json.to_vec()));
-        if chunk.len() >= REPLAY_CHUNK_EVENTS {
-            if let Err(err) = run.chunk(
-                std::mem::take(&mut chunk),
-                options.rules,
-                &mut head_rows,
-                &mut pending,
-            ) {
-                io = Err(err);
-                return Ok(false);
-            }
-            if let Some(p) = options.progress {
-                p(run.state.event_count());
-            }
+        if chunk.len() >= REPLAY_CHUNK_EVENTS || (end && !chunk.is_empty()) {
+            run.chunk(std::mem::take(&mut chunk), &columns, rules)?;
+            columns.clear();
+            progress(run.state.event_count());
         }
-        Ok(run.failure.is_none())
-    })?;
-    io?;
-    if run.failure.is_none() {
-        run.chunk(
-            std::mem::take(&mut chunk),
-            options.rules,
-            &mut head_rows,
-            &mut pending,
-        )?;
-        if let Some(p) = options.progress {
-            p(run.state.event_count());
+        if end {
+            break;
         }
     }
+    drop(rows);
+    drop(stmt);
     let events = run.state.event_count();
     if run.failure.is_none()
-        && let Some((size, ..)) = pending
+        && let Some((size, ..)) = run.heads.get(run.next_head)
     {
-        run.fail(StoreFailure::HeadBeyondLog {
-            size: u64::try_from(size).unwrap_or(0),
-            events,
-        });
+        let size = *size;
+        run.fail(Error::new(ErrorKind::HeadBeyondLog { size, events }));
     }
-    drop(head_rows);
     if run.failure.is_none() {
-        let count = |sql: &str| -> Result<u64, StoreError> {
-            let n: i64 = log
-                .conn
-                .query_row(sql, [], |r| r.get(0))
-                .map_err(|e| sql_error(&log.path, "counting rows", e))?;
-            Ok(u64::try_from(n).unwrap_or(0))
-        };
-        let stored = count("SELECT COUNT(*) FROM nodes")?;
+        let stored = u64::try_from(log::count(db, "SELECT COUNT(*) FROM nodes")?).unwrap_or(0);
         let expected = 2 * events - u64::from(events.count_ones());
         if stored != expected {
-            run.fail(StoreFailure::ExtraNodes {
+            run.fail(Error::new(ErrorKind::ExtraNodes {
                 events,
                 stored,
                 expected,
-            });
+            }));
         }
-        if run.failure.is_none() {
-            let stored = count("SELECT COUNT(*) FROM touches")?;
-            if stored != run.touches {
-                run.fail(StoreFailure::Drift {
-                    table: "touches",
-                    row: "count".into(),
-                    stored: Some(stored.to_string()),
-                    expected: Some(run.touches.to_string()),
-                });
-            }
-        }
-        if run.failure.is_none() {
-            use sha2::Digest;
-            let mut stored = sha2::Sha256::default();
-            let mut stmt = log
-                .conn
-                .prepare("SELECT seq, kind, stock FROM touches ORDER BY seq, kind, stock")
-                .map_err(|e| sql_error(&log.path, "reading the trace index", e))?;
-            let mut rows = stmt
-                .query([])
-                .map_err(|e| sql_error(&log.path, "reading the trace index", e))?;
-            while let Some(row) = rows
-                .next()
-                .map_err(|e| sql_error(&log.path, "reading the trace index", e))?
-            {
-                let seq: i64 = row
-                    .get(0)
-                    .map_err(|e| sql_error(&log.path, "reading the trace index", e))?;
-                let kind: String = row
-                    .get(1)
-                    .map_err(|e| sql_error(&log.path, "reading the trace index", e))?;
-                let stock: String = row
-                    .get(2)
-                    .map_err(|e| sql_error(&log.path, "reading the trace index", e))?;
-                touch_row(
-                    &mut stored,
-                    u64::try_from(seq).unwrap_or(u64::MAX),
-                    &kind,
-                    &stock,
-                );
-            }
-            let stored = hex::encode(stored.finalize());
-            let expected = hex::encode(std::mem::take(&mut run.touches_digest).finalize());
-            if stored != expected {
-                run.fail(StoreFailure::Drift {
-                    table: "touches",
-                    row: "rows differ from the items and lots the events touched".into(),
-                    stored: Some(stored),
-                    expected: Some(expected),
-                });
-            }
+    }
+    if run.failure.is_none() {
+        let expected = hex::encode(std::mem::take(&mut run.touches_digest).finalize());
+        let stored = stored_touches_digest(db)?;
+        if stored != expected {
+            run.fail(Error::new(ErrorKind::Drift {
+                table: "touches".into(),
+                row: "rows differ from the items and lots the events touched".into(),
+                stored: Some(stored),
+                expected: Some(expected),
+            }));
         }
     }
     if run.failure.is_none()
-        && let Some(f) = derived_drift(log, &run.state)?
+        && let Some(f) = derived_drift(db, &run.state)?
     {
         run.fail(f);
     }
-    Ok(StoreReport {
+    Ok(Outcome {
         events,
-        tree_heads: run.heads,
-        state_digest: run.state.digest(),
+        tree_heads: run.heads_checked,
+        state_digest: run.state.digest()?,
         failure: run.failure,
     })
 }
 
-/// Compares a derived table (key → value) with what the state says; the first difference.
-fn compare(
-    table: &'static str,
-    stored: BTreeMap<String, String>,
-    expected: BTreeMap<String, String>,
-) -> Option<StoreFailure> {
-    let mut keys: Vec<&String> = stored.keys().chain(expected.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    for k in keys {
-        let (s, x) = (stored.get(k), expected.get(k));
-        if s != x {
-            return Some(StoreFailure::Drift {
-                table,
-                row: k.clone(),
-                stored: s.cloned(),
-                expected: x.cloned(),
-            });
-        }
+fn stored_touches_digest(db: &Db) -> Result<String> {
+    let e = db.err("reading the trace index");
+    let mut digest = sha2::Sha256::default();
+    let mut stmt = db
+        .conn
+        .prepare("SELECT seq, kind, stock FROM touches ORDER BY seq, kind, stock")
+        .map_err(&e)?;
+    let mut rows = stmt.query([]).map_err(&e)?;
+    while let Some(row) = rows.next().map_err(&e)? {
+        let seq: i64 = row.get(0).map_err(&e)?;
+        let kind: String = row.get(1).map_err(&e)?;
+        let stock: String = row.get(2).map_err(&e)?;
+        // A negative position is drift like any other: it cannot match an event's.
+        touch_row(&mut digest, seq as u64, &kind, &stock);
     }
-    None
+    Ok(hex::encode(digest.finalize()))
 }
 
-fn derived_drift(log: &SqliteLog, state: &State) -> Result<Option<StoreFailure>, StoreError> {
-    let read = |sql: &str| -> Result<BTreeMap<String, String>, StoreError> {
-        let e = |err| sql_error(&log.path, "reading derived tables", err);
-        let mut stmt = log.conn.prepare(sql).map_err(e)?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(e)?;
-        let mut out = BTreeMap::new();
-        for row in rows {
-            let (k, v) = row.map_err(e)?;
-            out.insert(k, v);
-        }
-        Ok(out)
-    };
-    // Balances: key `kind stock account`, value `units site custodian`.
-    let stored = read(
-        "SELECT kind || ' `' || stock || '` in `' || account || '`',
-                units || ' ' || COALESCE(site, '-') || ' ' || COALESCE(custodian, '-') FROM balances",
-    )?;
-    let mut expected = BTreeMap::new();
-    let stocks = state
-        .items()
-        .map(|i| crate::ledger::Stock::Item(i.item.id.clone()))
-        .chain(
-            state
-                .lots()
-                .map(|l| crate::ledger::Stock::Lot(l.lot.id.clone())),
+fn show(row: &[Sql]) -> String {
+    row.iter()
+        .map(|v| match v {
+            Sql::Null => "null".to_owned(),
+            Sql::Integer(i) => i.to_string(),
+            Sql::Real(r) => r.to_string(),
+            Sql::Text(t) => t.clone(),
+            Sql::Blob(b) => hex::encode(b),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Compares every derived table with the rows the re-derived state gives; the first
+/// difference, in key order.
+fn derived_drift(db: &Db, state: &State) -> Result<Option<Error>> {
+    let expected_tables = derived::all_rows(state)?;
+    for (table, expected) in TABLES.iter().zip(expected_tables) {
+        let keys = table
+            .columns
+            .iter()
+            .take(table.key_columns)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {} FROM {} ORDER BY {keys}",
+            table.columns.join(", "),
+            table.name
         );
-    for stock in stocks {
-        let kind = match stock {
-            crate::ledger::Stock::Item(_) => "item",
-            crate::ledger::Stock::Lot(_) => "lot",
-        };
-        for (account, units) in stock_rows(state, &stock) {
-            let (site, custodian) = crate::store::sqlite::holding_parts(&account);
-            expected.insert(
-                format!("{kind} `{stock}` in `{account}`"),
-                format!(
-                    "{units} {} {}",
-                    site.as_deref().unwrap_or("-"),
-                    custodian.as_deref().unwrap_or("-")
+        let e = db.err("reading derived tables");
+        let mut stmt = db.conn.prepare(&sql).map_err(&e)?;
+        let n = table.columns.len();
+        let mut rows = stmt.query([]).map_err(&e)?;
+        let mut expected = expected.into_iter().peekable();
+        loop {
+            let stored: Option<Vec<Sql>> = match rows.next().map_err(&e)? {
+                Some(r) => Some(
+                    (0..n)
+                        .map(|i| r.get::<_, Sql>(i))
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                        .map_err(&e)?,
                 ),
-            );
+                None => None,
+            };
+            let want = expected.next();
+            if stored.is_none() && want.is_none() {
+                break;
+            }
+            if stored != want {
+                // Name the row by the smaller key of the two.
+                let row = match (&stored, &want) {
+                    (Some(s), Some(w)) => {
+                        if derived::compare_keys(s, w, table.key_columns).is_le() {
+                            s
+                        } else {
+                            w
+                        }
+                    }
+                    (Some(s), None) => s,
+                    (None, Some(w)) => w,
+                    (None, None) => break,
+                };
+                let key = show(row.get(..table.key_columns).unwrap_or(row));
+                return Ok(Some(Error::new(ErrorKind::Drift {
+                    table: table.name.into(),
+                    row: key,
+                    stored: stored.as_deref().map(show),
+                    expected: want.as_deref().map(show),
+                })));
+            }
         }
     }
-    if let Some(f) = compare("balances", stored, expected) {
-        return Ok(Some(f));
-    }
-    let stored = read(
-        "SELECT '`' || id || '`', status || ' ' || location || ' ' || hex(last_event) FROM items",
-    )?;
-    let expected = state
-        .items()
-        .map(|i| {
-            (
-                format!("`{}`", i.item.id),
-                format!(
-                    "{} {} {}",
-                    status_text(&i.status),
-                    i.location,
-                    hex::encode_upper(i.last_event.as_bytes())
-                ),
-            )
-        })
-        .collect();
-    if let Some(f) = compare("items", stored, expected) {
-        return Ok(Some(f));
-    }
-    let stored = read("SELECT '`' || id || '`', status || ' ' || hex(last_event) FROM lots")?;
-    let expected = state
-        .lots()
-        .map(|l| {
-            (
-                format!("`{}`", l.lot.id),
-                format!(
-                    "{} {}",
-                    status_text(&l.status),
-                    hex::encode_upper(l.last_event.as_bytes())
-                ),
-            )
-        })
-        .collect();
-    Ok(compare("lots", stored, expected))
+    Ok(None)
 }

@@ -6,11 +6,24 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use custodia::event::RuleRef;
-use custodia::ledger::{RuleHook, RuleOutcome};
 use custodia::model::EventId;
+use custodia::rules::{RuleEngine, RuleFailure, RuleOutcome, RuleRef, RuleWarning};
 
-use crate::{Input, LoadError, Plugin, PluginHost, Verdict};
+use crate::{CallError, Input, LoadError, Plugin, PluginHost, Verdict};
+
+/// How a call failure is reported to the ledger.
+fn failure_kind(e: &CallError) -> RuleFailure {
+    match e {
+        CallError::FuelExhausted { .. } | CallError::DeadlineExceeded { .. } => RuleFailure::Budget,
+        CallError::MemoryExceeded { .. } => RuleFailure::Memory,
+        CallError::Trap { .. } => RuleFailure::Trap,
+        CallError::PointerOutOfBounds { .. }
+        | CallError::InvalidArgument { .. }
+        | CallError::OutputTooLarge { .. }
+        | CallError::Malformed(_) => RuleFailure::Malformed,
+        _ => RuleFailure::Host,
+    }
+}
 
 /// Loaded plugins by identity (hex SHA-256 over module hash and canonical configuration).
 #[derive(Default)]
@@ -64,6 +77,35 @@ impl RuleSet {
         Ok(set)
     }
 
+    /// Loads every plugin in a folder under the default limits, as the command line, the C
+    /// API and the Python package do. A failure is the front door's `PluginLoad` error naming
+    /// the file.
+    pub fn from_dir(dir: &Path) -> Result<Self, custodia::Error> {
+        let load_error = |path: &Path, reason: String| {
+            custodia::Error::new(custodia::ErrorKind::PluginLoad {
+                path: path.display().to_string(),
+                reason,
+            })
+        };
+        let host = PluginHost::new(crate::Limits::default())
+            .map_err(|e| load_error(dir, format!("cannot start the plugin host: {e}")))?;
+        let entries = std::fs::read_dir(dir).map_err(|e| load_error(dir, e.to_string()))?;
+        let mut manifests: Vec<_> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        manifests.sort();
+        let mut set = Self::new();
+        for path in manifests {
+            let plugin = host
+                .load_manifest(&path)
+                .map_err(|e| load_error(&path, e.to_string()))?;
+            set.insert(plugin);
+        }
+        Ok(set)
+    }
+
     /// The plugins, in identity order.
     pub fn plugins(&self) -> impl Iterator<Item = &Plugin> {
         self.plugins.values()
@@ -89,23 +131,27 @@ impl RuleSet {
         &self,
         rules: &[RuleRef],
         input: &Input,
-    ) -> Result<Vec<(String, String, String)>, RuleOutcome> {
+    ) -> Result<Vec<RuleWarning>, RuleOutcome> {
         let mut warnings = Vec::new();
         for rule in rules {
             let Some(plugin) = self.plugins.get(&rule.sha256.to_hex()) else {
                 return Err(RuleOutcome::Failed {
                     rule: rule.name.clone(),
-                    reason: format!(
+                    failure: RuleFailure::NotLoaded,
+                    detail: format!(
                         "plugin `{}` {} with identity `{}` is in force but not loaded",
                         rule.name, rule.version, rule.sha256
                     ),
                 });
             };
             match plugin.judge(input) {
-                Ok(Verdict::Allow { warnings: w }) => warnings.extend(
-                    w.into_iter()
-                        .map(|w| (rule.name.clone(), w.code, w.message)),
-                ),
+                Ok(Verdict::Allow { warnings: w }) => {
+                    warnings.extend(w.into_iter().map(|w| RuleWarning {
+                        rule: rule.name.clone(),
+                        code: w.code,
+                        message: w.message,
+                    }));
+                }
                 Ok(Verdict::Deny { code, message, .. }) => {
                     return Err(RuleOutcome::Denied {
                         rule: rule.name.clone(),
@@ -116,7 +162,8 @@ impl RuleSet {
                 Err(e) => {
                     return Err(RuleOutcome::Failed {
                         rule: rule.name.clone(),
-                        reason: e.to_string(),
+                        failure: failure_kind(&e),
+                        detail: e.to_string(),
                     });
                 }
             }
@@ -125,12 +172,12 @@ impl RuleSet {
     }
 }
 
-impl RuleHook for RuleSet {
+impl RuleEngine for RuleSet {
     fn judge(
         &self,
         rules: &[RuleRef],
         input: &serde_json::Value,
-    ) -> Result<Vec<(String, String, String)>, RuleOutcome> {
+    ) -> Result<Vec<RuleWarning>, RuleOutcome> {
         self.judge_all(rules, &Input::new(input.clone()))
     }
 }

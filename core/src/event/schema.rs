@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::event::DecodeError;
 
 /// The schema of one event (`schemas/event.schema.json`).
-pub const EVENT_SCHEMA: &str = include_str!("../../../schemas/event.schema.json");
+pub(crate) const EVENT_SCHEMA: &str = include_str!("../../../schemas/event.schema.json");
 
 struct Validators {
     unsigned: jsonschema::Validator,
@@ -58,11 +58,11 @@ fn check(validator: &jsonschema::Validator, value: &Value) -> Result<(), DecodeE
 }
 
 /// Checks an event that may or may not carry `id` and `signatures`.
-pub fn check_unsigned_event(value: &Value) -> Result<(), DecodeError> {
+pub(crate) fn check_unsigned_event(value: &Value) -> Result<(), DecodeError> {
     check(&validators()?.unsigned, value)
 }
 
 /// Checks a signed event: as [`check_unsigned_event`], and `id` and `signatures` are required.
-pub fn check_signed_event(value: &Value) -> Result<(), DecodeError> {
+pub(crate) fn check_signed_event(value: &Value) -> Result<(), DecodeError> {
     check(&validators()?.signed, value)
 }

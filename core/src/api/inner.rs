@@ -1,0 +1,656 @@
+//! What stands behind [`crate::Ledger`]: the store, the log key, the rule engine, and the
+//! computations that are the same for every binding (signing batches, the custody graph,
+//! summaries, stock totals).
+
+use std::cell::{RefCell, RefMut};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::api::{HeadSigner, Options};
+use crate::error::{Error, ErrorKind, Result};
+use crate::event::{Body, Event, SignedEvent, Signer};
+use crate::ledger::{Account, SignatureCheck, Sink};
+use crate::model::{Digest, EventId, LotId, PublicKey};
+use crate::rows::*;
+use crate::rules::RuleEngine;
+use crate::store::{BATCH_EVENTS_MAX, Store};
+
+/// Longest JSON line accepted as input, in bytes (an event is at most 1 MiB).
+pub(crate) const INPUT_LINE_BYTES_MAX: usize = crate::event::EVENT_BYTES_MAX;
+
+pub(crate) struct Inner {
+    path: Option<PathBuf>,
+    store: RefCell<Store>,
+    signer: Option<Arc<dyn HeadSigner>>,
+    rules: Option<Arc<dyn RuleEngine>>,
+}
+
+/// The default origin of a ledger created without one: names the log by its key.
+fn default_origin(key: &PublicKey) -> String {
+    let hex = key.to_hex();
+    format!("custodia.invalid/{}", hex.get(..16).unwrap_or(&hex))
+}
+
+impl Inner {
+    pub(crate) fn create(path: Option<&Path>, options: Options) -> Result<Inner> {
+        let signer: Arc<dyn HeadSigner> = match (&options.log_signer, path) {
+            (Some(s), _) => s.clone(),
+            (None, None) => Arc::new(Signer::generate()),
+            (None, Some(_)) => {
+                return Err(ErrorKind::InvalidArgument {
+                    argument: "log key".into(),
+                    value: String::new(),
+                    reason: "a new ledger needs the log key that will sign its tree heads".into(),
+                }
+                .into());
+            }
+        };
+        let key = signer.public_key();
+        let origin = options
+            .origin
+            .clone()
+            .unwrap_or_else(|| default_origin(&key));
+        let store = Store::create(path, key, &origin)?;
+        if let Err(e) = crate::store::write_empty_head(&store.db, signer.as_ref()) {
+            drop(store);
+            // Nothing half-created: the file holds no signed head, remove it.
+            if let Some(p) = path {
+                let _ = std::fs::remove_file(p);
+                let _ = std::fs::remove_file(p.with_extension("ledger-wal"));
+                let _ = std::fs::remove_file(p.with_extension("ledger-shm"));
+            }
+            return Err(e);
+        }
+        Ok(Inner {
+            path: path.map(Path::to_path_buf),
+            store: RefCell::new(store),
+            signer: Some(signer),
+            rules: options.rules,
+        })
+    }
+
+    pub(crate) fn open(path: &Path, options: Options) -> Result<Inner> {
+        let read_only = options.read_only || options.log_signer.is_none();
+        let store = Store::open(path, read_only)?;
+        if let Some(s) = &options.log_signer
+            && s.public_key() != store.db.log_key
+        {
+            return Err(ErrorKind::InvalidArgument {
+                argument: "log key".into(),
+                value: s.public_key().to_hex(),
+                reason: format!(
+                    "this ledger's tree heads are signed by `{}`",
+                    store.db.log_key
+                ),
+            }
+            .into());
+        }
+        Ok(Inner {
+            path: Some(path.to_path_buf()),
+            store: RefCell::new(store),
+            signer: if options.read_only {
+                None
+            } else {
+                options.log_signer
+            },
+            rules: options.rules,
+        })
+    }
+
+    pub(crate) fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The store, or an error when a call is made from inside a callback of another call.
+    fn store(&self) -> Result<RefMut<'_, Store>> {
+        self.store.try_borrow_mut().map_err(|_| {
+            Error::new(ErrorKind::InvalidArgument {
+                argument: "ledger".into(),
+                value: self
+                    .path
+                    .as_deref()
+                    .map_or(":memory:".into(), |p| p.display().to_string()),
+                reason:
+                    "the ledger is in use by a call in progress (a callback called back into it)"
+                        .into(),
+            })
+        })
+    }
+
+    pub(crate) fn len(&self) -> Result<u64> {
+        crate::store::log::len(&self.store()?.db)
+    }
+
+    pub(crate) fn log_key(&self) -> PublicKey {
+        self.store.borrow().db.log_key
+    }
+
+    pub(crate) fn origin(&self) -> String {
+        self.store.borrow().db.origin.clone()
+    }
+
+    pub(crate) fn is_writable(&self) -> bool {
+        self.signer.is_some() && !self.store.borrow().db.read_only
+    }
+
+    pub(crate) fn set_rules(&mut self, engine: Option<Arc<dyn RuleEngine>>) {
+        self.rules = engine;
+    }
+
+    fn rule_hook(&self) -> Option<&dyn RuleEngine> {
+        self.rules.as_deref().map(|r| r as &dyn RuleEngine)
+    }
+
+    pub(crate) fn append(&self, events: &[SignedEvent]) -> Result<AppendReport> {
+        let signer = self.signer.as_deref().ok_or_else(|| {
+            Error::new(ErrorKind::ReadOnly {
+                reason: "no log key was given to sign tree heads (`--log-key KEYFILE` or `CUSTODIA_LOG_KEY`)".into(),
+            })
+        })?;
+        let mut store = self.store()?;
+        let applied = store.append(events, self.rule_hook(), signer)?;
+        let len = crate::store::log::len(&store.db)?;
+        let base = len - events.len() as u64;
+        let head = tree_head(&store)?;
+        Ok(AppendReport {
+            events: applied
+                .into_iter()
+                .enumerate()
+                .map(|(i, a)| Appended {
+                    index: base + i as u64,
+                    id: a.id,
+                    warnings: a.warnings,
+                })
+                .collect(),
+            ledger_len: len,
+            tree_head: head,
+        })
+    }
+
+    pub(crate) fn required_parents(&self, event: &Event) -> Result<Vec<EventId>> {
+        let mut store = self.store()?;
+        let state = store.state()?;
+        state.required_parents(event).map_err(Error::from)
+    }
+
+    pub(crate) fn sign_lines(&self, jsonl: &[u8], signers: &[&Signer]) -> Result<Vec<SignedEvent>> {
+        if signers.is_empty() {
+            return Err(ErrorKind::InvalidArgument {
+                argument: "keys".into(),
+                value: String::new(),
+                reason: "at least one signing key is needed (the recording actor's first)".into(),
+            }
+            .into());
+        }
+        let mut store = self.store()?;
+        // A scratch copy: the next event's parents follow from the ones signed before it.
+        let mut state = store.state()?.clone();
+        drop(store);
+        let mut out = Vec::new();
+        for (index, line) in lines(jsonl)?.into_iter().enumerate() {
+            let index = index as u64;
+            let signed = sign_line(line, &state, signers).map_err(|e| e.at_index(index))?;
+            state
+                .apply(
+                    &signed,
+                    SignatureCheck::Verify,
+                    Some(&crate::ledger::RecordedVerdicts),
+                )
+                .map_err(|e| Error::from(e).for_event(signed.id).at_index(index))?;
+            out.push(signed);
+        }
+        if out.is_empty() {
+            return Err(ErrorKind::BatchEmpty.into());
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn verify(&self, progress: &dyn Fn(u64)) -> Result<VerifyReport> {
+        let store = self.store()?;
+        let outcome = crate::store::verify::verify(&store.db, self.rule_hook(), progress)?;
+        Ok(VerifyReport {
+            ok: outcome.failure.is_none(),
+            events: outcome.events,
+            tree_heads: outcome.tree_heads,
+            state_digest: outcome.state_digest,
+            failure: outcome.failure,
+        })
+    }
+
+    pub(crate) fn tree_head(&self) -> Result<TreeHead> {
+        tree_head(&*self.store()?)
+    }
+
+    pub(crate) fn inclusion_proof(
+        &self,
+        event: &EventId,
+        size: Option<u64>,
+    ) -> Result<InclusionProof> {
+        let store = self.store()?;
+        let len = crate::store::log::len(&store.db)?;
+        let size = size.unwrap_or(len);
+        let index = crate::store::log::index_of(&store.db, event)?
+            .ok_or_else(|| Error::new(ErrorKind::EventNotFound { event: *event }))?;
+        let nodes = crate::store::log::nodes(&store.db, &store.nodes, len);
+        let path = crate::merkle::inclusion_proof(&nodes, index, size)
+            .map_err(crate::store::log::proof_error)?;
+        let root = crate::merkle::root(&nodes, size).map_err(crate::store::log::proof_error)?;
+        Ok(InclusionProof {
+            event: *event,
+            leaf_index: index,
+            tree_size: size,
+            leaf_hash: Digest::from_bytes(crate::merkle::leaf_hash(event)),
+            root: Digest::from_bytes(root),
+            path: path.into_iter().map(Digest::from_bytes).collect(),
+        })
+    }
+
+    pub(crate) fn consistency_proof(
+        &self,
+        first: u64,
+        second: Option<u64>,
+    ) -> Result<ConsistencyProof> {
+        let store = self.store()?;
+        let len = crate::store::log::len(&store.db)?;
+        let second = second.unwrap_or(len);
+        let nodes = crate::store::log::nodes(&store.db, &store.nodes, len);
+        let path = crate::merkle::consistency_proof(&nodes, first, second)
+            .map_err(crate::store::log::proof_error)?;
+        let root = |size| crate::merkle::root(&nodes, size).map_err(crate::store::log::proof_error);
+        Ok(ConsistencyProof {
+            first,
+            second,
+            first_root: Digest::from_bytes(root(first)?),
+            second_root: Digest::from_bytes(root(second)?),
+            path: path.into_iter().map(Digest::from_bytes).collect(),
+        })
+    }
+
+    pub(crate) fn balances(&self, filter: &BalanceFilter) -> Result<Vec<Balance>> {
+        crate::store::log::balances(&self.store()?.db, filter)
+    }
+
+    pub(crate) fn stock_on_hand(&self, filter: &StockFilter) -> Result<StockOnHand> {
+        let lines = crate::store::log::stock_lines(&self.store()?.db, filter)?;
+        let mut totals: BTreeMap<(String, Option<crate::model::HazardDivision>), (i64, i64)> =
+            BTreeMap::new();
+        for l in &lines {
+            let t = totals
+                .entry((l.site.as_str().to_owned(), l.hazard_division))
+                .or_insert((0, 0));
+            t.0 = t.0.checked_add(l.units).ok_or_else(|| overflow(&l.stock))?;
+            t.1 =
+                t.1.checked_add(l.neq_grams)
+                    .ok_or_else(|| overflow(&l.stock))?;
+        }
+        let mut out_totals = Vec::with_capacity(totals.len());
+        for ((site, division), (units, neq)) in totals {
+            out_totals.push(StockTotal {
+                site: site.parse().map_err(|_| {
+                    Error::new(ErrorKind::Internal {
+                        detail: format!("site id `{site}` no longer parses"),
+                    })
+                })?,
+                hazard_division: division,
+                units,
+                neq_grams: neq,
+            });
+        }
+        Ok(StockOnHand {
+            lines,
+            totals: out_totals,
+        })
+    }
+
+    pub(crate) fn trace(&self, stock: &str) -> Result<Vec<TraceEntry>> {
+        crate::store::log::trace(&self.store()?.db, stock)
+    }
+
+    pub(crate) fn lineage(&self, lot: &LotId) -> Result<Vec<LineageEntry>> {
+        crate::store::log::lineage(&self.store()?.db, lot.as_str())
+    }
+
+    pub(crate) fn for_each_event(
+        &self,
+        start: u64,
+        end: u64,
+        f: &mut dyn FnMut(EventRecord) -> Result<bool>,
+    ) -> Result<()> {
+        crate::store::log::events(&self.store()?.db, start, end, f)
+    }
+
+    pub(crate) fn event(&self, id: &EventId) -> Result<Option<EventRecord>> {
+        crate::store::log::event_by_id(&self.store()?.db, id)
+    }
+
+    pub(crate) fn find_items(&self, query: &MarkingQuery) -> Result<Vec<ItemRecord>> {
+        if query.serial.trim().is_empty() {
+            return Err(ErrorKind::InvalidArgument {
+                argument: "serial".into(),
+                value: query.serial.clone(),
+                reason: "a serial number is needed to search markings".into(),
+            }
+            .into());
+        }
+        crate::store::log::find_items(&self.store()?.db, query)
+    }
+
+    pub(crate) fn custody_graph(&self) -> Result<CustodyGraph> {
+        let store = self.store()?;
+        let mut edges: BTreeMap<(String, String, &'static str), u64> = BTreeMap::new();
+        let mut nodes: BTreeMap<String, &'static str> = BTreeMap::new();
+        let place = |s: &dyn std::fmt::Display, c: &dyn std::fmt::Display| format!("{c}@{s}");
+        crate::store::log::for_each_row(&store.db, 0, u64::MAX, &mut |seq, _, json| {
+            let ev = SignedEvent::from_json(json).map_err(|e| Error::from(e).at_index(seq))?;
+            let mut edge = |from: String, to: String, kind: &'static str| {
+                *edges.entry((from, to, kind)).or_default() += 1;
+            };
+            match &ev.event.body {
+                Body::RegisterLot {
+                    site,
+                    custodian,
+                    origin,
+                    ..
+                }
+                | Body::RegisterItems {
+                    site,
+                    custodian,
+                    origin,
+                    ..
+                } => {
+                    let p = place(site, custodian);
+                    let src =
+                        Account::Source(crate::ledger::Source::Origin(origin.kind)).to_string();
+                    nodes.insert(p.clone(), "holding");
+                    nodes.insert(src.clone(), "source");
+                    edge(src, p, "register");
+                }
+                Body::TransferDispatch { from, to, .. } => {
+                    let (a, b) = (
+                        place(&from.site, &from.custodian),
+                        place(&to.site, &to.custodian),
+                    );
+                    nodes.insert(a.clone(), "holding");
+                    nodes.insert(b.clone(), "holding");
+                    edge(a, b, "transfer");
+                }
+                Body::Destruction {
+                    site, custodian, ..
+                } => {
+                    let sink = Account::Sink(Sink::Destroyed).to_string();
+                    nodes.insert(sink.clone(), "sink");
+                    edge(place(site, custodian), sink, "destruction");
+                }
+                Body::LossReport {
+                    site,
+                    custodian,
+                    loss,
+                    ..
+                } => {
+                    let sink = Account::Sink((*loss).into()).to_string();
+                    nodes.insert(sink.clone(), "sink");
+                    edge(place(site, custodian), sink, "loss");
+                }
+                Body::Recovery {
+                    site,
+                    custodian,
+                    loss,
+                    ..
+                } => {
+                    let sink = Account::Sink((*loss).into()).to_string();
+                    nodes.insert(sink.clone(), "sink");
+                    edge(sink, place(site, custodian), "recovery");
+                }
+                _ => {}
+            }
+            Ok(true)
+        })?;
+        Ok(CustodyGraph {
+            nodes: nodes
+                .into_iter()
+                .map(|(name, role)| GraphNode {
+                    name,
+                    role: role.to_owned(),
+                })
+                .collect(),
+            edges: edges
+                .into_iter()
+                .map(|((from, to, kind), events)| GraphEdge {
+                    from,
+                    to,
+                    kind: kind.to_owned(),
+                    events,
+                })
+                .collect(),
+        })
+    }
+
+    pub(crate) fn summary(&self) -> Result<Summary> {
+        let store = self.store()?;
+        let db = &store.db;
+        let c = |sql: &str| crate::store::log::count(db, sql);
+        // INVARIANT (counts): COUNT(*) is never negative.
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        let lot_units = |condition: &str| {
+            c(&format!(
+                "SELECT SUM(units) FROM balances WHERE kind = 'lot' AND {condition}"
+            ))
+        };
+        Ok(Summary {
+            events: crate::store::log::len(db)?,
+            actors: n(c("SELECT COUNT(*) FROM actors")?),
+            sites: n(c("SELECT COUNT(*) FROM sites")?),
+            lots: n(c("SELECT COUNT(*) FROM lots")?),
+            items: n(c("SELECT COUNT(*) FROM items")?),
+            items_destroyed: n(c(
+                "SELECT COUNT(*) FROM items WHERE location = 'sink:destroyed'",
+            )?),
+            units_held: lot_units("site IS NOT NULL")?,
+            units_in_transit: lot_units("account LIKE 'in_transit:%'")?,
+            units_destroyed: lot_units("account = 'sink:destroyed'")?,
+            units_lost: lot_units("account = 'sink:lost'")?,
+            units_stolen: lot_units("account = 'sink:stolen'")?,
+            units_in_discrepancy: lot_units("account LIKE 'discrepancy:%'")?,
+            open_transfers: n(c(
+                "SELECT COUNT(DISTINCT account) FROM balances WHERE account LIKE 'in_transit:%'",
+            )?),
+            rules_in_force: crate::store::log::rules_in_force(db)?,
+            tree_head: tree_head(&store)?,
+        })
+    }
+
+    pub(crate) fn rules_in_force(&self) -> Result<Vec<crate::event::RuleRef>> {
+        crate::store::log::rules_in_force(&self.store()?.db)
+    }
+}
+
+fn overflow(stock: &str) -> Error {
+    Error::new(ErrorKind::BalanceOverflow {
+        stock: stock.to_owned(),
+        account: "stock on hand total".into(),
+        value: "more than 2^63 - 1".into(),
+    })
+}
+
+fn tree_head(store: &Store) -> Result<TreeHead> {
+    let (size, root, sig) = crate::store::log::latest_head(&store.db)?;
+    Ok(TreeHead {
+        size,
+        root: Digest::from_bytes(root),
+        key: store.db.log_key,
+        origin: store.db.origin.clone(),
+        signature: hex::encode(sig),
+        checkpoint: crate::merkle::checkpoint_body(&store.db.origin, size, &root),
+    })
+}
+
+/// The non-blank lines of a JSON lines input, each bounded in size.
+pub(crate) fn lines(jsonl: &[u8]) -> Result<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    for line in jsonl.split(|b| *b == b'\n') {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let index = out.len() as u64;
+        if line.len() > INPUT_LINE_BYTES_MAX {
+            return Err(Error::new(ErrorKind::EventTooLarge {
+                bytes: line.len() as u64,
+                max: INPUT_LINE_BYTES_MAX as u64,
+            })
+            .at_index(index));
+        }
+        out.push(line);
+    }
+    if out.len() > BATCH_EVENTS_MAX {
+        return Err(ErrorKind::BatchTooLarge {
+            events: out.len() as u64,
+            max: BATCH_EVENTS_MAX as u64,
+        }
+        .into());
+    }
+    Ok(out)
+}
+
+/// Decodes JSON lines into signed events.
+pub(crate) fn decode_lines(jsonl: &[u8]) -> Result<Vec<SignedEvent>> {
+    let lines = lines(jsonl)?;
+    let decoded = crate::store::parallel_map(&lines, |l| SignedEvent::from_json(l));
+    let mut out = Vec::with_capacity(decoded.len());
+    for (index, (d, line)) in decoded.into_iter().zip(&lines).enumerate() {
+        match d {
+            Ok(e) => out.push(e),
+            Err(e) => {
+                let mut err = Error::from(e).at_index(index as u64);
+                if let Some(id) = serde_json::from_slice::<serde_json::Value>(line)
+                    .ok()
+                    .and_then(|v| crate::event::event_id_of(&v).ok())
+                {
+                    err = err.for_event(id);
+                }
+                return Err(err);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn sign_line(
+    line: &[u8],
+    state: &crate::ledger::State,
+    signers: &[&Signer],
+) -> Result<SignedEvent> {
+    let mut value = crate::event::parse_json(line)?;
+    let Some(obj) = value.as_object_mut() else {
+        return Err(Error::new(ErrorKind::SchemaViolation {
+            reason: "an event must be a JSON object".into(),
+        })
+        .at_field(""));
+    };
+    if obj.contains_key("id") || obj.contains_key("signatures") {
+        return Err(ErrorKind::AlreadySigned.into());
+    }
+    obj.entry("v")
+        .or_insert(serde_json::json!(crate::event::FORMAT_VERSION));
+    let fill = obj
+        .get("parents")
+        .and_then(|p| p.as_array())
+        .is_none_or(|p| p.is_empty());
+    obj.entry("parents").or_insert(serde_json::json!([]));
+    let mut event = Event::from_value(&value)?;
+    if fill {
+        event.parents = state.required_parents(&event)?;
+    }
+    Ok(event.sign(signers)?)
+}
+
+/// Events per transaction while migrating.
+const MIGRATE_BATCH_EVENTS: usize = 4096;
+
+pub(crate) fn migrate(path: &Path, origin: Option<&str>) -> Result<crate::api::Migration> {
+    let legacy = crate::store::read_legacy(path)?;
+    let signer = Signer::from_seed(legacy.seed);
+    if signer.public_key() != legacy.log_key {
+        return Err(ErrorKind::Damaged {
+            what: "the format-1 file's `ledger_seed` does not belong to its `ledger_key`".into(),
+        }
+        .into());
+    }
+    let shown = path.display().to_string();
+    let with_suffix = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    let backup = with_suffix(".v1");
+    let fresh = with_suffix(".migrating");
+    for p in [&backup, &fresh] {
+        if p.symlink_metadata().is_ok() {
+            return Err(ErrorKind::FileExists {
+                path: p.display().to_string(),
+            }
+            .into());
+        }
+    }
+    let key = signer.public_key();
+    let origin = origin.map_or_else(|| default_origin(&key), str::to_owned);
+    let result = (|| -> Result<crate::model::Digest> {
+        let mut store = Store::create(Some(&fresh), key, &origin)?;
+        crate::store::write_empty_head(&store.db, &signer)?;
+        // The events were judged by the rules in force when they were first appended; the
+        // migration carries those verdicts over, as a reopen does (`verify` re-runs plugins).
+        let recorded: &dyn RuleEngine = &crate::ledger::RecordedVerdicts;
+        let mut done = 0u64;
+        for chunk in legacy.events.chunks(MIGRATE_BATCH_EVENTS) {
+            let decoded = crate::store::parallel_map(chunk, |j| SignedEvent::from_json(j));
+            let mut events = Vec::with_capacity(decoded.len());
+            for (i, d) in decoded.into_iter().enumerate() {
+                events.push(d.map_err(|e| Error::from(e).at_index(done + i as u64))?);
+            }
+            store
+                .append(&events, Some(recorded), &signer)
+                .map_err(|e| {
+                    let index = e.index().map(|i| i + done);
+                    e.with_index(index)
+                })?;
+            done += events.len() as u64;
+        }
+        let (size, root, _) = crate::store::log::latest_head(&store.db)?;
+        if let Some((old_size, old_root)) = legacy.head
+            && old_size == size
+            && old_root != root
+        {
+            return Err(ErrorKind::RootMismatch {
+                size,
+                stored: hex::encode(old_root),
+                computed: hex::encode(root),
+            }
+            .into());
+        }
+        Ok(Digest::from_bytes(root))
+    })();
+    let root = match result {
+        Ok(root) => root,
+        Err(e) => {
+            let _ = std::fs::remove_file(&fresh);
+            let _ = std::fs::remove_file(with_suffix(".migrating-wal"));
+            let _ = std::fs::remove_file(with_suffix(".migrating-shm"));
+            return Err(e);
+        }
+    };
+    let io = |operation: &str, e: std::io::Error| {
+        Error::new(ErrorKind::Io {
+            operation: operation.into(),
+            path: shown.clone(),
+            reason: e.to_string(),
+        })
+    };
+    std::fs::rename(path, &backup).map_err(|e| io("keep the format-1 file beside", e))?;
+    std::fs::rename(&fresh, path).map_err(|e| io("move the migrated ledger to", e))?;
+    Ok(crate::api::Migration {
+        events: legacy.events.len() as u64,
+        log_key: signer,
+        backup,
+        root,
+    })
+}

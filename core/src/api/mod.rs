@@ -1,0 +1,385 @@
+//! The front door: [`Ledger`], the one way the command line, the C API, the Python package and
+//! Rust programs keep a ledger. Every call returns plain typed rows (`rows`) or one
+//! [`Error`] with a stable code; a refused append writes nothing. `docs/API.md` documents each
+//! call with an example.
+
+mod inner;
+
+pub use crate::rows::*;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::event::{Event, SignedEvent, Signer};
+use crate::model::{EventId, LotId, PublicKey};
+use crate::rules::RuleEngine;
+
+/// Signs tree heads for a ledger: the log key. [`Signer`] implements it with a key in memory;
+/// a hardware security module or a remote signing service can implement it too. The log key
+/// never lives in the ledger file (see `docs/TRUST.md`).
+pub trait HeadSigner: Send + Sync {
+    /// The public key that verifies the signatures.
+    fn public_key(&self) -> PublicKey;
+    /// Signs `message` (Ed25519, RFC 8032). A signer that cannot sign returns an error, and the
+    /// append that needed the signature writes nothing.
+    fn sign(&self, message: &[u8]) -> Result<[u8; 64]>;
+}
+
+impl HeadSigner for Signer {
+    fn public_key(&self) -> PublicKey {
+        Signer::public_key(self)
+    }
+    fn sign(&self, message: &[u8]) -> Result<[u8; 64]> {
+        Ok(self.sign_bytes(message))
+    }
+}
+
+/// How to open or create a ledger.
+#[derive(Clone, Default)]
+pub struct Options {
+    pub(crate) log_signer: Option<Arc<dyn HeadSigner>>,
+    pub(crate) rules: Option<Arc<dyn RuleEngine>>,
+    pub(crate) read_only: bool,
+    pub(crate) origin: Option<String>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("log_key", &self.log_signer.as_ref().map(|s| s.public_key()))
+            .field("rules", &self.rules.is_some())
+            .field("read_only", &self.read_only)
+            .field("origin", &self.origin)
+            .finish()
+    }
+}
+
+impl Options {
+    /// No log key, no rules, writable.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The log key that signs tree heads. Without one, a ledger opens read-only.
+    pub fn log_key(mut self, signer: impl HeadSigner + 'static) -> Self {
+        self.log_signer = Some(Arc::new(signer));
+        self
+    }
+    /// The log key, shared.
+    pub fn log_signer(mut self, signer: Arc<dyn HeadSigner>) -> Self {
+        self.log_signer = Some(signer);
+        self
+    }
+    /// The rule engine that judges events while rule plugins are in force (the
+    /// `custodia-plugins` crate provides one; `RuleSet::load_dir`).
+    pub fn rules(mut self, engine: Arc<dyn RuleEngine>) -> Self {
+        self.rules = Some(engine);
+        self
+    }
+    /// The log's origin (C2SP tlog-checkpoint), set once when a ledger is created: a
+    /// schema-less URL naming the log, e.g. `mindef.example/custodia/armoury-1`. Default:
+    /// `custodia.invalid/` and the first 16 hex digits of the log key.
+    pub fn origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+    /// Open for reading only: no write lock is ever taken and SQLite opens the file read-only.
+    pub fn read_only(mut self, read_only: bool) -> Self {
+        self.read_only = read_only;
+        self
+    }
+}
+
+/// A ledger: one SQLite file (or an in-memory database) holding signed events, their Merkle log
+/// and the state derived from them.
+///
+/// Thread safety: a `Ledger` may be moved to another thread (`Send`) but not shared between
+/// threads (`!Sync`); wrap it in a `Mutex` to share it. Two processes (or two `Ledger`s) may
+/// open the same file: one writes at a time, the other waits up to 10 s and then gets
+/// [`ErrorKind::Busy`].
+pub struct Ledger {
+    inner: inner::Inner,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger")
+            .field("path", &self.inner.path())
+            .finish()
+    }
+}
+
+impl Ledger {
+    /// Creates a new ledger file. Refuses a path that exists (or a symbolic link). The log key
+    /// is required: its public key is recorded in the file, the key itself never is.
+    pub fn create(path: impl AsRef<Path>, options: Options) -> Result<Ledger> {
+        Ok(Ledger {
+            inner: inner::Inner::create(Some(path.as_ref()), options)?,
+        })
+    }
+
+    /// Opens an existing ledger file. Without a log key (or with `read_only`) it is read-only:
+    /// every query works, appends fail with [`ErrorKind::ReadOnly`].
+    pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Ledger> {
+        Ok(Ledger {
+            inner: inner::Inner::open(path.as_ref(), options)?,
+        })
+    }
+
+    /// A new ledger in memory (an in-memory SQLite database), for tests and scratch work. A
+    /// fresh log key is generated when none is given.
+    pub fn in_memory(options: Options) -> Result<Ledger> {
+        Ok(Ledger {
+            inner: inner::Inner::create(None, options)?,
+        })
+    }
+
+    /// The file, if any.
+    pub fn path(&self) -> Option<&Path> {
+        self.inner.path()
+    }
+
+    /// Events stored.
+    pub fn len(&self) -> Result<u64> {
+        self.inner.len()
+    }
+
+    /// Whether no event is stored.
+    pub fn is_empty(&self) -> Result<bool> {
+        Ok(self.len()? == 0)
+    }
+
+    /// The public key that signs this ledger's tree heads.
+    pub fn log_key(&self) -> PublicKey {
+        self.inner.log_key()
+    }
+
+    /// The log's origin, the first line of its checkpoints.
+    pub fn origin(&self) -> String {
+        self.inner.origin()
+    }
+
+    /// Whether appends are possible (a log key was given and the ledger is not read-only).
+    pub fn is_writable(&self) -> bool {
+        self.inner.is_writable()
+    }
+
+    /// Sets (or removes) the rule engine.
+    pub fn set_rules(&mut self, engine: Option<Arc<dyn RuleEngine>>) {
+        self.inner.set_rules(engine);
+    }
+
+    // ---- writing ------------------------------------------------------------------------
+
+    /// Appends checked events as one batch: all of them, or none (the error names the first
+    /// refused event by its index in `events`).
+    pub fn append(&mut self, events: &[SignedEvent]) -> Result<AppendReport> {
+        self.inner.append(events)
+    }
+
+    /// Decodes JSON lines (one signed event per line, blank lines ignored) and appends them as
+    /// one batch: all or nothing. A line that does not decode is named by its 0-based index
+    /// among the non-blank lines.
+    pub fn append_json_lines(&mut self, jsonl: &[u8]) -> Result<AppendReport> {
+        let events = inner::decode_lines(jsonl)?;
+        self.inner.append(&events)
+    }
+
+    /// Fills in the parents an event needs if appended now.
+    pub fn prepare(&self, mut event: Event) -> Result<Event> {
+        event.parents = self.inner.required_parents(&event)?;
+        Ok(event)
+    }
+
+    /// Fills the parents, signs with `signers` (the recording actor's key first, then
+    /// co-signers) and appends one event. Returns it signed.
+    pub fn record(&mut self, event: Event, signers: &[&Signer]) -> Result<SignedEvent> {
+        let event = self.prepare(event)?;
+        let signed = event.sign(signers)?;
+        self.inner.append(std::slice::from_ref(&signed))?;
+        Ok(signed)
+    }
+
+    /// Signs unsigned events given as JSON lines (members `id` and `signatures` absent). Each
+    /// event's `v` defaults to the format version and absent or empty `parents` are filled
+    /// from the ledger and from the events before it in the input, so a whole batch can be
+    /// signed before it is appended. Nothing is appended.
+    pub fn sign_json_lines(&self, jsonl: &[u8], signers: &[&Signer]) -> Result<Vec<SignedEvent>> {
+        self.inner.sign_lines(jsonl, signers)
+    }
+
+    // ---- verification ------------------------------------------------------------------
+
+    /// Re-checks everything from the stored bytes: every id, signature, parent, rule verdict
+    /// (with the rule engine given), Merkle node, tree head and derived table. A problem is
+    /// the report's `failure`; an `Err` means the verification could not run.
+    pub fn verify(&self) -> Result<VerifyReport> {
+        self.verify_with_progress(&|_| {})
+    }
+
+    /// As [`Ledger::verify`], calling `progress` with the number of events checked so far.
+    pub fn verify_with_progress(&self, progress: &dyn Fn(u64)) -> Result<VerifyReport> {
+        self.inner.verify(progress)
+    }
+
+    // ---- the Merkle log ------------------------------------------------------------------
+
+    /// The latest signed tree head.
+    pub fn tree_head(&self) -> Result<TreeHead> {
+        self.inner.tree_head()
+    }
+
+    /// Inclusion proof of an event in the tree of `size` events (default: all).
+    pub fn inclusion_proof(&self, event: &EventId, size: Option<u64>) -> Result<InclusionProof> {
+        self.inner.inclusion_proof(event, size)
+    }
+
+    /// Consistency proof from tree size `first` to `second` (default: all).
+    pub fn consistency_proof(&self, first: u64, second: Option<u64>) -> Result<ConsistencyProof> {
+        self.inner.consistency_proof(first, second)
+    }
+
+    // ---- queries -------------------------------------------------------------------------
+
+    /// Every non-zero balance, or those the filter selects, by account then stock.
+    pub fn balances(&self, filter: &BalanceFilter) -> Result<Vec<Balance>> {
+        self.inner.balances(filter)
+    }
+
+    /// What is held where, with hazard classification and net explosive quantity, and totals
+    /// per site and hazard division.
+    pub fn stock_on_hand(&self, filter: &StockFilter) -> Result<StockOnHand> {
+        self.inner.stock_on_hand(filter)
+    }
+
+    /// Every event that touched an item or lot, oldest first.
+    pub fn trace(&self, stock: &str) -> Result<Vec<TraceEntry>> {
+        self.inner.trace(stock)
+    }
+
+    /// The lots formed from `lot` by splits and merges, transitively, with what each received
+    /// and how much of each was destroyed ("which destroyed rounds came from lot X").
+    pub fn lineage(&self, lot: &LotId) -> Result<Vec<LineageEntry>> {
+        self.inner.lineage(lot)
+    }
+
+    /// The stored events at positions `start..end` (clamped to the ledger).
+    pub fn events(&self, start: u64, end: u64) -> Result<Vec<EventRecord>> {
+        let mut out = Vec::new();
+        self.for_each_event(start, end, &mut |r| {
+            out.push(r);
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// Streams the stored events at positions `start..end`; `f` returns `Ok(false)` to stop.
+    /// Memory does not grow with the range.
+    pub fn for_each_event(
+        &self,
+        start: u64,
+        end: u64,
+        f: &mut dyn FnMut(EventRecord) -> Result<bool>,
+    ) -> Result<()> {
+        self.inner.for_each_event(start, end, f)
+    }
+
+    /// The stored event with this id.
+    pub fn event(&self, id: &EventId) -> Result<Option<EventRecord>> {
+        self.inner.event(id)
+    }
+
+    /// Serialized items whose marking matches: the serial number, and the manufacturer when
+    /// given, compared ignoring case and spaces (for tracing requests).
+    pub fn find_items(&self, query: &MarkingQuery) -> Result<Vec<ItemRecord>> {
+        self.inner.find_items(query)
+    }
+
+    /// Holdings and the movements between them (registrations, transfers, destruction,
+    /// losses), counted from the events.
+    pub fn custody_graph(&self) -> Result<CustodyGraph> {
+        self.inner.custody_graph()
+    }
+
+    /// Counts and totals at a glance.
+    pub fn summary(&self) -> Result<Summary> {
+        self.inner.summary()
+    }
+
+    /// The rule plugins in force, by identity.
+    pub fn rules_in_force(&self) -> Result<Vec<crate::event::RuleRef>> {
+        self.inner.rules_in_force()
+    }
+
+    /// Writes every event, in append order, one canonical JSON line each, to `out`. Returns
+    /// the number written. The export verifies with [`crate::verify_jsonl`].
+    pub fn export_jsonl(&self, out: &mut dyn Write) -> Result<u64> {
+        let mut n = 0u64;
+        let path = self
+            .path()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(":memory:"));
+        self.for_each_event(0, u64::MAX, &mut |r| {
+            out.write_all(r.json.as_bytes())
+                .and_then(|()| out.write_all(b"\n"))
+                .map_err(|e| {
+                    Error::new(ErrorKind::Io {
+                        operation: "write the export of".into(),
+                        path: path.display().to_string(),
+                        reason: e.to_string(),
+                    })
+                })?;
+            n += 1;
+            Ok(true)
+        })?;
+        Ok(n)
+    }
+}
+
+/// What [`Ledger::migrate`] did.
+#[derive(Debug)]
+pub struct Migration {
+    /// Events carried over.
+    pub events: u64,
+    /// The log key that signed the old file's tree heads, taken out of the file: keep it as a
+    /// key file (the new file holds only its public key).
+    pub log_key: Signer,
+    /// Where the format-1 file was kept.
+    pub backup: PathBuf,
+    /// The Merkle root of all events, equal in the old file's latest head and the new file.
+    pub root: crate::model::Digest,
+}
+
+impl Ledger {
+    /// Upgrades a ledger file of format version 1 to the current format: the events are
+    /// replayed into a new file (the same events, so the same Merkle root: heads published
+    /// before stay provable by consistency proofs), the derived tables are built, tree heads
+    /// are re-signed as C2SP checkpoints, and the log key's seed, which format 1 kept in the
+    /// file, is returned instead of stored. The old file is kept beside it as `FILE.v1`.
+    pub fn migrate(path: impl AsRef<Path>, origin: Option<&str>) -> Result<Migration> {
+        inner::migrate(path.as_ref(), origin)
+    }
+}
+
+impl Ledger {
+    /// Puts rule plugins in force from now on (a `rules_in_force` event recorded by `actor`,
+    /// an administrator, signed with `key`), replacing the previous set. Give the ledger the
+    /// engine that runs them ([`Options::rules`] or [`Ledger::set_rules`]) before appending
+    /// anything after it.
+    pub fn put_rules_in_force(
+        &mut self,
+        rules: Vec<crate::event::RuleRef>,
+        actor: &crate::model::ActorId,
+        at: crate::model::Timestamp,
+        key: &Signer,
+    ) -> Result<SignedEvent> {
+        let event = Event::new(
+            at,
+            actor.clone(),
+            Vec::new(),
+            crate::event::Body::RulesInForce { rules },
+        );
+        self.record(event, &[key])
+    }
+}

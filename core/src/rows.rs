@@ -1,0 +1,418 @@
+//! What the front door's queries return: plain typed rows that serialise to JSON with the
+//! member names documented in `docs/API.md`. The C API hands the same JSON to its callers and
+//! the Python package turns it into dicts and DataFrames, so these names are part of the
+//! stable surface.
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::event::RuleRef;
+use crate::model::{
+    ActorId, CompatibilityGroup, Digest, EventId, HazardDivision, ItemCategory, LotId, Marking,
+    OriginKind, PublicKey, SiteId, Status, Timestamp, Unit,
+};
+
+/// Whether a stock is a serialized item or a lot.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StockKind {
+    /// A serialized item (one unit).
+    Item,
+    /// A lot of fungible units.
+    Lot,
+}
+
+impl StockKind {
+    /// `item` or `lot`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            StockKind::Item => "item",
+            StockKind::Lot => "lot",
+        }
+    }
+}
+
+/// One non-zero balance: `units` of `stock` in `account`.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Balance {
+    /// Item or lot.
+    pub kind: StockKind,
+    /// The item or lot id.
+    pub stock: String,
+    /// The account as displayed: `CUSTODIAN@SITE` for a holding, `in_transit:ID`,
+    /// `discrepancy:ID`, `source:ORIGIN`, `sink:NAME`.
+    pub account: String,
+    /// For a holding: the site.
+    pub site: Option<SiteId>,
+    /// For a holding: the custodian.
+    pub custodian: Option<ActorId>,
+    /// Units (negative only for sources and for discrepancy accounts holding found stock).
+    pub units: i64,
+}
+
+/// Which balances to list.
+#[derive(Clone, Default, PartialEq, Eq, Debug)]
+pub struct BalanceFilter {
+    /// Only holdings at this site.
+    pub site: Option<SiteId>,
+    /// Only this item or lot.
+    pub stock: Option<String>,
+}
+
+/// One line of stock on hand: what a custodian holds of one stock at one site.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct StockLine {
+    /// The site.
+    pub site: SiteId,
+    /// The custodian.
+    pub custodian: ActorId,
+    /// Item or lot.
+    pub kind: StockKind,
+    /// The item or lot id.
+    pub stock: String,
+    /// Lot nomenclature, or the item's type.
+    pub description: String,
+    /// The manufacturer's lot number (lots only).
+    pub lot_number: Option<String>,
+    /// What one unit is (`round`, `piece`, `gram`; `item` for serialized items).
+    pub unit: String,
+    /// UN hazard division, when classified.
+    pub hazard_division: Option<HazardDivision>,
+    /// Compatibility group, when classified.
+    pub compatibility_group: Option<CompatibilityGroup>,
+    /// Current status.
+    pub status: Status,
+    /// Units held.
+    pub units: i64,
+    /// Net explosive quantity of the units held, grams.
+    pub neq_grams: i64,
+}
+
+/// A total of stock on hand per site and hazard division.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct StockTotal {
+    /// The site.
+    pub site: SiteId,
+    /// The hazard division (none: unclassified stock and serialized items).
+    pub hazard_division: Option<HazardDivision>,
+    /// Units.
+    pub units: i64,
+    /// Net explosive quantity, grams.
+    pub neq_grams: i64,
+}
+
+/// Stock on hand with totals.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct StockOnHand {
+    /// One line per holding and stock, by site, custodian, stock.
+    pub lines: Vec<StockLine>,
+    /// Per site and hazard division.
+    pub totals: Vec<StockTotal>,
+}
+
+/// Which stock on hand to list.
+#[derive(Clone, Default, PartialEq, Eq, Debug)]
+pub struct StockFilter {
+    /// Only this site.
+    pub site: Option<SiteId>,
+    /// Only lots whose nomenclature contains this text (case-insensitive), or items whose type
+    /// does.
+    pub nomenclature: Option<String>,
+    /// Only this hazard division.
+    pub hazard_division: Option<HazardDivision>,
+}
+
+/// One event in the history of an item or lot.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct TraceEntry {
+    /// Position in append order, from 0.
+    pub index: u64,
+    /// The event id.
+    pub id: EventId,
+    /// Its kind.
+    pub kind: String,
+    /// When it happened.
+    pub at: Timestamp,
+    /// Who recorded it.
+    pub actor: ActorId,
+}
+
+/// One lot in a lineage.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct LineageEntry {
+    /// The lot.
+    pub lot: LotId,
+    /// The lot it came from in this walk (none for the starting lot).
+    pub from: Option<LotId>,
+    /// Generations from the starting lot.
+    pub depth: u32,
+    /// Units it received from `from` (for the starting lot: its registered quantity).
+    pub received: u64,
+    /// Units of it destroyed.
+    pub destroyed: i64,
+}
+
+/// One stored event.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct EventRecord {
+    /// Position in append order, from 0.
+    pub index: u64,
+    /// Its id.
+    pub id: EventId,
+    /// Its kind.
+    pub kind: String,
+    /// When it happened.
+    pub at: Timestamp,
+    /// Who recorded it.
+    pub actor: ActorId,
+    /// The stored line: the event's canonical JSON (RFC 8785) with `id` and `signatures`.
+    pub json: String,
+}
+
+/// A serialized item found by its marking.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct ItemRecord {
+    /// The item id.
+    pub id: String,
+    /// Firearm or light weapon.
+    pub category: ItemCategory,
+    /// Its type (`assault rifle`).
+    #[serde(rename = "type")]
+    pub item_type: String,
+    /// Its marking as registered.
+    pub marking: Marking,
+    /// How it entered the inventory.
+    pub origin: OriginKind,
+    /// When it was registered.
+    pub registered_at: Timestamp,
+    /// Current status.
+    pub status: Status,
+    /// The account it is in (`CUSTODIAN@SITE`, `sink:destroyed`, ...).
+    pub location: String,
+    /// For a holding: the site.
+    pub site: Option<SiteId>,
+    /// For a holding: the custodian.
+    pub custodian: Option<ActorId>,
+    /// Its latest event.
+    pub last_event: EventId,
+}
+
+/// What to look for in markings. Matching ignores case and spaces.
+#[derive(Clone, Default, PartialEq, Eq, Debug)]
+pub struct MarkingQuery {
+    /// The serial number.
+    pub serial: String,
+    /// The manufacturer, if known.
+    pub manufacturer: Option<String>,
+}
+
+pub use crate::ledger::RuleWarning;
+
+/// One appended event.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Appended {
+    /// Position in the ledger.
+    pub index: u64,
+    /// The event id.
+    pub id: EventId,
+    /// Warnings from the rules in force.
+    pub warnings: Vec<RuleWarning>,
+}
+
+/// The outcome of an append.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct AppendReport {
+    /// Each appended event, in order.
+    pub events: Vec<Appended>,
+    /// Events in the ledger after the append.
+    pub ledger_len: u64,
+    /// The tree head signed after the append.
+    pub tree_head: TreeHead,
+}
+
+/// A signed tree head: the Merkle root of the first `size` events, signed by the log key.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct TreeHead {
+    /// Number of events covered.
+    pub size: u64,
+    /// RFC 9162 root hash.
+    pub root: Digest,
+    /// The log's public key.
+    pub key: PublicKey,
+    /// The log's origin, the first line of the checkpoint.
+    pub origin: String,
+    /// Ed25519 signature by the log key over `checkpoint`, hex.
+    pub signature: String,
+    /// The C2SP checkpoint body that is signed: origin, size and base64 root, one per line.
+    pub checkpoint: String,
+}
+
+/// An inclusion proof (RFC 9162 §2.1.3).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct InclusionProof {
+    /// The event.
+    pub event: EventId,
+    /// Its position, the leaf index.
+    pub leaf_index: u64,
+    /// The tree size proven against.
+    pub tree_size: u64,
+    /// `SHA-256(0x00 || id)`.
+    pub leaf_hash: Digest,
+    /// The root of that tree.
+    pub root: Digest,
+    /// Sibling hashes, nearest the leaf first.
+    pub path: Vec<Digest>,
+}
+
+impl InclusionProof {
+    /// Checks the proof against its root (an auditor's check; needs nothing but hashes).
+    pub fn verify(&self) -> bool {
+        let path: Vec<[u8; 32]> = self.path.iter().map(|d| *d.as_bytes()).collect();
+        crate::merkle::leaf_hash(&self.event) == *self.leaf_hash.as_bytes()
+            && crate::merkle::verify_inclusion(
+                self.leaf_hash.as_bytes(),
+                self.leaf_index,
+                self.tree_size,
+                &path,
+                self.root.as_bytes(),
+            )
+    }
+}
+
+/// A consistency proof (RFC 9162 §2.1.4).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct ConsistencyProof {
+    /// The older tree size.
+    pub first: u64,
+    /// The newer tree size.
+    pub second: u64,
+    /// The older root.
+    pub first_root: Digest,
+    /// The newer root.
+    pub second_root: Digest,
+    /// The proof's hashes.
+    pub path: Vec<Digest>,
+}
+
+impl ConsistencyProof {
+    /// Checks the proof between its two roots.
+    pub fn verify(&self) -> bool {
+        let path: Vec<[u8; 32]> = self.path.iter().map(|d| *d.as_bytes()).collect();
+        crate::merkle::verify_consistency(
+            self.first,
+            self.second,
+            self.first_root.as_bytes(),
+            self.second_root.as_bytes(),
+            &path,
+        )
+    }
+}
+
+/// The outcome of a verification. `failure` names the first problem, with its code, the
+/// event's position in the ledger, its id and the field.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct VerifyReport {
+    /// Whether everything verified.
+    pub ok: bool,
+    /// Events that verified.
+    pub events: u64,
+    /// Tree heads whose root and signature were checked.
+    pub tree_heads: u64,
+    /// Digest of the state re-derived from the events (equal ledgers have equal digests).
+    pub state_digest: Digest,
+    /// The first problem.
+    pub failure: Option<Error>,
+}
+
+/// A node of the custody graph.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug, Serialize)]
+pub struct GraphNode {
+    /// `CUSTODIAN@SITE` for a holding, `registered`, or a sink (`sink:destroyed`).
+    pub name: String,
+    /// `holding`, `source` or `sink`.
+    pub role: String,
+}
+
+/// An edge of the custody graph: how many events moved stock from one node to another.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug, Serialize)]
+pub struct GraphEdge {
+    /// Where stock came from.
+    pub from: String,
+    /// Where it went.
+    pub to: String,
+    /// `register`, `transfer`, `destruction`, `loss`, `recovery`.
+    pub kind: String,
+    /// Number of events.
+    pub events: u64,
+}
+
+/// Holdings and the movements between them.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct CustodyGraph {
+    /// The nodes, by name.
+    pub nodes: Vec<GraphNode>,
+    /// The edges, by (from, to, kind).
+    pub edges: Vec<GraphEdge>,
+}
+
+impl CustodyGraph {
+    /// Graphviz DOT text.
+    pub fn to_dot(&self) -> String {
+        let quote = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+        let mut text = String::from("digraph custody {\n  rankdir=LR;\n  node [shape=box];\n");
+        for node in &self.nodes {
+            let shape = if node.role == "holding" {
+                "box"
+            } else {
+                "ellipse"
+            };
+            text.push_str(&format!("  \"{}\" [shape={shape}];\n", quote(&node.name)));
+        }
+        for e in &self.edges {
+            text.push_str(&format!(
+                "  \"{}\" -> \"{}\" [label=\"{} ×{}\"];\n",
+                quote(&e.from),
+                quote(&e.to),
+                quote(&e.kind),
+                e.events
+            ));
+        }
+        text.push_str("}\n");
+        text
+    }
+}
+
+/// The ledger at a glance.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Summary {
+    /// Events.
+    pub events: u64,
+    /// Registered actors.
+    pub actors: u64,
+    /// Registered sites.
+    pub sites: u64,
+    /// Lots ever registered or formed.
+    pub lots: u64,
+    /// Serialized items ever registered.
+    pub items: u64,
+    /// Of those, destroyed.
+    pub items_destroyed: u64,
+    /// Lot units in holdings.
+    pub units_held: i64,
+    /// Lot units in transit.
+    pub units_in_transit: i64,
+    /// Lot units destroyed.
+    pub units_destroyed: i64,
+    /// Lot units reported lost.
+    pub units_lost: i64,
+    /// Lot units reported stolen.
+    pub units_stolen: i64,
+    /// Lot units in discrepancy accounts under investigation (shortfalls less overages).
+    pub units_in_discrepancy: i64,
+    /// Open transfers (dispatched, not received).
+    pub open_transfers: u64,
+    /// The rules in force.
+    pub rules_in_force: Vec<RuleRef>,
+    /// The latest tree head.
+    pub tree_head: TreeHead,
+}

@@ -1,0 +1,7 @@
+//! The interface between the ledger and national rule plugins. `core` knows nothing of WASM:
+//! the `custodia-plugins` crate implements [`RuleEngine`] with sandboxed WASM modules, and a
+//! `rules_in_force` event names the plugins (by [`RuleRef`]) that judge every later event.
+
+pub use crate::error::RuleFailure;
+pub use crate::event::RuleRef;
+pub use crate::ledger::{RuleEngine, RuleOutcome, RuleWarning};

@@ -1,0 +1,464 @@
+//! The derived tables: one encoder from the ledger state to rows, shared by the writer (which
+//! rewrites the rows of what a batch changed) and the verifier (which re-derives every row from
+//! the events and compares). Nothing here is trusted by verification except as a copy of the
+//! state to compare against.
+
+use std::collections::BTreeSet;
+
+use rusqlite::Connection;
+use rusqlite::types::Value as Sql;
+use serde::Serialize;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::ledger::{Account, ActorState, ItemState, LotState, SiteState, Source, State, Stock};
+use crate::model::{ActorId, SiteId};
+
+/// A derived table: its name, its columns, and how many leading columns form its key.
+pub(crate) struct Table {
+    pub(crate) name: &'static str,
+    pub(crate) columns: &'static [&'static str],
+    pub(crate) key_columns: usize,
+}
+
+pub(crate) const BALANCES: Table = Table {
+    name: "balances",
+    columns: &["kind", "stock", "account", "site", "custodian", "units"],
+    key_columns: 3,
+};
+pub(crate) const ITEMS: Table = Table {
+    name: "items",
+    columns: &[
+        "id",
+        "category",
+        "type",
+        "marking",
+        "manufacturer_norm",
+        "serial_norm",
+        "origin",
+        "origin_reference",
+        "registered_at",
+        "status",
+        "location",
+        "site",
+        "custodian",
+        "last_event",
+    ],
+    key_columns: 1,
+};
+pub(crate) const LOTS: Table = Table {
+    name: "lots",
+    columns: &[
+        "id",
+        "nomenclature",
+        "lot_number",
+        "unit",
+        "division",
+        "grp",
+        "neq_grams_per_unit",
+        "quantity",
+        "origin",
+        "origin_reference",
+        "registered_at",
+        "status",
+        "last_event",
+    ],
+    key_columns: 1,
+};
+pub(crate) const LOT_SOURCES: Table = Table {
+    name: "lot_sources",
+    columns: &["lot", "source", "units"],
+    key_columns: 2,
+};
+pub(crate) const SITES: Table = Table {
+    name: "sites",
+    columns: &[
+        "id",
+        "name",
+        "kind",
+        "parent",
+        "country",
+        "licensed_neq_grams",
+    ],
+    key_columns: 1,
+};
+pub(crate) const ACTORS: Table = Table {
+    name: "actors",
+    columns: &["id", "kind", "name", "member_of", "roles", "keys"],
+    key_columns: 1,
+};
+pub(crate) const RULES: Table = Table {
+    name: "rules_in_force",
+    columns: &["position", "name", "version", "identity"],
+    key_columns: 1,
+};
+
+/// Every derived table, in the order verification compares them.
+pub(crate) const TABLES: [&Table; 7] = [
+    &BALANCES,
+    &ITEMS,
+    &LOTS,
+    &LOT_SOURCES,
+    &SITES,
+    &ACTORS,
+    &RULES,
+];
+
+/// A row: one value per column of its table.
+pub(crate) type Row = Vec<Sql>;
+
+/// The wire name of a serde enum value (`pending_destruction`, `1.4`).
+pub(crate) fn wire<T: Serialize>(value: &T) -> Result<String> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => Ok(s),
+        other => Err(ErrorKind::Internal {
+            detail: format!("a vocabulary value does not serialise to a string: {other:?}"),
+        }
+        .into()),
+    }
+}
+
+/// Marking text as compared by tracing lookups: spaces removed, case folded.
+pub(crate) fn normalise_marking(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+fn text(s: impl Into<String>) -> Sql {
+    Sql::Text(s.into())
+}
+
+fn opt_text(s: Option<impl ToString>) -> Sql {
+    s.map_or(Sql::Null, |s| Sql::Text(s.to_string()))
+}
+
+fn int(v: i64) -> Sql {
+    Sql::Integer(v)
+}
+
+/// A 64-bit column value from a quantity or balance, or the overflow error.
+pub(crate) fn i64_of(value: i128, stock: &Stock, account: &Account) -> Result<i64> {
+    i64::try_from(value).map_err(|_| {
+        Error::new(ErrorKind::BalanceOverflow {
+            stock: stock.to_string(),
+            account: account.to_string(),
+            value: value.to_string(),
+        })
+    })
+}
+
+fn u64_col(value: u64, what: &str) -> Result<Sql> {
+    i64::try_from(value).map(Sql::Integer).map_err(|_| {
+        Error::new(ErrorKind::Internal {
+            detail: format!("{what} {value} does not fit a 64-bit column"),
+        })
+    })
+}
+
+pub(crate) fn holding_parts(account: &Account) -> (Option<&SiteId>, Option<&ActorId>) {
+    match account {
+        Account::Holding { site, custodian } => (Some(site), Some(custodian)),
+        _ => (None, None),
+    }
+}
+
+/// The `(kind, id)` of a stock as the tables spell it.
+pub(crate) fn stock_key(stock: &Stock) -> (&'static str, &str) {
+    match stock {
+        Stock::Item(id) => ("item", id.as_str()),
+        Stock::Lot(id) => ("lot", id.as_str()),
+    }
+}
+
+/// The balance rows of one stock: (account, units) for every non-zero balance.
+pub(crate) fn balance_rows(state: &State, stock: &Stock) -> Result<Vec<Row>> {
+    let pairs: Vec<(Account, i128)> = match stock {
+        Stock::Lot(id) => state
+            .lot(id)
+            .map(|l| l.balances.iter().map(|(a, b)| (a.clone(), *b)).collect())
+            .unwrap_or_default(),
+        Stock::Item(id) => state
+            .item(id)
+            .map(|i| {
+                let source = Account::Source(Source::Origin(i.origin.kind));
+                vec![(i.location.clone(), 1), (source, -1)]
+            })
+            .unwrap_or_default(),
+    };
+    let (kind, id) = stock_key(stock);
+    pairs
+        .into_iter()
+        .map(|(account, units)| {
+            let (site, custodian) = holding_parts(&account);
+            Ok(vec![
+                text(kind),
+                text(id),
+                text(account.to_string()),
+                opt_text(site),
+                opt_text(custodian),
+                int(i64_of(units, stock, &account)?),
+            ])
+        })
+        .collect()
+}
+
+pub(crate) fn item_row(item: &ItemState) -> Result<Row> {
+    let marking = serde_json_canonicalizer::to_string(&item.item.marking).map_err(|e| {
+        Error::new(ErrorKind::Internal {
+            detail: format!("encoding a marking: {e}"),
+        })
+    })?;
+    let (site, custodian) = holding_parts(&item.location);
+    Ok(vec![
+        text(item.item.id.as_str()),
+        text(wire(&item.item.category)?),
+        text(item.item.item_type.clone()),
+        text(marking),
+        opt_text(
+            item.item
+                .marking
+                .manufacturer
+                .as_deref()
+                .map(normalise_marking),
+        ),
+        opt_text(item.item.marking.serial.as_deref().map(normalise_marking)),
+        text(wire(&item.origin.kind)?),
+        opt_text(item.origin.reference.as_deref()),
+        text(item.registered_at.as_str()),
+        text(wire(&item.status)?),
+        text(item.location.to_string()),
+        opt_text(site),
+        opt_text(custodian),
+        Sql::Blob(item.last_event.as_bytes().to_vec()),
+    ])
+}
+
+pub(crate) fn lot_row(lot: &LotState) -> Result<Row> {
+    let (division, group) = match &lot.lot.hazard {
+        Some(h) => (Some(wire(&h.division)?), Some(wire(&h.group)?)),
+        None => (None, None),
+    };
+    Ok(vec![
+        text(lot.lot.id.as_str()),
+        text(lot.lot.nomenclature.clone()),
+        text(lot.lot.lot_number.clone()),
+        text(wire(&lot.lot.unit)?),
+        opt_text(division),
+        opt_text(group),
+        u64_col(lot.lot.neq_grams_per_unit.get(), "a net explosive quantity")?,
+        u64_col(lot.lot.quantity.get(), "a quantity")?,
+        text(wire(&lot.origin.kind)?),
+        opt_text(lot.origin.reference.as_deref()),
+        text(lot.registered_at.as_str()),
+        text(wire(&lot.status)?),
+        Sql::Blob(lot.last_event.as_bytes().to_vec()),
+    ])
+}
+
+pub(crate) fn lot_source_rows(lot: &LotState) -> Result<Vec<Row>> {
+    lot.derived_from
+        .iter()
+        .map(|(source, units)| {
+            Ok(vec![
+                text(lot.lot.id.as_str()),
+                text(source.as_str()),
+                u64_col(*units, "a quantity")?,
+            ])
+        })
+        .collect()
+}
+
+pub(crate) fn site_row(site: &SiteState) -> Result<Row> {
+    let s = &site.site;
+    Ok(vec![
+        text(s.id.as_str()),
+        text(s.name.clone()),
+        text(wire(&s.kind)?),
+        opt_text(s.parent.as_ref()),
+        opt_text(s.country.as_deref()),
+        match s.licensed_neq_grams {
+            Some(q) => u64_col(q.get(), "a licensed quantity")?,
+            None => Sql::Null,
+        },
+    ])
+}
+
+pub(crate) fn actor_row(actor: &ActorState) -> Result<Row> {
+    let a = &actor.actor;
+    let roles = a
+        .roles
+        .iter()
+        .map(wire)
+        .collect::<Result<Vec<_>>>()?
+        .join(",");
+    // Keys with their state: `hex` while active, `-hex` once revoked.
+    let keys = actor
+        .keys
+        .iter()
+        .map(|(k, active)| {
+            if *active {
+                k.to_hex()
+            } else {
+                format!("-{}", k.to_hex())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    Ok(vec![
+        text(a.id.as_str()),
+        text(wire(&a.kind)?),
+        text(a.name.clone()),
+        opt_text(a.member_of.as_ref()),
+        text(roles),
+        text(keys),
+    ])
+}
+
+pub(crate) fn rule_rows(state: &State) -> Result<Vec<Row>> {
+    state
+        .rules_in_force()
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            Ok(vec![
+                u64_col(i as u64, "a position")?,
+                text(r.name.clone()),
+                text(r.version.clone()),
+                text(r.sha256.to_hex()),
+            ])
+        })
+        .collect()
+}
+
+/// Every derived row of the state, table by table in [`TABLES`] order, each table's rows
+/// sorted by key as SQLite orders them.
+pub(crate) fn all_rows(state: &State) -> Result<Vec<Vec<Row>>> {
+    let mut balances = Vec::new();
+    let mut items = Vec::new();
+    for item in state.items() {
+        balances.extend(balance_rows(state, &Stock::Item(item.item.id.clone()))?);
+        items.push(item_row(item)?);
+    }
+    let mut lots = Vec::new();
+    let mut sources = Vec::new();
+    for lot in state.lots() {
+        balances.extend(balance_rows(state, &Stock::Lot(lot.lot.id.clone()))?);
+        lots.push(lot_row(lot)?);
+        sources.extend(lot_source_rows(lot)?);
+    }
+    let sites = state.sites().map(site_row).collect::<Result<Vec<_>>>()?;
+    let actors = state.actors().map(actor_row).collect::<Result<Vec<_>>>()?;
+    let rules = rule_rows(state)?;
+    let mut tables = vec![balances, items, lots, sources, sites, actors, rules];
+    for (table, rows) in TABLES.iter().zip(tables.iter_mut()) {
+        rows.sort_by(|a, b| compare_keys(a, b, table.key_columns));
+    }
+    Ok(tables)
+}
+
+/// Orders rows by their key columns as SQLite's `ORDER BY` does for text and integers.
+pub(crate) fn compare_keys(a: &Row, b: &Row, key_columns: usize) -> std::cmp::Ordering {
+    for (x, y) in a.iter().zip(b).take(key_columns) {
+        let o = match (x, y) {
+            (Sql::Integer(x), Sql::Integer(y)) => x.cmp(y),
+            (Sql::Text(x), Sql::Text(y)) => x.as_bytes().cmp(y.as_bytes()),
+            _ => std::cmp::Ordering::Equal,
+        };
+        if o.is_ne() {
+            return o;
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
+/// What a batch changed besides stocks: its rows are rewritten.
+#[derive(Default, Debug)]
+pub(crate) struct Dirty {
+    pub(crate) stocks: BTreeSet<Stock>,
+    pub(crate) sites: BTreeSet<SiteId>,
+    pub(crate) actors: BTreeSet<ActorId>,
+    pub(crate) rules: bool,
+}
+
+fn insert_sql(table: &Table) -> String {
+    let marks: Vec<String> = (1..=table.columns.len()).map(|i| format!("?{i}")).collect();
+    format!(
+        "INSERT OR REPLACE INTO {} ({}) VALUES ({})",
+        table.name,
+        table.columns.join(", "),
+        marks.join(", ")
+    )
+}
+
+fn insert(conn: &Connection, table: &Table, row: &Row) -> rusqlite::Result<()> {
+    conn.prepare_cached(&insert_sql(table))?
+        .execute(rusqlite::params_from_iter(row.iter()))?;
+    Ok(())
+}
+
+/// Rewrites the derived rows of everything in `dirty` from `state`: rows of stocks, sites or
+/// actors that no longer exist (a reversed registration) are deleted.
+pub(crate) fn write(conn: &Connection, state: &State, dirty: &Dirty) -> Result<()> {
+    let sql = |e: rusqlite::Error| {
+        Error::new(ErrorKind::Sqlite {
+            operation: "writing derived state".into(),
+            reason: e.to_string(),
+        })
+    };
+    for stock in &dirty.stocks {
+        let (kind, id) = stock_key(stock);
+        conn.prepare_cached("DELETE FROM balances WHERE kind = ?1 AND stock = ?2")
+            .and_then(|mut s| s.execute([kind, id]))
+            .map_err(sql)?;
+        for row in balance_rows(state, stock)? {
+            insert(conn, &BALANCES, &row).map_err(sql)?;
+        }
+        match stock {
+            Stock::Item(i) => match state.item(i) {
+                Some(item) => insert(conn, &ITEMS, &item_row(item)?).map_err(sql)?,
+                None => {
+                    conn.prepare_cached("DELETE FROM items WHERE id = ?1")
+                        .and_then(|mut s| s.execute([id]))
+                        .map_err(sql)?;
+                }
+            },
+            Stock::Lot(l) => {
+                conn.prepare_cached("DELETE FROM lot_sources WHERE lot = ?1")
+                    .and_then(|mut s| s.execute([id]))
+                    .map_err(sql)?;
+                match state.lot(l) {
+                    Some(lot) => {
+                        insert(conn, &LOTS, &lot_row(lot)?).map_err(sql)?;
+                        for row in lot_source_rows(lot)? {
+                            insert(conn, &LOT_SOURCES, &row).map_err(sql)?;
+                        }
+                    }
+                    None => {
+                        conn.prepare_cached("DELETE FROM lots WHERE id = ?1")
+                            .and_then(|mut s| s.execute([id]))
+                            .map_err(sql)?;
+                    }
+                }
+            }
+        }
+    }
+    for site in &dirty.sites {
+        if let Some(s) = state.site(site) {
+            insert(conn, &SITES, &site_row(s)?).map_err(sql)?;
+        }
+    }
+    for actor in &dirty.actors {
+        if let Some(a) = state.actor(actor) {
+            insert(conn, &ACTORS, &actor_row(a)?).map_err(sql)?;
+        }
+    }
+    if dirty.rules {
+        conn.execute("DELETE FROM rules_in_force", [])
+            .map_err(sql)?;
+        for row in rule_rows(state)? {
+            insert(conn, &RULES, &row).map_err(sql)?;
+        }
+    }
+    Ok(())
+}

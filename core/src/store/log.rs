@@ -1,0 +1,585 @@
+//! Reading a ledger file without replaying it: events in order, tree heads, proofs, and the
+//! queries the derived tables answer (balances, stock on hand, trace, find by marking,
+//! lineage, counts).
+
+use rusqlite::{OptionalExtension, params};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::event::{DecodeError, RuleRef, SignedEvent};
+use crate::merkle::{self, Hash};
+use crate::model::{ActorId, EventId, Marking, SiteId, Timestamp};
+use crate::rows::{
+    Balance, BalanceFilter, EventRecord, ItemRecord, LineageEntry, MarkingQuery, StockFilter,
+    StockKind, StockLine, TraceEntry,
+};
+use crate::store::derived::normalise_marking;
+use crate::store::{Db, SqlNodes, parallel_map, signatures_valid};
+
+/// A stored tree head: (size, root, signature).
+pub(crate) type HeadRow = (u64, Hash, [u8; 64]);
+
+fn to_u64(v: i64, what: &str) -> Result<u64> {
+    u64::try_from(v).map_err(|_| {
+        Error::new(ErrorKind::Damaged {
+            what: format!("{what} {v} is negative"),
+        })
+    })
+}
+
+/// A position as an SQL bound. Positions beyond `i64::MAX` do not exist, so clamping keeps the
+/// meaning of a range such as `from..u64::MAX` ("to the end").
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// Events stored.
+pub(crate) fn len(db: &Db) -> Result<u64> {
+    let last: Option<i64> = db
+        .conn
+        .prepare_cached("SELECT seq FROM events ORDER BY seq DESC LIMIT 1")
+        .and_then(|mut s| s.query_row([], |r| r.get(0)).optional())
+        .map_err(db.err("counting events"))?;
+    match last {
+        None => Ok(0),
+        Some(s) => Ok(to_u64(s, "event position")? + 1),
+    }
+}
+
+/// The position of an event.
+pub(crate) fn index_of(db: &Db, id: &EventId) -> Result<Option<u64>> {
+    let seq: Option<i64> = db
+        .conn
+        .prepare_cached("SELECT seq FROM events WHERE id = ?1")
+        .and_then(|mut s| {
+            s.query_row([id.as_bytes().as_slice()], |r| r.get(0))
+                .optional()
+        })
+        .map_err(db.err("looking up an event"))?;
+    seq.map(|s| to_u64(s, "event position")).transpose()
+}
+
+/// Streams stored rows `from..to` in append order: `f(seq, id column, json)`; stops when `f`
+/// returns `Ok(false)`.
+pub(crate) fn for_each_row(
+    db: &Db,
+    from: u64,
+    to: u64,
+    f: &mut dyn FnMut(u64, &[u8], &[u8]) -> Result<bool>,
+) -> Result<()> {
+    let e = db.err("reading events");
+    let mut stmt = db
+        .conn
+        .prepare_cached(
+            "SELECT seq, id, json FROM events WHERE seq >= ?1 AND seq < ?2 ORDER BY seq",
+        )
+        .map_err(&e)?;
+    let mut rows = stmt.query(params![to_i64(from), to_i64(to)]).map_err(&e)?;
+    while let Some(row) = rows.next().map_err(&e)? {
+        let seq = to_u64(row.get(0).map_err(&e)?, "event position")?;
+        let id = row.get_ref(1).map_err(&e)?;
+        let json = row.get_ref(2).map_err(&e)?;
+        let (Ok(id), Some(json)) = (
+            id.as_blob(),
+            json.as_blob()
+                .ok()
+                .or_else(|| json.as_str().ok().map(str::as_bytes)),
+        ) else {
+            return Err(ErrorKind::Damaged {
+                what: format!("event {seq} is not stored as bytes"),
+            }
+            .into());
+        };
+        if !f(seq, id, json)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// A stored row decoded: (seq, id column, decoded event, signatures all valid).
+pub(crate) type DecodedRow = (u64, Vec<u8>, Result<SignedEvent, DecodeError>, bool);
+
+/// Decodes a chunk of stored rows on all cores; with `signatures`, also checks signatures.
+pub(crate) fn decode_chunk(
+    rows: Vec<(u64, Vec<u8>, Vec<u8>)>,
+    signatures: bool,
+) -> Vec<DecodedRow> {
+    let decoded = parallel_map(&rows, |(_, _, json)| {
+        let ev = SignedEvent::from_json(json);
+        let ok = match (&ev, signatures) {
+            (Ok(e), true) => signatures_valid(std::slice::from_ref(e))
+                .first()
+                .copied()
+                .unwrap_or(false),
+            _ => false,
+        };
+        (ev, ok)
+    });
+    rows.into_iter()
+        .zip(decoded)
+        .map(|((seq, id, _), (ev, ok))| (seq, id, ev, ok))
+        .collect()
+}
+
+fn record(db: &Db, row: &rusqlite::Row<'_>) -> Result<EventRecord> {
+    let e = db.err("reading events");
+    let seq: i64 = row.get(0).map_err(&e)?;
+    let id: Vec<u8> = row.get(1).map_err(&e)?;
+    let kind: String = row.get(2).map_err(&e)?;
+    let at: String = row.get(3).map_err(&e)?;
+    let actor: String = row.get(4).map_err(&e)?;
+    let json: Vec<u8> = row.get(5).map_err(&e)?;
+    let index = to_u64(seq, "event position")?;
+    let damaged = |what: &str| {
+        Error::new(ErrorKind::Damaged {
+            what: format!("event {index}: the stored {what} is malformed (run `verify`)"),
+        })
+    };
+    Ok(EventRecord {
+        index,
+        id: <[u8; 32]>::try_from(id.as_slice())
+            .map(EventId::from_bytes)
+            .map_err(|_| damaged("id"))?,
+        kind,
+        at: Timestamp::parse(&at).map_err(|_| damaged("time"))?,
+        actor: ActorId::new(actor).map_err(|_| damaged("actor"))?,
+        json: String::from_utf8(json).map_err(|_| damaged("event"))?,
+    })
+}
+
+/// Stored events `start..end` as records.
+pub(crate) fn events(
+    db: &Db,
+    start: u64,
+    end: u64,
+    f: &mut dyn FnMut(EventRecord) -> Result<bool>,
+) -> Result<()> {
+    let e = db.err("reading events");
+    let mut stmt = db
+        .conn
+        .prepare_cached(
+            "SELECT seq, id, kind, at, actor, json FROM events WHERE seq >= ?1 AND seq < ?2 ORDER BY seq",
+        )
+        .map_err(&e)?;
+    let mut rows = stmt
+        .query(params![to_i64(start), to_i64(end)])
+        .map_err(&e)?;
+    while let Some(row) = rows.next().map_err(&e)? {
+        if !f(record(db, row)?)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The stored event with this id.
+pub(crate) fn event_by_id(db: &Db, id: &EventId) -> Result<Option<EventRecord>> {
+    let e = db.err("reading an event");
+    let mut stmt = db
+        .conn
+        .prepare_cached("SELECT seq, id, kind, at, actor, json FROM events WHERE id = ?1")
+        .map_err(&e)?;
+    let mut rows = stmt.query([id.as_bytes().as_slice()]).map_err(&e)?;
+    match rows.next().map_err(&e)? {
+        Some(row) => Ok(Some(record(db, row)?)),
+        None => Ok(None),
+    }
+}
+
+fn head_from(db: &Db, size: i64, root: Vec<u8>, sig: Vec<u8>) -> Result<HeadRow> {
+    let size = to_u64(size, "tree head size")?;
+    let damaged = || {
+        Error::new(ErrorKind::Damaged {
+            what: format!("tree head of size {size} is malformed"),
+        })
+    };
+    let _ = db;
+    Ok((
+        size,
+        <[u8; 32]>::try_from(root.as_slice()).map_err(|_| damaged())?,
+        <[u8; 64]>::try_from(sig.as_slice()).map_err(|_| damaged())?,
+    ))
+}
+
+/// The latest stored tree head.
+pub(crate) fn latest_head(db: &Db) -> Result<HeadRow> {
+    let row: Option<(i64, Vec<u8>, Vec<u8>)> = db
+        .conn
+        .prepare_cached("SELECT size, root, sig FROM tree_heads ORDER BY size DESC LIMIT 1")
+        .and_then(|mut s| {
+            s.query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()
+        })
+        .map_err(db.err("reading the tree head"))?;
+    let (size, root, sig) = row.ok_or_else(|| {
+        Error::new(ErrorKind::Damaged {
+            what: "no tree head is stored".into(),
+        })
+    })?;
+    head_from(db, size, root, sig)
+}
+
+/// The stored tree head of exactly `size` events, if one was signed.
+pub(crate) fn head_at(db: &Db, size: u64) -> Result<Option<HeadRow>> {
+    let row: Option<(i64, Vec<u8>, Vec<u8>)> = db
+        .conn
+        .prepare_cached("SELECT size, root, sig FROM tree_heads WHERE size = ?1")
+        .and_then(|mut s| {
+            s.query_row([to_i64(size)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()
+        })
+        .map_err(db.err("reading a tree head"))?;
+    row.map(|(size, root, sig)| head_from(db, size, root, sig))
+        .transpose()
+}
+
+/// The nodes of the log of `len` leaves, with the proof cache.
+pub(crate) fn nodes<'c>(db: &'c Db, cache: &'c super::NodeCache, len: u64) -> SqlNodes<'c> {
+    SqlNodes {
+        conn: &db.conn,
+        size: len,
+        cache: Some(cache),
+    }
+}
+
+/// Maps a proof failure to the front door's error.
+pub(crate) fn proof_error(e: merkle::ProofError) -> Error {
+    Error::new(match e {
+        merkle::ProofError::LeafOutOfRange { index, size } => {
+            ErrorKind::LeafOutOfRange { index, size }
+        }
+        merkle::ProofError::SizeOutOfRange { size, len } => ErrorKind::SizeOutOfRange { size, len },
+        merkle::ProofError::BadRange { first, second } => ErrorKind::BadRange { first, second },
+        merkle::ProofError::MissingNode { level, index } => ErrorKind::Damaged {
+            what: format!("the log lacks Merkle node ({level}, {index})"),
+        },
+        merkle::ProofError::Store(reason) => ErrorKind::Sqlite {
+            operation: "reading Merkle nodes".into(),
+            reason,
+        },
+    })
+}
+
+/// Every event that touched an item or lot, oldest first (an index range scan).
+pub(crate) fn trace(db: &Db, stock: &str) -> Result<Vec<TraceEntry>> {
+    let e = db.err("tracing");
+    // Naming both kinds lets SQLite search the `(kind, stock, seq)` primary key instead of
+    // scanning every row of `touches`.
+    let mut stmt = db
+        .conn
+        .prepare_cached(
+            "SELECT e.seq, e.id, e.kind, e.at, e.actor, e.json FROM touches t
+             JOIN events e ON e.seq = t.seq
+             WHERE t.kind IN ('item', 'lot') AND t.stock = ?1 ORDER BY t.seq",
+        )
+        .map_err(&e)?;
+    let mut rows = stmt.query([stock]).map_err(&e)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(&e)? {
+        let r = record(db, row)?;
+        out.push(TraceEntry {
+            index: r.index,
+            id: r.id,
+            kind: r.kind,
+            at: r.at,
+            actor: r.actor,
+        });
+    }
+    Ok(out)
+}
+
+fn stock_kind(kind: &str) -> Result<StockKind> {
+    match kind {
+        "item" => Ok(StockKind::Item),
+        "lot" => Ok(StockKind::Lot),
+        other => Err(ErrorKind::Damaged {
+            what: format!("a derived row names stock kind `{other}`"),
+        }
+        .into()),
+    }
+}
+
+fn opt_id<T: std::str::FromStr>(v: Option<String>, what: &str) -> Result<Option<T>> {
+    v.map(|s| {
+        s.parse::<T>().map_err(|_| {
+            Error::new(ErrorKind::Damaged {
+                what: format!("a derived row holds {what} `{s}`"),
+            })
+        })
+    })
+    .transpose()
+}
+
+/// Balances from the derived table.
+pub(crate) fn balances(db: &Db, filter: &BalanceFilter) -> Result<Vec<Balance>> {
+    let e = db.err("reading balances");
+    let mut stmt = db
+        .conn
+        .prepare_cached(
+            "SELECT kind, stock, account, site, custodian, units FROM balances
+             WHERE (?1 IS NULL OR site = ?1) AND (?2 IS NULL OR stock = ?2)
+             ORDER BY account, kind, stock",
+        )
+        .map_err(&e)?;
+    let site = filter.site.as_ref().map(|s| s.as_str().to_owned());
+    let mut rows = stmt.query(params![site, filter.stock]).map_err(&e)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(&e)? {
+        out.push(Balance {
+            kind: stock_kind(&r.get::<_, String>(0).map_err(&e)?)?,
+            stock: r.get(1).map_err(&e)?,
+            account: r.get(2).map_err(&e)?,
+            site: opt_id(r.get(3).map_err(&e)?, "site")?,
+            custodian: opt_id(r.get(4).map_err(&e)?, "custodian")?,
+            units: r.get(5).map_err(&e)?,
+        });
+    }
+    Ok(out)
+}
+
+fn parse_wire<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|_| {
+        Error::new(ErrorKind::Damaged {
+            what: format!("a derived row holds {what} `{text}`"),
+        })
+    })
+}
+
+/// Stock on hand: holdings joined with their lots' and items' attributes.
+pub(crate) fn stock_lines(db: &Db, filter: &StockFilter) -> Result<Vec<StockLine>> {
+    let e = db.err("reading stock on hand");
+    let mut stmt = db
+        .conn
+        .prepare_cached(
+            "SELECT b.site, b.custodian, b.kind, b.stock, b.units,
+                    COALESCE(l.nomenclature, i.type), l.lot_number, l.unit, l.division, l.grp,
+                    COALESCE(l.neq_grams_per_unit, 0), COALESCE(l.status, i.status)
+             FROM balances b
+             LEFT JOIN lots l ON b.kind = 'lot' AND l.id = b.stock
+             LEFT JOIN items i ON b.kind = 'item' AND i.id = b.stock
+             WHERE b.site IS NOT NULL AND (?1 IS NULL OR b.site = ?1)
+             ORDER BY b.site, b.custodian, b.kind, b.stock",
+        )
+        .map_err(&e)?;
+    let site = filter.site.as_ref().map(|s| s.as_str().to_owned());
+    let wanted_division = filter.hazard_division;
+    let needle = filter.nomenclature.as_ref().map(|n| n.to_lowercase());
+    let mut rows = stmt.query(params![site]).map_err(&e)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(&e)? {
+        let site: String = r.get(0).map_err(&e)?;
+        let custodian: String = r.get(1).map_err(&e)?;
+        let kind = stock_kind(&r.get::<_, String>(2).map_err(&e)?)?;
+        let stock: String = r.get(3).map_err(&e)?;
+        let units: i64 = r.get(4).map_err(&e)?;
+        let description: Option<String> = r.get(5).map_err(&e)?;
+        let description = description.ok_or_else(|| {
+            Error::new(ErrorKind::Damaged {
+                what: format!("balance of `{stock}` names no registered item or lot"),
+            })
+        })?;
+        let division: Option<String> = r.get(8).map_err(&e)?;
+        let division = division
+            .map(|d| parse_wire(&d, "hazard division"))
+            .transpose()?;
+        if wanted_division.is_some() && division != wanted_division {
+            continue;
+        }
+        if let Some(n) = &needle
+            && !description.to_lowercase().contains(n.as_str())
+        {
+            continue;
+        }
+        let group: Option<String> = r.get(9).map_err(&e)?;
+        let neq_per_unit: i64 = r.get(10).map_err(&e)?;
+        let status: String = r.get(11).map_err(&e)?;
+        let neq_grams = neq_per_unit.checked_mul(units).ok_or_else(|| {
+            Error::new(ErrorKind::BalanceOverflow {
+                stock: stock.clone(),
+                account: format!("{custodian}@{site}"),
+                value: format!("{neq_per_unit} g x {units}"),
+            })
+        })?;
+        let unit: Option<String> = r.get(7).map_err(&e)?;
+        out.push(StockLine {
+            site: opt_id(Some(site), "site")?.ok_or_else(|| {
+                Error::new(ErrorKind::Internal {
+                    detail: "site vanished".into(),
+                })
+            })?,
+            custodian: opt_id(Some(custodian), "custodian")?.ok_or_else(|| {
+                Error::new(ErrorKind::Internal {
+                    detail: "custodian vanished".into(),
+                })
+            })?,
+            kind,
+            stock,
+            description,
+            lot_number: r.get(6).map_err(&e)?,
+            unit: unit.unwrap_or_else(|| "item".to_owned()),
+            hazard_division: division,
+            compatibility_group: group
+                .map(|g| parse_wire(&g, "compatibility group"))
+                .transpose()?,
+            status: parse_wire(&status, "status")?,
+            units,
+            neq_grams,
+        });
+    }
+    Ok(out)
+}
+
+/// Items whose marking matches (serial, and manufacturer when given), ignoring case and spaces.
+pub(crate) fn find_items(db: &Db, query: &MarkingQuery) -> Result<Vec<ItemRecord>> {
+    let e = db.err("finding items");
+    let serial = normalise_marking(&query.serial);
+    let manufacturer = query.manufacturer.as_deref().map(normalise_marking);
+    let mut stmt = db
+        .conn
+        .prepare_cached(
+            "SELECT id, category, type, marking, origin, registered_at, status, location, site,
+                    custodian, last_event
+             FROM items WHERE serial_norm = ?1 AND (?2 IS NULL OR manufacturer_norm = ?2)
+             ORDER BY id",
+        )
+        .map_err(&e)?;
+    let mut rows = stmt.query(params![serial, manufacturer]).map_err(&e)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(&e)? {
+        let id: String = r.get(0).map_err(&e)?;
+        let marking: String = r.get(3).map_err(&e)?;
+        let marking: Marking = serde_json::from_str(&marking).map_err(|_| {
+            Error::new(ErrorKind::Damaged {
+                what: format!("the stored marking of `{id}` is malformed"),
+            })
+        })?;
+        let last: Vec<u8> = r.get(10).map_err(&e)?;
+        let registered_at: String = r.get(5).map_err(&e)?;
+        out.push(ItemRecord {
+            category: parse_wire(&r.get::<_, String>(1).map_err(&e)?, "category")?,
+            item_type: r.get(2).map_err(&e)?,
+            marking,
+            origin: parse_wire(&r.get::<_, String>(4).map_err(&e)?, "origin")?,
+            registered_at: Timestamp::parse(&registered_at).map_err(|_| {
+                Error::new(ErrorKind::Damaged {
+                    what: format!("the stored registration time of `{id}` is malformed"),
+                })
+            })?,
+            status: parse_wire(&r.get::<_, String>(6).map_err(&e)?, "status")?,
+            location: r.get(7).map_err(&e)?,
+            site: opt_id::<SiteId>(r.get(8).map_err(&e)?, "site")?,
+            custodian: opt_id::<ActorId>(r.get(9).map_err(&e)?, "custodian")?,
+            last_event: <[u8; 32]>::try_from(last.as_slice())
+                .map(EventId::from_bytes)
+                .map_err(|_| {
+                    Error::new(ErrorKind::Damaged {
+                        what: format!("the stored last event of `{id}` is malformed"),
+                    })
+                })?,
+            id,
+        });
+    }
+    Ok(out)
+}
+
+/// The lots formed from `lot`, breadth first, with what each received and what of each was
+/// destroyed.
+pub(crate) fn lineage(db: &Db, lot: &str) -> Result<Vec<LineageEntry>> {
+    let e = db.err("reading the lot genealogy");
+    let registered: Option<i64> = db
+        .conn
+        .prepare_cached("SELECT quantity FROM lots WHERE id = ?1")
+        .and_then(|mut s| s.query_row([lot], |r| r.get(0)).optional())
+        .map_err(&e)?;
+    let Some(registered) = registered else {
+        return Ok(Vec::new());
+    };
+    let destroyed = |id: &str| -> Result<i64> {
+        let units: Option<i64> = db
+            .conn
+            .prepare_cached(
+                "SELECT units FROM balances WHERE kind = 'lot' AND stock = ?1 AND account = 'sink:destroyed'",
+            )
+            .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+            .map_err(&e)?;
+        Ok(units.unwrap_or(0))
+    };
+    let start: crate::model::LotId = opt_id(Some(lot.to_owned()), "lot")?.ok_or_else(|| {
+        Error::new(ErrorKind::Internal {
+            detail: "lot id vanished".into(),
+        })
+    })?;
+    let mut out = vec![LineageEntry {
+        lot: start.clone(),
+        from: None,
+        depth: 0,
+        received: to_u64(registered, "quantity")?,
+        destroyed: destroyed(lot)?,
+    }];
+    let mut seen = std::collections::BTreeSet::from([lot.to_owned()]);
+    let mut queue = std::collections::VecDeque::from([(start, 0u32)]);
+    let mut children = db
+        .conn
+        .prepare_cached("SELECT lot, units FROM lot_sources WHERE source = ?1 ORDER BY lot")
+        .map_err(&e)?;
+    while let Some((parent, depth)) = queue.pop_front() {
+        let rows: Vec<(String, i64)> = children
+            .query_map([parent.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(&e)?;
+        for (child, units) in rows {
+            if !seen.insert(child.clone()) {
+                continue;
+            }
+            let child_id: crate::model::LotId =
+                opt_id(Some(child.clone()), "lot")?.ok_or_else(|| {
+                    Error::new(ErrorKind::Internal {
+                        detail: "lot id vanished".into(),
+                    })
+                })?;
+            out.push(LineageEntry {
+                lot: child_id.clone(),
+                from: Some(parent.clone()),
+                depth: depth + 1,
+                received: to_u64(units, "quantity")?,
+                destroyed: destroyed(&child)?,
+            });
+            queue.push_back((child_id, depth + 1));
+        }
+    }
+    Ok(out)
+}
+
+/// The rules in force, from the derived table.
+pub(crate) fn rules_in_force(db: &Db) -> Result<Vec<RuleRef>> {
+    let e = db.err("reading the rules in force");
+    let mut stmt = db
+        .conn
+        .prepare_cached("SELECT name, version, identity FROM rules_in_force ORDER BY position")
+        .map_err(&e)?;
+    let rows: Vec<(String, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .and_then(|rows| rows.collect())
+        .map_err(&e)?;
+    rows.into_iter()
+        .map(|(name, version, identity)| {
+            Ok(RuleRef {
+                sha256: EventId::from_hex(&identity).map_err(|_| {
+                    Error::new(ErrorKind::Damaged {
+                        what: format!("rule `{name}` has identity `{identity}`"),
+                    })
+                })?,
+                name,
+                version,
+            })
+        })
+        .collect()
+}
+
+/// One number from SQL; `SUM` over no rows is NULL, which is 0.
+pub(crate) fn count(db: &Db, sql: &str) -> Result<i64> {
+    db.conn
+        .query_row(sql, [], |r| r.get::<_, Option<i64>>(0))
+        .map(|v| v.unwrap_or(0))
+        .map_err(db.err("counting rows"))
+}
