@@ -10,6 +10,7 @@
 )]
 
 mod api;
+mod envelope;
 pub mod error;
 pub mod event;
 mod ledger;

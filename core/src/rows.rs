@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::event::RuleRef;
 use crate::model::{
     ActorId, CompatibilityGroup, Digest, EventId, HazardDivision, ItemCategory, LotId, Marking,
-    OriginKind, PublicKey, SiteId, Status, Timestamp, Unit,
+    OriginKind, PublicKey, SiteId, Status, Timestamp,
 };
 
 /// Whether a stock is a serialized item or a lot.

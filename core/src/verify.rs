@@ -6,8 +6,7 @@
 use std::io::BufRead;
 
 use crate::error::{Error, ErrorKind};
-use crate::event::SignedEvent;
-use crate::ledger::{RuleEngine, SignatureCheck, State};
+use crate::ledger::{RuleEngine, SignatureCheck, SignedEvent, State};
 use crate::rows::VerifyReport;
 
 /// Lines decoded and signature-checked together on all cores before they are replayed in
@@ -30,19 +29,19 @@ impl Verifier<'_> {
 
     fn push_event(&mut self, event: &SignedEvent, check: SignatureCheck) -> bool {
         if let Err(e) = self.state.apply(event, check, self.rules) {
-            self.fail(Error::from(e).for_event(event.id));
+            self.fail(e.for_event(event.id));
         }
         self.failure.is_none()
     }
 
     fn push_json(&mut self, bytes: &[u8]) -> bool {
-        match SignedEvent::from_json(bytes) {
+        match SignedEvent::from_canonical_json(bytes) {
             Ok(event) => self.push_event(&event, SignatureCheck::Verify),
             Err(e) => {
-                let mut err = Error::from(e);
+                let mut err = e;
                 if let Some(id) = serde_json::from_slice::<serde_json::Value>(bytes)
                     .ok()
-                    .and_then(|v| crate::event::event_id_of(&v).ok())
+                    .and_then(|v| crate::envelope::event_id_of(&v).ok())
                 {
                     err = err.for_event(id);
                 }
@@ -86,9 +85,8 @@ pub fn verify_jsonl(reader: impl BufRead, rules: Option<&dyn RuleEngine>) -> Ver
             break;
         }
         let decoded = crate::store::parallel_map(&chunk, |line| {
-            SignedEvent::from_json(line).ok().map(|e| {
-                let ok = !e.signatures.is_empty()
-                    && e.signatures.iter().all(|s| s.verify(&e.id).is_ok());
+            SignedEvent::from_canonical_json(line).ok().map(|e| {
+                let ok = !e.signatures.is_empty() && e.signatures.iter().all(|s| s.verify(&e.id));
                 (e, ok)
             })
         });

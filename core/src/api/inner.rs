@@ -346,19 +346,16 @@ impl Inner {
             let mut edge = |from: String, to: String, kind: &'static str| {
                 *edges.entry((from, to, kind)).or_default() += 1;
             };
+            let registered = match &ev.event.body {
+                Body::RegisterLot(b) => Some((&b.site, &b.custodian, &b.origin)),
+                Body::RegisterItems(b) => Some((&b.site, &b.custodian, &b.origin)),
+                _ => None,
+            };
             match &ev.event.body {
-                Body::RegisterLot {
-                    site,
-                    custodian,
-                    origin,
-                    ..
-                }
-                | Body::RegisterItems {
-                    site,
-                    custodian,
-                    origin,
-                    ..
-                } => {
+                Body::RegisterLot(_) | Body::RegisterItems(_) => {
+                    let Some((site, custodian, origin)) = registered else {
+                        return Ok(true);
+                    };
                     let p = place(site, custodian);
                     let src =
                         Account::Source(crate::ledger::Source::Origin(origin.kind)).to_string();
@@ -366,41 +363,29 @@ impl Inner {
                     nodes.insert(src.clone(), "source");
                     edge(src, p, "register");
                 }
-                Body::TransferDispatch { from, to, .. } => {
+                Body::TransferDispatch(t) => {
                     let (a, b) = (
-                        place(&from.site, &from.custodian),
-                        place(&to.site, &to.custodian),
+                        place(&t.from.site, &t.from.custodian),
+                        place(&t.to.site, &t.to.custodian),
                     );
                     nodes.insert(a.clone(), "holding");
                     nodes.insert(b.clone(), "holding");
                     edge(a, b, "transfer");
                 }
-                Body::Destruction {
-                    site, custodian, ..
-                } => {
+                Body::Destruction(d) => {
                     let sink = Account::Sink(Sink::Destroyed).to_string();
                     nodes.insert(sink.clone(), "sink");
-                    edge(place(site, custodian), sink, "destruction");
+                    edge(place(&d.site, &d.custodian), sink, "destruction");
                 }
-                Body::LossReport {
-                    site,
-                    custodian,
-                    loss,
-                    ..
-                } => {
-                    let sink = Account::Sink((*loss).into()).to_string();
+                Body::LossReport(l) => {
+                    let sink = Account::Sink(l.loss.into()).to_string();
                     nodes.insert(sink.clone(), "sink");
-                    edge(place(site, custodian), sink, "loss");
+                    edge(place(&l.site, &l.custodian), sink, "loss");
                 }
-                Body::Recovery {
-                    site,
-                    custodian,
-                    loss,
-                    ..
-                } => {
-                    let sink = Account::Sink((*loss).into()).to_string();
+                Body::Recovery(r) => {
+                    let sink = Account::Sink(r.loss.into()).to_string();
                     nodes.insert(sink.clone(), "sink");
-                    edge(sink, place(site, custodian), "recovery");
+                    edge(sink, place(&r.site, &r.custodian), "recovery");
                 }
                 _ => {}
             }
@@ -540,7 +525,7 @@ fn sign_line(
     state: &crate::ledger::State,
     signers: &[&Signer],
 ) -> Result<SignedEvent> {
-    let mut value = crate::event::parse_json(line)?;
+    let mut value = crate::envelope::parse_json(line)?;
     let Some(obj) = value.as_object_mut() else {
         return Err(Error::new(ErrorKind::SchemaViolation {
             reason: "an event must be a JSON object".into(),

@@ -378,7 +378,7 @@ impl Ledger {
             at,
             actor.clone(),
             Vec::new(),
-            crate::event::Body::RulesInForce { rules },
+            crate::event::Body::RulesInForce(crate::event::RulesInForce { rules }),
         );
         self.record(event, &[key])
     }

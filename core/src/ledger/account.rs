@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::LossKind;
+use crate::model::LossKind;
 use crate::model::{ActorId, EventId, ItemId, LotId, OriginKind, SiteId};
 
 /// Where units come from.

@@ -1,16 +1,24 @@
-//! The ledger: state derived by replaying events, with double-entry conservation, custody
-//! continuity, terminal destruction and key validity enforced on every event.
+//! The ledger: the event kinds and the state derived by replaying them, with double-entry
+//! conservation, custody continuity, terminal destruction, key validity and time order
+//! enforced on every event. Everything here is internal; the front door (`crate::Ledger`)
+//! is the way in.
 
 mod account;
 mod apply;
-mod context;
-mod error;
+mod commit;
+pub(crate) mod kinds;
+mod plan;
+mod rules;
 mod state;
 
-pub use account::{Account, Posting, Sink, Source, Stock};
-pub(crate) use apply::{Applied, RecordedVerdicts, SignatureCheck};
-pub use apply::{RuleEngine, RuleOutcome, RuleWarning};
-pub(crate) use error::LedgerError;
-pub use state::{
-    ActorState, Authorisation, InvariantError, ItemState, LotState, SiteState, State, Transfer,
-};
+pub use account::{Account, Sink, Source, Stock};
+pub(crate) use apply::{Applied, SignatureCheck};
+pub use kinds::{Body, KINDS};
+pub(crate) use rules::RecordedVerdicts;
+pub use rules::{RuleEngine, RuleOutcome, RuleWarning};
+pub(crate) use state::{ActorState, ItemState, LotState, SiteState, State};
+
+/// An event of this ledger's kinds.
+pub type Event = crate::envelope::Event<Body>;
+/// A signed event of this ledger's kinds.
+pub type SignedEvent = crate::envelope::SignedEvent<Body>;

@@ -7,92 +7,111 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::event::{LotQuantity, Place, RuleRef};
+use crate::error::{Error, ErrorKind};
 use crate::ledger::account::{Account, Posting, Sink, Stock};
 use crate::model::{
-    Actor, ActorId, EventId, Item, ItemId, Lot, LotId, Origin, PublicKey, Role, Site, SiteId,
-    Status, Timestamp,
+    Actor, ActorId, EventId, Item, ItemId, Lot, LotId, LotQuantity, Origin, Place, PublicKey, Role,
+    RuleRef, Site, SiteId, Status, Timestamp,
 };
+
+/// A role's name as on the wire (`custodian`, `admin`, ...).
+pub(crate) fn role_name(role: Role) -> String {
+    crate::store::derived::wire(&role).unwrap_or_else(|_| format!("{role:?}").to_lowercase())
+}
+
+/// One of an actor's keys.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct KeyState {
+    /// Whether it still signs (not revoked). Revocation takes effect in append order: a key
+    /// revoked by an earlier event does not sign a later one, whatever the dates say.
+    pub(crate) active: bool,
+    /// When it was registered: it signs no event dated before.
+    pub(crate) added_at: Timestamp,
+}
 
 /// A registered actor and its keys.
 #[derive(Clone, Debug, Serialize)]
-pub struct ActorState {
+pub(crate) struct ActorState {
     /// As registered.
-    pub actor: Actor,
-    /// Every key it ever had; `true` while not revoked.
-    pub keys: BTreeMap<PublicKey, bool>,
+    pub(crate) actor: Actor,
+    /// Every key it ever had.
+    pub(crate) keys: BTreeMap<PublicKey, KeyState>,
     /// Latest event about this actor.
-    pub last_event: EventId,
+    pub(crate) last_event: EventId,
+    /// When that event happened.
+    pub(crate) last_at: Timestamp,
 }
 
 impl ActorState {
     /// Whether it holds a role.
-    pub fn has_role(&self, role: Role) -> bool {
+    pub(crate) fn has_role(&self, role: Role) -> bool {
         self.actor.roles.contains(&role)
     }
 }
 
 /// A registered site.
 #[derive(Clone, Debug, Serialize)]
-pub struct SiteState {
+pub(crate) struct SiteState {
     /// As registered.
-    pub site: Site,
+    pub(crate) site: Site,
     /// Its registration.
-    pub last_event: EventId,
+    pub(crate) last_event: EventId,
+    /// When it was registered: nothing happens there before.
+    pub(crate) registered_at: Timestamp,
 }
 
 /// A serialized item and where it is.
 #[derive(Clone, Debug, Serialize)]
-pub struct ItemState {
+pub(crate) struct ItemState {
     /// As registered.
-    pub item: Item,
+    pub(crate) item: Item,
     /// How it entered.
-    pub origin: Origin,
+    pub(crate) origin: Origin,
     /// When it was registered.
-    pub registered_at: Timestamp,
+    pub(crate) registered_at: Timestamp,
     /// Current status.
-    pub status: Status,
+    pub(crate) status: Status,
     // INVARIANT (item-location): an item is in exactly one account; `State::by_account` holds
     // it there with balance 1 and its origin's source account with −1.
     /// The account it is in.
-    pub location: Account,
+    pub(crate) location: Account,
     /// Latest event that touched it.
-    pub last_event: EventId,
+    pub(crate) last_event: EventId,
     // INVARIANT (time-order): events touching a stock are dated no earlier than the one before.
     /// When that event happened.
-    pub last_at: Timestamp,
+    pub(crate) last_at: Timestamp,
 }
 
 /// A lot and its balances.
 #[derive(Clone, Debug, Serialize)]
-pub struct LotState {
+pub(crate) struct LotState {
     /// As registered (for split and merged lots: inherited attributes, quantity at formation).
-    pub lot: Lot,
+    pub(crate) lot: Lot,
     /// How it entered.
-    pub origin: Origin,
+    pub(crate) origin: Origin,
     /// When it was registered or formed.
-    pub registered_at: Timestamp,
+    pub(crate) registered_at: Timestamp,
     /// Current status.
-    pub status: Status,
+    pub(crate) status: Status,
     // INVARIANT (lot-balance): the balances sum to zero, and match `State::by_account`.
     /// Non-zero balances per account.
     #[serde(serialize_with = "as_pairs")]
-    pub balances: BTreeMap<Account, i128>,
+    pub(crate) balances: BTreeMap<Account, i128>,
     /// Lots this one was formed from, with the units each contributed.
-    pub derived_from: Vec<(LotId, u64)>,
+    pub(crate) derived_from: Vec<(LotId, u64)>,
     /// Latest event that touched it.
-    pub last_event: EventId,
+    pub(crate) last_event: EventId,
     /// When that event happened.
-    pub last_at: Timestamp,
+    pub(crate) last_at: Timestamp,
 }
 
 impl LotState {
     /// Balance in one account.
-    pub fn balance(&self, account: &Account) -> i128 {
+    pub(crate) fn balance(&self, account: &Account) -> i128 {
         self.balances.get(account).copied().unwrap_or(0)
     }
     /// Units still accountable: everything but sources, destroyed and other final sinks.
-    pub fn live_units(&self) -> i128 {
+    pub(crate) fn live_units(&self) -> i128 {
         self.balances
             .iter()
             .filter(|(a, _)| {
@@ -108,41 +127,41 @@ impl LotState {
             .sum()
     }
     /// Whether units were destroyed and none is left anywhere: the lot is closed.
-    pub fn is_destroyed(&self) -> bool {
+    pub(crate) fn is_destroyed(&self) -> bool {
         self.balance(&Account::Sink(Sink::Destroyed)) > 0 && self.live_units() == 0
     }
 }
 
 /// A dispatched transfer awaiting receipt.
 #[derive(Clone, Debug, Serialize)]
-pub struct Transfer {
+pub(crate) struct Transfer {
     /// Sender.
-    pub from: Place,
+    pub(crate) from: Place,
     /// Addressee.
-    pub to: Place,
+    pub(crate) to: Place,
     /// Items sent.
-    pub items: Vec<ItemId>,
+    pub(crate) items: Vec<ItemId>,
     /// Lot quantities sent.
-    pub lots: Vec<LotQuantity>,
+    pub(crate) lots: Vec<LotQuantity>,
     /// When dispatched.
-    pub at: Timestamp,
+    pub(crate) at: Timestamp,
 }
 
 /// An authorisation with what it still covers.
 #[derive(Clone, Debug, Serialize)]
-pub struct Authorisation {
+pub(crate) struct Authorisation {
     /// Order number.
-    pub reference: String,
+    pub(crate) reference: String,
     /// Who authorised.
-    pub actor: ActorId,
+    pub(crate) actor: ActorId,
     /// When.
-    pub at: Timestamp,
+    pub(crate) at: Timestamp,
     /// Items not yet destroyed under it.
-    pub items: BTreeSet<ItemId>,
+    pub(crate) items: BTreeSet<ItemId>,
     /// Lot quantities not yet destroyed under it.
-    pub lots: BTreeMap<LotId, u64>,
+    pub(crate) lots: BTreeMap<LotId, u64>,
     /// Allowed methods.
-    pub methods: Vec<String>,
+    pub(crate) methods: Vec<String>,
 }
 
 /// What reversing an event needs. Kept only while the event is still the latest event of
@@ -151,6 +170,7 @@ pub struct Authorisation {
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct Undo {
     pub(crate) actor: ActorId,
+    pub(crate) at: Timestamp,
     pub(crate) stocks: Vec<Stock>,
     pub(crate) postings: Vec<Posting>,
     pub(crate) created: Vec<Stock>,
@@ -162,7 +182,7 @@ pub(crate) struct Undo {
 
 /// Everything derived from the events so far.
 #[derive(Clone, Debug, Default, Serialize)]
-pub struct State {
+pub(crate) struct State {
     pub(crate) actors: BTreeMap<ActorId, ActorState>,
     pub(crate) key_owner: BTreeMap<PublicKey, ActorId>,
     pub(crate) sites: BTreeMap<SiteId, SiteState>,
@@ -177,91 +197,75 @@ pub struct State {
     pub(crate) authorisations: BTreeMap<EventId, Authorisation>,
     pub(crate) undo: BTreeMap<EventId, Undo>,
     pub(crate) rules: Vec<RuleRef>,
-    pub(crate) rules_event: Option<EventId>,
+    pub(crate) rules_event: Option<(EventId, Timestamp)>,
+    /// When each open discrepancy account was opened.
+    pub(crate) discrepancies: BTreeMap<EventId, Timestamp>,
+    /// The first event's time: no event is dated before it.
+    pub(crate) genesis_at: Option<Timestamp>,
     pub(crate) events: u64,
 }
 
 /// A broken state invariant (a bug, never a user error).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("state invariant `{invariant}` broken: {detail}")]
-pub struct InvariantError {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct InvariantError {
     /// Its name, as written at its `INVARIANT` comment.
-    pub invariant: &'static str,
+    pub(crate) invariant: &'static str,
     /// What was found.
-    pub detail: String,
+    pub(crate) detail: String,
+}
+
+impl From<InvariantError> for Error {
+    fn from(e: InvariantError) -> Self {
+        Error::new(ErrorKind::InvariantBroken {
+            invariant: e.invariant.into(),
+            detail: e.detail,
+        })
+    }
 }
 
 impl State {
     /// Number of events applied.
-    pub fn event_count(&self) -> u64 {
+    pub(crate) fn event_count(&self) -> u64 {
         self.events
     }
     /// An actor.
-    pub fn actor(&self, id: &ActorId) -> Option<&ActorState> {
+    pub(crate) fn actor(&self, id: &ActorId) -> Option<&ActorState> {
         self.actors.get(id)
     }
     /// Every actor.
-    pub fn actors(&self) -> impl Iterator<Item = &ActorState> {
+    pub(crate) fn actors(&self) -> impl Iterator<Item = &ActorState> {
         self.actors.values()
     }
-    /// The actor that owns a key.
-    pub fn key_owner(&self, key: &PublicKey) -> Option<&ActorId> {
-        self.key_owner.get(key)
-    }
     /// A site.
-    pub fn site(&self, id: &SiteId) -> Option<&SiteState> {
+    pub(crate) fn site(&self, id: &SiteId) -> Option<&SiteState> {
         self.sites.get(id)
     }
     /// Every site.
-    pub fn sites(&self) -> impl Iterator<Item = &SiteState> {
+    pub(crate) fn sites(&self) -> impl Iterator<Item = &SiteState> {
         self.sites.values()
     }
     /// An item.
-    pub fn item(&self, id: &ItemId) -> Option<&ItemState> {
+    pub(crate) fn item(&self, id: &ItemId) -> Option<&ItemState> {
         self.items.get(id)
     }
     /// Every item.
-    pub fn items(&self) -> impl Iterator<Item = &ItemState> {
+    pub(crate) fn items(&self) -> impl Iterator<Item = &ItemState> {
         self.items.values()
     }
     /// A lot.
-    pub fn lot(&self, id: &LotId) -> Option<&LotState> {
+    pub(crate) fn lot(&self, id: &LotId) -> Option<&LotState> {
         self.lots.get(id)
     }
     /// Every lot.
-    pub fn lots(&self) -> impl Iterator<Item = &LotState> {
+    pub(crate) fn lots(&self) -> impl Iterator<Item = &LotState> {
         self.lots.values()
     }
-    /// Lots formed directly from a lot.
-    pub fn lot_children(&self, id: &LotId) -> impl Iterator<Item = &LotId> {
-        self.lot_children.get(id).into_iter().flatten()
-    }
-    /// Open transfers by dispatch id.
-    pub fn transfers(&self) -> &BTreeMap<EventId, Transfer> {
-        &self.transfers
-    }
-    /// Authorisations with cover left, by event id.
-    pub fn authorisations(&self) -> &BTreeMap<EventId, Authorisation> {
-        &self.authorisations
-    }
     /// Rules in force.
-    pub fn rules_in_force(&self) -> &[RuleRef] {
+    pub(crate) fn rules_in_force(&self) -> &[RuleRef] {
         &self.rules
     }
-    /// Every non-zero balance: account → stock → units.
-    pub fn balances(&self) -> &BTreeMap<Account, BTreeMap<Stock, i128>> {
-        &self.by_account
-    }
-    /// Balance of one stock in one account.
-    pub fn balance(&self, account: &Account, stock: &Stock) -> i128 {
-        self.by_account
-            .get(account)
-            .and_then(|m| m.get(stock))
-            .copied()
-            .unwrap_or(0)
-    }
     /// What each custodian holds at a site: (custodian, stock, units).
-    pub fn holdings_at<'a>(
+    pub(crate) fn holdings_at<'a>(
         &'a self,
         site: &'a SiteId,
     ) -> impl Iterator<Item = (&'a ActorId, &'a Stock, i128)> + 'a {
@@ -275,21 +279,9 @@ impl State {
             })
             .flatten()
     }
-    /// Net explosive quantity at a site, grams.
-    pub fn neq_grams_at(&self, site: &SiteId) -> i128 {
-        self.holdings_at(site)
-            .map(|(_, stock, units)| match stock {
-                Stock::Lot(id) => self
-                    .lots
-                    .get(id)
-                    .map_or(0, |l| i128::from(l.lot.neq_grams_per_unit.get()) * units),
-                Stock::Item(_) => 0,
-            })
-            .sum()
-    }
     /// Whether `actor` may act for `custodian`: it is the custodian or a member of it, up the
     /// `member_of` chain.
-    pub fn acts_for(&self, actor: &ActorId, custodian: &ActorId) -> bool {
+    pub(crate) fn acts_for(&self, actor: &ActorId, custodian: &ActorId) -> bool {
         // Limit on the membership chain walked; registration refuses cycles, this bounds the walk anyway.
         const MEMBERSHIP_DEPTH_MAX: usize = 8;
         let mut current = Some(actor);
@@ -303,7 +295,7 @@ impl State {
         false
     }
     /// The top of an actor's `member_of` chain: its agency.
-    pub fn agency_of<'a>(&'a self, actor: &'a ActorId) -> &'a ActorId {
+    pub(crate) fn agency_of<'a>(&'a self, actor: &'a ActorId) -> &'a ActorId {
         let mut current = actor;
         for _ in 0..8 {
             match self
@@ -320,14 +312,14 @@ impl State {
 
     /// SHA-256 over the canonical JSON of the whole state: two ledgers with the same events
     /// have the same digest.
-    pub fn digest(&self) -> crate::error::Result<crate::model::Digest> {
+    pub(crate) fn digest(&self) -> crate::error::Result<crate::model::Digest> {
         // Every map in the state has string keys or is serialised as a list of pairs, so
         // encoding cannot fail; if it ever did, that is a bug reported as such.
         let bytes = serde_json::to_value(self)
             .map_err(|e| e.to_string())
             .and_then(|v| serde_json_canonicalizer::to_vec(&v).map_err(|e| e.to_string()))
             .map_err(|detail| {
-                crate::error::Error::new(crate::error::ErrorKind::Internal {
+                Error::new(ErrorKind::Internal {
                     detail: format!("encoding the state: {detail}"),
                 })
             })?;
@@ -338,7 +330,7 @@ impl State {
 
     /// Checks every invariant. Property tests and fuzz targets call it after every step; debug
     /// builds after every event.
-    pub fn check_invariants(&self) -> Result<(), InvariantError> {
+    pub(crate) fn check_invariants(&self) -> Result<(), InvariantError> {
         let broken =
             |invariant: &'static str, detail: String| Err(InvariantError { invariant, detail });
         let mut expected: BTreeMap<Account, BTreeMap<Stock, i128>> = BTreeMap::new();

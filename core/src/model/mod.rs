@@ -3,10 +3,14 @@
 //! relate them live in `ledger`.
 
 mod ids;
+mod parts;
 mod time;
 
 pub use ids::{
     ActorId, Digest, EventId, IdError, ItemId, LotId, NAME_ID_BYTES_MAX, PublicKey, SiteId,
+};
+pub use parts::{
+    ItemCount, LossKind, LotCount, LotQuantity, MergeTarget, Place, RuleRef, SplitPart, Witness,
 };
 pub use time::{Date, TimeError, Timestamp};
 

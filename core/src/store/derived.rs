@@ -296,8 +296,8 @@ pub(crate) fn actor_row(actor: &ActorState) -> Result<Row> {
     let keys = actor
         .keys
         .iter()
-        .map(|(k, active)| {
-            if *active {
+        .map(|(k, state)| {
+            if state.active {
                 k.to_hex()
             } else {
                 format!("-{}", k.to_hex())

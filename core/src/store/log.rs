@@ -4,9 +4,11 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use crate::error::Error as DecodeError;
 use crate::error::{Error, ErrorKind, Result};
-use crate::event::{DecodeError, RuleRef, SignedEvent};
+use crate::ledger::SignedEvent;
 use crate::merkle::{self, Hash};
+use crate::model::RuleRef;
 use crate::model::{ActorId, EventId, Marking, SiteId, Timestamp};
 use crate::rows::{
     Balance, BalanceFilter, EventRecord, ItemRecord, LineageEntry, MarkingQuery, StockFilter,
@@ -105,7 +107,7 @@ pub(crate) fn decode_chunk(
     signatures: bool,
 ) -> Vec<DecodedRow> {
     let decoded = parallel_map(&rows, |(_, _, json)| {
-        let ev = SignedEvent::from_json(json);
+        let ev = SignedEvent::from_canonical_json(json);
         let ok = match (&ev, signatures) {
             (Ok(e), true) => signatures_valid(std::slice::from_ref(e))
                 .first()
@@ -217,20 +219,6 @@ pub(crate) fn latest_head(db: &Db) -> Result<HeadRow> {
         })
     })?;
     head_from(db, size, root, sig)
-}
-
-/// The stored tree head of exactly `size` events, if one was signed.
-pub(crate) fn head_at(db: &Db, size: u64) -> Result<Option<HeadRow>> {
-    let row: Option<(i64, Vec<u8>, Vec<u8>)> = db
-        .conn
-        .prepare_cached("SELECT size, root, sig FROM tree_heads WHERE size = ?1")
-        .and_then(|mut s| {
-            s.query_row([to_i64(size)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .optional()
-        })
-        .map_err(db.err("reading a tree head"))?;
-    row.map(|(size, root, sig)| head_from(db, size, root, sig))
-        .transpose()
 }
 
 /// The nodes of the log of `len` leaves, with the proof cache.

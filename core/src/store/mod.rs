@@ -12,9 +12,8 @@ mod schema;
 pub(crate) mod verify;
 mod write;
 
-pub(crate) use log::HeadRow;
 pub(crate) use nodes::{NodeCache, SqlNodes};
-pub(crate) use schema::{Db, LegacyLedger, file_format_version, read_legacy, sql_error};
+pub(crate) use schema::{Db, read_legacy};
 pub use schema::{ORIGIN_BYTES_MAX, STORE_FORMAT_VERSION};
 pub(crate) use write::write_empty_head;
 
@@ -23,8 +22,7 @@ use std::path::Path;
 
 use crate::api::HeadSigner;
 use crate::error::{Error, ErrorKind, Result};
-use crate::event::SignedEvent;
-use crate::ledger::{Applied, RecordedVerdicts, RuleEngine, SignatureCheck, State};
+use crate::ledger::{Applied, RecordedVerdicts, RuleEngine, SignatureCheck, SignedEvent, State};
 use crate::merkle::Frontier;
 use crate::model::{EventId, PublicKey};
 
@@ -117,7 +115,7 @@ impl Store {
                     }
                     .into());
                 }
-                let ev = ev.map_err(|e| Error::from(e).at_index(seq))?;
+                let ev = ev.map_err(|e| e.at_index(seq))?;
                 state
                     .apply(&ev, SignatureCheck::AlreadyVerified, Some(rules))
                     .map_err(|e| Error::from(e).at_index(seq))?;
@@ -246,9 +244,8 @@ impl Store {
 /// Verifies the signatures of many events on all cores: `true` where every signature of the
 /// event checks cryptographically. Key ownership and revocation are left to the state.
 pub(crate) fn signatures_valid(events: &[SignedEvent]) -> Vec<bool> {
-    let check = |e: &SignedEvent| {
-        !e.signatures.is_empty() && e.signatures.iter().all(|s| s.verify(&e.id).is_ok())
-    };
+    let check =
+        |e: &SignedEvent| !e.signatures.is_empty() && e.signatures.iter().all(|s| s.verify(&e.id));
     parallel_map(events, check)
 }
 

@@ -106,8 +106,8 @@ impl Run<'_> {
                 Err(e) => {
                     let event = serde_json::from_slice::<serde_json::Value>(&json)
                         .ok()
-                        .and_then(|v| crate::event::event_id_of(&v).ok());
-                    let mut err = Error::from(e).at_index(index);
+                        .and_then(|v| crate::envelope::event_id_of(&v).ok());
+                    let mut err = e.at_index(index);
                     if let Some(id) = event {
                         err = err.for_event(id);
                     }
@@ -126,21 +126,13 @@ impl Run<'_> {
                 return Ok(());
             }
             let (kind, at, actor) = cols;
-            if kind != ev.event.body.kind()
-                || at != ev.event.at.as_str()
-                || actor != ev.event.actor.as_str()
-            {
+            if kind != ev.kind() || at != ev.event.at.as_str() || actor != ev.event.actor.as_str() {
                 self.fail(
                     Error::new(ErrorKind::Drift {
                         table: "events".into(),
                         row: format!("{index}"),
                         stored: Some(format!("{kind} {at} {actor}")),
-                        expected: Some(format!(
-                            "{} {} {}",
-                            ev.event.body.kind(),
-                            ev.event.at,
-                            ev.event.actor
-                        )),
+                        expected: Some(format!("{} {} {}", ev.kind(), ev.event.at, ev.event.actor)),
                     })
                     .for_event(ev.id)
                     .at_index(index),
@@ -162,7 +154,7 @@ impl Run<'_> {
                     }
                 }
                 Err(e) => {
-                    self.fail(Error::from(e).for_event(ev.id).at_index(index));
+                    self.fail(e.for_event(ev.id).at_index(index));
                     return Ok(());
                 }
             }

@@ -6,8 +6,8 @@ use rusqlite::params;
 
 use crate::api::HeadSigner;
 use crate::error::{Error, ErrorKind, Result};
-use crate::event::{Body, SignedEvent};
 use crate::ledger::{Applied, State};
+use crate::ledger::{Body, SignedEvent};
 use crate::merkle::{Frontier, checkpoint_body, leaf_hash};
 use crate::store::Db;
 use crate::store::derived::{self, Dirty, stock_key};
@@ -23,16 +23,19 @@ fn seq_col(seq: u64) -> Result<i64> {
 /// What an event changed besides stocks (its stocks are in `Applied::stocks`).
 fn mark_dirty(dirty: &mut Dirty, event: &SignedEvent) {
     match &event.event.body {
-        Body::RegisterSite { site } => {
-            dirty.sites.insert(site.id.clone());
+        Body::RegisterSite(b) => {
+            dirty.sites.insert(b.site.id.clone());
         }
-        Body::RegisterActor { subject } => {
-            dirty.actors.insert(subject.id.clone());
+        Body::RegisterActor(b) => {
+            dirty.actors.insert(b.subject.id.clone());
         }
-        Body::AddKey { subject, .. } | Body::RevokeKey { subject, .. } => {
-            dirty.actors.insert(subject.clone());
+        Body::AddKey(b) => {
+            dirty.actors.insert(b.subject.clone());
         }
-        Body::RulesInForce { .. } => dirty.rules = true,
+        Body::RevokeKey(b) => {
+            dirty.actors.insert(b.subject.clone());
+        }
+        Body::RulesInForce(_) => dirty.rules = true,
         _ => {}
     }
 }
@@ -63,11 +66,11 @@ pub(crate) fn write_batch(
             .map_err(db.err("writing the trace index"))?;
         for (i, (ev, a)) in events.iter().zip(applied).enumerate() {
             let seq = seq_col(base + i as u64)?;
-            let json = ev.to_json()?;
+            let json = ev.to_json();
             ins.execute(params![
                 seq,
                 ev.id.as_bytes().as_slice(),
-                ev.event.body.kind(),
+                ev.kind(),
                 ev.event.at.as_str(),
                 ev.event.actor.as_str(),
                 json.as_bytes()

@@ -12,10 +12,9 @@ use std::collections::{BTreeMap, VecDeque};
 
 use sha2::{Digest, Sha256};
 
-use crate::event::{
-    Body, Event, LotCount, LotQuantity, Place, SignedEvent, Signer, SplitPart, Witness,
-};
-use crate::ledger::{Account, LedgerError, SignatureCheck, State};
+use crate::error::Error;
+use crate::event::*;
+use crate::ledger::{Account, SignatureCheck, State};
 use crate::model::{
     Actor, ActorId, ActorKind, CompatibilityGroup, Date, Hazard, HazardDivision, IdError, Item,
     ItemCategory, ItemId, Lot, LotId, Marking, Origin, OriginKind, Quantity, Role, Site, SiteId,
@@ -37,7 +36,7 @@ const PICK_ATTEMPTS_MAX: usize = 8;
 pub enum SynthError {
     /// The ledger refused a generated event.
     #[error("generated event refused: {0}")]
-    Refused(#[from] LedgerError),
+    Refused(#[from] Error),
     /// A generated id is invalid.
     #[error("generated id refused: {0}")]
     Id(#[from] IdError),
@@ -136,11 +135,6 @@ impl Synth {
         }
     }
 
-    /// The state after every event produced so far (and those queued).
-    pub fn state(&self) -> &State {
-        &self.state
-    }
-
     /// The signing key the generator uses for an actor (derived from the seed).
     pub fn key_of(&self, actor: &ActorId) -> Option<&Signer> {
         self.keys.get(actor)
@@ -184,7 +178,7 @@ impl Synth {
                 .ok_or_else(|| SynthError::Value(format!("no key for `{who}`")))?;
             signers.push(key);
         }
-        let signed = event.sign(&signers).map_err(LedgerError::from)?;
+        let signed = event.sign(&signers)?;
         self.state
             .apply(&signed, SignatureCheck::AlreadyVerified, None)?;
         self.emitted += 1;
@@ -211,7 +205,7 @@ impl Synth {
             keys: vec![key.public_key()],
         };
         self.keys.insert(actor.clone(), key);
-        self.emit(admin, Body::RegisterActor { subject }, &[])?;
+        self.emit(admin, Body::RegisterActor(RegisterActor { subject }), &[])?;
         Ok(actor)
     }
 
@@ -227,7 +221,11 @@ impl Synth {
             keys: vec![key.public_key()],
         };
         self.keys.insert(admin.clone(), key);
-        self.emit(&admin, Body::RegisterActor { subject: genesis }, &[])?;
+        self.emit(
+            &admin,
+            Body::RegisterActor(RegisterActor { subject: genesis }),
+            &[],
+        )?;
         let ag = self.register(
             &admin,
             "agency:attorney-general",
@@ -269,9 +267,9 @@ impl Synth {
         let range: SiteId = "range:la-cuchilla".parse()?;
         self.emit(
             &admin,
-            Body::RegisterSite {
+            Body::RegisterSite(RegisterSite {
                 site: site(&range, SiteKind::Range),
-            },
+            }),
             &[],
         )?;
         let mut depots = Vec::new();
@@ -286,9 +284,9 @@ impl Synth {
             let depot: SiteId = format!("depot:{n:02}").parse()?;
             self.emit(
                 &admin,
-                Body::RegisterSite {
+                Body::RegisterSite(RegisterSite {
                     site: site(&depot, SiteKind::Depot),
-                },
+                }),
                 &[],
             )?;
             depots.push((depot, unit));
@@ -366,12 +364,12 @@ impl Synth {
         };
         self.emit(
             &unit,
-            Body::RegisterLot {
+            Body::RegisterLot(RegisterLot {
                 site: depot,
                 custodian: unit.clone(),
                 origin,
                 lot,
-            },
+            }),
             &[],
         )?;
         self.lots.push(id);
@@ -414,12 +412,12 @@ impl Synth {
         };
         self.emit(
             &unit,
-            Body::RegisterItems {
+            Body::RegisterItems(RegisterItems {
                 site: depot,
                 custodian: unit.clone(),
                 origin,
                 items,
-            },
+            }),
             &[],
         )?;
         Ok(())
@@ -509,7 +507,7 @@ impl Synth {
         let reference = self.reference("WAYBILL");
         let d = self.emit(
             &from,
-            Body::TransferDispatch {
+            Body::TransferDispatch(TransferDispatch {
                 from: Place {
                     site: site.clone(),
                     custodian: from.clone(),
@@ -524,12 +522,12 @@ impl Synth {
                     quantity: qty(sent)?,
                 }],
                 reference: Some(reference),
-            },
+            }),
             &[],
         )?;
         self.emit(
             &to_unit,
-            Body::TransferReceipt {
+            Body::TransferReceipt(TransferReceipt {
                 dispatch: d.id,
                 items,
                 lots: vec![LotQuantity {
@@ -538,7 +536,7 @@ impl Synth {
                 }],
                 note: discrepancy
                     .then(|| "cases damaged in transit; shortfall under investigation".to_owned()),
-            },
+            }),
             &[],
         )?;
         Ok(())
@@ -552,7 +550,7 @@ impl Synth {
         let counted = if short { units - 1 } else { units };
         self.emit(
             &cast.admin,
-            Body::StockCheck {
+            Body::StockCheck(StockCheck {
                 site,
                 custodian,
                 lots: vec![LotCount {
@@ -561,7 +559,7 @@ impl Synth {
                     counted: qty(counted)?,
                 }],
                 items: vec![],
-            },
+            }),
             &[],
         )?;
         Ok(())
@@ -575,7 +573,7 @@ impl Synth {
         let reference = self.reference("POLICE");
         self.emit(
             &custodian,
-            Body::LossReport {
+            Body::LossReport(LossReport {
                 loss: crate::event::LossKind::Stolen,
                 site,
                 custodian: custodian.clone(),
@@ -586,7 +584,7 @@ impl Synth {
                     quantity: qty(stolen)?,
                 }],
                 reference: Some(reference),
-            },
+            }),
             &[],
         )?;
         Ok(())
@@ -604,7 +602,7 @@ impl Synth {
         let part = self.rng.range(1, units / 2);
         self.emit(
             &custodian,
-            Body::LotSplit {
+            Body::LotSplit(LotSplit {
                 lot,
                 site,
                 custodian: custodian.clone(),
@@ -612,7 +610,7 @@ impl Synth {
                     id: id.clone(),
                     quantity: qty(part)?,
                 }],
-            },
+            }),
             &[],
         )?;
         self.lots.push(id);
@@ -630,12 +628,12 @@ impl Synth {
         };
         self.emit(
             &cast.admin,
-            Body::StatusChange {
+            Body::StatusChange(StatusChange {
                 items: vec![],
                 lots: vec![lot],
                 status,
                 reason: "periodic inspection (IATG 03.20)".into(),
-            },
+            }),
             &[],
         )?;
         Ok(())
@@ -654,7 +652,7 @@ impl Synth {
         let waybill = self.reference("WAYBILL");
         let d = self.emit(
             &custodian,
-            Body::TransferDispatch {
+            Body::TransferDispatch(TransferDispatch {
                 from: Place {
                     site,
                     custodian: custodian.clone(),
@@ -666,34 +664,34 @@ impl Synth {
                 items: items.clone(),
                 lots: lots.clone(),
                 reference: Some(waybill),
-            },
+            }),
             &[],
         )?;
         self.emit(
             &cast.demil,
-            Body::TransferReceipt {
+            Body::TransferReceipt(TransferReceipt {
                 dispatch: d.id,
                 items: items.clone(),
                 lots: lots.clone(),
                 note: None,
-            },
+            }),
             &[],
         )?;
         let order = self.reference("ORDER");
         let auth = self.emit(
             &cast.admin,
-            Body::DestructionAuthorisation {
+            Body::DestructionAuthorisation(DestructionAuthorisation {
                 reference: order,
                 items: items.clone(),
                 lots: lots.clone(),
                 methods: vec!["cutting_and_melting".into(), "open_detonation".into()],
-            },
+            }),
             &[],
         )?;
         let certificate = self.reference("CERT");
         self.emit(
             &cast.demil,
-            Body::Destruction {
+            Body::Destruction(Destruction {
                 authorisation: auth.id,
                 site: cast.range.clone(),
                 custodian: cast.demil.clone(),
@@ -715,7 +713,7 @@ impl Synth {
                         agency: cast.police.clone(),
                     },
                 ],
-            },
+            }),
             &[&cast.inspector, &cast.officer],
         )?;
         Ok(())
@@ -774,11 +772,12 @@ mod tests {
         let b = events(7, 400).unwrap();
         assert_eq!(a, b);
         let mut kinds = std::collections::BTreeSet::new();
-        let mut ledger = crate::Ledger::new();
+        let mut ledger = crate::Ledger::in_memory(crate::Options::new()).unwrap();
         for e in &a {
-            ledger.append(e).unwrap();
-            kinds.insert(e.event.body.kind());
+            kinds.insert(e.kind());
         }
+        ledger.append(&a).unwrap();
+        assert!(ledger.verify().unwrap().ok);
         for k in [
             "register_lot",
             "register_items",

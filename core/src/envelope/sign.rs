@@ -18,7 +18,14 @@ pub struct Signature {
 
 /// 64 signature bytes, hex on the wire.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct SigBytes(pub [u8; 64]);
+pub struct SigBytes(pub(crate) [u8; 64]);
+
+impl SigBytes {
+    /// The raw 64 bytes.
+    pub fn as_bytes(&self) -> &[u8; 64] {
+        &self.0
+    }
+}
 
 impl fmt::Debug for SigBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -48,40 +55,31 @@ impl<'de> Deserialize<'de> for SigBytes {
     }
 }
 
-/// Why a signature does not check.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum SignatureError {
-    /// The key bytes are not a valid Ed25519 point.
-    #[error("key `{key}` is not a valid Ed25519 public key")]
-    BadKey {
-        /// The key.
-        key: PublicKey,
-    },
-    /// The signature does not verify.
-    #[error("signature by key `{key}` does not verify over event `{event}`")]
-    Invalid {
-        /// The key.
-        key: PublicKey,
-        /// The event.
-        event: EventId,
-    },
+impl Signature {
+    /// Verifies this signature over an event id: strict RFC 8032 verification (no small-order
+    /// key or R, canonical S), so one signature has exactly one valid encoding.
+    pub fn verify(&self, id: &EventId) -> bool {
+        let Ok(key) = VerifyingKey::from_bytes(self.key.as_bytes()) else {
+            return false;
+        };
+        let sig = ed25519_dalek::Signature::from_bytes(&self.sig.0);
+        key.verify_strict(id.as_bytes(), &sig).is_ok()
+    }
 }
 
-impl Signature {
-    /// Verifies this signature over an event id (strict RFC 8032 verification).
-    pub fn verify(&self, id: &EventId) -> Result<(), SignatureError> {
-        let key = VerifyingKey::from_bytes(self.key.as_bytes())
-            .map_err(|_| SignatureError::BadKey { key: self.key })?;
-        let sig = ed25519_dalek::Signature::from_bytes(&self.sig.0);
-        // Strict verification refuses small-order keys and non-canonical signatures, so one
-        // signature has exactly one valid encoding and cannot be malleated.
-        key.verify_strict(id.as_bytes(), &sig)
-            .map_err(|_| SignatureError::Invalid {
-                key: self.key,
-                event: *id,
-            })
+/// Refuses a public key that no honest signer has: bytes that are not a curve point, a
+/// non-canonical encoding of one (y at or above the field prime), or a point of small order
+/// (the identity, the order-2 point, ...), under which forged signatures verify in lenient
+/// verifiers.
+pub fn check_public_key(key: &PublicKey) -> crate::error::Result<()> {
+    let refuse = || {
+        crate::error::Error::new(crate::error::ErrorKind::InvalidPublicKey { key: key.to_hex() })
+    };
+    let vk = VerifyingKey::from_bytes(key.as_bytes()).map_err(|_| refuse())?;
+    if vk.is_weak() || vk.to_edwards().compress().to_bytes() != *key.as_bytes() {
+        return Err(refuse());
     }
+    Ok(())
 }
 
 /// An Ed25519 signing key.

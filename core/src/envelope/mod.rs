@@ -1,0 +1,417 @@
+//! Events as signed envelopes: the members every event has (`v`, `kind`, `at`, `actor`,
+//! `parents`), a kind-specific body, and then its `id` (SHA-256 of the RFC 8785 canonical JSON
+//! of everything else) and `signatures`. This layer knows how to decode, canonicalise, hash and
+//! sign an event of any body type; the body types (one per kind) and what they mean for the
+//! stockpile live in the ledger. See `docs/FORMAT.md` for the wire format.
+//!
+//! Decoding is a pipeline that stops at the first stage that fails, each with its error code:
+//! size and JSON syntax with no duplicate members (1001-1003), the schema of the event's kind
+//! (1004), typed decoding (1005), the interpreted-equals-signed check (1006), the id (1007,
+//! 1008), and for stored or exported lines, the canonical bytes (1009).
+
+mod json;
+mod schema;
+mod sign;
+
+pub use sign::{Signature, Signer, check_public_key};
+
+pub(crate) use json::parse as parse_json;
+#[cfg(test)]
+pub(crate) use schema::schema_kinds;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest as _, Sha256};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{ActorId, EventId, Timestamp};
+
+/// The only event format version.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Largest accepted event, in bytes of JSON.
+pub const EVENT_BYTES_MAX: usize = 1 << 20;
+
+/// A body of some event kind: what follows the common members.
+pub trait EventBody: Serialize + DeserializeOwned + Clone + PartialEq + std::fmt::Debug {
+    /// The `kind` member's value.
+    fn kind(&self) -> &'static str;
+}
+
+/// The content of an event: everything its id covers.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(bound(serialize = "B: Serialize", deserialize = "B: DeserializeOwned"))]
+pub struct Event<B> {
+    /// Format version, always [`FORMAT_VERSION`].
+    pub v: u32,
+    /// When it happened, UTC.
+    pub at: Timestamp,
+    /// Who records it; must sign it.
+    pub actor: ActorId,
+    /// Ids of the events it builds on (the DAG edges).
+    pub parents: Vec<EventId>,
+    /// Kind and body.
+    #[serde(flatten)]
+    pub body: B,
+}
+
+/// An event with its id and signatures, as stored and exchanged. It can only be made by
+/// decoding (which recomputes the id from the content) or by signing: its id is always the
+/// hash of its content.
+///
+/// ```compile_fail
+/// # use custodia::event::{SignedEvent, Signature};
+/// # use custodia::EventId;
+/// fn forge(event: custodia::Event, id: EventId) -> SignedEvent {
+///     SignedEvent { event, id, signatures: Vec::new(), line: String::new() }
+/// }
+/// ```
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SignedEvent<B> {
+    pub(crate) event: Event<B>,
+    pub(crate) id: EventId,
+    pub(crate) signatures: Vec<Signature>,
+    // INVARIANT (canonical-line): the RFC 8785 canonical JSON of the whole object (content,
+    // `id`, `signatures`): what is stored, exported and hashed (without id and signatures).
+    pub(crate) line: String,
+}
+
+fn internal(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::Internal {
+        detail: format!("{what}: {e}"),
+    })
+}
+
+/// RFC 8785 canonical bytes of a JSON value.
+pub(crate) fn canonical(value: &Value) -> Result<Vec<u8>> {
+    serde_json_canonicalizer::to_vec(value).map_err(|e| internal("canonicalising JSON", e))
+}
+
+/// The id of an event object: lowercase hex SHA-256 of the canonical JSON of the object without
+/// its `id` and `signatures` members.
+pub fn event_id_of(event: &Value) -> Result<EventId> {
+    let bytes = match event {
+        Value::Object(map) if map.contains_key("id") || map.contains_key("signatures") => {
+            let content: Map<String, Value> = map
+                .iter()
+                .filter(|(k, _)| *k != "id" && *k != "signatures")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            canonical(&Value::Object(content))?
+        }
+        other => canonical(other)?,
+    };
+    Ok(EventId::from_bytes(Sha256::digest(&bytes).into()))
+}
+
+/// The first member where two JSON values differ, as a JSON Pointer.
+fn first_difference(a: &Value, b: &Value, path: &mut String) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                let len = path.len();
+                path.push('/');
+                path.push_str(&k.replace('~', "~0").replace('/', "~1"));
+                match (x.get(k), y.get(k)) {
+                    (Some(va), Some(vb)) => {
+                        if first_difference(va, vb, path) {
+                            return true;
+                        }
+                    }
+                    _ => return true,
+                }
+                path.truncate(len);
+            }
+            false
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
+                let len = path.len();
+                path.push_str(&format!("/{i}"));
+                if first_difference(va, vb, path) {
+                    return true;
+                }
+                path.truncate(len);
+            }
+            false
+        }
+        _ => a != b,
+    }
+}
+
+/// Typed decode of an event's content, with the JSON Pointer of a refused value.
+fn typed<B: EventBody>(content: &Value) -> Result<Event<B>> {
+    serde_path_to_error::deserialize::<_, Event<B>>(content).map_err(|e| {
+        let field = pointer_of(e.path());
+        let value = content
+            .pointer(&field)
+            .map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .unwrap_or_default();
+        Error::new(ErrorKind::FieldInvalid {
+            value,
+            reason: e.inner().to_string(),
+        })
+        .at_field(field)
+    })
+}
+
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => out.push_str(&format!("/{index}")),
+            Segment::Map { key } => {
+                out.push('/');
+                out.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            }
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    out
+}
+
+/// Decodes the content of an event (an object without `id` and `signatures`): typed decode,
+/// then the check that the typed event re-encodes to exactly the content. Returns the event and
+/// the canonical bytes of the content.
+fn decode_content<B: EventBody>(content: &Value) -> Result<(Event<B>, Vec<u8>)> {
+    let event: Event<B> = typed(content)?;
+    let canonical_content = canonical(content)?;
+    // INVARIANT (interpreted-is-signed): the typed event re-encodes to exactly the signed
+    // content, so no member can be signed but ignored, or interpreted but unsigned.
+    let again = serde_json::to_value(&event).map_err(|e| internal("encoding an event", e))?;
+    if canonical(&again)? != canonical_content {
+        let mut path = String::new();
+        first_difference(content, &again, &mut path);
+        return Err(Error::new(ErrorKind::NotCanonical).at_field(path));
+    }
+    Ok((event, canonical_content))
+}
+
+/// How strictly the bytes of a signed event are read.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Bytes {
+    /// Any JSON text of the event is accepted (input to append); the canonical form is kept.
+    AnyForm,
+    /// The bytes must be exactly the canonical form (stored rows, exported lines).
+    Canonical,
+}
+
+impl<B: EventBody> Event<B> {
+    /// A version-1 event.
+    pub fn new(at: Timestamp, actor: ActorId, parents: Vec<EventId>, body: B) -> Self {
+        Self {
+            v: FORMAT_VERSION,
+            at,
+            actor,
+            parents,
+            body,
+        }
+    }
+
+    /// The event's id: SHA-256 of its canonical JSON.
+    pub fn id(&self) -> Result<EventId> {
+        let value = serde_json::to_value(self).map_err(|e| internal("encoding an event", e))?;
+        Ok(EventId::from_bytes(
+            Sha256::digest(canonical(&value)?).into(),
+        ))
+    }
+
+    /// Decodes an unsigned event (members `id` and `signatures` must be absent): schema, typed
+    /// decode, canonical-form check.
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_value(&json::parse(bytes)?)
+    }
+
+    pub(crate) fn from_value(value: &Value) -> Result<Self> {
+        schema::check_event(value, false)?;
+        if let Some(obj) = value.as_object()
+            && (obj.contains_key("id") || obj.contains_key("signatures"))
+        {
+            return Err(ErrorKind::AlreadySigned.into());
+        }
+        Ok(decode_content(value)?.0)
+    }
+
+    /// Checks the event against the schema, computes the id and signs it with every signer
+    /// given (the recording actor's key first). The Rust types admit values the wire format
+    /// refuses (an empty `reason`, a country code in lower case); checking here means nothing
+    /// is signed that a reader would refuse.
+    pub fn sign(self, signers: &[&Signer]) -> Result<SignedEvent<B>> {
+        let content = serde_json::to_value(&self).map_err(|e| internal("encoding an event", e))?;
+        schema::check_event(&content, false)?;
+        let (event, canonical_content) = decode_content::<B>(&content)?;
+        let id = EventId::from_bytes(Sha256::digest(&canonical_content).into());
+        let signatures: Vec<Signature> = signers.iter().map(|s| s.sign(&id)).collect();
+        let line = full_line(content, &id, &signatures)?;
+        Ok(SignedEvent {
+            event,
+            id,
+            signatures,
+            line,
+        })
+    }
+}
+
+/// The canonical line of a signed event: its content with `id` and `signatures` added.
+fn full_line(content: Value, id: &EventId, signatures: &[Signature]) -> Result<String> {
+    let Value::Object(mut map) = content else {
+        return Err(internal(
+            "encoding an event",
+            "the content is not an object",
+        ));
+    };
+    map.insert("id".into(), Value::String(id.to_hex()));
+    map.insert(
+        "signatures".into(),
+        serde_json::to_value(signatures).map_err(|e| internal("encoding signatures", e))?,
+    );
+    String::from_utf8(canonical(&Value::Object(map))?).map_err(|e| internal("encoding an event", e))
+}
+
+impl<B: EventBody> SignedEvent<B> {
+    /// The content.
+    pub fn event(&self) -> &Event<B> {
+        &self.event
+    }
+    /// Its id, the SHA-256 of the content's canonical JSON.
+    pub fn id(&self) -> EventId {
+        self.id
+    }
+    /// Its signatures over the id's 32 bytes.
+    pub fn signatures(&self) -> &[Signature] {
+        &self.signatures
+    }
+    /// The event's kind.
+    pub fn kind(&self) -> &'static str {
+        self.event.body.kind()
+    }
+    /// One line of JSONL: the canonical JSON of the whole object (RFC 8785), no newline.
+    pub fn to_json(&self) -> &str {
+        &self.line
+    }
+
+    /// Decodes a signed event from JSON text (one JSONL line, in any valid JSON form): schema,
+    /// typed decode, canonical-form check, and the id recomputed from the content must equal
+    /// the `id` member. Signatures are decoded but verified only by the ledger, which knows
+    /// whose keys they are.
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::decode(bytes, Bytes::AnyForm)
+    }
+
+    /// As [`SignedEvent::from_json`], and the bytes must be exactly the event's canonical form
+    /// (how every stored and exported line is written).
+    pub fn from_canonical_json(bytes: &[u8]) -> Result<Self> {
+        Self::decode(bytes, Bytes::Canonical)
+    }
+
+    pub(crate) fn decode(bytes: &[u8], form: Bytes) -> Result<Self> {
+        let value = json::parse(bytes)?;
+        schema::check_event(&value, true)?;
+        let Value::Object(mut map) = value else {
+            return Err(internal("decoding", "the schema passed a non-object"));
+        };
+        let claimed = map.remove("id");
+        let sigs = map.remove("signatures").unwrap_or(Value::Null);
+        let content = Value::Object(map);
+        let (event, canonical_content) = decode_content::<B>(&content)?;
+        let computed = EventId::from_bytes(Sha256::digest(&canonical_content).into());
+        let claimed = match claimed {
+            Some(Value::String(text)) => EventId::from_hex(&text).map_err(|e| {
+                Error::new(ErrorKind::FieldInvalid {
+                    value: text.clone(),
+                    reason: e.to_string(),
+                })
+                .at_field("/id")
+            })?,
+            _ => return Err(Error::new(ErrorKind::IdMissing).at_field("/id")),
+        };
+        if claimed != computed {
+            return Err(Error::new(ErrorKind::IdMismatch { claimed, computed })
+                .for_event(computed)
+                .at_field("/id"));
+        }
+        let signatures: Vec<Signature> = serde_path_to_error::deserialize(&sigs).map_err(|e| {
+            Error::new(ErrorKind::FieldInvalid {
+                value: sigs.to_string(),
+                reason: e.inner().to_string(),
+            })
+            .at_field(format!("/signatures{}", pointer_of(e.path())))
+            .for_event(computed)
+        })?;
+        let line = full_line(content, &computed, &signatures)?;
+        if form == Bytes::Canonical && line.as_bytes() != bytes {
+            return Err(Error::new(ErrorKind::NotCanonicalBytes).for_event(computed));
+        }
+        Ok(SignedEvent {
+            event,
+            id: computed,
+            signatures,
+            line,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use crate::ledger::Body;
+
+    fn genesis() -> (Signer, SignedEvent<Body>) {
+        let key = Signer::from_seed([7; 32]);
+        let line = format!(
+            r#"{{"v":1,"kind":"register_actor","at":"2026-01-05T08:00:00Z","actor":"agency:m","parents":[],"subject":{{"id":"agency:m","kind":"agency","name":"M","roles":["admin"],"keys":["{}"]}}}}"#,
+            key.public_key()
+        );
+        let event = Event::<Body>::from_json(line.as_bytes()).unwrap();
+        let signed = event.sign(&[&key]).unwrap();
+        (key, signed)
+    }
+
+    #[test]
+    fn signed_events_round_trip_through_their_canonical_line() {
+        let (_, signed) = genesis();
+        let again = SignedEvent::<Body>::from_canonical_json(signed.to_json().as_bytes()).unwrap();
+        assert_eq!(again, signed);
+        assert_eq!(again.id(), signed.event().id().unwrap());
+    }
+
+    #[test]
+    fn a_non_canonical_line_decodes_but_is_refused_where_bytes_must_be_canonical() {
+        let (_, signed) = genesis();
+        let spaced = signed.to_json().replacen("{", "{ ", 1);
+        assert_eq!(
+            SignedEvent::<Body>::from_json(spaced.as_bytes()).unwrap(),
+            signed
+        );
+        let e = SignedEvent::<Body>::from_canonical_json(spaced.as_bytes()).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::NotCanonicalBytes);
+        assert_eq!(e.event(), Some(signed.id()));
+    }
+
+    #[test]
+    fn duplicates_ids_and_values_are_named() {
+        let (_, signed) = genesis();
+        let line = signed.to_json();
+        let dup = line.replacen("\"name\":\"M\"", "\"name\":\"M\",\"name\":\"N\"", 1);
+        let e = SignedEvent::<Body>::from_json(dup.as_bytes()).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::DuplicateMember);
+        assert_eq!(e.field(), Some("/subject"));
+        let forged = line.replacen("\"name\":\"M\"", "\"name\":\"N\"", 1);
+        let e = SignedEvent::<Body>::from_json(forged.as_bytes()).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::IdMismatch);
+        assert_eq!(e.field(), Some("/id"));
+        let bad_date = line.replacen("2026-01-05T08:00:00Z", "2026-02-30T08:00:00Z", 1);
+        let e = SignedEvent::<Body>::from_json(bad_date.as_bytes()).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::FieldInvalid);
+        assert_eq!(e.field(), Some("/at"));
+    }
+}

@@ -1,0 +1,152 @@
+//! JSON Schema validation of events, before any typed decoding. The schema is
+//! `schemas/event.schema.json`, compiled into the library; each event is checked against the
+//! schema of its own kind only (`$defs/event_<kind>`), chosen by its `kind` member.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde_json::{Value, json};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// The schema of one event (`schemas/event.schema.json`).
+pub(crate) const EVENT_SCHEMA: &str = include_str!("../../../schemas/event.schema.json");
+
+struct Validators {
+    /// Per kind: (unsigned, signed).
+    by_kind: HashMap<String, (jsonschema::Validator, jsonschema::Validator)>,
+    kinds: Vec<String>,
+}
+
+fn build() -> std::result::Result<Validators, String> {
+    let schema: Value = serde_json::from_str(EVENT_SCHEMA).map_err(|e| e.to_string())?;
+    let defs = schema
+        .get("$defs")
+        .cloned()
+        .ok_or("the schema has no `$defs`")?;
+    let kinds: Vec<String> = schema
+        .pointer("/properties/kind/enum")
+        .and_then(Value::as_array)
+        .ok_or("the schema lists no kinds at `/properties/kind/enum`")?
+        .iter()
+        .filter_map(|k| k.as_str().map(str::to_owned))
+        .collect();
+    let mut by_kind = HashMap::new();
+    for kind in &kinds {
+        let reference = format!("#/$defs/event_{kind}");
+        if defs.get(format!("event_{kind}")).is_none() {
+            return Err(format!("the schema has no `$defs/event_{kind}`"));
+        }
+        let unsigned = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$ref": reference,
+            "$defs": defs,
+        });
+        let signed = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$ref": reference,
+            "required": ["id", "signatures"],
+            "$defs": defs,
+        });
+        let compile = |s: &Value| jsonschema::validator_for(s).map_err(|e| e.to_string());
+        by_kind.insert(kind.clone(), (compile(&unsigned)?, compile(&signed)?));
+    }
+    Ok(Validators { by_kind, kinds })
+}
+
+fn validators() -> Result<&'static Validators> {
+    static CELL: OnceLock<std::result::Result<Validators, String>> = OnceLock::new();
+    CELL.get_or_init(build).as_ref().map_err(|reason| {
+        Error::new(ErrorKind::Internal {
+            detail: format!("the event schema does not compile: {reason}"),
+        })
+    })
+}
+
+/// The kinds the schema knows, in its order.
+#[cfg(test)]
+pub(crate) fn schema_kinds() -> Result<&'static [String]> {
+    Ok(&validators()?.kinds)
+}
+
+fn check(validator: &jsonschema::Validator, value: &Value) -> Result<()> {
+    // Report the deepest error first: "`/lot/quantity`: -1 is less than 0" beats
+    // "does not match any of the kinds".
+    let mut best: Option<(String, String)> = None;
+    for error in validator.iter_errors(value) {
+        let field = error.instance_path().to_string();
+        let better = best.as_ref().is_none_or(|(f, _)| field.len() > f.len());
+        if better {
+            best = Some((field, error.to_string()));
+        }
+    }
+    match best {
+        None => Ok(()),
+        Some((field, reason)) => {
+            Err(Error::new(ErrorKind::SchemaViolation { reason }).at_field(field))
+        }
+    }
+}
+
+/// Checks an event object against the schema of its kind; `signed` also requires `id` and
+/// `signatures`.
+pub(crate) fn check_event(value: &Value, signed: bool) -> Result<()> {
+    let v = validators()?;
+    let Some(obj) = value.as_object() else {
+        return Err(Error::new(ErrorKind::SchemaViolation {
+            reason: "an event is a JSON object".into(),
+        })
+        .at_field(""));
+    };
+    let kind = match obj.get("kind") {
+        Some(Value::String(k)) => k,
+        Some(other) => {
+            return Err(Error::new(ErrorKind::SchemaViolation {
+                reason: format!("`kind` must be a string, not {other}"),
+            })
+            .at_field("/kind"));
+        }
+        None => {
+            return Err(Error::new(ErrorKind::SchemaViolation {
+                reason: "\"kind\" is a required property".into(),
+            })
+            .at_field(""));
+        }
+    };
+    let Some((unsigned, signed_validator)) = v.by_kind.get(kind) else {
+        return Err(Error::new(ErrorKind::SchemaViolation {
+            reason: format!(
+                "`{kind}` is not one of the event kinds: {}",
+                v.kinds.join(", ")
+            ),
+        })
+        .at_field("/kind"));
+    };
+    check(if signed { signed_validator } else { unsigned }, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    #[test]
+    fn the_deepest_error_is_reported() {
+        // Two errors: a missing `into` (at the root) and a negative quantity deeper down is not
+        // possible in one kind; use a bad timestamp (at `/at`) and a bad nested id.
+        let v = json!({"v": 1, "kind": "lot_merge", "at": "yesterday", "actor": "unit:a",
+            "parents": [], "site": "depot:a", "custodian": "unit:a",
+            "lots": [{"lot": "lot:a", "quantity": -1}], "into": {"id": "lot:b", "lot_number": "B"}});
+        let e = check_event(&v, false).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::SchemaViolation);
+        assert_eq!(e.field(), Some("/lots/0/quantity"));
+    }
+
+    #[test]
+    fn unknown_kinds_and_non_objects() {
+        let e = check_event(&json!({"kind": "teleport"}), false).unwrap_err();
+        assert_eq!(e.field(), Some("/kind"));
+        let e = check_event(&json!([1, 2]), false).unwrap_err();
+        assert_eq!(e.field(), Some(""));
+    }
+}

@@ -1,0 +1,293 @@
+//! Committing a planned event's effects to the state, and undoing them when a later correction
+//! reverses the event. Commit cannot fail: every check ran in the plan.
+
+use std::collections::BTreeMap;
+
+use crate::ledger::account::{Account, Source, Stock};
+use crate::ledger::plan::{ActorOp, Effects};
+use crate::ledger::state::{ActorState, KeyState, SiteState, State, Undo, adjust_index};
+use crate::model::{ActorId, EventId, Timestamp};
+
+impl State {
+    /// Applies an event's effects. Returns the stocks it un-registered (a correction of a
+    /// registration, split or merge).
+    pub(crate) fn commit(
+        &mut self,
+        fx: Effects,
+        id: EventId,
+        actor: ActorId,
+        at: Timestamp,
+    ) -> Vec<Stock> {
+        let Effects {
+            postings,
+            touched,
+            created_items,
+            created_lots,
+            statuses,
+            open_transfer,
+            close_transfer,
+            open_authorisation,
+            consume_authorisation,
+            actor_ops,
+            site,
+            rules,
+            correction,
+            opens_discrepancy,
+            correctable,
+        } = fx;
+
+        // Stocks whose previous latest event is superseded: that event can no longer be
+        // reversed.
+        for stock in &touched {
+            let prev = match stock {
+                Stock::Item(i) => self.items.get(i).map(|s| s.last_event),
+                Stock::Lot(l) => self.lots.get(l).map(|s| s.last_event),
+            };
+            if let Some(prev) = prev
+                && Some(prev) != correction
+            {
+                self.undo.remove(&prev);
+            }
+        }
+
+        let mut undo = Undo {
+            actor,
+            at: at.clone(),
+            stocks: touched.iter().cloned().collect(),
+            // Only a reversible event needs its postings kept.
+            postings: if correctable {
+                postings.clone()
+            } else {
+                Vec::new()
+            },
+            created: Vec::new(),
+            statuses: Vec::new(),
+            opened_transfer: None,
+            closed_transfer: None,
+            opened_authorisation: None,
+        };
+
+        for mut item in created_items {
+            undo.created.push(Stock::Item(item.item.id.clone()));
+            undo.stocks.push(Stock::Item(item.item.id.clone()));
+            // Registration postings below move it from its source; start it there.
+            item.location = Account::Source(Source::Origin(item.origin.kind));
+            self.items.insert(item.item.id.clone(), item);
+        }
+        for lot in created_lots {
+            undo.created.push(Stock::Lot(lot.lot.id.clone()));
+            undo.stocks.push(Stock::Lot(lot.lot.id.clone()));
+            for (parent, _) in &lot.derived_from {
+                self.lot_children
+                    .entry(parent.clone())
+                    .or_default()
+                    .insert(lot.lot.id.clone());
+            }
+            self.lots.insert(lot.lot.id.clone(), lot);
+        }
+        for posting in &postings {
+            self.apply_posting(posting);
+        }
+        for (stock, status) in statuses {
+            let old = match &stock {
+                Stock::Item(i) => self
+                    .items
+                    .get_mut(i)
+                    .map(|s| std::mem::replace(&mut s.status, status)),
+                Stock::Lot(l) => self
+                    .lots
+                    .get_mut(l)
+                    .map(|s| std::mem::replace(&mut s.status, status)),
+            };
+            if let Some(old) = old {
+                undo.statuses.push((stock, old));
+            }
+        }
+        if let Some(transfer) = open_transfer {
+            self.transfers.insert(id, transfer);
+            undo.opened_transfer = Some(id);
+        }
+        if let Some(dispatch) = close_transfer
+            && let Some(t) = self.transfers.remove(&dispatch)
+        {
+            undo.closed_transfer = Some((dispatch, t));
+        }
+        if let Some(auth) = open_authorisation {
+            self.authorisations.insert(id, auth);
+            undo.opened_authorisation = Some(id);
+        }
+        if let Some((auth_id, items, lots)) = consume_authorisation
+            && let Some(auth) = self.authorisations.get_mut(&auth_id)
+        {
+            for item in &items {
+                auth.items.remove(item);
+            }
+            for (lot, q) in lots {
+                if let Some(left) = auth.lots.get_mut(&lot) {
+                    // The plan checked `q <= left`.
+                    *left -= q.min(*left);
+                    if *left == 0 {
+                        auth.lots.remove(&lot);
+                    }
+                }
+            }
+            if auth.items.is_empty() && auth.lots.is_empty() {
+                self.authorisations.remove(&auth_id);
+            }
+        }
+        for op in actor_ops {
+            self.apply_actor_op(op, id, &at);
+        }
+        if let Some(site) = site {
+            self.sites.insert(
+                site.id.clone(),
+                SiteState {
+                    site,
+                    last_event: id,
+                    registered_at: at.clone(),
+                },
+            );
+        }
+        if let Some(rules) = rules {
+            self.rules = rules;
+            self.rules_event = Some((id, at.clone()));
+        }
+        let mut removed = Vec::new();
+        if let Some(target) = correction
+            && let Some(original) = self.undo.remove(&target)
+        {
+            self.revert(&original);
+            removed = original.created.clone();
+        }
+        for stock in &touched {
+            match stock {
+                Stock::Item(i) => {
+                    if let Some(s) = self.items.get_mut(i) {
+                        s.last_event = id;
+                        s.last_at = at.clone();
+                    }
+                }
+                Stock::Lot(l) => {
+                    if let Some(s) = self.lots.get_mut(l) {
+                        s.last_event = id;
+                        s.last_at = at.clone();
+                    }
+                }
+            }
+        }
+        if opens_discrepancy {
+            self.discrepancies.insert(id, at.clone());
+        }
+        // INVARIANT (discrepancy-times): a discrepancy account's time is kept while the
+        // account holds something; forget those that were closed.
+        self.discrepancies
+            .retain(|d, _| self.by_account.contains_key(&Account::Discrepancy(*d)));
+        if correctable {
+            self.undo.insert(id, undo);
+        }
+        if self.genesis_at.is_none() {
+            self.genesis_at = Some(at);
+        }
+        self.events += 1;
+        removed
+    }
+
+    fn apply_actor_op(&mut self, op: ActorOp, id: EventId, at: &Timestamp) {
+        let key_state = || KeyState {
+            active: true,
+            added_at: at.clone(),
+        };
+        match op {
+            ActorOp::Register(actor) => {
+                for key in &actor.keys {
+                    self.key_owner.insert(*key, actor.id.clone());
+                }
+                let keys: BTreeMap<_, _> = actor.keys.iter().map(|k| (*k, key_state())).collect();
+                self.actors.insert(
+                    actor.id.clone(),
+                    ActorState {
+                        actor,
+                        keys,
+                        last_event: id,
+                        last_at: at.clone(),
+                    },
+                );
+            }
+            ActorOp::AddKey(subject, key) => {
+                self.key_owner.insert(key, subject.clone());
+                if let Some(a) = self.actors.get_mut(&subject) {
+                    a.keys.insert(key, key_state());
+                    a.last_event = id;
+                    a.last_at = at.clone();
+                }
+            }
+            ActorOp::RevokeKey(subject, key) => {
+                if let Some(a) = self.actors.get_mut(&subject) {
+                    if let Some(k) = a.keys.get_mut(&key) {
+                        k.active = false;
+                    }
+                    a.last_event = id;
+                    a.last_at = at.clone();
+                }
+            }
+        }
+    }
+
+    /// Undoes the non-balance effects of a reversed event (its postings were reversed by the
+    /// correction's own postings).
+    fn revert(&mut self, original: &Undo) {
+        for stock in &original.created {
+            match stock {
+                Stock::Item(i) => {
+                    if let Some(item) = self.items.remove(i) {
+                        adjust_index(&mut self.by_account, &item.location, stock, -1);
+                        adjust_index(
+                            &mut self.by_account,
+                            &Account::Source(Source::Origin(item.origin.kind)),
+                            stock,
+                            1,
+                        );
+                    }
+                }
+                Stock::Lot(l) => {
+                    if let Some(lot) = self.lots.remove(l) {
+                        for (account, balance) in &lot.balances {
+                            adjust_index(&mut self.by_account, account, stock, -balance);
+                        }
+                        for (parent, _) in &lot.derived_from {
+                            if let Some(children) = self.lot_children.get_mut(parent) {
+                                children.remove(l);
+                                if children.is_empty() {
+                                    self.lot_children.remove(parent);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (stock, old) in &original.statuses {
+            match stock {
+                Stock::Item(i) => {
+                    if let Some(s) = self.items.get_mut(i) {
+                        s.status = *old;
+                    }
+                }
+                Stock::Lot(l) => {
+                    if let Some(s) = self.lots.get_mut(l) {
+                        s.status = *old;
+                    }
+                }
+            }
+        }
+        if let Some(t) = original.opened_transfer {
+            self.transfers.remove(&t);
+        }
+        if let Some((dispatch, t)) = &original.closed_transfer {
+            self.transfers.insert(*dispatch, t.clone());
+        }
+        if let Some(a) = original.opened_authorisation {
+            self.authorisations.remove(&a);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! The event kinds: one module per kind, each with its body (what the event says, as decoded
+//! from JSON) and its plan (every check, then its effects). The list below is the only list of
+//! kinds: the [`Body`] enum, [`KINDS`], the `kind` names and the dispatch are generated from it,
+//! and a test checks it against the schema. Adding a kind: `docs/CONTRIBUTING.md`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::ledger::plan::Plan;
+
+/// What an event kind does to the ledger.
+pub(crate) trait Kind {
+    /// Checks the event against the state and records its effects in the plan.
+    fn plan(&self, p: &mut Plan<'_>) -> Result<()>;
+}
+
+macro_rules! kinds {
+    ($( $(#[doc = $doc:literal])* $name:literal => $module:ident :: $ty:ident, )*) => {
+        $(mod $module;)*
+        pub use self::{$($module::$ty,)*};
+
+        /// The kind-specific content of an event. The JSON member `kind` names the variant.
+        #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+        #[serde(tag = "kind")]
+        #[non_exhaustive]
+        pub enum Body {
+            $(
+                $(#[doc = $doc])*
+                #[serde(rename = $name)]
+                $ty($ty),
+            )*
+        }
+
+        /// Every event kind, in documentation order.
+        pub const KINDS: &[&str] = &[$($name,)*];
+
+        impl crate::envelope::EventBody for Body {
+            fn kind(&self) -> &'static str {
+                match self {
+                    $(Body::$ty(_) => $name,)*
+                }
+            }
+        }
+
+        impl Body {
+            /// Plans the event: every check, then its effects.
+            pub(crate) fn plan(&self, p: &mut Plan<'_>) -> Result<()> {
+                match self {
+                    $(Body::$ty(b) => b.plan(p),)*
+                }
+            }
+
+            /// An example of every kind, with every optional member filled (for tests that
+            /// compare the types with the schema).
+            #[cfg(any(test, feature = "testkit"))]
+            pub fn examples() -> Vec<Body> {
+                vec![$(Body::$ty($module::example()),)*]
+            }
+        }
+
+        $(
+            impl $ty {
+                /// The `kind` member's value.
+                pub const NAME: &'static str = $name;
+            }
+
+            impl From<$ty> for Body {
+                fn from(body: $ty) -> Body {
+                    Body::$ty(body)
+                }
+            }
+        )*
+    };
+}
+
+kinds! {
+    /// Registers an actor. The ledger's first event registers its first administrator, who
+    /// signs it with one of the keys it registers.
+    "register_actor" => register_actor::RegisterActor,
+    /// Adds a key to an actor.
+    "add_key" => add_key::AddKey,
+    /// Revokes a key: signatures by it on later events no longer count.
+    "revoke_key" => revoke_key::RevokeKey,
+    /// Registers a site.
+    "register_site" => register_site::RegisterSite,
+    /// Brings serialized items into the inventory.
+    "register_items" => register_items::RegisterItems,
+    /// Brings a lot into the inventory.
+    "register_lot" => register_lot::RegisterLot,
+    /// First phase of a transfer: stock leaves its holder and is in transit.
+    "transfer_dispatch" => transfer_dispatch::TransferDispatch,
+    /// Second phase: the addressee acknowledges what arrived.
+    "transfer_receipt" => transfer_receipt::TransferReceipt,
+    /// Cuts new lots out of one lot; the source keeps the remainder.
+    "lot_split" => lot_split::LotSplit,
+    /// Combines quantities of compatible lots into a new lot.
+    "lot_merge" => lot_merge::LotMerge,
+    /// A physical count. Differences from the books become explicit discrepancies.
+    "stock_check" => stock_check::StockCheck,
+    /// Changes the status of items and whole lots.
+    "status_change" => status_change::StatusChange,
+    /// Authorises the destruction of the listed items and quantities.
+    "destruction_authorisation" => destruction_authorisation::DestructionAuthorisation,
+    /// Witnessed destruction. Terminal for what it destroys.
+    "destruction" => destruction::Destruction,
+    /// Reports stock lost or stolen, from a holding or from a discrepancy account.
+    "loss_report" => loss_report::LossReport,
+    /// Brings lost or stolen stock back into a holding.
+    "recovery" => recovery::Recovery,
+    /// Reverses an earlier event. Never an edit: the original stays in the ledger.
+    "correction" => correction::Correction,
+    /// Puts a set of rule plugins in force from this event on, replacing the previous set.
+    "rules_in_force" => rules_in_force::RulesInForce,
+}
+
+/// Helpers for the examples of every kind.
+#[cfg(any(test, feature = "testkit"))]
+mod ex {
+    /// An id from a literal.
+    #[expect(
+        clippy::expect_used,
+        reason = "examples are built from literal, valid ids"
+    )]
+    pub(crate) fn id<T: std::str::FromStr>(text: &str) -> T
+    where
+        T::Err: std::fmt::Debug,
+    {
+        text.parse().expect("example ids are valid")
+    }
+
+    /// A quantity from a literal.
+    #[expect(
+        clippy::expect_used,
+        reason = "examples use literal quantities in range"
+    )]
+    pub(crate) fn q(value: u64) -> crate::model::Quantity {
+        crate::model::Quantity::new(value).expect("example quantities are in range")
+    }
+
+    /// An event id from a byte.
+    pub(crate) fn event(byte: u8) -> crate::model::EventId {
+        crate::model::EventId::from_bytes([byte; 32])
+    }
+}

@@ -1,0 +1,92 @@
+//! `register_items`: serialized items (firearms, light weapons) enter the inventory at a site,
+//! in a custodian's charge, from their origin (manufactured, imported, seized, ...).
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::ledger::account::{Account, Posting, Source, Stock};
+use crate::ledger::kinds::Kind;
+use crate::ledger::plan::{Plan, field, held};
+use crate::ledger::state::ItemState;
+use crate::model::{ActorId, Item, Origin, SiteId};
+
+/// Brings serialized items into the inventory.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct RegisterItems {
+    /// Where they are.
+    pub site: SiteId,
+    /// Who holds them.
+    pub custodian: ActorId,
+    /// How they entered.
+    pub origin: Origin,
+    /// The items.
+    pub items: Vec<Item>,
+}
+
+impl Kind for RegisterItems {
+    fn plan(&self, p: &mut Plan<'_>) -> Result<()> {
+        let s = p.site("/site", &self.site)?;
+        p.require_parent(s.last_event, &self.site, &s.registered_at)?;
+        p.custodian("/custodian", &self.custodian)?;
+        let to = held(&self.site, &self.custodian);
+        let mut seen = BTreeSet::new();
+        for (i, item) in self.items.iter().enumerate() {
+            if p.state.items.contains_key(&item.id) || !seen.insert(&item.id) {
+                return Err(p.already_exists(field("/items", i, "/id"), &item.id));
+            }
+            p.fx.created_items.push(ItemState {
+                item: item.clone(),
+                origin: self.origin.clone(),
+                registered_at: p.at.clone(),
+                status: item.status.unwrap_or_default(),
+                location: to.clone(),
+                last_event: p.id,
+                last_at: p.at.clone(),
+            });
+            p.fx.postings.push(Posting {
+                stock: Stock::Item(item.id.clone()),
+                from: Account::Source(Source::Origin(self.origin.kind)),
+                to: to.clone(),
+                quantity: 1,
+            });
+        }
+        p.focus_site = Some(self.site.clone());
+        p.fx.correctable = true;
+        Ok(())
+    }
+}
+
+#[cfg(any(test, feature = "testkit"))]
+pub(super) fn example() -> RegisterItems {
+    use crate::ledger::kinds::ex::id;
+    use crate::model::{ImportMarking, ItemCategory, Marking, OriginKind, Status};
+    RegisterItems {
+        site: id("depot:central"),
+        custodian: id("unit:log-bn-2"),
+        origin: Origin {
+            kind: OriginKind::Seized,
+            reference: Some("CASE-2026-0117".into()),
+        },
+        items: vec![Item {
+            id: id("item:ak47-kz-1987-00123"),
+            category: ItemCategory::Firearm,
+            item_type: "assault rifle".into(),
+            marking: Marking {
+                manufacturer: Some("Izhmash".into()),
+                country_of_manufacture: Some("RU".into()),
+                serial: Some("KZ-1987-00123".into()),
+                year: Some(1987),
+                model: Some("AK-47".into()),
+                calibre: Some("7.62x39mm".into()),
+                import: Some(ImportMarking {
+                    country: Some("SV".into()),
+                    year: Some(1990),
+                    importer: Some("Ministry of Defence".into()),
+                }),
+            },
+            status: Some(Status::Serviceable),
+        }],
+    }
+}

@@ -1,0 +1,506 @@
+//! The plan of one event: every check runs against the state as it is, collecting the event's
+//! effects (postings, new stock, status changes, ...) into [`Effects`] without changing
+//! anything. Only when the whole plan succeeded does `commit` apply the effects, so a refused
+//! event changes nothing. The helpers here are the checks every kind shares: references exist,
+//! the actor acts for the custodian, nothing is moved that is not held, nothing is dated
+//! before what it builds on.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::error::{Error, ErrorKind, Result, at};
+use crate::ledger::account::{Account, Posting, Sink, Stock};
+use crate::ledger::state::{
+    ActorState, Authorisation, ItemState, LotState, SiteState, State, Transfer,
+};
+use crate::model::{
+    ActorId, EventId, ItemId, LotId, LotQuantity, Place, PublicKey, Role, RuleRef, Site, SiteId,
+    Status, Timestamp,
+};
+
+/// A change to actors and keys.
+#[derive(Clone, Debug)]
+pub(crate) enum ActorOp {
+    Register(crate::model::Actor),
+    AddKey(ActorId, PublicKey),
+    RevokeKey(ActorId, PublicKey),
+}
+
+/// What a destruction takes from its authorisation: (authorisation, items, lot quantities).
+pub(crate) type Consumption = (EventId, Vec<ItemId>, Vec<(LotId, u64)>);
+
+/// Everything an event changes, applied by `commit` once every check passed.
+#[derive(Default, Debug)]
+pub(crate) struct Effects {
+    pub(crate) postings: Vec<Posting>,
+    /// Existing items and lots the event touches.
+    pub(crate) touched: BTreeSet<Stock>,
+    pub(crate) created_items: Vec<ItemState>,
+    pub(crate) created_lots: Vec<LotState>,
+    pub(crate) statuses: Vec<(Stock, Status)>,
+    pub(crate) open_transfer: Option<Transfer>,
+    pub(crate) close_transfer: Option<EventId>,
+    pub(crate) open_authorisation: Option<Authorisation>,
+    pub(crate) consume_authorisation: Option<Consumption>,
+    pub(crate) actor_ops: Vec<ActorOp>,
+    pub(crate) site: Option<Site>,
+    pub(crate) rules: Option<Vec<RuleRef>>,
+    pub(crate) correction: Option<EventId>,
+    /// Discrepancy accounts the event opens (for their time, which later events must follow).
+    pub(crate) opens_discrepancy: bool,
+    /// Whether a later correction may reverse the event.
+    pub(crate) correctable: bool,
+}
+
+/// The plan of one event over the state before it.
+pub(crate) struct Plan<'a> {
+    pub(crate) state: &'a State,
+    pub(crate) id: EventId,
+    pub(crate) actor: &'a ActorId,
+    /// The recording actor (none only for the genesis event).
+    pub(crate) actor_state: Option<&'a ActorState>,
+    pub(crate) at: &'a Timestamp,
+    pub(crate) fx: Effects,
+    /// Balance changes so far, per lot and account, so that several postings of one event see
+    /// each other.
+    lot_delta: BTreeMap<(LotId, Account), i128>,
+    /// Item locations so far.
+    item_loc: BTreeMap<ItemId, Account>,
+    /// The parents the event must carry, with what each is the latest event of.
+    pub(crate) parents: BTreeMap<EventId, String>,
+    /// The site whose contents change, for rule plugins.
+    pub(crate) focus_site: Option<SiteId>,
+}
+
+/// `base/i/rest`: the JSON Pointer of a member of the `i`-th element of a list.
+pub(crate) fn field(base: &str, i: usize, rest: &str) -> String {
+    format!("{base}/{i}{rest}")
+}
+
+/// The holding account of a place.
+pub(crate) fn holding(place: &Place) -> Account {
+    held(&place.site, &place.custodian)
+}
+
+/// The holding account of a custodian at a site.
+pub(crate) fn held(site: &SiteId, custodian: &ActorId) -> Account {
+    Account::Holding {
+        site: site.clone(),
+        custodian: custodian.clone(),
+    }
+}
+
+fn clamp(v: i128) -> i64 {
+    // Balances are bounded well inside i64 (quantities are below 2^53 and a holding cannot
+    // exceed the sum of registered quantities); clamping only shapes an error message.
+    i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
+}
+
+impl<'a> Plan<'a> {
+    pub(crate) fn new(
+        state: &'a State,
+        id: EventId,
+        actor: &'a ActorId,
+        actor_state: Option<&'a ActorState>,
+        at: &'a Timestamp,
+    ) -> Self {
+        Plan {
+            state,
+            id,
+            actor,
+            actor_state,
+            at,
+            fx: Effects::default(),
+            lot_delta: BTreeMap::new(),
+            item_loc: BTreeMap::new(),
+            parents: BTreeMap::new(),
+            focus_site: None,
+        }
+    }
+
+    /// An error about this event at `field`.
+    pub(crate) fn err(&self, field: impl Into<String>, kind: ErrorKind) -> Error {
+        at(self.id, field, kind)
+    }
+
+    pub(crate) fn unknown(&self, field: impl Into<String>, value: impl ToString) -> Error {
+        self.err(
+            field,
+            ErrorKind::UnknownReference {
+                value: value.to_string(),
+            },
+        )
+    }
+
+    pub(crate) fn already_exists(&self, field: impl Into<String>, value: impl ToString) -> Error {
+        self.err(
+            field,
+            ErrorKind::AlreadyExists {
+                value: value.to_string(),
+            },
+        )
+    }
+
+    /// `parent` (the latest event of `of`, or an event referred to) must be among the event's
+    /// parents, and the event may not be dated before it.
+    // INVARIANT (time-order): an event is dated no earlier than any of its parents, so time
+    // never runs backwards along the DAG.
+    pub(crate) fn require_parent(
+        &mut self,
+        parent: EventId,
+        of: impl ToString,
+        parent_at: &Timestamp,
+    ) -> Result<()> {
+        if self.at < parent_at {
+            return Err(self.err(
+                "/at",
+                ErrorKind::DatedBeforeLast {
+                    at: self.at.to_string(),
+                    last_at: parent_at.to_string(),
+                    of: of.to_string(),
+                },
+            ));
+        }
+        self.parents.entry(parent).or_insert_with(|| of.to_string());
+        Ok(())
+    }
+
+    /// The recording actor (not the genesis event's) must hold `role`.
+    pub(crate) fn require_role(&self, role: Role, needed_for: &str) -> Result<()> {
+        self.actor_has_role(self.actor, role, needed_for)
+    }
+
+    pub(crate) fn actor_has_role(
+        &self,
+        actor: &ActorId,
+        role: Role,
+        needed_for: &str,
+    ) -> Result<()> {
+        match self.state.actors.get(actor) {
+            Some(a) if a.has_role(role) => Ok(()),
+            _ => Err(self.err(
+                "/actor",
+                ErrorKind::MissingRole {
+                    actor: actor.to_string(),
+                    role: crate::ledger::state::role_name(role),
+                    needed_for: needed_for.to_owned(),
+                },
+            )),
+        }
+    }
+
+    /// A registered site; the event may not be dated before its registration.
+    pub(crate) fn site(&self, field: &str, id: &SiteId) -> Result<&'a SiteState> {
+        let site = self
+            .state
+            .sites
+            .get(id)
+            .ok_or_else(|| self.unknown(field, id))?;
+        if self.at < &site.registered_at {
+            return Err(self.err(
+                "/at",
+                ErrorKind::DatedBeforeLast {
+                    at: self.at.to_string(),
+                    last_at: site.registered_at.to_string(),
+                    of: id.to_string(),
+                },
+            ));
+        }
+        Ok(site)
+    }
+
+    fn holder(&self, field: &str, custodian: &ActorId) -> Result<&'a ActorState> {
+        let state = self
+            .state
+            .actors
+            .get(custodian)
+            .ok_or_else(|| self.unknown(field, custodian))?;
+        if !state.has_role(Role::Custodian) {
+            return Err(self.err(
+                field,
+                ErrorKind::MissingRole {
+                    actor: custodian.to_string(),
+                    role: crate::ledger::state::role_name(Role::Custodian),
+                    needed_for: "holding stock".into(),
+                },
+            ));
+        }
+        Ok(state)
+    }
+
+    /// The custodian must be registered with the custodian role, and the recording actor must
+    /// act for it.
+    pub(crate) fn custodian(&self, field: &str, custodian: &ActorId) -> Result<()> {
+        self.holder(field, custodian)?;
+        if !self.state.acts_for(self.actor, custodian) {
+            return Err(self.not_custodian(field, custodian));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn not_custodian(&self, field: &str, custodian: &ActorId) -> Error {
+        self.err(
+            field,
+            ErrorKind::NotCustodian {
+                actor: self.actor.to_string(),
+                custodian: custodian.to_string(),
+            },
+        )
+    }
+
+    /// A custodian that may receive stock (registered, with the custodian role).
+    pub(crate) fn addressee(&self, field: &str, custodian: &ActorId) -> Result<()> {
+        self.holder(field, custodian).map(|_| ())
+    }
+
+    /// Marks an existing stock as touched: refused if destroyed; its latest event becomes a
+    /// required parent, which the event may not predate.
+    fn touch(
+        &mut self,
+        field: &str,
+        stock: Stock,
+        destroyed: bool,
+        last_event: EventId,
+        last_at: &Timestamp,
+    ) -> Result<()> {
+        if destroyed {
+            return Err(self.err(
+                field,
+                ErrorKind::AfterDestruction {
+                    stock: stock.to_string(),
+                },
+            ));
+        }
+        if !self.fx.touched.contains(&stock) {
+            self.require_parent(last_event, &stock, last_at)?;
+            self.fx.touched.insert(stock);
+        }
+        Ok(())
+    }
+
+    /// An existing item, not destroyed; it becomes touched and its latest event a parent.
+    pub(crate) fn item(&mut self, field: &str, id: &ItemId) -> Result<&'a ItemState> {
+        let item = self
+            .state
+            .items
+            .get(id)
+            .ok_or_else(|| self.unknown(field, id))?;
+        let destroyed = item.location == Account::Sink(Sink::Destroyed);
+        self.touch(
+            field,
+            Stock::Item(id.clone()),
+            destroyed,
+            item.last_event,
+            &item.last_at,
+        )?;
+        Ok(item)
+    }
+
+    /// An existing lot, not destroyed; it becomes touched and its latest event a parent.
+    pub(crate) fn lot(&mut self, field: &str, id: &LotId) -> Result<&'a LotState> {
+        let lot = self
+            .state
+            .lots
+            .get(id)
+            .ok_or_else(|| self.unknown(field, id))?;
+        self.touch(
+            field,
+            Stock::Lot(id.clone()),
+            lot.is_destroyed(),
+            lot.last_event,
+            &lot.last_at,
+        )?;
+        Ok(lot)
+    }
+
+    /// Where an item is now, counting this event's earlier moves.
+    pub(crate) fn item_location(&self, id: &ItemId, booked: &'a Account) -> Account {
+        self.item_loc.get(id).unwrap_or(booked).clone()
+    }
+
+    /// Moves an item from `from` (where it must be) to `to`.
+    pub(crate) fn move_item(
+        &mut self,
+        field: &str,
+        id: &ItemId,
+        from: &Account,
+        to: Account,
+    ) -> Result<()> {
+        let item = self.item(field, id)?;
+        if &self.item_location(id, &item.location) != from {
+            return Err(self.err(
+                field,
+                ErrorKind::InsufficientStock {
+                    stock: id.to_string(),
+                    account: from.to_string(),
+                    available: 0,
+                    requested: 1,
+                },
+            ));
+        }
+        self.item_loc.insert(id.clone(), to.clone());
+        self.fx.postings.push(Posting {
+            stock: Stock::Item(id.clone()),
+            from: from.clone(),
+            to,
+            quantity: 1,
+        });
+        Ok(())
+    }
+
+    /// A lot's balance in an account, counting this event's earlier postings.
+    pub(crate) fn lot_balance(&self, id: &LotId, account: &Account) -> i128 {
+        let base = self.state.lots.get(id).map_or(0, |l| l.balance(account));
+        base + self
+            .lot_delta
+            .get(&(id.clone(), account.clone()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Moves `quantity` units of a lot from `from` to `to`. A lot registered by this event is
+    /// not touched (it has no latest event yet).
+    pub(crate) fn move_lot(
+        &mut self,
+        field: &str,
+        id: &LotId,
+        from: &Account,
+        to: Account,
+        quantity: u64,
+    ) -> Result<()> {
+        if quantity == 0 {
+            return Err(self.err(field, ErrorKind::ZeroQuantity));
+        }
+        let created = self.fx.created_lots.iter().any(|l| &l.lot.id == id);
+        if !created {
+            self.lot(field, id)?;
+        }
+        let available = self.lot_balance(id, from);
+        let q = i128::from(quantity);
+        if !from.may_go_negative() && available < q {
+            return Err(self.err(
+                field,
+                ErrorKind::InsufficientStock {
+                    stock: id.to_string(),
+                    account: from.to_string(),
+                    available: clamp(available),
+                    requested: quantity,
+                },
+            ));
+        }
+        *self
+            .lot_delta
+            .entry((id.clone(), from.clone()))
+            .or_insert(0) -= q;
+        *self.lot_delta.entry((id.clone(), to.clone())).or_insert(0) += q;
+        self.fx.postings.push(Posting {
+            stock: Stock::Lot(id.clone()),
+            from: from.clone(),
+            to,
+            quantity,
+        });
+        Ok(())
+    }
+
+    /// No item twice in one list.
+    pub(crate) fn distinct_items<'i>(
+        &self,
+        base: &str,
+        items: impl IntoIterator<Item = &'i ItemId>,
+    ) -> Result<()> {
+        let mut seen = BTreeSet::new();
+        for (i, item) in items.into_iter().enumerate() {
+            if !seen.insert(item) {
+                return Err(self.err(
+                    field(base, i, ""),
+                    ErrorKind::Repeated {
+                        value: item.to_string(),
+                    },
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// No lot twice in one list.
+    pub(crate) fn distinct_lots<'l>(
+        &self,
+        base: &str,
+        lots: impl IntoIterator<Item = &'l LotId>,
+    ) -> Result<()> {
+        let mut seen = BTreeSet::new();
+        for (i, lot) in lots.into_iter().enumerate() {
+            if !seen.insert(lot) {
+                return Err(self.err(
+                    field(base, i, "/lot"),
+                    ErrorKind::Repeated {
+                        value: lot.to_string(),
+                    },
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves every listed item and lot quantity from `from` to `to`.
+    pub(crate) fn move_all(
+        &mut self,
+        items: &[ItemId],
+        lots: &[LotQuantity],
+        from: &Account,
+        to: &Account,
+    ) -> Result<()> {
+        self.distinct_items("/items", items)?;
+        self.distinct_lots("/lots", lots.iter().map(|l| &l.lot))?;
+        for (i, id) in items.iter().enumerate() {
+            self.move_item(&field("/items", i, ""), id, from, to.clone())?;
+        }
+        for (i, line) in lots.iter().enumerate() {
+            self.move_lot(
+                &field("/lots", i, "/quantity"),
+                &line.lot,
+                from,
+                to.clone(),
+                line.quantity.get(),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The event must name at least one item or lot.
+    pub(crate) fn something_moves(&self, items: &[ItemId], lots: &[LotQuantity]) -> Result<()> {
+        if items.is_empty() && lots.is_empty() {
+            Err(self.err("/items", ErrorKind::NothingToMove))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A lot id that is neither registered nor created earlier in this event.
+    pub(crate) fn new_lot_id(&self, field: &str, id: &LotId) -> Result<()> {
+        if self.state.lots.contains_key(id) || self.fx.created_lots.iter().any(|l| &l.lot.id == id)
+        {
+            return Err(self.already_exists(field, id));
+        }
+        Ok(())
+    }
+
+    /// Existing items and lots the event touches, then those it creates.
+    pub(crate) fn all_stocks(&self) -> impl Iterator<Item = Stock> + '_ {
+        let created_items = self
+            .fx
+            .created_items
+            .iter()
+            .map(|i| Stock::Item(i.item.id.clone()));
+        let created_lots = self
+            .fx
+            .created_lots
+            .iter()
+            .map(|l| Stock::Lot(l.lot.id.clone()));
+        self.fx
+            .touched
+            .iter()
+            .cloned()
+            .chain(created_items)
+            .chain(created_lots)
+    }
+}

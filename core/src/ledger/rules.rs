@@ -1,0 +1,230 @@
+//! The interface to national rule plugins: the [`RuleEngine`] trait the `custodia-plugins`
+//! crate implements, and the input document it is given for each event (plugin ABI version 1,
+//! `docs/PLUGIN_ABI.md`): the event and the slice of ledger state a national rule needs.
+
+use serde_json::{Map, Value, json};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::ledger::SignedEvent;
+use crate::ledger::account::{Account, Stock};
+use crate::ledger::kinds::Body;
+use crate::ledger::plan::Plan;
+use crate::ledger::state::State;
+use crate::model::{LotId, QUANTITY_MAX, RuleRef};
+
+/// A warning a rule plugin gave on an event it allowed.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
+pub struct RuleWarning {
+    /// The plugin's name.
+    pub rule: String,
+    /// Its stable code.
+    pub code: String,
+    /// Its message.
+    pub message: String,
+}
+
+/// A rule plugin's refusal or failure.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum RuleOutcome {
+    /// The rule refused the event.
+    Denied {
+        /// Rule name.
+        rule: String,
+        /// Stable code.
+        code: String,
+        /// Message.
+        message: String,
+    },
+    /// The rule could not be run.
+    Failed {
+        /// Rule name.
+        rule: String,
+        /// How it failed.
+        failure: crate::error::RuleFailure,
+        /// What the host reported.
+        detail: String,
+    },
+}
+
+/// Judges events against the rule plugins in force. `core` knows nothing of WASM: the
+/// `custodia-plugins` crate implements this trait (`RuleSet`).
+pub trait RuleEngine: Send + Sync {
+    /// Runs every rule in `rules`, in order, on `input` (the ABI's input document). Returns the
+    /// warnings of all rules when all allow, or the first refusal or failure.
+    fn judge(&self, rules: &[RuleRef], input: &Value) -> Result<Vec<RuleWarning>, RuleOutcome>;
+}
+
+/// Accepts every event as the rules in force judged it when it was appended. For replaying
+/// events a writer already judged (reopening a ledger, catching up with another writer,
+/// migrating, signing a batch); verification runs the real plugins instead.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct RecordedVerdicts;
+
+impl RuleEngine for RecordedVerdicts {
+    fn judge(&self, _rules: &[RuleRef], _input: &Value) -> Result<Vec<RuleWarning>, RuleOutcome> {
+        Ok(Vec::new())
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<Value> {
+    serde_json::to_value(value).map_err(|e| {
+        Error::new(ErrorKind::Internal {
+            detail: format!("building the rule input: {e}"),
+        })
+    })
+}
+
+fn object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        // Every value given here is a struct, which serialises to an object.
+        _ => Map::new(),
+    }
+}
+
+/// A sum of explosive content as a JSON integer, or the overflow error.
+fn grams(event: &SignedEvent, value: i128) -> Result<Value> {
+    i64::try_from(value).map(Value::from).map_err(|_| {
+        Error::new(ErrorKind::QuantityOverflow { max: QUANTITY_MAX })
+            .for_event(event.id)
+            .at_field("")
+    })
+}
+
+fn lot_json(state: &State, plan: &Plan<'_>, id: &LotId) -> Result<Value> {
+    let created = plan.fx.created_lots.iter().find(|l| &l.lot.id == id);
+    let Some(lot) = created.or_else(|| state.lots.get(id)) else {
+        return Ok(Value::Null);
+    };
+    // Units this event moves of the lot: the largest single posting, which for every kind is
+    // the quantity the event names (registrations, transfers, destruction).
+    let moved: u64 = plan
+        .fx
+        .postings
+        .iter()
+        .filter(|p| p.stock == Stock::Lot(id.clone()))
+        .map(|p| p.quantity)
+        .max()
+        .unwrap_or(0);
+    let mut map = object(to_json(&lot.lot)?);
+    map.remove("quantity");
+    map.insert("quantity_total".into(), json!(lot.lot.quantity.get()));
+    map.insert("status".into(), to_json(&lot.status)?);
+    map.insert("origin".into(), to_json(&lot.origin)?);
+    map.insert("registered_at".into(), json!(lot.registered_at.as_str()));
+    map.insert("moved".into(), json!(moved));
+    Ok(Value::Object(map))
+}
+
+/// Builds the plugin input for an event that passed every ledger check.
+pub(crate) fn rule_input(state: &State, plan: &Plan<'_>, signed: &SignedEvent) -> Result<Value> {
+    let event: Value = serde_json::from_str(signed.to_json()).map_err(|e| {
+        Error::new(ErrorKind::Internal {
+            detail: format!("re-reading an event: {e}"),
+        })
+    })?;
+    let mut signers = Vec::new();
+    for a in state.signers(signed) {
+        let roles = match state.actors.get(&a) {
+            Some(s) => to_json(&s.actor.roles)?,
+            None => json!([]),
+        };
+        signers.push(json!({"actor": a, "agency": state.agency_of(&a), "roles": roles}));
+    }
+    let mut items = Vec::new();
+    let mut lots = Vec::new();
+    for stock in plan.all_stocks() {
+        match &stock {
+            Stock::Item(id) => {
+                let created = plan.fx.created_items.iter().find(|i| &i.item.id == id);
+                if let Some(item) = created.or_else(|| state.items.get(id)) {
+                    let mut map = object(to_json(&item.item)?);
+                    map.insert("origin".into(), to_json(&item.origin)?);
+                    map.insert("registered_at".into(), json!(item.registered_at.as_str()));
+                    map.insert("status".into(), to_json(&item.status)?);
+                    let holder = match &item.location {
+                        Account::Holding { site, custodian } => {
+                            json!({"site": site, "custodian": custodian})
+                        }
+                        _ => Value::Null,
+                    };
+                    map.insert("holder".into(), holder);
+                    items.push(Value::Object(map));
+                }
+            }
+            Stock::Lot(id) => lots.push(lot_json(state, plan, id)?),
+        }
+    }
+    let site = match plan
+        .focus_site
+        .as_ref()
+        .and_then(|id| state.sites.get(id).map(|s| (id, s)))
+    {
+        None => Value::Null,
+        Some((site_id, s)) => {
+            let mut holdings = Vec::new();
+            let mut before: i128 = 0;
+            for (_, stock, units) in state.holdings_at(site_id) {
+                if let Stock::Lot(lot_id) = stock
+                    && let Some(lot) = state.lots.get(lot_id)
+                {
+                    before += i128::from(lot.lot.neq_grams_per_unit.get()) * units;
+                    holdings.push(json!({
+                        "lot": lot_id,
+                        "quantity": grams(signed, units)?,
+                        "hazard": lot.lot.hazard,
+                        "neq_grams_per_unit": lot.lot.neq_grams_per_unit,
+                    }));
+                }
+            }
+            let mut after = before;
+            for posting in &plan.fx.postings {
+                let Stock::Lot(lot_id) = &posting.stock else {
+                    continue;
+                };
+                let neq = plan
+                    .fx
+                    .created_lots
+                    .iter()
+                    .find(|l| &l.lot.id == lot_id)
+                    .or_else(|| state.lots.get(lot_id))
+                    .map_or(0, |l| l.lot.neq_grams_per_unit.get());
+                let g = i128::from(neq) * i128::from(posting.quantity);
+                if matches!(&posting.to, Account::Holding { site, .. } if site == site_id) {
+                    after += g;
+                }
+                if matches!(&posting.from, Account::Holding { site, .. } if site == site_id) {
+                    after -= g;
+                }
+            }
+            let mut map = object(to_json(&s.site)?);
+            map.insert("holdings_before".into(), Value::Array(holdings));
+            map.insert("neq_grams_before".into(), grams(signed, before)?);
+            map.insert("neq_grams_after".into(), grams(signed, after)?);
+            Value::Object(map)
+        }
+    };
+    let authorisation = match &signed.event.body {
+        Body::Destruction(d) => match state.authorisations.get(&d.authorisation) {
+            Some(a) => json!({
+                "id": d.authorisation,
+                "reference": a.reference,
+                "at": a.at.as_str(),
+                "items": a.items,
+                "lots": a.lots.iter().map(|(lot, q)| json!({"lot": lot, "quantity": q})).collect::<Vec<_>>(),
+                "methods": a.methods,
+            }),
+            None => Value::Null,
+        },
+        _ => Value::Null,
+    };
+    Ok(json!({
+        "abi": 1,
+        "event": event,
+        "signers": signers,
+        "items": items,
+        "lots": lots,
+        "site": site,
+        "authorisation": authorisation,
+    }))
+}

@@ -1,0 +1,93 @@
+//! The parts events are made of: quantities of lots, places (a custodian at a site), lines of
+//! a stock check, witnesses, references to rule plugins. Plain data with serde, shared by the
+//! event kinds and the query rows.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{ActorId, EventId, ItemId, LotId, Quantity, SiteId};
+
+/// A quantity of one lot.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct LotQuantity {
+    /// The lot.
+    pub lot: LotId,
+    /// How many units.
+    pub quantity: Quantity,
+}
+
+/// A custodian at a site: where stock is held.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+pub struct Place {
+    /// The site.
+    pub site: SiteId,
+    /// The unit in charge.
+    pub custodian: ActorId,
+}
+
+/// A new lot cut from an existing one.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct SplitPart {
+    /// Id of the new lot.
+    pub id: LotId,
+    /// Units moved into it.
+    pub quantity: Quantity,
+}
+
+/// The lot formed by a merge.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct MergeTarget {
+    /// Id of the new lot.
+    pub id: LotId,
+    /// Its lot number.
+    pub lot_number: String,
+}
+
+/// One line of a stock check for a lot.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct LotCount {
+    /// The lot.
+    pub lot: LotId,
+    /// What the books said when counting started; must equal the ledger's balance.
+    pub booked: Quantity,
+    /// What was counted.
+    pub counted: Quantity,
+}
+
+/// One line of a stock check for an item.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ItemCount {
+    /// The item.
+    pub item: ItemId,
+    /// Whether it was found.
+    pub present: bool,
+}
+
+/// Destination of a loss: lost or stolen.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LossKind {
+    /// Missing, cause unknown.
+    Lost,
+    /// Stolen.
+    Stolen,
+}
+
+/// A witness to a destruction.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Witness {
+    /// The witnessing actor.
+    pub actor: ActorId,
+    /// The agency they represent.
+    pub agency: ActorId,
+}
+
+/// A plugin put in force, identified by its identity hash.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct RuleRef {
+    /// Plugin name.
+    pub name: String,
+    /// Plugin version.
+    pub version: String,
+    /// Identity hash of the plugin: SHA-256 over its module and configuration (hex).
+    pub sha256: EventId,
+}
