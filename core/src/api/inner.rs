@@ -639,3 +639,11 @@ pub(crate) fn migrate(path: &Path, origin: Option<&str>) -> Result<crate::api::M
         root,
     })
 }
+
+#[cfg(feature = "testkit")]
+impl Inner {
+    pub(crate) fn check_invariants(&self) -> Result<()> {
+        let mut store = self.store()?;
+        store.state()?.check_invariants().map_err(Error::from)
+    }
+}

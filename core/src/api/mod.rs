@@ -383,3 +383,14 @@ impl Ledger {
         self.record(event, &[key])
     }
 }
+
+#[cfg(feature = "testkit")]
+impl Ledger {
+    /// Checks every invariant of the state replayed from the file (balances sum to zero per
+    /// stock, the per-account index agrees with items and lots, keys point at their owners,
+    /// ...). For property tests and fuzz targets, behind the `testkit` feature; a failure is
+    /// [`crate::ErrorKind::InvariantBroken`], always a bug in custodia.
+    pub fn check_invariants(&self) -> Result<()> {
+        self.inner.check_invariants()
+    }
+}
