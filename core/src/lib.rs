@@ -18,6 +18,7 @@ pub mod graph;
 pub mod ledger;
 pub mod merkle;
 pub mod model;
+pub mod note;
 pub mod schema;
 pub mod scribe;
 pub mod store;
