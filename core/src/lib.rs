@@ -16,6 +16,7 @@ pub mod event;
 mod ledger;
 pub mod merkle;
 pub mod model;
+pub mod note;
 mod rows;
 pub mod rules;
 mod store;
