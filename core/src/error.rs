@@ -186,6 +186,13 @@ macro_rules! error_table {
                 }
             }
 
+            /// What the code means, one sentence (its documentation).
+            pub const fn description(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => concat!($($doc),*),)*
+                }
+            }
+
             /// The code for a number, if there is one.
             pub const fn from_u32(value: u32) -> Option<ErrorCode> {
                 match value {
