@@ -6,10 +6,9 @@
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::event::RuleRef;
 use crate::model::{
     ActorId, CompatibilityGroup, Digest, EventId, HazardDivision, ItemCategory, LotId, Marking,
-    OriginKind, PublicKey, SiteId, Status, Timestamp,
+    OriginKind, PublicKey, RuleRef, SiteId, Status, Timestamp,
 };
 
 /// Whether a stock is a serialized item or a lot.

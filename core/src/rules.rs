@@ -3,5 +3,5 @@
 //! `rules_in_force` event names the plugins (by [`RuleRef`]) that judge every later event.
 
 pub use crate::error::RuleFailure;
-pub use crate::event::RuleRef;
 pub use crate::ledger::{RuleEngine, RuleOutcome, RuleWarning};
+pub use crate::model::RuleRef;

@@ -1,7 +1,12 @@
 //! docs/ERRORS.md lists every error code with its number, name, C name, family and meaning.
 //! This test fails when a code is added, removed or renumbered without the table; run it with
 //! `CUSTODIA_BLESS=1` to rewrite the table from the code (then review the diff).
-#![allow(clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::unwrap_used)]
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::unwrap_used
+)]
 
 use custodia::{ErrorCode, ErrorFamily};
 
@@ -54,7 +59,16 @@ fn the_documented_code_table_is_the_code() {
 fn every_code_has_a_family_name_and_a_sentence() {
     for code in ErrorCode::ALL {
         assert_eq!(code.family() as u32, code.get() / 1000, "{}", code.get());
-        assert!(!code.description().trim().is_empty(), "{} has no description", code.get());
-        assert!(code.name().chars().next().is_some_and(|c| c.is_ascii_uppercase()));
+        assert!(
+            !code.description().trim().is_empty(),
+            "{} has no description",
+            code.get()
+        );
+        assert!(
+            code.name()
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_uppercase())
+        );
     }
 }

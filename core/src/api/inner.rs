@@ -8,16 +8,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::api::{HeadSigner, Options};
+use crate::envelope::Signer;
 use crate::error::{Error, ErrorKind, Result};
-use crate::event::{Body, Event, SignedEvent, Signer};
 use crate::ledger::{Account, SignatureCheck, Sink};
+use crate::ledger::{Body, Event, SignedEvent};
 use crate::model::{Digest, EventId, LotId, PublicKey};
 use crate::rows::*;
 use crate::rules::RuleEngine;
 use crate::store::{BATCH_EVENTS_MAX, Store};
 
 /// Longest JSON line accepted as input, in bytes (an event is at most 1 MiB).
-pub(crate) const INPUT_LINE_BYTES_MAX: usize = crate::event::EVENT_BYTES_MAX;
+pub(crate) const INPUT_LINE_BYTES_MAX: usize = crate::envelope::EVENT_BYTES_MAX;
 
 pub(crate) struct Inner {
     path: Option<PathBuf>,
@@ -445,7 +446,7 @@ impl Inner {
         })
     }
 
-    pub(crate) fn rules_in_force(&self) -> Result<Vec<crate::event::RuleRef>> {
+    pub(crate) fn rules_in_force(&self) -> Result<Vec<crate::model::RuleRef>> {
         crate::store::log::rules_in_force(&self.store()?.db)
     }
 }
@@ -509,7 +510,7 @@ pub(crate) fn decode_lines(jsonl: &[u8]) -> Result<Vec<SignedEvent>> {
                 let mut err = Error::from(e).at_index(index as u64);
                 if let Some(id) = serde_json::from_slice::<serde_json::Value>(line)
                     .ok()
-                    .and_then(|v| crate::event::event_id_of(&v).ok())
+                    .and_then(|v| crate::envelope::event_id_of(&v).ok())
                 {
                     err = err.for_event(id);
                 }
@@ -536,7 +537,7 @@ fn sign_line(
         return Err(ErrorKind::AlreadySigned.into());
     }
     obj.entry("v")
-        .or_insert(serde_json::json!(crate::event::FORMAT_VERSION));
+        .or_insert(serde_json::json!(crate::envelope::FORMAT_VERSION));
     let fill = obj
         .get("parents")
         .and_then(|p| p.as_array())

@@ -11,30 +11,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::envelope::Signer;
 use crate::error::{Error, ErrorKind, Result};
-use crate::event::{Event, SignedEvent, Signer};
+use crate::ledger::{Event, SignedEvent};
 use crate::model::{EventId, LotId, PublicKey};
 use crate::rules::RuleEngine;
 
-/// Signs tree heads for a ledger: the log key. [`Signer`] implements it with a key in memory;
-/// a hardware security module or a remote signing service can implement it too. The log key
-/// never lives in the ledger file (see `docs/TRUST.md`).
-pub trait HeadSigner: Send + Sync {
-    /// The public key that verifies the signatures.
-    fn public_key(&self) -> PublicKey;
-    /// Signs `message` (Ed25519, RFC 8032). A signer that cannot sign returns an error, and the
-    /// append that needed the signature writes nothing.
-    fn sign(&self, message: &[u8]) -> Result<[u8; 64]>;
-}
-
-impl HeadSigner for Signer {
-    fn public_key(&self) -> PublicKey {
-        Signer::public_key(self)
-    }
-    fn sign(&self, message: &[u8]) -> Result<[u8; 64]> {
-        Ok(self.sign_bytes(message))
-    }
-}
+pub use crate::envelope::HeadSigner;
 
 /// How to open or create a ledger.
 #[derive(Clone, Default)]
@@ -308,7 +291,7 @@ impl Ledger {
     }
 
     /// The rule plugins in force, by identity.
-    pub fn rules_in_force(&self) -> Result<Vec<crate::event::RuleRef>> {
+    pub fn rules_in_force(&self) -> Result<Vec<crate::model::RuleRef>> {
         self.inner.rules_in_force()
     }
 
@@ -369,7 +352,7 @@ impl Ledger {
     /// anything after it.
     pub fn put_rules_in_force(
         &mut self,
-        rules: Vec<crate::event::RuleRef>,
+        rules: Vec<crate::model::RuleRef>,
         actor: &crate::model::ActorId,
         at: crate::model::Timestamp,
         key: &Signer,
@@ -378,7 +361,7 @@ impl Ledger {
             at,
             actor.clone(),
             Vec::new(),
-            crate::event::Body::RulesInForce(crate::event::RulesInForce { rules }),
+            crate::ledger::Body::RulesInForce(crate::ledger::kinds::RulesInForce { rules }),
         );
         self.record(event, &[key])
     }

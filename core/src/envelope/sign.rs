@@ -219,3 +219,23 @@ impl Signer {
         Ok(signer)
     }
 }
+
+/// Signs tree heads for a ledger: the log key. [`Signer`] implements it with a key in memory;
+/// a hardware security module or a remote signing service can implement it too. The log key
+/// never lives in the ledger file (see `docs/TRUST.md`).
+pub trait HeadSigner: Send + Sync {
+    /// The public key that verifies the signatures.
+    fn public_key(&self) -> PublicKey;
+    /// Signs `message` (Ed25519, RFC 8032). A signer that cannot sign returns an error, and the
+    /// append that needed the signature writes nothing.
+    fn sign(&self, message: &[u8]) -> crate::error::Result<[u8; 64]>;
+}
+
+impl HeadSigner for Signer {
+    fn public_key(&self) -> PublicKey {
+        Signer::public_key(self)
+    }
+    fn sign(&self, message: &[u8]) -> crate::error::Result<[u8; 64]> {
+        Ok(self.sign_bytes(message))
+    }
+}

@@ -135,3 +135,14 @@ pub struct Posting {
     /// Units (1 for an item).
     pub quantity: u64,
 }
+
+/// The wire name of a serde enum value (`pending_destruction`, `1.4`).
+pub(crate) fn wire<T: serde::Serialize>(value: &T) -> crate::error::Result<String> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => Ok(s),
+        other => Err(crate::error::ErrorKind::Internal {
+            detail: format!("a vocabulary value does not serialise to a string: {other:?}"),
+        }
+        .into()),
+    }
+}

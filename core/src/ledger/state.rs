@@ -16,7 +16,7 @@ use crate::model::{
 
 /// A role's name as on the wire (`custodian`, `admin`, ...).
 pub(crate) fn role_name(role: Role) -> String {
-    crate::store::derived::wire(&role).unwrap_or_else(|_| format!("{role:?}").to_lowercase())
+    crate::ledger::wire(&role).unwrap_or_else(|_| format!("{role:?}").to_lowercase())
 }
 
 /// One of an actor's keys.

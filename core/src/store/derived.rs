@@ -7,10 +7,11 @@ use std::collections::BTreeSet;
 
 use rusqlite::Connection;
 use rusqlite::types::Value as Sql;
-use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::ledger::{Account, ActorState, ItemState, LotState, SiteState, Source, State, Stock};
+use crate::ledger::{
+    Account, ActorState, ItemState, LotState, SiteState, Source, State, Stock, wire,
+};
 use crate::model::{ActorId, SiteId};
 
 /// A derived table: its name, its columns, and how many leading columns form its key.
@@ -105,17 +106,6 @@ pub(crate) const TABLES: [&Table; 7] = [
 
 /// A row: one value per column of its table.
 pub(crate) type Row = Vec<Sql>;
-
-/// The wire name of a serde enum value (`pending_destruction`, `1.4`).
-pub(crate) fn wire<T: Serialize>(value: &T) -> Result<String> {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => Ok(s),
-        other => Err(ErrorKind::Internal {
-            detail: format!("a vocabulary value does not serialise to a string: {other:?}"),
-        }
-        .into()),
-    }
-}
 
 /// Marking text as compared by tracing lookups: spaces removed, case folded.
 pub(crate) fn normalise_marking(text: &str) -> String {

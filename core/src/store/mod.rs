@@ -20,7 +20,7 @@ pub(crate) use write::write_empty_head;
 use std::collections::HashSet;
 use std::path::Path;
 
-use crate::api::HeadSigner;
+use crate::envelope::HeadSigner;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ledger::{Applied, RecordedVerdicts, RuleEngine, SignatureCheck, SignedEvent, State};
 use crate::merkle::Frontier;

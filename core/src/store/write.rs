@@ -4,7 +4,7 @@
 
 use rusqlite::params;
 
-use crate::api::HeadSigner;
+use crate::envelope::HeadSigner;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ledger::{Applied, State};
 use crate::ledger::{Body, SignedEvent};

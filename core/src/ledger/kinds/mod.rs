@@ -142,3 +142,32 @@ mod ex {
         crate::model::EventId::from_bytes([byte; 32])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::envelope::{Event, EventBody, Signer, schema_kinds};
+
+    #[test]
+    fn the_list_of_kinds_is_the_schemas() {
+        let schema: Vec<&str> = schema_kinds().unwrap().iter().map(String::as_str).collect();
+        assert_eq!(KINDS, schema.as_slice());
+        let examples: Vec<&str> = Body::examples().iter().map(|b| b.kind()).collect();
+        assert_eq!(KINDS, examples.as_slice());
+    }
+
+    #[test]
+    fn every_example_passes_its_schema_and_round_trips() {
+        let key = Signer::from_seed([9; 32]);
+        for body in Body::examples() {
+            let at = crate::model::Timestamp::parse("2026-06-01T08:00:00Z").unwrap();
+            let event = Event::new(at, ex::id("unit:log-bn-2"), Vec::new(), body);
+            let signed = event.clone().sign(&[&key]).unwrap();
+            let again = crate::envelope::SignedEvent::<Body>::from_canonical_json(
+                signed.to_json().as_bytes(),
+            )
+            .unwrap();
+            assert_eq!(again.event(), &event, "{}", event.body.kind());
+        }
+    }
+}
