@@ -172,7 +172,7 @@ impl Inner {
     pub(crate) fn required_parents(&self, event: &Event) -> Result<Vec<EventId>> {
         let mut store = self.store()?;
         let state = store.state()?;
-        state.required_parents(event).map_err(Error::from)
+        state.required_parents(event)
     }
 
     pub(crate) fn sign_lines(&self, jsonl: &[u8], signers: &[&Signer]) -> Result<Vec<SignedEvent>> {
@@ -198,7 +198,7 @@ impl Inner {
                     SignatureCheck::Verify,
                     Some(&crate::ledger::RecordedVerdicts),
                 )
-                .map_err(|e| Error::from(e).for_event(signed.id).at_index(index))?;
+                .map_err(|e| e.for_event(signed.id).at_index(index))?;
             out.push(signed);
         }
         if out.is_empty() {
@@ -343,7 +343,7 @@ impl Inner {
         let mut nodes: BTreeMap<String, &'static str> = BTreeMap::new();
         let place = |s: &dyn std::fmt::Display, c: &dyn std::fmt::Display| format!("{c}@{s}");
         crate::store::log::for_each_row(&store.db, 0, u64::MAX, &mut |seq, _, json| {
-            let ev = SignedEvent::from_json(json).map_err(|e| Error::from(e).at_index(seq))?;
+            let ev = SignedEvent::from_json(json).map_err(|e| e.at_index(seq))?;
             let mut edge = |from: String, to: String, kind: &'static str| {
                 *edges.entry((from, to, kind)).or_default() += 1;
             };
@@ -507,7 +507,7 @@ pub(crate) fn decode_lines(jsonl: &[u8]) -> Result<Vec<SignedEvent>> {
         match d {
             Ok(e) => out.push(e),
             Err(e) => {
-                let mut err = Error::from(e).at_index(index as u64);
+                let mut err = e.at_index(index as u64);
                 if let Some(id) = serde_json::from_slice::<serde_json::Value>(line)
                     .ok()
                     .and_then(|v| crate::envelope::event_id_of(&v).ok())
@@ -547,7 +547,7 @@ fn sign_line(
     if fill {
         event.parents = state.required_parents(&event)?;
     }
-    Ok(event.sign(signers)?)
+    event.sign(signers)
 }
 
 /// Events per transaction while migrating.
@@ -591,7 +591,7 @@ pub(crate) fn migrate(path: &Path, origin: Option<&str>) -> Result<crate::api::M
             let decoded = crate::store::parallel_map(chunk, |j| SignedEvent::from_json(j));
             let mut events = Vec::with_capacity(decoded.len());
             for (i, d) in decoded.into_iter().enumerate() {
-                events.push(d.map_err(|e| Error::from(e).at_index(done + i as u64))?);
+                events.push(d.map_err(|e| e.at_index(done + i as u64))?);
             }
             store
                 .append(&events, Some(recorded), &signer)

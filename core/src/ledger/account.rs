@@ -40,6 +40,20 @@ pub enum Sink {
     Rebatched,
 }
 
+impl Sink {
+    /// The sink's name, as in account names (`sink:destroyed`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Sink::Destroyed => "destroyed",
+            Sink::Lost => "lost",
+            Sink::Stolen => "stolen",
+            Sink::Consumed => "consumed",
+            Sink::Exported => "exported",
+            Sink::Rebatched => "rebatched",
+        }
+    }
+}
+
 impl From<LossKind> for Sink {
     fn from(kind: LossKind) -> Self {
         match kind {
@@ -99,26 +113,12 @@ impl std::fmt::Display for Stock {
 impl std::fmt::Display for Account {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Account::Source(Source::Origin(k)) => write!(
-                f,
-                "source:{}",
-                serde_json::to_value(k)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            ),
+            Account::Source(Source::Origin(k)) => write!(f, "source:{}", k.as_str()),
             Account::Source(Source::Rebatched) => write!(f, "source:rebatched"),
             Account::Holding { site, custodian } => write!(f, "{custodian}@{site}"),
             Account::InTransit(id) => write!(f, "in_transit:{id}"),
             Account::Discrepancy(id) => write!(f, "discrepancy:{id}"),
-            Account::Sink(s) => write!(
-                f,
-                "sink:{}",
-                serde_json::to_value(s)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            ),
+            Account::Sink(s) => write!(f, "sink:{}", s.as_str()),
         }
     }
 }
@@ -134,15 +134,4 @@ pub struct Posting {
     pub to: Account,
     /// Units (1 for an item).
     pub quantity: u64,
-}
-
-/// The wire name of a serde enum value (`pending_destruction`, `1.4`).
-pub(crate) fn wire<T: serde::Serialize>(value: &T) -> crate::error::Result<String> {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => Ok(s),
-        other => Err(crate::error::ErrorKind::Internal {
-            detail: format!("a vocabulary value does not serialise to a string: {other:?}"),
-        }
-        .into()),
-    }
 }

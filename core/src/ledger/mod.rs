@@ -11,7 +11,6 @@ mod plan;
 mod rules;
 mod state;
 
-pub(crate) use account::wire;
 pub use account::{Account, Sink, Source, Stock};
 pub(crate) use apply::{Applied, SignatureCheck};
 pub use kinds::{Body, KINDS};

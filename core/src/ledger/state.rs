@@ -16,7 +16,7 @@ use crate::model::{
 
 /// A role's name as on the wire (`custodian`, `admin`, ...).
 pub(crate) fn role_name(role: Role) -> String {
-    crate::ledger::wire(&role).unwrap_or_else(|_| format!("{role:?}").to_lowercase())
+    role.as_str().to_owned()
 }
 
 /// One of an actor's keys.

@@ -3,6 +3,7 @@
 //! relate them live in `ledger`.
 
 mod ids;
+mod names;
 mod parts;
 mod time;
 

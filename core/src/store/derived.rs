@@ -9,9 +9,7 @@ use rusqlite::Connection;
 use rusqlite::types::Value as Sql;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::ledger::{
-    Account, ActorState, ItemState, LotState, SiteState, Source, State, Stock, wire,
-};
+use crate::ledger::{Account, ActorState, ItemState, LotState, SiteState, Source, State, Stock};
 use crate::model::{ActorId, SiteId};
 
 /// A derived table: its name, its columns, and how many leading columns form its key.
@@ -202,7 +200,7 @@ pub(crate) fn item_row(item: &ItemState) -> Result<Row> {
     let (site, custodian) = holding_parts(&item.location);
     Ok(vec![
         text(item.item.id.as_str()),
-        text(wire(&item.item.category)?),
+        text(item.item.category.as_str()),
         text(item.item.item_type.clone()),
         text(marking),
         opt_text(
@@ -213,10 +211,10 @@ pub(crate) fn item_row(item: &ItemState) -> Result<Row> {
                 .map(normalise_marking),
         ),
         opt_text(item.item.marking.serial.as_deref().map(normalise_marking)),
-        text(wire(&item.origin.kind)?),
+        text(item.origin.kind.as_str()),
         opt_text(item.origin.reference.as_deref()),
         text(item.registered_at.as_str()),
-        text(wire(&item.status)?),
+        text(item.status.as_str()),
         text(item.location.to_string()),
         opt_text(site),
         opt_text(custodian),
@@ -226,22 +224,22 @@ pub(crate) fn item_row(item: &ItemState) -> Result<Row> {
 
 pub(crate) fn lot_row(lot: &LotState) -> Result<Row> {
     let (division, group) = match &lot.lot.hazard {
-        Some(h) => (Some(wire(&h.division)?), Some(wire(&h.group)?)),
+        Some(h) => (Some(h.division.as_str()), Some(h.group.as_str())),
         None => (None, None),
     };
     Ok(vec![
         text(lot.lot.id.as_str()),
         text(lot.lot.nomenclature.clone()),
         text(lot.lot.lot_number.clone()),
-        text(wire(&lot.lot.unit)?),
+        text(lot.lot.unit.as_str()),
         opt_text(division),
         opt_text(group),
         u64_col(lot.lot.neq_grams_per_unit.get(), "a net explosive quantity")?,
         u64_col(lot.lot.quantity.get(), "a quantity")?,
-        text(wire(&lot.origin.kind)?),
+        text(lot.origin.kind.as_str()),
         opt_text(lot.origin.reference.as_deref()),
         text(lot.registered_at.as_str()),
-        text(wire(&lot.status)?),
+        text(lot.status.as_str()),
         Sql::Blob(lot.last_event.as_bytes().to_vec()),
     ])
 }
@@ -264,7 +262,7 @@ pub(crate) fn site_row(site: &SiteState) -> Result<Row> {
     Ok(vec![
         text(s.id.as_str()),
         text(s.name.clone()),
-        text(wire(&s.kind)?),
+        text(s.kind.as_str()),
         opt_text(s.parent.as_ref()),
         opt_text(s.country.as_deref()),
         match s.licensed_neq_grams {
@@ -279,8 +277,8 @@ pub(crate) fn actor_row(actor: &ActorState) -> Result<Row> {
     let roles = a
         .roles
         .iter()
-        .map(wire)
-        .collect::<Result<Vec<_>>>()?
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
         .join(",");
     // Keys with their state: `hex` while active, `-hex` once revoked.
     let keys = actor
@@ -297,7 +295,7 @@ pub(crate) fn actor_row(actor: &ActorState) -> Result<Row> {
         .join(",");
     Ok(vec![
         text(a.id.as_str()),
-        text(wire(&a.kind)?),
+        text(a.kind.as_str()),
         text(a.name.clone()),
         opt_text(a.member_of.as_ref()),
         text(roles),

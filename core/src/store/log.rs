@@ -60,14 +60,12 @@ pub(crate) fn index_of(db: &Db, id: &EventId) -> Result<Option<u64>> {
     seq.map(|s| to_u64(s, "event position")).transpose()
 }
 
+/// A visitor of stored rows: `(seq, id column, json)`; `Ok(false)` stops.
+pub(crate) type RowVisitor<'f> = dyn FnMut(u64, &[u8], &[u8]) -> Result<bool> + 'f;
+
 /// Streams stored rows `from..to` in append order: `f(seq, id column, json)`; stops when `f`
 /// returns `Ok(false)`.
-pub(crate) fn for_each_row(
-    db: &Db,
-    from: u64,
-    to: u64,
-    f: &mut dyn FnMut(u64, &[u8], &[u8]) -> Result<bool>,
-) -> Result<()> {
+pub(crate) fn for_each_row(db: &Db, from: u64, to: u64, f: &mut RowVisitor<'_>) -> Result<()> {
     let e = db.err("reading events");
     let mut stmt = db
         .conn

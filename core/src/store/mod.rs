@@ -118,7 +118,7 @@ impl Store {
                 let ev = ev.map_err(|e| e.at_index(seq))?;
                 state
                     .apply(&ev, SignatureCheck::AlreadyVerified, Some(rules))
-                    .map_err(|e| Error::from(e).at_index(seq))?;
+                    .map_err(|e| e.at_index(seq))?;
             }
             Ok(())
         };
@@ -313,7 +313,7 @@ pub(crate) fn apply_batch(
         match target.apply(e, check, rules) {
             Ok(a) => applied.push(a),
             Err(error) => {
-                return Err(Error::from(error).for_event(e.id).at_index(index as u64));
+                return Err(error.for_event(e.id).at_index(index as u64));
             }
         }
     }

@@ -23,11 +23,14 @@ pub(crate) struct Outcome {
     pub(crate) failure: Option<Error>,
 }
 
+/// A stored tree head row: size, root, signature bytes (checked for length later).
+type StoredHead = (u64, [u8; 32], Vec<u8>);
+
 struct Run<'a> {
     db: &'a Db,
     state: State,
     frontier: Frontier,
-    heads: Vec<(u64, [u8; 32], Vec<u8>)>,
+    heads: Vec<StoredHead>,
     next_head: usize,
     heads_checked: u64,
     // INVARIANT (touches-digest): SHA-256 over the trace index rows the events imply, in
@@ -211,7 +214,7 @@ pub(crate) fn verify(
     result
 }
 
-fn read_heads(db: &Db) -> Result<Vec<(u64, [u8; 32], Vec<u8>)>> {
+fn read_heads(db: &Db) -> Result<Vec<StoredHead>> {
     let e = db.err("reading tree heads");
     let mut stmt = db
         .conn

@@ -1,0 +1,98 @@
+//! The wire names of the model's vocabularies (`pending_destruction`, `1.4`, `custodian`), as
+//! `as_str` on each enum and a list of every value, so that code that needs the name (tables,
+//! messages, display) never goes through serde and never has a failure to hide. A test checks
+//! that each name is exactly what serde writes.
+
+use crate::model::{
+    ActorKind, CompatibilityGroup, HazardDivision, ItemCategory, LossKind, OriginKind, Role,
+    SiteKind, Status, Unit,
+};
+
+macro_rules! names {
+    ($($ty:ident { $($variant:ident => $name:literal),* $(,)? })*) => {
+        $(
+            impl $ty {
+                /// Every value, in declaration order.
+                pub const ALL: &'static [$ty] = &[$($ty::$variant,)*];
+                /// The value's name on the wire.
+                pub const fn as_str(self) -> &'static str {
+                    match self {
+                        $($ty::$variant => $name,)*
+                    }
+                }
+            }
+
+            impl std::fmt::Display for $ty {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+        )*
+
+        #[cfg(test)]
+        mod tests {
+            use super::*;
+
+            #[test]
+            fn each_name_is_what_serde_writes() {
+                $(
+                    for v in $ty::ALL {
+                        assert_eq!(
+                            serde_json::to_value(v).unwrap(),
+                            serde_json::Value::String(v.as_str().to_owned())
+                        );
+                    }
+                )*
+            }
+        }
+    };
+}
+
+names! {
+    ActorKind { Agency => "agency", Unit => "unit", Person => "person" }
+    Role {
+        Admin => "admin",
+        Custodian => "custodian",
+        Authoriser => "authoriser",
+        Destroyer => "destroyer",
+        Witness => "witness",
+        Inspector => "inspector",
+    }
+    SiteKind {
+        Depot => "depot",
+        Building => "building",
+        Magazine => "magazine",
+        Range => "range",
+        Armoury => "armoury",
+    }
+    HazardDivision {
+        D1_1 => "1.1",
+        D1_2 => "1.2",
+        D1_3 => "1.3",
+        D1_4 => "1.4",
+        D1_5 => "1.5",
+        D1_6 => "1.6",
+    }
+    CompatibilityGroup {
+        A => "A", B => "B", C => "C", D => "D", E => "E", F => "F", G => "G", H => "H",
+        J => "J", K => "K", L => "L", N => "N", S => "S",
+    }
+    Status {
+        Serviceable => "serviceable",
+        Unserviceable => "unserviceable",
+        Surplus => "surplus",
+        Suspended => "suspended",
+        PendingDestruction => "pending_destruction",
+    }
+    OriginKind {
+        Manufactured => "manufactured",
+        Imported => "imported",
+        Seized => "seized",
+        Surrendered => "surrendered",
+        Collected => "collected",
+        StockOnHand => "stock_on_hand",
+    }
+    ItemCategory { Firearm => "firearm", LightWeapon => "light_weapon" }
+    Unit { Round => "round", Piece => "piece", Gram => "gram" }
+    LossKind { Lost => "lost", Stolen => "stolen" }
+}
