@@ -30,3 +30,8 @@ pub use event::{Body, Event, SignedEvent, Signer};
 pub use model::{ActorId, Digest, EventId, ItemId, LotId, PublicKey, SiteId, Timestamp};
 pub use store::{BATCH_EVENTS_MAX, ORIGIN_BYTES_MAX, STORE_FORMAT_VERSION};
 pub use verify::verify_jsonl;
+
+/// The examples of `docs/API.md`, run as doctests so the page cannot drift from the code.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/API.md")]
+struct ApiDocs;

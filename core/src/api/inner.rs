@@ -10,8 +10,8 @@ use std::sync::Arc;
 use crate::api::{HeadSigner, Options};
 use crate::envelope::Signer;
 use crate::error::{Error, ErrorKind, Result};
-use crate::ledger::{Account, SignatureCheck, Sink};
-use crate::ledger::{Body, Event, SignedEvent};
+use crate::ledger::{Account, SignatureCheck};
+use crate::ledger::{Event, SignedEvent};
 use crate::model::{Digest, EventId, LotId, PublicKey};
 use crate::rows::*;
 use crate::rules::RuleEngine;
@@ -337,79 +337,26 @@ impl Inner {
         crate::store::log::find_items(&self.store()?.db, query)
     }
 
+    /// The custody graph, from the postings of every event (replayed in order, as a reopen
+    /// does): holdings, sources and sinks as nodes; each event's movements as edges labelled
+    /// with its kind. Stock in transit is drawn from sender to addressee when received.
     pub(crate) fn custody_graph(&self) -> Result<CustodyGraph> {
         let store = self.store()?;
-        let mut edges: BTreeMap<(String, String, &'static str), u64> = BTreeMap::new();
-        let mut nodes: BTreeMap<String, &'static str> = BTreeMap::new();
-        let place = |s: &dyn std::fmt::Display, c: &dyn std::fmt::Display| format!("{c}@{s}");
+        let mut state = crate::ledger::State::default();
+        let mut graph = GraphBuilder::default();
+        let recorded: &dyn RuleEngine = &crate::ledger::RecordedVerdicts;
         crate::store::log::for_each_row(&store.db, 0, u64::MAX, &mut |seq, _, json| {
-            let ev = SignedEvent::from_json(json).map_err(|e| e.at_index(seq))?;
-            let mut edge = |from: String, to: String, kind: &'static str| {
-                *edges.entry((from, to, kind)).or_default() += 1;
-            };
-            let registered = match &ev.event.body {
-                Body::RegisterLot(b) => Some((&b.site, &b.custodian, &b.origin)),
-                Body::RegisterItems(b) => Some((&b.site, &b.custodian, &b.origin)),
-                _ => None,
-            };
-            match &ev.event.body {
-                Body::RegisterLot(_) | Body::RegisterItems(_) => {
-                    let Some((site, custodian, origin)) = registered else {
-                        return Ok(true);
-                    };
-                    let p = place(site, custodian);
-                    let src =
-                        Account::Source(crate::ledger::Source::Origin(origin.kind)).to_string();
-                    nodes.insert(p.clone(), "holding");
-                    nodes.insert(src.clone(), "source");
-                    edge(src, p, "register");
-                }
-                Body::TransferDispatch(t) => {
-                    let (a, b) = (
-                        place(&t.from.site, &t.from.custodian),
-                        place(&t.to.site, &t.to.custodian),
-                    );
-                    nodes.insert(a.clone(), "holding");
-                    nodes.insert(b.clone(), "holding");
-                    edge(a, b, "transfer");
-                }
-                Body::Destruction(d) => {
-                    let sink = Account::Sink(Sink::Destroyed).to_string();
-                    nodes.insert(sink.clone(), "sink");
-                    edge(place(&d.site, &d.custodian), sink, "destruction");
-                }
-                Body::LossReport(l) => {
-                    let sink = Account::Sink(l.loss.into()).to_string();
-                    nodes.insert(sink.clone(), "sink");
-                    edge(place(&l.site, &l.custodian), sink, "loss");
-                }
-                Body::Recovery(r) => {
-                    let sink = Account::Sink(r.loss.into()).to_string();
-                    nodes.insert(sink.clone(), "sink");
-                    edge(sink, place(&r.site, &r.custodian), "recovery");
-                }
-                _ => {}
+            let ev = SignedEvent::from_canonical_json(json).map_err(|e| e.at_index(seq))?;
+            let applied = state
+                .apply(&ev, SignatureCheck::AlreadyVerified, Some(recorded))
+                .map_err(|e| e.at_index(seq))?;
+            graph.this_event.clear();
+            for posting in &applied.postings {
+                graph.posting(posting, ev.kind());
             }
             Ok(true)
         })?;
-        Ok(CustodyGraph {
-            nodes: nodes
-                .into_iter()
-                .map(|(name, role)| GraphNode {
-                    name,
-                    role: role.to_owned(),
-                })
-                .collect(),
-            edges: edges
-                .into_iter()
-                .map(|((from, to, kind), events)| GraphEdge {
-                    from,
-                    to,
-                    kind: kind.to_owned(),
-                    events,
-                })
-                .collect(),
-        })
+        Ok(graph.finish())
     }
 
     pub(crate) fn summary(&self) -> Result<Summary> {
@@ -448,6 +395,78 @@ impl Inner {
 
     pub(crate) fn rules_in_force(&self) -> Result<Vec<crate::model::RuleRef>> {
         crate::store::log::rules_in_force(&self.store()?.db)
+    }
+}
+
+/// Builds the custody graph from postings.
+#[derive(Default)]
+struct GraphBuilder {
+    nodes: BTreeMap<String, &'static str>,
+    edges: BTreeMap<(String, String, &'static str), u64>,
+    /// Where stock in transit came from, per dispatch.
+    dispatched_from: BTreeMap<crate::model::EventId, String>,
+    /// (from, to, kind) already counted for the current event, so an event moving many
+    /// stocks counts once per edge.
+    this_event: std::collections::BTreeSet<(String, String, &'static str)>,
+}
+
+impl GraphBuilder {
+    fn node(&mut self, account: &Account) -> Option<String> {
+        let (name, role) = match account {
+            Account::Holding { .. } => (account.to_string(), "holding"),
+            Account::Source(_) => (account.to_string(), "source"),
+            Account::Sink(_) => (account.to_string(), "sink"),
+            Account::Discrepancy(_) => ("discrepancy".to_owned(), "sink"),
+            Account::InTransit(_) => return None,
+        };
+        self.nodes.entry(name.clone()).or_insert(role);
+        Some(name)
+    }
+
+    fn posting(&mut self, posting: &crate::ledger::Posting, kind: &'static str) {
+        let from = match &posting.from {
+            Account::InTransit(d) => self.dispatched_from.get(d).cloned(),
+            other => self.node(other),
+        };
+        let to = match &posting.to {
+            Account::InTransit(d) => {
+                if let Some(f) = &from {
+                    self.dispatched_from.insert(*d, f.clone());
+                }
+                None
+            }
+            other => self.node(other),
+        };
+        let (Some(from), Some(to)) = (from, to) else {
+            return;
+        };
+        let key = (from, to, kind);
+        if self.this_event.insert(key.clone()) {
+            *self.edges.entry(key).or_default() += 1;
+        }
+    }
+
+    fn finish(self) -> CustodyGraph {
+        CustodyGraph {
+            nodes: self
+                .nodes
+                .into_iter()
+                .map(|(name, role)| GraphNode {
+                    name,
+                    role: role.to_owned(),
+                })
+                .collect(),
+            edges: self
+                .edges
+                .into_iter()
+                .map(|((from, to, kind), events)| GraphEdge {
+                    from,
+                    to,
+                    kind: kind.to_owned(),
+                    events,
+                })
+                .collect(),
+        }
     }
 }
 

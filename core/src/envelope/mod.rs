@@ -60,8 +60,18 @@ pub struct Event<B> {
 /// decoding (which recomputes the id from the content) or by signing: its id is always the
 /// hash of its content.
 ///
-/// ```compile_fail
-/// # use custodia::event::{SignedEvent, Signature};
+/// Outside the crate, its fields can be read through accessors but not set (E0451: private
+/// fields):
+///
+/// ```
+/// # use custodia::event::SignedEvent;
+/// fn inspect(e: &SignedEvent) -> (custodia::EventId, usize) {
+///     (e.id(), e.signatures().len())
+/// }
+/// ```
+///
+/// ```compile_fail,E0451
+/// # use custodia::event::SignedEvent;
 /// # use custodia::EventId;
 /// fn forge(event: custodia::Event, id: EventId) -> SignedEvent {
 ///     SignedEvent { event, id, signatures: Vec::new(), line: String::new() }

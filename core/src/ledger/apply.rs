@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use crate::envelope::Event;
 use crate::error::{Error, ErrorKind, Result, at};
-use crate::ledger::account::Stock;
+use crate::ledger::account::{Posting, Stock};
 use crate::ledger::kinds::{Body, RegisterActor};
 use crate::ledger::plan::Plan;
 use crate::ledger::rules::{RuleEngine, RuleOutcome, RuleWarning, rule_input};
@@ -34,6 +34,8 @@ pub(crate) struct Applied {
     pub(crate) stocks: Vec<Stock>,
     /// Items and lots that no longer exist after it (those a correction un-registered).
     pub(crate) removed: Vec<Stock>,
+    /// Its movements of stock.
+    pub(crate) postings: Vec<Posting>,
     /// Warnings from rule plugins.
     pub(crate) warnings: Vec<RuleWarning>,
 }
@@ -231,7 +233,7 @@ impl State {
         }
         let stocks: Vec<Stock> = plan.all_stocks().collect();
         let fx = plan.fx;
-        let removed = self.commit(fx, id, event.actor.clone(), event.at.clone());
+        let (removed, postings) = self.commit(fx, id, event.actor.clone(), event.at.clone());
         #[cfg(debug_assertions)]
         if let Err(e) = self.check_invariants() {
             // A broken invariant is a bug in this crate; fail loudly in debug builds only.
@@ -244,6 +246,7 @@ impl State {
             id,
             stocks,
             removed,
+            postings,
             warnings,
         })
     }

@@ -3,21 +3,21 @@
 
 use std::collections::BTreeMap;
 
-use crate::ledger::account::{Account, Source, Stock};
+use crate::ledger::account::{Account, Posting, Source, Stock};
 use crate::ledger::plan::{ActorOp, Effects};
 use crate::ledger::state::{ActorState, KeyState, SiteState, State, Undo, adjust_index};
 use crate::model::{ActorId, EventId, Timestamp};
 
 impl State {
     /// Applies an event's effects. Returns the stocks it un-registered (a correction of a
-    /// registration, split or merge).
+    /// registration, split or merge) and its postings.
     pub(crate) fn commit(
         &mut self,
         fx: Effects,
         id: EventId,
         actor: ActorId,
         at: Timestamp,
-    ) -> Vec<Stock> {
+    ) -> (Vec<Stock>, Vec<Posting>) {
         let Effects {
             postings,
             touched,
@@ -189,7 +189,7 @@ impl State {
             self.genesis_at = Some(at);
         }
         self.events += 1;
-        removed
+        (removed, postings)
     }
 
     fn apply_actor_op(&mut self, op: ActorOp, id: EventId, at: &Timestamp) {

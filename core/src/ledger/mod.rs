@@ -11,7 +11,7 @@ mod plan;
 mod rules;
 mod state;
 
-pub use account::{Account, Sink, Source, Stock};
+pub use account::{Account, Posting, Sink, Source, Stock};
 pub(crate) use apply::{Applied, SignatureCheck};
 pub use kinds::{Body, KINDS};
 pub(crate) use rules::RecordedVerdicts;
