@@ -5,12 +5,9 @@
 pub use crate::envelope::{
     EVENT_BYTES_MAX, EventBody, FORMAT_VERSION, Signature, Signer, check_public_key, event_id_of,
 };
-pub use crate::ledger::kinds::{
-    AddKey, Correction, Destruction, DestructionAuthorisation, LossReport, LotMerge, LotSplit,
-    Recovery, RegisterActor, RegisterItems, RegisterLot, RegisterSite, RevokeKey, RulesInForce,
-    StatusChange, StockCheck, TransferDispatch, TransferReceipt,
-};
-pub use crate::ledger::{Body, Event, KINDS, SignedEvent};
+// Every kind's body struct, `Body` and `KINDS`: the kinds list is the only place they are named.
+pub use crate::ledger::kinds::*;
+pub use crate::ledger::{Event, SignedEvent};
 pub use crate::model::{
     ItemCount, LossKind, LotCount, LotQuantity, MergeTarget, Place, RuleRef, SplitPart, Witness,
 };

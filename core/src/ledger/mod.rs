@@ -11,9 +11,9 @@ mod plan;
 mod rules;
 mod state;
 
-pub use account::{Account, Posting, Sink, Source, Stock};
+pub use account::{Account, Posting, Source, Stock};
 pub(crate) use apply::{Applied, SignatureCheck};
-pub use kinds::{Body, KINDS};
+pub use kinds::Body;
 pub(crate) use rules::RecordedVerdicts;
 pub use rules::{RuleEngine, RuleOutcome, RuleWarning};
 pub(crate) use state::{ActorState, ItemState, LotState, SiteState, State};
