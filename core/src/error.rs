@@ -243,6 +243,10 @@ error_table! {
     /// An event is already signed where an unsigned one is expected.
     #[error("the event is already signed (it has `id` or `signatures`)")]
     AlreadySigned = 1012,
+    /// A signed note, checkpoint, verifier key or witness request is malformed (C2SP
+    /// signed-note, tlog-checkpoint, tlog-witness).
+    #[error("malformed {what}: {reason}")]
+    NoteMalformed { what: String, reason: String } = 1013,
 
     // ---- 2xxx validation: a well-formed event the ledger refuses ---------------------------
     /// The first event must register an administrator who signs it with their own key.
@@ -415,6 +419,23 @@ error_table! {
     /// A proof does not verify against the root it claims.
     #[error("the {proof} proof does not verify")]
     ProofInvalid { proof: String } = 7010,
+    /// A checkpoint carries no valid signature by the log key (or a known key's signature
+    /// fails).
+    #[error("checkpoint of `{origin}` is not validly signed by `{key}`: {reason}")]
+    CheckpointSignature { origin: String, key: String, reason: String } = 7012,
+    /// A checkpoint for a smaller tree than the one cosigned or trusted before (rollback), or
+    /// a request whose old size is not the witness's latest.
+    #[error("checkpoint of size {size} does not follow the latest one of size {latest}")]
+    Rollback { size: u64, latest: u64 } = 7013,
+    /// Two different roots for the same tree size (a fork).
+    #[error("tree size {size} has root `{root}` here but `{other}` in the checkpoint")]
+    Fork { size: u64, root: String, other: String } = 7014,
+    /// The ledger does not extend a trusted checkpoint (shorter, or another history).
+    #[error("the ledger does not extend the trusted checkpoint of size {size}: {reason}")]
+    NotExtended { size: u64, reason: String } = 7015,
+    /// A checkpoint carries fewer valid cosignatures than required.
+    #[error("the checkpoint carries {found} valid cosignatures of the {required} required")]
+    TooFewCosignatures { found: u64, required: u64 } = 7016,
     /// A state invariant is broken: a bug in custodia, never a user error.
     #[error("state invariant `{invariant}` broken: {detail}")]
     InvariantBroken { invariant: String, detail: String } = 7011,
@@ -479,6 +500,15 @@ error_table! {
     /// An internal failure that should not happen (encoding a value that cannot be JSON).
     #[error("internal error (a bug in custodia): {detail}")]
     Internal { detail: String } = 9010,
+    /// A checkpoint for a log this witness does not know.
+    #[error("no log with origin `{origin}` is known here")]
+    UnknownOrigin { origin: String } = 9011,
+    /// A witness request whose old size is larger than its checkpoint's size.
+    #[error("old size {old} is larger than the checkpoint's size {size}")]
+    OldSizeBeyondCheckpoint { old: u64, size: u64 } = 9012,
+    /// No tree head of that size is stored (only heads signed after each batch are).
+    #[error("no tree head of size {size} is stored")]
+    NoTreeHead { size: u64 } = 9013,
 }
 
 impl ErrorCode {

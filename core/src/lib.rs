@@ -23,6 +23,7 @@ mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 mod verify;
+pub mod witness;
 
 pub use api::*;
 pub use error::{Error, ErrorCode, ErrorFamily, ErrorKind, Result};

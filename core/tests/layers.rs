@@ -19,6 +19,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("error", 1),
     ("merkle", 2),
     ("note", 2),
+    ("witness", 3),
     ("envelope", 3),
     ("ledger", 4),
     ("rules", 5),

@@ -377,3 +377,53 @@ impl Ledger {
         self.inner.check_invariants()
     }
 }
+
+/// What [`Ledger::verify_trusted`] established.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
+pub struct TrustReport {
+    /// The trusted checkpoint's size.
+    pub size: u64,
+    /// Its root, which the ledger's first `size` events reproduce.
+    pub root: crate::model::Digest,
+    /// The witnesses whose cosignatures verified, with their timestamps.
+    pub cosigners: Vec<(String, u64)>,
+    /// Events in the ledger (at least `size`).
+    pub ledger_len: u64,
+}
+
+impl Ledger {
+    /// The C2SP checkpoint (a signed note) of the tree head of `size` events (default: the
+    /// latest), signed by the log key: what a log publishes and witnesses cosign.
+    pub fn checkpoint(&self, size: Option<u64>) -> Result<String> {
+        self.inner.checkpoint(size)
+    }
+
+    /// The log's verifier key as C2SP writes it: `origin+keyid+base64(0x01 || key)`.
+    pub fn log_vkey(&self) -> Result<crate::note::VerifierKey> {
+        let name = crate::note::KeyName::new(self.origin())
+            .map_err(|e| crate::witness::note_error("origin", e))?;
+        crate::note::VerifierKey::new(
+            name,
+            crate::note::SignatureType::Ed25519,
+            *self.log_key().as_bytes(),
+        )
+        .map_err(|e| crate::witness::note_error("log key", e))
+    }
+
+    /// Checks this ledger against a checkpoint saved earlier (or received from witnesses): the
+    /// checkpoint must be signed by `log_key` (normally this ledger's own [`Ledger::log_vkey`],
+    /// obtained out of band, not from the file), carry at least `min_cosigners` valid
+    /// cosignatures by `cosigners`, and the ledger must extend it (hold at least its size, with
+    /// the same root at that size). A rewritten history (an event dropped and the rest
+    /// re-appended with the same key) fails with 7015 `NotExtended`.
+    pub fn verify_trusted(
+        &self,
+        checkpoint: &[u8],
+        log_key: &crate::note::VerifierKey,
+        cosigners: &[crate::note::VerifierKey],
+        min_cosigners: usize,
+    ) -> Result<TrustReport> {
+        self.inner
+            .verify_trusted(checkpoint, log_key, cosigners, min_cosigners)
+    }
+}

@@ -219,6 +219,20 @@ pub(crate) fn latest_head(db: &Db) -> Result<HeadRow> {
     head_from(db, size, root, sig)
 }
 
+/// The stored tree head of exactly `size` events, if one was signed.
+pub(crate) fn head_at(db: &Db, size: u64) -> Result<Option<HeadRow>> {
+    let row: Option<(i64, Vec<u8>, Vec<u8>)> = db
+        .conn
+        .prepare_cached("SELECT size, root, sig FROM tree_heads WHERE size = ?1")
+        .and_then(|mut s| {
+            s.query_row([to_i64(size)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()
+        })
+        .map_err(db.err("reading a tree head"))?;
+    row.map(|(size, root, sig)| head_from(db, size, root, sig))
+        .transpose()
+}
+
 /// The nodes of the log of `len` leaves, with the proof cache.
 pub(crate) fn nodes<'c>(db: &'c Db, cache: &'c super::NodeCache, len: u64) -> SqlNodes<'c> {
     SqlNodes {
