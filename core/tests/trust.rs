@@ -239,3 +239,56 @@ fn witness_requests_round_trip_and_malformed_notes_are_named() {
     assert_eq!(err.code(), ErrorCode::NoteMalformed);
     assert!(w.latest(ORIGIN).unwrap().is_none());
 }
+
+/// An independent checker written from the C2SP texts (Python with `cryptography`) accepts our
+/// cosigned checkpoint and refuses it once altered. Fails when `python3` or `cryptography` is
+/// missing, unless `CUSTODIA_SKIP_PYTHON=1`, when it prints that it was not run.
+#[test]
+fn an_independent_checker_accepts_our_cosigned_checkpoints() {
+    let python = std::process::Command::new("python3")
+        .args(["-c", "import cryptography"])
+        .status();
+    if !python.is_ok_and(|s| s.success()) {
+        if std::env::var_os("CUSTODIA_SKIP_PYTHON").is_some() {
+            println!("NOT RUN: python3 with `cryptography` is missing (CUSTODIA_SKIP_PYTHON=1)");
+            return;
+        }
+        panic!(
+            "python3 with `cryptography` is needed (pip install cryptography), or set CUSTODIA_SKIP_PYTHON=1"
+        );
+    }
+    let ledger = ledger_of(&history(40), 40);
+    let dir = tempfile::tempdir().unwrap();
+    let w = Witness::new(
+        witness_key("oas.example/w1", 1),
+        vec![ledger.log_vkey().unwrap()],
+        &dir.path().join("w"),
+    )
+    .unwrap();
+    let cosigned = cosign(&w, 0, vec![], &ledger.checkpoint(None).unwrap()).unwrap();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/vectors/check_cosigned.py"
+    );
+    let run = |note: &str| {
+        let file = dir.path().join("cp.note");
+        std::fs::write(&file, note).unwrap();
+        std::process::Command::new("python3")
+            .arg(script)
+            .arg(&file)
+            .arg(ledger.log_vkey().unwrap().to_string())
+            .arg(w.verifier().to_string())
+            .args(["--min", "1"])
+            .output()
+            .unwrap()
+    };
+    let out = run(&cosigned);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let altered = cosigned.replacen("\n40\n", "\n41\n", 1);
+    let out = run(&altered);
+    assert!(!out.status.success(), "an altered size still verified");
+}
