@@ -318,6 +318,14 @@ error_table! {
     /// Nothing to merge.
     #[error("nothing to merge")]
     NothingToMerge = 2023,
+    /// An event dated too far ahead of the appending machine's clock (checked when appending,
+    /// never when verifying).
+    #[error("`{at}` is more than {future_secs_max} s ahead of this machine's clock (`{now}`)")]
+    DatedInTheFuture { at: String, now: String, future_secs_max: i64 } = 2024,
+    /// A receipt acknowledges more of a lot than was dispatched, beyond the tolerance
+    /// (checked when appending).
+    #[error("receives {received} of `{lot}` but {dispatched} were dispatched; at most {allowed} more may be received")]
+    OverReceipt { lot: String, received: u64, dispatched: u64, allowed: u64 } = 2025,
 
     // ---- 3xxx custody ----------------------------------------------------------------------
     /// Not enough units in the account.

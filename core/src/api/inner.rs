@@ -25,6 +25,19 @@ pub(crate) struct Inner {
     store: RefCell<Store>,
     signer: Option<Arc<dyn HeadSigner>>,
     rules: Option<Arc<dyn RuleEngine>>,
+    future_secs_max: i64,
+    receipt_excess_percent_max: u64,
+}
+
+fn limits(options: &Options) -> (i64, u64) {
+    (
+        options
+            .future_secs_max
+            .unwrap_or(crate::api::FUTURE_SECS_MAX_DEFAULT),
+        options
+            .receipt_excess_percent_max
+            .unwrap_or(crate::api::RECEIPT_EXCESS_PERCENT_MAX_DEFAULT),
+    )
 }
 
 /// The default origin of a ledger created without one: names the log by its key.
@@ -63,11 +76,14 @@ impl Inner {
             }
             return Err(e);
         }
+        let (future_secs_max, receipt_excess_percent_max) = limits(&options);
         Ok(Inner {
             path: path.map(Path::to_path_buf),
             store: RefCell::new(store),
             signer: Some(signer),
             rules: options.rules,
+            future_secs_max,
+            receipt_excess_percent_max,
         })
     }
 
@@ -87,6 +103,7 @@ impl Inner {
             }
             .into());
         }
+        let (future_secs_max, receipt_excess_percent_max) = limits(&options);
         Ok(Inner {
             path: Some(path.to_path_buf()),
             store: RefCell::new(store),
@@ -96,6 +113,8 @@ impl Inner {
                 options.log_signer
             },
             rules: options.rules,
+            future_secs_max,
+            receipt_excess_percent_max,
         })
     }
 
@@ -149,8 +168,18 @@ impl Inner {
                 reason: "no log key was given to sign tree heads (`--log-key KEYFILE` or `CUSTODIA_LOG_KEY`)".into(),
             })
         })?;
+        let now_unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            // A clock before 1970 cannot date anything: every event is then "in the future".
+            .unwrap_or(0);
+        let policy = crate::ledger::Policy {
+            now_unix,
+            future_secs_max: self.future_secs_max,
+            receipt_excess_percent_max: self.receipt_excess_percent_max,
+        };
         let mut store = self.store()?;
-        let applied = store.append(events, self.rule_hook(), signer)?;
+        let applied = store.append(events, self.rule_hook(), signer, Some(policy))?;
         let len = crate::store::log::len(&store.db)?;
         let base = len - events.len() as u64;
         let head = tree_head(&store)?;
@@ -613,7 +642,7 @@ pub(crate) fn migrate(path: &Path, origin: Option<&str>) -> Result<crate::api::M
                 events.push(d.map_err(|e| e.at_index(done + i as u64))?);
             }
             store
-                .append(&events, Some(recorded), &signer)
+                .append(&events, Some(recorded), &signer, None)
                 .map_err(|e| {
                     let index = e.index().map(|i| i + done);
                     e.with_index(index)

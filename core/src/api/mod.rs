@@ -26,7 +26,14 @@ pub struct Options {
     pub(crate) rules: Option<Arc<dyn RuleEngine>>,
     pub(crate) read_only: bool,
     pub(crate) origin: Option<String>,
+    pub(crate) future_secs_max: Option<i64>,
+    pub(crate) receipt_excess_percent_max: Option<u64>,
 }
+
+/// How far ahead of the appending machine's clock an event may be dated, by default: one day.
+pub const FUTURE_SECS_MAX_DEFAULT: i64 = 86_400;
+/// How much more of a lot a receipt may acknowledge than was dispatched, by default: 10 %.
+pub const RECEIPT_EXCESS_PERCENT_MAX_DEFAULT: u64 = 10;
 
 impl std::fmt::Debug for Options {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -65,6 +72,20 @@ impl Options {
     /// `custodia.invalid/` and the first 16 hex digits of the log key.
     pub fn origin(mut self, origin: impl Into<String>) -> Self {
         self.origin = Some(origin.into());
+        self
+    }
+    /// How far ahead of this machine's clock an appended event may be dated, in seconds
+    /// (default [`FUTURE_SECS_MAX_DEFAULT`]). Checked when appending, never when verifying: a
+    /// ledger verifies the same on any machine, any year.
+    pub fn future_secs_max(mut self, seconds: i64) -> Self {
+        self.future_secs_max = Some(seconds);
+        self
+    }
+    /// How much more of a lot a receipt may acknowledge than was dispatched, in percent of the
+    /// dispatched quantity (default [`RECEIPT_EXCESS_PERCENT_MAX_DEFAULT`]); the excess is booked
+    /// from the receipt's discrepancy account. Checked when appending.
+    pub fn receipt_excess_percent_max(mut self, percent: u64) -> Self {
+        self.receipt_excess_percent_max = Some(percent);
         self
     }
     /// Open for reading only: no write lock is ever taken and SQLite opens the file read-only.

@@ -9,7 +9,7 @@ use crate::envelope::Event;
 use crate::error::{Error, ErrorKind, Result, at};
 use crate::ledger::account::{Posting, Stock};
 use crate::ledger::kinds::{Body, RegisterActor};
-use crate::ledger::plan::Plan;
+use crate::ledger::plan::{Plan, Policy};
 use crate::ledger::rules::{RuleEngine, RuleOutcome, RuleWarning, rule_input};
 use crate::ledger::state::State;
 use crate::ledger::{Event as LedgerEvent, SignedEvent};
@@ -148,8 +148,34 @@ impl State {
         check: SignatureCheck,
         rules: Option<&dyn RuleEngine>,
     ) -> Result<Applied> {
+        self.apply_with(signed, check, rules, None)
+    }
+
+    /// As [`State::apply`], with the checks made only when appending.
+    pub(crate) fn apply_with(
+        &mut self,
+        signed: &SignedEvent,
+        check: SignatureCheck,
+        rules: Option<&dyn RuleEngine>,
+        policy: Option<Policy>,
+    ) -> Result<Applied> {
         let id = signed.id;
         let event = &signed.event;
+        if let Some(p) = &policy
+            && event.at.unix_seconds() > p.now_unix.saturating_add(p.future_secs_max)
+        {
+            return Err(at(
+                id,
+                "/at",
+                ErrorKind::DatedInTheFuture {
+                    at: event.at.to_string(),
+                    now: crate::model::Timestamp::from_unix_seconds(p.now_unix)
+                        .map(|t| t.to_string())
+                        .unwrap_or_else(|_| p.now_unix.to_string()),
+                    future_secs_max: p.future_secs_max,
+                },
+            ));
+        }
         match &self.genesis_at {
             None => {
                 let ok = matches!(&event.body, Body::RegisterActor(RegisterActor { subject })
@@ -173,7 +199,7 @@ impl State {
             Some(_) => {}
         }
         self.check_signatures(signed, check)?;
-        let plan = self.plan(event, id)?;
+        let plan = self.plan_with(event, id, policy)?;
         // Parents must be exactly the required set: nothing missing, nothing stray.
         let given: BTreeSet<EventId> = event.parents.iter().copied().collect();
         for (expected, of) in &plan.parents {
@@ -254,8 +280,18 @@ impl State {
     /// Plans an event: the recording actor must exist (but for the genesis event), then the
     /// kind's own checks.
     pub(crate) fn plan<'a>(&'a self, event: &'a Event<Body>, id: EventId) -> Result<Plan<'a>> {
+        self.plan_with(event, id, None)
+    }
+
+    fn plan_with<'a>(
+        &'a self,
+        event: &'a Event<Body>,
+        id: EventId,
+        policy: Option<Policy>,
+    ) -> Result<Plan<'a>> {
         let actor_state = self.actors.get(&event.actor);
         let mut p = Plan::new(self, id, &event.actor, actor_state, &event.at);
+        p.policy = policy;
         if self.events > 0 && actor_state.is_none() {
             return Err(p.unknown("/actor", &event.actor));
         }

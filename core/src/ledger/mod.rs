@@ -14,6 +14,7 @@ mod state;
 pub use account::{Account, Posting, Source, Stock};
 pub(crate) use apply::{Applied, SignatureCheck};
 pub use kinds::Body;
+pub(crate) use plan::Policy;
 pub(crate) use rules::RecordedVerdicts;
 pub use rules::{RuleEngine, RuleOutcome, RuleWarning};
 pub(crate) use state::{ActorState, ItemState, LotState, SiteState, State};

@@ -51,6 +51,20 @@ pub(crate) struct Effects {
     pub(crate) correctable: bool,
 }
 
+/// Checks made when an event is appended, never when a ledger is verified or replayed: they
+/// depend on the appending machine (its clock) or on the operator's settings, and a ledger
+/// must verify the same years later on any machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Policy {
+    /// The appending machine's clock, seconds since the Unix epoch.
+    pub(crate) now_unix: i64,
+    /// How far ahead of that clock an event may be dated, seconds.
+    pub(crate) future_secs_max: i64,
+    /// How much more of a lot a receipt may acknowledge than was dispatched, in percent of
+    /// the dispatched quantity (the excess comes from the receipt's discrepancy account).
+    pub(crate) receipt_excess_percent_max: u64,
+}
+
 /// The plan of one event over the state before it.
 pub(crate) struct Plan<'a> {
     pub(crate) state: &'a State,
@@ -69,6 +83,8 @@ pub(crate) struct Plan<'a> {
     pub(crate) parents: BTreeMap<EventId, String>,
     /// The site whose contents change, for rule plugins.
     pub(crate) focus_site: Option<SiteId>,
+    /// The append-time checks, when appending.
+    pub(crate) policy: Option<Policy>,
 }
 
 /// `base/i/rest`: the JSON Pointer of a member of the `i`-th element of a list.
@@ -114,6 +130,7 @@ impl<'a> Plan<'a> {
             item_loc: BTreeMap::new(),
             parents: BTreeMap::new(),
             focus_site: None,
+            policy: None,
         }
     }
 
@@ -376,6 +393,16 @@ impl<'a> Plan<'a> {
         }
         let available = self.lot_balance(id, from);
         let q = i128::from(quantity);
+        // INVARIANT (balance-bounded): no account holds more than the largest quantity, so
+        // every balance fits 64 bits and every reader of the tables agrees on it.
+        if self.lot_balance(id, &to) + q > i128::from(crate::model::QUANTITY_MAX) {
+            return Err(self.err(
+                field,
+                ErrorKind::QuantityOverflow {
+                    max: crate::model::QUANTITY_MAX,
+                },
+            ));
+        }
         if !from.may_go_negative() && available < q {
             return Err(self.err(
                 field,

@@ -22,7 +22,9 @@ use std::path::Path;
 
 use crate::envelope::HeadSigner;
 use crate::error::{Error, ErrorKind, Result};
-use crate::ledger::{Applied, RecordedVerdicts, RuleEngine, SignatureCheck, SignedEvent, State};
+use crate::ledger::{
+    Applied, Policy, RecordedVerdicts, RuleEngine, SignatureCheck, SignedEvent, State,
+};
 use crate::merkle::Frontier;
 use crate::model::{EventId, PublicKey};
 
@@ -153,6 +155,7 @@ impl Store {
         events: &[SignedEvent],
         rules: Option<&dyn RuleEngine>,
         signer: &dyn HeadSigner,
+        policy: Option<Policy>,
     ) -> Result<Vec<Applied>> {
         if self.db.read_only {
             return Err(ErrorKind::ReadOnly {
@@ -186,7 +189,7 @@ impl Store {
             .conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(self.db.err("starting a write transaction"))?;
-        let result = self.append_locked(events, rules, signer);
+        let result = self.append_locked(events, rules, signer, policy);
         match result {
             Ok(applied) => Ok(applied),
             Err(e) => {
@@ -216,6 +219,7 @@ impl Store {
         events: &[SignedEvent],
         rules: Option<&dyn RuleEngine>,
         signer: &dyn HeadSigner,
+        policy: Option<Policy>,
     ) -> Result<Vec<Applied>> {
         self.catch_up()?;
         let Some(loaded) = self.loaded.as_mut() else {
@@ -225,7 +229,7 @@ impl Store {
             .into());
         };
         let db = &self.db;
-        let applied = apply_batch(&mut loaded.state, events, rules, |id| {
+        let applied = apply_batch(&mut loaded.state, events, rules, policy, |id| {
             log::index_of(db, id).map(|i| i.is_some())
         })?;
         // INVARIANT (store-sync): from here the state in memory is ahead of the file until the
@@ -288,6 +292,7 @@ pub(crate) fn apply_batch(
     state: &mut State,
     events: &[SignedEvent],
     rules: Option<&dyn RuleEngine>,
+    policy: Option<Policy>,
     mut stored: impl FnMut(&EventId) -> Result<bool>,
 ) -> Result<Vec<Applied>> {
     let mut seen = HashSet::with_capacity(events.len());
@@ -310,7 +315,7 @@ pub(crate) fn apply_batch(
         } else {
             SignatureCheck::Verify
         };
-        match target.apply(e, check, rules) {
+        match target.apply_with(e, check, rules, policy) {
             Ok(a) => applied.push(a),
             Err(error) => {
                 return Err(error.for_event(e.id).at_index(index as u64));

@@ -90,7 +90,22 @@ impl Kind for TransferReceipt {
                 p.move_lot(&f, lot, &transit, discrepancy.clone(), sent_q - got)?;
             }
             if got > sent_q {
-                p.move_lot(&f, lot, &discrepancy, to.clone(), got - sent_q)?;
+                let excess = got - sent_q;
+                if let Some(policy) = p.policy {
+                    let allowed = sent_q.saturating_mul(policy.receipt_excess_percent_max) / 100;
+                    if excess > allowed {
+                        return Err(p.err(
+                            f,
+                            ErrorKind::OverReceipt {
+                                lot: lot.to_string(),
+                                received: got,
+                                dispatched: sent_q,
+                                allowed,
+                            },
+                        ));
+                    }
+                }
+                p.move_lot(&f, lot, &discrepancy, to.clone(), excess)?;
             }
         }
         p.fx.close_transfer = Some(dispatch);
