@@ -5,6 +5,8 @@
 
 mod inner;
 
+pub use inner::BATCH_BYTES_MAX;
+
 pub use crate::rows::*;
 
 use std::io::Write;
@@ -186,7 +188,16 @@ impl Ledger {
     /// one batch: all or nothing. A line that does not decode is named by its 0-based index
     /// among the non-blank lines.
     pub fn append_json_lines(&mut self, jsonl: &[u8]) -> Result<AppendReport> {
-        let events = inner::decode_lines(jsonl)?;
+        self.append_reader(&mut std::io::Cursor::new(jsonl))
+    }
+
+    /// As [`Ledger::append_json_lines`], reading from a stream. Memory is bounded while
+    /// reading: a line longer than an event may be is refused as soon as the limit is passed,
+    /// a batch holds at most [`crate::BATCH_EVENTS_MAX`] events and [`BATCH_BYTES_MAX`] bytes,
+    /// and an event signed by an unknown key is refused as soon as it is decoded, before the
+    /// rest of the input is read.
+    pub fn append_reader(&mut self, reader: &mut dyn std::io::BufRead) -> Result<AppendReport> {
+        let events = self.inner.read_batch(reader)?;
         self.inner.append(&events)
     }
 

@@ -169,6 +169,7 @@ impl Db {
             }
             .into());
         }
+        check_file_shape(path)?;
         let access = if read_only {
             OpenFlags::SQLITE_OPEN_READ_ONLY
         } else {
@@ -237,6 +238,78 @@ impl Db {
             read_only,
         })
     }
+}
+
+fn be_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    let b: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
+    Some(u32::from_be_bytes(b))
+}
+
+/// Refuses a file that SQLite would read wrongly or silently: one truncated or padded (its size
+/// not a whole number of pages, or smaller than its header says), and a write-ahead log beside
+/// it that cannot belong to it (another page size, not a WAL). SQLite itself does not notice a
+/// file truncated at a page boundary past its last used page until a query reaches it.
+fn check_file_shape(path: &Path) -> Result<()> {
+    use std::io::Read as _;
+    let shown = path.display().to_string();
+    let damaged = |what: String| Error::new(ErrorKind::Damaged { what });
+    let io = |e: std::io::Error| {
+        Error::new(ErrorKind::Io {
+            operation: "read".into(),
+            path: shown.clone(),
+            reason: e.to_string(),
+        })
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    let mut header = [0u8; 100];
+    let read = file.read(&mut header).map_err(io)?;
+    if read < 100 || !header.starts_with(b"SQLite format 3\0") {
+        // Not SQLite: SQLite's own open reports it as not a ledger.
+        return Ok(());
+    }
+    let page = match header.get(16..18).and_then(|b| <[u8; 2]>::try_from(b).ok()) {
+        Some(b) if u16::from_be_bytes(b) == 1 => 65_536u64,
+        Some(b) => u64::from(u16::from_be_bytes(b)),
+        None => return Ok(()),
+    };
+    if page < 512 || !page.is_power_of_two() {
+        return Err(damaged(format!(
+            "`{shown}` has an invalid page size {page}"
+        )));
+    }
+    if len % page != 0 {
+        return Err(damaged(format!(
+            "`{shown}` is {len} bytes, not a whole number of {page}-byte pages: it was truncated or padded"
+        )));
+    }
+    if let (Some(changes), Some(pages), Some(valid_for)) = (
+        be_u32(&header, 24),
+        be_u32(&header, 28),
+        be_u32(&header, 92),
+    ) && changes == valid_for
+        && u64::from(pages) * page > len
+    {
+        return Err(damaged(format!(
+            "`{shown}` is {len} bytes but its header counts {pages} pages of {page} bytes: it was truncated"
+        )));
+    }
+    let mut wal_path = path.as_os_str().to_owned();
+    wal_path.push("-wal");
+    if let Ok(mut wal) = std::fs::File::open(std::path::PathBuf::from(wal_path)) {
+        let mut wal_header = [0u8; 32];
+        let n = wal.read(&mut wal_header).map_err(io)?;
+        if n > 0 {
+            let magic_ok = matches!(be_u32(&wal_header, 0), Some(0x377f_0682 | 0x377f_0683));
+            let page_ok = be_u32(&wal_header, 8).map(u64::from) == Some(page);
+            if n < 32 || !magic_ok || !page_ok {
+                return Err(damaged(format!(
+                    "the write-ahead log beside `{shown}` does not belong to it (not a WAL, or another page size); move it away to open the ledger"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The format version of a ledger file, read without opening it as a ledger (for `migrate`).
