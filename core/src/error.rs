@@ -326,6 +326,10 @@ error_table! {
     /// (checked when appending).
     #[error("receives {received} of `{lot}` but {dispatched} were dispatched; at most {allowed} more may be received")]
     OverReceipt { lot: String, received: u64, dispatched: u64, allowed: u64 } = 2025,
+    /// An id that differs from a registered one of its kind only in letter case or by
+    /// trailing dots.
+    #[error("`{value}` looks like `{existing}`, which is registered (ids may not differ only in case or trailing dots)")]
+    LookAlikeId { value: String, existing: String } = 2026,
 
     // ---- 3xxx custody ----------------------------------------------------------------------
     /// Not enough units in the account.

@@ -413,3 +413,36 @@ fn control_characters_in_values_never_reach_the_terminal_raw() {
         .unwrap();
     assert_eq!(buf.len(), text.len(), "one line");
 }
+
+#[test]
+fn look_alike_ids_and_exhausted_authorisations() {
+    let mut d = depot();
+    let head = d.ledger.tree_head().unwrap();
+    for id in ["DEPOT:A", "depot:a.", "Depot:A.."] {
+        let site = Site {
+            id: id.parse().unwrap(),
+            name: "look-alike".into(),
+            kind: SiteKind::Depot,
+            parent: None,
+            country: None,
+            licensed_neq_grams: None,
+            hazard_divisions: vec![],
+        };
+        let err = d
+            .ledger
+            .record(
+                Event::new(
+                    at("2026-06-05T08:00:00Z"),
+                    d.admin.clone(),
+                    vec![],
+                    Body::RegisterSite(RegisterSite { site }),
+                ),
+                &[&d.key],
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::LookAlikeId, "{id}");
+        assert_eq!(err.values()["existing"], "depot:a");
+    }
+    assert_eq!(d.ledger.tree_head().unwrap(), head);
+    d.ledger.check_invariants().unwrap();
+}

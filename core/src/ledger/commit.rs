@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::ledger::account::{Account, Posting, Source, Stock};
 use crate::ledger::plan::{ActorOp, Effects};
-use crate::ledger::state::{ActorState, KeyState, SiteState, State, Undo, adjust_index};
+use crate::ledger::state::{ActorState, KeyState, SiteState, State, Undo, adjust_index, lookalike};
 use crate::model::{ActorId, EventId, Timestamp};
 
 impl State {
@@ -68,6 +68,10 @@ impl State {
         };
 
         for mut item in created_items {
+            self.lookalikes.insert(
+                lookalike('i', item.item.id.as_str()),
+                item.item.id.to_string(),
+            );
             undo.created.push(Stock::Item(item.item.id.clone()));
             undo.stocks.push(Stock::Item(item.item.id.clone()));
             // Registration postings below move it from its source; start it there.
@@ -75,6 +79,8 @@ impl State {
             self.items.insert(item.item.id.clone(), item);
         }
         for lot in created_lots {
+            self.lookalikes
+                .insert(lookalike('l', lot.lot.id.as_str()), lot.lot.id.to_string());
             undo.created.push(Stock::Lot(lot.lot.id.clone()));
             undo.stocks.push(Stock::Lot(lot.lot.id.clone()));
             for (parent, _) in &lot.derived_from {
@@ -131,14 +137,15 @@ impl State {
                     }
                 }
             }
-            if auth.items.is_empty() && auth.lots.is_empty() {
-                self.authorisations.remove(&auth_id);
-            }
+            // An exhausted authorisation stays, with no cover left, so that a destruction
+            // beyond it is refused as not covered (4002), not as unknown.
         }
         for op in actor_ops {
             self.apply_actor_op(op, id, &at);
         }
         if let Some(site) = site {
+            self.lookalikes
+                .insert(lookalike('s', site.id.as_str()), site.id.to_string());
             self.sites.insert(
                 site.id.clone(),
                 SiteState {
@@ -199,6 +206,8 @@ impl State {
         };
         match op {
             ActorOp::Register(actor) => {
+                self.lookalikes
+                    .insert(lookalike('a', actor.id.as_str()), actor.id.to_string());
                 for key in &actor.keys {
                     self.key_owner.insert(*key, actor.id.clone());
                 }
@@ -239,6 +248,7 @@ impl State {
         for stock in &original.created {
             match stock {
                 Stock::Item(i) => {
+                    self.lookalikes.remove(&lookalike('i', i.as_str()));
                     if let Some(item) = self.items.remove(i) {
                         adjust_index(&mut self.by_account, &item.location, stock, -1);
                         adjust_index(
@@ -250,6 +260,7 @@ impl State {
                     }
                 }
                 Stock::Lot(l) => {
+                    self.lookalikes.remove(&lookalike('l', l.as_str()));
                     if let Some(lot) = self.lots.remove(l) {
                         for (account, balance) in &lot.balances {
                             adjust_index(&mut self.by_account, account, stock, -balance);

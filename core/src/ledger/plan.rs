@@ -502,13 +502,46 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// A lot id that is neither registered nor created earlier in this event.
+    /// A lot id that is neither registered nor created earlier in this event, nor a look-alike
+    /// of one.
     pub(crate) fn new_lot_id(&self, field: &str, id: &LotId) -> Result<()> {
-        if self.state.lots.contains_key(id) || self.fx.created_lots.iter().any(|l| &l.lot.id == id)
+        let key = crate::ledger::state::lookalike('l', id.as_str());
+        if let Some(l) = self
+            .fx
+            .created_lots
+            .iter()
+            .find(|l| crate::ledger::state::lookalike('l', l.lot.id.as_str()) == key)
         {
-            return Err(self.already_exists(field, id));
+            return Err(if &l.lot.id == id {
+                self.already_exists(field, id)
+            } else {
+                self.lookalike_of(field, id.as_str(), l.lot.id.as_str())
+            });
         }
-        Ok(())
+        self.new_id('l', field, id.as_str())
+    }
+
+    /// An id (of kind `a`ctor, `s`ite, `i`tem or `l`ot) that no registered id looks like.
+    pub(crate) fn new_id(&self, kind: char, field: &str, id: &str) -> Result<()> {
+        match self
+            .state
+            .lookalikes
+            .get(&crate::ledger::state::lookalike(kind, id))
+        {
+            Some(existing) if existing == id => Err(self.already_exists(field, id)),
+            Some(existing) => Err(self.lookalike_of(field, id, existing)),
+            None => Ok(()),
+        }
+    }
+
+    fn lookalike_of(&self, field: &str, id: &str, existing: &str) -> Error {
+        self.err(
+            field,
+            ErrorKind::LookAlikeId {
+                value: id.to_owned(),
+                existing: existing.to_owned(),
+            },
+        )
     }
 
     /// Existing items and lots the event touches, then those it creates.

@@ -202,7 +202,21 @@ pub(crate) struct State {
     pub(crate) discrepancies: BTreeMap<EventId, Timestamp>,
     /// The first event's time: no event is dated before it.
     pub(crate) genesis_at: Option<Timestamp>,
+    // INVARIANT (look-alikes): for every registered actor, site, item and lot, its look-alike
+    // key (`lookalike`) maps to its id, so that an id differing only in case or by trailing
+    // dots cannot be registered beside it.
+    pub(crate) lookalikes: BTreeMap<String, String>,
     pub(crate) events: u64,
+}
+
+/// The form under which two ids of one kind (`a`ctor, `s`ite, `i`tem, `l`ot) look alike: ASCII
+/// case folded and trailing dots removed. Ids stay exact (case-sensitive) everywhere else.
+pub(crate) fn lookalike(kind: char, id: &str) -> String {
+    let mut out = String::with_capacity(id.len() + 2);
+    out.push(kind);
+    out.push(':');
+    out.push_str(&id.trim_end_matches('.').to_ascii_lowercase());
+    out
 }
 
 /// A broken state invariant (a bug, never a user error).
@@ -406,6 +420,25 @@ impl State {
                     format!("key `{key}` points at `{owner}`, which does not hold it"),
                 );
             }
+        }
+        let registered = self
+            .actors
+            .keys()
+            .map(|i| lookalike('a', i.as_str()))
+            .chain(self.sites.keys().map(|i| lookalike('s', i.as_str())))
+            .chain(self.items.keys().map(|i| lookalike('i', i.as_str())))
+            .chain(self.lots.keys().map(|i| lookalike('l', i.as_str())));
+        let mut expected_lookalikes = BTreeSet::new();
+        for key in registered {
+            if !self.lookalikes.contains_key(&key) || !expected_lookalikes.insert(key.clone()) {
+                return broken("look-alikes", format!("`{key}` is missing or taken twice"));
+            }
+        }
+        if expected_lookalikes.len() != self.lookalikes.len() {
+            return broken(
+                "look-alikes",
+                "the map holds ids that are not registered".into(),
+            );
         }
         for (id, transfer) in &self.transfers {
             let account = Account::InTransit(*id);

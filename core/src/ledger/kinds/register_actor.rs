@@ -24,9 +24,7 @@ impl Kind for RegisterActor {
             p.require_role(Role::Admin, Self::NAME)?;
             p.require_parent(a.last_event, p.actor, &a.last_at)?;
         }
-        if p.state.actors.contains_key(&subject.id) {
-            return Err(p.already_exists("/subject/id", &subject.id));
-        }
+        p.new_id('a', "/subject/id", subject.id.as_str())?;
         if let Some(parent) = &subject.member_of {
             let parent_state = p
                 .state

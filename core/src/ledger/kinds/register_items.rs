@@ -33,9 +33,11 @@ impl Kind for RegisterItems {
         let to = held(&self.site, &self.custodian);
         let mut seen = BTreeSet::new();
         for (i, item) in self.items.iter().enumerate() {
-            if p.state.items.contains_key(&item.id) || !seen.insert(&item.id) {
-                return Err(p.already_exists(field("/items", i, "/id"), &item.id));
+            let f = field("/items", i, "/id");
+            if !seen.insert(crate::ledger::state::lookalike('i', item.id.as_str())) {
+                return Err(p.already_exists(f, &item.id));
             }
+            p.new_id('i', &f, item.id.as_str())?;
             p.fx.created_items.push(ItemState {
                 item: item.clone(),
                 origin: self.origin.clone(),

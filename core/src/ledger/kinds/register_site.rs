@@ -19,9 +19,7 @@ impl Kind for RegisterSite {
     fn plan(&self, p: &mut Plan<'_>) -> Result<()> {
         p.require_role(Role::Admin, Self::NAME)?;
         let site = &self.site;
-        if p.state.sites.contains_key(&site.id) {
-            return Err(p.already_exists("/site/id", &site.id));
-        }
+        p.new_id('s', "/site/id", site.id.as_str())?;
         match &site.parent {
             Some(parent) => {
                 let parent_state = p.site("/site/parent", parent)?;
