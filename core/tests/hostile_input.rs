@@ -415,7 +415,7 @@ fn control_characters_in_values_never_reach_the_terminal_raw() {
 }
 
 #[test]
-fn look_alike_ids_and_exhausted_authorisations() {
+fn look_alike_ids_are_refused_at_registration() {
     let mut d = depot();
     let head = d.ledger.tree_head().unwrap();
     for id in ["DEPOT:A", "depot:a.", "Depot:A.."] {
