@@ -1,5 +1,6 @@
-//! The `custodia` command end to end: every verb, and bad input with its exit code and a
-//! ledger left unchanged.
+//! The `custodia` command end to end, on real files: every verb, bad input with its exit code,
+//! its error code and a ledger left unchanged (its signed head compared before and after), the
+//! log key kept outside the ledger, and the migration of a format-1 file.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -8,28 +9,45 @@
 )]
 
 use std::io::Write;
-use std::path::Path;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn custodia(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_custodia"))
+use serde_json::{Value, json};
+
+/// Runs the command with a clean environment for the variables it reads, plus `env`.
+fn custodia_env(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_custodia"));
+    command
         .args(args)
+        .env_remove("CUSTODIA_LOG_KEY")
+        // `demo` looks for plugins here when `--plugins` is absent: none unless a test says so.
+        .env("CUSTODIA_PLUGINS_DIR", "/nonexistent/custodia-plugins")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().unwrap();
     {
         let mut pipe = child.stdin.take().unwrap();
         if let Some(bytes) = stdin {
-            pipe.write_all(bytes).unwrap();
+            // A command that fails before it reads its input closes the pipe.
+            if let Err(e) = pipe.write_all(bytes) {
+                assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+            }
         }
     }
     child.wait_with_output().unwrap()
 }
 
-fn ok(args: &[&str]) -> String {
-    let out = custodia(args, None);
+fn custodia(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    custodia_env(args, stdin, &[])
+}
+
+fn ok_with(args: &[&str], stdin: Option<&[u8]>) -> String {
+    let out = custodia(args, stdin);
     assert!(
         out.status.success(),
         "{args:?}: {}",
@@ -38,236 +56,633 @@ fn ok(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn fails(args: &[&str], stdin: Option<&[u8]>, code: i32, needle: &str) {
-    let out = custodia(args, stdin);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
-    assert!(err.contains(needle), "{args:?}: `{err}` lacks `{needle}`");
+fn ok(args: &[&str]) -> String {
+    ok_with(args, None)
+}
+
+/// Asserts the exit code and that standard error is one line `custodia: ...`, ending with the
+/// error code `[CODE]` when one is given. Returns that line.
+fn check_failure(out: &Output, args: &[&str], exit: i32, code: Option<u32>) -> String {
+    let err = String::from_utf8(out.stderr.clone()).unwrap();
+    assert_eq!(out.status.code(), Some(exit), "{args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "{args:?}: not one line: {err}");
+    let line = err.trim_end().to_owned();
+    assert!(line.starts_with("custodia: "), "{args:?}: {line}");
+    if let Some(code) = code {
+        assert!(
+            line.ends_with(&format!("[{code}]")),
+            "{args:?}: `{line}` does not end with [{code}]"
+        );
+    }
+    line
+}
+
+fn fails(args: &[&str], stdin: Option<&[u8]>, exit: i32, code: Option<u32>) -> String {
+    check_failure(&custodia(args, stdin), args, exit, code)
 }
 
 fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn hex32(s: &Value) -> [u8; 32] {
+    custodia::merkle::hash_from_hex(s.as_str().unwrap()).unwrap()
+}
+
+fn plugins_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/plugins");
+    if dir.join("marking.json").exists() {
+        Some(dir)
+    } else {
+        println!(
+            "note: skipped: `{}` has no plugins; build them with `bash scripts/build-plugins.sh`",
+            dir.display()
+        );
+        None
+    }
+}
+
 #[test]
-fn demo_verify_head_prove_consistency_trace_balance_export() {
+fn demo_then_every_read_verb_without_the_log_key() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    let summary = ok(&["--ledger", p(&db), "demo", "--events", "400"]);
-    assert!(summary.contains("events:            400"), "{summary}");
-    assert!(ok(&["--ledger", p(&db), "verify"]).starts_with("valid: 400 events"));
-    let head: serde_json::Value = serde_json::from_str(&ok(&["--ledger", p(&db), "head"])).unwrap();
-    assert_eq!(head["size"], 400);
-    assert_eq!(head["root"].as_str().unwrap().len(), 64);
-    assert_eq!(head["signatures"].as_array().unwrap().len(), 1);
+    let l = p(&db);
+    let out = ok(&["--ledger", l, "demo", "--events", "400"]);
+    // The log key is written beside the ledger, owner-only, and the demo says where.
+    let key = dir.path().join("demo.db.log-key");
+    assert!(out.contains(&format!("`{}`", key.display())), "{out}");
+    assert_eq!(mode(&key), 0o600);
+    assert!(out.contains("rules: none"), "{out}");
+    let events_line = out.lines().find(|x| x.starts_with("events ")).unwrap();
+    assert_eq!(events_line.split_whitespace().last(), Some("400"), "{out}");
+    // Demo refuses an existing ledger and leaves the key file it found alone.
+    let before = std::fs::read(&key).unwrap();
+    fails(&["--ledger", l, "demo"], None, 2, Some(8002));
+    assert_eq!(std::fs::read(&key).unwrap(), before);
 
-    let export = ok(&["--ledger", p(&db), "export", "--format", "jsonl"]);
+    // Reads never need the log key, even when `CUSTODIA_LOG_KEY` names an unusable one.
+    let valid = custodia_env(
+        &["--ledger", l, "verify"],
+        None,
+        &[("CUSTODIA_LOG_KEY", "/nonexistent/key")],
+    );
+    assert!(valid.status.success());
+    assert!(
+        String::from_utf8(valid.stdout)
+            .unwrap()
+            .starts_with("valid: 400 events, "),
+    );
+
+    // head: a signed checkpoint.
+    let head = json(&ok(&["--ledger", l, "head"]));
+    assert_eq!(head["size"], 400);
+    let mut sig = [0u8; 64];
+    for (i, b) in sig.iter_mut().enumerate() {
+        *b =
+            u8::from_str_radix(&head["signature"].as_str().unwrap()[2 * i..2 * i + 2], 16).unwrap();
+    }
+    let log_key: custodia::PublicKey = head["key"].as_str().unwrap().parse().unwrap();
+    assert!(custodia::merkle::verify_head(
+        &log_key,
+        head["origin"].as_str().unwrap(),
+        400,
+        &hex32(&head["root"]),
+        &sig
+    ));
+    assert_eq!(
+        head["checkpoint"].as_str().unwrap().lines().nth(1),
+        Some("400")
+    );
+
+    // summary.
+    let summary = json(&ok(&["--ledger", l, "summary", "--format", "json"]));
+    assert_eq!(summary["events"], 400);
+    assert_eq!(summary["tree_head"], head);
+    let table = ok(&["--ledger", l, "summary"]);
+    assert!(
+        table
+            .lines()
+            .any(|x| x.split_whitespace().collect::<Vec<_>>() == ["sites", "5"]),
+        "{table}"
+    );
+
+    // export jsonl: re-verifiable offline.
+    let export = ok(&["--ledger", l, "export", "--format", "jsonl"]);
     assert_eq!(export.lines().count(), 400);
     let report = custodia::verify_jsonl(export.as_bytes(), None);
-    assert!(report.is_valid(), "{:?}", report.failure);
-    let first: serde_json::Value = serde_json::from_str(export.lines().nth(9).unwrap()).unwrap();
-    let id = first["id"].as_str().unwrap();
+    assert!(report.ok, "{:?}", report.failure);
+    let tenth = json(export.lines().nth(9).unwrap());
+    let id = tenth["id"].as_str().unwrap();
 
-    let proof: serde_json::Value =
-        serde_json::from_str(&ok(&["--ledger", p(&db), "prove", id, "--size", "300"])).unwrap();
+    // A reader that goes away early stops the export quietly.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_custodia"))
+        .args(["--ledger", l, "export"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut start = [0u8; 16];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut start).unwrap();
+    drop(child.stdout.take());
+    let closed = child.wait_with_output().unwrap();
+    assert_eq!(closed.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&closed.stderr), "");
+
+    // export -o: the file appears only when complete; a failed export leaves nothing.
+    let file = dir.path().join("export.jsonl");
+    ok(&["--ledger", l, "export", "-o", p(&file)]);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), export);
+    let missing = dir.path().join("none/x.jsonl");
+    fails(&["--ledger", l, "export", "-o", p(&missing)], None, 2, None);
+    assert!(!dir.path().join("none").exists());
+
+    // prove.
+    let proof = json(&ok(&["--ledger", l, "prove", id, "--size", "300"]));
     assert_eq!(proof["leaf_index"], 9);
     assert_eq!(proof["tree_size"], 300);
     let path: Vec<[u8; 32]> = proof["path"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|h| custodia::merkle::hash_from_hex(h.as_str().unwrap()).unwrap())
+        .map(hex32)
         .collect();
-    let root = custodia::merkle::hash_from_hex(proof["root"].as_str().unwrap()).unwrap();
     let leaf = custodia::merkle::leaf_hash(&custodia::EventId::from_hex(id).unwrap());
+    assert_eq!(leaf, hex32(&proof["leaf_hash"]));
     assert!(custodia::merkle::verify_inclusion(
-        &leaf, 9, 300, &path, &root
+        &leaf,
+        9,
+        300,
+        &path,
+        &hex32(&proof["root"])
     ));
 
-    let c: serde_json::Value =
-        serde_json::from_str(&ok(&["--ledger", p(&db), "consistency", "--from", "100"])).unwrap();
+    // consistency.
+    let c = json(&ok(&["--ledger", l, "consistency", "--from", "100"]));
     assert_eq!(
         (c["first"].as_u64(), c["second"].as_u64()),
         (Some(100), Some(400))
     );
     assert_eq!(c["second_root"], head["root"]);
-    let cpath: Vec<[u8; 32]> = c["path"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| custodia::merkle::hash_from_hex(h.as_str().unwrap()).unwrap())
-        .collect();
-    let r1 = custodia::merkle::hash_from_hex(c["first_root"].as_str().unwrap()).unwrap();
+    let cpath: Vec<[u8; 32]> = c["path"].as_array().unwrap().iter().map(hex32).collect();
     assert!(custodia::merkle::verify_consistency(
         100,
         400,
-        &r1,
-        &root_of(&head),
+        &hex32(&c["first_root"]),
+        &hex32(&head["root"]),
         &cpath
     ));
 
-    let trace = ok(&["--ledger", p(&db), "trace", "item:akm-00000001"]);
-    let kinds: Vec<String> = trace
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
-    assert_eq!(kinds[0], "register_items");
-    let balance = ok(&["--ledger", p(&db), "balance", "--site", "depot:01"]);
-    assert!(balance.lines().count() > 0);
+    // trace.
+    let trace = ok(&["--ledger", l, "trace", "item:akm-00000001"]);
+    let entries: Vec<Value> = trace.lines().map(json).collect();
+    assert_eq!(entries[0]["kind"], "register_items");
     assert!(
-        balance
-            .lines()
-            .all(|l| l.starts_with("unit:log-bn-1@depot:01\t")),
-        "{balance}"
+        entries
+            .windows(2)
+            .all(|w| w[0]["index"].as_u64() < w[1]["index"].as_u64())
     );
-    let dot = ok(&["--ledger", p(&db), "export", "--format", "dot"]);
+
+    // find: the same rifle by its marking, ignoring case and spaces.
+    let found: Vec<Value> = ok(&["--ledger", l, "find", "--serial", "0000 0001"])
+        .lines()
+        .map(json)
+        .collect();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["id"], "item:akm-00000001");
+    let maker = found[0]["marking"]["manufacturer"]
+        .as_str()
+        .unwrap()
+        .to_uppercase();
+    let by_maker = ok(&[
+        "--ledger",
+        l,
+        "find",
+        "--serial",
+        "00000001",
+        "--manufacturer",
+        &maker,
+    ]);
+    assert_eq!(json(by_maker.trim())["id"], "item:akm-00000001");
+    let none = fails(
+        &[
+            "--ledger",
+            l,
+            "find",
+            "--serial",
+            "00000001",
+            "--manufacturer",
+            "Nobody",
+        ],
+        None,
+        1,
+        None,
+    );
+    assert!(none.contains("00000001"), "{none}");
+
+    // balance: table, json and csv agree.
+    let rows = json(&ok(&[
+        "--ledger", l, "balance", "--site", "depot:01", "--format", "json",
+    ]));
+    let rows = rows.as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r["site"] == "depot:01"), "{rows:?}");
+    let table = ok(&["--ledger", l, "balance", "--site", "depot:01"]);
+    let mut lines = table.lines();
+    assert_eq!(
+        lines.next().unwrap().split_whitespace().collect::<Vec<_>>(),
+        ["ACCOUNT", "KIND", "STOCK", "UNITS"]
+    );
+    let body: Vec<&str> = lines.collect();
+    assert_eq!(body.len(), rows.len());
+    for (line, row) in body.iter().zip(rows) {
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(cells[0], row["account"].as_str().unwrap());
+        assert_eq!(cells[2], row["stock"].as_str().unwrap());
+        assert_eq!(cells[3], row["units"].to_string());
+    }
+    let csv = ok(&[
+        "--ledger", l, "balance", "--site", "depot:01", "--format", "csv",
+    ]);
+    let mut records = csv.lines();
+    assert_eq!(
+        records.next(),
+        Some("account,kind,stock,site,custodian,units")
+    );
+    let records: Vec<Vec<&str>> = records.map(|r| r.split(',').collect()).collect();
+    assert_eq!(records.len(), rows.len());
+    assert_eq!(records[0][5], rows[0]["units"].to_string());
+    let stock = rows[0]["stock"].as_str().unwrap();
+    let one = json(&ok(&[
+        "--ledger", l, "balance", "--stock", stock, "--format", "json",
+    ]));
+    assert!(one.as_array().unwrap().iter().all(|r| r["stock"] == stock));
+    assert!(!one.as_array().unwrap().is_empty());
+
+    // stock: totals per site and hazard division add up the lines.
+    let soh = json(&ok(&["--ledger", l, "stock", "--format", "json"]));
+    let lines = soh["lines"].as_array().unwrap();
+    let totals = soh["totals"].as_array().unwrap();
+    assert!(!lines.is_empty() && !totals.is_empty());
+    for t in totals {
+        let sum: i64 = lines
+            .iter()
+            .filter(|x| x["site"] == t["site"] && x["hazard_division"] == t["hazard_division"])
+            .map(|x| x["units"].as_i64().unwrap())
+            .sum();
+        assert_eq!(sum, t["units"].as_i64().unwrap(), "{t}");
+    }
+    let d14 = json(&ok(&[
+        "--ledger",
+        l,
+        "stock",
+        "--division",
+        "1.4",
+        "--site",
+        "depot:02",
+        "--format",
+        "json",
+    ]));
+    let d14_lines = d14["lines"].as_array().unwrap();
+    assert!(!d14_lines.is_empty());
+    assert!(
+        d14_lines
+            .iter()
+            .all(|x| x["hazard_division"] == "1.4" && x["site"] == "depot:02")
+    );
+    let csv = ok(&["--ledger", l, "stock", "--format", "csv"]);
+    assert!(csv.starts_with("record,site,custodian,kind,stock,"));
+    assert_eq!(
+        csv.lines().filter(|r| r.starts_with("line,")).count(),
+        lines.len()
+    );
+    assert_eq!(
+        csv.lines().filter(|r| r.starts_with("total,")).count(),
+        totals.len()
+    );
+    let table = ok(&["--ledger", l, "stock", "--site", "depot:01"]);
+    assert!(table.starts_with("SITE"), "{table}");
+    assert!(
+        table.contains("\n\nSITE"),
+        "totals follow the lines: {table}"
+    );
+    fails(
+        &["--ledger", l, "stock", "--division", "9.9"],
+        None,
+        2,
+        None,
+    );
+
+    // lineage: a lot that was split has children.
+    let split = export
+        .lines()
+        .map(json)
+        .find(|e| e["kind"] == "lot_split")
+        .expect("the demo splits lots");
+    let from = split["lot"].as_str().unwrap();
+    let lineage: Vec<Value> = ok(&["--ledger", l, "lineage", from])
+        .lines()
+        .map(json)
+        .collect();
+    assert_eq!(lineage[0]["lot"], from);
+    assert_eq!(lineage[0]["depth"], 0);
+    assert!(lineage.len() > 1, "{lineage:?}");
+
+    // export dot.
+    let dot = ok(&["--ledger", l, "export", "--format", "dot"]);
     assert!(dot.starts_with("digraph custody {") && dot.contains("->"));
+
+    // Lookups of what is not there: refused, with the code.
     fails(
-        &["--ledger", p(&db), "trace", "item:nothing"],
+        &["--ledger", l, "trace", "item:nothing"],
         None,
         1,
-        "no event touched",
+        Some(2005),
     );
     fails(
-        &["--ledger", p(&db), "prove", &"0".repeat(64)],
+        &["--ledger", l, "lineage", "lot:nothing"],
         None,
         1,
-        "not in the ledger",
+        Some(2005),
     );
     fails(
-        &["--ledger", p(&db), "prove", "xyz"],
+        &["--ledger", l, "prove", &"0".repeat(64)],
         None,
-        2,
-        "not an event id",
+        1,
+        Some(9005),
     );
+    fails(&["--ledger", l, "prove", "xyz"], None, 2, None);
     fails(
-        &["--ledger", p(&db), "consistency", "--from", "500"],
+        &["--ledger", l, "consistency", "--from", "500"],
         None,
         2,
-        "500",
+        Some(9004),
     );
+    // None of that wrote anything.
+    assert_eq!(json(&ok(&["--ledger", l, "head"])), head);
 }
 
-fn root_of(head: &serde_json::Value) -> [u8; 32] {
-    custodia::merkle::hash_from_hex(head["root"].as_str().unwrap()).unwrap()
+/// Signed synthetic events, one per line.
+fn synth_lines(n: u32, seed: u32) -> Vec<String> {
+    let events = ok(&[
+        "synth",
+        "--events",
+        &n.to_string(),
+        "--seed",
+        &seed.to_string(),
+    ]);
+    assert_eq!(
+        events,
+        ok(&[
+            "synth",
+            "--events",
+            &n.to_string(),
+            "--seed",
+            &seed.to_string()
+        ]),
+        "synth is deterministic"
+    );
+    events.lines().map(str::to_owned).collect()
 }
 
 #[test]
-fn init_append_and_bad_input() {
+fn init_append_and_bad_input_leave_the_ledger_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("l.db");
-    let events = ok(&["synth", "--events", "60", "--seed", "3"]);
-    assert_eq!(
-        events,
-        ok(&["synth", "--events", "60", "--seed", "3"]),
-        "synth is deterministic"
+    let l = p(&db);
+    let key = dir.path().join("log.key");
+    let k = p(&key);
+
+    // init needs a log key and says how to give one; nothing is created without it.
+    let no_key = fails(&["--ledger", l, "init"], None, 2, None);
+    assert!(
+        no_key.contains("--log-key") && no_key.contains("--generate-key"),
+        "{no_key}"
     );
-    let lines: Vec<&str> = events.lines().collect();
-    ok(&["--ledger", p(&db), "init"]);
-    fails(&["--ledger", p(&db), "init"], None, 2, "already exists");
-    let first: String = lines[..30].iter().map(|l| format!("{l}\n")).collect();
+    assert!(!db.exists());
+    let made = ok(&[
+        "--ledger",
+        l,
+        "init",
+        "--generate-key",
+        k,
+        "--origin",
+        "mindef.example/armoury-1",
+    ]);
+    assert!(made.contains("mindef.example/armoury-1"), "{made}");
+    assert_eq!(mode(&key), 0o600);
+    let head0 = json(&ok(&["--ledger", l, "head"]));
+    assert_eq!(head0["size"], 0);
+    assert_eq!(head0["origin"], "mindef.example/armoury-1");
+    // An existing ledger is refused, and the key made for it is not left behind.
+    let stray = dir.path().join("stray.key");
+    fails(
+        &["--ledger", l, "init", "--generate-key", p(&stray)],
+        None,
+        2,
+        Some(8002),
+    );
+    assert!(!stray.exists());
+    fails(
+        &[
+            "--ledger",
+            l,
+            "--log-key",
+            k,
+            "init",
+            "--generate-key",
+            p(&stray),
+        ],
+        None,
+        2,
+        None,
+    );
+    // A dangling symbolic link is refused: the ledger is not created where it points.
+    let link = dir.path().join("link.db");
+    let target = dir.path().join("elsewhere.db");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    fails(
+        &["--ledger", p(&link), "--log-key", k, "init"],
+        None,
+        2,
+        Some(8002),
+    );
+    assert!(!target.exists());
+
+    let lines = synth_lines(60, 3);
+    let first: String = lines[..30].iter().map(|x| format!("{x}\n")).collect();
     let file = dir.path().join("first.jsonl");
     std::fs::write(&file, &first).unwrap();
-    assert!(ok(&["--ledger", p(&db), "append", p(&file)]).contains("appended 30 events"));
-    let head = ok(&["--ledger", p(&db), "head"]);
 
-    // Malformed JSON on line 3 of stdin: nothing of the batch is appended.
-    let mut bad = format!("{}\n{}\n", lines[30], lines[31]);
-    bad.push_str("{not json\n");
-    fails(
-        &["--ledger", p(&db), "append", "-"],
-        Some(bad.as_bytes()),
-        1,
-        "line 3: malformed JSON",
-    );
-    // Schema violation.
-    let mut v: serde_json::Value = serde_json::from_str(lines[30]).unwrap();
-    v["at"] = serde_json::json!(12);
-    fails(
-        &["--ledger", p(&db), "append", "-"],
-        Some(format!("{v}\n").as_bytes()),
-        1,
-        "line 1: field `/at`",
-    );
-    // Wrong signature.
-    let mut v: serde_json::Value = serde_json::from_str(lines[30]).unwrap();
+    // Without the log key an append fails as read-only, exit 2.
+    fails(&["--ledger", l, "append", p(&file)], None, 2, Some(8008));
+    assert_eq!(json(&ok(&["--ledger", l, "head"])), head0);
+    let out = ok(&["--ledger", l, "--log-key", k, "append", p(&file)]);
+    assert!(out.contains("appended 30 events"), "{out}");
+    let head = ok(&["--ledger", l, "head"]);
+
+    let env_key = [("CUSTODIA_LOG_KEY", k)];
+    let append = |stdin: &[u8], exit: i32, code: Option<u32>| -> String {
+        let args = ["--ledger", l, "append", "-"];
+        check_failure(
+            &custodia_env(&args, Some(stdin), &env_key),
+            &args,
+            exit,
+            code,
+        )
+    };
+    // Malformed JSON on line 3: nothing of the batch is appended.
+    let bad = format!("{}\n{}\n{{not json\n", lines[30], lines[31]);
+    let e = append(bad.as_bytes(), 1, Some(1002));
+    assert!(e.contains("standard input line 3"), "{e}");
+    // A schema violation, named by its field.
+    let mut v = json(&lines[30]);
+    v["at"] = json!(12);
+    let e = append(format!("\n{v}\n").as_bytes(), 1, Some(1004));
+    assert!(e.contains("line 2") && e.contains("field `/at`"), "{e}");
+    // A signature that does not verify.
+    let mut v = json(&lines[30]);
     let sig = v["signatures"][0]["sig"].as_str().unwrap().to_owned();
-    v["signatures"][0]["sig"] = serde_json::json!(format!(
+    let flipped = format!(
         "{}{}",
         if sig.starts_with('0') { "1" } else { "0" },
         &sig[1..]
-    ));
-    let input = format!("{}\n{v}\n", lines[30]);
-    fails(
-        &["--ledger", p(&db), "append", "-"],
-        Some(input.as_bytes()),
-        1,
-        "line 2: event",
     );
-    // Unknown references: event 40 without 30..40 misses its parents.
-    fails(
-        &["--ledger", p(&db), "append", "-"],
-        Some(format!("{}\n", lines[45]).as_bytes()),
+    v["signatures"][0]["sig"] = json!(flipped);
+    append(format!("{v}\n").as_bytes(), 1, Some(5002));
+    // A missing parent: event 45 without 30..45.
+    append(format!("{}\n", lines[45]).as_bytes(), 1, Some(2003));
+    // A duplicate.
+    append(format!("{}\n", lines[0]).as_bytes(), 1, Some(2002));
+    // No events at all: an error unless `--allow-empty`.
+    let e = append(b"\n  \n", 1, Some(1011));
+    assert!(e.contains("no events in standard input"), "{e}");
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    let e = fails(
+        &["--ledger", l, "--log-key", k, "append", p(&empty)],
+        None,
         1,
-        "line 1: event",
+        Some(1011),
     );
-    // Duplicate.
-    fails(
-        &["--ledger", p(&db), "append", "-"],
-        Some(format!("{}\n", lines[0]).as_bytes()),
-        1,
-        "already in the ledger",
+    assert!(
+        e.contains(&format!("no events in `{}`", empty.display())),
+        "{e}"
     );
-    // Missing files and files that are not ledgers.
+    ok(&[
+        "--ledger",
+        l,
+        "--log-key",
+        k,
+        "append",
+        p(&empty),
+        "--allow-empty",
+    ]);
+    // A line longer than an event can be.
+    let long = format!(
+        "{{\"x\": \"{}\"}}\n",
+        "a".repeat(custodia::event::EVENT_BYTES_MAX)
+    );
+    append(long.as_bytes(), 1, Some(1001));
+    // Missing files, files that are not ledgers, bad arguments.
     fails(
-        &["--ledger", p(&db), "append", "/nonexistent/x.jsonl"],
+        &[
+            "--ledger",
+            l,
+            "--log-key",
+            k,
+            "append",
+            "/nonexistent/x.jsonl",
+        ],
         None,
         2,
-        "cannot open",
+        None,
     );
     fails(
         &["--ledger", p(&dir.path().join("none.db")), "verify"],
         None,
         2,
-        "does not exist",
+        Some(8001),
     );
     let junk = dir.path().join("junk.db");
     std::fs::write(&junk, "definitely not a database file, but text").unwrap();
+    fails(&["--ledger", p(&junk), "verify"], None, 2, Some(8003));
+    fails(&["verify"], None, 2, None);
+    fails(&["--ledger", l, "frobnicate"], None, 2, None);
     fails(
-        &["--ledger", p(&junk), "verify"],
+        &[
+            "--ledger",
+            l,
+            "--log-key",
+            k,
+            "append",
+            "-",
+            "--batch-size",
+            "0",
+        ],
         None,
         2,
-        "is not a custodia ledger",
+        None,
     );
-    fails(&["verify"], None, 2, "--ledger");
-    fails(&["--ledger", p(&db), "frobnicate"], None, 2, "frobnicate");
+    // A log key that is not this ledger's, and one that others can read.
+    let other = dir.path().join("other.key");
+    ok(&["keygen", "--out", p(&other)]);
+    fails(
+        &["--ledger", l, "--log-key", p(&other), "append", p(&file)],
+        None,
+        2,
+        Some(9001),
+    );
+    std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o644)).unwrap();
+    fails(
+        &["--ledger", l, "--log-key", p(&other), "append", p(&file)],
+        None,
+        2,
+        Some(5009),
+    );
     // The ledger is unchanged by all of that.
-    assert_eq!(ok(&["--ledger", p(&db), "head"]), head);
-    // The rest goes in from stdin.
-    let rest: String = lines[30..].iter().map(|l| format!("{l}\n")).collect();
-    let out = custodia(
-        &["--ledger", p(&db), "append", "-", "--batch-size", "7"],
-        Some(rest.as_bytes()),
-    );
-    assert!(out.status.success());
-    assert!(ok(&["--ledger", p(&db), "verify"]).starts_with("valid: 60 events"));
+    assert_eq!(ok(&["--ledger", l, "head"]), head);
 
-    // Tampering makes verify exit 1 with the first failure.
+    // In batches: a refusal in the third batch keeps the first two.
+    let mut rest: String = lines[30..40].iter().map(|x| format!("{x}\n")).collect();
+    rest.push_str("{bad\n");
+    let args = ["--ledger", l, "append", "-", "--batch-size", "4"];
+    let out = custodia_env(&args, Some(rest.as_bytes()), &env_key);
+    let e = check_failure(&out, &args, 1, Some(1002));
+    assert!(
+        e.contains("line 11") && e.contains("8 events of earlier batches"),
+        "{e}"
+    );
+    assert_eq!(json(&ok(&["--ledger", l, "head"]))["size"], 38);
+    let rest: String = lines[38..].iter().map(|x| format!("{x}\n")).collect();
+    let args = ["--ledger", l, "append", "-", "--batch-size", "7"];
+    let out = custodia_env(&args, Some(rest.as_bytes()), &env_key);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("the ledger holds 60")
+    );
+    assert!(ok(&["--ledger", l, "verify"]).starts_with("valid: 60 events"));
+
+    // Tampering makes verify exit 1 with the first failure and its code.
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute("DELETE FROM events WHERE seq = 12", [])
         .unwrap();
     drop(conn);
-    fails(
-        &["--ledger", p(&db), "verify"],
-        None,
-        1,
-        "event 12 is missing",
-    );
+    let e = fails(&["--ledger", l, "verify"], None, 1, Some(7002));
+    assert!(e.starts_with("custodia: verification failed: "), "{e}");
 }
 
 #[test]
@@ -275,53 +690,105 @@ fn keygen_sign_and_help() {
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("admin.key");
     let public = ok(&["keygen", "--out", p(&key), "--actor", "agency:mod"]);
-    assert_eq!(public.trim().len(), 64);
-    fails(&["keygen", "--out", p(&key)], None, 2, "already exists");
+    let public = public.trim();
+    assert_eq!(public.len(), 64);
+    assert_eq!(mode(&key), 0o600);
+    fails(&["keygen", "--out", p(&key)], None, 2, Some(8002));
+    let link = dir.path().join("link.key");
+    std::os::unix::fs::symlink(dir.path().join("elsewhere.key"), &link).unwrap();
+    fails(&["keygen", "--out", p(&link)], None, 2, Some(8002));
+    assert!(!dir.path().join("elsewhere.key").exists());
+
     let db = dir.path().join("s.db");
-    ok(&["--ledger", p(&db), "init", "--key", p(&key)]);
-    let head: serde_json::Value = serde_json::from_str(&ok(&["--ledger", p(&db), "head"])).unwrap();
-    assert_eq!(head["signatures"][0]["key"], public.trim());
+    let l = p(&db);
+    let log_key = dir.path().join("log.key");
+    ok(&["keygen", "--out", p(&log_key)]);
+    ok(&["--ledger", l, "--log-key", p(&log_key), "init"]);
+    let head = json(&ok(&["--ledger", l, "head"]));
+    assert_ne!(head["key"], public, "the log key is not the admin's");
+
     // An unsigned genesis and a site registration; parents are filled in.
-    let genesis = serde_json::json!({"kind": "register_actor", "at": "2026-01-01T00:00:00Z", "actor": "agency:mod",
-        "subject": {"id": "agency:mod", "kind": "agency", "name": "Ministry", "roles": ["admin"], "keys": [public.trim()]}});
-    let site = serde_json::json!({"kind": "register_site", "at": "2026-01-01T01:00:00Z", "actor": "agency:mod",
+    let genesis = json!({"kind": "register_actor", "at": "2026-01-01T00:00:00Z", "actor": "agency:mod",
+        "subject": {"id": "agency:mod", "kind": "agency", "name": "Ministry", "roles": ["admin"], "keys": [public]}});
+    let site = json!({"kind": "register_site", "at": "2026-01-01T01:00:00Z", "actor": "agency:mod",
         "site": {"id": "depot:a", "name": "Depot A", "kind": "depot"}});
     let unsigned = format!("{genesis}\n{site}\n");
-    let out = custodia(
-        &["--ledger", p(&db), "sign", "-", "--key", p(&key)],
+    let signed = ok_with(
+        &["--ledger", l, "sign", "-", "--key", p(&key)],
         Some(unsigned.as_bytes()),
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let signed = String::from_utf8(out.stdout).unwrap();
-    let second: serde_json::Value = serde_json::from_str(signed.lines().nth(1).unwrap()).unwrap();
-    let first: serde_json::Value = serde_json::from_str(signed.lines().next().unwrap()).unwrap();
+    let first = json(signed.lines().next().unwrap());
+    let second = json(signed.lines().nth(1).unwrap());
     assert_eq!(second["parents"][0], first["id"]);
-    let out = custodia(
-        &["--ledger", p(&db), "append", "-"],
-        Some(signed.as_bytes()),
+    // The same with `-o`: the file holds the same events.
+    let out_file = dir.path().join("signed.jsonl");
+    let printed = ok_with(
+        &[
+            "--ledger",
+            l,
+            "sign",
+            "-",
+            "--key",
+            p(&key),
+            "-o",
+            p(&out_file),
+        ],
+        Some(unsigned.as_bytes()),
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(ok(&["--ledger", p(&db), "verify"]).starts_with("valid: 2 events"));
+    assert!(printed.is_empty());
+    assert_eq!(std::fs::read_to_string(&out_file).unwrap(), signed);
+    let out = ok(&[
+        "--ledger",
+        l,
+        "--log-key",
+        p(&log_key),
+        "append",
+        p(&out_file),
+    ]);
+    assert!(out.contains("appended 2 events"), "{out}");
+    assert!(ok(&["--ledger", l, "verify"]).starts_with("valid: 2 events"));
+
+    // A failed sign writes nothing, and no file with `-o`.
+    let nothing = dir.path().join("nothing.jsonl");
+    let args = ["sign", "-", "--key", p(&key), "-o", p(&nothing)];
+    let e = check_failure(&custodia(&args, Some(b"[1,2]\n")), &args, 1, Some(1004));
+    assert!(e.contains("line 1"), "{e}");
+    assert!(!nothing.exists());
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let name = entry.unwrap().file_name();
+        assert!(
+            !name.to_string_lossy().contains(".tmp-"),
+            "temporary file {name:?} left behind"
+        );
+    }
+    fails(&["sign", "-", "--key", p(&key)], Some(b""), 1, Some(1011));
     fails(
         &["sign", "-", "--key", p(&key)],
-        Some(b"[1,2]\n"),
+        Some(format!("{first}\n").as_bytes()),
         1,
-        "line 1: an event must be a JSON object",
+        Some(1012),
     );
     fails(
         &["sign", "-", "--key", p(&dir.path().join("nokey"))],
-        Some(b""),
+        Some(unsigned.as_bytes()),
         2,
-        "cannot read key file",
+        Some(5009),
     );
+    // A ledger that is not there is an error, not an empty ledger.
+    fails(
+        &[
+            "--ledger",
+            p(&dir.path().join("none.db")),
+            "sign",
+            "-",
+            "--key",
+            p(&key),
+        ],
+        Some(unsigned.as_bytes()),
+        2,
+        Some(8001),
+    );
+
     for verb in [
         "init",
         "append",
@@ -331,123 +798,266 @@ fn keygen_sign_and_help() {
         "consistency",
         "trace",
         "balance",
+        "stock",
+        "find",
+        "summary",
+        "lineage",
         "export",
         "keygen",
         "sign",
         "demo",
         "synth",
+        "migrate",
+        "rules",
     ] {
         let help = ok(&[verb, "--help"]);
         assert!(help.contains("Usage: custodia"), "{verb}: {help}");
     }
 }
 
-fn plugins_dir() -> std::path::PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/plugins");
-    assert!(
-        dir.join("marking.json").exists(),
-        "`{}` has no plugins: run `scripts/build-plugins.sh` first",
-        dir.display()
-    );
-    dir
-}
-
 #[test]
-fn demo_puts_rules_in_force_and_verify_reruns_them() {
+fn migrate_upgrades_a_format_1_ledger_and_takes_its_key_out() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("rules.db");
-    let plugins = plugins_dir();
-    let summary = ok(&[
-        "--ledger",
-        p(&db),
-        "--plugins",
-        p(&plugins),
-        "demo",
-        "--events",
-        "300",
-    ]);
-    assert!(summary.contains("rules in force:"), "{summary}");
-    assert!(
-        summary.contains("refused by rule `marking`: MARKING_INCOMPLETE"),
-        "{summary}"
-    );
-    assert!(summary.contains("accepted by rules:"), "{summary}");
-    // 300 synthetic events, the rules_in_force event and the accepted registration.
-    let valid = ok(&["--ledger", p(&db), "--plugins", p(&plugins), "verify"]);
-    assert!(valid.starts_with("valid: 302 events"), "{valid}");
-    // Without the plugins the verdicts cannot be re-checked: verification fails and says why.
-    fails(&["--ledger", p(&db), "verify"], None, 1, "--plugins DIR");
-    // Reopening the ledger to append replays the recorded verdicts without the plugins.
-    let out = custodia(&["--ledger", p(&db), "append", "-"], Some(b""));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let export = ok(&["--ledger", p(&db), "export", "--format", "jsonl"]);
-    assert_eq!(export.lines().count(), 302);
-}
+    let db = dir.path().join("old.ledger");
+    let l = p(&db);
+    let committed =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../core/tests/data/format-v1.ledger");
+    std::fs::copy(&committed, &db).unwrap();
+    let original = std::fs::read(&db).unwrap();
 
-#[test]
-fn rules_test_prints_the_verdict_with_exit_codes() {
-    let plugins = plugins_dir();
-    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/rules/witnesses/tests");
-    let wasm = plugins.join("witnesses.wasm");
-    let allow = ok(&[
-        "rules",
-        "test",
-        p(&wasm),
-        p(&samples.join("allow.two-agencies.json")),
-    ]);
-    let verdict: serde_json::Value = serde_json::from_str(&allow).unwrap();
-    assert_eq!(verdict["verdict"], "allow");
-    let out = custodia(
-        &[
-            "rules",
-            "test",
-            p(&wasm),
-            p(&samples.join("WITNESSES_TOO_FEW.one-witness.json")),
-        ],
+    // This build does not read format 1, and says how to upgrade.
+    let e = fails(&["--ledger", l, "verify"], None, 2, Some(8004));
+    assert!(e.contains("migrate"), "{e}");
+    // `--out` must be free before anything is touched.
+    let taken = dir.path().join("taken.key");
+    std::fs::write(&taken, "x").unwrap();
+    fails(
+        &["--ledger", l, "migrate", "--out", p(&taken)],
+        None,
+        2,
         None,
     );
-    assert_eq!(out.status.code(), Some(1));
-    let verdict: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(std::fs::read(&db).unwrap(), original);
+
+    let key = dir.path().join("log.key");
+    let out = ok(&[
+        "--ledger",
+        l,
+        "migrate",
+        "--out",
+        p(&key),
+        "--origin",
+        "mindef.example/old",
+    ]);
+    assert!(out.contains("60 events"), "{out}");
+    assert_eq!(mode(&key), 0o600);
+    let backup = dir.path().join("old.ledger.v1");
+    assert_eq!(std::fs::read(&backup).unwrap(), original);
+    let head = json(&ok(&["--ledger", l, "head"]));
+    assert_eq!(head["size"], 60);
+    assert_eq!(head["origin"], "mindef.example/old");
+    assert!(
+        out.contains(head["root"].as_str().unwrap()),
+        "the root is kept: {out}"
+    );
+    assert!(out.contains(head["key"].as_str().unwrap()), "{out}");
+    assert!(ok(&["--ledger", l, "verify"]).starts_with("valid: 60 events"));
+    // The key written is the ledger's log key: it opens the ledger for writing.
+    ok(&[
+        "--ledger",
+        l,
+        "--log-key",
+        p(&key),
+        "append",
+        "-",
+        "--allow-empty",
+    ]);
+    // Once is enough.
+    fails(
+        &[
+            "--ledger",
+            l,
+            "migrate",
+            "--out",
+            p(&dir.path().join("again.key")),
+        ],
+        None,
+        2,
+        Some(8004),
+    );
+    assert!(!dir.path().join("again.key").exists());
+}
+
+#[test]
+fn demo_with_plugins_and_verify_reruns_them() {
+    let Some(plugins) = plugins_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rules.db");
+    let l = p(&db);
+    let pl = p(&plugins);
+    let out = ok(&["--ledger", l, "--plugins", pl, "demo", "--events", "300"]);
+    assert!(out.contains("rules put in force by event"), "{out}");
+    let refused = out
+        .lines()
+        .find(|x| x.starts_with("a seized rifle without serial number:"))
+        .unwrap();
+    assert!(
+        refused.contains("refused by rule `marking`: MARKING_INCOMPLETE"),
+        "{refused}"
+    );
+    assert!(refused.ends_with("[6001]"), "{refused}");
+    assert!(
+        out.lines()
+            .any(|x| x.starts_with("the same rifle with its serial number: accepted")),
+        "{out}"
+    );
+    // 300 synthetic events, the rules_in_force event and the accepted registration.
+    let valid = ok(&["--ledger", l, "--plugins", pl, "verify"]);
+    assert!(valid.starts_with("valid: 302 events"), "{valid}");
+    // Without the plugins the verdicts cannot be re-checked: verification fails and says why.
+    let e = fails(&["--ledger", l, "verify"], None, 1, Some(6003));
+    assert!(e.contains("--plugins DIR"), "{e}");
+    let summary = json(&ok(&["--ledger", l, "summary", "--format", "json"]));
+    assert_eq!(summary["rules_in_force"].as_array().unwrap().len(), 5);
+    let found = json(ok(&["--ledger", l, "find", "--serial", "56-1991-004471"]).trim());
+    assert_eq!(found["id"], "item:demo-seized-2");
+    assert_eq!(found["origin"], "seized");
+}
+
+#[test]
+fn a_plugin_author_signs_and_appends_under_rules_in_force() {
+    let Some(plugins) = plugins_dir() else {
+        return;
+    };
+    let pl = p(&plugins);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("author.db");
+    let l = p(&db);
+    let log_key = dir.path().join("log.key");
+    ok(&["--ledger", l, "init", "--generate-key", p(&log_key)]);
+    let key = dir.path().join("admin.key");
+    let public = ok(&["keygen", "--out", p(&key), "--actor", "agency:mod"]);
+    let lk = ["--ledger", l, "--log-key", p(&log_key)];
+    let sign = |events: &str, with_plugins: bool| -> String {
+        let mut args = vec!["--ledger", l, "sign", "-", "--key", p(&key)];
+        if with_plugins {
+            args.extend(["--plugins", pl]);
+        }
+        ok_with(&args, Some(events.as_bytes()))
+    };
+    let append = |signed: &str| {
+        let mut args = lk.to_vec();
+        args.extend(["--plugins", pl, "append", "-"]);
+        ok_with(&args, Some(signed.as_bytes()))
+    };
+
+    let genesis = json!({"kind": "register_actor", "at": "2026-01-01T00:00:00Z", "actor": "agency:mod",
+        "subject": {"id": "agency:mod", "kind": "agency", "name": "Ministry", "roles": ["admin", "custodian"], "keys": [public.trim()]}});
+    append(&sign(&format!("{genesis}\n"), false));
+    // Put every plugin of the folder in force, named as `rules list` names them.
+    let rules: Vec<Value> = ok(&["--plugins", pl, "rules", "list"])
+        .lines()
+        .map(json)
+        .map(|r| json!({"name": r["name"], "version": r["version"], "sha256": r["identity"]}))
+        .collect();
+    assert_eq!(rules.len(), 5);
+    let in_force = json!({"kind": "rules_in_force", "at": "2026-01-02T00:00:00Z", "actor": "agency:mod", "rules": rules});
+    append(&sign(&format!("{in_force}\n"), true));
+    // Signing under rules in force, with `--plugins` given as a plugin author does.
+    let site = json!({"kind": "register_site", "at": "2026-01-03T00:00:00Z", "actor": "agency:mod",
+        "site": {"id": "depot:a", "name": "Depot A", "kind": "depot"}});
+    let signed = sign(&format!("{site}\n"), true);
+    assert!(append(&signed).contains("the ledger holds 3"));
+    // A rifle without serial number: signed (sign runs no rule), then refused on append.
+    let rifle = json!({"kind": "register_items", "at": "2026-01-04T00:00:00Z", "actor": "agency:mod",
+        "site": "depot:a", "custodian": "agency:mod", "origin": {"kind": "seized"},
+        "items": [{"id": "item:x-1", "category": "firearm", "type": "pistol", "marking": {"manufacturer": "Acme"}}]});
+    let signed = sign(&format!("{rifle}\n"), true);
+    let head = ok(&["--ledger", l, "head"]);
+    let mut args = lk.to_vec();
+    args.extend(["--plugins", pl, "append", "-"]);
+    let out = custodia(&args, Some(signed.as_bytes()));
+    let e = check_failure(&out, &args, 1, Some(6001));
+    assert!(e.contains("MARKING_INCOMPLETE"), "{e}");
+    // Without the plugins the rules cannot judge it: refused too, saying why.
+    let bare: Vec<&str> = lk.iter().copied().chain(["append", "-"]).collect();
+    let out = custodia(&bare, Some(signed.as_bytes()));
+    check_failure(&out, &args, 1, Some(6003));
+    assert_eq!(ok(&["--ledger", l, "head"]), head);
+    assert!(ok(&["--ledger", l, "--plugins", pl, "verify"]).starts_with("valid: 3 events"));
+}
+
+#[test]
+fn rules_test_and_list() {
+    let Some(plugins) = plugins_dir() else {
+        return;
+    };
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/rules/witnesses/tests");
+    let wasm = plugins.join("witnesses.wasm");
+    let allow_doc = samples.join("allow.two-agencies.json");
+    let allow = ok(&["rules", "test", p(&wasm), p(&allow_doc)]);
+    assert_eq!(json(&allow)["verdict"], "allow");
+    let deny_doc = samples.join("WITNESSES_TOO_FEW.one-witness.json");
+    let args = ["rules", "test", p(&wasm), p(&deny_doc)];
+    let out = custodia(&args, None);
+    let e = check_failure(&out, &args, 1, None);
+    assert!(e.contains("WITNESSES_TOO_FEW"), "{e}");
+    let verdict: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(verdict["verdict"], "deny");
     assert_eq!(verdict["code"], "WITNESSES_TOO_FEW");
     // A module that cannot be loaded, and one that is not there: plugin errors, exit 2.
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.wasm");
     std::fs::write(&bad, b"not wasm").unwrap();
-    fails(
-        &[
-            "rules",
-            "test",
-            p(&bad),
-            p(&samples.join("allow.two-agencies.json")),
-        ],
-        None,
-        2,
-        "not a valid wasm module",
-    );
-    fails(
+    let e = fails(&["rules", "test", p(&bad), p(&allow_doc)], None, 2, None);
+    assert!(e.contains("not a valid wasm module"), "{e}");
+    let e = fails(
         &[
             "rules",
             "test",
             p(&dir.path().join("none.wasm")),
-            p(&samples.join("allow.two-agencies.json")),
+            p(&allow_doc),
         ],
         None,
         2,
-        "cannot read",
+        None,
     );
+    assert!(e.contains("cannot read"), "{e}");
     // The manifest itself may be given too.
     let by_manifest = ok(&[
         "rules",
         "test",
         p(&plugins.join("witnesses.json")),
-        p(&samples.join("allow.two-agencies.json")),
+        p(&allow_doc),
     ]);
     assert_eq!(by_manifest, allow);
-    let listed = ok(&["--plugins", p(&plugins), "rules", "list"]);
-    assert_eq!(listed.lines().count(), 5, "{listed}");
+
+    let listed: Vec<Value> = ok(&["--plugins", p(&plugins), "rules", "list"])
+        .lines()
+        .map(json)
+        .collect();
+    assert_eq!(listed.len(), 5);
+    assert!(
+        listed
+            .iter()
+            .all(|r| r["identity"].as_str().unwrap().len() == 64)
+    );
+    // A folder with a manifest that does not load: the error names that file.
+    let copy = dir.path().join("plugins");
+    std::fs::create_dir(&copy).unwrap();
+    for entry in std::fs::read_dir(&plugins).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, copy.join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(copy.join("broken.json"), "{\"name\": 1}").unwrap();
+    let e = fails(
+        &["--plugins", p(&copy), "rules", "list"],
+        None,
+        2,
+        Some(6004),
+    );
+    assert!(e.contains("broken.json"), "{e}");
+    fails(&["rules", "list"], None, 2, None);
 }

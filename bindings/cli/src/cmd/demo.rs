@@ -1,0 +1,289 @@
+//! `demo`: a new ledger holding a synthetic national stockpile, its log key written beside it
+//! as `LEDGER.log-key`; with the example rule plugins, it puts them in force and shows an event
+//! they refuse and one they accept. Everything goes through the front door: where and when the
+//! extra events happen is read from the ledger's own queries.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use custodia::event::Body;
+use custodia::model::{Item, ItemCategory, Marking, Origin, OriginKind};
+use custodia::testkit::Synth;
+use custodia::{
+    ActorId, ErrorFamily, Event, Ledger, Options, Signer, SiteId, StockFilter, Timestamp,
+};
+use custodia_plugins::RuleSet;
+
+use crate::cmd::summary;
+use crate::context::Global;
+use crate::output::{Failure, line, progress};
+
+/// Events per transaction while building.
+const DEMO_BATCH_EVENTS: usize = 1000;
+/// Events in the demo ledger.
+const DEMO_EVENTS_DEFAULT: u64 = 2000;
+/// Seed of the demo ledger.
+const DEMO_SEED: u64 = 2026;
+/// The synthetic ledger's administrator, who puts rules in force.
+const DEMO_ADMIN: &str = "agency:ministry-of-defence";
+/// How long after the latest synthetic event the showcase happens, in seconds.
+const SHOWCASE_DELAY_SECONDS: i64 = 86_400;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Number of synthetic events.
+    #[arg(long, default_value_t = DEMO_EVENTS_DEFAULT)]
+    events: u64,
+    /// The log's origin (see `init`).
+    #[arg(long)]
+    origin: Option<String>,
+}
+
+/// `LEDGER.log-key`, beside the ledger.
+pub fn key_path(ledger: &Path) -> PathBuf {
+    let mut name = OsString::from(ledger.as_os_str());
+    name.push(".log-key");
+    PathBuf::from(name)
+}
+
+pub fn run(global: &Global, args: &Args, out: &mut dyn Write) -> Result<(), Failure> {
+    let path = global.ledger_path()?;
+    let key_file = key_path(path);
+    let key = Signer::generate();
+    // The key first: a ledger whose log key was lost could never be appended to again.
+    key.write_key_file(&key_file, None)?;
+    let public = key.public_key();
+    let mut options = Options::new().log_key(key);
+    if let Some(origin) = &args.origin {
+        options = options.origin(origin.clone());
+    }
+    let mut ledger = match Ledger::create(path, options) {
+        Ok(ledger) => ledger,
+        Err(e) => {
+            // The key was made for this ledger only, and it was not created.
+            let _ = std::fs::remove_file(&key_file);
+            return Err(e.into());
+        }
+    };
+    let synth = build(&mut ledger, args.events)?;
+    let rules_dir = plugins_dir(global);
+    let showcase = match &rules_dir {
+        Some(dir) => Some(showcase(&mut ledger, &synth, dir)?),
+        None => None,
+    };
+
+    line(
+        out,
+        &format!(
+            "demo ledger `{}`: {} synthetic events (seed {DEMO_SEED})",
+            path.display(),
+            args.events
+        ),
+    )?;
+    line(
+        out,
+        &format!(
+            "log key `{public}` written to `{}` (mode 0600): give it with `--log-key` to append; reading and verifying need no key",
+            key_file.display()
+        ),
+    )?;
+    summary::write_table(out, &ledger.summary()?)?;
+    let next = match (&rules_dir, showcase) {
+        (Some(dir), Some(lines)) => {
+            for l in lines {
+                line(out, &l)?;
+            }
+            format!(
+                "custodia --ledger {} --plugins {} verify",
+                path.display(),
+                dir.display()
+            )
+        }
+        _ => {
+            line(
+                out,
+                "rules: none (no plugins found: run `scripts/build-plugins.sh`, or pass `--plugins DIR`)",
+            )?;
+            format!("custodia --ledger {} verify", path.display())
+        }
+    };
+    line(out, &format!("next: {next}"))
+}
+
+/// Appends `events` synthetic events in batches; returns the generator (it holds the actors'
+/// keys).
+fn build(ledger: &mut Ledger, events: u64) -> Result<Synth, Failure> {
+    let bar = progress(events, "building");
+    let mut synth = Synth::new(DEMO_SEED);
+    let mut batch = Vec::with_capacity(DEMO_BATCH_EVENTS);
+    for n in 0..events {
+        let event = synth
+            .next_event()
+            .map_err(|e| Failure::usage(format!("internal error: synthetic event {n}: {e}")))?;
+        batch.push(event);
+        if batch.len() >= DEMO_BATCH_EVENTS {
+            ledger.append(&batch)?;
+            batch.clear();
+            if let Some(b) = &bar {
+                b.set_position(ledger.len()?);
+            }
+        }
+    }
+    if !batch.is_empty() {
+        ledger.append(&batch)?;
+    }
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    Ok(synth)
+}
+
+/// Where `demo` finds the example rules: `--plugins`, else `$CUSTODIA_PLUGINS_DIR`, else
+/// `target/plugins` when it holds them.
+fn plugins_dir(global: &Global) -> Option<PathBuf> {
+    if let Some(dir) = &global.plugins {
+        return Some(dir.clone());
+    }
+    let candidate = std::env::var_os("CUSTODIA_PLUGINS_DIR")
+        .map_or_else(|| PathBuf::from("target/plugins"), PathBuf::from);
+    candidate.join("marking.json").exists().then_some(candidate)
+}
+
+/// Puts the rules in force, then has a custodian register a seized rifle whose serial number
+/// was ground off (the marking rule refuses it) and the same rifle with its serial number (it
+/// is accepted). Returns the lines to print.
+fn showcase(ledger: &mut Ledger, synth: &Synth, dir: &Path) -> Result<Vec<String>, Failure> {
+    let set = RuleSet::from_dir(dir)?;
+    let refs = set.refs();
+    let Some((site, custodian)) = busiest_holding(ledger)? else {
+        return Ok(vec![
+            "rules: not shown (nothing is held yet: give more `--events`)".to_owned(),
+        ]);
+    };
+    let at = Timestamp::from_unix_seconds(latest_at(ledger)? + SHOWCASE_DELAY_SECONDS)
+        .map_err(|e| Failure::usage(format!("internal error: showcase time: {e}")))?;
+    let admin: ActorId = DEMO_ADMIN
+        .parse()
+        .map_err(|e| Failure::usage(format!("internal error: `{DEMO_ADMIN}`: {e}")))?;
+    let key_of = |actor: &ActorId| {
+        synth
+            .key_of(actor)
+            .ok_or_else(|| Failure::usage(format!("internal error: no key for `{actor}`")))
+    };
+
+    ledger.set_rules(Some(Arc::new(set)));
+    let in_force = ledger.put_rules_in_force(refs, &admin, at.clone(), key_of(&admin)?)?;
+    let mut lines = vec![format!("rules put in force by event {}", in_force.id)];
+
+    let register = |serial: Option<&str>, n: u32| -> Result<Event, Failure> {
+        let id = format!("item:demo-seized-{n}")
+            .parse()
+            .map_err(|e| Failure::usage(format!("internal error: item id: {e}")))?;
+        let item = Item {
+            id,
+            category: ItemCategory::Firearm,
+            item_type: "assault rifle".into(),
+            marking: Marking {
+                manufacturer: Some("Norinco".into()),
+                country_of_manufacture: Some("CN".into()),
+                serial: serial.map(str::to_owned),
+                year: Some(1991),
+                model: Some("Type 56".into()),
+                calibre: Some("7.62x39mm".into()),
+                import: None,
+            },
+            status: None,
+        };
+        let body = Body::RegisterItems {
+            site: site.clone(),
+            custodian: custodian.clone(),
+            origin: Origin {
+                kind: OriginKind::Seized,
+                reference: Some("CASE-DEMO-1".into()),
+            },
+            items: vec![item],
+        };
+        Ok(Event::new(at.clone(), custodian.clone(), Vec::new(), body))
+    };
+    let custodian_key = key_of(&custodian)?;
+
+    match ledger.record(register(None, 1)?, &[custodian_key]) {
+        Err(e) if e.family() == ErrorFamily::Rule => {
+            lines.push(format!(
+                "a seized rifle without serial number: {} [{}]",
+                e.message(),
+                e.code().get()
+            ));
+        }
+        Err(e) => return Err(e.into()),
+        Ok(_) => lines.push(
+            "a seized rifle without serial number: accepted (the rules in force do not require one)"
+                .into(),
+        ),
+    }
+
+    // `record` returns the event but not the rules' warnings: prepare, sign and append to
+    // show them.
+    let marked = ledger
+        .prepare(register(Some("56-1991-004471"), 2)?)?
+        .sign(&[custodian_key])
+        .map_err(custodia::Error::from)?;
+    match ledger.append(std::slice::from_ref(&marked)) {
+        Ok(report) => {
+            let warnings: Vec<String> = report
+                .events
+                .iter()
+                .flat_map(|a| a.warnings.iter().map(|w| format!("{}: {}", w.rule, w.code)))
+                .collect();
+            let note = if warnings.is_empty() {
+                String::new()
+            } else {
+                format!(" (warnings: {})", warnings.join(", "))
+            };
+            lines.push(format!(
+                "the same rifle with its serial number: accepted, event {} by `{custodian}` at `{site}`{note}",
+                marked.id
+            ));
+        }
+        Err(e) if e.family() == ErrorFamily::Rule => {
+            lines.push(format!(
+                "the same rifle with its serial number: {} [{}]",
+                e.message(),
+                e.code().get()
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(lines)
+}
+
+/// The site and custodian holding the most different stocks (a depot's logistics unit in the
+/// synthetic stockpile), from the stock on hand.
+fn busiest_holding(ledger: &Ledger) -> Result<Option<(SiteId, ActorId)>, Failure> {
+    let stock = ledger.stock_on_hand(&StockFilter::default())?;
+    let mut lines: BTreeMap<(SiteId, ActorId), u64> = BTreeMap::new();
+    for l in stock.lines {
+        *lines.entry((l.site, l.custodian)).or_default() += 1;
+    }
+    let mut best: Option<((SiteId, ActorId), u64)> = None;
+    for (holding, n) in lines {
+        if best.as_ref().is_none_or(|(_, most)| n > *most) {
+            best = Some((holding, n));
+        }
+    }
+    Ok(best.map(|(holding, _)| holding))
+}
+
+/// The latest `at` of any event, in Unix seconds: a new event dated after it comes after
+/// everything it could touch.
+fn latest_at(ledger: &Ledger) -> Result<i64, Failure> {
+    let mut latest = i64::MIN;
+    ledger.for_each_event(0, u64::MAX, &mut |r| {
+        latest = latest.max(r.at.unix_seconds());
+        Ok(true)
+    })?;
+    Ok(latest)
+}

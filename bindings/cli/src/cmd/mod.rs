@@ -1,0 +1,31 @@
+//! One module per verb: its arguments (`Args`) and what it does (`run`), through the front
+//! door only.
+
+pub mod append;
+pub mod balance;
+pub mod consistency;
+pub mod demo;
+pub mod export;
+pub mod find;
+pub mod head;
+pub mod init;
+pub mod keygen;
+pub mod lineage;
+pub mod migrate;
+pub mod prove;
+pub mod rules;
+pub mod sign;
+pub mod stock;
+pub mod summary;
+pub mod synth;
+pub mod trace;
+pub mod verify;
+
+/// Parses a typed id (`SiteId`, `LotId`, `EventId`) for clap, with the id's own explanation.
+pub fn parse_id<T>(value: &str) -> Result<T, String>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    value.parse().map_err(|e: T::Err| e.to_string())
+}

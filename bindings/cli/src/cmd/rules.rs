@@ -1,0 +1,126 @@
+//! `rules test` (one plugin judges one input document) and `rules list` (the plugins in a
+//! folder with their identity hashes).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use custodia_plugins::{Input, Limits, Manifest, Plugin, PluginHost, RuleSet};
+
+use crate::context::Global;
+use crate::output::{Failure, json_line};
+
+/// Largest input document `rules test` reads: one that does not fit a plugin's memory cannot
+/// be judged.
+const CONTEXT_BYTES_MAX: usize = custodia_plugins::PLUGIN_MEMORY_BYTES_MAX_DEFAULT;
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Judge one input document (plugin ABI v1) with one plugin and print the verdict as JSON.
+    /// Exit 0 allow, 1 deny, 2 plugin error (including a module that cannot be loaded).
+    Test {
+        /// The module (`NAME.wasm`, loaded with its manifest `NAME.json` beside it when there
+        /// is one, else with an empty configuration) or the manifest itself.
+        plugin: PathBuf,
+        /// The input document: `{"event": ..., "signers": ..., "items": ..., ...}`.
+        context: PathBuf,
+    },
+    /// List the plugins in `--plugins DIR` with their identity hashes (what a
+    /// `rules_in_force` event names).
+    List,
+}
+
+pub fn run(global: &Global, command: &Command, out: &mut dyn Write) -> Result<(), Failure> {
+    match command {
+        Command::Test { plugin, context } => test(plugin, context, out),
+        Command::List => list(global, out),
+    }
+}
+
+fn test(plugin: &Path, context: &Path, out: &mut dyn Write) -> Result<(), Failure> {
+    let text = read_bounded(context, CONTEXT_BYTES_MAX)?;
+    let input: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Failure::usage(format!("`{}` is not JSON: {e}", context.display())))?;
+    let loaded = load_one(plugin)?;
+    let verdict = loaded
+        .judge(&Input::new(input))
+        .map_err(|e| Failure::usage(format!("plugin `{}` failed: {e}", plugin.display())))?;
+    json_line(out, &verdict)?;
+    if verdict.is_allow() {
+        Ok(())
+    } else {
+        Err(Failure::refused(format!(
+            "denied: {}",
+            verdict.deny_code().unwrap_or("(no code)")
+        )))
+    }
+}
+
+/// A text file of at most `max` bytes.
+fn read_bounded(path: &Path, max: usize) -> Result<String, Failure> {
+    let cannot = |e: &dyn std::fmt::Display| {
+        Failure::usage(format!("cannot read `{}`: {e}", path.display()))
+    };
+    let file = std::fs::File::open(path).map_err(|e| cannot(&e))?;
+    let mut text = String::new();
+    file.take(max as u64 + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| cannot(&e))?;
+    if text.len() > max {
+        return Err(cannot(&format!("it is larger than {max} bytes")));
+    }
+    Ok(text)
+}
+
+/// A manifest, or a module with its manifest beside it, or a bare module with an empty
+/// configuration (a plugin being written has no manifest yet).
+fn load_one(path: &Path) -> Result<Plugin, Failure> {
+    let host = PluginHost::new(Limits::default())
+        .map_err(|e| Failure::usage(format!("cannot start the plugin host: {e}")))?;
+    let cannot = |what: &Path, e: &dyn std::fmt::Display| {
+        Failure::usage(format!("cannot load `{}`: {e}", what.display()))
+    };
+    if path.extension().is_some_and(|x| x == "json") {
+        return host.load_manifest(path).map_err(|e| cannot(path, &e));
+    }
+    let manifest = path.with_extension("json");
+    if manifest.exists() {
+        return host
+            .load_manifest(&manifest)
+            .map_err(|e| cannot(&manifest, &e));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| Failure::usage(format!("cannot read `{}`: {e}", path.display())))?;
+    let file = path
+        .file_name()
+        .and_then(|s| s.to_str())
+        .ok_or_else(|| Failure::usage(format!("`{}` is not a file name", path.display())))?;
+    let name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or(file)
+        .replace('_', "-");
+    let manifest = Manifest::new(&name, "0.0.0", "LOCAL", file, &bytes, serde_json::json!({}));
+    host.load(manifest, &bytes).map_err(|e| cannot(path, &e))
+}
+
+fn list(global: &Global, out: &mut dyn Write) -> Result<(), Failure> {
+    let dir = global
+        .plugins
+        .as_deref()
+        .ok_or_else(|| Failure::usage("`rules list` needs `--plugins DIR`"))?;
+    // A manifest that fails to load is named in the error (`PluginLoad`, with its path).
+    let set = RuleSet::from_dir(dir)?;
+    for plugin in set.plugins() {
+        let id = plugin.id();
+        json_line(
+            out,
+            &serde_json::json!({
+                "name": id.name(),
+                "version": id.version(),
+                "jurisdiction": id.jurisdiction(),
+                "identity": id.identity(),
+            }),
+        )?;
+    }
+    Ok(())
+}
