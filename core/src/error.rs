@@ -253,7 +253,7 @@ error_table! {
     #[error("the first event must be a `register_actor` by which an actor with the `admin` role registers itself, signed with its own key")]
     Genesis = 2001,
     /// The id is already in the ledger (or twice in the batch).
-    #[error("event `{event}` is already in the ledger")]
+    #[error("this event is already in the ledger (or twice in the batch)")]
     DuplicateEvent { event: EventId } = 2002,
     /// A required parent is missing.
     #[error("`/parents` must include `{expected}`, the latest event of `{of}`")]

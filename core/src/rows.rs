@@ -205,6 +205,42 @@ pub struct MarkingQuery {
     pub manufacturer: Option<String>,
 }
 
+/// A registered actor.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct ActorRecord {
+    /// Its id.
+    pub id: ActorId,
+    /// Agency, unit or person.
+    pub kind: crate::model::ActorKind,
+    /// Its name.
+    pub name: String,
+    /// The unit or agency it belongs to.
+    pub member_of: Option<ActorId>,
+    /// Its roles.
+    pub roles: Vec<crate::model::Role>,
+    /// Its keys that still sign.
+    pub active_keys: Vec<PublicKey>,
+    /// Its revoked keys.
+    pub revoked_keys: Vec<PublicKey>,
+}
+
+/// A registered site.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct SiteRecord {
+    /// Its id.
+    pub id: SiteId,
+    /// Its name.
+    pub name: String,
+    /// What it is.
+    pub kind: crate::model::SiteKind,
+    /// The enclosing site.
+    pub parent: Option<SiteId>,
+    /// ISO 3166-1 alpha-2 country.
+    pub country: Option<String>,
+    /// Licensed net explosive quantity, grams.
+    pub licensed_neq_grams: Option<i64>,
+}
+
 pub use crate::ledger::RuleWarning;
 
 /// One appended event.
@@ -410,6 +446,10 @@ pub struct Summary {
     pub units_in_discrepancy: i64,
     /// Open transfers (dispatched, not received).
     pub open_transfers: u64,
+    /// When the first event happened.
+    pub first_event_at: Option<Timestamp>,
+    /// When the latest event (by date, not position) happened.
+    pub last_event_at: Option<Timestamp>,
     /// The rules in force.
     pub rules_in_force: Vec<RuleRef>,
     /// The latest tree head.

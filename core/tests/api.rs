@@ -108,7 +108,14 @@ fn format_1_files_are_refused_then_migrated() {
     .unwrap();
     let err = Ledger::open(&path, Options::new()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::FormatVersion);
-    let m = Ledger::migrate(&path, Some("test.example/custodia/old")).unwrap();
+    let key_file = dir.path().join("old.log-key");
+    let m = Ledger::migrate(&path, Some("test.example/custodia/old"), Some(&key_file)).unwrap();
+    assert_eq!(
+        Signer::read_key_file(&key_file).unwrap().public_key(),
+        m.log_key.public_key()
+    );
+    let again = Ledger::migrate(&path, None, None).unwrap_err();
+    assert_eq!(again.code(), ErrorCode::InvalidArgument);
     assert_eq!(m.events, 60);
     let ledger = Ledger::open(&path, Options::new().log_key(m.log_key)).unwrap();
     assert_eq!(ledger.len().unwrap(), 60);

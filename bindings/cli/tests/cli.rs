@@ -883,7 +883,7 @@ fn migrate_upgrades_a_format_1_ledger_and_takes_its_key_out() {
         ],
         None,
         2,
-        Some(8004),
+        Some(9001),
     );
     assert!(!dir.path().join("again.key").exists());
 }

@@ -71,8 +71,11 @@ impl Inner {
             // Nothing half-created: the file holds no signed head, remove it.
             if let Some(p) = path {
                 let _ = std::fs::remove_file(p);
-                let _ = std::fs::remove_file(p.with_extension("ledger-wal"));
-                let _ = std::fs::remove_file(p.with_extension("ledger-shm"));
+                for suffix in ["-wal", "-shm"] {
+                    let mut side = p.as_os_str().to_owned();
+                    side.push(suffix);
+                    let _ = std::fs::remove_file(PathBuf::from(side));
+                }
             }
             return Err(e);
         }
@@ -392,6 +395,7 @@ impl Inner {
         let store = self.store()?;
         let db = &store.db;
         let c = |sql: &str| crate::store::log::count(db, sql);
+        let span = crate::store::log::time_span(db)?;
         // INVARIANT (counts): COUNT(*) is never negative.
         let n = |v: i64| u64::try_from(v).unwrap_or(0);
         let lot_units = |condition: &str| {
@@ -417,9 +421,19 @@ impl Inner {
             open_transfers: n(c(
                 "SELECT COUNT(DISTINCT account) FROM balances WHERE account LIKE 'in_transit:%'",
             )?),
+            first_event_at: span.0,
+            last_event_at: span.1,
             rules_in_force: crate::store::log::rules_in_force(db)?,
             tree_head: tree_head(&store)?,
         })
+    }
+
+    pub(crate) fn actors(&self) -> Result<Vec<ActorRecord>> {
+        crate::store::log::actors(&self.store()?.db)
+    }
+
+    pub(crate) fn sites(&self) -> Result<Vec<SiteRecord>> {
+        crate::store::log::sites(&self.store()?.db)
     }
 
     pub(crate) fn rules_in_force(&self) -> Result<Vec<crate::model::RuleRef>> {
@@ -740,7 +754,20 @@ fn sign_line(
 /// Events per transaction while migrating.
 const MIGRATE_BATCH_EVENTS: usize = 4096;
 
-pub(crate) fn migrate(path: &Path, origin: Option<&str>) -> Result<crate::api::Migration> {
+pub(crate) fn migrate(
+    path: &Path,
+    origin: Option<&str>,
+    key_file: Option<&Path>,
+) -> Result<crate::api::Migration> {
+    let version = crate::store::file_format_version(path)?;
+    if version == crate::store::STORE_FORMAT_VERSION {
+        return Err(ErrorKind::InvalidArgument {
+            argument: "ledger".into(),
+            value: path.display().to_string(),
+            reason: format!("it is of format version {version} already: nothing to migrate"),
+        }
+        .into());
+    }
     let legacy = crate::store::read_legacy(path)?;
     let signer = Signer::from_seed(legacy.seed);
     if signer.public_key() != legacy.log_key {
@@ -818,6 +845,14 @@ pub(crate) fn migrate(path: &Path, origin: Option<&str>) -> Result<crate::api::M
             reason: e.to_string(),
         })
     };
+    if let Some(key_file) = key_file
+        && let Err(e) = signer.write_key_file(key_file, None)
+    {
+        let _ = std::fs::remove_file(&fresh);
+        let _ = std::fs::remove_file(with_suffix(".migrating-wal"));
+        let _ = std::fs::remove_file(with_suffix(".migrating-shm"));
+        return Err(e);
+    }
     std::fs::rename(path, &backup).map_err(|e| io("keep the format-1 file beside", e))?;
     std::fs::rename(&fresh, path).map_err(|e| io("move the migrated ledger to", e))?;
     Ok(crate::api::Migration {

@@ -322,6 +322,16 @@ impl Ledger {
         self.inner.summary()
     }
 
+    /// Every registered actor with its roles and keys, by id.
+    pub fn actors(&self) -> Result<Vec<ActorRecord>> {
+        self.inner.actors()
+    }
+
+    /// Every registered site, by id.
+    pub fn sites(&self) -> Result<Vec<SiteRecord>> {
+        self.inner.sites()
+    }
+
     /// The rule plugins in force, by identity.
     pub fn rules_in_force(&self) -> Result<Vec<crate::model::RuleRef>> {
         self.inner.rules_in_force()
@@ -371,9 +381,16 @@ impl Ledger {
     /// replayed into a new file (the same events, so the same Merkle root: heads published
     /// before stay provable by consistency proofs), the derived tables are built, tree heads
     /// are re-signed as C2SP checkpoints, and the log key's seed, which format 1 kept in the
-    /// file, is returned instead of stored. The old file is kept beside it as `FILE.v1`.
-    pub fn migrate(path: impl AsRef<Path>, origin: Option<&str>) -> Result<Migration> {
-        inner::migrate(path.as_ref(), origin)
+    /// file, is returned instead of stored. With `key_file`, the key is also written there
+    /// (mode 0600) before anything is renamed, so a failure to keep it leaves everything as it
+    /// was. The old file is kept beside it as `FILE.v1` (it still holds the seed: destroy it
+    /// once the key is safe).
+    pub fn migrate(
+        path: impl AsRef<Path>,
+        origin: Option<&str>,
+        key_file: Option<&Path>,
+    ) -> Result<Migration> {
+        inner::migrate(path.as_ref(), origin, key_file)
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod ids;
 mod names;
+pub use names::UnknownName;
 mod parts;
 mod time;
 

@@ -8,6 +8,16 @@ use crate::model::{
     SiteKind, Status, Unit,
 };
 
+/// A name that is not one of a vocabulary's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not one of: {expected}")]
+pub struct UnknownName {
+    /// The name given.
+    pub value: String,
+    /// The names accepted, comma-separated.
+    pub expected: String,
+}
+
 macro_rules! names {
     ($($ty:ident { $($variant:ident => $name:literal),* $(,)? })*) => {
         $(
@@ -27,6 +37,20 @@ macro_rules! names {
                     f.write_str(self.as_str())
                 }
             }
+
+            impl std::str::FromStr for $ty {
+                type Err = UnknownName;
+                fn from_str(text: &str) -> Result<Self, UnknownName> {
+                    $ty::ALL
+                        .iter()
+                        .copied()
+                        .find(|v| v.as_str() == text)
+                        .ok_or_else(|| UnknownName {
+                            value: text.to_owned(),
+                            expected: $ty::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
+                        })
+                }
+            }
         )*
 
         #[cfg(test)]
@@ -41,7 +65,9 @@ macro_rules! names {
                             serde_json::to_value(v).unwrap(),
                             serde_json::Value::String(v.as_str().to_owned())
                         );
+                        assert_eq!(v.as_str().parse::<$ty>().unwrap(), *v);
                     }
+                    assert!("no such name".parse::<$ty>().is_err());
                 )*
             }
         }

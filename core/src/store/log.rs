@@ -576,6 +576,121 @@ pub(crate) fn rules_in_force(db: &Db) -> Result<Vec<RuleRef>> {
         .collect()
 }
 
+fn damaged_row(table: &str, what: &str) -> Error {
+    Error::new(ErrorKind::Damaged {
+        what: format!("a row of `{table}` holds a malformed {what} (run `verify`)"),
+    })
+}
+
+/// Every registered actor, by id.
+pub(crate) fn actors(db: &Db) -> Result<Vec<crate::rows::ActorRecord>> {
+    let e = db.err("reading actors");
+    let mut stmt = db
+        .conn
+        .prepare_cached("SELECT id, kind, name, member_of, roles, keys FROM actors ORDER BY id")
+        .map_err(&e)?;
+    let rows: Vec<(String, String, String, Option<String>, String, String)> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(&e)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, kind, name, member_of, roles, keys) in rows {
+        let mut active = Vec::new();
+        let mut revoked = Vec::new();
+        for k in keys.split(',').filter(|k| !k.is_empty()) {
+            match k.strip_prefix('-') {
+                Some(r) => revoked.push(r.parse().map_err(|_| damaged_row("actors", "key"))?),
+                None => active.push(k.parse().map_err(|_| damaged_row("actors", "key"))?),
+            }
+        }
+        out.push(crate::rows::ActorRecord {
+            id: id.parse().map_err(|_| damaged_row("actors", "id"))?,
+            kind: kind.parse().map_err(|_| damaged_row("actors", "kind"))?,
+            name,
+            member_of: member_of
+                .map(|m| m.parse().map_err(|_| damaged_row("actors", "member_of")))
+                .transpose()?,
+            roles: roles
+                .split(',')
+                .filter(|r| !r.is_empty())
+                .map(|r| r.parse().map_err(|_| damaged_row("actors", "role")))
+                .collect::<Result<_>>()?,
+            active_keys: active,
+            revoked_keys: revoked,
+        });
+    }
+    Ok(out)
+}
+
+/// Every registered site, by id.
+pub(crate) fn sites(db: &Db) -> Result<Vec<crate::rows::SiteRecord>> {
+    let e = db.err("reading sites");
+    let mut stmt = db
+        .conn
+        .prepare_cached(
+            "SELECT id, name, kind, parent, country, licensed_neq_grams FROM sites ORDER BY id",
+        )
+        .map_err(&e)?;
+    let rows: Vec<(
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+    )> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(&e)?;
+    rows.into_iter()
+        .map(|(id, name, kind, parent, country, neq)| {
+            Ok(crate::rows::SiteRecord {
+                id: id.parse().map_err(|_| damaged_row("sites", "id"))?,
+                name,
+                kind: kind.parse().map_err(|_| damaged_row("sites", "kind"))?,
+                parent: parent
+                    .map(|p| p.parse().map_err(|_| damaged_row("sites", "parent")))
+                    .transpose()?,
+                country,
+                licensed_neq_grams: neq,
+            })
+        })
+        .collect()
+}
+
+/// The earliest and latest `at` of the stored events.
+pub(crate) fn time_span(db: &Db) -> Result<(Option<Timestamp>, Option<Timestamp>)> {
+    let (first, last): (Option<String>, Option<String>) = db
+        .conn
+        .query_row("SELECT MIN(at), MAX(at) FROM events", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .map_err(db.err("reading event times"))?;
+    let parse = |t: Option<String>| {
+        t.map(|t| Timestamp::parse(&t).map_err(|_| damaged_row("events", "time")))
+            .transpose()
+    };
+    Ok((parse(first)?, parse(last)?))
+}
+
 /// One number from SQL; `SUM` over no rows is NULL, which is 0.
 pub(crate) fn count(db: &Db, sql: &str) -> Result<i64> {
     db.conn

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use custodia::event::Body;
+use custodia::event::{Body, RegisterItems};
 use custodia::model::{Item, ItemCategory, Marking, Origin, OriginKind};
 use custodia::testkit::Synth;
 use custodia::{
@@ -176,7 +176,7 @@ fn showcase(ledger: &mut Ledger, synth: &Synth, dir: &Path) -> Result<Vec<String
 
     ledger.set_rules(Some(Arc::new(set)));
     let in_force = ledger.put_rules_in_force(refs, &admin, at.clone(), key_of(&admin)?)?;
-    let mut lines = vec![format!("rules put in force by event {}", in_force.id)];
+    let mut lines = vec![format!("rules put in force by event {}", in_force.id())];
 
     let register = |serial: Option<&str>, n: u32| -> Result<Event, Failure> {
         let id = format!("item:demo-seized-{n}")
@@ -197,7 +197,7 @@ fn showcase(ledger: &mut Ledger, synth: &Synth, dir: &Path) -> Result<Vec<String
             },
             status: None,
         };
-        let body = Body::RegisterItems {
+        let body = Body::RegisterItems(RegisterItems {
             site: site.clone(),
             custodian: custodian.clone(),
             origin: Origin {
@@ -205,7 +205,7 @@ fn showcase(ledger: &mut Ledger, synth: &Synth, dir: &Path) -> Result<Vec<String
                 reference: Some("CASE-DEMO-1".into()),
             },
             items: vec![item],
-        };
+        });
         Ok(Event::new(at.clone(), custodian.clone(), Vec::new(), body))
     };
     let custodian_key = key_of(&custodian)?;
@@ -245,7 +245,7 @@ fn showcase(ledger: &mut Ledger, synth: &Synth, dir: &Path) -> Result<Vec<String
             };
             lines.push(format!(
                 "the same rifle with its serial number: accepted, event {} by `{custodian}` at `{site}`{note}",
-                marked.id
+                marked.id()
             ));
         }
         Err(e) if e.family() == ErrorFamily::Rule => {

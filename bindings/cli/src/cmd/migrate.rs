@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use custodia::{ErrorKind, Ledger, STORE_FORMAT_VERSION};
+use custodia::Ledger;
 
 use crate::context::Global;
 use crate::output::{Failure, line};
@@ -30,28 +30,8 @@ pub fn run(global: &Global, args: &Args, out: &mut dyn Write) -> Result<(), Fail
             args.out.display()
         )));
     }
-    let migration = Ledger::migrate(path, args.origin.as_deref()).map_err(|e| {
-        let current = matches!(e.kind(), ErrorKind::FormatVersion { found, .. } if *found == STORE_FORMAT_VERSION);
-        if current {
-            Failure::usage(format!(
-                "`{}` is of format version {STORE_FORMAT_VERSION} already: nothing to migrate",
-                path.display()
-            ))
-            .with_code(e.code())
-        } else {
-            Failure::from(e)
-        }
-    })?;
-    migration
-        .log_key
-        .write_key_file(&args.out, None)
-        .map_err(|e| {
-            Failure::from(e).context(format!(
-                "migrated `{}`, but the log key could not be written (the format-1 file `{}` still holds it)",
-                path.display(),
-                migration.backup.display()
-            ))
-        })?;
+    // The key file is written before the files are swapped: if it cannot be, nothing changes.
+    let migration = Ledger::migrate(path, args.origin.as_deref(), Some(&args.out))?;
     line(
         out,
         &format!(

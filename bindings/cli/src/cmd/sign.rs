@@ -55,12 +55,7 @@ pub fn run(global: &Global, args: &Args, out: &mut dyn Write) -> Result<(), Fail
         .map_err(|e| input.error_in(e, &batch))?;
     let mut text = String::new();
     for event in &signed {
-        text.push_str(&event.to_json().map_err(|e| {
-            Failure::usage(format!(
-                "internal error: cannot encode event `{}`: {e}",
-                event.id
-            ))
-        })?);
+        text.push_str(event.to_json());
         text.push('\n');
     }
     match &args.output {

@@ -23,10 +23,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), Failure> {
         let event = synth
             .next_event()
             .map_err(|e| Failure::usage(format!("internal error: synthetic event {n}: {e}")))?;
-        let json = event
-            .to_json()
-            .map_err(|e| Failure::usage(format!("internal error: synthetic event {n}: {e}")))?;
-        line(out, &json)?;
+        line(out, event.to_json())?;
     }
     Ok(())
 }
