@@ -46,10 +46,18 @@ enum Command {
     Init(cmd::init::Args),
     /// Append signed events (JSON lines) as one all-or-nothing batch.
     Append(cmd::append::Args),
-    /// Verify every event, signature, rule verdict, tree head, Merkle node and derived table.
-    Verify,
+    /// Verify every event, signature, rule verdict, tree head, Merkle node and derived table;
+    /// with `--trusted`, also that the ledger extends a checkpoint saved earlier.
+    Verify(cmd::verify::Args),
     /// Print the latest signed tree head as JSON.
     Head,
+    /// Print the C2SP checkpoint (signed note) of a tree head.
+    Checkpoint(cmd::checkpoint::Args),
+    /// Print a C2SP verifier key: the ledger's log key, or a key file's.
+    Vkey(cmd::vkey::Args),
+    /// Act as a witness: cosign checkpoints that extend what it cosigned before.
+    #[command(subcommand)]
+    Witness(cmd::witness::Command),
     /// Print an inclusion proof of an event as JSON.
     Prove(cmd::prove::Args),
     /// Print a consistency proof between two tree sizes as JSON.
@@ -140,8 +148,11 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
     match &cli.command {
         Command::Init(args) => cmd::init::run(g, args, out),
         Command::Append(args) => cmd::append::run(g, args, out),
-        Command::Verify => cmd::verify::run(g, out),
+        Command::Verify(args) => cmd::verify::run(g, args, out),
         Command::Head => cmd::head::run(g, out),
+        Command::Checkpoint(args) => cmd::checkpoint::run(g, args, out),
+        Command::Vkey(args) => cmd::vkey::run(g, args, out),
+        Command::Witness(command) => cmd::witness::run(command, out),
         Command::Prove(args) => cmd::prove::run(g, args, out),
         Command::Consistency(args) => cmd::consistency::run(g, args, out),
         Command::Trace(args) => cmd::trace::run(g, args, out),

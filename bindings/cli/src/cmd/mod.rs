@@ -3,6 +3,7 @@
 
 pub mod append;
 pub mod balance;
+pub mod checkpoint;
 pub mod consistency;
 pub mod demo;
 pub mod export;
@@ -20,6 +21,8 @@ pub mod summary;
 pub mod synth;
 pub mod trace;
 pub mod verify;
+pub mod vkey;
+pub mod witness;
 
 /// Parses a typed id (`SiteId`, `LotId`, `EventId`) for clap, with the id's own explanation.
 pub fn parse_id<T>(value: &str) -> Result<T, String>
