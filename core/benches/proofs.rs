@@ -1,10 +1,10 @@
 //! Inclusion and consistency proofs: generation + verification time at growing tree sizes,
 //! over the store's node layout in SQLite (a bench-side `NodeSource` over a table shaped like
 //! the store's `nodes` table) and in memory (`MemoryTree`), plus the real
-//! `SqliteLog::inclusion_proof` on a synth ledger. Baseline: one SHA-256 of 64 bytes, measured
-//! in the same run. Rounds are interleaved; medians are reported.
+//! `Ledger::inclusion_proof` / `consistency_proof` on a synth ledger file. Baseline: one
+//! SHA-256 of 64 bytes, measured in the same run. Rounds are interleaved; medians are reported.
 //!
-//! Run: `cargo bench -p custodia --bench proofs`
+//! Run: `cargo bench -p custodia --bench proofs` (smoke run: `-- --quick`)
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -17,19 +17,23 @@ mod common;
 
 use std::time::Duration;
 
-use common::{median, per_call, table};
+use common::{median, per_call, scale, table};
 use custodia::merkle::{
     self, Frontier, Hash, MemoryTree, NodeSource, ProofError, leaf_hash, verify_consistency,
     verify_inclusion,
 };
 use custodia::model::EventId;
-use custodia::store::{SqliteLog, SqliteStore, Store};
-use custodia::synth::SplitMix64;
+use custodia::testkit::SplitMix64;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-const ROUNDS: usize = 5;
-const MIN: Duration = Duration::from_millis(150);
+fn rounds() -> usize {
+    scale(5, 1)
+}
+
+fn min() -> Duration {
+    scale(Duration::from_millis(150), Duration::from_millis(10))
+}
 
 /// Mirrors the store's `nodes` table and its `SqlNodes` reader.
 struct SqlTree {
@@ -107,13 +111,13 @@ fn build(dir: &std::path::Path, n: u64, seed: u64) -> (SqlTree, MemoryTree) {
 fn proofs<S: NodeSource>(src: &S, rng: &mut SplitMix64) -> (f64, f64) {
     let n = src.size();
     let root = merkle::root(src, n).unwrap();
-    let inc = per_call(MIN, || {
+    let inc = per_call(min(), || {
         let i = rng.range(0, n - 1);
         let p = merkle::inclusion_proof(src, i, n).unwrap();
         let leaf = src.node(0, i).unwrap();
         assert!(verify_inclusion(&leaf, i, n, &p, &root));
     });
-    let con = per_call(MIN, || {
+    let con = per_call(min(), || {
         let m = rng.range(1, n - 1);
         let old = merkle::root(src, m).unwrap();
         let p = merkle::consistency_proof(src, m, n).unwrap();
@@ -125,7 +129,7 @@ fn proofs<S: NodeSource>(src: &S, rng: &mut SplitMix64) -> (f64, f64) {
 fn sha64() -> f64 {
     let mut buf = [7u8; 64];
     let reps = 10_000;
-    per_call(MIN, || {
+    per_call(min(), || {
         for _ in 0..reps {
             let h: [u8; 32] = Sha256::digest(buf).into();
             buf[..32].copy_from_slice(&h);
@@ -145,13 +149,14 @@ fn fit(xs: &[f64], ys: &[f64]) -> (f64, f64) {
 }
 
 fn main() {
+    let rounds = rounds();
     println!(
-        "proofs bench: {} | random 32-byte ids, {ROUNDS} interleaved rounds, medians; \
+        "proofs bench: {} | random 32-byte ids, {rounds} interleaved rounds, medians; \
          each proof = generate + verify",
         common::machine()
     );
     let dir = tempfile::tempdir().unwrap();
-    let sizes = [1_000u64, 10_000, 100_000, 1_000_000];
+    let sizes: Vec<u64> = scale(vec![1_000, 10_000, 100_000, 1_000_000], vec![1_000, 10_000]);
     let mut trees = Vec::new();
     for (k, &n) in sizes.iter().enumerate() {
         let (t, tree) = common::time(|| build(dir.path(), n, k as u64 + 1));
@@ -159,21 +164,18 @@ fn main() {
         trees.push(tree);
     }
 
-    // The real store: a synth ledger through SqliteStore, proofs through SqliteLog.
-    let ledger = dir.path().join("synth.ledger");
-    let synth_n = 20_000usize;
-    {
-        let events = custodia::synth::events(42, synth_n).unwrap();
-        let mut store = SqliteStore::create(&ledger, None).unwrap();
+    // The real store: a synth ledger file, proofs through the front door.
+    let path = dir.path().join("synth.ledger");
+    let synth_n: usize = scale(20_000, 2_000);
+    let ids: Vec<EventId> = {
+        let events = custodia::testkit::events(42, synth_n).unwrap();
+        let mut ledger = common::create_ledger(&path);
         for c in events.chunks(1000) {
-            store.append_batch(c).unwrap();
+            ledger.append(c).unwrap();
         }
-    }
-    let log = SqliteLog::open(&ledger).unwrap();
-    let side = Connection::open(&ledger).unwrap();
-    let mut ids = side
-        .prepare("SELECT id FROM events WHERE seq = ?1")
-        .unwrap();
+        events.iter().map(|e| e.id()).collect()
+    };
+    let ledger = custodia::Ledger::open(&path, custodia::Options::new()).unwrap();
 
     let mut rng = SplitMix64::new(99);
     let k = sizes.len();
@@ -199,7 +201,7 @@ fn main() {
     let mut mem_inc = vec![Vec::new(); k];
     let mut mem_con = vec![Vec::new(); k];
     let (mut real_inc, mut real_con) = (Vec::new(), Vec::new());
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds {
         sha.push(sha64());
         for (i, (sq, mem)) in trees.iter().enumerate() {
             let (a, b) = proofs(sq, &mut rng);
@@ -210,19 +212,18 @@ fn main() {
             mem_con[i].push(b);
         }
         let n = synth_n as u64;
-        let head = log.tree_head().unwrap();
-        real_inc.push(per_call(MIN, || {
+        let head = ledger.tree_head().unwrap();
+        assert_eq!(head.size, n);
+        real_inc.push(per_call(min(), || {
             let i = rng.range(0, n - 1);
-            let p = log.inclusion_proof(i, n).unwrap();
-            let id: Vec<u8> = ids.query_row([i as i64], |r| r.get(0)).unwrap();
-            let leaf = leaf_hash(&EventId::from_bytes(id.try_into().unwrap()));
-            assert!(verify_inclusion(&leaf, i, n, &p, &head.root));
+            let p = ledger.inclusion_proof(&ids[i as usize], Some(n)).unwrap();
+            assert_eq!(p.leaf_index, i);
+            assert!(p.root == head.root && p.verify());
         }));
-        real_con.push(per_call(MIN, || {
+        real_con.push(per_call(min(), || {
             let m = rng.range(1, n - 1);
-            let old = log.root(m).unwrap();
-            let p = log.consistency_proof(m, n).unwrap();
-            assert!(verify_consistency(m, n, &old, &head.root, &p));
+            let p = ledger.consistency_proof(m, Some(n)).unwrap();
+            assert!(p.second_root == head.root && p.verify());
         }));
     }
     let sha = median(sha);
@@ -297,16 +298,16 @@ fn main() {
         ],
     );
     table(
-        &format!("real store: `SqliteLog` on a {synth_n}-event synth ledger"),
+        &format!("real store: `Ledger` on a {synth_n}-event synth ledger file"),
         &["call", "µs", "× SHA"],
         &[
             vec![
-                "`inclusion_proof` + leaf id by seq + verify".into(),
+                "`Ledger::inclusion_proof(id, n)` (leaf index by id) + verify".into(),
                 format!("{:.1}", us(&real_inc)),
                 format!("{:.0}", us(&real_inc) / (sha * 1e6)),
             ],
             vec![
-                "`root(m)` + `consistency_proof(m, n)` + verify".into(),
+                "`Ledger::consistency_proof(m, n)` (both roots) + verify".into(),
                 format!("{:.1}", us(&real_con)),
                 format!("{:.0}", us(&real_con) / (sha * 1e6)),
             ],

@@ -1,8 +1,8 @@
-//! `SqliteLog::trace(id)` (the history of one item or lot) on the largest synth ledger built
-//! in about 30 s, measured at growing ledger sizes, against a single `SELECT` of one event by
+//! `Ledger::trace(id)` (the history of one item or lot) on the largest synth ledger built in
+//! about 30 s, measured at growing ledger sizes, against a single `SELECT` of one event by
 //! primary key on the same file (baseline). Rounds are interleaved; medians are reported.
 //!
-//! Run: `cargo bench -p custodia --bench trace`
+//! Run: `cargo bench -p custodia --bench trace` (smoke run: `-- --quick`)
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -15,21 +15,19 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{median, per_call, table};
-use custodia::store::{SqliteLog, SqliteStore, Store};
-use custodia::synth::{SplitMix64, Synth};
+use common::{median, per_call, scale, table};
+use custodia::Ledger;
+use custodia::testkit::{SplitMix64, Synth};
 use rusqlite::Connection;
 
-const ROUNDS: usize = 5;
-const BUILD_BUDGET: Duration = Duration::from_secs(30);
-const MIN: Duration = Duration::from_millis(150);
-
-fn measure(path: &std::path::Path, rng: &mut SplitMix64) -> Vec<String> {
-    let log = SqliteLog::open(path).unwrap();
+fn measure(ledger: &Ledger, path: &std::path::Path, rng: &mut SplitMix64) -> Vec<String> {
+    let rounds: usize = scale(5, 1);
+    let min = scale(Duration::from_millis(150), Duration::from_millis(10));
     let side = Connection::open(path).unwrap();
     let n: i64 = side
         .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
         .unwrap();
+    assert_eq!(n as u64, ledger.len().unwrap());
     let stocks: Vec<String> = {
         let mut st = side
             .prepare("SELECT DISTINCT stock FROM touches ORDER BY stock")
@@ -39,22 +37,29 @@ fn measure(path: &std::path::Path, rng: &mut SplitMix64) -> Vec<String> {
             .collect::<Result<_, _>>()
             .unwrap()
     };
-    let rows: Vec<usize> = stocks.iter().map(|s| log.trace(s).unwrap().len()).collect();
+    let rows: Vec<usize> = stocks
+        .iter()
+        .map(|s| ledger.trace(s).unwrap().len())
+        .collect();
+    assert!(
+        rows.iter().all(|r| *r > 0),
+        "every touched stock has a trace"
+    );
     let mean_rows = rows.iter().sum::<usize>() as f64 / rows.len() as f64;
     let max_rows = rows.iter().copied().max().unwrap_or(0);
     let mut one = side
         .prepare_cached("SELECT json FROM events WHERE seq = ?1")
         .unwrap();
     let (mut tr, mut pk) = (Vec::new(), Vec::new());
-    for _ in 0..ROUNDS {
-        pk.push(per_call(MIN, || {
+    for _ in 0..rounds {
+        pk.push(per_call(min, || {
             let seq = rng.range(0, (n - 1) as u64) as i64;
             let j: Vec<u8> = one.query_row([seq], |r| r.get(0)).unwrap();
             std::hint::black_box(j);
         }));
-        tr.push(per_call(MIN, || {
+        tr.push(per_call(min, || {
             let s = &stocks[rng.index(stocks.len())];
-            std::hint::black_box(log.trace(s).unwrap());
+            std::hint::black_box(ledger.trace(s).unwrap());
         }));
     }
     let (tr, pk) = (median(tr), median(pk));
@@ -71,37 +76,40 @@ fn measure(path: &std::path::Path, rng: &mut SplitMix64) -> Vec<String> {
 }
 
 fn main() {
+    let budget = scale(Duration::from_secs(30), Duration::from_secs(2));
+    let first_mark: u64 = scale(10_000, 1_000);
     println!(
         "trace bench: {} | synth ledger (seed 42) grown in batches of 1000 for ~{} s; \
-         a trace of a uniformly random item or lot; {ROUNDS} interleaved rounds, medians",
+         a trace of a uniformly random item or lot; interleaved rounds, medians",
         common::machine(),
-        BUILD_BUDGET.as_secs()
+        budget.as_secs()
     );
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trace.ledger");
-    let mut store = SqliteStore::create(&path, None).unwrap();
+    let mut ledger = common::create_ledger(&path);
     let mut synth = Synth::new(42);
     let mut rng = SplitMix64::new(7);
     let start = Instant::now();
     let mut build = Duration::ZERO;
-    let mut next_mark = 10_000u64;
+    let mut next_mark = first_mark;
     let mut out = Vec::new();
     loop {
         let t = Instant::now();
         let batch: Vec<_> = (&mut synth).take(1000).collect::<Result<_, _>>().unwrap();
-        store.append_batch(&batch).unwrap();
+        ledger.append(&batch).unwrap();
         build += t.elapsed();
-        if store.len() >= next_mark || build >= BUILD_BUDGET {
-            out.push(measure(&path, &mut rng));
+        let len = ledger.len().unwrap();
+        if len >= next_mark || build >= budget {
+            out.push(measure(&ledger, &path, &mut rng));
             next_mark *= 2;
         }
-        if build >= BUILD_BUDGET {
+        if build >= budget {
             break;
         }
     }
     println!(
         "built {} events in {:.1} s of appends ({:.1} s with measurements)",
-        store.len(),
+        ledger.len().unwrap(),
         build.as_secs_f64(),
         start.elapsed().as_secs_f64()
     );
@@ -110,8 +118,8 @@ fn main() {
         &[
             "events",
             "stocks",
-            "mean rows/trace (200 sampled)",
-            "max rows (sampled)",
+            "mean rows/trace",
+            "max rows",
             "trace µs",
             "PK select µs",
             "trace / PK",

@@ -1,49 +1,28 @@
-//! Full verification of a stored ledger (`store::verify_file`) and of a JSONL export
-//! (`verify_jsonl`) against bare Ed25519 verification of the same signatures on all cores,
-//! with a per-stage breakdown. Rounds are interleaved; medians are reported.
+//! Full verification of a stored ledger (`Ledger::verify` on a file opened read-only) and of
+//! its JSONL export (`verify_jsonl`) against bare Ed25519 batch verification of the same
+//! signatures on all cores, with a per-stage breakdown. Rounds are interleaved; medians are
+//! reported.
 //!
-//! Run: `cargo bench -p custodia --bench verify`
+//! Run: `cargo bench -p custodia --bench verify` (smoke run: `-- --quick`)
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
     clippy::panic,
-    clippy::result_large_err,
     missing_docs
 )]
 
 mod common;
 
-use std::io::Write;
-
-use common::{median, rate, table, time};
-use custodia::SignedEvent;
-use custodia::ledger::{SignatureCheck, State};
+use common::{cores, median, on_all_cores, rate, scale, table, time};
 use custodia::merkle::{Frontier, leaf_hash};
-use custodia::store::{SqliteLog, SqliteStore, Store, VerifyOptions, verify_file};
+use custodia::{Ledger, Options, SignedEvent};
 use ed25519_dalek::{Signature, VerifyingKey};
 use rusqlite::OptionalExtension;
 
 const SEED: u64 = 42;
-const EVENTS: usize = 20_000;
-const ROUNDS: usize = 3;
 
 type Triple = ([u8; 32], Signature, VerifyingKey);
-
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// Splits `items` into one part per core and runs `f` on each part in parallel.
-fn on_all_cores<T: Sync>(items: &[T], f: impl Fn(&[T]) + Sync) {
-    let chunk = items.len().div_ceil(cores()).max(1);
-    std::thread::scope(|s| {
-        for part in items.chunks(chunk) {
-            let f = &f;
-            s.spawn(move || f(part));
-        }
-    });
-}
 
 fn bare_batch(triples: &[Triple]) {
     on_all_cores(triples, |part| {
@@ -63,51 +42,54 @@ fn bare_strict(triples: &[Triple]) {
 }
 
 fn main() {
-    let events = custodia::synth::events(SEED, EVENTS).unwrap();
+    let events_n: usize = scale(20_000, 2_000);
+    let rounds: usize = scale(3, 1);
+    let events = custodia::testkit::events(SEED, events_n).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let ledger = dir.path().join("bench.ledger");
+    let path = dir.path().join("bench.ledger");
     {
-        let mut store = SqliteStore::create(&ledger, None).unwrap();
+        let mut ledger = common::create_ledger(&path);
         for c in events.chunks(1000) {
-            store.append_batch(c).unwrap();
+            ledger.append(c).unwrap();
         }
     }
     let jsonl = dir.path().join("bench.jsonl");
-    let mut lines: Vec<Vec<u8>> = Vec::with_capacity(EVENTS);
+    let lines: Vec<Vec<u8>> = events
+        .iter()
+        .map(|e| e.to_json().as_bytes().to_vec())
+        .collect();
     {
+        let ledger = Ledger::open(&path, Options::new()).unwrap();
         let mut f = std::io::BufWriter::new(std::fs::File::create(&jsonl).unwrap());
-        for e in &events {
-            let j = e.to_json().unwrap();
-            writeln!(f, "{j}").unwrap();
-            lines.push(j.into_bytes());
-        }
+        assert_eq!(ledger.export_jsonl(&mut f).unwrap(), events_n as u64);
     }
     let triples: Vec<Triple> = events
         .iter()
         .flat_map(|e| {
-            e.signatures.iter().map(|s| {
+            e.signatures().iter().map(|s| {
                 (
-                    *e.id.as_bytes(),
-                    Signature::from_bytes(&s.sig.0),
+                    *e.id().as_bytes(),
+                    Signature::from_bytes(s.sig.as_bytes()),
                     VerifyingKey::from_bytes(s.key.as_bytes()).unwrap(),
                 )
             })
         })
         .collect();
     println!(
-        "verify bench: {} | {EVENTS} synth events, {} signatures, {ROUNDS} interleaved rounds, medians",
+        "verify bench: {} | {events_n} synth events, {} signatures, {rounds} interleaved rounds, medians",
         common::machine(),
         triples.len()
     );
 
     let (mut vf, mut vj, mut bb, mut bs) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds {
         bb.push(time(|| bare_batch(&triples)).0);
         vf.push(
             time(|| {
-                let r = verify_file(&ledger, &VerifyOptions::default()).unwrap();
-                assert!(r.is_valid(), "{:?}", r.failure);
-                assert_eq!(r.events, EVENTS as u64);
+                let ledger = Ledger::open(&path, Options::new()).unwrap();
+                let r = ledger.verify().unwrap();
+                assert!(r.ok, "{:?}", r.failure);
+                assert_eq!(r.events, events_n as u64);
             })
             .0,
         );
@@ -116,12 +98,13 @@ fn main() {
             time(|| {
                 let f = std::io::BufReader::new(std::fs::File::open(&jsonl).unwrap());
                 let r = custodia::verify_jsonl(f, None);
-                assert!(r.is_valid(), "{:?}", r.failure);
+                assert!(r.ok, "{:?}", r.failure);
+                assert_eq!(r.events, events_n as u64);
             })
             .0,
         );
     }
-    let n = EVENTS as f64;
+    let n = events_n as f64;
     let bb = median(bb);
     let vf = median(vf);
     let row = |name: &str, t: f64| {
@@ -144,23 +127,24 @@ fn main() {
                 &format!("bare `verify_strict` one by one, {} cores", cores()),
                 median(bs),
             ),
-            row("`store::verify_file` (stored ledger)", vf),
+            row("`Ledger::verify` (stored ledger, opened read-only)", vf),
             row("`verify_jsonl` (JSONL export)", median(vj)),
         ],
     );
 
-    // Stages of verify_file, measured separately (medians of the rounds).
-    let log = SqliteLog::open(&ledger).unwrap();
-    let mut st: [Vec<f64>; 5] = Default::default();
-    for _ in 0..ROUNDS {
+    // Stages of `Ledger::verify` that can be measured from outside, separately (medians).
+    let ledger = Ledger::open(&path, Options::new()).unwrap();
+    let mut st: [Vec<f64>; 4] = Default::default();
+    for _ in 0..rounds {
         st[0].push(
             time(|| {
                 let mut bytes = 0usize;
-                log.for_each_event(0, |_, id, json| {
-                    bytes += id.len() + json.len();
-                    Ok(true)
-                })
-                .unwrap();
+                ledger
+                    .for_each_event(0, u64::MAX, &mut |r| {
+                        bytes += r.json.len();
+                        Ok(true)
+                    })
+                    .unwrap();
                 std::hint::black_box(bytes);
             })
             .0,
@@ -179,8 +163,8 @@ fn main() {
             time(|| {
                 on_all_cores(&events, |part| {
                     for e in part {
-                        for s in &e.signatures {
-                            s.verify(&e.id).unwrap();
+                        for s in e.signatures() {
+                            assert!(s.verify(&e.id()));
                         }
                     }
                 });
@@ -189,17 +173,8 @@ fn main() {
         );
         st[3].push(
             time(|| {
-                let mut s = State::default();
-                for e in &events {
-                    s.apply(e, SignatureCheck::AlreadyVerified, None).unwrap();
-                }
-            })
-            .0,
-        );
-        st[4].push(
-            time(|| {
                 let conn = rusqlite::Connection::open_with_flags(
-                    &ledger,
+                    &path,
                     rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
                 )
                 .unwrap();
@@ -208,7 +183,7 @@ fn main() {
                     .unwrap();
                 let mut f = Frontier::new();
                 for e in &events {
-                    for (level, idx, hash) in f.push(leaf_hash(&e.id)) {
+                    for (level, idx, hash) in f.push(leaf_hash(&e.id())) {
                         let h: Option<Vec<u8>> = q
                             .query_row(rusqlite::params![level, idx as i64], |r| r.get(0))
                             .optional()
@@ -221,17 +196,16 @@ fn main() {
         );
     }
     let names = [
-        "read rows (`for_each_event`, 1 core)",
-        &format!(
+        "read rows (`Ledger::for_each_event`, 1 core)".to_owned(),
+        format!(
             "decode + schema + id (`SignedEvent::from_json`, {} cores)",
             cores()
         ),
-        &format!(
-            "signatures (custodia `Signature::verify`: key decompression + `verify_strict`, {} cores)",
+        format!(
+            "signatures (`Signature::verify`: key decompression + `verify_strict`, {} cores)",
             cores()
         ),
-        "replay (`State::apply`, AlreadyVerified, 1 core)",
-        "merkle: recompute + one `SELECT` per stored node (1 core)",
+        "merkle: recompute + one `SELECT` per stored node (1 core)".to_owned(),
     ];
     let mut rows = Vec::new();
     let mut sum = 0.0;
@@ -239,25 +213,25 @@ fn main() {
         let t = median(std::mem::take(&mut st[i]));
         sum += t;
         rows.push(vec![
-            (*name).to_owned(),
+            name.clone(),
             format!("{:.1}", t / n * 1e6),
             format!("{:.0}%", t / vf * 100.0),
         ]);
     }
     rows.push(vec![
-        "rest: chunk copies, tree heads, derived-table comparison, thread start-up per event"
+        "rest: replay (internal, 1 core), tree heads, derived-table comparison, chunk copies"
             .into(),
         format!("{:.1}", (vf - sum).max(0.0) / n * 1e6),
         format!("{:.0}%", (vf - sum).max(0.0) / vf * 100.0),
     ]);
     rows.push(vec![
-        "**verify_file total**".into(),
+        "**`Ledger::verify` total**".into(),
         format!("{:.1}", vf / n * 1e6),
         "100%".into(),
     ]);
     table(
-        "where verify_file time goes",
-        &["stage", "µs/event", "% of verify_file"],
+        "where Ledger::verify time goes",
+        &["stage", "µs/event", "% of verify"],
         &rows,
     );
 }

@@ -1,12 +1,28 @@
 #!/usr/bin/env python3
-"""Independent checker for custodia's test vectors (docs/vectors/events.json).
+"""Independent checker for custodia's test vectors, standard library only.
 
-Uses only the Python standard library to recompute every canonical form (RFC 8785, for the
-subset events use: objects, arrays, strings, integers, booleans) and every id (SHA-256).
-Signatures are verified too when the `cryptography` or `PyNaCl` package is installed, and
-skipped (with a note) otherwise. See docs/FORMAT.md.
+- docs/vectors/events.json: recomputes every canonical form (RFC 8785, for the values events
+  use: objects, arrays, strings, integers, booleans), every id (SHA-256) and verifies every
+  signature (Ed25519, RFC 8032, with custodia's strict rules, implemented below).
+- docs/vectors/edge-cases.json: checks each line as a verifier of an export does (the bytes
+  must be the canonical form) and compares the verdict and error code with the expected ones.
+- --ed25519 FILE: prints the verdict of this verifier on each case of an ed25519-speccheck
+  style file (a list of {message, pub_key, signature} in hex), and whether the key passes
+  the key check, for cross-checks.
+- --jcs DIR: canonicalises the RFC 8785 reference vectors of DIR (input/, output/) that hold
+  no floats and compares the bytes.
 
-Usage: python3 docs/vectors/check.py [docs/vectors/events.json]
+Strict verification, as custodia does it (docs/FORMAT.md, section 4):
+- the public key is the canonical encoding of a curve point (y < p, and x = 0 only with a
+  clear sign bit), and the point is not of small order ([8]A is not the identity);
+- R decodes to a point that is not of small order, S < L;
+- [S]B = R + [k]A with k = SHA-512(R || A || M) mod L, checked by encoding [S]B - [k]A and
+  comparing it with the R bytes (cofactorless).
+
+Usage: python3 docs/vectors/check.py [EVENTS_JSON] [--edge-cases FILE]
+       python3 docs/vectors/check.py --ed25519 FILE
+       python3 docs/vectors/check.py --jcs DIR
+Exit status 0 when every check passes, 1 otherwise.
 """
 
 import hashlib
@@ -15,6 +31,19 @@ import os
 import sys
 
 MAX_EXACT = 2**53 - 1
+
+# Error codes (docs/ERRORS.md) this checker can tell apart.
+JSON_MALFORMED = 1002
+DUPLICATE_MEMBER = 1003
+ID_MISSING = 1007
+ID_MISMATCH = 1008
+NOT_CANONICAL_BYTES = 1009
+UNSIGNED = 5001
+BAD_SIGNATURE = 5002
+
+
+# ---------------------------------------------------------------------------------------------
+# RFC 8785
 
 
 def jcs_string(s):
@@ -38,6 +67,7 @@ def jcs_string(s):
         elif o < 0x20:
             out.append("\\u%04x" % o)
         else:
+            # Everything else as itself: DEL, non-ASCII, and U+2028 / U+2029 too.
             out.append(ch)
     out.append('"')
     return "".join(out)
@@ -77,45 +107,174 @@ def event_id(event):
     return canonical, hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def verifier():
-    """A function (key_hex, sig_hex, message) -> bool, or None without a crypto library."""
-    try:
-        from cryptography.exceptions import InvalidSignature
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+class DuplicateMember(ValueError):
+    pass
 
-        def verify(key, sig, msg):
-            try:
-                Ed25519PublicKey.from_public_bytes(bytes.fromhex(key)).verify(bytes.fromhex(sig), msg)
-                return True
-            except InvalidSignature:
-                return False
 
-        return verify
-    except ImportError:
-        pass
-    try:
-        import nacl.exceptions
-        import nacl.signing
+def no_duplicates(pairs):
+    """An object hook that refuses a member name given twice (I-JSON, RFC 7493)."""
+    out = {}
+    for k, v in pairs:
+        if k in out:
+            raise DuplicateMember(k)
+        out[k] = v
+    return out
 
-        def verify(key, sig, msg):
-            try:
-                nacl.signing.VerifyKey(bytes.fromhex(key)).verify(msg, bytes.fromhex(sig))
-                return True
-            except nacl.exceptions.BadSignatureError:
-                return False
 
-        return verify
-    except ImportError:
+def parse_strict(text):
+    return json.loads(text, object_pairs_hook=no_duplicates)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ed25519 (RFC 8032 section 5.1), strict
+
+P = 2**255 - 19
+L = 2**252 + 27742317777372353535851937790883648493
+D = (-121665 * pow(121666, P - 2, P)) % P
+SQRT_M1 = pow(2, (P - 1) // 4, P)
+IDENTITY = (0, 1, 1, 0)
+
+
+def point_add(a, b):
+    # Extended coordinates (X, Y, Z, T), x = X/Z, y = Y/Z, xy = T/Z (RFC 8032 5.1.4).
+    x1, y1, z1, t1 = a
+    x2, y2, z2, t2 = b
+    aa = (y1 - x1) * (y2 - x2) % P
+    bb = (y1 + x1) * (y2 + x2) % P
+    cc = 2 * t1 * t2 * D % P
+    dd = 2 * z1 * z2 % P
+    e, f, g, h = bb - aa, dd - cc, dd + cc, bb + aa
+    return (e * f % P, g * h % P, f * g % P, e * h % P)
+
+
+def scalar_mult(s, pt):
+    q = IDENTITY
+    while s > 0:
+        if s & 1:
+            q = point_add(q, pt)
+        pt = point_add(pt, pt)
+        s >>= 1
+    return q
+
+
+def point_equal(a, b):
+    x1, y1, z1, _ = a
+    x2, y2, z2, _ = b
+    return (x1 * z2 - x2 * z1) % P == 0 and (y1 * z2 - y2 * z1) % P == 0
+
+
+def recover_x(y, sign):
+    if y >= P:
         return None
+    x2 = (y * y - 1) * pow(D * y * y + 1, P - 2, P) % P
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (P + 3) // 8, P)
+    if (x * x - x2) % P != 0:
+        x = x * SQRT_M1 % P
+    if (x * x - x2) % P != 0:
+        return None
+    if (x & 1) != sign:
+        x = P - x
+    return x
 
 
-def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "events.json")
+def decode_point(b):
+    """The point a 32-byte encoding names, or None (not a point, or not canonical)."""
+    if len(b) != 32:
+        return None
+    y = int.from_bytes(b, "little")
+    sign = y >> 255
+    y &= (1 << 255) - 1
+    x = recover_x(y, sign)
+    if x is None:
+        return None
+    return (x, y, 1, x * y % P)
+
+
+def encode_point(pt):
+    x, y, z, _ = pt
+    zi = pow(z, P - 2, P)
+    x, y = x * zi % P, y * zi % P
+    return (y | ((x & 1) << 255)).to_bytes(32, "little")
+
+
+def small_order(pt):
+    return point_equal(scalar_mult(8, pt), IDENTITY)
+
+
+G_Y = 4 * pow(5, P - 2, P) % P
+G = (recover_x(G_Y, 0), G_Y, 1, recover_x(G_Y, 0) * G_Y % P)
+
+
+def key_acceptable(key):
+    """custodia's check on a public key: a canonical encoding of a point of large order."""
+    a = decode_point(key)
+    return a is not None and not small_order(a)
+
+
+def verify_strict(key, sig, msg):
+    if len(key) != 32 or len(sig) != 64 or not key_acceptable(key):
+        return False
+    a = decode_point(key)
+    r = decode_point(sig[:32])
+    if r is None or small_order(r):
+        return False
+    s = int.from_bytes(sig[32:], "little")
+    if s >= L:
+        return False
+    k = int.from_bytes(hashlib.sha512(sig[:32] + key + msg).digest(), "little") % L
+    neg_a = ((P - a[0]) % P, a[1], a[2], (P - a[3]) % P)
+    expected_r = point_add(scalar_mult(s, G), scalar_mult(k, neg_a))
+    return encode_point(expected_r) == sig[:32]
+
+
+def verify_hex(key, sig, msg):
+    try:
+        return verify_strict(bytes.fromhex(key), bytes.fromhex(sig), msg)
+    except ValueError:
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
+# One exported line
+
+
+def check_line(line):
+    """The error code a verifier of an export gives one line (None: accepted), without the
+    ledger rules (schema, parents, keys' owners), which this script does not replay."""
+    try:
+        value = parse_strict(line)
+    except DuplicateMember:
+        return DUPLICATE_MEMBER
+    except ValueError:
+        return JSON_MALFORMED
+    if not isinstance(value, dict) or not isinstance(value.get("id"), str):
+        return ID_MISSING
+    _, digest = event_id(value)
+    if value["id"] != digest:
+        return ID_MISMATCH
+    if jcs(value) != line:
+        return NOT_CANONICAL_BYTES
+    sigs = value.get("signatures") or []
+    if not sigs:
+        return UNSIGNED
+    for s in sigs:
+        if not verify_hex(s["key"], s["sig"], bytes.fromhex(digest)):
+            return BAD_SIGNATURE
+    return None
+
+
+def verdict_text(code):
+    return "accepted" if code is None else "refused %d" % code
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def check_events(path, failures):
     with open(path, encoding="utf-8") as f:
         vectors = json.load(f)
-    verify = verifier()
-    failures = []
     ids = sigs = 0
     for e in vectors["events"]:
         n = e["n"]
@@ -128,26 +287,120 @@ def main():
             ids += 1
         # The JSONL line is the canonical JSON of the event with its id and signatures, and
         # hashing it (without those two members) gives the same id.
-        line = json.loads(e["jsonl"])
+        line = parse_strict(e["jsonl"])
         if jcs(line) != e["jsonl"] or line["id"] != digest or event_id(line)[1] != digest:
             failures.append("event %d: jsonl line is not the canonical signed event" % n)
+        if line["signatures"] != e["signatures"]:
+            failures.append("event %d: jsonl signatures differ" % n)
         if not e["signatures"]:
             failures.append("event %d: no signatures" % n)
-        if verify is not None:
-            for s in e["signatures"]:
-                if verify(s["key"], s["sig"], bytes.fromhex(digest)):
-                    sigs += 1
-                else:
-                    failures.append("event %d: signature by %s does not verify" % (n, s["key"]))
+        for s in e["signatures"]:
+            if verify_hex(s["key"], s["sig"], bytes.fromhex(digest)):
+                sigs += 1
+            else:
+                failures.append("event %d: signature by %s does not verify" % (n, s["key"]))
+        code = check_line(e["jsonl"])
+        if code is not None:
+            failures.append("event %d: line %s" % (n, verdict_text(code)))
+    print("%d ids ok" % ids)
+    print("%d signatures ok" % sigs)
+
+
+def check_edge_cases(path, failures):
+    with open(path, encoding="utf-8") as f:
+        cases = json.load(f)["cases"]
+    ok = 0
+    for c in cases:
+        expected = c["export"]
+        want = None if expected["verdict"] == "accepted" else expected["code"]
+        got = check_line(c["jsonl"])
+        if got == want:
+            ok += 1
+        else:
+            failures.append(
+                "edge case %s: expected %s, got %s" % (c["name"], verdict_text(want), verdict_text(got))
+            )
+    print("%d edge cases ok" % ok)
+
+
+def ed25519_cases(path):
+    with open(path, encoding="utf-8") as f:
+        cases = json.load(f)
+    for i, c in enumerate(cases):
+        ok = verify_hex(c["pub_key"], c["signature"], bytes.fromhex(c["message"]))
+        key_ok = key_acceptable(bytes.fromhex(c["pub_key"]))
+        print(
+            "ed25519 case %d: %s, key %s"
+            % (i, "accept" if ok else "reject", "ok" if key_ok else "refused")
+        )
+
+
+def has_float(v):
+    if isinstance(v, float):
+        return True
+    if isinstance(v, list):
+        return any(has_float(x) for x in v)
+    if isinstance(v, dict):
+        return any(has_float(x) for x in v.values())
+    return False
+
+
+def jcs_vectors(folder, failures):
+    """RFC 8785 reference vectors (input/NAME.json, output/NAME.json): this script's
+    canonicaliser must reproduce every output whose input holds no floats."""
+    names = sorted(n for n in os.listdir(os.path.join(folder, "input")) if n.endswith(".json"))
+    for name in names:
+        with open(os.path.join(folder, "input", name), encoding="utf-8") as f:
+            value = parse_strict(f.read())
+        if has_float(value):
+            print("jcs %s: skipped (floats; events carry none)" % name)
+            continue
+        with open(os.path.join(folder, "output", name), "rb") as f:
+            expected = f.read()
+        if jcs(value).encode("utf-8") == expected:
+            print("jcs %s: ok" % name)
+        else:
+            failures.append("jcs %s: canonical form differs" % name)
+
+
+def main(argv):
+    here = os.path.dirname(os.path.abspath(__file__))
+    events = os.path.join(here, "events.json")
+    edge = os.path.join(here, "edge-cases.json")
+    speccheck = None
+    jcs_dir = None
+    args = list(argv)
+    positional = []
+    while args:
+        a = args.pop(0)
+        if a == "--edge-cases" and args:
+            edge = args.pop(0)
+        elif a == "--ed25519" and args:
+            speccheck = args.pop(0)
+        elif a == "--jcs" and args:
+            jcs_dir = args.pop(0)
+        elif a.startswith("-"):
+            print(__doc__)
+            return 2
+        else:
+            positional.append(a)
+    if positional:
+        events = positional[0]
+    if speccheck is not None:
+        ed25519_cases(speccheck)
+        return 0
+    failures = []
+    if jcs_dir is not None:
+        jcs_vectors(jcs_dir, failures)
+        for f in failures:
+            print("FAIL " + f)
+        return 1 if failures else 0
+    check_events(events, failures)
+    check_edge_cases(edge, failures)
     for f in failures:
         print("FAIL " + f)
-    print("%d ids ok" % ids)
-    if verify is None:
-        print("signatures skipped: install `cryptography` or `PyNaCl` to verify them")
-    else:
-        print("%d signatures ok" % sigs)
     return 1 if failures else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

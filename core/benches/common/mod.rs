@@ -1,7 +1,46 @@
-//! Helpers shared by the benches: medians of interleaved rounds, temp dirs, tables.
+//! Helpers shared by the benches: medians of interleaved rounds, tables, a ledger file with a
+//! log key, and the `--quick` smoke mode (`cargo bench -p custodia --bench NAME -- --quick`, or
+//! `CUSTODIA_BENCH_QUICK=1`): the same measurements at small sizes, one round, to check that a
+//! bench runs, not to measure.
 #![allow(dead_code)]
 
+use std::path::Path;
 use std::time::{Duration, Instant};
+
+use custodia::{Ledger, Options, Signer};
+
+/// Whether to run the quick smoke mode.
+pub fn quick() -> bool {
+    std::env::args().any(|a| a == "--quick")
+        || std::env::var_os("CUSTODIA_BENCH_QUICK").is_some_and(|v| v == "1")
+}
+
+/// `full` normally, `small` in quick mode.
+pub fn scale<T>(full: T, small: T) -> T {
+    if quick() { small } else { full }
+}
+
+/// A new ledger file signed by a fixed bench log key.
+pub fn create_ledger(path: &Path) -> Ledger {
+    Ledger::create(path, Options::new().log_key(Signer::from_seed([0xbe; 32])))
+        .expect("a new ledger file")
+}
+
+/// Splits `items` into one part per core and runs `f` on each part in parallel.
+pub fn on_all_cores<T: Sync>(items: &[T], f: impl Fn(&[T]) + Sync) {
+    let chunk = items.len().div_ceil(cores()).max(1);
+    std::thread::scope(|s| {
+        for part in items.chunks(chunk) {
+            let f = &f;
+            s.spawn(move || f(part));
+        }
+    });
+}
+
+/// Cores available.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
 
 /// Median of a non-empty list of durations (seconds).
 pub fn median(mut v: Vec<f64>) -> f64 {
@@ -62,8 +101,17 @@ pub fn table(title: &str, header: &[&str], rows: &[Vec<String>]) {
     }
 }
 
-/// Machine notes for the report.
+/// Machine notes for the report (and a warning in quick mode).
 pub fn machine() -> String {
+    let note = if quick() {
+        " | QUICK SMOKE RUN: small sizes, one round, not a measurement"
+    } else {
+        ""
+    };
+    format!("{}{note}", machine_only())
+}
+
+fn machine_only() -> String {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let model = std::fs::read_to_string("/proc/cpuinfo")
         .ok()

@@ -1,24 +1,30 @@
-//! The rules in the ledger: a `rules_in_force` event puts the five example plugins in force;
-//! appends they deny are refused with the plugin's code and message and change nothing;
-//! verification re-runs the same plugins, and fails when an event the rules deny was slipped
+//! The rules in the ledger, through the front door: a `rules_in_force` event puts the five
+//! example plugins in force; appends they deny are refused with `RuleDenied` (6001), naming the
+//! rule and its code, and change nothing; a plugin that fails gives `RuleFailed` (6002) with
+//! how it failed; rules in force without a rule engine give `RulesNotLoaded` (6003).
+//! Verification re-runs the same plugins, and fails when an event the rules deny was slipped
 //! into the history by software that skipped them.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing,
-    clippy::result_large_err
+    clippy::indexing_slicing
 )]
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use custodia::event::{Body, LotQuantity, Place, SignedEvent, Witness};
-use custodia::ledger::{LedgerError, RuleHook, RuleOutcome};
+use custodia::event::{
+    DestructionAuthorisation, LotQuantity, Place, RegisterActor, RegisterItems, RegisterLot,
+    RegisterSite, TransferDispatch, TransferReceipt, Witness,
+};
 use custodia::model::*;
-use custodia::scribe::Scribe;
-use custodia::verify::{Verifier, VerifyError};
-use custodia::{Ledger, Signer};
-use custodia_plugins::{Limits, PluginHost, RuleSet};
+use custodia::rules::{RuleEngine, RuleOutcome, RuleRef, RuleWarning};
+use custodia::{
+    BalanceFilter, Body, ErrorCode, Event, Ledger, Options, SignedEvent, Signer, verify_jsonl,
+};
+use custodia_plugins::{Limits, Manifest, PluginHost, RuleSet};
+use serde_json::json;
 
 fn plugins_dir() -> PathBuf {
     let dir = std::env::var_os("CUSTODIA_PLUGINS_DIR")
@@ -32,11 +38,10 @@ fn plugins_dir() -> PathBuf {
     dir
 }
 
-fn rules() -> RuleSet {
-    let host = PluginHost::new(Limits::default()).unwrap();
-    let set = RuleSet::load_dir(&host, &plugins_dir()).unwrap();
+fn rules() -> Arc<RuleSet> {
+    let set = RuleSet::from_dir(&plugins_dir()).unwrap();
     assert_eq!(set.refs().len(), 5, "{set:?}");
-    set
+    Arc::new(set)
 }
 
 fn at(day: u32) -> Timestamp {
@@ -56,32 +61,56 @@ fn key(name: &str) -> Signer {
     Signer::from_seed(seed)
 }
 
-/// An allow-everything hook: stands for software that skipped the rules.
+/// An allow-everything engine: stands for software that skipped the rules.
 struct Lax;
-impl RuleHook for Lax {
-    fn judge(
-        &self,
-        _: &[custodia::event::RuleRef],
-        _: &serde_json::Value,
-    ) -> Result<Vec<(String, String, String)>, RuleOutcome> {
+impl RuleEngine for Lax {
+    fn judge(&self, _: &[RuleRef], _: &serde_json::Value) -> Result<Vec<RuleWarning>, RuleOutcome> {
         Ok(Vec::new())
     }
 }
 
-fn setup(ledger: Ledger, refs: Vec<custodia::event::RuleRef>) -> Scribe {
-    let mut s = Scribe::with_ledger(ledger);
-    let admin = a("agency:mod");
+/// Records `body` by `actor` on `day`, signed by the actor and then by `cosigners`.
+fn record(
+    ledger: &mut Ledger,
+    day: u32,
+    actor: &str,
+    body: impl Into<Body>,
+    cosigners: &[&str],
+) -> custodia::Result<SignedEvent> {
+    let keys: Vec<Signer> = std::iter::once(actor)
+        .chain(cosigners.iter().copied())
+        .map(key)
+        .collect();
+    let refs: Vec<&Signer> = keys.iter().collect();
+    ledger.record(
+        Event::new(at(day), a(actor), Vec::new(), body.into()),
+        &refs,
+    )
+}
+
+/// Actors and sites, then `refs` in force from day 1.
+fn setup(engine: Option<Arc<dyn RuleEngine>>, refs: Vec<RuleRef>) -> Ledger {
+    let mut options = Options::new();
+    if let Some(engine) = engine {
+        options = options.rules(engine);
+    }
+    let mut ledger = Ledger::in_memory(options).unwrap();
     let genesis = Actor {
-        id: admin.clone(),
+        id: a("agency:mod"),
         kind: ActorKind::Agency,
         name: "MoD".into(),
         member_of: None,
         roles: vec![Role::Admin, Role::Authoriser],
         keys: vec![key("agency:mod").public_key()],
     };
-    s.hold_key(admin.clone(), key("agency:mod"));
-    s.record(at(0), &admin, Body::RegisterActor { subject: genesis }, &[])
-        .unwrap();
+    record(
+        &mut ledger,
+        0,
+        "agency:mod",
+        RegisterActor { subject: genesis },
+        &[],
+    )
+    .unwrap();
     for (id, kind, member_of, roles) in [
         (
             "unit:depot",
@@ -124,9 +153,7 @@ fn setup(ledger: Ledger, refs: Vec<custodia::event::RuleRef>) -> Scribe {
             roles,
             keys: vec![key(id).public_key()],
         };
-        s.hold_key(a(id), key(id));
-        s.record(at(0), &admin, Body::RegisterActor { subject }, &[])
-            .unwrap();
+        record(&mut ledger, 0, "agency:mod", RegisterActor { subject }, &[]).unwrap();
     }
     for (id, kind, licence) in [
         ("depot:central", SiteKind::Depot, 100_000),
@@ -141,12 +168,14 @@ fn setup(ledger: Ledger, refs: Vec<custodia::event::RuleRef>) -> Scribe {
             licensed_neq_grams: Some(q(licence)),
             hazard_divisions: vec![HazardDivision::D1_1, HazardDivision::D1_4],
         };
-        s.record(at(0), &admin, Body::RegisterSite { site }, &[])
-            .unwrap();
+        record(&mut ledger, 0, "agency:mod", RegisterSite { site }, &[]).unwrap();
     }
-    s.record(at(1), &admin, Body::RulesInForce { rules: refs }, &[])
+    let in_force = ledger
+        .put_rules_in_force(refs.clone(), &a("agency:mod"), at(1), &key("agency:mod"))
         .unwrap();
-    s
+    assert_eq!(in_force.kind(), "rules_in_force");
+    assert_eq!(ledger.rules_in_force().unwrap(), refs);
+    ledger
 }
 
 fn rifle(id: &str, serial: Option<&str>) -> Item {
@@ -186,37 +215,52 @@ fn lot(id: &str, n: u64, neq: u64, group: CompatibilityGroup) -> Lot {
     }
 }
 
-fn denied(
-    s: &mut Scribe,
-    day: u32,
-    actor: &str,
-    body: Body,
-    cosigners: &[&str],
-) -> (String, String) {
-    let digest = s.ledger().state().digest();
-    let co: Vec<ActorId> = cosigners.iter().map(|c| a(c)).collect();
-    let refs: Vec<&ActorId> = co.iter().collect();
-    match s.record(at(day), &a(actor), body, &refs) {
-        Err(LedgerError::RuleDenied { rule, code, .. }) => {
-            assert_eq!(
-                s.ledger().state().digest(),
-                digest,
-                "a denied event changed the state"
-            );
-            (rule, code)
-        }
-        other => panic!("expected a rule denial, got {other:?}"),
-    }
+fn items(ids: &[&str]) -> Vec<ItemId> {
+    ids.iter().map(|i| i.parse().unwrap()).collect()
 }
 
-fn destruction(auth: EventId, items: &[&str], witnesses: &[(&str, &str)]) -> Body {
-    Body::Destruction {
+/// What a refused append must leave unchanged.
+fn snapshot(ledger: &Ledger) -> (u64, custodia::TreeHead, Vec<custodia::Balance>) {
+    (
+        ledger.len().unwrap(),
+        ledger.tree_head().unwrap(),
+        ledger.balances(&BalanceFilter::default()).unwrap(),
+    )
+}
+
+/// Records an event the rules must deny; returns (rule, code) from the error's values.
+fn denied(
+    ledger: &mut Ledger,
+    day: u32,
+    actor: &str,
+    body: impl Into<Body>,
+    cosigners: &[&str],
+) -> (String, String) {
+    let before = snapshot(ledger);
+    let e = record(ledger, day, actor, body, cosigners).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::RuleDenied, "{e}");
+    assert_eq!(e.index(), Some(0));
+    assert!(e.event().is_some());
+    assert!(!e.values()["message"].as_str().unwrap().is_empty());
+    assert_eq!(
+        snapshot(ledger),
+        before,
+        "a denied event changed the ledger"
+    );
+    (
+        e.values()["rule"].as_str().unwrap().to_owned(),
+        e.values()["code"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn destruction(auth: EventId, ids: &[&str], witnesses: &[(&str, &str)]) -> Body {
+    custodia::event::Destruction {
         authorisation: auth,
         site: "range:r".parse().unwrap(),
         custodian: a("unit:demil"),
         method: "cutting".into(),
         certificate: "CERT-1".into(),
-        items: items.iter().map(|i| i.parse().unwrap()).collect(),
+        items: items(ids),
         lots: vec![],
         witnesses: witnesses
             .iter()
@@ -226,19 +270,55 @@ fn destruction(auth: EventId, items: &[&str], witnesses: &[(&str, &str)]) -> Bod
             })
             .collect(),
     }
+    .into()
 }
 
-/// Builds a campaign under the five rules, checking each refusal on the way; returns the history.
-fn campaign() -> Vec<SignedEvent> {
-    let set = rules();
+fn dispatch_and_receive(ledger: &mut Ledger, day: u32, ids: &[&str], lots: Vec<LotQuantity>) {
+    let d = record(
+        ledger,
+        day,
+        "unit:depot",
+        TransferDispatch {
+            from: Place {
+                site: "depot:central".parse().unwrap(),
+                custodian: a("unit:depot"),
+            },
+            to: Place {
+                site: "range:r".parse().unwrap(),
+                custodian: a("unit:demil"),
+            },
+            items: items(ids),
+            lots: lots.clone(),
+            reference: None,
+        },
+        &[],
+    )
+    .unwrap();
+    record(
+        ledger,
+        day,
+        "unit:demil",
+        TransferReceipt {
+            dispatch: d.id(),
+            items: items(ids),
+            lots,
+            note: None,
+        },
+        &[],
+    )
+    .unwrap();
+}
+
+/// Builds a campaign under the five rules, checking each refusal on the way.
+fn campaign(set: Arc<RuleSet>) -> Ledger {
     let refs = set.refs();
-    let mut s = setup(Ledger::with_rules(Box::new(set)), refs);
+    let mut ledger = setup(Some(set), refs);
 
     let seized = Origin {
         kind: OriginKind::Seized,
         reference: Some("CASE-9".into()),
     };
-    let reg = |items: Vec<Item>| Body::RegisterItems {
+    let reg = |items: Vec<Item>| RegisterItems {
         site: "depot:central".parse().unwrap(),
         custodian: a("unit:depot"),
         origin: seized.clone(),
@@ -246,7 +326,7 @@ fn campaign() -> Vec<SignedEvent> {
     };
     // Marking: the serial number is mandatory.
     let (rule, code) = denied(
-        &mut s,
+        &mut ledger,
         2,
         "unit:depot",
         reg(vec![rifle("item:x1", None)]),
@@ -256,9 +336,10 @@ fn campaign() -> Vec<SignedEvent> {
         (rule.as_str(), code.as_str()),
         ("marking", "MARKING_INCOMPLETE")
     );
-    s.record(
-        at(2),
-        &a("unit:depot"),
+    record(
+        &mut ledger,
+        2,
+        "unit:depot",
         reg(vec![
             rifle("item:x1", Some("SN1")),
             rifle("item:x2", Some("SN2")),
@@ -266,19 +347,39 @@ fn campaign() -> Vec<SignedEvent> {
         &[],
     )
     .unwrap();
+    // A recommended element missing is a warning, reported with the append.
+    let mut no_model = rifle("item:x3", Some("SN3"));
+    no_model.marking.model = None;
+    let event = ledger
+        .prepare(Event::new(
+            at(2),
+            a("unit:depot"),
+            Vec::new(),
+            reg(vec![no_model]).into(),
+        ))
+        .unwrap();
+    let report = ledger
+        .append(&[event.sign(&[&key("unit:depot")]).unwrap()])
+        .unwrap();
+    let warnings = &report.events[0].warnings;
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(
+        (warnings[0].rule.as_str(), warnings[0].code.as_str()),
+        ("marking", "MARKING_RECOMMENDED_MISSING")
+    );
     // Explosive limit: 100 kg licence at the depot.
     let origin = Origin {
         kind: OriginKind::StockOnHand,
         reference: None,
     };
-    let lot_body = |l: Lot| Body::RegisterLot {
+    let lot_body = |l: Lot| RegisterLot {
         site: "depot:central".parse().unwrap(),
         custodian: a("unit:depot"),
         origin: origin.clone(),
         lot: l,
     };
     let (rule, code) = denied(
-        &mut s,
+        &mut ledger,
         2,
         "unit:depot",
         lot_body(lot("lot:g1", 1000, 200, CompatibilityGroup::D)),
@@ -288,16 +389,17 @@ fn campaign() -> Vec<SignedEvent> {
         (rule.as_str(), code.as_str()),
         ("neq-limit", "NEQ_LIMIT_EXCEEDED")
     );
-    s.record(
-        at(2),
-        &a("unit:depot"),
+    record(
+        &mut ledger,
+        2,
+        "unit:depot",
         lot_body(lot("lot:g1", 100, 200, CompatibilityGroup::D)),
         &[],
     )
     .unwrap();
     // Storage compatibility: B with D is refused by the (made-up) table.
     let (rule, code) = denied(
-        &mut s,
+        &mut ledger,
         2,
         "unit:depot",
         lot_body(lot("lot:det", 10, 1, CompatibilityGroup::B)),
@@ -308,64 +410,35 @@ fn campaign() -> Vec<SignedEvent> {
         ("storage-compat", "STORAGE_INCOMPATIBLE")
     );
 
-    let d = s
-        .record(
-            at(3),
-            &a("unit:depot"),
-            Body::TransferDispatch {
-                from: Place {
-                    site: "depot:central".parse().unwrap(),
-                    custodian: a("unit:depot"),
-                },
-                to: Place {
-                    site: "range:r".parse().unwrap(),
-                    custodian: a("unit:demil"),
-                },
-                items: vec!["item:x1".parse().unwrap(), "item:x2".parse().unwrap()],
-                lots: vec![LotQuantity {
-                    lot: "lot:g1".parse().unwrap(),
-                    quantity: q(10),
-                }],
-                reference: None,
-            },
-            &[],
-        )
-        .unwrap();
-    s.record(
-        at(3),
-        &a("unit:demil"),
-        Body::TransferReceipt {
-            dispatch: d.id,
-            items: vec!["item:x1".parse().unwrap(), "item:x2".parse().unwrap()],
-            lots: vec![LotQuantity {
-                lot: "lot:g1".parse().unwrap(),
-                quantity: q(10),
-            }],
-            note: None,
+    dispatch_and_receive(
+        &mut ledger,
+        3,
+        &["item:x1", "item:x2"],
+        vec![LotQuantity {
+            lot: "lot:g1".parse().unwrap(),
+            quantity: q(10),
+        }],
+    );
+    let auth = record(
+        &mut ledger,
+        4,
+        "agency:mod",
+        DestructionAuthorisation {
+            reference: "ORDER-1".into(),
+            items: items(&["item:x1", "item:x2"]),
+            lots: vec![],
+            methods: vec!["cutting".into()],
         },
         &[],
     )
     .unwrap();
-    let auth = s
-        .record(
-            at(4),
-            &a("agency:mod"),
-            Body::DestructionAuthorisation {
-                reference: "ORDER-1".into(),
-                items: vec!["item:x1".parse().unwrap(), "item:x2".parse().unwrap()],
-                lots: vec![],
-                methods: vec!["cutting".into()],
-            },
-            &[],
-        )
-        .unwrap();
     let ok_witnesses = [("person:w1", "agency:ag"), ("person:w2", "agency:police")];
     // Seized items must be held 90 days before destruction.
     let (rule, code) = denied(
-        &mut s,
+        &mut ledger,
         30,
         "unit:demil",
-        destruction(auth.id, &["item:x1"], &ok_witnesses),
+        destruction(auth.id(), &["item:x1"], &ok_witnesses),
         &["person:w1", "person:w2"],
     );
     assert_eq!(
@@ -374,10 +447,10 @@ fn campaign() -> Vec<SignedEvent> {
     );
     // Witnesses: two, from two agencies, all signing.
     let (rule, code) = denied(
-        &mut s,
+        &mut ledger,
         100,
         "unit:demil",
-        destruction(auth.id, &["item:x1"], &[("person:w1", "agency:ag")]),
+        destruction(auth.id(), &["item:x1"], &[("person:w1", "agency:ag")]),
         &["person:w1"],
     );
     assert_eq!(
@@ -385,11 +458,11 @@ fn campaign() -> Vec<SignedEvent> {
         ("witnesses", "WITNESSES_TOO_FEW")
     );
     let (_, code) = denied(
-        &mut s,
+        &mut ledger,
         100,
         "unit:demil",
         destruction(
-            auth.id,
+            auth.id(),
             &["item:x1"],
             &[("person:w1", "agency:ag"), ("person:w3", "agency:ag")],
         ),
@@ -397,145 +470,232 @@ fn campaign() -> Vec<SignedEvent> {
     );
     assert_eq!(code, "WITNESS_AGENCIES_TOO_FEW");
     let (_, code) = denied(
-        &mut s,
+        &mut ledger,
         100,
         "unit:demil",
-        destruction(auth.id, &["item:x1"], &ok_witnesses),
+        destruction(auth.id(), &["item:x1"], &ok_witnesses),
         &["person:w1"],
     );
     assert_eq!(code, "WITNESS_NOT_SIGNED");
-    s.record(
-        at(100),
-        &a("unit:demil"),
-        destruction(auth.id, &["item:x1"], &ok_witnesses),
-        &[&a("person:w1"), &a("person:w2")],
+    record(
+        &mut ledger,
+        100,
+        "unit:demil",
+        destruction(auth.id(), &["item:x1"], &ok_witnesses),
+        &["person:w1", "person:w2"],
     )
     .unwrap();
-    s.journal().to_vec()
+    ledger
+}
+
+fn export(ledger: &Ledger) -> Vec<u8> {
+    let mut out = Vec::new();
+    ledger.export_jsonl(&mut out).unwrap();
+    out
 }
 
 #[test]
 fn rules_in_force_refuse_events_and_verification_reruns_them() {
-    let history = campaign();
-    let rules = rules();
-    let mut verifier = Verifier::with_rules(&rules);
-    for e in &history {
-        assert!(
-            verifier.push_event(e, custodia::ledger::SignatureCheck::Verify),
-            "{:?}",
-            verifier.failure()
-        );
-    }
-    let report = verifier.finish();
-    assert!(report.is_valid());
-    assert_eq!(report.events as usize, history.len());
+    let set = rules();
+    let mut ledger = campaign(set.clone());
+    let n = ledger.len().unwrap();
+    // 1 + 7 actors, 2 sites, rules (index 10), 2 item registrations, 1 lot, dispatch,
+    // receipt, authorisation, destruction.
+    assert_eq!(n, 18);
 
-    // Without the plugins, verification cannot confirm the verdicts and says so.
-    let mut bare = Verifier::new();
-    let ok = history
-        .iter()
-        .all(|e| bare.push_event(e, custodia::ledger::SignatureCheck::Verify));
-    assert!(!ok);
-    let f = bare.failure().unwrap();
-    assert!(
-        matches!(
-            &f.reason,
-            VerifyError::Event(LedgerError::RuleFailed { .. })
-        ),
-        "{}",
-        f.reason
-    );
+    // The stored ledger and its export verify with the plugins.
+    let report = ledger.verify().unwrap();
+    assert!(report.ok, "{:?}", report.failure);
+    assert_eq!(report.events, n);
+    let lines = export(&ledger);
+    let engine: &dyn RuleEngine = set.as_ref();
+    let exported = verify_jsonl(lines.as_slice(), Some(engine));
+    assert!(exported.ok, "{:?}", exported.failure);
+    assert_eq!(exported.events, n);
+    assert_eq!(exported.state_digest, report.state_digest);
+
+    // Without the plugins, verification cannot confirm the verdicts and says so at the first
+    // event judged after the rules were put in force.
+    let bare = verify_jsonl(lines.as_slice(), None);
+    assert!(!bare.ok);
+    let f = bare.failure.unwrap();
+    assert_eq!(f.code(), ErrorCode::RulesNotLoaded, "{f}");
+    assert_eq!(f.index(), Some(11));
+    assert_eq!(bare.events, 11);
+    let names = f.values()["rules"].as_str().unwrap().to_owned();
+    for rule in [
+        "marking",
+        "witnesses",
+        "destruction-preconditions",
+        "storage-compat",
+        "neq-limit",
+    ] {
+        assert!(names.contains(rule), "{names}");
+    }
+    ledger.set_rules(None);
+    let report = ledger.verify().unwrap();
+    assert!(!report.ok);
+    let f = report.failure.unwrap();
+    assert_eq!((f.code(), f.index()), (ErrorCode::RulesNotLoaded, Some(11)));
+
+    // Nor can anything be appended while rules are in force and no engine is given.
+    let before = snapshot(&ledger);
+    let e = record(
+        &mut ledger,
+        101,
+        "unit:depot",
+        RegisterItems {
+            site: "depot:central".parse().unwrap(),
+            custodian: a("unit:depot"),
+            origin: Origin {
+                kind: OriginKind::StockOnHand,
+                reference: None,
+            },
+            items: vec![rifle("item:x9", Some("SN9"))],
+        },
+        &[],
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::RulesNotLoaded, "{e}");
+    assert_eq!(snapshot(&ledger), before);
+    // Given the engine again, the same event is accepted.
+    ledger.set_rules(Some(set));
+    record(
+        &mut ledger,
+        101,
+        "unit:depot",
+        RegisterItems {
+            site: "depot:central".parse().unwrap(),
+            custodian: a("unit:depot"),
+            origin: Origin {
+                kind: OriginKind::StockOnHand,
+                reference: None,
+            },
+            items: vec![rifle("item:x9", Some("SN9"))],
+        },
+        &[],
+    )
+    .unwrap();
+    assert_eq!(ledger.len().unwrap(), n + 1);
 }
 
 #[test]
 fn an_event_the_rules_deny_fails_verification_even_if_it_was_appended() {
-    let rules = rules();
+    let set = rules();
     // Software that skipped the rules appends a one-witness destruction.
-    let mut s = setup(Ledger::with_rules(Box::new(Lax)), rules.refs());
-    let seized = Origin {
-        kind: OriginKind::StockOnHand,
-        reference: None,
-    };
-    s.record(
-        at(2),
-        &a("unit:depot"),
-        Body::RegisterItems {
+    let mut ledger = setup(Some(Arc::new(Lax)), set.refs());
+    record(
+        &mut ledger,
+        2,
+        "unit:depot",
+        RegisterItems {
             site: "depot:central".parse().unwrap(),
             custodian: a("unit:depot"),
-            origin: seized,
+            origin: Origin {
+                kind: OriginKind::StockOnHand,
+                reference: None,
+            },
             items: vec![rifle("item:y1", Some("S"))],
         },
         &[],
     )
     .unwrap();
-    let d = s
-        .record(
-            at(3),
-            &a("unit:depot"),
-            Body::TransferDispatch {
-                from: Place {
-                    site: "depot:central".parse().unwrap(),
-                    custodian: a("unit:depot"),
-                },
-                to: Place {
-                    site: "range:r".parse().unwrap(),
-                    custodian: a("unit:demil"),
-                },
-                items: vec!["item:y1".parse().unwrap()],
-                lots: vec![],
-                reference: None,
-            },
-            &[],
-        )
-        .unwrap();
-    s.record(
-        at(3),
-        &a("unit:demil"),
-        Body::TransferReceipt {
-            dispatch: d.id,
-            items: vec!["item:y1".parse().unwrap()],
+    dispatch_and_receive(&mut ledger, 3, &["item:y1"], vec![]);
+    let auth = record(
+        &mut ledger,
+        4,
+        "agency:mod",
+        DestructionAuthorisation {
+            reference: "O".into(),
+            items: items(&["item:y1"]),
             lots: vec![],
-            note: None,
+            methods: vec!["cutting".into()],
         },
         &[],
     )
     .unwrap();
-    let auth = s
-        .record(
-            at(4),
-            &a("agency:mod"),
-            Body::DestructionAuthorisation {
-                reference: "O".into(),
-                items: vec!["item:y1".parse().unwrap()],
-                lots: vec![],
-                methods: vec!["cutting".into()],
-            },
-            &[],
-        )
-        .unwrap();
-    let bad = s
-        .record(
-            at(5),
-            &a("unit:demil"),
-            destruction(auth.id, &["item:y1"], &[("person:w1", "agency:ag")]),
-            &[&a("person:w1")],
-        )
-        .unwrap();
-    let history = s.journal().to_vec();
-    let mut verifier = Verifier::with_rules(&rules);
-    for e in &history {
-        if !verifier.push_event(e, custodia::ledger::SignatureCheck::Verify) {
-            break;
-        }
-    }
-    let f = verifier
-        .failure()
-        .expect("the denied destruction must fail verification");
-    assert_eq!(f.event, Some(bad.id));
-    assert_eq!(f.index as usize, history.len() - 1);
-    assert!(
-        matches!(&f.reason, VerifyError::Event(LedgerError::RuleDenied { rule, code, .. }) if rule == "witnesses" && code == "WITNESSES_TOO_FEW"),
-        "{}",
-        f.reason
+    let bad = record(
+        &mut ledger,
+        5,
+        "unit:demil",
+        destruction(auth.id(), &["item:y1"], &[("person:w1", "agency:ag")]),
+        &["person:w1"],
+    )
+    .unwrap();
+    let n = ledger.len().unwrap();
+    let check = |f: &custodia::Error| {
+        assert_eq!(f.code(), ErrorCode::RuleDenied, "{f}");
+        assert_eq!(f.event(), Some(bad.id()));
+        assert_eq!(f.index(), Some(n - 1));
+        assert_eq!(f.values()["rule"], json!("witnesses"));
+        assert_eq!(f.values()["code"], json!("WITNESSES_TOO_FEW"));
+    };
+    // The lax engine passes its own ledger; the real plugins do not.
+    assert!(ledger.verify().unwrap().ok);
+    let engine: &dyn RuleEngine = set.as_ref();
+    let report = verify_jsonl(export(&ledger).as_slice(), Some(engine));
+    assert_eq!(report.events, n - 1);
+    check(&report.failure.unwrap());
+    ledger.set_rules(Some(set));
+    let report = ledger.verify().unwrap();
+    assert!(!report.ok);
+    check(&report.failure.unwrap());
+}
+
+/// A trapping plugin, written in WAT.
+fn trapping_rule_set() -> RuleSet {
+    let host = PluginHost::new(Limits::default()).unwrap();
+    let bytes = wat::parse_str(
+        r#"(module (memory (export "memory") 1)
+             (func (export "custodia_abi_version") (result i32) i32.const 1)
+             (func (export "judge") (result i32) unreachable))"#,
+    )
+    .unwrap();
+    let manifest = Manifest::new(
+        "trapper",
+        "0.1.0",
+        "TEST",
+        "trapper.wasm",
+        &bytes,
+        json!({}),
     );
+    let mut set = RuleSet::new();
+    set.insert(host.load(manifest, &bytes).unwrap());
+    set
+}
+
+#[test]
+fn a_failing_or_missing_plugin_refuses_the_event_with_how_it_failed() {
+    let register = |id: &str| RegisterItems {
+        site: "depot:central".parse().unwrap(),
+        custodian: a("unit:depot"),
+        origin: Origin {
+            kind: OriginKind::StockOnHand,
+            reference: None,
+        },
+        items: vec![rifle(id, Some("SN"))],
+    };
+    // A plugin that traps.
+    let set = Arc::new(trapping_rule_set());
+    let refs = set.refs();
+    assert_eq!(refs.len(), 1);
+    let mut ledger = setup(Some(set), refs);
+    let before = snapshot(&ledger);
+    let e = record(&mut ledger, 2, "unit:depot", register("item:t1"), &[]).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::RuleFailed, "{e}");
+    assert_eq!(e.values()["rule"], json!("trapper"));
+    assert_eq!(e.values()["failure"], json!("trap"));
+    assert_eq!(snapshot(&ledger), before);
+
+    // Plugins in force that the engine has not loaded.
+    let real = rules();
+    let mut ledger = setup(Some(Arc::new(RuleSet::new())), real.refs());
+    let e = record(&mut ledger, 2, "unit:depot", register("item:t2"), &[]).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::RuleFailed, "{e}");
+    assert_eq!(e.values()["failure"], json!("not_loaded"));
+    let first = &real.refs()[0];
+    assert_eq!(e.values()["rule"], json!(first.name));
+    // Loading them fixes it.
+    ledger.set_rules(Some(real));
+    record(&mut ledger, 2, "unit:depot", register("item:t2"), &[]).unwrap();
 }

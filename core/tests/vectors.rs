@@ -1,0 +1,1143 @@
+//! The committed test vectors.
+//!
+//! `docs/vectors/events.json`: one valid history covering every event kind, built here through
+//! the front door (`Ledger::record`) with fixed seeds and timestamps, compared byte for byte
+//! with the committed file, and then checked independently of the code that made them: the
+//! RFC 8785 canonicaliser of `support`, SHA-256, `ed25519-dalek` strict verification, the
+//! decoders (`SignedEvent::from_canonical_json`), a replay through a fresh ledger and through
+//! `verify_jsonl`. `docs/vectors/check.py` checks the same from Python.
+//!
+//! `docs/vectors/edge-cases.json`: lines a lenient verifier gets wrong (a signature under the
+//! small-order identity key, a malleated `S`, non-canonical lines, a duplicate member, U+2028),
+//! each with the verdict and error code expected when it is appended (bytes in any JSON form)
+//! and when it is verified as an export (bytes must be canonical); checked here and by
+//! `check.py`.
+//!
+//! Regenerate both after a deliberate format change with
+//! `CUSTODIA_REGENERATE_VECTORS=1 cargo test -p custodia --test vectors`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use custodia::event::{
+    AddKey, Correction, Destruction, DestructionAuthorisation, LossKind, LossReport, LotCount,
+    LotMerge, LotQuantity, LotSplit, MergeTarget, Place, Recovery, RegisterActor, RegisterItems,
+    RegisterLot, RegisterSite, RevokeKey, RuleRef, RulesInForce, Signature, SplitPart,
+    StatusChange, StockCheck, TransferDispatch, TransferReceipt, Witness,
+};
+use custodia::model::*;
+use custodia::{Body, ErrorCode, Event, Ledger, Options, SignedEvent, Signer, verify_jsonl};
+use serde_json::{Value, json};
+use support::{content_id, jcs, sha256_hex};
+
+// ---------------------------------------------------------------------------------------------
+// The history.
+
+/// Actors of the vectors, with the byte their test seed repeats 32 times.
+const ACTORS: [(&str, u8); 7] = [
+    ("agency:mod", 1),
+    ("unit:log-bn-2", 2),
+    ("unit:demil-team-1", 3),
+    ("agency:attorney-general", 4),
+    ("person:inspector-7", 5),
+    ("agency:civil-police", 6),
+    ("person:officer-31", 7),
+];
+/// Seed byte of the extra key added to `unit:log-bn-2` and revoked again.
+const EXTRA_KEY_SEED: u8 = 8;
+
+const MOD: &str = "agency:mod";
+const LOG: &str = "unit:log-bn-2";
+const DEMIL: &str = "unit:demil-team-1";
+const DEPOT: &str = "depot:central";
+const RANGE: &str = "range:la-cuchilla";
+const RIFLE_1: &str = "item:AK47-KZ-1987-00123";
+const RIFLE_2: &str = "item:AK47-KZ-1987-00124";
+const LOT_44: &str = "lot:762x39-1987-044";
+const LOT_45: &str = "lot:762x39-1987-045";
+const LOT_44A: &str = "lot:762x39-1987-044-A";
+const LOT_M1: &str = "lot:762x39-M1";
+
+fn seed_of(actor: &str) -> [u8; 32] {
+    let n = ACTORS.iter().find(|(a, _)| *a == actor).unwrap().1;
+    [n; 32]
+}
+fn key_of(actor: &str) -> Signer {
+    Signer::from_seed(seed_of(actor))
+}
+fn id<T: std::str::FromStr>(s: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    s.parse().unwrap()
+}
+fn q(n: u64) -> Quantity {
+    Quantity::new(n).unwrap()
+}
+fn lq(lot: &str, n: u64) -> LotQuantity {
+    LotQuantity {
+        lot: id(lot),
+        quantity: q(n),
+    }
+}
+fn place(site: &str, custodian: &str) -> Place {
+    Place {
+        site: id(site),
+        custodian: id(custodian),
+    }
+}
+/// Event number `n` happens at 09:00 UTC on day `n + 1` of February 2026.
+fn at(n: usize) -> Timestamp {
+    Timestamp::parse(&format!("2026-02-{:02}T09:00:00Z", n + 1)).unwrap()
+}
+
+fn actor(who: &str, kind: ActorKind, member_of: Option<&str>, roles: &[Role]) -> Actor {
+    Actor {
+        id: id(who),
+        kind,
+        name: match who {
+            MOD => "Ministry of Defence".into(),
+            LOG => "2nd Logistics Battalion".into(),
+            DEMIL => "Demilitarisation Team 1".into(),
+            "agency:attorney-general" => "Office of the Attorney General".into(),
+            "agency:civil-police" => "Civil Police".into(),
+            "person:inspector-7" => "Inspector Ana Ruiz".into(),
+            _ => "Officer Jorge Peña".into(),
+        },
+        member_of: member_of.map(id),
+        roles: roles.to_vec(),
+        keys: vec![key_of(who).public_key()],
+    }
+}
+
+fn rifle(item: &str, serial: &str) -> Item {
+    Item {
+        id: id(item),
+        category: ItemCategory::Firearm,
+        item_type: "assault rifle".into(),
+        marking: Marking {
+            manufacturer: Some("Izhmash".into()),
+            country_of_manufacture: Some("RU".into()),
+            serial: Some(serial.into()),
+            year: Some(1987),
+            model: Some("AKM".into()),
+            calibre: Some("7.62x39mm".into()),
+            import: Some(ImportMarking {
+                country: Some("CO".into()),
+                year: Some(1991),
+                importer: None,
+            }),
+        },
+        status: None,
+    }
+}
+
+fn cartridges(lot: &str, lot_number: &str, quantity: u64) -> Lot {
+    Lot {
+        id: id(lot),
+        nomenclature: "cartridge 7.62x39 ball".into(),
+        lot_number: lot_number.into(),
+        unit: Unit::Round,
+        quantity: q(quantity),
+        hazard: Some(Hazard {
+            division: HazardDivision::D1_4,
+            group: CompatibilityGroup::S,
+        }),
+        neq_grams_per_unit: q(2),
+        manufactured: Some(Date::parse("1987-05").unwrap()),
+        next_inspection: Some(Date::parse("2026-09-01").unwrap()),
+        expiry: None,
+        status: None,
+    }
+}
+
+/// Records the vectors' events in a ledger, in order.
+struct Recorder {
+    ledger: Ledger,
+    out: Vec<(SignedEvent, Vec<[u8; 32]>)>,
+}
+
+impl Recorder {
+    /// Records `body` by `who`, co-signed by `cosigners`, at the next day.
+    fn record(&mut self, who: &str, body: impl Into<Body>, cosigners: &[&str]) -> SignedEvent {
+        let n = self.out.len();
+        let names: Vec<&str> = std::iter::once(who)
+            .chain(cosigners.iter().copied())
+            .collect();
+        let keys: Vec<Signer> = names.iter().map(|a| key_of(a)).collect();
+        let refs: Vec<&Signer> = keys.iter().collect();
+        let event = Event::new(at(n), id(who), Vec::new(), body.into());
+        let signed = self
+            .ledger
+            .record(event, &refs)
+            .unwrap_or_else(|e| panic!("vector event {n} refused: {e}"));
+        self.out
+            .push((signed.clone(), names.iter().map(|a| seed_of(a)).collect()));
+        signed
+    }
+}
+
+/// One valid history, every kind once at least; `(event, seeds of its signers)` in order.
+fn history() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
+    let mut r = Recorder {
+        ledger: Ledger::in_memory(Options::new()).unwrap(),
+        out: Vec::new(),
+    };
+    use ActorKind::{Agency, Person, Unit as UnitKind};
+    let genesis = actor(
+        MOD,
+        Agency,
+        None,
+        &[Role::Admin, Role::Authoriser, Role::Inspector],
+    );
+    r.record(MOD, RegisterActor { subject: genesis }, &[]);
+    for subject in [
+        actor(LOG, UnitKind, Some(MOD), &[Role::Custodian]),
+        actor(
+            DEMIL,
+            UnitKind,
+            Some(MOD),
+            &[Role::Custodian, Role::Destroyer],
+        ),
+        actor("agency:attorney-general", Agency, None, &[]),
+        actor(
+            "person:inspector-7",
+            Person,
+            Some("agency:attorney-general"),
+            &[Role::Witness],
+        ),
+        actor("agency:civil-police", Agency, None, &[]),
+        actor(
+            "person:officer-31",
+            Person,
+            Some("agency:civil-police"),
+            &[Role::Witness],
+        ),
+    ] {
+        r.record(MOD, RegisterActor { subject }, &[]);
+    }
+    let extra = Signer::from_seed([EXTRA_KEY_SEED; 32]).public_key();
+    r.record(
+        MOD,
+        AddKey {
+            subject: id(LOG),
+            key: extra,
+        },
+        &[],
+    );
+    r.record(
+        LOG,
+        RevokeKey {
+            subject: id(LOG),
+            key: extra,
+            reason: "token reported lost".into(),
+        },
+        &[],
+    );
+    for (site, name, kind, neq) in [
+        (DEPOT, "Central Depot", SiteKind::Depot, 50_000_000),
+        (
+            RANGE,
+            "La Cuchilla demolition range",
+            SiteKind::Range,
+            5_000_000,
+        ),
+    ] {
+        let site = Site {
+            id: id(site),
+            name: name.into(),
+            kind,
+            parent: None,
+            country: Some("CO".into()),
+            licensed_neq_grams: Some(q(neq)),
+            hazard_divisions: vec![HazardDivision::D1_1, HazardDivision::D1_4],
+        };
+        r.record(MOD, RegisterSite { site }, &[]);
+    }
+    r.record(
+        LOG,
+        RegisterItems {
+            site: id(DEPOT),
+            custodian: id(LOG),
+            origin: Origin {
+                kind: OriginKind::Seized,
+                reference: Some("CASE-2025-0412".into()),
+            },
+            items: vec![
+                rifle(RIFLE_1, "KZ1987-00123"),
+                rifle(RIFLE_2, "KZ1987-00124"),
+            ],
+        },
+        &[],
+    );
+    for (lot, number, n) in [
+        (LOT_44, "KZ-1987-044", 48_000),
+        (LOT_45, "KZ-1987-045", 20_000),
+    ] {
+        r.record(
+            LOG,
+            RegisterLot {
+                site: id(DEPOT),
+                custodian: id(LOG),
+                origin: Origin {
+                    kind: OriginKind::StockOnHand,
+                    reference: None,
+                },
+                lot: cartridges(lot, number, n),
+            },
+            &[],
+        );
+    }
+    let dispatch = r.record(
+        LOG,
+        TransferDispatch {
+            from: place(DEPOT, LOG),
+            to: place(RANGE, DEMIL),
+            items: vec![id(RIFLE_1), id(RIFLE_2)],
+            lots: vec![lq(LOT_44, 12_000)],
+            reference: Some("MO-2026-031".into()),
+        },
+        &[],
+    );
+    // One rifle and 10 rounds do not arrive: they go to the receipt's discrepancy account.
+    let receipt = r.record(
+        DEMIL,
+        TransferReceipt {
+            dispatch: dispatch.id(),
+            items: vec![id(RIFLE_1)],
+            lots: vec![lq(LOT_44, 11_990)],
+            note: Some("seal broken on crate 3".into()),
+        },
+        &[],
+    );
+    r.record(
+        DEMIL,
+        LossReport {
+            loss: LossKind::Stolen,
+            site: id(RANGE),
+            custodian: id(DEMIL),
+            discrepancy: Some(receipt.id()),
+            items: vec![id(RIFLE_2)],
+            lots: vec![lq(LOT_44, 10)],
+            reference: Some("POLICE-2026-7781".into()),
+        },
+        &[],
+    );
+    r.record(
+        DEMIL,
+        Recovery {
+            loss: LossKind::Stolen,
+            site: id(RANGE),
+            custodian: id(DEMIL),
+            items: vec![id(RIFLE_2)],
+            lots: vec![],
+            reference: Some("POLICE-2026-7781".into()),
+        },
+        &[],
+    );
+    r.record(
+        LOG,
+        LotSplit {
+            lot: id(LOT_44),
+            site: id(DEPOT),
+            custodian: id(LOG),
+            into: vec![SplitPart {
+                id: id(LOT_44A),
+                quantity: q(6_000),
+            }],
+        },
+        &[],
+    );
+    r.record(
+        LOG,
+        LotMerge {
+            site: id(DEPOT),
+            custodian: id(LOG),
+            lots: vec![lq(LOT_44A, 6_000), lq(LOT_45, 20_000)],
+            into: MergeTarget {
+                id: id(LOT_M1),
+                lot_number: "KZ-1987-M1".into(),
+            },
+        },
+        &[],
+    );
+    let check = r.record(
+        LOG,
+        StockCheck {
+            site: id(DEPOT),
+            custodian: id(LOG),
+            lots: vec![LotCount {
+                lot: id(LOT_44),
+                booked: q(30_000),
+                counted: q(29_995),
+            }],
+            items: vec![],
+        },
+        &[],
+    );
+    r.record(
+        LOG,
+        Correction {
+            reverses: check.id(),
+            reason: "recount found the 5 rounds in a second box".into(),
+        },
+        &[],
+    );
+    r.record(
+        MOD,
+        StatusChange {
+            items: vec![id(RIFLE_1), id(RIFLE_2)],
+            lots: vec![id(LOT_44)],
+            status: Status::PendingDestruction,
+            reason: "surplus seized weapons and ammunition, order AG-2026-0117".into(),
+        },
+        &[],
+    );
+    let authorisation = r.record(
+        MOD,
+        DestructionAuthorisation {
+            reference: "AG-2026-0117".into(),
+            items: vec![id(RIFLE_1), id(RIFLE_2)],
+            lots: vec![lq(LOT_44, 11_990)],
+            methods: vec!["cutting_and_melting".into(), "open_detonation".into()],
+        },
+        &[],
+    );
+    r.record(
+        DEMIL,
+        Destruction {
+            authorisation: authorisation.id(),
+            site: id(RANGE),
+            custodian: id(DEMIL),
+            method: "cutting_and_melting".into(),
+            certificate: "CERT-2026-0117".into(),
+            items: vec![id(RIFLE_1), id(RIFLE_2)],
+            lots: vec![lq(LOT_44, 11_990)],
+            witnesses: vec![
+                Witness {
+                    actor: id("person:inspector-7"),
+                    agency: id("agency:attorney-general"),
+                },
+                Witness {
+                    actor: id("person:officer-31"),
+                    agency: id("agency:civil-police"),
+                },
+            ],
+        },
+        &["person:inspector-7", "person:officer-31"],
+    );
+    // Last, because a ledger without the plugins refuses every later event while rules are in
+    // force.
+    r.record(
+        MOD,
+        RulesInForce {
+            rules: vec![RuleRef {
+                name: "hazard-mixing".into(),
+                version: "1.0.0".into(),
+                sha256: EventId::from_hex(&sha256_hex(b"hazard-mixing 1.0.0")).unwrap(),
+            }],
+        },
+        &[],
+    );
+    r.out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The files.
+
+fn render_events() -> String {
+    let mut entries = Vec::new();
+    for (n, (e, seeds)) in history().into_iter().enumerate() {
+        let unsigned = serde_json::to_value(e.event()).unwrap();
+        let signers: Vec<Value> = seeds
+            .iter()
+            .map(|seed| {
+                json!({
+                    "seed": hex::encode(seed),
+                    "key": Signer::from_seed(*seed).public_key().to_hex(),
+                })
+            })
+            .collect();
+        entries.push(json!({
+            "n": n,
+            "kind": e.kind(),
+            "canonical": jcs(&unsigned),
+            "event": unsigned,
+            "id": e.id().to_hex(),
+            "signers": signers,
+            "signatures": serde_json::to_value(e.signatures()).unwrap(),
+            "jsonl": e.to_json(),
+        }));
+    }
+    let file = json!({
+        "description": "custodia event format version 1: one valid history, in append order. For each event: `event` is the unsigned event object; `canonical` its RFC 8785 canonical JSON; `id` the lowercase hex SHA-256 of `canonical`; `signatures` Ed25519 signatures over the 32 bytes of the id by `signers`; `jsonl` the full signed event as one line of an export. See docs/FORMAT.md.",
+        "warning": "TEST KEYS ONLY. The seeds below are public; never use them to sign a real ledger.",
+        "generator": "core/tests/vectors.rs (CUSTODIA_REGENERATE_VECTORS=1 cargo test -p custodia --test vectors)",
+        "events": entries,
+    });
+    let mut text = serde_json::to_string_pretty(&file).unwrap();
+    text.push('\n');
+    text
+}
+
+/// The identity point's encoding: y = 1, x = 0, a point of order 1.
+fn identity_key() -> PublicKey {
+    let mut b = [0u8; 32];
+    b[0] = 1;
+    PublicKey::from_bytes(b)
+}
+
+/// The order of the Ed25519 base point, little-endian.
+const ORDER_L: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+/// `S + L` for a little-endian scalar `S < L` (fits: `S + L < 2^254`).
+fn plus_order(s: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let sum = u16::from(s[i]) + u16::from(ORDER_L[i]) + carry;
+        out[i] = sum as u8;
+        carry = sum >> 8;
+    }
+    assert_eq!(carry, 0);
+    out
+}
+
+/// A signed line built by hand (for signatures no `Signer` makes): the content, its id and the
+/// given signatures, in canonical form.
+fn line_with_signatures(event: &Event, signatures: Value) -> String {
+    let mut v = serde_json::to_value(event).unwrap();
+    v["id"] = json!(event.id().unwrap().to_hex());
+    v["signatures"] = signatures;
+    jcs(&v)
+}
+
+/// A genesis event: `agency:mod` registers itself with `name`, signed with its vector key.
+fn genesis_named(name: &str) -> SignedEvent {
+    let mut subject = actor(MOD, ActorKind::Agency, None, &[Role::Admin]);
+    subject.name = name.into();
+    Event::new(at(0), id(MOD), Vec::new(), RegisterActor { subject }.into())
+        .sign(&[&key_of(MOD)])
+        .unwrap()
+}
+
+fn verdict(code: Option<ErrorCode>) -> Value {
+    match code {
+        None => json!({"verdict": "accepted"}),
+        Some(c) => json!({"verdict": "refused", "code": c.get(), "name": c.name()}),
+    }
+}
+
+fn render_edge_cases() -> String {
+    let mut cases = Vec::new();
+    let mut case = |name: &str,
+                    description: &str,
+                    lenient: &str,
+                    line: String,
+                    append: Option<ErrorCode>,
+                    export: Option<ErrorCode>| {
+        cases.push(json!({
+            "name": name,
+            "description": description,
+            "lenient": lenient,
+            "jsonl": line,
+            "append": verdict(append),
+            "export": verdict(export),
+        }));
+    };
+
+    // A genesis event registering the identity point as its key, "signed" with R = identity,
+    // S = 0: [S]B = R + [k]A holds for every message, so a verifier that accepts small-order
+    // keys accepts it.
+    let mut forger = actor(MOD, ActorKind::Agency, None, &[Role::Admin]);
+    forger.id = id("agency:forger");
+    forger.name = "Forger".into();
+    forger.keys = vec![identity_key()];
+    let event = Event::new(at(0), id("agency:forger"), Vec::new(), {
+        RegisterActor { subject: forger }.into()
+    });
+    let mut sig = [0u8; 64];
+    sig[0] = 1;
+    case(
+        "small_order_key",
+        "genesis event whose only key is the identity point (encoding 01 00..00, small order) \
+         and whose signature is R = identity, S = 0",
+        "verifiers that accept small-order public keys (cofactorless or cofactored) accept \
+         this signature for any message",
+        line_with_signatures(
+            &event,
+            json!([{"key": identity_key().to_hex(), "sig": hex::encode(sig)}]),
+        ),
+        Some(ErrorCode::BadSignature),
+        Some(ErrorCode::BadSignature),
+    );
+
+    // The genesis vector with its signature's S replaced by S + L: the same point equation.
+    let genesis = SignedEvent::from_json(history()[0].0.to_json().as_bytes()).unwrap();
+    let good = genesis.signatures()[0];
+    let mut malleated = *good.sig.as_bytes();
+    let s_plus_l = plus_order(&malleated[32..]);
+    malleated[32..].copy_from_slice(&s_plus_l);
+    case(
+        "non_canonical_s",
+        "event 0 of events.json with its signature's scalar S replaced by S + L",
+        "verifiers that do not require S < L accept it: a second valid-looking signature \
+         (malleability)",
+        line_with_signatures(
+            genesis.event(),
+            json!([{"key": good.key.to_hex(), "sig": hex::encode(malleated)}]),
+        ),
+        Some(ErrorCode::BadSignature),
+        Some(ErrorCode::BadSignature),
+    );
+
+    let line = genesis.to_json();
+    assert!(line.ends_with(",\"v\":1}"));
+    case(
+        "members_reordered",
+        "event 0 of events.json with `v` moved first: the same event and id, not canonical",
+        "verifiers that recompute the id from the parsed value and never compare bytes accept \
+         it; two different byte strings then stand for one signed event",
+        format!("{{\"v\":1,{}}}", &line[1..line.len() - ",\"v\":1}".len()]),
+        None,
+        Some(ErrorCode::NotCanonicalBytes),
+    );
+    case(
+        "whitespace",
+        "event 0 of events.json with a space after its first colon",
+        "as for members_reordered",
+        line.replacen("\":", "\": ", 1),
+        None,
+        Some(ErrorCode::NotCanonicalBytes),
+    );
+    case(
+        "duplicate_member",
+        "event 0 of events.json with `subject.name` given twice, a forged value first and the \
+         signed value last",
+        "parsers that keep the last member (Python's json, serde_json) compute the signed id \
+         and accept it, while parsers that keep the first see `Ministry of Finance` under the \
+         same id and signature",
+        line.replacen(
+            "\"name\":\"Ministry of Defence\"",
+            "\"name\":\"Ministry of Finance\",\"name\":\"Ministry of Defence\"",
+            1,
+        ),
+        Some(ErrorCode::DuplicateMember),
+        Some(ErrorCode::DuplicateMember),
+    );
+    let sep = genesis_named("Ministry of Defence\u{2028}Logistics Directorate");
+    case(
+        "u2028_raw",
+        "a genesis event whose actor name holds U+2028 LINE SEPARATOR, written raw (bytes E2 80 \
+         A8) as RFC 8785 requires",
+        "serialisers that escape U+2028 as \\u2028 (JavaScript-safe JSON encoders) hash \
+         different bytes and compute a different id",
+        sep.to_json().to_owned(),
+        None,
+        None,
+    );
+    case(
+        "u2028_escaped",
+        "the u2028_raw event with U+2028 written as the escape \\u2028: the same event and id, \
+         not canonical",
+        "as for members_reordered",
+        sep.to_json().replace('\u{2028}', "\\u2028"),
+        None,
+        Some(ErrorCode::NotCanonicalBytes),
+    );
+
+    let file = json!({
+        "description": "custodia event format version 1: single lines that lenient verifiers get wrong. Each case is one JSONL line (`jsonl`) with the verdict expected when it is appended to an empty ledger as input (`append`: any JSON text of the event is accepted, the ledger stores the canonical form) and when it is checked as a one-line export (`export`: the bytes must be exactly the canonical form); `code` is the custodia error code (docs/ERRORS.md). `lenient` says what a lenient verifier does instead. See docs/FORMAT.md.",
+        "warning": "TEST KEYS ONLY. The keys are those of events.json, whose seeds are public.",
+        "generator": "core/tests/vectors.rs (CUSTODIA_REGENERATE_VECTORS=1 cargo test -p custodia --test vectors)",
+        "cases": cases,
+    });
+    let mut text = serde_json::to_string_pretty(&file).unwrap();
+    text.push('\n');
+    text
+}
+
+fn regenerating() -> bool {
+    std::env::var_os("CUSTODIA_REGENERATE_VECTORS").is_some_and(|v| v == "1")
+}
+
+/// A committed file (rewritten first, once per run, when regenerating).
+fn committed(name: &str) -> Value {
+    static EVENTS: std::sync::Once = std::sync::Once::new();
+    static EDGES: std::sync::Once = std::sync::Once::new();
+    let path = support::vectors(name);
+    if regenerating() {
+        match name {
+            "events.json" => EVENTS.call_once(|| std::fs::write(&path, render_events()).unwrap()),
+            _ => EDGES.call_once(|| std::fs::write(&path, render_edge_cases()).unwrap()),
+        }
+    }
+    support::read_json(&path)
+}
+
+fn events_file() -> Value {
+    committed("events.json")
+}
+
+fn edge_cases() -> Value {
+    committed("edge-cases.json")
+}
+
+fn lines_of(file: &Value) -> Vec<String> {
+    file["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["jsonl"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// events.json
+
+#[test]
+fn events_file_matches_the_generator() {
+    let fresh = render_events();
+    let _ = events_file();
+    let on_disk = std::fs::read_to_string(support::vectors("events.json")).unwrap();
+    assert!(
+        on_disk == fresh,
+        "docs/vectors/events.json differs from what core/tests/vectors.rs generates; if the \
+         format change is deliberate, regenerate with CUSTODIA_REGENERATE_VECTORS=1"
+    );
+}
+
+#[test]
+fn events_cover_every_kind() {
+    let file = events_file();
+    let events = file["events"].as_array().unwrap();
+    assert_eq!(events.len(), 26);
+    let kinds: BTreeSet<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let all: BTreeSet<&str> = custodia::event::KINDS.iter().copied().collect();
+    assert_eq!(kinds, all);
+}
+
+#[test]
+fn every_id_is_the_sha256_of_its_canonical_json() {
+    let file = events_file();
+    for e in file["events"].as_array().unwrap() {
+        let n = &e["n"];
+        let canonical = e["canonical"].as_str().unwrap();
+        let claimed = e["id"].as_str().unwrap();
+        assert_eq!(jcs(&e["event"]), canonical, "event {n}: canonical form");
+        assert_eq!(sha256_hex(canonical.as_bytes()), claimed, "event {n}: id");
+        assert_eq!(e["kind"], e["event"]["kind"], "event {n}: kind");
+        // The core computes the same id from the value and from the decoded event.
+        let core = custodia::event::event_id_of(&e["event"]).unwrap();
+        assert_eq!(core.to_hex(), claimed, "event {n}: event_id_of");
+        let decoded =
+            Event::from_json(canonical.as_bytes()).unwrap_or_else(|err| panic!("event {n}: {err}"));
+        assert_eq!(
+            decoded.id().unwrap().to_hex(),
+            claimed,
+            "event {n}: Event::id"
+        );
+        assert_eq!(
+            serde_json::to_value(&decoded).unwrap(),
+            e["event"],
+            "event {n}"
+        );
+    }
+}
+
+#[test]
+fn every_signature_verifies_strictly() {
+    use ed25519_dalek::Signer as _;
+    let file = events_file();
+    let mut count = 0;
+    for e in file["events"].as_array().unwrap() {
+        let n = &e["n"];
+        let event_id = EventId::from_hex(e["id"].as_str().unwrap()).unwrap();
+        let signers = e["signers"].as_array().unwrap();
+        let sigs = e["signatures"].as_array().unwrap();
+        assert!(!sigs.is_empty(), "event {n}: unsigned");
+        assert_eq!(signers.len(), sigs.len(), "event {n}: one per signer");
+        for (signer, sig) in signers.iter().zip(sigs) {
+            let seed: [u8; 32] = hex::decode(signer["seed"].as_str().unwrap())
+                .unwrap()
+                .try_into()
+                .unwrap();
+            let signing = ed25519_dalek::SigningKey::from_bytes(&seed);
+            let key = signing.verifying_key();
+            assert_eq!(signer["key"].as_str().unwrap(), hex::encode(key.to_bytes()));
+            assert_eq!(sig["key"], signer["key"], "event {n}: signer order");
+            let sig_bytes: [u8; 64] = hex::decode(sig["sig"].as_str().unwrap())
+                .unwrap()
+                .try_into()
+                .unwrap();
+            let signature = ed25519_dalek::Signature::from_bytes(&sig_bytes);
+            key.verify_strict(event_id.as_bytes(), &signature)
+                .unwrap_or_else(|_| panic!("event {n}: signature does not verify"));
+            // Ed25519 is deterministic: signing again gives the same bytes.
+            assert_eq!(signing.sign(event_id.as_bytes()).to_bytes(), sig_bytes);
+            // custodia's own check agrees, and refuses another message.
+            let typed: Signature = serde_json::from_value(sig.clone()).unwrap();
+            assert!(typed.verify(&event_id), "event {n}: Signature::verify");
+            let mut other = *event_id.as_bytes();
+            other[0] ^= 1;
+            assert!(!typed.verify(&EventId::from_bytes(other)));
+            custodia::event::check_public_key(&typed.key).unwrap();
+            count += 1;
+        }
+    }
+    // 26 events, the destruction co-signed by two witnesses.
+    assert_eq!(count, 28);
+}
+
+#[test]
+fn every_jsonl_line_is_the_canonical_signed_event_and_decodes() {
+    let file = events_file();
+    for e in file["events"].as_array().unwrap() {
+        let n = &e["n"];
+        let line = e["jsonl"].as_str().unwrap();
+        assert!(!line.contains('\n'));
+        let mut full = e["event"].clone();
+        full["id"] = e["id"].clone();
+        full["signatures"] = e["signatures"].clone();
+        assert_eq!(jcs(&full), line, "event {n}: jsonl line");
+        assert_eq!(content_id(&full), e["id"].as_str().unwrap());
+        // The wire format did not change: every committed line decodes as stored bytes do.
+        let decoded = SignedEvent::from_canonical_json(line.as_bytes())
+            .unwrap_or_else(|err| panic!("event {n}: {err} ({:?})", err.code()));
+        assert_eq!(decoded.to_json(), line);
+        assert_eq!(decoded.id().to_hex(), e["id"].as_str().unwrap());
+        assert_eq!(decoded.kind(), e["kind"].as_str().unwrap());
+        assert_eq!(
+            serde_json::to_value(decoded.signatures()).unwrap(),
+            e["signatures"]
+        );
+    }
+}
+
+#[test]
+fn events_replay_through_a_fresh_ledger() {
+    let file = events_file();
+    let lines = lines_of(&file);
+    let events: Vec<SignedEvent> = lines
+        .iter()
+        .map(|l| SignedEvent::from_canonical_json(l.as_bytes()).unwrap())
+        .collect();
+    // One event at a time.
+    let mut one_by_one = Ledger::in_memory(Options::new()).unwrap();
+    for (n, e) in events.iter().enumerate() {
+        let report = one_by_one
+            .append(std::slice::from_ref(e))
+            .unwrap_or_else(|err| panic!("event {n} refused: {err}"));
+        assert_eq!(report.events[0].id, e.id());
+        assert_eq!(report.events[0].index, n as u64);
+        assert_eq!(report.ledger_len, n as u64 + 1);
+    }
+    one_by_one.check_invariants().unwrap();
+    // All in one batch, as JSON lines.
+    let mut batch = Ledger::in_memory(Options::new()).unwrap();
+    let report = batch
+        .append_json_lines(lines.join("\n").as_bytes())
+        .unwrap();
+    assert_eq!(report.ledger_len, 26);
+    let ids: Vec<String> = report.events.iter().map(|a| a.id.to_hex()).collect();
+    let expected: Vec<&str> = file["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, expected);
+    // Both hold the same log and the same state.
+    assert_eq!(
+        one_by_one.tree_head().unwrap().root,
+        batch.tree_head().unwrap().root
+    );
+    let (a, b) = (one_by_one.verify().unwrap(), batch.verify().unwrap());
+    assert!(a.ok && b.ok, "{:?} {:?}", a.failure, b.failure);
+    assert_eq!(a.events, 26);
+    assert_eq!(a.state_digest, b.state_digest);
+    // The export is the committed lines, byte for byte.
+    let mut export = Vec::new();
+    assert_eq!(batch.export_jsonl(&mut export).unwrap(), 26);
+    assert_eq!(String::from_utf8(export).unwrap(), lines.join("\n") + "\n");
+    // The same line again is refused, and nothing is written.
+    let err = batch.append(&events[..1]).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::DuplicateEvent);
+    assert_eq!(batch.len().unwrap(), 26);
+}
+
+#[test]
+fn events_verify_as_an_export() {
+    let file = events_file();
+    let lines = lines_of(&file);
+    let text = lines.join("\n") + "\n";
+    let report = verify_jsonl(text.as_bytes(), None);
+    assert!(report.ok, "{:?}", report.failure);
+    assert_eq!(report.events, 26);
+    let mut ledger = Ledger::in_memory(Options::new()).unwrap();
+    ledger.append_json_lines(text.as_bytes()).unwrap();
+    assert_eq!(report.state_digest, ledger.verify().unwrap().state_digest);
+    // A history that does not start with its genesis is refused at its first line.
+    let report = verify_jsonl(lines[1..].join("\n").as_bytes(), None);
+    assert!(!report.ok);
+    let failure = report.failure.unwrap();
+    assert_eq!(
+        (failure.index(), failure.code()),
+        (Some(0), ErrorCode::Genesis)
+    );
+    // A receipt whose dispatch is missing is refused where it stands.
+    let mut gap = lines.clone();
+    let dispatch = gap.remove(14);
+    assert!(dispatch.contains("\"kind\":\"transfer_dispatch\""));
+    let report = verify_jsonl(gap.join("\n").as_bytes(), None);
+    assert!(!report.ok);
+    assert_eq!(report.events, 14);
+    let failure = report.failure.unwrap();
+    assert_eq!(failure.index(), Some(14));
+    assert_eq!(failure.code(), ErrorCode::UnknownReference, "{failure}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// edge-cases.json
+
+#[test]
+fn edge_cases_file_matches_the_generator() {
+    let fresh = render_edge_cases();
+    let _ = edge_cases();
+    let on_disk = std::fs::read_to_string(support::vectors("edge-cases.json")).unwrap();
+    assert!(
+        on_disk == fresh,
+        "docs/vectors/edge-cases.json differs from what core/tests/vectors.rs generates; \
+         regenerate with CUSTODIA_REGENERATE_VECTORS=1"
+    );
+}
+
+fn expected_code(v: &Value) -> Option<ErrorCode> {
+    match v["verdict"].as_str().unwrap() {
+        "accepted" => None,
+        "refused" => {
+            let code = ErrorCode::from_u32(v["code"].as_u64().unwrap() as u32).unwrap();
+            assert_eq!(v["name"].as_str().unwrap(), code.name());
+            Some(code)
+        }
+        other => panic!("unknown verdict `{other}`"),
+    }
+}
+
+#[test]
+fn edge_cases_get_their_verdicts_from_custodia() {
+    let file = edge_cases();
+    let cases = file["cases"].as_array().unwrap();
+    let names: Vec<&str> = cases.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "small_order_key",
+            "non_canonical_s",
+            "members_reordered",
+            "whitespace",
+            "duplicate_member",
+            "u2028_raw",
+            "u2028_escaped"
+        ]
+    );
+    for c in cases {
+        let name = c["name"].as_str().unwrap();
+        let line = c["jsonl"].as_str().unwrap();
+        // Appended as input to an empty ledger.
+        let mut ledger = Ledger::in_memory(Options::new()).unwrap();
+        let appended = ledger.append_json_lines(line.as_bytes());
+        match (expected_code(&c["append"]), &appended) {
+            (None, Ok(report)) => {
+                assert_eq!(report.ledger_len, 1, "{name}");
+                // What is stored is the canonical form, whatever form came in.
+                let stored = &ledger.events(0, 1).unwrap()[0].json;
+                let canonical = SignedEvent::from_json(line.as_bytes()).unwrap();
+                assert_eq!(stored, canonical.to_json(), "{name}");
+                assert_eq!(content_id(&serde_json::from_str(stored).unwrap()), {
+                    report.events[0].id.to_hex()
+                });
+            }
+            (Some(code), Err(e)) => {
+                assert_eq!(e.code(), code, "{name}: append: {e}");
+                assert_eq!(e.index(), Some(0), "{name}");
+                assert_eq!(ledger.len().unwrap(), 0, "{name}");
+            }
+            (want, got) => panic!("{name}: append: expected {want:?}, got {got:?}"),
+        }
+        // Verified as a one-line export.
+        let report = verify_jsonl(line.as_bytes(), None);
+        match expected_code(&c["export"]) {
+            None => {
+                assert!(report.ok, "{name}: export: {:?}", report.failure);
+                assert_eq!(report.events, 1);
+            }
+            Some(code) => {
+                assert!(!report.ok, "{name}: export accepted");
+                let e = report.failure.unwrap();
+                assert_eq!(e.code(), code, "{name}: export: {e}");
+                assert_eq!(e.index(), Some(0), "{name}");
+                assert_eq!(report.events, 0);
+            }
+        }
+    }
+}
+
+/// Each case really is one a lenient verifier gets wrong.
+#[test]
+fn edge_cases_fool_a_lenient_verifier() {
+    use ed25519_dalek::Verifier as _;
+    let file = edge_cases();
+    let case = |name: &str| -> String {
+        file["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()["jsonl"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let parsed = |name: &str| -> Value { serde_json::from_str(&case(name)).unwrap() };
+    let sig_of = |v: &Value| -> (ed25519_dalek::VerifyingKey, ed25519_dalek::Signature) {
+        let s = &v["signatures"][0];
+        let key: [u8; 32] = hex::decode(s["key"].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let sig: [u8; 64] = hex::decode(s["sig"].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
+        (
+            ed25519_dalek::VerifyingKey::from_bytes(&key).unwrap(),
+            ed25519_dalek::Signature::from_bytes(&sig),
+        )
+    };
+
+    // Small-order key: the id is right, dalek's non-strict verification accepts the
+    // signature, and it would accept it for any other message too.
+    let v = parsed("small_order_key");
+    assert_eq!(content_id(&v), v["id"].as_str().unwrap());
+    let (key, sig) = sig_of(&v);
+    assert!(key.is_weak());
+    let event_id = hex::decode(v["id"].as_str().unwrap()).unwrap();
+    assert!(key.verify(&event_id, &sig).is_ok(), "lenient verify");
+    assert!(
+        key.verify(b"anything at all", &sig).is_ok(),
+        "lenient verify"
+    );
+    assert!(key.verify_strict(&event_id, &sig).is_err());
+    let typed: Signature = serde_json::from_value(v["signatures"][0].clone()).unwrap();
+    assert!(!typed.verify(&EventId::from_hex(v["id"].as_str().unwrap()).unwrap()));
+    assert_eq!(
+        custodia::event::check_public_key(&typed.key)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidPublicKey
+    );
+
+    // S + L: the id is right and the signature's S differs from the good one by exactly L.
+    let v = parsed("non_canonical_s");
+    assert_eq!(content_id(&v), v["id"].as_str().unwrap());
+    let good = SignedEvent::from_json(lines_of(&events_file())[0].as_bytes()).unwrap();
+    let good_sig = good.signatures()[0].sig.as_bytes().to_vec();
+    let bad_sig = hex::decode(v["signatures"][0]["sig"].as_str().unwrap()).unwrap();
+    assert_eq!(bad_sig[..32], good_sig[..32], "same R");
+    assert_eq!(bad_sig[32..], plus_order(&good_sig[32..]), "S + L");
+
+    // Non-canonical lines: a verifier that recomputes the id from the parsed value accepts
+    // them; the bytes differ from the canonical line.
+    for name in ["members_reordered", "whitespace", "u2028_escaped"] {
+        let line = case(name);
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(content_id(&v), v["id"].as_str().unwrap(), "{name}");
+        assert_ne!(jcs(&v), line, "{name}");
+    }
+
+    // Duplicate member: a last-wins parser sees the signed event; a first-wins reading of the
+    // same bytes is a different event under the same id.
+    let line = case("duplicate_member");
+    let last_wins: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(content_id(&last_wins), last_wins["id"].as_str().unwrap());
+    let mut first_wins = last_wins.clone();
+    first_wins["subject"]["name"] = json!("Ministry of Finance");
+    assert_ne!(content_id(&first_wins), last_wins["id"].as_str().unwrap());
+
+    // U+2028: written raw; escaping it changes the hashed bytes and so the id.
+    let line = case("u2028_raw");
+    assert!(line.as_bytes().windows(3).any(|w| w == [0xe2, 0x80, 0xa8]));
+    assert!(!line.contains("\\u2028"));
+    let v: Value = serde_json::from_str(&line).unwrap();
+    let mut content = v.clone();
+    content.as_object_mut().unwrap().remove("id");
+    content.as_object_mut().unwrap().remove("signatures");
+    let escaped = jcs(&content).replace('\u{2028}', "\\u2028");
+    assert_ne!(sha256_hex(escaped.as_bytes()), v["id"].as_str().unwrap());
+    assert_eq!(content_id(&v), v["id"].as_str().unwrap());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Python.
+
+#[test]
+fn python_checker_agrees() {
+    let Some(stdout) = support::check_py_ok(
+        "python cross-check of docs/vectors (check.py)",
+        &[
+            support::vectors("events.json").to_str().unwrap(),
+            "--edge-cases",
+            support::vectors("edge-cases.json").to_str().unwrap(),
+        ],
+    ) else {
+        return;
+    };
+    let events = events_file()["events"].as_array().unwrap().len();
+    let cases = edge_cases()["cases"].as_array().unwrap().len();
+    for want in [
+        format!("{events} ids ok"),
+        "28 signatures ok".to_owned(),
+        format!("{cases} edge cases ok"),
+    ] {
+        assert!(stdout.contains(&want), "expected `{want}` in:\n{stdout}");
+    }
+    assert!(!stdout.contains("FAIL"), "{stdout}");
+}
+
+/// check.py fails on a vector it must refuse: the test of the test.
+#[test]
+fn python_checker_fails_on_a_wrong_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut file = edge_cases();
+    // Claim the small-order signature is fine.
+    file["cases"][0]["export"] = json!({"verdict": "accepted"});
+    let path = dir.path().join("edge-cases.json");
+    std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
+    let Some(out) = support::check_py(
+        "python cross-check of a wrong edge-case verdict (check.py)",
+        &[
+            support::vectors("events.json").to_str().unwrap(),
+            "--edge-cases",
+            path.to_str().unwrap(),
+        ],
+    ) else {
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("FAIL edge case small_order_key"),
+        "{stdout}"
+    );
+}
