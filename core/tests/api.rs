@@ -1,5 +1,11 @@
 //! The front door end to end: a real SQLite file, appends, queries, proofs, verification,
 //! reopening read-only, and the format-1 migration.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use custodia::testkit::Synth;
 use custodia::{BalanceFilter, ErrorCode, Ledger, MarkingQuery, Options, Signer, StockFilter};

@@ -1,0 +1,739 @@
+//! Shared test support for the ledger's integration tests: a registry of actors and their
+//! signing keys, a clock that never goes backwards, builders for every event body, and a
+//! reference history that uses every event kind. Everything goes through the front door
+//! (`custodia::Ledger`), the same way a binding or the command line does.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::collections::BTreeMap;
+
+use custodia::event::{
+    AddKey, Correction, Destruction, DestructionAuthorisation, ItemCount, LossKind, LossReport,
+    LotCount, LotMerge, LotQuantity, LotSplit, MergeTarget, Place, Recovery, RegisterActor,
+    RegisterItems, RegisterLot, RegisterSite, RevokeKey, RuleRef, RulesInForce, SplitPart,
+    StatusChange, StockCheck, TransferDispatch, TransferReceipt, Witness,
+};
+use custodia::model::{
+    Actor, ActorKind, CompatibilityGroup, Date, Hazard, HazardDivision, Item, ItemCategory, Lot,
+    Marking, Origin, OriginKind, Quantity, Role, Site, SiteKind, Status, Unit,
+};
+use custodia::{
+    ActorId, Body, Event, EventId, ItemId, Ledger, LotId, Options, SignedEvent, Signer, SiteId,
+    Timestamp,
+};
+use sha2::Digest as _;
+
+// ---- shorthands ----------------------------------------------------------------------------
+
+pub fn actor(s: &str) -> ActorId {
+    s.parse().unwrap()
+}
+pub fn site(s: &str) -> SiteId {
+    s.parse().unwrap()
+}
+pub fn item(s: &str) -> ItemId {
+    s.parse().unwrap()
+}
+pub fn lot(s: &str) -> LotId {
+    s.parse().unwrap()
+}
+pub fn q(n: u64) -> Quantity {
+    Quantity::new(n).unwrap()
+}
+pub fn lq(lot_id: &str, n: u64) -> LotQuantity {
+    LotQuantity {
+        lot: lot(lot_id),
+        quantity: q(n),
+    }
+}
+pub fn place(site_id: &str, custodian: &str) -> Place {
+    Place {
+        site: site(site_id),
+        custodian: actor(custodian),
+    }
+}
+/// The display name of a holding account, as `balances()` shows it.
+pub fn holding(site_id: &str, custodian: &str) -> String {
+    format!("{custodian}@{site_id}")
+}
+/// A timestamp from seconds since the Unix epoch.
+pub fn ts(unix_seconds: i64) -> Timestamp {
+    Timestamp::from_unix_seconds(unix_seconds).unwrap()
+}
+
+// ---- the cast -----------------------------------------------------------------------------
+
+pub const ADMIN: &str = "agency:mod";
+pub const DEPOT_A: &str = "depot:a";
+pub const DEPOT_B: &str = "depot:b";
+pub const RANGE: &str = "range:r";
+pub const MAGAZINE: &str = "magazine:a-1";
+pub const UNIT_A: &str = "unit:a";
+pub const UNIT_B: &str = "unit:b";
+pub const DEMIL: &str = "unit:demil";
+pub const CLERK_A: &str = "person:clerk-a";
+pub const AG: &str = "agency:ag";
+pub const POLICE: &str = "agency:police";
+pub const WITNESS_1: &str = "person:w1";
+pub const WITNESS_2: &str = "person:w2";
+pub const INSPECTOR: &str = "person:inspector";
+
+/// 2026-01-05T08:00:00Z, the first event of every test world.
+pub const EPOCH: i64 = 1_767_600_000;
+/// Seconds between two events recorded with the clock.
+pub const STEP: i64 = 60;
+
+/// A test key derived from a name (never use such keys outside tests).
+pub fn key_named(name: &str) -> Signer {
+    let mut h = sha2::Sha256::new();
+    h.update(b"custodia-test-key\0");
+    h.update(name.as_bytes());
+    Signer::from_seed(h.finalize().into())
+}
+
+/// The log key of every test ledger (fixed, so that tree heads compare across ledgers).
+pub fn log_key() -> Signer {
+    Signer::from_seed([3; 32])
+}
+
+/// A ledger, the signing keys of its actors, and a clock.
+pub struct World {
+    pub ledger: Ledger,
+    keys: BTreeMap<String, Signer>,
+    /// Seconds since the epoch of the latest `tick`.
+    pub now: i64,
+    /// Every event recorded through this world, in order.
+    pub journal: Vec<SignedEvent>,
+}
+
+impl World {
+    /// An empty in-memory ledger.
+    pub fn empty() -> World {
+        World::with_ledger(Ledger::in_memory(Options::new().log_key(log_key())).unwrap())
+    }
+
+    /// A given ledger (for example a file) with an empty key registry.
+    pub fn with_ledger(ledger: Ledger) -> World {
+        World {
+            ledger,
+            keys: BTreeMap::new(),
+            now: EPOCH - STEP,
+            journal: Vec::new(),
+        }
+    }
+
+    /// The standard world: actors, sites, two rifles and a 1000-round lot at depot A.
+    pub fn new() -> World {
+        let mut w = World::empty();
+        w.populate();
+        w
+    }
+
+    /// Records the standard world into this (empty) ledger.
+    pub fn populate(&mut self) {
+        self.genesis(ADMIN, &[Role::Admin, Role::Authoriser, Role::Inspector]);
+        self.register(UNIT_A, ActorKind::Unit, Some(ADMIN), &[Role::Custodian]);
+        self.register(UNIT_B, ActorKind::Unit, Some(ADMIN), &[Role::Custodian]);
+        self.register(
+            DEMIL,
+            ActorKind::Unit,
+            Some(ADMIN),
+            &[Role::Custodian, Role::Destroyer],
+        );
+        self.register(CLERK_A, ActorKind::Person, Some(UNIT_A), &[]);
+        self.register(AG, ActorKind::Agency, None, &[]);
+        self.register(POLICE, ActorKind::Agency, None, &[]);
+        self.register(WITNESS_1, ActorKind::Person, Some(AG), &[Role::Witness]);
+        self.register(WITNESS_2, ActorKind::Person, Some(POLICE), &[Role::Witness]);
+        self.register(
+            INSPECTOR,
+            ActorKind::Person,
+            Some(AG),
+            &[Role::Inspector, Role::Witness],
+        );
+        for (id, kind) in [
+            (DEPOT_A, SiteKind::Depot),
+            (DEPOT_B, SiteKind::Depot),
+            (RANGE, SiteKind::Range),
+        ] {
+            self.record(ADMIN, register_site_body(id, kind, None));
+        }
+        self.record(
+            UNIT_A,
+            register_items_body(DEPOT_A, UNIT_A, &["item:r1", "item:r2"]),
+        );
+        self.record(UNIT_A, register_lot_body(DEPOT_A, UNIT_A, "lot:l1", 1000));
+    }
+
+    // ---- keys and time ----------------------------------------------------------------------
+
+    /// The signing key currently held for an actor.
+    pub fn key(&self, who: &str) -> &Signer {
+        self.keys
+            .get(who)
+            .unwrap_or_else(|| panic!("no key held for `{who}`"))
+    }
+
+    /// Holds another key for an actor (after `add_key`).
+    pub fn hold_key(&mut self, who: &str, key: Signer) {
+        self.keys.insert(who.to_owned(), key);
+    }
+
+    /// Advances the clock by one step and returns the new time.
+    pub fn tick(&mut self) -> Timestamp {
+        self.now += STEP;
+        ts(self.now)
+    }
+
+    /// The time of the latest tick.
+    pub fn time(&self) -> Timestamp {
+        ts(self.now)
+    }
+
+    // ---- building and recording -------------------------------------------------------------
+
+    /// An unsigned event by `who`, dated at the next tick, without parents.
+    pub fn event(&mut self, who: &str, body: impl Into<Body>) -> Event {
+        let at = self.tick();
+        Event::new(at, actor(who), Vec::new(), body.into())
+    }
+
+    /// The keys of `who` and the co-signers, the recording actor's first.
+    pub fn signers<'a>(&'a self, who: &str, cosigners: &[&str]) -> Vec<&'a Signer> {
+        std::iter::once(who)
+            .chain(cosigners.iter().copied())
+            .map(|w| self.key(w))
+            .collect()
+    }
+
+    /// Fills the parents and signs (the recording actor's key first), without appending.
+    pub fn sign(&self, event: Event, cosigners: &[&str]) -> SignedEvent {
+        let who = event.actor.to_string();
+        let event = self.ledger.prepare(event).unwrap();
+        event.sign(&self.signers(&who, cosigners)).unwrap()
+    }
+
+    /// Records an event through `Ledger::record`; panics when refused.
+    pub fn record(&mut self, who: &str, body: impl Into<Body>) -> SignedEvent {
+        self.record_with(who, body, &[])
+    }
+
+    /// As `record`, co-signed.
+    pub fn record_with(
+        &mut self,
+        who: &str,
+        body: impl Into<Body>,
+        cosigners: &[&str],
+    ) -> SignedEvent {
+        let event = self.event(who, body);
+        let kind = format!("{:?}", event.body);
+        self.record_event(event, cosigners)
+            .unwrap_or_else(|e| panic!("`{who}` could not record {kind}: {e}"))
+    }
+
+    /// Records a built event (its time is kept) through `Ledger::record`.
+    pub fn record_event(
+        &mut self,
+        event: Event,
+        cosigners: &[&str],
+    ) -> custodia::Result<SignedEvent> {
+        let who = event.actor.to_string();
+        let keys = &self.keys;
+        let refs: Vec<&Signer> = std::iter::once(who.as_str())
+            .chain(cosigners.iter().copied())
+            .map(|w| {
+                keys.get(w)
+                    .unwrap_or_else(|| panic!("no key held for `{w}`"))
+            })
+            .collect();
+        let signed = self.ledger.record(event, &refs)?;
+        self.journal.push(signed.clone());
+        Ok(signed)
+    }
+
+    /// Records `body` by `who` and returns the refusal; panics when it is accepted.
+    pub fn try_record(
+        &mut self,
+        who: &str,
+        body: impl Into<Body>,
+        cosigners: &[&str],
+    ) -> custodia::Result<SignedEvent> {
+        let event = self.event(who, body);
+        self.record_event(event, cosigners)
+    }
+
+    /// Registers the first administrator, signed with its own key.
+    pub fn genesis(&mut self, who: &str, roles: &[Role]) -> SignedEvent {
+        let key = key_named(who);
+        let subject = Actor {
+            id: actor(who),
+            kind: ActorKind::Agency,
+            name: "Ministry of Defence".into(),
+            member_of: None,
+            roles: roles.to_vec(),
+            keys: vec![key.public_key()],
+        };
+        self.keys.insert(who.to_owned(), key);
+        self.record(who, RegisterActor { subject })
+    }
+
+    /// The administrator registers an actor with one key derived from its name.
+    pub fn register(
+        &mut self,
+        who: &str,
+        kind: ActorKind,
+        member_of: Option<&str>,
+        roles: &[Role],
+    ) -> SignedEvent {
+        let key = key_named(who);
+        let subject = Actor {
+            id: actor(who),
+            kind,
+            name: who.into(),
+            member_of: member_of.map(actor),
+            roles: roles.to_vec(),
+            keys: vec![key.public_key()],
+        };
+        self.keys.insert(who.to_owned(), key);
+        self.record(ADMIN, RegisterActor { subject })
+    }
+
+    // ---- reading ------------------------------------------------------------------------------
+
+    /// Every non-zero balance as `(stock, account) -> units`.
+    pub fn balances(&self) -> BTreeMap<(String, String), i64> {
+        balances_of(&self.ledger)
+    }
+
+    /// The units of one stock in one account (0 when absent).
+    pub fn balance(&self, stock: &str, account: &str) -> i64 {
+        self.balances()
+            .get(&(stock.to_owned(), account.to_owned()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Everything a refused event must leave unchanged.
+    pub fn snapshot(&self) -> Snapshot {
+        snapshot(&self.ledger)
+    }
+}
+
+/// Every non-zero balance of a ledger as `(stock, account) -> units`.
+pub fn balances_of(ledger: &Ledger) -> BTreeMap<(String, String), i64> {
+    let rows = ledger
+        .balances(&custodia::BalanceFilter::default())
+        .unwrap();
+    let mut out = BTreeMap::new();
+    for b in rows {
+        assert_ne!(b.units, 0, "a zero balance is listed: {b:?}");
+        let old = out.insert((b.stock.clone(), b.account.clone()), b.units);
+        assert!(old.is_none(), "a balance is listed twice: {b:?}");
+    }
+    out
+}
+
+/// What the derived tables and the log say, for before/after comparisons.
+#[derive(Debug, PartialEq)]
+pub struct Snapshot {
+    pub len: u64,
+    pub state_digest: custodia::Digest,
+    pub verified_events: u64,
+    pub balances: Vec<custodia::Balance>,
+    pub stock_on_hand: custodia::StockOnHand,
+    pub summary: custodia::Summary,
+}
+
+pub fn snapshot(ledger: &Ledger) -> Snapshot {
+    let v = ledger.verify().unwrap();
+    assert!(v.ok, "the ledger does not verify: {:?}", v.failure);
+    Snapshot {
+        len: ledger.len().unwrap(),
+        state_digest: v.state_digest,
+        verified_events: v.events,
+        balances: ledger
+            .balances(&custodia::BalanceFilter::default())
+            .unwrap(),
+        stock_on_hand: ledger
+            .stock_on_hand(&custodia::StockFilter::default())
+            .unwrap(),
+        summary: ledger.summary().unwrap(),
+    }
+}
+
+/// Signs an event with the given keys exactly as built (parents untouched).
+pub fn sign_as_is(event: &Event, keys: &[&Signer]) -> SignedEvent {
+    event.clone().sign(keys).unwrap()
+}
+
+/// A signed event rebuilt from its JSON after `edit` (for signatures and ids no typed API
+/// lets a caller forge).
+pub fn edited(signed: &SignedEvent, edit: impl FnOnce(&mut serde_json::Value)) -> SignedEvent {
+    let mut v: serde_json::Value = serde_json::from_str(signed.to_json()).unwrap();
+    edit(&mut v);
+    SignedEvent::from_json(serde_json::to_string(&v).unwrap().as_bytes()).unwrap()
+}
+
+// ---- bodies ----------------------------------------------------------------------------------
+
+pub fn register_site_body(id: &str, kind: SiteKind, parent: Option<&str>) -> RegisterSite {
+    RegisterSite {
+        site: Site {
+            id: site(id),
+            name: id.into(),
+            kind,
+            parent: parent.map(site),
+            country: Some("CO".into()),
+            licensed_neq_grams: Some(q(1_000_000)),
+            hazard_divisions: vec![HazardDivision::D1_4],
+        },
+    }
+}
+
+pub fn rifle(id: &str) -> Item {
+    Item {
+        id: item(id),
+        category: ItemCategory::Firearm,
+        item_type: "rifle".into(),
+        marking: Marking {
+            manufacturer: Some("ACME".into()),
+            country_of_manufacture: Some("CO".into()),
+            serial: Some(id.to_uppercase()),
+            year: Some(1999),
+            model: Some("R-1".into()),
+            calibre: Some("5.56x45mm".into()),
+            import: None,
+        },
+        status: None,
+    }
+}
+
+pub fn register_items_body(site_id: &str, custodian: &str, ids: &[&str]) -> RegisterItems {
+    RegisterItems {
+        site: site(site_id),
+        custodian: actor(custodian),
+        origin: Origin {
+            kind: OriginKind::Seized,
+            reference: Some("CASE-1".into()),
+        },
+        items: ids.iter().map(|i| rifle(i)).collect(),
+    }
+}
+
+/// The attributes of a lot of 5.56 mm ball cartridges (2 g of explosive per round).
+pub fn lot_def(id: &str, quantity: u64) -> Lot {
+    Lot {
+        id: lot(id),
+        nomenclature: "cartridge 5.56 ball".into(),
+        lot_number: format!("LN-{id}"),
+        unit: Unit::Round,
+        quantity: q(quantity),
+        hazard: Some(Hazard {
+            division: HazardDivision::D1_4,
+            group: CompatibilityGroup::S,
+        }),
+        neq_grams_per_unit: q(2),
+        manufactured: Some(Date::parse("2001-03").unwrap()),
+        next_inspection: Some(Date::parse("2027-03-01").unwrap()),
+        expiry: None,
+        status: None,
+    }
+}
+
+pub fn register_lot_body(site_id: &str, custodian: &str, id: &str, quantity: u64) -> RegisterLot {
+    register_lot_def(site_id, custodian, lot_def(id, quantity))
+}
+
+pub fn register_lot_def(site_id: &str, custodian: &str, def: Lot) -> RegisterLot {
+    RegisterLot {
+        site: site(site_id),
+        custodian: actor(custodian),
+        origin: Origin {
+            kind: OriginKind::StockOnHand,
+            reference: None,
+        },
+        lot: def,
+    }
+}
+
+pub fn dispatch(
+    from: (&str, &str),
+    to: (&str, &str),
+    items: &[&str],
+    lots: Vec<LotQuantity>,
+) -> TransferDispatch {
+    TransferDispatch {
+        from: place(from.0, from.1),
+        to: place(to.0, to.1),
+        items: items.iter().map(|i| item(i)).collect(),
+        lots,
+        reference: Some("WAYBILL-1".into()),
+    }
+}
+
+pub fn receipt(dispatch: EventId, items: &[&str], lots: Vec<LotQuantity>) -> TransferReceipt {
+    TransferReceipt {
+        dispatch,
+        items: items.iter().map(|i| item(i)).collect(),
+        lots,
+        note: None,
+    }
+}
+
+pub fn split(lot_id: &str, at: (&str, &str), into: &[(&str, u64)]) -> LotSplit {
+    LotSplit {
+        lot: lot(lot_id),
+        site: site(at.0),
+        custodian: actor(at.1),
+        into: into
+            .iter()
+            .map(|(id, n)| SplitPart {
+                id: lot(id),
+                quantity: q(*n),
+            })
+            .collect(),
+    }
+}
+
+pub fn merge(at: (&str, &str), lots: Vec<LotQuantity>, into: &str) -> LotMerge {
+    LotMerge {
+        site: site(at.0),
+        custodian: actor(at.1),
+        lots,
+        into: MergeTarget {
+            id: lot(into),
+            lot_number: format!("M-{into}"),
+        },
+    }
+}
+
+pub fn stock_check(
+    at: (&str, &str),
+    lots: &[(&str, u64, u64)],
+    items: &[(&str, bool)],
+) -> StockCheck {
+    StockCheck {
+        site: site(at.0),
+        custodian: actor(at.1),
+        lots: lots
+            .iter()
+            .map(|(l, booked, counted)| LotCount {
+                lot: lot(l),
+                booked: q(*booked),
+                counted: q(*counted),
+            })
+            .collect(),
+        items: items
+            .iter()
+            .map(|(i, present)| ItemCount {
+                item: item(i),
+                present: *present,
+            })
+            .collect(),
+    }
+}
+
+pub fn status_change(items: &[&str], lots: &[&str], status: Status) -> StatusChange {
+    StatusChange {
+        items: items.iter().map(|i| item(i)).collect(),
+        lots: lots.iter().map(|l| lot(l)).collect(),
+        status,
+        reason: "periodic inspection".into(),
+    }
+}
+
+pub fn authorisation(items: &[&str], lots: Vec<LotQuantity>) -> DestructionAuthorisation {
+    DestructionAuthorisation {
+        reference: "ORDER-1".into(),
+        items: items.iter().map(|i| item(i)).collect(),
+        lots,
+        methods: vec!["cutting".into()],
+    }
+}
+
+pub fn witnesses() -> Vec<Witness> {
+    vec![
+        Witness {
+            actor: actor(WITNESS_1),
+            agency: actor(AG),
+        },
+        Witness {
+            actor: actor(WITNESS_2),
+            agency: actor(POLICE),
+        },
+    ]
+}
+
+pub fn destruction(
+    authorisation: EventId,
+    method: &str,
+    items: &[&str],
+    lots: Vec<LotQuantity>,
+) -> Destruction {
+    Destruction {
+        authorisation,
+        site: site(RANGE),
+        custodian: actor(DEMIL),
+        method: method.into(),
+        certificate: "CERT-1".into(),
+        items: items.iter().map(|i| item(i)).collect(),
+        lots,
+        witnesses: witnesses(),
+    }
+}
+
+pub fn loss(
+    kind: LossKind,
+    at: (&str, &str),
+    discrepancy: Option<EventId>,
+    items: &[&str],
+    lots: Vec<LotQuantity>,
+) -> LossReport {
+    LossReport {
+        loss: kind,
+        site: site(at.0),
+        custodian: actor(at.1),
+        discrepancy,
+        items: items.iter().map(|i| item(i)).collect(),
+        lots,
+        reference: Some("POLICE-77".into()),
+    }
+}
+
+pub fn recovery(
+    kind: LossKind,
+    at: (&str, &str),
+    items: &[&str],
+    lots: Vec<LotQuantity>,
+) -> Recovery {
+    Recovery {
+        loss: kind,
+        site: site(at.0),
+        custodian: actor(at.1),
+        items: items.iter().map(|i| item(i)).collect(),
+        lots,
+        reference: None,
+    }
+}
+
+pub fn correction(reverses: EventId) -> Correction {
+    Correction {
+        reverses,
+        reason: "recorded in error".into(),
+    }
+}
+
+pub fn add_key(subject: &str, key: &Signer) -> AddKey {
+    AddKey {
+        subject: actor(subject),
+        key: key.public_key(),
+    }
+}
+
+pub fn revoke_key(subject: &str, key: &Signer) -> RevokeKey {
+    RevokeKey {
+        subject: actor(subject),
+        key: key.public_key(),
+        reason: "token lost".into(),
+    }
+}
+
+pub fn a_rule() -> RuleRef {
+    RuleRef {
+        name: "witnesses".into(),
+        version: "1.0.0".into(),
+        sha256: EventId::from_bytes([0x5a; 32]),
+    }
+}
+
+pub fn rules_in_force(rules: Vec<RuleRef>) -> RulesInForce {
+    RulesInForce { rules }
+}
+
+pub const A: (&str, &str) = (DEPOT_A, UNIT_A);
+pub const B: (&str, &str) = (DEPOT_B, UNIT_B);
+pub const R: (&str, &str) = (RANGE, DEMIL);
+
+/// The standard world followed by a history that uses every event kind: a site inside another,
+/// a second key and a revoked one, a transfer with a shortfall, a split, a stock check by an
+/// inspector, a theft and a partial recovery, a loss taken from a receipt's discrepancy, a
+/// corrected registration, a corrected split, a merge, a status change, a witnessed
+/// destruction, and finally rules put in force.
+pub fn history_world() -> World {
+    let mut w = World::new();
+    w.record(
+        ADMIN,
+        register_site_body(MAGAZINE, SiteKind::Magazine, Some(DEPOT_A)),
+    );
+    // Unit B gets a second key, then revokes its first one itself.
+    let old = key_named(UNIT_B);
+    let new = key_named("unit:b/2");
+    w.record(ADMIN, add_key(UNIT_B, &new));
+    w.hold_key(UNIT_B, Signer::from_seed(new.seed()));
+    w.record(UNIT_B, revoke_key(UNIT_B, &old));
+    let d = w.record(
+        UNIT_A,
+        dispatch(A, B, &["item:r1"], vec![lq("lot:l1", 300)]),
+    );
+    let r = w.record(
+        UNIT_B,
+        receipt(d.id(), &["item:r1"], vec![lq("lot:l1", 290)]),
+    );
+    w.record(UNIT_B, split("lot:l1", B, &[("lot:l1-a", 100)]));
+    w.record(
+        INSPECTOR,
+        stock_check(A, &[("lot:l1", 700, 695)], &[("item:r2", true)]),
+    );
+    w.record(
+        UNIT_B,
+        loss(LossKind::Stolen, B, None, &[], vec![lq("lot:l1-a", 10)]),
+    );
+    w.record(
+        UNIT_B,
+        recovery(LossKind::Stolen, B, &[], vec![lq("lot:l1-a", 4)]),
+    );
+    w.record(
+        UNIT_B,
+        loss(LossKind::Lost, B, Some(r.id()), &[], vec![lq("lot:l1", 10)]),
+    );
+    w.record(UNIT_A, register_lot_body(DEPOT_A, UNIT_A, "lot:l2", 50));
+    let typo = w.record(UNIT_A, register_lot_body(DEPOT_A, UNIT_A, "lot:typo", 5));
+    w.record(UNIT_A, correction(typo.id()));
+    let s = w.record(UNIT_A, split("lot:l2", A, &[("lot:l2-x", 10)]));
+    w.record(ADMIN, correction(s.id()));
+    w.record(
+        UNIT_A,
+        merge(A, vec![lq("lot:l1", 100), lq("lot:l2", 50)], "lot:m1"),
+    );
+    w.record(
+        CLERK_A,
+        status_change(&["item:r2"], &["lot:m1"], Status::PendingDestruction),
+    );
+    let d2 = w.record(
+        UNIT_A,
+        dispatch(A, R, &["item:r2"], vec![lq("lot:m1", 150)]),
+    );
+    w.record(
+        DEMIL,
+        receipt(d2.id(), &["item:r2"], vec![lq("lot:m1", 150)]),
+    );
+    let auth = w.record(ADMIN, authorisation(&["item:r2"], vec![lq("lot:m1", 150)]));
+    w.record_with(
+        DEMIL,
+        destruction(auth.id(), "cutting", &["item:r2"], vec![lq("lot:m1", 150)]),
+        &[WITNESS_1, WITNESS_2],
+    );
+    w
+}
+
+/// `history_world`'s events, ending with rules put in force.
+pub fn history() -> Vec<SignedEvent> {
+    let mut w = history_world();
+    w.record(ADMIN, rules_in_force(vec![a_rule()]));
+    w.journal
+}

@@ -1,0 +1,624 @@
+//! The ledger file: reopening, atomic batches, a second writer, files that are not ledgers,
+//! the format-1 migration, and tampering with the file's rows (opened with rusqlite behind
+//! the ledger's back), each named by verification with its code.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::*;
+use custodia::{
+    BalanceFilter, Error, ErrorCode, ErrorFamily, Ledger, Options, STORE_FORMAT_VERSION,
+    SignedEvent, Signer,
+};
+use serde_json::{Value, json};
+
+/// Synthetic events shared by the tests (deterministic).
+fn events() -> &'static [SignedEvent] {
+    static E: OnceLock<Vec<SignedEvent>> = OnceLock::new();
+    E.get_or_init(|| custodia::testkit::events(11, 160).unwrap())
+}
+
+fn writable() -> Options {
+    Options::new().log_key(log_key())
+}
+
+/// A new ledger file holding `events()[..n]`, appended in batches of `batch`.
+fn ledger_file(dir: &tempfile::TempDir, n: usize, batch: usize) -> PathBuf {
+    let path = dir.path().join("ledger.db");
+    let mut ledger = Ledger::create(&path, writable()).unwrap();
+    for chunk in events()[..n].chunks(batch) {
+        ledger.append(chunk).unwrap();
+    }
+    path
+}
+
+fn sql(path: &Path, statement: &str) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(statement).unwrap();
+}
+
+fn query<T: rusqlite::types::FromSql>(path: &Path, statement: &str) -> T {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.query_row(statement, [], |r| r.get(0)).unwrap()
+}
+
+/// A failed open or call: its code and values.
+#[track_caller]
+fn check(err: &Error, code: ErrorCode, values: Value) {
+    assert_eq!(err.code(), code, "{err}");
+    assert_eq!(Value::Object(err.values()), values, "{err}");
+}
+
+/// A bad signature: the event's id and content are intact, its signature is not.
+fn badly_signed(e: &SignedEvent) -> SignedEvent {
+    edited(e, |v| {
+        v["signatures"][0]["sig"] = Value::String("11".repeat(64))
+    })
+}
+
+#[test]
+fn a_reopened_ledger_has_the_same_state_and_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = ledger_file(&dir, 120, 30);
+    let ledger = Ledger::open(&path, writable()).unwrap();
+    let v = ledger.verify().unwrap();
+    assert!(v.ok, "{:?}", v.failure);
+    assert_eq!(v.events, 120);
+    // One head per batch, and the empty tree's.
+    assert_eq!(v.tree_heads, 5);
+    let head = ledger.tree_head().unwrap();
+    let balances = ledger.balances(&BalanceFilter::default()).unwrap();
+    drop(ledger);
+
+    let reopened = Ledger::open(&path, Options::new()).unwrap();
+    assert!(!reopened.is_writable());
+    let again = reopened.verify().unwrap();
+    assert_eq!(again.state_digest, v.state_digest);
+    assert_eq!(reopened.tree_head().unwrap(), head);
+    assert_eq!(
+        reopened.balances(&BalanceFilter::default()).unwrap(),
+        balances
+    );
+    // The same events in memory, in one batch: the same state and root.
+    let mut memory = Ledger::in_memory(writable()).unwrap();
+    memory.append(&events()[..120]).unwrap();
+    assert_eq!(memory.verify().unwrap().state_digest, v.state_digest);
+    assert_eq!(memory.tree_head().unwrap().root, head.root);
+    // Proofs from the file verify against its head.
+    for (i, size) in [(0u64, 1u64), (5, 120), (119, 120), (60, 90)] {
+        let p = reopened
+            .inclusion_proof(&events()[i as usize].id(), Some(size))
+            .unwrap();
+        assert!(p.verify(), "inclusion of {i} in {size}");
+        assert_eq!(p.leaf_index, i);
+    }
+    let c = reopened.consistency_proof(30, None).unwrap();
+    assert!(c.verify());
+    assert_eq!(c.second_root, head.root);
+    // Appending after a reopen continues the same log.
+    let mut writer = Ledger::open(&path, writable()).unwrap();
+    writer.append(&events()[120..140]).unwrap();
+    let v = writer.verify().unwrap();
+    assert!(v.ok);
+    assert_eq!(v.events, 140);
+}
+
+#[test]
+fn a_refused_batch_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = ledger_file(&dir, 40, 40);
+    let mut ledger = Ledger::open(&path, writable()).unwrap();
+    let head = ledger.tree_head().unwrap();
+    let digest = ledger.verify().unwrap().state_digest;
+    let unchanged = |ledger: &Ledger| {
+        assert_eq!(ledger.len().unwrap(), 40);
+        assert_eq!(ledger.tree_head().unwrap(), head);
+        let v = ledger.verify().unwrap();
+        assert!(v.ok, "{:?}", v.failure);
+        assert_eq!(v.state_digest, digest);
+        assert_eq!(v.tree_heads, 2);
+    };
+    // Event 50 (index 10 of the batch) is badly signed: nothing of the batch is written.
+    let mut bad = events()[40..60].to_vec();
+    bad[10] = badly_signed(&bad[10]);
+    let err = ledger.append(&bad).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::BadSignature, "{err}");
+    assert_eq!(err.index(), Some(10));
+    assert_eq!(err.event(), Some(bad[10].id()));
+    assert_eq!(err.field(), Some("/signatures/0"));
+    unchanged(&ledger);
+    // A batch that repeats a stored event.
+    let err = ledger.append(&events()[39..41]).unwrap_err();
+    check(
+        &err,
+        ErrorCode::DuplicateEvent,
+        json!({"event": events()[39].id().to_hex()}),
+    );
+    assert_eq!(err.index(), Some(0));
+    // JSON lines with a line that does not decode at index 7.
+    let mut text = String::new();
+    for (i, e) in events()[40..60].iter().enumerate() {
+        if i == 7 {
+            text.push_str("{\"v\":1}\n\n");
+        } else {
+            text.push_str(e.to_json());
+            text.push('\n');
+        }
+    }
+    let err = ledger.append_json_lines(text.as_bytes()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::SchemaViolation, "{err}");
+    assert_eq!(err.index(), Some(7));
+    unchanged(&ledger);
+    // A batch with an event before its parent: refused where the child now stands.
+    let e = events();
+    let j = (40..59)
+        .find(|&j| e[j + 1].event().parents.contains(&e[j].id()))
+        .unwrap();
+    let mut shuffled = e[40..60].to_vec();
+    shuffled.swap(j - 40, j - 40 + 1);
+    let err = ledger.append(&shuffled).unwrap_err();
+    assert_eq!(err.index(), Some((j - 40) as u64), "{err}");
+    assert_eq!(err.event(), Some(e[j + 1].id()), "{err}");
+    unchanged(&ledger);
+    drop(ledger);
+    // Nothing reached the file either.
+    let reopened = Ledger::open(&path, writable()).unwrap();
+    unchanged(&reopened);
+    let mut ledger = reopened;
+    ledger.append(&events()[40..60]).unwrap();
+    assert_eq!(ledger.verify().unwrap().events, 60);
+}
+
+#[test]
+fn a_second_writer_waits_and_catches_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = ledger_file(&dir, 20, 20);
+    let mut a = Ledger::open(&path, writable()).unwrap();
+    let mut b = Ledger::open(&path, writable()).unwrap();
+    a.append(&events()[20..50]).unwrap();
+    // `b` read the file at 20 events; it replays 20..50 under the write lock, then appends.
+    let report = b.append(&events()[50..80]).unwrap();
+    assert_eq!(report.ledger_len, 80);
+    assert_eq!(report.events[0].index, 50);
+    assert_eq!(a.len().unwrap(), 80);
+    assert_eq!(
+        a.verify().unwrap().state_digest,
+        b.verify().unwrap().state_digest
+    );
+    // `a` is behind now; its next append catches up as well.
+    a.append(&events()[80..90]).unwrap();
+    let v = b.verify().unwrap();
+    assert!(v.ok, "{:?}", v.failure);
+    assert_eq!(v.events, 90);
+
+    // Another process holds the write lock for a second: the append waits, then succeeds.
+    let holder = {
+        let path = path.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let t = std::thread::spawn(move || {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+            tx.send(()).unwrap();
+            std::thread::sleep(Duration::from_secs(1));
+            conn.execute_batch("COMMIT").unwrap();
+        });
+        rx.recv().unwrap();
+        t
+    };
+    let start = Instant::now();
+    a.append(&events()[90..100]).unwrap();
+    assert!(
+        start.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        start.elapsed()
+    );
+    holder.join().unwrap();
+    assert_eq!(b.len().unwrap(), 100);
+}
+
+#[test]
+fn a_writer_gives_up_with_busy_after_the_busy_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = ledger_file(&dir, 20, 20);
+    let lock = rusqlite::Connection::open(&path).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let mut ledger = Ledger::open(&path, writable()).unwrap();
+    // Reading is not writing: queries and verification work meanwhile.
+    assert_eq!(ledger.len().unwrap(), 20);
+    assert!(ledger.verify().unwrap().ok);
+    let start = Instant::now();
+    let err = ledger.append(&events()[20..30]).unwrap_err();
+    let waited = start.elapsed();
+    check(
+        &err,
+        ErrorCode::Busy,
+        json!({"path": path.display().to_string()}),
+    );
+    // The documented busy timeout is 10 s.
+    assert!(waited >= Duration::from_secs(9), "gave up after {waited:?}");
+    assert!(waited < Duration::from_secs(60), "waited {waited:?}");
+    assert_eq!(ledger.len().unwrap(), 20);
+    lock.execute_batch("ROLLBACK").unwrap();
+    drop(lock);
+    // Once the lock is gone, the same ledger appends.
+    ledger.append(&events()[20..30]).unwrap();
+    let v = ledger.verify().unwrap();
+    assert!(v.ok, "{:?}", v.failure);
+    assert_eq!(v.events, 30);
+}
+
+#[test]
+fn files_that_are_not_ledgers_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let shown = |p: &Path| p.display().to_string();
+    let missing = dir.path().join("missing.db");
+    let err = Ledger::open(&missing, Options::new()).unwrap_err();
+    check(
+        &err,
+        ErrorCode::FileNotFound,
+        json!({"path": shown(&missing)}),
+    );
+    let text = dir.path().join("notes.txt");
+    std::fs::write(
+        &text,
+        "not a database, only some text that is long enough to look at",
+    )
+    .unwrap();
+    let err = Ledger::open(&text, Options::new()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotALedger, "{err}");
+    assert_eq!(err.values()["path"], shown(&text));
+    let other = dir.path().join("other.db");
+    sql(&other, "CREATE TABLE t (x); INSERT INTO t VALUES (1);");
+    let err = Ledger::open(&other, writable()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotALedger, "{err}");
+    assert_eq!(err.values()["path"], shown(&other));
+    let err = Ledger::open(dir.path(), Options::new()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotALedger, "{err}");
+    let path = ledger_file(&dir, 5, 5);
+    let err = Ledger::create(&path, writable()).unwrap_err();
+    check(&err, ErrorCode::FileExists, json!({"path": shown(&path)}));
+    sql(&path, "PRAGMA user_version = 99;");
+    let err = Ledger::open(&path, writable()).unwrap_err();
+    check(
+        &err,
+        ErrorCode::FormatVersion,
+        json!({"path": shown(&path), "found": 99, "supported": STORE_FORMAT_VERSION}),
+    );
+    // A ledger opened read-only refuses to write.
+    sql(
+        &path,
+        &format!("PRAGMA user_version = {STORE_FORMAT_VERSION};"),
+    );
+    let mut ro = Ledger::open(&path, writable().read_only(true)).unwrap();
+    let err = ro.append(&events()[5..6]).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ReadOnly, "{err}");
+    assert_eq!(ro.len().unwrap(), 5);
+}
+
+#[test]
+fn a_format_1_file_is_refused_then_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.ledger");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/format-v1.ledger"),
+        &path,
+    )
+    .unwrap();
+    let shown = path.display().to_string();
+    let err = Ledger::open(&path, Options::new()).unwrap_err();
+    check(
+        &err,
+        ErrorCode::FormatVersion,
+        json!({"path": shown, "found": 1, "supported": STORE_FORMAT_VERSION}),
+    );
+    let m = Ledger::migrate(&path, Some("test.example/custodia/old")).unwrap();
+    assert_eq!(m.events, 60);
+    assert!(m.backup.exists());
+    // The kept file is the format-1 file, still refused as such.
+    let err = Ledger::open(&m.backup, Options::new()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::FormatVersion);
+    let ledger = Ledger::open(
+        &path,
+        Options::new().log_key(Signer::from_seed(m.log_key.seed())),
+    )
+    .unwrap();
+    assert!(ledger.is_writable());
+    assert_eq!(ledger.len().unwrap(), 60);
+    assert_eq!(ledger.origin(), "test.example/custodia/old");
+    assert_eq!(ledger.log_key(), m.log_key.public_key());
+    let v = ledger.verify().unwrap();
+    assert!(v.ok, "{:?}", v.failure);
+    assert_eq!(v.events, 60);
+    assert_eq!(ledger.tree_head().unwrap().root, m.root);
+    // Migrating a current file is refused, and changes nothing.
+    let err = Ledger::migrate(&path, None).unwrap_err();
+    check(
+        &err,
+        ErrorCode::FormatVersion,
+        json!({"path": shown, "found": STORE_FORMAT_VERSION, "supported": 1}),
+    );
+    assert_eq!(
+        Ledger::open(&path, Options::new()).unwrap().len().unwrap(),
+        60
+    );
+}
+
+// ---- tampering with the file ------------------------------------------------------------------
+
+/// A ledger file of 120 events in batches of 30 (heads at 0, 30, 60, 90, 120), tampered with by
+/// `statement`; returns the failure verification names.
+fn tampered(statement: &str) -> (Error, PathBuf, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = ledger_file(&dir, 120, 30);
+    sql(&path, statement);
+    let ledger = Ledger::open(&path, Options::new()).unwrap();
+    let v = ledger.verify().unwrap();
+    assert!(!v.ok, "`{statement}` went unnoticed");
+    (v.failure.unwrap(), path, dir)
+}
+
+#[track_caller]
+fn drift(err: &Error, table: &str, row: &str) {
+    assert_eq!(err.code(), ErrorCode::Drift, "{err}");
+    let values = err.values();
+    assert_eq!(values["table"], table, "{err}");
+    assert_eq!(values["row"], row, "{err}");
+    assert_ne!(values["stored"], values["expected"], "{err}");
+}
+
+#[test]
+fn edited_event_bytes_are_named_at_their_index() {
+    // A changed quantity: the bytes no longer hash to the stored id.
+    let k = (40..120)
+        .find(|&k| events()[k].to_json().contains("\"quantity\":"))
+        .unwrap();
+    let (f, ..) = tampered(&format!(
+        "UPDATE events SET json = CAST(replace(CAST(json AS TEXT), '\"quantity\":', '\"quantity\":1') AS BLOB) WHERE seq = {k};",
+    ));
+    assert_eq!(f.code(), ErrorCode::IdMismatch, "{f}");
+    assert_eq!(f.index(), Some(k as u64));
+    assert_eq!(f.field(), Some("/id"));
+    assert_eq!(f.values()["claimed"], events()[k].id().to_hex());
+    // The same event, spaced: not its canonical bytes.
+    let (f, ..) = tampered(
+        "UPDATE events SET json = CAST(replace(CAST(json AS TEXT), '{\"', '{ \"') AS BLOB) WHERE seq = 41;",
+    );
+    assert_eq!(f.code(), ErrorCode::NotCanonicalBytes, "{f}");
+    assert_eq!(f.index(), Some(41));
+    assert_eq!(f.event(), Some(events()[41].id()));
+    // The id column of a row.
+    let (f, ..) = tampered("UPDATE events SET id = zeroblob(32) WHERE seq = 3;");
+    check(
+        &f,
+        ErrorCode::IdColumn,
+        json!({"stored": "00".repeat(32), "computed": events()[3].id().to_hex()}),
+    );
+    assert_eq!(f.index(), Some(3));
+    // A derived column of the events table.
+    let (f, ..) = tampered(
+        "UPDATE events SET kind = CASE kind WHEN 'register_lot' THEN 'status_change' ELSE 'register_lot' END
+         WHERE seq = 40;",
+    );
+    drift(&f, "events", "40");
+    assert_eq!(f.index(), Some(40));
+    assert_eq!(f.event(), Some(events()[40].id()));
+}
+
+#[test]
+fn deleted_rows_are_named() {
+    let (f, ..) = tampered("DELETE FROM events WHERE seq = 57;");
+    check(
+        &f,
+        ErrorCode::EventMissing,
+        json!({"expected": 57, "found": 58}),
+    );
+    // Deleting the last rows leaves heads that cover more than is stored.
+    let (f, ..) = tampered("DELETE FROM events WHERE seq >= 110;");
+    check(
+        &f,
+        ErrorCode::HeadBeyondLog,
+        json!({"size": 120, "events": 110}),
+    );
+    // And a head added beyond the log.
+    let (f, ..) = tampered(
+        "INSERT INTO tree_heads (size, root, sig) SELECT 500, root, sig FROM tree_heads WHERE size = 120;",
+    );
+    check(
+        &f,
+        ErrorCode::HeadBeyondLog,
+        json!({"size": 500, "events": 120}),
+    );
+}
+
+#[test]
+fn swapped_rows_are_named() {
+    let swap = |k: usize| {
+        format!(
+            "UPDATE events SET seq = -1 WHERE seq = {k};
+             UPDATE events SET seq = {k} WHERE seq = {k1};
+             UPDATE events SET seq = {k1} WHERE seq = -1;",
+            k1 = k + 1
+        )
+    };
+    let e = events();
+    // An event swapped with its parent fails where it now stands, by the ledger's rules.
+    let k = (30..119)
+        .find(|&k| e[k + 1].event().parents.contains(&e[k].id()))
+        .unwrap();
+    let (f, ..) = tampered(&swap(k));
+    assert_eq!(f.index(), Some(k as u64), "{f}");
+    assert_eq!(f.event(), Some(e[k + 1].id()), "{f}");
+    assert!(
+        matches!(f.family(), ErrorFamily::Validation | ErrorFamily::Custody),
+        "{f}"
+    );
+    // Two independent registrations commute as far as the rules go: the Merkle leaves don't.
+    let k = (30..119)
+        .find(|&k| e[k].kind() == "register_lot" && e[k + 1].kind() == "register_lot")
+        .unwrap();
+    let (f, ..) = tampered(&swap(k));
+    assert_eq!(f.code(), ErrorCode::NodeMismatch, "{f}");
+    assert_eq!(f.values()["level"], 0);
+    assert_eq!(f.values()["node"], k);
+}
+
+#[test]
+fn edited_derived_rows_are_named_with_their_table() {
+    // A balance.
+    let dir = tempfile::tempdir().unwrap();
+    let path = ledger_file(&dir, 120, 30);
+    let (stock, account, units): (String, String, i64) = {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.query_row(
+            "SELECT stock, account, units FROM balances WHERE site = 'depot:01' AND kind = 'lot' ORDER BY stock LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+    };
+    drop(dir);
+    let (f, ..) = tampered(&format!(
+        "UPDATE balances SET units = units + 1 WHERE kind = 'lot' AND stock = '{stock}' AND account = '{account}';"
+    ));
+    drift(&f, "balances", &format!("lot {stock} {account}"));
+    let values = f.values();
+    assert!(
+        values["stored"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!(" {}", units + 1)),
+        "{f}"
+    );
+    assert!(
+        values["expected"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!(" {units}")),
+        "{f}"
+    );
+    // A balance row removed, and one added.
+    let (f, ..) = tampered(&format!(
+        "DELETE FROM balances WHERE kind = 'lot' AND stock = '{stock}' AND account = '{account}';"
+    ));
+    drift(&f, "balances", &format!("lot {stock} {account}"));
+    let (f, ..) = tampered(&format!(
+        "INSERT INTO balances VALUES ('lot', '{stock}', 'sink:lost', NULL, NULL, 1);"
+    ));
+    drift(&f, "balances", &format!("lot {stock} sink:lost"));
+    // Items, lots, sites, actors.
+    let (f, ..) =
+        tampered("UPDATE items SET status = 'surplus' WHERE id = (SELECT min(id) FROM items);");
+    let item: String = query(&tampered_path(), "SELECT min(id) FROM items");
+    drift(&f, "items", &item);
+    let (f, ..) =
+        tampered("UPDATE lots SET quantity = quantity + 1 WHERE id = (SELECT min(id) FROM lots);");
+    let lot_id: String = query(&tampered_path(), "SELECT min(id) FROM lots");
+    drift(&f, "lots", &lot_id);
+    let (f, ..) = tampered("UPDATE sites SET name = 'elsewhere' WHERE id = 'depot:02';");
+    drift(&f, "sites", "depot:02");
+    let (f, ..) = tampered("UPDATE actors SET roles = 'admin' WHERE id = 'unit:log-bn-1';");
+    drift(&f, "actors", "unit:log-bn-1");
+    let sources: i64 = query(&tampered_path(), "SELECT count(*) FROM lot_sources");
+    assert!(sources > 0, "the history has no split or merge");
+    let (f, ..) = tampered(
+        "UPDATE lot_sources SET units = units + 1 WHERE (lot, source) IN (SELECT lot, source FROM lot_sources LIMIT 1);",
+    );
+    assert_eq!(f.code(), ErrorCode::Drift, "{f}");
+    assert_eq!(f.values()["table"], "lot_sources");
+}
+
+/// A fresh copy of the ledger file the tampering tests start from (for reading ids).
+fn tampered_path() -> PathBuf {
+    static P: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, p) = P.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let p = ledger_file(&dir, 120, 30);
+        (dir, p)
+    });
+    p.clone()
+}
+
+#[test]
+fn an_edited_trace_index_is_named() {
+    // One trace row pointed at another stock: the row count is unchanged, only the content
+    // check sees that `trace` would now hide an event from one stock's history.
+    let (f, ..) = tampered(
+        "UPDATE touches SET stock = (SELECT min(stock) FROM touches WHERE kind = 'lot'
+                                     AND stock NOT IN (SELECT stock FROM touches WHERE seq = 40))
+         WHERE (kind, stock, seq) IN (SELECT kind, stock, seq FROM touches WHERE seq = 40 AND kind = 'lot' LIMIT 1);",
+    );
+    assert_eq!(f.code(), ErrorCode::Drift, "{f}");
+    assert_eq!(f.values()["table"], "touches");
+    assert_ne!(f.values()["stored"], f.values()["expected"]);
+    let (f, ..) = tampered("DELETE FROM touches WHERE seq = (SELECT max(seq) FROM touches);");
+    assert_eq!(f.values()["table"], "touches", "{f}");
+}
+
+#[test]
+fn edited_nodes_and_heads_are_named() {
+    let (f, ..) = tampered("UPDATE nodes SET hash = zeroblob(32) WHERE level = 2 AND idx = 3;");
+    assert_eq!(f.code(), ErrorCode::NodeMismatch, "{f}");
+    assert_eq!(f.values()["level"], 2);
+    assert_eq!(f.values()["node"], 3);
+    assert_eq!(f.values()["stored"], "00".repeat(32));
+    let (f, ..) = tampered("DELETE FROM nodes WHERE level = 0 AND idx = 9;");
+    assert_eq!(f.code(), ErrorCode::NodeMismatch, "{f}");
+    assert_eq!(f.values()["stored"], Value::Null);
+    let (f, ..) = tampered("INSERT INTO nodes VALUES (0, 999, zeroblob(32));");
+    check(
+        &f,
+        ErrorCode::ExtraNodes,
+        json!({"events": 120, "stored": 2 * 120 - 4 + 1, "expected": 2 * 120 - 4}),
+    );
+    let (f, ..) = tampered("UPDATE tree_heads SET root = zeroblob(32) WHERE size = 60;");
+    assert_eq!(f.code(), ErrorCode::RootMismatch, "{f}");
+    assert_eq!(f.values()["size"], 60);
+    assert_eq!(f.values()["stored"], "00".repeat(32));
+    let (f, ..) = tampered("UPDATE tree_heads SET sig = zeroblob(64) WHERE size = 90;");
+    check(
+        &f,
+        ErrorCode::HeadSignature,
+        json!({"size": 90, "key": log_key().public_key().to_hex()}),
+    );
+    // A head signed by another key.
+    let (f, ..) = tampered(&format!(
+        "UPDATE meta SET value = '{}' WHERE key = 'log_key';",
+        key_named("someone").public_key().to_hex()
+    ));
+    check(
+        &f,
+        ErrorCode::HeadSignature,
+        json!({"size": 0, "key": key_named("someone").public_key().to_hex()}),
+    );
+}
+
+#[test]
+#[ignore = "BUG: a derived row that is missing or extra is reported with the neighbouring \
+            row's content: `derived_drift` (core/src/store/verify.rs) compares the stored and \
+            expected rows position by position and names the smaller key, but reports `stored` \
+            and `expected` from the two different rows, so a deleted balance row shows \
+            `stored` = the next row instead of nothing, and an added row shows `expected` = \
+            another row instead of nothing"]
+fn a_missing_or_extra_derived_row_is_reported_as_nothing_on_one_side() {
+    let (f, ..) = tampered(
+        "DELETE FROM balances WHERE (kind, stock, account) IN
+           (SELECT kind, stock, account FROM balances WHERE site = 'depot:01' LIMIT 1);",
+    );
+    assert_eq!(f.code(), ErrorCode::Drift, "{f}");
+    assert_eq!(f.values()["stored"], Value::Null, "{f}");
+    let (f, ..) = tampered(
+        "INSERT INTO balances SELECT kind, stock, 'sink:lost', NULL, NULL, 1 FROM balances
+           WHERE site = 'depot:01' LIMIT 1;",
+    );
+    assert_eq!(f.code(), ErrorCode::Drift, "{f}");
+    assert_eq!(f.values()["expected"], Value::Null, "{f}");
+}
