@@ -1,7 +1,12 @@
 //! What trust costs: verifying a checkpoint (the log's signature) and its cosignatures, and
 //! the signature of a tree head that every append makes, against the append it is part of.
 //! Medians of interleaved rounds, in one run. `cargo bench -p custodia --bench checkpoint`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::time::Instant;
 
@@ -38,7 +43,12 @@ fn main() {
                 SignatureType::CosignatureV1,
                 [i + 1; 32],
             );
-            Witness::new(key, vec![log_vkey.clone()], &dir.path().join(format!("w{i}"))).unwrap()
+            Witness::new(
+                key,
+                vec![log_vkey.clone()],
+                &dir.path().join(format!("w{i}")),
+            )
+            .unwrap()
         })
         .collect();
     let cp = ledger.checkpoint(None).unwrap();
@@ -46,7 +56,11 @@ fn main() {
     for w in &witnesses {
         let sigs = w
             .add_checkpoint(
-                &AddCheckpoint { old_size: 0, proof: vec![], checkpoint: cp.as_bytes().to_vec() },
+                &AddCheckpoint {
+                    old_size: 0,
+                    proof: vec![],
+                    checkpoint: cp.as_bytes().to_vec(),
+                },
                 1_767_225_600,
             )
             .unwrap();
@@ -100,9 +114,26 @@ fn main() {
     );
     println!("| what | µs | note |");
     println!("|---|---:|---|");
-    println!("| verify a checkpoint (log signature) | {:.1} | parse + one Ed25519 verification |", us(ol));
-    println!("| verify a checkpoint with 2 cosignatures | {:.1} | three verifications |", us(oa));
-    println!("| sign a tree head (per append) | {:.1} | one Ed25519 signature |", us(sg));
-    println!("| append one event (in-memory SQLite) | {:.1} | signing is {:.1}% of it |", us(a1), 100.0 * sg / a1);
-    println!("| append a batch of 100 events | {:.1} | signing is {:.2}% of it |", us(ab), 100.0 * sg / ab);
+    println!(
+        "| verify a checkpoint (log signature) | {:.1} | parse + one Ed25519 verification |",
+        us(ol)
+    );
+    println!(
+        "| verify a checkpoint with 2 cosignatures | {:.1} | three verifications |",
+        us(oa)
+    );
+    println!(
+        "| sign a tree head (per append) | {:.1} | one Ed25519 signature |",
+        us(sg)
+    );
+    println!(
+        "| append one event (in-memory SQLite) | {:.1} | signing is {:.1}% of it |",
+        us(a1),
+        100.0 * sg / a1
+    );
+    println!(
+        "| append a batch of 100 events | {:.1} | signing is {:.2}% of it |",
+        us(ab),
+        100.0 * sg / ab
+    );
 }

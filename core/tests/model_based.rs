@@ -582,7 +582,18 @@ impl Sim {
                     .filter(|(_, n)| *n > 0)
                     .map(|(l, n)| lq(l, *n))
                     .collect();
-                if let Some(ev) = self.attempt(op, Ok(()), unit, receipt(t.id, &items, lines), &[])
+                // The default tolerance: at most 10 % of what was sent may arrive beyond it.
+                let over = t
+                    .lots
+                    .iter()
+                    .zip(&got)
+                    .any(|((_, sent), (_, got))| got.saturating_sub(*sent) > sent * 10 / 100);
+                let expect = if over {
+                    Err(ErrorCode::OverReceipt)
+                } else {
+                    Ok(())
+                };
+                if let Some(ev) = self.attempt(op, expect, unit, receipt(t.id, &items, lines), &[])
                 {
                     let transit = format!("in_transit:{}", t.id);
                     let gap = format!("discrepancy:{}", ev.id());

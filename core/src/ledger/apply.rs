@@ -260,6 +260,10 @@ impl State {
         let stocks: Vec<Stock> = plan.all_stocks().collect();
         let fx = plan.fx;
         let (removed, postings) = self.commit(fx, id, event.actor.clone(), event.at.clone());
+        // A correction that un-registers stock touches it too: its trace ends with the
+        // correction.
+        let mut stocks = stocks;
+        stocks.extend(removed.iter().cloned());
         #[cfg(debug_assertions)]
         if let Err(e) = self.check_invariants() {
             // A broken invariant is a bug in this crate; fail loudly in debug builds only.

@@ -182,13 +182,12 @@ impl State {
                 }
             }
         }
-        if opens_discrepancy {
+        // INVARIANT (discrepancy-times): every discrepancy account that ever held something
+        // keeps its opening time, also once closed: a correction may refill it, and a later loss
+        // from it must not predate it. One entry per event that found a difference.
+        if opens_discrepancy && self.by_account.contains_key(&Account::Discrepancy(id)) {
             self.discrepancies.insert(id, at.clone());
         }
-        // INVARIANT (discrepancy-times): a discrepancy account's time is kept while the
-        // account holds something; forget those that were closed.
-        self.discrepancies
-            .retain(|d, _| self.by_account.contains_key(&Account::Discrepancy(*d)));
         if correctable {
             self.undo.insert(id, undo);
         }

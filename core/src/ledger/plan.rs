@@ -482,6 +482,10 @@ impl<'a> Plan<'a> {
             self.move_item(&field("/items", i, ""), id, from, to.clone())?;
         }
         for (i, line) in lots.iter().enumerate() {
+            // The lot must exist (named at its id), then the quantity must be there.
+            if !self.fx.created_lots.iter().any(|l| l.lot.id == line.lot) {
+                self.lot(&field("/lots", i, "/lot"), &line.lot)?;
+            }
             self.move_lot(
                 &field("/lots", i, "/quantity"),
                 &line.lot,

@@ -406,42 +406,47 @@ fn derived_drift(db: &Db, state: &State) -> Result<Option<Error>> {
         let n = table.columns.len();
         let mut rows = stmt.query([]).map_err(&e)?;
         let mut expected = expected.into_iter().peekable();
-        loop {
-            let stored: Option<Vec<Sql>> = match rows.next().map_err(&e)? {
-                Some(r) => Some(
+        let mut next_stored = || -> Result<Option<Vec<Sql>>> {
+            match rows.next().map_err(&e)? {
+                Some(r) => Ok(Some(
                     (0..n)
                         .map(|i| r.get::<_, Sql>(i))
                         .collect::<rusqlite::Result<Vec<_>>>()
                         .map_err(&e)?,
-                ),
-                None => None,
-            };
-            let want = expected.next();
-            if stored.is_none() && want.is_none() {
-                break;
+                )),
+                None => Ok(None),
             }
-            if stored != want {
-                // Name the row by the smaller key of the two.
-                let row = match (&stored, &want) {
-                    (Some(s), Some(w)) => {
-                        if derived::compare_keys(s, w, table.key_columns).is_le() {
-                            s
-                        } else {
-                            w
-                        }
+        };
+        // A merge of two key-ordered lists: a row only one side has is named as missing from
+        // the other, not compared with its neighbour.
+        let mut stored = next_stored()?;
+        loop {
+            let (s, w) = (stored.as_ref(), expected.peek());
+            let (found, want) = match (s, w) {
+                (None, None) => break,
+                (Some(s), Some(w)) => match derived::compare_keys(s, w, table.key_columns) {
+                    std::cmp::Ordering::Equal if s == w => {
+                        stored = next_stored()?;
+                        expected.next();
+                        continue;
                     }
-                    (Some(s), None) => s,
-                    (None, Some(w)) => w,
-                    (None, None) => break,
-                };
-                let key = show(row.get(..table.key_columns).unwrap_or(row));
-                return Ok(Some(Error::new(ErrorKind::Drift {
-                    table: table.name.into(),
-                    row: key,
-                    stored: stored.as_deref().map(show),
-                    expected: want.as_deref().map(show),
-                })));
-            }
+                    std::cmp::Ordering::Equal => (Some(s.clone()), Some(w.clone())),
+                    std::cmp::Ordering::Less => (Some(s.clone()), None),
+                    std::cmp::Ordering::Greater => (None, Some(w.clone())),
+                },
+                (Some(s), None) => (Some(s.clone()), None),
+                (None, Some(w)) => (None, Some(w.clone())),
+            };
+            let Some(row) = found.as_ref().or(want.as_ref()) else {
+                break;
+            };
+            let key = show(row.get(..table.key_columns).unwrap_or(row));
+            return Ok(Some(Error::new(ErrorKind::Drift {
+                table: table.name.into(),
+                row: key,
+                stored: found.as_deref().map(show),
+                expected: want.as_deref().map(show),
+            })));
         }
     }
     Ok(None)

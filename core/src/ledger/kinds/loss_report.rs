@@ -44,7 +44,6 @@ impl Kind for LossReport {
                     .state
                     .discrepancies
                     .get(&d)
-                    .filter(|_| p.state.by_account.contains_key(&Account::Discrepancy(d)))
                     .ok_or_else(|| p.unknown("/discrepancy", d))?;
                 p.require_parent(d, format!("discrepancy {d}"), opened)?;
                 Account::Discrepancy(d)
