@@ -9,7 +9,8 @@
 # Each side appends the same N signed events one call per event (`append_json_lines`; the
 # ledger runs SQLite with synchronous=FULL, so each append includes an fsync), then queries the
 # balances of the same site N times (C: JSON string out and freed; Rust: typed rows, and rows
-# serialised to JSON). Prints mean microseconds per call and the C/Rust ratios.
+# serialised to JSON), then the balance of one stock there N times (a one-row answer: the fixed
+# cost of a call). Prints mean microseconds per call and the C/Rust ratios.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,6 +21,8 @@ target="${CARGO_TARGET_DIR:-$root/target}"
 dir="$target/bench-c"
 cc="${CC:-cc}"
 
+# Two invocations: built together with an example, the library is not copied to target/release.
+cargo build --release -p custodia-c
 cargo build --release -p custodia-c --example bench_rust
 mkdir -p "$dir"
 "$cc" -std=c11 -O2 -Wall -Wextra -Werror -I"$root/bindings/c/include" bindings/c/bench/bench_c.c \
@@ -37,11 +40,13 @@ done
 awk -v n="$n" -v setup="$setup" '
     function val(line, key,   m) { if (match(line, key "=[0-9.]+")) return substr(line, RSTART + length(key) + 1, RLENGTH - length(key) - 1); return "" }
     /^rust / { ra += val($0, "append_us"); rb += val($0, "balances_us"); rj += val($0, "balances_json_us"); nr++ }
-    /^c /    { ca += val($0, "append_us"); cb += val($0, "balances_us"); nc++ }
+    /^rust / { ro += val($0, "one_json_us") }
+    /^c /    { ca += val($0, "append_us"); cb += val($0, "balances_us"); co += val($0, "one_us"); nc++ }
     END {
-        ra /= nr; rb /= nr; rj /= nr; ca /= nc; cb /= nc
+        ra /= nr; rb /= nr; rj /= nr; ro /= nr; ca /= nc; cb /= nc; co /= nc
         printf "\n%d timed calls of each kind after %d setup events, mean of %d runs per side (microseconds per call)\n", n, setup, nr
         printf "append          rust %9.1f   c %9.1f   c/rust %.3f   overhead %+.1f us\n", ra, ca, ca / ra, ca - ra
         printf "balances        rust %9.1f   c %9.1f   c/rust %.3f   (rust rows, no JSON)\n", rb, cb, cb / rb
         printf "balances (JSON) rust %9.1f   c %9.1f   c/rust %.3f   overhead %+.1f us\n", rj, cb, cb / rj, cb - rj
+        printf "one stock (JSON) rust %8.1f   c %9.1f   c/rust %.3f   overhead %+.1f us\n", ro, co, co / ro, co - ro
     }' "$results"

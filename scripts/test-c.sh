@@ -102,9 +102,11 @@ run_valgrind() { # NAME [args]
     local status=0
     (cd "$out/run" && "${vg[@]}" --log-file="$out/$name.%p.valgrind.log" "$out/$name" "$@") >"$out/$name.out" 2>&1 || status=$?
     cat "$out/$name.out"
-    local errors
-    errors=$(grep -h "ERROR SUMMARY" "$out/$name".*.valgrind.log | sed 's/^==[0-9]*== //' | sort | uniq -c | tr -s ' ')
-    echo "valgrind ($name):$errors"
+    # One line per distinct summary, with the number of processes (a test may fork).
+    grep -h "ERROR SUMMARY" "$out/$name".*.valgrind.log | sed 's/^==[0-9]*== //' | sort | uniq -c |
+        while read -r count summary; do echo "valgrind ($name, $count process(es)): $summary"; done
+    grep -h "definitely lost\|indirectly lost" "$out/$name".*.valgrind.log | sed 's/^==[0-9]*== */    /' | sort | uniq -c |
+        while read -r count summary; do echo "valgrind ($name, $count process(es)): $summary"; done
     local counts
     counts=$(sed -n 's/^[a-z_]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out/$name.out" | tail -n1)
     if grep -h "ERROR SUMMARY" "$out/$name".*.valgrind.log | grep -qv "ERROR SUMMARY: 0 errors"; then
@@ -150,6 +152,21 @@ if "$cc" "${cflags[@]}" examples/c/quickstart.c "$lib_dir/libcustodia.a" -lpthre
     pass "quickstart linked with libcustodia.a"
 else
     fail "quickstart linked with libcustodia.a"
+fi
+
+step "header from C++"
+cxx="${CXX:-c++}"
+if command -v "$cxx" >/dev/null 2>&1; then
+    printf '#include "custodia.h"\nint main() { return custodia_abi_version() == CUSTODIA_ABI_VERSION ? 0 : 1; }\n' \
+        >"$out/header_cxx.cpp"
+    if "$cxx" -std=c++17 -Wall -Wextra -Werror -I"$root/bindings/c/include" "$out/header_cxx.cpp" "${link[@]}" \
+        -o "$out/header_cxx" && "$out/header_cxx"; then
+        pass "custodia.h compiles and links as C++17"
+    else
+        fail "custodia.h as C++17"
+    fi
+else
+    echo "header from C++: skipped (no C++ compiler)"
 fi
 
 step "Java example (FFM)"

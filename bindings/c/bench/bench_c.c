@@ -2,8 +2,8 @@
  * bench_c.c: the C side of the C API benchmark (scripts/bench-c.sh). The same calls as
  * bench/bench_rust.rs, through libcustodia, on an identical ledger: N single-event
  * custodia_ledger_append_json_lines calls, then N custodia_ledger_balances calls for one site
- * (each returning JSON, freed with custodia_string_free). Prints
- * `c append_us=... balances_us=...` (mean microseconds per call).
+ * (each returning JSON, freed with custodia_string_free), then N for one stock at that site.
+ * Prints `c append_us=... balances_us=... one_us=...` (mean microseconds per call).
  *
  * Usage: bench_c DIR   (DIR prepared by `bench_rust prepare`)
  */
@@ -60,6 +60,8 @@ int main(int argc, char **argv) {
     char *events = slurp(dir, "events.jsonl", &events_len);
     char *site = slurp(dir, "site.txt", NULL);
     site[strcspn(site, "\r\n")] = '\0';
+    char *stock = slurp(dir, "stock.txt", NULL);
+    stock[strcspn(stock, "\r\n")] = '\0';
 
     char path[1024];
     snprintf(path, sizeof path, "%s/c.ledger", dir);
@@ -100,7 +102,15 @@ int main(int argc, char **argv) {
         custodia_string_free(json);
     }
     double balances_us = (now_us() - start) / (double)n;
-    printf("c append_us=%.1f balances_us=%.1f json_bytes=%zu\n", append_us, balances_us, bytes / n);
+    start = now_us();
+    for (size_t i = 0; i < n; i++) {
+        char *json = NULL;
+        check(custodia_ledger_balances(ledger, site, stock, &json, &err), err, "balances of one stock");
+        custodia_string_free(json);
+    }
+    double one_us = (now_us() - start) / (double)n;
+    printf("c append_us=%.1f balances_us=%.1f one_us=%.1f json_bytes=%zu\n", append_us, balances_us, one_us,
+           bytes / n);
 
     custodia_ledger_free(ledger);
     custodia_key_free(log);
@@ -108,5 +118,6 @@ int main(int argc, char **argv) {
     free(setup);
     free(events);
     free(site);
+    free(stock);
     return 0;
 }

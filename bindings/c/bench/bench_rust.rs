@@ -4,11 +4,12 @@
 //! `bench_rust prepare DIR SETUP N` writes the inputs both sides use: `DIR/setup.jsonl` (SETUP
 //! signed synthetic events, appended as one batch), `DIR/events.jsonl` (N more, appended one
 //! call per event), `DIR/log.seed` (the log key's 32-byte seed) and `DIR/site.txt` (the site
-//! whose balances are queried).
+//! whose balances are queried) and `DIR/stock.txt` (one stock held there).
 //!
 //! `bench_rust run DIR` times N single-event `append_json_lines` calls, then N `balances` calls
-//! for that site (typed rows, and rows serialised to JSON as the C API hands them out), and
-//! prints `rust append_us=... balances_us=... balances_json_us=...` (mean microseconds per call).
+//! for that site (typed rows, and rows serialised to JSON as the C API hands them out), then N
+//! for one stock at that site (a one-row answer), and prints `rust append_us=... balances_us=...
+//! balances_json_us=... one_json_us=...` (mean microseconds per call).
 
 #![allow(
     clippy::unwrap_used,
@@ -44,10 +45,13 @@ fn prepare(dir: &Path, setup: usize, n: usize) -> Result<()> {
     std::fs::write(dir.join("events.jsonl"), &events_text)?;
     let log = Signer::generate();
     std::fs::write(dir.join("log.seed"), log.seed())?;
-    // The site with the most balance rows after the setup: a query that returns something.
-    let ledger = Ledger::in_memory(Options::new().log_key(Signer::from_seed(log.seed())))?;
-    let mut ledger = ledger;
+    // The site with the most balance rows once every event is in (as when the queries run),
+    // and a lot held there: queries that return something.
+    let mut ledger = Ledger::in_memory(Options::new().log_key(Signer::from_seed(log.seed())))?;
     ledger.append_json_lines(setup_text.as_bytes())?;
+    for line in events_text.lines() {
+        ledger.append_json_lines(line.as_bytes())?;
+    }
     let balances = ledger.balances(&BalanceFilter::default())?;
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
     for b in balances {
@@ -61,7 +65,18 @@ fn prepare(dir: &Path, setup: usize, n: usize) -> Result<()> {
         .map(|(s, _)| s)
         .ok_or("the setup holds no stock")?;
     std::fs::write(dir.join("site.txt"), &site)?;
-    println!("prepared {setup} setup events, {n} timed events, site {site}");
+    // One stock held there (the largest lot): a one-row answer shows the fixed cost of a call.
+    let stock = ledger
+        .balances(&BalanceFilter {
+            site: Some(SiteId::new(site.as_str())?),
+            stock: None,
+        })?
+        .into_iter()
+        .max_by_key(|b| (b.kind == custodia_core::StockKind::Lot, b.units))
+        .map(|b| b.stock)
+        .ok_or("the site holds nothing")?;
+    std::fs::write(dir.join("stock.txt"), &stock)?;
+    println!("prepared {setup} setup events, {n} timed events, site {site}, stock {stock}");
     Ok(())
 }
 
@@ -72,6 +87,9 @@ fn run(dir: &Path) -> Result<()> {
     let setup = std::fs::read(dir.join("setup.jsonl"))?;
     let events = std::fs::read_to_string(dir.join("events.jsonl"))?;
     let site = SiteId::new(std::fs::read_to_string(dir.join("site.txt"))?.trim())?;
+    let stock = std::fs::read_to_string(dir.join("stock.txt"))?
+        .trim()
+        .to_owned();
     let path: PathBuf = dir.join("rust.ledger");
     let _ = std::fs::remove_file(&path);
     let _ = std::fs::remove_file(dir.join("rust.ledger-wal"));
@@ -103,10 +121,21 @@ fn run(dir: &Path) -> Result<()> {
         bytes += serde_json::to_string(&ledger.balances(&filter)?)?.len();
     }
     let balances_json_us = start.elapsed().as_secs_f64() * 1e6 / n as f64;
+    let one = BalanceFilter {
+        site: filter.site.clone(),
+        stock: Some(stock),
+    };
+    let mut one_bytes = 0usize;
+    let start = Instant::now();
+    for _ in 0..n {
+        one_bytes += serde_json::to_string(&ledger.balances(&one)?)?.len();
+    }
+    let one_json_us = start.elapsed().as_secs_f64() * 1e6 / n as f64;
     println!(
-        "rust append_us={append_us:.1} balances_us={balances_us:.1} balances_json_us={balances_json_us:.1} rows={} json_bytes={}",
+        "rust append_us={append_us:.1} balances_us={balances_us:.1} balances_json_us={balances_json_us:.1} one_json_us={one_json_us:.1} rows={} json_bytes={} one_json_bytes={}",
         rows / n,
-        bytes / n
+        bytes / n,
+        one_bytes / n
     );
     Ok(())
 }
