@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Runs every test of the project on a fresh Debian 12 machine with rustup's stable Rust.
-# Installs what it needs (Debian's wasm32 Rust toolchain for the rule plugins, when rustup's
-# wasm32 target is not installed).
+# Runs every test of the project on a fresh Debian 12 machine with rustup's stable Rust, and
+# installs what it needs: Debian's wasm32 Rust toolchain for the rule plugins (when rustup's
+# wasm32 target is not installed), valgrind for the C tests, Python's `cryptography` for the
+# independent checkers, a virtual environment with the Python package's test tools.
+#
+# The last line totals every suite: `N passed, 0 failed` (and what was not run, and why).
+# Exits non-zero when anything failed.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -9,9 +13,10 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 step() { printf '\n== %s\n' "$*" >&2; }
 
-# Every test runner's output also goes to this log, to total the counts at the end.
+# Every runner's output also goes to this log, to total the counts at the end.
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
+not_run=()
 
 step "format"
 cargo fmt --all -- --check
@@ -19,7 +24,12 @@ cargo fmt --all -- --check
 step "rule plugins to wasm32"
 bash scripts/build-plugins.sh
 
-step "workspace tests (core, storage, command line, plugin host)"
+step "Python's cryptography, for the independent checkers of signatures and checkpoints"
+if ! python3 -c 'import cryptography' 2>/dev/null; then
+    python3 -m pip install --quiet cryptography
+fi
+
+step "workspace tests (core, storage, command line, plugin host, C API crate)"
 cargo test --workspace --no-fail-fast 2>&1 | tee -a "$log"
 
 step "plugin SDK and rule crates, native tests"
@@ -32,6 +42,32 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 step "examples"
 cargo run --quiet -p custodia --example quickstart >/dev/null
-passed=$(sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' "$log" | awk '{s += $1} END {print s + 0}')
+
+step "C API: C tests and examples under valgrind, Java through FFM"
+bash scripts/test-c.sh 2>&1 | tee -a "$log"
+
+if [ -f scripts/test-python.sh ]; then
+    step "Python package: a fresh virtual environment, the built wheel, pytest"
+    bash scripts/test-python.sh 2>&1 | tee -a "$log"
+fi
+
+step "benchmarks, smoke run on a tiny ledger"
+bash scripts/bench.sh --smoke 2>&1 | tee -a "$log" || { echo "benchmark smoke run failed" >&2; exit 1; }
+
+# Totals: Rust's test harness lines, and each suite's own `NAME: N passed, M failed` line.
+rust=$(sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' "$log" | awk '{s += $1} END {print s + 0}')
+suites=$(sed -n 's/^\(C API\|Python\): \([0-9]*\) passed.*/\2/p' "$log" | awk '{s += $1} END {print s + 0}')
+while IFS= read -r line; do
+    not_run+=("$line")
+done < <(sed -n 's/.*NOT RUN: \(.*\)/\1/p' "$log" | sort -u)
+if grep -q "java example: skipped" "$log"; then
+    not_run+=("Java example (no JDK >= 22)")
+fi
 echo "all checks passed" >&2
-echo "$passed passed, 0 failed"
+total=$((rust + suites))
+if [ "${#not_run[@]}" -gt 0 ]; then
+    printf 'not run: %s\n' "${not_run[@]}"
+    echo "$total passed, 0 failed, ${#not_run[@]} not run"
+else
+    echo "$total passed, 0 failed"
+fi

@@ -352,7 +352,7 @@ pub unsafe extern "C" fn custodia_ledger_put_rules_in_force(
         })?;
         if let Some(slot) = slot {
             let json = signed.to_json();
-            slot.write(give_string(crate::boundary::c_text(&json)));
+            slot.write(give_string(crate::boundary::c_text(json)));
         }
         Ok(())
     })

@@ -589,7 +589,7 @@ pub(crate) fn actors(db: &Db) -> Result<Vec<crate::rows::ActorRecord>> {
         .conn
         .prepare_cached("SELECT id, kind, name, member_of, roles, keys FROM actors ORDER BY id")
         .map_err(&e)?;
-    let rows: Vec<(String, String, String, Option<String>, String, String)> = stmt
+    let rows: Vec<ActorRow> = stmt
         .query_map([], |r| {
             Ok((
                 r.get(0)?,
@@ -631,6 +631,18 @@ pub(crate) fn actors(db: &Db) -> Result<Vec<crate::rows::ActorRecord>> {
     Ok(out)
 }
 
+/// A `sites` row: id, name, kind, parent, country, licensed NEQ.
+type SiteRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+/// An `actors` row: id, kind, name, member_of, roles, keys.
+type ActorRow = (String, String, String, Option<String>, String, String);
+
 /// Every registered site, by id.
 pub(crate) fn sites(db: &Db) -> Result<Vec<crate::rows::SiteRecord>> {
     let e = db.err("reading sites");
@@ -640,14 +652,7 @@ pub(crate) fn sites(db: &Db) -> Result<Vec<crate::rows::SiteRecord>> {
             "SELECT id, name, kind, parent, country, licensed_neq_grams FROM sites ORDER BY id",
         )
         .map_err(&e)?;
-    let rows: Vec<(
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<i64>,
-    )> = stmt
+    let rows: Vec<SiteRow> = stmt
         .query_map([], |r| {
             Ok((
                 r.get(0)?,

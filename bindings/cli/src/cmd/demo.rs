@@ -229,8 +229,7 @@ fn showcase(ledger: &mut Ledger, synth: &Synth, dir: &Path) -> Result<Vec<String
     // show them.
     let marked = ledger
         .prepare(register(Some("56-1991-004471"), 2)?)?
-        .sign(&[custodian_key])
-        .map_err(custodia::Error::from)?;
+        .sign(&[custodian_key])?;
     match ledger.append(std::slice::from_ref(&marked)) {
         Ok(report) => {
             let warnings: Vec<String> = report

@@ -113,16 +113,17 @@ fn cosign(args: &CosignArgs, out: &mut dyn Write) -> Result<(), Failure> {
                     path.display()
                 ))
             })?;
-            let first = v["first"].as_u64();
-            let hashes: Option<Vec<[u8; 32]>> = v["path"].as_array().and_then(|a| {
-                a.iter()
-                    .map(|h| {
-                        let mut out = [0u8; 32];
-                        hex::decode_to_slice(h.as_str()?, &mut out).ok()?;
-                        Some(out)
-                    })
-                    .collect()
-            });
+            let first = v.get("first").and_then(serde_json::Value::as_u64);
+            let hashes: Option<Vec<[u8; 32]>> =
+                v.get("path").and_then(|p| p.as_array()).and_then(|a| {
+                    a.iter()
+                        .map(|h| {
+                            let mut out = [0u8; 32];
+                            hex::decode_to_slice(h.as_str()?, &mut out).ok()?;
+                            Some(out)
+                        })
+                        .collect()
+                });
             match (first, hashes) {
                 (Some(first), Some(hashes)) => (first, hashes),
                 _ => {
