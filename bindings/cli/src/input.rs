@@ -152,3 +152,71 @@ impl Input {
         Ok(Some(total))
     }
 }
+
+/// A reader that notes the line number of every non-blank line it hands on, so that the front
+/// door can stream the input (refusing a hostile line or an unknown signer before the rest is
+/// read) while a refusal still names the line it came from.
+pub struct LineTracker {
+    inner: Box<dyn BufRead>,
+    line_no: u64,
+    blank: bool,
+    /// The line number of each non-blank line, in order: event `i` came from `lines[i]`.
+    pub lines: Vec<u64>,
+}
+
+impl LineTracker {
+    /// Tracks an input from its first line.
+    pub fn new(input: Input) -> Self {
+        Self {
+            inner: input.reader,
+            line_no: 1,
+            blank: true,
+            lines: Vec::new(),
+        }
+    }
+
+    /// The line an event index came from (the last line may end without a newline).
+    pub fn line_of(&self, index: u64) -> Option<u64> {
+        let i = usize::try_from(index).ok()?;
+        match self.lines.get(i) {
+            Some(l) => Some(*l),
+            None if i == self.lines.len() && !self.blank => Some(self.line_no),
+            None => None,
+        }
+    }
+}
+
+impl Read for LineTracker {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        if let (Some(dst), Some(src)) = (buf.get_mut(..n), available.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for LineTracker {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        if let Ok(bytes) = self.inner.fill_buf() {
+            for b in bytes.iter().take(amount) {
+                if *b == b'\n' {
+                    if !self.blank {
+                        self.lines.push(self.line_no);
+                    }
+                    self.line_no += 1;
+                    self.blank = true;
+                } else if !b.is_ascii_whitespace() {
+                    self.blank = false;
+                }
+            }
+        }
+        self.inner.consume(amount);
+    }
+}

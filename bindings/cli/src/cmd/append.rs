@@ -6,7 +6,7 @@ use std::io::Write;
 use custodia::{BATCH_EVENTS_MAX, ErrorCode};
 
 use crate::context::Global;
-use crate::input::Input;
+use crate::input::{Input, LineTracker};
 use crate::output::{Failure, line, warn};
 
 #[derive(clap::Args)]
@@ -32,6 +32,9 @@ fn parse_batch_size(value: &str) -> Result<usize, String> {
 pub fn run(global: &Global, args: &Args, out: &mut dyn Write) -> Result<(), Failure> {
     let mut ledger = global.open_write()?;
     let mut input = Input::open(&args.events)?;
+    if args.batch_size.is_none() {
+        return one_batch(&mut ledger, input, args, out);
+    }
     let batch_events = args.batch_size.unwrap_or(BATCH_EVENTS_MAX);
     let mut appended = 0u64;
     loop {
@@ -81,4 +84,55 @@ pub fn run(global: &Global, args: &Args, out: &mut dyn Write) -> Result<(), Fail
             ledger.len()?
         ),
     )
+}
+
+/// The whole input as one batch, streamed through the front door: a line too long or an event
+/// by an unknown signer is refused as soon as it is read, before the rest of the input.
+fn one_batch(
+    ledger: &mut custodia::Ledger,
+    input: Input,
+    args: &Args,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let name = input.name().to_owned();
+    let mut reader = LineTracker::new(input);
+    match ledger.append_reader(&mut reader) {
+        Ok(report) => {
+            for event in &report.events {
+                for w in &event.warnings {
+                    warn(&format!(
+                        "event {} `{}`: rule `{}`: {}: {}",
+                        event.index, event.id, w.rule, w.code, w.message
+                    ));
+                }
+            }
+            line(
+                out,
+                &format!(
+                    "appended {} events; the ledger holds {}",
+                    report.events.len(),
+                    report.ledger_len
+                ),
+            )
+        }
+        Err(e) if e.code() == ErrorCode::BatchEmpty => {
+            if args.allow_empty {
+                line(
+                    out,
+                    &format!("appended 0 events; the ledger holds {}", ledger.len()?),
+                )
+            } else {
+                Err(Failure::refused(format!("no events in {name}"))
+                    .with_code(ErrorCode::BatchEmpty))
+            }
+        }
+        Err(e) => {
+            let at = e.index().and_then(|i| reader.line_of(i));
+            let failure = match at {
+                Some(l) => Failure::from(e.with_index(None)).context(format!("{name} line {l}")),
+                None => Failure::from(e),
+            };
+            Err(failure.note("nothing was appended"))
+        }
+    }
 }
