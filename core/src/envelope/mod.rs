@@ -308,6 +308,11 @@ impl<B: EventBody> SignedEvent<B> {
         &self.line
     }
 
+    /// The whole object (content, `id`, `signatures`) as a JSON value.
+    pub fn to_value(&self) -> Result<Value> {
+        serde_json::from_str(&self.line).map_err(|e| internal("re-reading an event", e))
+    }
+
     /// Decodes a signed event from JSON text (one JSONL line, in any valid JSON form): schema,
     /// typed decode, canonical-form check, and the id recomputed from the content must equal
     /// the `id` member. Signatures are decoded but verified only by the ledger, which knows
