@@ -5,8 +5,8 @@
 # runs the pytest suite. Ends with `Python: N passed, 0 failed`; exits non-zero on any failure.
 #
 # The wheel is built with the dev profile for build speed, reusing the workspace's target
-# directory; the crates that dominate run time (the ledger, SQLite, JSON Schema, the plugin
-# compiler) are optimised anyway, as the workspace already does for the signature crates.
+# directory and its artifacts (the workspace's dev profile optimises the crates that dominate
+# run time: signatures, SQLite, JSON).
 # Users get a release build: `pip install ./bindings/python`.
 #
 # Needs: rustup's Rust, CPython >= 3.9 with pip and venv (python3-venv on Debian: installed
@@ -23,23 +23,6 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 step() { printf '\n== %s\n' "$*" >&2; }
-
-# Crates optimised in the dev build: where tests spend their time, not their build.
-optimised=(
-    custodia libsqlite3-sys rusqlite jsonschema jsonschema-regex jsonschema-value referencing
-    fancy-regex regex regex-automata regex-syntax serde serde_core serde_json
-    serde_json_canonicalizer ryu-js zmij itoa memchr hashbrown indexmap ahash petgraph
-    fraction num-bigint num-integer num-rational num-traits aho-corasick email_address
-    fluent-uri percent-encoding smallvec micromap hashlink bytecount base64 hex
-    cranelift-codegen cranelift-frontend cranelift-entity cranelift-bforest cranelift-bitset
-    cranelift-control cranelift-native cranelift-assembler-x64 regalloc2 gimli object
-    target-lexicon wasmparser wasmtime wasmtime-environ wasmtime-internal-cranelift
-    wasmtime-internal-core wasmtime-internal-unwinder
-)
-config=()
-for crate in "${optimised[@]}"; do
-    config+=(--config "profile.dev.package.$crate.opt-level=2")
-done
 
 step "rule plugins (target/plugins)"
 if ! compgen -G "target/plugins/*.json" >/dev/null; then
@@ -66,7 +49,7 @@ fi
 step "wheel (dev profile)"
 rm -rf "$wheels"
 "$venv/bin/maturin" build --profile dev -m bindings/python/Cargo.toml \
-    --interpreter "$venv/bin/python" --out "$wheels" "${config[@]}"
+    --interpreter "$venv/bin/python" --out "$wheels"
 wheel="$(ls "$wheels"/custodia-*.whl)"
 "$venv/bin/python" -m pip install --quiet "$wheel[test]"
 

@@ -431,6 +431,9 @@ error_table! {
     /// A proof does not verify against the root it claims.
     #[error("the {proof} proof does not verify")]
     ProofInvalid { proof: String } = 7010,
+    /// A state invariant is broken: a bug in custodia, never a user error.
+    #[error("state invariant `{invariant}` broken: {detail}")]
+    InvariantBroken { invariant: String, detail: String } = 7011,
     /// A checkpoint carries no valid signature by the log key (or a known key's signature
     /// fails).
     #[error("checkpoint of `{origin}` is not validly signed by `{key}`: {reason}")]
@@ -448,9 +451,6 @@ error_table! {
     /// A checkpoint carries fewer valid cosignatures than required.
     #[error("the checkpoint carries {found} valid cosignatures of the {required} required")]
     TooFewCosignatures { found: u64, required: u64 } = 7016,
-    /// A state invariant is broken: a bug in custodia, never a user error.
-    #[error("state invariant `{invariant}` broken: {detail}")]
-    InvariantBroken { invariant: String, detail: String } = 7011,
 
     // ---- 8xxx storage ----------------------------------------------------------------------
     /// The file does not exist.
@@ -761,6 +761,10 @@ mod tests {
             assert!((1001..10_000).contains(&code.get()));
             assert_eq!(ErrorCode::from_u32(code.get()), Some(*code));
         }
+        assert!(
+            ErrorCode::ALL.windows(2).all(|w| w[0].get() < w[1].get()),
+            "the table lists codes in increasing order"
+        );
         assert_eq!(
             ErrorCode::InsufficientStock.screaming_name(),
             "INSUFFICIENT_STOCK"

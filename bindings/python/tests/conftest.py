@@ -95,7 +95,7 @@ def state(ledger: custodia.Ledger) -> tuple:
     return (len(ledger), head["size"], head["root"])
 
 
-LATE = "2027-01-01T00:00:00Z"
+LATE = "2026-06-01T00:00:00Z"
 
 
 def unsigned_item_registration(item: str = "item:test-pistol-1", **marking: Any) -> Dict[str, Any]:

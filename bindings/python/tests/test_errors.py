@@ -235,7 +235,7 @@ def test_signature_bad_signature(ledger_copy: custodia.Ledger, base: Base) -> No
     with pytest.raises(custodia.SignatureError) as e:
         ledger_copy.append([event])
     assert e.value.name == "BadSignature"
-    assert e.value.field == "/signatures"
+    assert e.value.field == "/signatures/0"
     assert e.value.event_id == event["id"]
     assert state(ledger_copy) == before
 

@@ -22,6 +22,9 @@ pub(crate) const INPUT_LINE_BYTES_MAX: usize = crate::envelope::EVENT_BYTES_MAX;
 
 pub(crate) struct Inner {
     path: Option<PathBuf>,
+    // Copies of what never changes, readable while the store is in use by a callback.
+    log_key: PublicKey,
+    origin: String,
     store: RefCell<Store>,
     signer: Option<Arc<dyn HeadSigner>>,
     rules: Option<Arc<dyn RuleEngine>>,
@@ -82,6 +85,8 @@ impl Inner {
         let (future_secs_max, receipt_excess_percent_max) = limits(&options);
         Ok(Inner {
             path: path.map(Path::to_path_buf),
+            log_key: store.db.log_key,
+            origin: store.db.origin.clone(),
             store: RefCell::new(store),
             signer: Some(signer),
             rules: options.rules,
@@ -109,6 +114,8 @@ impl Inner {
         let (future_secs_max, receipt_excess_percent_max) = limits(&options);
         Ok(Inner {
             path: Some(path.to_path_buf()),
+            log_key: store.db.log_key,
+            origin: store.db.origin.clone(),
             store: RefCell::new(store),
             signer: if options.read_only {
                 None
@@ -146,15 +153,16 @@ impl Inner {
     }
 
     pub(crate) fn log_key(&self) -> PublicKey {
-        self.store.borrow().db.log_key
+        self.log_key
     }
 
     pub(crate) fn origin(&self) -> String {
-        self.store.borrow().db.origin.clone()
+        self.origin.clone()
     }
 
     pub(crate) fn is_writable(&self) -> bool {
-        self.signer.is_some() && !self.store.borrow().db.read_only
+        // Read-only stores are opened without a signer (`open`), so the signer decides.
+        self.signer.is_some()
     }
 
     pub(crate) fn set_rules(&mut self, engine: Option<Arc<dyn RuleEngine>>) {

@@ -74,7 +74,14 @@ fn check(validator: &jsonschema::Validator, value: &Value) -> Result<()> {
     // "does not match any of the kinds".
     let mut best: Option<(String, String)> = None;
     for error in validator.iter_errors(value) {
-        let field = error.instance_path().to_string();
+        let mut field = error.instance_path().to_string();
+        // A missing member is named by its own pointer, not its object's.
+        if let jsonschema::error::ValidationErrorKind::Required { property } = error.kind()
+            && let Some(name) = property.as_str()
+        {
+            field.push('/');
+            field.push_str(&name.replace('~', "~0").replace('/', "~1"));
+        }
         let better = best.as_ref().is_none_or(|(f, _)| field.len() > f.len());
         if better {
             best = Some((field, error.to_string()));
