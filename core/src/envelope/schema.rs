@@ -117,7 +117,7 @@ pub(crate) fn check_event(value: &Value, signed: bool) -> Result<()> {
             return Err(Error::new(ErrorKind::SchemaViolation {
                 reason: "\"kind\" is a required property".into(),
             })
-            .at_field(""));
+            .at_field("/kind"));
         }
     };
     let Some((unsigned, signed_validator)) = v.by_kind.get(kind) else {

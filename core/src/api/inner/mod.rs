@@ -1,0 +1,432 @@
+//! What stands behind [`crate::Ledger`]: the store, the log key, the rule engine, and the
+//! computations that are the same for every binding (signing batches, the custody graph,
+//! summaries, stock totals).
+
+use std::cell::{RefCell, RefMut};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::api::{HeadSigner, Options};
+use crate::envelope::Signer;
+use crate::error::{Error, ErrorKind, Result};
+use crate::ledger::SignatureCheck;
+use crate::ledger::{Event, SignedEvent};
+use crate::model::{Digest, EventId, LotId, PublicKey};
+use crate::rows::*;
+use crate::rules::RuleEngine;
+use crate::store::{BATCH_EVENTS_MAX, Store};
+
+mod graph;
+mod input;
+mod migrate;
+mod trust;
+
+pub use input::BATCH_BYTES_MAX;
+pub(crate) use migrate::migrate;
+
+/// Longest JSON line accepted as input, in bytes (an event is at most 1 MiB).
+pub(crate) const INPUT_LINE_BYTES_MAX: usize = crate::envelope::EVENT_BYTES_MAX;
+
+pub(crate) struct Inner {
+    path: Option<PathBuf>,
+    // Copies of what never changes, readable while the store is in use by a callback.
+    log_key: PublicKey,
+    origin: String,
+    store: RefCell<Store>,
+    signer: Option<Arc<dyn HeadSigner>>,
+    rules: Option<Arc<dyn RuleEngine>>,
+    future_secs_max: i64,
+    receipt_excess_percent_max: u64,
+}
+
+fn limits(options: &Options) -> (i64, u64) {
+    (
+        options
+            .future_secs_max
+            .unwrap_or(crate::api::FUTURE_SECS_MAX_DEFAULT),
+        options
+            .receipt_excess_percent_max
+            .unwrap_or(crate::api::RECEIPT_EXCESS_PERCENT_MAX_DEFAULT),
+    )
+}
+
+/// The default origin of a ledger created without one: names the log by its key.
+fn default_origin(key: &PublicKey) -> String {
+    let hex = key.to_hex();
+    format!("custodia.invalid/{}", hex.get(..16).unwrap_or(&hex))
+}
+
+impl Inner {
+    pub(crate) fn create(path: Option<&Path>, options: Options) -> Result<Inner> {
+        let signer: Arc<dyn HeadSigner> = match (&options.log_signer, path) {
+            (Some(s), _) => s.clone(),
+            (None, None) => Arc::new(Signer::generate()),
+            (None, Some(_)) => {
+                return Err(ErrorKind::InvalidArgument {
+                    argument: "log key".into(),
+                    value: String::new(),
+                    reason: "a new ledger needs the log key that will sign its tree heads".into(),
+                }
+                .into());
+            }
+        };
+        let key = signer.public_key();
+        let origin = options
+            .origin
+            .clone()
+            .unwrap_or_else(|| default_origin(&key));
+        let store = Store::create(path, key, &origin)?;
+        if let Err(e) = crate::store::write_empty_head(&store.db, signer.as_ref()) {
+            drop(store);
+            // Nothing half-created: the file holds no signed head, remove it.
+            if let Some(p) = path {
+                let _ = std::fs::remove_file(p);
+                for suffix in ["-wal", "-shm"] {
+                    let mut side = p.as_os_str().to_owned();
+                    side.push(suffix);
+                    let _ = std::fs::remove_file(PathBuf::from(side));
+                }
+            }
+            return Err(e);
+        }
+        let (future_secs_max, receipt_excess_percent_max) = limits(&options);
+        Ok(Inner {
+            path: path.map(Path::to_path_buf),
+            log_key: store.db.log_key,
+            origin: store.db.origin.clone(),
+            store: RefCell::new(store),
+            signer: Some(signer),
+            rules: options.rules,
+            future_secs_max,
+            receipt_excess_percent_max,
+        })
+    }
+
+    pub(crate) fn open(path: &Path, options: Options) -> Result<Inner> {
+        let read_only = options.read_only || options.log_signer.is_none();
+        let store = Store::open(path, read_only)?;
+        if let Some(s) = &options.log_signer
+            && s.public_key() != store.db.log_key
+        {
+            return Err(ErrorKind::InvalidArgument {
+                argument: "log key".into(),
+                value: s.public_key().to_hex(),
+                reason: format!(
+                    "this ledger's tree heads are signed by `{}`",
+                    store.db.log_key
+                ),
+            }
+            .into());
+        }
+        let (future_secs_max, receipt_excess_percent_max) = limits(&options);
+        Ok(Inner {
+            path: Some(path.to_path_buf()),
+            log_key: store.db.log_key,
+            origin: store.db.origin.clone(),
+            store: RefCell::new(store),
+            signer: if options.read_only {
+                None
+            } else {
+                options.log_signer
+            },
+            rules: options.rules,
+            future_secs_max,
+            receipt_excess_percent_max,
+        })
+    }
+
+    pub(crate) fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The store, or an error when a call is made from inside a callback of another call.
+    fn store(&self) -> Result<RefMut<'_, Store>> {
+        self.store.try_borrow_mut().map_err(|_| {
+            Error::new(ErrorKind::InvalidArgument {
+                argument: "ledger".into(),
+                value: self
+                    .path
+                    .as_deref()
+                    .map_or(":memory:".into(), |p| p.display().to_string()),
+                reason:
+                    "the ledger is in use by a call in progress (a callback called back into it)"
+                        .into(),
+            })
+        })
+    }
+
+    pub(crate) fn len(&self) -> Result<u64> {
+        crate::store::log::len(&self.store()?.db)
+    }
+
+    pub(crate) fn log_key(&self) -> PublicKey {
+        self.log_key
+    }
+
+    pub(crate) fn origin(&self) -> String {
+        self.origin.clone()
+    }
+
+    pub(crate) fn is_writable(&self) -> bool {
+        // Read-only stores are opened without a signer (`open`), so the signer decides.
+        self.signer.is_some()
+    }
+
+    pub(crate) fn set_rules(&mut self, engine: Option<Arc<dyn RuleEngine>>) {
+        self.rules = engine;
+    }
+
+    fn rule_hook(&self) -> Option<&dyn RuleEngine> {
+        self.rules.as_deref().map(|r| r as &dyn RuleEngine)
+    }
+
+    pub(crate) fn append(&self, events: &[SignedEvent]) -> Result<AppendReport> {
+        let signer = self.signer.as_deref().ok_or_else(|| {
+            Error::new(ErrorKind::ReadOnly {
+                reason: "no log key was given to sign tree heads (`--log-key KEYFILE` or `CUSTODIA_LOG_KEY`)".into(),
+            })
+        })?;
+        let now_unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            // A clock before 1970 cannot date anything: every event is then "in the future".
+            .unwrap_or(0);
+        let policy = crate::ledger::Policy {
+            now_unix,
+            future_secs_max: self.future_secs_max,
+            receipt_excess_percent_max: self.receipt_excess_percent_max,
+        };
+        let mut store = self.store()?;
+        let applied = store.append(events, self.rule_hook(), signer, Some(policy))?;
+        let len = crate::store::log::len(&store.db)?;
+        let base = len - events.len() as u64;
+        let head = tree_head(&store)?;
+        Ok(AppendReport {
+            events: applied
+                .into_iter()
+                .enumerate()
+                .map(|(i, a)| Appended {
+                    index: base + i as u64,
+                    id: a.id,
+                    warnings: a.warnings,
+                })
+                .collect(),
+            ledger_len: len,
+            tree_head: head,
+        })
+    }
+
+    pub(crate) fn required_parents(&self, event: &Event) -> Result<Vec<EventId>> {
+        let mut store = self.store()?;
+        let state = store.state()?;
+        state.required_parents(event)
+    }
+
+    pub(crate) fn verify(&self, progress: &dyn Fn(u64)) -> Result<VerifyReport> {
+        let store = self.store()?;
+        let outcome = crate::store::verify::verify(&store.db, self.rule_hook(), progress)?;
+        Ok(VerifyReport {
+            ok: outcome.failure.is_none(),
+            events: outcome.events,
+            tree_heads: outcome.tree_heads,
+            state_digest: outcome.state_digest,
+            failure: outcome.failure,
+        })
+    }
+
+    pub(crate) fn tree_head(&self) -> Result<TreeHead> {
+        tree_head(&*self.store()?)
+    }
+
+    pub(crate) fn inclusion_proof(
+        &self,
+        event: &EventId,
+        size: Option<u64>,
+    ) -> Result<InclusionProof> {
+        let store = self.store()?;
+        let len = crate::store::log::len(&store.db)?;
+        let size = size.unwrap_or(len);
+        let index = crate::store::log::index_of(&store.db, event)?
+            .ok_or_else(|| Error::new(ErrorKind::EventNotFound { event: *event }))?;
+        let nodes = crate::store::log::nodes(&store.db, &store.nodes, len);
+        let path = crate::merkle::inclusion_proof(&nodes, index, size)
+            .map_err(crate::store::log::proof_error)?;
+        let root = crate::merkle::root(&nodes, size).map_err(crate::store::log::proof_error)?;
+        Ok(InclusionProof {
+            event: *event,
+            leaf_index: index,
+            tree_size: size,
+            leaf_hash: Digest::from_bytes(crate::merkle::leaf_hash(event)),
+            root: Digest::from_bytes(root),
+            path: path.into_iter().map(Digest::from_bytes).collect(),
+        })
+    }
+
+    pub(crate) fn consistency_proof(
+        &self,
+        first: u64,
+        second: Option<u64>,
+    ) -> Result<ConsistencyProof> {
+        let store = self.store()?;
+        let len = crate::store::log::len(&store.db)?;
+        let second = second.unwrap_or(len);
+        let nodes = crate::store::log::nodes(&store.db, &store.nodes, len);
+        let path = crate::merkle::consistency_proof(&nodes, first, second)
+            .map_err(crate::store::log::proof_error)?;
+        let root = |size| crate::merkle::root(&nodes, size).map_err(crate::store::log::proof_error);
+        Ok(ConsistencyProof {
+            first,
+            second,
+            first_root: Digest::from_bytes(root(first)?),
+            second_root: Digest::from_bytes(root(second)?),
+            path: path.into_iter().map(Digest::from_bytes).collect(),
+        })
+    }
+
+    pub(crate) fn balances(&self, filter: &BalanceFilter) -> Result<Vec<Balance>> {
+        crate::store::log::balances(&self.store()?.db, filter)
+    }
+
+    pub(crate) fn stock_on_hand(&self, filter: &StockFilter) -> Result<StockOnHand> {
+        let lines = crate::store::log::stock_lines(&self.store()?.db, filter)?;
+        let mut totals: BTreeMap<(String, Option<crate::model::HazardDivision>), (i64, i64)> =
+            BTreeMap::new();
+        for l in &lines {
+            let t = totals
+                .entry((l.site.as_str().to_owned(), l.hazard_division))
+                .or_insert((0, 0));
+            t.0 = t.0.checked_add(l.units).ok_or_else(|| overflow(&l.stock))?;
+            t.1 =
+                t.1.checked_add(l.neq_grams)
+                    .ok_or_else(|| overflow(&l.stock))?;
+        }
+        let mut out_totals = Vec::with_capacity(totals.len());
+        for ((site, division), (units, neq)) in totals {
+            out_totals.push(StockTotal {
+                site: site.parse().map_err(|_| {
+                    Error::new(ErrorKind::Internal {
+                        detail: format!("site id `{site}` no longer parses"),
+                    })
+                })?,
+                hazard_division: division,
+                units,
+                neq_grams: neq,
+            });
+        }
+        Ok(StockOnHand {
+            lines,
+            totals: out_totals,
+        })
+    }
+
+    pub(crate) fn trace(&self, stock: &str) -> Result<Vec<TraceEntry>> {
+        crate::store::log::trace(&self.store()?.db, stock)
+    }
+
+    pub(crate) fn lineage(&self, lot: &LotId) -> Result<Vec<LineageEntry>> {
+        crate::store::log::lineage(&self.store()?.db, lot.as_str())
+    }
+
+    pub(crate) fn for_each_event(
+        &self,
+        start: u64,
+        end: u64,
+        f: &mut dyn FnMut(EventRecord) -> Result<bool>,
+    ) -> Result<()> {
+        crate::store::log::events(&self.store()?.db, start, end, f)
+    }
+
+    pub(crate) fn event(&self, id: &EventId) -> Result<Option<EventRecord>> {
+        crate::store::log::event_by_id(&self.store()?.db, id)
+    }
+
+    pub(crate) fn find_items(&self, query: &MarkingQuery) -> Result<Vec<ItemRecord>> {
+        if query.serial.trim().is_empty() {
+            return Err(ErrorKind::InvalidArgument {
+                argument: "serial".into(),
+                value: query.serial.clone(),
+                reason: "a serial number is needed to search markings".into(),
+            }
+            .into());
+        }
+        crate::store::log::find_items(&self.store()?.db, query)
+    }
+
+    pub(crate) fn summary(&self) -> Result<Summary> {
+        let store = self.store()?;
+        let db = &store.db;
+        let c = |sql: &str| crate::store::log::count(db, sql);
+        let span = crate::store::log::time_span(db)?;
+        // INVARIANT (counts): COUNT(*) is never negative.
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        let lot_units = |condition: &str| {
+            c(&format!(
+                "SELECT SUM(units) FROM balances WHERE kind = 'lot' AND {condition}"
+            ))
+        };
+        Ok(Summary {
+            events: crate::store::log::len(db)?,
+            actors: n(c("SELECT COUNT(*) FROM actors")?),
+            sites: n(c("SELECT COUNT(*) FROM sites")?),
+            lots: n(c("SELECT COUNT(*) FROM lots")?),
+            items: n(c("SELECT COUNT(*) FROM items")?),
+            items_destroyed: n(c(
+                "SELECT COUNT(*) FROM items WHERE location = 'sink:destroyed'",
+            )?),
+            units_held: lot_units("site IS NOT NULL")?,
+            units_in_transit: lot_units("account LIKE 'in_transit:%'")?,
+            units_destroyed: lot_units("account = 'sink:destroyed'")?,
+            units_lost: lot_units("account = 'sink:lost'")?,
+            units_stolen: lot_units("account = 'sink:stolen'")?,
+            units_in_discrepancy: lot_units("account LIKE 'discrepancy:%'")?,
+            open_transfers: n(c(
+                "SELECT COUNT(DISTINCT account) FROM balances WHERE account LIKE 'in_transit:%'",
+            )?),
+            first_event_at: span.0,
+            last_event_at: span.1,
+            rules_in_force: crate::store::log::rules_in_force(db)?,
+            tree_head: tree_head(&store)?,
+        })
+    }
+
+    pub(crate) fn actors(&self) -> Result<Vec<ActorRecord>> {
+        crate::store::log::actors(&self.store()?.db)
+    }
+
+    pub(crate) fn sites(&self) -> Result<Vec<SiteRecord>> {
+        crate::store::log::sites(&self.store()?.db)
+    }
+
+    pub(crate) fn rules_in_force(&self) -> Result<Vec<crate::model::RuleRef>> {
+        crate::store::log::rules_in_force(&self.store()?.db)
+    }
+}
+
+fn overflow(stock: &str) -> Error {
+    Error::new(ErrorKind::BalanceOverflow {
+        stock: stock.to_owned(),
+        account: "stock on hand total".into(),
+        value: "more than 2^63 - 1".into(),
+    })
+}
+
+fn tree_head(store: &Store) -> Result<TreeHead> {
+    let (size, root, sig) = crate::store::log::latest_head(&store.db)?;
+    Ok(TreeHead {
+        size,
+        root: Digest::from_bytes(root),
+        key: store.db.log_key,
+        origin: store.db.origin.clone(),
+        signature: hex::encode(sig),
+        checkpoint: crate::merkle::checkpoint_body(&store.db.origin, size, &root),
+    })
+}
+
+#[cfg(feature = "testkit")]
+impl Inner {
+    pub(crate) fn check_invariants(&self) -> Result<()> {
+        let mut store = self.store()?;
+        store.state()?.check_invariants().map_err(Error::from)
+    }
+}
