@@ -631,7 +631,7 @@ pub(crate) fn stock_history(py: Python<'_>, ledger: &Ledger, every: i64) -> PyRe
             let mut out = Vec::new();
             l.for_each_event(next, end, &mut |r| {
                 let e = custodia::SignedEvent::from_json(r.json.as_bytes())
-                    .map_err(|e| Error::from(e).at_index(r.index))?;
+                    .map_err(|e| e.at_index(r.index))?;
                 out.push((r.at.unix_seconds(), e));
                 Ok(true)
             })?;

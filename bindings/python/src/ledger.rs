@@ -461,7 +461,7 @@ impl Ledger {
             let signed = l.sign_json_lines(&jsonl, &refs)?;
             signed
                 .iter()
-                .map(|e| e.to_value().map_err(Error::from))
+                .map(|e| e.to_value())
                 .collect::<Result<Vec<_>, _>>()
         })?;
         let list = PyList::empty(py);
@@ -522,7 +522,7 @@ impl Ledger {
         };
         let value = self.with(py, |l| {
             let signed = l.put_rules_in_force(refs, &actor, at, &signer)?;
-            signed.to_value().map_err(Error::from)
+            signed.to_value()
         })?;
         value_to_py(py, &value)
     }

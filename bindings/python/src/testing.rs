@@ -95,7 +95,7 @@ impl Synth {
         let values = run(py, || {
             self.next_events(n)?
                 .iter()
-                .map(|e| e.to_value().map_err(Error::from))
+                .map(|e| e.to_value())
                 .collect::<Result<Vec<_>, _>>()
         })?;
         let list = PyList::empty(py);
