@@ -117,9 +117,8 @@ def test_input_missing_members(ledger_copy: custodia.Ledger, base: Base) -> None
         del event[member]
         with pytest.raises(custodia.InputError) as e:
             ledger_copy.append([event])
-        # The front door names the object missing the member (`""`: the event) and the
-        # member in its message.
-        assert e.value.field == ""
+        # The front door names the missing member by its own JSON Pointer.
+        assert e.value.field == f"/{member}"
         assert f'"{member}"' in e.value.message
     no_id = copy.deepcopy(base.events[-1])
     del no_id["id"]
