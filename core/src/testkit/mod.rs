@@ -1,7 +1,9 @@
 //! Test support, behind the `testkit` feature: the deterministic synthetic stockpile generator
-//! that tests, benchmarks, fuzz targets and the command line's `demo` and `synth` share. Not
-//! part of the stable surface.
+//! that tests, benchmarks, fuzz targets and the command line's `demo` and `synth` share, and
+//! the byte-driven histories and their oracles ([`ops`]) that the fuzz targets and property
+//! tests share. Not part of the stable surface.
 
+pub mod ops;
 mod synth;
 
 pub use synth::{SYNTH_DEPOTS, SplitMix64, Synth, SynthError, events};
