@@ -57,14 +57,21 @@ fn fixture() -> &'static Fixture {
 }
 
 fn sample() -> Input {
-    Input::new(json!({"event": {"v": 1, "kind": "destruction"}, "signers": [], "items": [],
-                      "lots": [], "site": null, "authorisation": null}))
+    Input::new(
+        json!({"event": {"v": 1, "kind": "destruction"}, "signers": [], "items": [],
+                      "lots": [], "site": null, "authorisation": null}),
+    )
 }
 
 fn judge_twice(plugin: &Plugin, input: &Input) {
     let first = plugin.judge(input).map_err(|e| e.to_string());
     let second = plugin.judge(input).map_err(|e| e.to_string());
-    assert_eq!(first, second, "`{}` judged the same input twice differently", plugin.id().name());
+    assert_eq!(
+        first,
+        second,
+        "`{}` judged the same input twice differently",
+        plugin.id().name()
+    );
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -92,7 +99,10 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(manifest) = fx.host.parse_manifest(text) {
             let names_it = manifest.module_sha256 == custodia_plugins::sha256_hex(&fx.module);
             let loaded = fx.host.load(manifest, &fx.module);
-            assert!(names_it || loaded.is_err(), "a manifest loaded a module it does not name");
+            assert!(
+                names_it || loaded.is_err(),
+                "a manifest loaded a module it does not name"
+            );
         }
     }
 });

@@ -19,7 +19,11 @@ fuzz_target!(|data: &[u8]| {
     let report = ops::run(steps, checks).unwrap_or_else(|f| panic!("{f}"));
     let expected = report.state_digest.expect("verified at the end");
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let splits = if splits.is_empty() { &[0u8][..] } else { splits };
+    let splits = if splits.is_empty() {
+        &[0u8][..]
+    } else {
+        splits
+    };
     if let Err(finding) = ops::store_roundtrip(
         report.history.journal(),
         splits,

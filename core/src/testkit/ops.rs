@@ -647,6 +647,9 @@ pub struct History {
     pending_key: Option<(ActorId, Signer)>,
     authorisations: Vec<(EventId, DestructionAuthorisation)>,
     journal: Vec<SignedEvent>,
+    /// Every balance by stock, read once when a step begins (one query instead of one per
+    /// lookup).
+    balances: BTreeMap<String, Vec<crate::Balance>>,
     now: i64,
     next_id: u64,
 }
@@ -697,6 +700,7 @@ impl History {
             pending_key: None,
             authorisations: Vec::new(),
             journal: base.to_vec(),
+            balances: BTreeMap::new(),
             now: OPS_EPOCH_SECONDS + OPS_STEP_SECONDS * i64::try_from(base.len()).unwrap_or(0),
             next_id: 0,
         })
@@ -727,17 +731,19 @@ impl History {
         format!("{prefix}:f{}", self.next_id)
     }
 
+    /// Every balance of `stock`, from the snapshot taken when the step began.
+    fn rows(&self, stock: &str) -> &[crate::Balance] {
+        self.balances.get(stock).map_or(&[], Vec::as_slice)
+    }
+
     fn holdings(&self, stock: &str) -> Result<Vec<Holding>, HistoryError> {
-        let rows = self.ledger.balances(&BalanceFilter {
-            site: None,
-            stock: Some(stock.to_owned()),
-        })?;
-        Ok(rows
-            .into_iter()
+        Ok(self
+            .rows(stock)
+            .iter()
             .filter_map(|b| {
                 Some(Holding {
-                    site: b.site?,
-                    custodian: b.custodian?,
+                    site: b.site.clone()?,
+                    custodian: b.custodian.clone()?,
                     units: b.units,
                 })
                 .filter(|h| h.units > 0)
@@ -747,11 +753,8 @@ impl History {
 
     /// Units of `stock` in the account displayed as `account`.
     fn units_in(&self, stock: &str, account: &str) -> Result<i64, HistoryError> {
-        let rows = self.ledger.balances(&BalanceFilter {
-            site: None,
-            stock: Some(stock.to_owned()),
-        })?;
-        Ok(rows
+        Ok(self
+            .rows(stock)
             .iter()
             .filter(|b| b.account == account)
             .map(|b| b.units)
@@ -1167,9 +1170,11 @@ impl History {
                 };
                 if let Some(dsel) = discrepancy {
                     // From a discrepancy account: any stock it holds.
-                    let rows = self.ledger.balances(&BalanceFilter::default())?;
-                    let open: Vec<_> = rows
-                        .into_iter()
+                    let open: Vec<crate::Balance> = self
+                        .balances
+                        .values()
+                        .flatten()
+                        .cloned()
                         .filter(|b| b.account.starts_with("discrepancy:") && b.units > 0)
                         .collect();
                     if let Some(b) = pick(&open, *dsel) {
@@ -1482,6 +1487,10 @@ impl History {
     pub fn step(&mut self, step: &Step) -> Result<Option<Outcome>, HistoryError> {
         self.now += OPS_STEP_SECONDS;
         self.pending_key = None;
+        self.balances.clear();
+        for b in self.ledger.balances(&BalanceFilter::default())? {
+            self.balances.entry(b.stock.clone()).or_default().push(b);
+        }
         let Some((mut by, body, mut cosigners)) = self.build(&step.op)? else {
             return Ok(None);
         };
