@@ -1174,8 +1174,8 @@ impl History {
                         .balances
                         .values()
                         .flatten()
+                        .filter(|&b| b.account.starts_with("discrepancy:") && b.units > 0)
                         .cloned()
-                        .filter(|b| b.account.starts_with("discrepancy:") && b.units > 0)
                         .collect();
                     if let Some(b) = pick(&open, *dsel) {
                         let id = EventId::from_hex(b.account.trim_start_matches("discrepancy:"))?;
