@@ -173,7 +173,9 @@ impl Recorder {
             .collect();
         let keys: Vec<Signer> = names.iter().map(|a| key_of(a)).collect();
         let refs: Vec<&Signer> = keys.iter().collect();
-        let event = Event::new(at(n), id(who), Vec::new(), body.into());
+        // The committed vectors are format version 1 (docs/FORMAT.md), signed as such.
+        let mut event = Event::new(at(n), id(who), Vec::new(), body.into());
+        event.v = 1;
         let signed = self
             .ledger
             .record(event, &refs)

@@ -294,7 +294,7 @@ impl State {
         policy: Option<Policy>,
     ) -> Result<Plan<'a>> {
         let actor_state = self.actors.get(&event.actor);
-        let mut p = Plan::new(self, id, &event.actor, actor_state, &event.at);
+        let mut p = Plan::new(self, id, &event.actor, actor_state, &event.at, event.v);
         p.policy = policy;
         if self.events > 0 && actor_state.is_none() {
             return Err(p.unknown("/actor", &event.actor));

@@ -73,6 +73,13 @@ pub(crate) struct Plan<'a> {
     /// The recording actor (none only for the genesis event).
     pub(crate) actor_state: Option<&'a ActorState>,
     pub(crate) at: &'a Timestamp,
+    /// The event's format version: rules added by a version apply to events of that version
+    /// and later only (`docs/FORMAT.md`, "Versions").
+    #[allow(
+        dead_code,
+        reason = "read by the rules of format version 2 as they land"
+    )]
+    pub(crate) version: u32,
     pub(crate) fx: Effects,
     /// Balance changes so far, per lot and account, so that several postings of one event see
     /// each other.
@@ -118,6 +125,7 @@ impl<'a> Plan<'a> {
         actor: &'a ActorId,
         actor_state: Option<&'a ActorState>,
         at: &'a Timestamp,
+        version: u32,
     ) -> Self {
         Plan {
             state,
@@ -125,6 +133,7 @@ impl<'a> Plan<'a> {
             actor,
             actor_state,
             at,
+            version,
             fx: Effects::default(),
             lot_delta: BTreeMap::new(),
             item_loc: BTreeMap::new(),
