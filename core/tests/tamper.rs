@@ -226,9 +226,9 @@ fn lines_must_be_the_canonical_bytes() {
     let v: Value = serde_json::from_str(&lines[i]).unwrap();
     let rest = canonical(&v);
     let version = format!("\"v\":{}", v["v"]);
-    let without_v = rest
-        .replacen(&format!("{version},"), "", 1)
-        .replacen(&format!(",{version}"), "", 1);
+    let without_v =
+        rest.replacen(&format!("{version},"), "", 1)
+            .replacen(&format!(",{version}"), "", 1);
     assert_ne!(without_v, rest);
     let reordered = format!("{{{version},{}", &without_v[1..]);
     assert_eq!(serde_json::from_str::<Value>(&reordered).unwrap(), v);
