@@ -64,6 +64,8 @@ fn rifle(id: &str, serial: &str) -> Result<Item> {
             ..Marking::default()
         },
         status: None,
+        condition: None,
+        disposition: None,
     })
 }
 
@@ -213,6 +215,8 @@ fn main() -> Result<()> {
             next_inspection: None,
             expiry: None,
             status: None,
+            condition: None,
+            disposition: None,
         },
     };
     record(&mut ledger, 2, "unit:logistics", lot, &[&logistics])?;

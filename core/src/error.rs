@@ -330,6 +330,14 @@ error_table! {
     /// trailing dots.
     #[error("`{value}` looks like `{existing}`, which is registered (ids may not differ only in case or trailing dots)")]
     LookAlikeId { value: String, existing: String } = 2026,
+    /// A status change that would set or lift a disposition only its own events set and lift
+    /// (an evidence hold, a forfeiture, a deactivation).
+    #[error("disposition `{disposition}` is set and lifted only by {changed_by}, not by a status change")]
+    DispositionReserved { disposition: String, changed_by: String } = 2027,
+    /// An event signed with an older format version than an event the ledger already holds:
+    /// a newer version's rules cannot be escaped by signing an old one.
+    #[error("the event is of format version {version}, older than version {newest} already in the ledger")]
+    VersionDecreased { version: u32, newest: u32 } = 2028,
 
     // ---- 3xxx custody ----------------------------------------------------------------------
     /// Not enough units in the account.

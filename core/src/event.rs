@@ -3,7 +3,8 @@
 //! Ed25519 keys ([`Signer`]) and signatures. `docs/FORMAT.md` specifies the wire format.
 
 pub use crate::envelope::{
-    EVENT_BYTES_MAX, EventBody, FORMAT_VERSION, Signature, Signer, check_public_key, event_id_of,
+    EVENT_BYTES_MAX, EventBody, FORMAT_VERSION, FORMAT_VERSIONS, Signature, Signer,
+    check_public_key, event_id_of,
 };
 // Every kind's body struct, `Body` and `KINDS`: the kinds list is the only place they are named.
 pub use crate::ledger::kinds::*;

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::model::{
-    ActorId, CompatibilityGroup, Digest, EventId, HazardDivision, ItemCategory, LotId, Marking,
-    OriginKind, PublicKey, RuleRef, SiteId, Status, Timestamp,
+    ActorId, CompatibilityGroup, Condition, Digest, Disposition, EventId, HazardDivision,
+    ItemCategory, LotId, Marking, OriginKind, PublicKey, RuleRef, SiteId, Timestamp,
 };
 
 /// Whether a stock is a serialized item or a lot.
@@ -79,8 +79,10 @@ pub struct StockLine {
     pub hazard_division: Option<HazardDivision>,
     /// Compatibility group, when classified.
     pub compatibility_group: Option<CompatibilityGroup>,
-    /// Current status.
-    pub status: Status,
+    /// Current condition (serviceable, unserviceable, under repair, suspended).
+    pub condition: Condition,
+    /// Current disposition (in service, surplus, pending destruction, evidence hold, ...).
+    pub disposition: Disposition,
     /// Units held.
     pub units: i64,
     /// Net explosive quantity of the units held, grams.
@@ -184,8 +186,10 @@ pub struct ItemRecord {
     pub origin: OriginKind,
     /// When it was registered.
     pub registered_at: Timestamp,
-    /// Current status.
-    pub status: Status,
+    /// Current condition (serviceable, unserviceable, under repair, suspended).
+    pub condition: Condition,
+    /// Current disposition (in service, surplus, pending destruction, evidence hold, ...).
+    pub disposition: Disposition,
     /// The account it is in (`CUSTODIAN@SITE`, `sink:destroyed`, ...).
     pub location: String,
     /// For a holding: the site.

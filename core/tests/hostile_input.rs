@@ -264,6 +264,8 @@ fn depot() -> Depot {
         next_inspection: None,
         expiry: None,
         status: None,
+        condition: None,
+        disposition: None,
     };
     ledger
         .record(

@@ -1231,7 +1231,7 @@ fn lots_merge_only_when_they_are_the_same_thing() {
         &err,
         ErrorCode::LotsDiffer,
         Some("/lots/1/lot"),
-        differ("lot:l2", "status"),
+        differ("lot:l2", "condition"),
     );
     w.record(UNIT_A, status_change(&[], &["lot:l1"], Status::Suspended));
     w.record(
@@ -2056,6 +2056,48 @@ fn a_corrected_loss_gives_its_discrepancy_back() {
     assert!(again.is_ok(), "{:?}", again.err());
     assert_eq!(w.balance("lot:l1", &gap), 0);
     assert_eq!(w.balance("lot:l1", "sink:lost"), 10);
+}
+
+/// Found by the model-based test: a split that took the last live units of a lot part of which
+/// had been destroyed left it looking destroyed, and its correction was refused (3003).
+#[test]
+fn a_split_that_emptied_a_partly_destroyed_lot_can_be_corrected() {
+    let mut w = World::new();
+    let d = w.record(UNIT_A, dispatch(A, R, &[], vec![lq("lot:l1", 1000)]));
+    w.record(DEMIL, receipt(d.id(), &[], vec![lq("lot:l1", 1000)]));
+    let auth = w.record(ADMIN, authorisation(&[], vec![lq("lot:l1", 1)]));
+    w.record_with(
+        DEMIL,
+        destruction(auth.id(), "cutting", &[], vec![lq("lot:l1", 1)]),
+        &[WITNESS_1, WITNESS_2],
+    );
+    let live = w.balance("lot:l1", &holding(RANGE, DEMIL));
+    let s = w.record(
+        DEMIL,
+        split("lot:l1", R, &[("lot:s1", u64::try_from(live).unwrap())]),
+    );
+    assert_eq!(w.balance("lot:l1", &holding(RANGE, DEMIL)), 0);
+    w.record(DEMIL, correction(s.id()));
+    assert_eq!(w.balance("lot:l1", &holding(RANGE, DEMIL)), live);
+    assert_eq!(w.balance("lot:l1", "sink:destroyed"), 1);
+    // Once the lot is emptied by destruction alone, it is closed.
+    let auth = w.record(
+        ADMIN,
+        authorisation(&[], vec![lq("lot:l1", u64::try_from(live).unwrap())]),
+    );
+    w.record_with(
+        DEMIL,
+        destruction(
+            auth.id(),
+            "cutting",
+            &[],
+            vec![lq("lot:l1", u64::try_from(live).unwrap())],
+        ),
+        &[WITNESS_1, WITNESS_2],
+    );
+    let err = refused(&mut w, DEMIL, split("lot:l1", R, &[("lot:s2", 1)]));
+    assert_eq!(err.code(), ErrorCode::AfterDestruction);
+    assert!(w.ledger.verify().unwrap().ok);
 }
 
 #[test]

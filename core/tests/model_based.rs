@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use common::*;
 use custodia::event::LossKind;
-use custodia::model::Status;
+use custodia::model::{Status, StockStatus};
 use custodia::{Body, ErrorCode, EventId, SignedEvent};
 use proptest::prelude::*;
 
@@ -1080,7 +1080,12 @@ fn disagreement(w: &World, m: &Model, accepted: u64) -> Result<(), String> {
             .iter()
             .map(|x| {
                 let account = format!("{}@{}", x.custodian, x.site);
-                ((x.stock.clone(), account), (x.units, x.status, x.neq_grams))
+                let status = StockStatus {
+                    condition: x.condition,
+                    disposition: x.disposition,
+                }
+                .legacy();
+                ((x.stock.clone(), account), (x.units, status, x.neq_grams))
             })
             .collect();
         let expected: BTreeMap<(String, String), (i64, Status, i64)> = m

@@ -105,6 +105,24 @@ fn unique<T: Ord + std::fmt::Debug>(
 ) -> impl Strategy<Value = Vec<T>> {
     prop::collection::btree_set(s, size).prop_map(|s| s.into_iter().collect())
 }
+fn condition() -> impl Strategy<Value = Condition> {
+    prop::sample::select(vec![
+        Condition::Serviceable,
+        Condition::Unserviceable,
+        Condition::UnderRepair,
+        Condition::Suspended,
+    ])
+}
+fn disposition() -> impl Strategy<Value = Disposition> {
+    prop::sample::select(vec![
+        Disposition::InService,
+        Disposition::Surplus,
+        Disposition::PendingDestruction,
+        Disposition::EvidenceHold,
+        Disposition::Forfeited,
+        Disposition::Deactivated,
+    ])
+}
 fn status() -> impl Strategy<Value = Status> {
     prop::sample::select(vec![
         Status::Serviceable,
@@ -241,14 +259,20 @@ fn item() -> impl Strategy<Value = Item> {
         text(),
         marking(),
         prop::option::of(status()),
+        prop::option::of(condition()),
+        prop::option::of(disposition()),
     )
-        .prop_map(|(id, category, item_type, marking, status)| Item {
-            id,
-            category,
-            item_type,
-            marking,
-            status,
-        })
+        .prop_map(
+            |(id, category, item_type, marking, status, condition, disposition)| Item {
+                id,
+                category,
+                item_type,
+                marking,
+                status,
+                condition,
+                disposition,
+            },
+        )
 }
 fn lot() -> impl Strategy<Value = Lot> {
     (
@@ -266,12 +290,22 @@ fn lot() -> impl Strategy<Value = Lot> {
             prop::option::of(date()),
             prop::option::of(date()),
             prop::option::of(status()),
+            prop::option::of(condition()),
+            prop::option::of(disposition()),
         ),
     )
         .prop_map(
             |(
                 (id, nomenclature, lot_number, unit, quantity, hazard),
-                (neq_grams_per_unit, manufactured, next_inspection, expiry, status),
+                (
+                    neq_grams_per_unit,
+                    manufactured,
+                    next_inspection,
+                    expiry,
+                    status,
+                    condition,
+                    disposition,
+                ),
             )| Lot {
                 id,
                 nomenclature,
@@ -284,6 +318,8 @@ fn lot() -> impl Strategy<Value = Lot> {
                 next_inspection,
                 expiry,
                 status,
+                condition,
+                disposition,
             },
         )
 }
@@ -412,17 +448,29 @@ fn body() -> impl Strategy<Value = Body> {
                 }
                 .into()
             }),
-        (items(), unique(lot_id(), 0..4), status(), text()).prop_map(
-            |(items, lots, status, reason)| {
+        (
+            items(),
+            unique(lot_id(), 0..4),
+            prop::option::of(status()),
+            prop::option::of(condition()),
+            prop::option::of(disposition()),
+            text()
+        )
+            .prop_filter(
+                "a status change says at least one of status, condition, disposition",
+                |(_, _, s, c, d, _)| s.is_some() || c.is_some() || d.is_some()
+            )
+            .prop_map(|(items, lots, status, condition, disposition, reason)| {
                 StatusChange {
                     items,
                     lots,
                     status,
+                    condition,
+                    disposition,
                     reason,
                 }
                 .into()
-            }
-        ),
+            }),
         (text(), items(), lot_quantities(0), unique(text(), 1..4)).prop_map(
             |(reference, items, lots, methods)| {
                 DestructionAuthorisation {
@@ -854,7 +902,16 @@ fn member_drift(root: &Value, node: &Value, v: &Value, at: &str, out: &mut Vec<S
             if !extra.is_empty() {
                 out.push(format!("`{at}`: members not in the schema: {extra:?}"));
             }
-            let missing: Vec<&&str> = allowed.difference(&produced).collect();
+            // Format version 1's `status` is the alternative of version 2's `condition` and
+            // `disposition`: an example (version 2) that gives those cannot give it too.
+            let superseded = |p: &str| {
+                p == "status"
+                    && (produced.contains("condition") || produced.contains("disposition"))
+            };
+            let missing: Vec<&&str> = allowed
+                .difference(&produced)
+                .filter(|p| !superseded(p))
+                .collect();
             if !missing.is_empty() {
                 out.push(format!(
                     "`{at}`: schema properties the example never produces: {missing:?}"

@@ -515,8 +515,9 @@ fn edited_derived_rows_are_named_with_their_table() {
     ));
     drift(&f, "balances", &format!("lot {stock} sink:lost"));
     // Items, lots, sites, actors.
-    let (f, ..) =
-        tampered("UPDATE items SET status = 'surplus' WHERE id = (SELECT min(id) FROM items);");
+    let (f, ..) = tampered(
+        "UPDATE items SET disposition = 'surplus' WHERE id = (SELECT min(id) FROM items);",
+    );
     let item: String = query(&tampered_path(), "SELECT min(id) FROM items");
     drift(&f, "items", &item);
     let (f, ..) =

@@ -136,6 +136,8 @@ fn rifle(item: &str, serial: &str) -> Item {
             }),
         },
         status: None,
+        condition: None,
+        disposition: None,
     }
 }
 
@@ -155,6 +157,8 @@ fn cartridges(lot: &str, lot_number: &str, quantity: u64) -> Lot {
         next_inspection: Some(Date::parse("2026-09-01").unwrap()),
         expiry: None,
         status: None,
+        condition: None,
+        disposition: None,
     }
 }
 
@@ -173,7 +177,9 @@ impl Recorder {
             .collect();
         let keys: Vec<Signer> = names.iter().map(|a| key_of(a)).collect();
         let refs: Vec<&Signer> = keys.iter().collect();
-        let event = Event::new(at(n), id(who), Vec::new(), body.into());
+        // The committed vectors are format version 1 (docs/FORMAT.md), signed as such.
+        let mut event = Event::new(at(n), id(who), Vec::new(), body.into());
+        event.v = 1;
         let signed = self
             .ledger
             .record(event, &refs)
@@ -395,7 +401,9 @@ fn history() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
         StatusChange {
             items: vec![id(RIFLE_1), id(RIFLE_2)],
             lots: vec![id(LOT_44)],
-            status: Status::PendingDestruction,
+            status: Some(Status::PendingDestruction),
+            condition: None,
+            disposition: None,
             reason: "surplus seized weapons and ammunition, order AG-2026-0117".into(),
         },
         &[],
@@ -526,9 +534,10 @@ fn line_with_signatures(event: &Event, signatures: Value) -> String {
 fn genesis_named(name: &str) -> SignedEvent {
     let mut subject = actor(MOD, ActorKind::Agency, None, &[Role::Admin]);
     subject.name = name.into();
-    Event::new(at(0), id(MOD), Vec::new(), RegisterActor { subject }.into())
-        .sign(&[&key_of(MOD)])
-        .unwrap()
+    let mut event = Event::new(at(0), id(MOD), Vec::new(), RegisterActor { subject }.into());
+    // The committed edge cases are format version 1, as the vectors.
+    event.v = 1;
+    event.sign(&[&key_of(MOD)]).unwrap()
 }
 
 fn verdict(code: Option<ErrorCode>) -> Value {
@@ -563,9 +572,10 @@ fn render_edge_cases() -> String {
     forger.id = id("agency:forger");
     forger.name = "Forger".into();
     forger.keys = vec![identity_key()];
-    let event = Event::new(at(0), id("agency:forger"), Vec::new(), {
+    let mut event = Event::new(at(0), id("agency:forger"), Vec::new(), {
         RegisterActor { subject: forger }.into()
     });
+    event.v = 1;
     let mut sig = [0u8; 64];
     sig[0] = 1;
     case(

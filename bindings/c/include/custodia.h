@@ -237,6 +237,14 @@ enum custodia_result
    */
   CUSTODIA_RESULT_LOOK_ALIKE_ID = 2026,
   /**
+   * `DispositionReserved`: 2027, validation family.
+   */
+  CUSTODIA_RESULT_DISPOSITION_RESERVED = 2027,
+  /**
+   * `VersionDecreased`: 2028, validation family.
+   */
+  CUSTODIA_RESULT_VERSION_DECREASED = 2028,
+  /**
    * `InsufficientStock`: 3001, custody family.
    */
   CUSTODIA_RESULT_INSUFFICIENT_STOCK = 3001,
@@ -1046,7 +1054,7 @@ custodia_result custodia_ledger_balances(const custodia_ledger *ledger,
  * type) contains `nomenclature` (ignoring case), only hazard division `hazard_division`
  * (`"1.1"` to `"1.6"`); NULL: no filter. As JSON: `{"lines": [{"site", "custodian", "kind",
  * "stock", "description", "lot_number", "unit", "hazard_division", "compatibility_group",
- * "status", "units", "neq_grams"}], "totals": [{"site", "hazard_division", "units",
+ * "condition", "disposition", "units", "neq_grams"}], "totals": [{"site", "hazard_division", "units",
  * "neq_grams"}]}`.
  *
  * On success writes a new string owned by the caller to `*json_out` (free with
@@ -1110,8 +1118,8 @@ custodia_result custodia_ledger_lineage(const custodia_ledger *ledger,
 /**
  * Serialized items whose marking matches, for tracing requests: the serial number `serial`,
  * and the manufacturer `manufacturer` when not NULL, compared ignoring case and spaces. As a
- * JSON array of `{"id", "category", "type", "marking", "origin", "registered_at", "status",
- * "location", "site", "custodian", "last_event"}`.
+ * JSON array of `{"id", "category", "type", "marking", "origin", "registered_at",
+ * "condition", "disposition", "location", "site", "custodian", "last_event"}`.
  *
  * On success writes a new string owned by the caller to `*json_out` (free with
  * `custodia_string_free`). On error writes nothing.

@@ -685,7 +685,7 @@ pub unsafe extern "C" fn custodia_ledger_balances(
 /// type) contains `nomenclature` (ignoring case), only hazard division `hazard_division`
 /// (`"1.1"` to `"1.6"`); NULL: no filter. As JSON: `{"lines": [{"site", "custodian", "kind",
 /// "stock", "description", "lot_number", "unit", "hazard_division", "compatibility_group",
-/// "status", "units", "neq_grams"}], "totals": [{"site", "hazard_division", "units",
+/// "condition", "disposition", "units", "neq_grams"}], "totals": [{"site", "hazard_division", "units",
 /// "neq_grams"}]}`.
 ///
 /// On success writes a new string owned by the caller to `*json_out` (free with
@@ -806,8 +806,8 @@ pub unsafe extern "C" fn custodia_ledger_lineage(
 
 /// Serialized items whose marking matches, for tracing requests: the serial number `serial`,
 /// and the manufacturer `manufacturer` when not NULL, compared ignoring case and spaces. As a
-/// JSON array of `{"id", "category", "type", "marking", "origin", "registered_at", "status",
-/// "location", "site", "custodian", "last_event"}`.
+/// JSON array of `{"id", "category", "type", "marking", "origin", "registered_at",
+/// "condition", "disposition", "location", "site", "custodian", "last_event"}`.
 ///
 /// On success writes a new string owned by the caller to `*json_out` (free with
 /// `custodia_string_free`). On error writes nothing.

@@ -90,6 +90,10 @@ pub enum custodia_result {
     OverReceipt = 2025,
     /// `LookAlikeId`: 2026, validation family.
     LookAlikeId = 2026,
+    /// `DispositionReserved`: 2027, validation family.
+    DispositionReserved = 2027,
+    /// `VersionDecreased`: 2028, validation family.
+    VersionDecreased = 2028,
     /// `InsufficientStock`: 3001, custody family.
     InsufficientStock = 3001,
     /// `NotCustodian`: 3002, custody family.
@@ -211,7 +215,7 @@ pub enum custodia_result {
 impl custodia_result {
     /// Every value, in number order.
     #[cfg(test)]
-    pub(crate) const ALL: [custodia_result; 98] = [
+    pub(crate) const ALL: [custodia_result; 100] = [
         custodia_result::Ok,
         custodia_result::EventTooLarge,
         custodia_result::JsonMalformed,
@@ -252,6 +256,8 @@ impl custodia_result {
         custodia_result::DatedInTheFuture,
         custodia_result::OverReceipt,
         custodia_result::LookAlikeId,
+        custodia_result::DispositionReserved,
+        custodia_result::VersionDecreased,
         custodia_result::InsufficientStock,
         custodia_result::NotCustodian,
         custodia_result::AfterDestruction,
@@ -355,6 +361,8 @@ impl custodia_result {
             2024 => Some(custodia_result::DatedInTheFuture),
             2025 => Some(custodia_result::OverReceipt),
             2026 => Some(custodia_result::LookAlikeId),
+            2027 => Some(custodia_result::DispositionReserved),
+            2028 => Some(custodia_result::VersionDecreased),
             3001 => Some(custodia_result::InsufficientStock),
             3002 => Some(custodia_result::NotCustodian),
             3003 => Some(custodia_result::AfterDestruction),
@@ -460,6 +468,8 @@ impl custodia_result {
             custodia_result::DatedInTheFuture => c"DATED_IN_THE_FUTURE",
             custodia_result::OverReceipt => c"OVER_RECEIPT",
             custodia_result::LookAlikeId => c"LOOK_ALIKE_ID",
+            custodia_result::DispositionReserved => c"DISPOSITION_RESERVED",
+            custodia_result::VersionDecreased => c"VERSION_DECREASED",
             custodia_result::InsufficientStock => c"INSUFFICIENT_STOCK",
             custodia_result::NotCustodian => c"NOT_CUSTODIAN",
             custodia_result::AfterDestruction => c"AFTER_DESTRUCTION",

@@ -532,7 +532,8 @@ pub(crate) fn stock_lines(rows: &[StockLine]) -> Table {
     let unit = t.add("unit", Column::category());
     let division = t.add("hazard_division", Column::category());
     let group = t.add("compatibility_group", Column::category());
-    let status = t.add("status", Column::category());
+    let condition = t.add("condition", Column::category());
+    let disposition = t.add("disposition", Column::category());
     let units = t.add("units", Column::Int(Vec::new()));
     let neq = t.add("neq_grams", Column::Int(Vec::new()));
     for l in rows {
@@ -554,7 +555,8 @@ pub(crate) fn stock_lines(rows: &[StockLine]) -> Table {
                 .and_then(enum_text)
                 .as_deref(),
         );
-        t.cat(status, enum_text(&l.status).as_deref());
+        t.cat(condition, enum_text(&l.condition).as_deref());
+        t.cat(disposition, enum_text(&l.disposition).as_deref());
         t.int(units, l.units);
         t.int(neq, l.neq_grams);
     }

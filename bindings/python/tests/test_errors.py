@@ -172,7 +172,7 @@ def test_validation_unknown_reference(ledger_copy: custodia.Ledger, keys: Callab
 
 def _held_lot(ledger: custodia.Ledger, custodian: str) -> Dict[str, Any]:
     lines = [l for l in ledger.stock_on_hand()["lines"]
-             if l["kind"] == "lot" and l["custodian"] == custodian and l["status"] == "serviceable"]
+             if l["kind"] == "lot" and l["custodian"] == custodian and l["condition"] == "serviceable"]
     return max(lines, key=lambda l: l["units"])
 
 

@@ -27,8 +27,16 @@ use sha2::{Digest as _, Sha256};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{ActorId, EventId, Timestamp};
 
-/// The only event format version.
-pub const FORMAT_VERSION: u32 = 1;
+/// The event format version writers use.
+///
+/// Version 2 adds the event kinds of the whole life cycle and applies stricter rules to some
+/// kinds (see docs/FORMAT.md, "Versions"). Events keep the version they were signed with, and
+/// a version-1 event is judged by the rules of version 1 forever: a ledger verifies the same in
+/// ten years, whatever this library's version.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// Every event format version this library reads.
+pub const FORMAT_VERSIONS: [u32; 2] = [1, 2];
 
 /// Largest accepted event, in bytes of JSON.
 pub const EVENT_BYTES_MAX: usize = 1 << 20;
@@ -43,7 +51,7 @@ pub trait EventBody: Serialize + DeserializeOwned + Clone + PartialEq + std::fmt
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(bound(serialize = "B: Serialize", deserialize = "B: DeserializeOwned"))]
 pub struct Event<B> {
-    /// Format version, always [`FORMAT_VERSION`].
+    /// Format version: [`FORMAT_VERSION`] for new events; older ones keep theirs.
     pub v: u32,
     /// When it happened, UTC.
     pub at: Timestamp,

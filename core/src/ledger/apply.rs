@@ -198,6 +198,16 @@ impl State {
             }
             Some(_) => {}
         }
+        if event.v < self.version_max {
+            return Err(at(
+                id,
+                "/v",
+                ErrorKind::VersionDecreased {
+                    version: event.v,
+                    newest: self.version_max,
+                },
+            ));
+        }
         self.check_signatures(signed, check)?;
         let plan = self.plan_with(event, id, policy)?;
         // Parents must be exactly the required set: nothing missing, nothing stray.
@@ -260,6 +270,7 @@ impl State {
         let stocks: Vec<Stock> = plan.all_stocks().collect();
         let fx = plan.fx;
         let (removed, postings) = self.commit(fx, id, event.actor.clone(), event.at.clone());
+        self.version_max = self.version_max.max(event.v);
         // A correction that un-registers stock touches it too: its trace ends with the
         // correction.
         let mut stocks = stocks;
@@ -294,7 +305,7 @@ impl State {
         policy: Option<Policy>,
     ) -> Result<Plan<'a>> {
         let actor_state = self.actors.get(&event.actor);
-        let mut p = Plan::new(self, id, &event.actor, actor_state, &event.at);
+        let mut p = Plan::new(self, id, &event.actor, actor_state, &event.at, event.v);
         p.policy = policy;
         if self.events > 0 && actor_state.is_none() {
             return Err(p.unknown("/actor", &event.actor));

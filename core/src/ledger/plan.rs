@@ -13,8 +13,8 @@ use crate::ledger::state::{
     ActorState, Authorisation, ItemState, LotState, SiteState, State, Transfer,
 };
 use crate::model::{
-    ActorId, EventId, ItemId, LotId, LotQuantity, Place, PublicKey, Role, RuleRef, Site, SiteId,
-    Status, Timestamp,
+    ActorId, Condition, Disposition, EventId, ItemId, LotId, LotQuantity, Place, PublicKey, Role,
+    RuleRef, Site, SiteId, Status, StockStatus, Timestamp,
 };
 
 /// A change to actors and keys.
@@ -36,7 +36,7 @@ pub(crate) struct Effects {
     pub(crate) touched: BTreeSet<Stock>,
     pub(crate) created_items: Vec<ItemState>,
     pub(crate) created_lots: Vec<LotState>,
-    pub(crate) statuses: Vec<(Stock, Status)>,
+    pub(crate) statuses: Vec<(Stock, StockStatus)>,
     pub(crate) open_transfer: Option<Transfer>,
     pub(crate) close_transfer: Option<EventId>,
     pub(crate) open_authorisation: Option<Authorisation>,
@@ -73,6 +73,13 @@ pub(crate) struct Plan<'a> {
     /// The recording actor (none only for the genesis event).
     pub(crate) actor_state: Option<&'a ActorState>,
     pub(crate) at: &'a Timestamp,
+    /// The event's format version: rules added by a version apply to events of that version
+    /// and later only (`docs/FORMAT.md`, "Versions").
+    #[allow(
+        dead_code,
+        reason = "read by the rules of format version 2 as they land"
+    )]
+    pub(crate) version: u32,
     pub(crate) fx: Effects,
     /// Balance changes so far, per lot and account, so that several postings of one event see
     /// each other.
@@ -118,6 +125,7 @@ impl<'a> Plan<'a> {
         actor: &'a ActorId,
         actor_state: Option<&'a ActorState>,
         at: &'a Timestamp,
+        version: u32,
     ) -> Self {
         Plan {
             state,
@@ -125,6 +133,7 @@ impl<'a> Plan<'a> {
             actor,
             actor_state,
             at,
+            version,
             fx: Effects::default(),
             lot_delta: BTreeMap::new(),
             item_loc: BTreeMap::new(),
@@ -179,6 +188,57 @@ impl<'a> Plan<'a> {
         }
         self.parents.entry(parent).or_insert_with(|| of.to_string());
         Ok(())
+    }
+
+    /// The status an event gives stock that was `before`: a format-version-1 `status`, or the
+    /// `condition` and `disposition` of version 2 (each kept when absent). `status` and the
+    /// pair exclude each other; version-1 events carry only `status`. `at` is the JSON pointer
+    /// of the object holding the members (`""` for the event itself).
+    pub(crate) fn status_members(
+        &self,
+        at: &str,
+        before: StockStatus,
+        status: Option<Status>,
+        condition: Option<Condition>,
+        disposition: Option<Disposition>,
+    ) -> Result<StockStatus> {
+        let refuse = |member: &str, value: &str, reason: &str| {
+            self.err(
+                format!("{at}/{member}"),
+                ErrorKind::FieldInvalid {
+                    value: value.to_owned(),
+                    reason: reason.to_owned(),
+                },
+            )
+        };
+        if self.version < 2 {
+            if let Some(c) = condition {
+                return Err(refuse(
+                    "condition",
+                    c.as_str(),
+                    "`condition` needs format version 2",
+                ));
+            }
+            if let Some(d) = disposition {
+                return Err(refuse(
+                    "disposition",
+                    d.as_str(),
+                    "`disposition` needs format version 2",
+                ));
+            }
+        }
+        match (status, condition, disposition) {
+            (Some(s), None, None) => Ok(before.after_legacy(s)),
+            (Some(s), _, _) => Err(refuse(
+                "status",
+                s.as_str(),
+                "give either `status` (format version 1) or `condition` and `disposition`",
+            )),
+            (None, c, d) => Ok(StockStatus {
+                condition: c.unwrap_or(before.condition),
+                disposition: d.unwrap_or(before.disposition),
+            }),
+        }
     }
 
     /// The recording actor (not the genesis event's) must hold `role`.
@@ -270,7 +330,10 @@ impl<'a> Plan<'a> {
     }
 
     /// Marks an existing stock as touched: refused if destroyed; its latest event becomes a
-    /// required parent, which the event may not predate.
+    /// required parent, which the event may not predate. A correction may touch a lot that
+    /// looks destroyed (units destroyed, none live): the event it reverses is still the latest
+    /// of every stock it touched and destructions are not correctable, so that event emptied
+    /// the lot (a split or a loss after a partial destruction) and reversing it refills it.
     fn touch(
         &mut self,
         field: &str,
@@ -279,7 +342,7 @@ impl<'a> Plan<'a> {
         last_event: EventId,
         last_at: &Timestamp,
     ) -> Result<()> {
-        if destroyed {
+        if destroyed && self.fx.correction.is_none() {
             return Err(self.err(
                 field,
                 ErrorKind::AfterDestruction {

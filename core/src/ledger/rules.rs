@@ -10,7 +10,7 @@ use crate::ledger::account::{Account, Stock};
 use crate::ledger::kinds::Body;
 use crate::ledger::plan::Plan;
 use crate::ledger::state::State;
-use crate::model::{LotId, QUANTITY_MAX, RuleRef};
+use crate::model::{LotId, QUANTITY_MAX, RuleRef, StockStatus};
 
 /// A warning a rule plugin gave on an event it allowed.
 #[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
@@ -91,6 +91,14 @@ fn grams(event: &SignedEvent, value: i128) -> Result<Value> {
     })
 }
 
+/// The stock's current `condition` and `disposition`, and `status`, their reading in the
+/// vocabulary of format version 1 (rules written for version 1 keep working).
+fn insert_status(map: &mut serde_json::Map<String, Value>, status: StockStatus) {
+    map.insert("status".into(), json!(status.legacy().as_str()));
+    map.insert("condition".into(), json!(status.condition.as_str()));
+    map.insert("disposition".into(), json!(status.disposition.as_str()));
+}
+
 fn lot_json(state: &State, plan: &Plan<'_>, id: &LotId) -> Result<Value> {
     let created = plan.fx.created_lots.iter().find(|l| &l.lot.id == id);
     let Some(lot) = created.or_else(|| state.lots.get(id)) else {
@@ -109,7 +117,7 @@ fn lot_json(state: &State, plan: &Plan<'_>, id: &LotId) -> Result<Value> {
     let mut map = object(to_json(&lot.lot)?);
     map.remove("quantity");
     map.insert("quantity_total".into(), json!(lot.lot.quantity.get()));
-    map.insert("status".into(), to_json(&lot.status)?);
+    insert_status(&mut map, lot.status);
     map.insert("origin".into(), to_json(&lot.origin)?);
     map.insert("registered_at".into(), json!(lot.registered_at.as_str()));
     map.insert("moved".into(), json!(moved));
@@ -141,7 +149,7 @@ pub(crate) fn rule_input(state: &State, plan: &Plan<'_>, signed: &SignedEvent) -
                     let mut map = object(to_json(&item.item)?);
                     map.insert("origin".into(), to_json(&item.origin)?);
                     map.insert("registered_at".into(), json!(item.registered_at.as_str()));
-                    map.insert("status".into(), to_json(&item.status)?);
+                    insert_status(&mut map, item.status);
                     let holder = match &item.location {
                         Account::Holding { site, custodian } => {
                             json!({"site": site, "custodian": custodian})

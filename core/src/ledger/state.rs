@@ -11,7 +11,7 @@ use crate::error::{Error, ErrorKind};
 use crate::ledger::account::{Account, Posting, Sink, Stock};
 use crate::model::{
     Actor, ActorId, EventId, Item, ItemId, Lot, LotId, LotQuantity, Origin, Place, PublicKey, Role,
-    RuleRef, Site, SiteId, Status, Timestamp,
+    RuleRef, Site, SiteId, StockStatus, Timestamp,
 };
 
 /// A role's name as on the wire (`custodian`, `admin`, ...).
@@ -69,8 +69,8 @@ pub(crate) struct ItemState {
     pub(crate) origin: Origin,
     /// When it was registered.
     pub(crate) registered_at: Timestamp,
-    /// Current status.
-    pub(crate) status: Status,
+    /// Current condition and disposition.
+    pub(crate) status: StockStatus,
     // INVARIANT (item-location): an item is in exactly one account; `State::by_account` holds
     // it there with balance 1 and its origin's source account with −1.
     /// The account it is in.
@@ -91,8 +91,8 @@ pub(crate) struct LotState {
     pub(crate) origin: Origin,
     /// When it was registered or formed.
     pub(crate) registered_at: Timestamp,
-    /// Current status.
-    pub(crate) status: Status,
+    /// Current condition and disposition.
+    pub(crate) status: StockStatus,
     // INVARIANT (lot-balance): the balances sum to zero, and match `State::by_account`.
     /// Non-zero balances per account.
     #[serde(serialize_with = "as_pairs")]
@@ -174,7 +174,7 @@ pub(crate) struct Undo {
     pub(crate) stocks: Vec<Stock>,
     pub(crate) postings: Vec<Posting>,
     pub(crate) created: Vec<Stock>,
-    pub(crate) statuses: Vec<(Stock, Status)>,
+    pub(crate) statuses: Vec<(Stock, StockStatus)>,
     pub(crate) opened_transfer: Option<EventId>,
     pub(crate) closed_transfer: Option<(EventId, Transfer)>,
     pub(crate) opened_authorisation: Option<EventId>,
@@ -207,6 +207,10 @@ pub(crate) struct State {
     // dots cannot be registered beside it.
     pub(crate) lookalikes: BTreeMap<String, String>,
     pub(crate) events: u64,
+    // INVARIANT (versions-ascend): no accepted event has a lower format version than one
+    // accepted before it, so that nobody can sign an old version to escape a newer rule.
+    /// The highest format version of any accepted event (0 before the first).
+    pub(crate) version_max: u32,
 }
 
 /// The form under which two ids of one kind (`a`ctor, `s`ite, `i`tem, `l`ot) look alike: ASCII

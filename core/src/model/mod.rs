@@ -204,7 +204,9 @@ pub struct Site {
     pub hazard_divisions: Vec<HazardDivision>,
 }
 
-/// Serviceability and disposal status of an item or lot.
+/// The status of an item or lot in format version 1: one value mixing its condition and its
+/// disposition. Version-2 events say [`Condition`] and [`Disposition`] instead; a version-1
+/// value maps onto both ([`StockStatus::after_legacy`]).
 #[derive(
     Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize, Default,
 )]
@@ -221,6 +223,102 @@ pub enum Status {
     Suspended,
     /// Selected for destruction.
     PendingDestruction,
+}
+
+/// Whether stock is fit for use (IATG 03.10's condition codes, reduced to what a record needs).
+#[derive(
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    /// Fit for use.
+    #[default]
+    Serviceable,
+    /// Not fit for use and not being repaired.
+    Unserviceable,
+    /// Being repaired or maintained.
+    UnderRepair,
+    /// Use suspended by a technical authority (IATG): not to be issued until lifted.
+    Suspended,
+}
+
+/// What is to become of stock, or the legal hold it is under: independent of its condition.
+#[derive(
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    /// Held for use by the state.
+    #[default]
+    InService,
+    /// Declared surplus to requirements (a candidate for destruction or lawful disposal).
+    Surplus,
+    /// Selected for destruction.
+    PendingDestruction,
+    /// Held as evidence for a court: moved only to forensics, never destroyed while held.
+    EvidenceHold,
+    /// Forfeited to the state by a court order: may be destroyed or taken into service.
+    Forfeited,
+    /// Deactivated (UN Firearms Protocol art. 9): stays on the books as such.
+    Deactivated,
+}
+
+/// The condition and disposition of an item or lot.
+#[derive(
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize, Default,
+)]
+pub struct StockStatus {
+    /// Fit for use or not.
+    pub condition: Condition,
+    /// What is to become of it.
+    pub disposition: Disposition,
+}
+
+impl StockStatus {
+    /// The status after a format-version-1 event set `status`: `serviceable`, `unserviceable`
+    /// and `suspended` set the condition and return the stock to service; `surplus` and
+    /// `pending_destruction` set the disposition and keep the condition. Then
+    /// [`StockStatus::legacy`] gives back exactly the value version 1 recorded.
+    pub const fn after_legacy(self, status: Status) -> StockStatus {
+        let condition = match status {
+            Status::Serviceable => Condition::Serviceable,
+            Status::Unserviceable => Condition::Unserviceable,
+            Status::Suspended => Condition::Suspended,
+            Status::Surplus | Status::PendingDestruction => self.condition,
+        };
+        match status {
+            Status::Serviceable | Status::Unserviceable | Status::Suspended => StockStatus {
+                condition,
+                disposition: Disposition::InService,
+            },
+            Status::Surplus => StockStatus {
+                condition: self.condition,
+                disposition: Disposition::Surplus,
+            },
+            Status::PendingDestruction => StockStatus {
+                condition: self.condition,
+                disposition: Disposition::PendingDestruction,
+            },
+        }
+    }
+
+    /// The single format-version-1 value closest to this status, for readers of version 1
+    /// (the rule plugins' `status` member): a disposition other than in service wins over the
+    /// condition; evidence hold reads as `suspended`, forfeited as `pending_destruction`,
+    /// deactivated and under repair as `unserviceable`.
+    pub const fn legacy(self) -> Status {
+        match self.disposition {
+            Disposition::Surplus => Status::Surplus,
+            Disposition::PendingDestruction | Disposition::Forfeited => Status::PendingDestruction,
+            Disposition::EvidenceHold => Status::Suspended,
+            Disposition::Deactivated => Status::Unserviceable,
+            Disposition::InService => match self.condition {
+                Condition::Serviceable => Status::Serviceable,
+                Condition::Unserviceable | Condition::UnderRepair => Status::Unserviceable,
+                Condition::Suspended => Status::Suspended,
+            },
+        }
+    }
 }
 
 /// How stock entered the national inventory.
@@ -315,9 +413,15 @@ pub struct Item {
     pub item_type: String,
     /// Its marking.
     pub marking: Marking,
-    /// Initial status (serviceable if absent).
+    /// Initial status, format version 1 only (serviceable if absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
+    /// Initial condition, format version 2 (serviceable if absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Condition>,
+    /// Initial disposition, format version 2 (in service if absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disposition: Option<Disposition>,
 }
 
 /// Smallest unit a lot is counted in.
@@ -359,7 +463,50 @@ pub struct Lot {
     /// Shelf-life expiry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry: Option<Date>,
-    /// Initial status (serviceable if absent).
+    /// Initial status, format version 1 only (serviceable if absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
+    /// Initial condition, format version 2 (serviceable if absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Condition>,
+    /// Initial disposition, format version 2 (in service if absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disposition: Option<Disposition>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_legacy_status_reads_back_after_any_history() {
+        // Whatever version-1 statuses came before, the last one set reads back unchanged.
+        let all = Status::ALL;
+        for &a in all {
+            for &b in all {
+                for &c in all {
+                    let s = StockStatus::default()
+                        .after_legacy(a)
+                        .after_legacy(b)
+                        .after_legacy(c);
+                    assert_eq!(s.legacy(), c, "{a:?} then {b:?} then {c:?}");
+                }
+            }
+        }
+        assert_eq!(StockStatus::default().legacy(), Status::default());
+    }
+
+    #[test]
+    fn dispositions_win_over_conditions_in_the_legacy_reading() {
+        let s = StockStatus {
+            condition: Condition::Suspended,
+            disposition: Disposition::Surplus,
+        };
+        assert_eq!(s.legacy(), Status::Surplus);
+        let held = StockStatus {
+            condition: Condition::Serviceable,
+            disposition: Disposition::EvidenceHold,
+        };
+        assert_eq!(held.legacy(), Status::Suspended);
+    }
 }

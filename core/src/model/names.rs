@@ -4,8 +4,8 @@
 //! that each name is exactly what serde writes.
 
 use crate::model::{
-    ActorKind, CompatibilityGroup, HazardDivision, ItemCategory, LossKind, OriginKind, Role,
-    SiteKind, Status, Unit,
+    ActorKind, CompatibilityGroup, Condition, Disposition, HazardDivision, ItemCategory, LossKind,
+    OriginKind, Role, SiteKind, Status, Unit,
 };
 
 /// A name that is not one of a vocabulary's.
@@ -109,6 +109,20 @@ names! {
         Surplus => "surplus",
         Suspended => "suspended",
         PendingDestruction => "pending_destruction",
+    }
+    Condition {
+        Serviceable => "serviceable",
+        Unserviceable => "unserviceable",
+        UnderRepair => "under_repair",
+        Suspended => "suspended",
+    }
+    Disposition {
+        InService => "in_service",
+        Surplus => "surplus",
+        PendingDestruction => "pending_destruction",
+        EvidenceHold => "evidence_hold",
+        Forfeited => "forfeited",
+        Deactivated => "deactivated",
     }
     OriginKind {
         Manufactured => "manufactured",

@@ -36,7 +36,8 @@ pub(crate) const ITEMS: Table = Table {
         "origin",
         "origin_reference",
         "registered_at",
-        "status",
+        "condition",
+        "disposition",
         "location",
         "site",
         "custodian",
@@ -58,7 +59,8 @@ pub(crate) const LOTS: Table = Table {
         "origin",
         "origin_reference",
         "registered_at",
-        "status",
+        "condition",
+        "disposition",
         "last_event",
     ],
     key_columns: 1,
@@ -214,7 +216,8 @@ pub(crate) fn item_row(item: &ItemState) -> Result<Row> {
         text(item.origin.kind.as_str()),
         opt_text(item.origin.reference.as_deref()),
         text(item.registered_at.as_str()),
-        text(item.status.as_str()),
+        text(item.status.condition.as_str()),
+        text(item.status.disposition.as_str()),
         text(item.location.to_string()),
         opt_text(site),
         opt_text(custodian),
@@ -239,7 +242,8 @@ pub(crate) fn lot_row(lot: &LotState) -> Result<Row> {
         text(lot.origin.kind.as_str()),
         opt_text(lot.origin.reference.as_deref()),
         text(lot.registered_at.as_str()),
-        text(lot.status.as_str()),
+        text(lot.status.condition.as_str()),
+        text(lot.status.disposition.as_str()),
         Sql::Blob(lot.last_event.as_bytes().to_vec()),
     ])
 }
@@ -382,6 +386,40 @@ fn insert_sql(table: &Table) -> String {
 fn insert(conn: &Connection, table: &Table, row: &Row) -> rusqlite::Result<()> {
     conn.prepare_cached(&insert_sql(table))?
         .execute(rusqlite::params_from_iter(row.iter()))?;
+    Ok(())
+}
+
+/// Replaces every derived table by one of the current layout holding `state`'s rows: in the
+/// file (`temp` false; the caller holds the write transaction), or as SQLite `TEMP` tables
+/// that shadow the file's for this connection only (`temp` true, for read-only opens: nothing
+/// is written to the file).
+pub(crate) fn rebuild(conn: &Connection, state: &State, temp: bool) -> Result<()> {
+    let sql = |e: rusqlite::Error| {
+        Error::new(ErrorKind::Sqlite {
+            operation: "rebuilding the derived tables".into(),
+            reason: e.to_string(),
+        })
+    };
+    let schema = if temp {
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(sql)?;
+        // `CREATE INDEX temp.x ON t`: an index of a temp table lives in the temp schema.
+        crate::store::schema::DERIVED_SCHEMA
+            .replace("CREATE TABLE ", "CREATE TEMP TABLE ")
+            .replace("CREATE INDEX ", "CREATE INDEX temp.")
+    } else {
+        for table in TABLES {
+            conn.execute_batch(&format!("DROP TABLE IF EXISTS main.{}", table.name))
+                .map_err(sql)?;
+        }
+        crate::store::schema::DERIVED_SCHEMA.to_owned()
+    };
+    conn.execute_batch(&schema).map_err(sql)?;
+    for (table, rows) in TABLES.iter().zip(all_rows(state)?) {
+        for row in &rows {
+            insert(conn, table, row).map_err(sql)?;
+        }
+    }
     Ok(())
 }
 

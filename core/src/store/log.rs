@@ -353,7 +353,8 @@ pub(crate) fn stock_lines(db: &Db, filter: &StockFilter) -> Result<Vec<StockLine
         .prepare_cached(
             "SELECT b.site, b.custodian, b.kind, b.stock, b.units,
                     COALESCE(l.nomenclature, i.type), l.lot_number, l.unit, l.division, l.grp,
-                    COALESCE(l.neq_grams_per_unit, 0), COALESCE(l.status, i.status)
+                    COALESCE(l.neq_grams_per_unit, 0), COALESCE(l.condition, i.condition),
+                    COALESCE(l.disposition, i.disposition)
              FROM balances b
              LEFT JOIN lots l ON b.kind = 'lot' AND l.id = b.stock
              LEFT JOIN items i ON b.kind = 'item' AND i.id = b.stock
@@ -392,7 +393,8 @@ pub(crate) fn stock_lines(db: &Db, filter: &StockFilter) -> Result<Vec<StockLine
         }
         let group: Option<String> = r.get(9).map_err(&e)?;
         let neq_per_unit: i64 = r.get(10).map_err(&e)?;
-        let status: String = r.get(11).map_err(&e)?;
+        let condition: String = r.get(11).map_err(&e)?;
+        let disposition: String = r.get(12).map_err(&e)?;
         let neq_grams = neq_per_unit.checked_mul(units).ok_or_else(|| {
             Error::new(ErrorKind::BalanceOverflow {
                 stock: stock.clone(),
@@ -421,7 +423,8 @@ pub(crate) fn stock_lines(db: &Db, filter: &StockFilter) -> Result<Vec<StockLine
             compatibility_group: group
                 .map(|g| parse_wire(&g, "compatibility group"))
                 .transpose()?,
-            status: parse_wire(&status, "status")?,
+            condition: parse_wire(&condition, "condition")?,
+            disposition: parse_wire(&disposition, "disposition")?,
             units,
             neq_grams,
         });
@@ -437,8 +440,8 @@ pub(crate) fn find_items(db: &Db, query: &MarkingQuery) -> Result<Vec<ItemRecord
     let mut stmt = db
         .conn
         .prepare_cached(
-            "SELECT id, category, type, marking, origin, registered_at, status, location, site,
-                    custodian, last_event
+            "SELECT id, category, type, marking, origin, registered_at, condition, disposition,
+                    location, site, custodian, last_event
              FROM items WHERE serial_norm = ?1 AND (?2 IS NULL OR manufacturer_norm = ?2)
              ORDER BY id",
         )
@@ -453,7 +456,7 @@ pub(crate) fn find_items(db: &Db, query: &MarkingQuery) -> Result<Vec<ItemRecord
                 what: format!("the stored marking of `{id}` is malformed"),
             })
         })?;
-        let last: Vec<u8> = r.get(10).map_err(&e)?;
+        let last: Vec<u8> = r.get(11).map_err(&e)?;
         let registered_at: String = r.get(5).map_err(&e)?;
         out.push(ItemRecord {
             category: parse_wire(&r.get::<_, String>(1).map_err(&e)?, "category")?,
@@ -465,10 +468,11 @@ pub(crate) fn find_items(db: &Db, query: &MarkingQuery) -> Result<Vec<ItemRecord
                     what: format!("the stored registration time of `{id}` is malformed"),
                 })
             })?,
-            status: parse_wire(&r.get::<_, String>(6).map_err(&e)?, "status")?,
-            location: r.get(7).map_err(&e)?,
-            site: opt_id::<SiteId>(r.get(8).map_err(&e)?, "site")?,
-            custodian: opt_id::<ActorId>(r.get(9).map_err(&e)?, "custodian")?,
+            condition: parse_wire(&r.get::<_, String>(6).map_err(&e)?, "condition")?,
+            disposition: parse_wire(&r.get::<_, String>(7).map_err(&e)?, "disposition")?,
+            location: r.get(8).map_err(&e)?,
+            site: opt_id::<SiteId>(r.get(9).map_err(&e)?, "site")?,
+            custodian: opt_id::<ActorId>(r.get(10).map_err(&e)?, "custodian")?,
             last_event: <[u8; 32]>::try_from(last.as_slice())
                 .map(EventId::from_bytes)
                 .map_err(|_| {

@@ -66,11 +66,71 @@ impl Store {
     }
 
     pub(crate) fn open(path: &Path, read_only: bool) -> Result<Store> {
-        Ok(Store {
+        let mut store = Store {
             db: Db::open(path, read_only)?,
             nodes: NodeCache::default(),
             loaded: None,
-        })
+        };
+        if store.db.derived_version < schema::DERIVED_VERSION {
+            store.rebuild_derived()?;
+        }
+        Ok(store)
+    }
+
+    /// Gives a file whose derived tables are of an older layout the current ones, derived from
+    /// its events: rewritten in the file in one transaction when writable, as `TEMP` tables of
+    /// this connection when read-only (`schema::DERIVED_VERSION`).
+    fn rebuild_derived(&mut self) -> Result<()> {
+        if self.db.read_only {
+            self.rebuild_from_state(true)?;
+        } else {
+            self.db
+                .conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(self.db.err("starting the rebuild of the derived tables"))?;
+            let rebuilt = (|| -> Result<()> {
+                // Another writer may have rebuilt them while this one waited for the lock.
+                let version = schema::derived_version(&self.db.conn)
+                    .map_err(self.db.err("reading the meta table"))?;
+                if version >= schema::DERIVED_VERSION {
+                    return Ok(());
+                }
+                self.rebuild_from_state(false)?;
+                self.db
+                    .conn
+                    .execute(
+                        "INSERT OR REPLACE INTO meta (key, value) VALUES ('derived_version', ?1)",
+                        [schema::DERIVED_VERSION],
+                    )
+                    .map_err(self.db.err("writing the meta table"))?;
+                Ok(())
+            })();
+            let end = if rebuilt.is_ok() {
+                "COMMIT"
+            } else {
+                "ROLLBACK"
+            };
+            let ended = self
+                .db
+                .conn
+                .execute_batch(end)
+                .map_err(self.db.err("ending the rebuild of the derived tables"));
+            rebuilt?;
+            ended?;
+        }
+        self.db.derived_version = schema::DERIVED_VERSION;
+        Ok(())
+    }
+
+    fn rebuild_from_state(&mut self, temp: bool) -> Result<()> {
+        self.catch_up()?;
+        match &self.loaded {
+            Some(l) => derived::rebuild(&self.db.conn, &l.state, temp),
+            None => Err(ErrorKind::Internal {
+                detail: "the state is not loaded after catching up".into(),
+            }
+            .into()),
+        }
     }
 
     /// The state derived from every stored event, replaying what this process has not seen.

@@ -21,9 +21,10 @@ pub(crate) const BUSY_TIMEOUT_MS: u64 = 10_000;
 /// Longest origin line of the log (C2SP tlog-checkpoint), bytes.
 pub const ORIGIN_BYTES_MAX: usize = 256;
 
-/// The tables of a format-2 ledger. `events`, `nodes`, `tree_heads` and `meta` are the log;
-/// every other table is derived from the events and re-derived by `verify`.
-pub(crate) const SCHEMA: &str = "
+/// The log tables of a format-2 ledger: `events`, `nodes`, `tree_heads` and `meta`, and
+/// `touches`, the index of which events touched which stock (written with each event, never
+/// rewritten).
+pub(crate) const LOG_SCHEMA: &str = "
 CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY NOT NULL) WITHOUT ROWID;
 CREATE TABLE events (seq INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE, kind TEXT NOT NULL,
                      at TEXT NOT NULL, actor TEXT NOT NULL, json BLOB NOT NULL);
@@ -32,6 +33,20 @@ CREATE TABLE nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT 
 CREATE TABLE tree_heads (size INTEGER PRIMARY KEY, root BLOB NOT NULL, sig BLOB NOT NULL);
 CREATE TABLE touches (kind TEXT NOT NULL, stock TEXT NOT NULL, seq INTEGER NOT NULL,
                       PRIMARY KEY (kind, stock, seq)) WITHOUT ROWID;
+";
+
+/// Version of the derived tables' layout (`meta.derived_version`; absent means 1). The derived
+/// tables are a cache of the state, re-derived from the events by `verify`; a file whose
+/// derived tables are older is rebuilt from its events when opened writable (in one
+/// transaction), and given current tables in memory (SQLite `TEMP` tables, which shadow the
+/// file's) when opened read-only. Version 1 kept one `status` per item and lot; version 2 keeps
+/// `condition` and `disposition`.
+pub(crate) const DERIVED_VERSION: i64 = 2;
+
+/// The derived tables: everything not in [`LOG_SCHEMA`], re-derived by `verify`. Each statement
+/// starts a line with `CREATE TABLE ` or `CREATE INDEX ` (the read-only rebuild makes them
+/// `TEMP`).
+pub(crate) const DERIVED_SCHEMA: &str = "
 CREATE TABLE balances (kind TEXT NOT NULL, stock TEXT NOT NULL, account TEXT NOT NULL,
                        site TEXT, custodian TEXT, units INTEGER NOT NULL,
                        PRIMARY KEY (kind, stock, account)) WITHOUT ROWID;
@@ -39,13 +54,15 @@ CREATE INDEX balances_by_site ON balances (site, custodian);
 CREATE TABLE items (id TEXT PRIMARY KEY, category TEXT NOT NULL, type TEXT NOT NULL,
                     marking TEXT NOT NULL, manufacturer_norm TEXT, serial_norm TEXT,
                     origin TEXT NOT NULL, origin_reference TEXT, registered_at TEXT NOT NULL,
-                    status TEXT NOT NULL, location TEXT NOT NULL, site TEXT, custodian TEXT,
+                    condition TEXT NOT NULL, disposition TEXT NOT NULL, location TEXT NOT NULL,
+                    site TEXT, custodian TEXT,
                     last_event BLOB NOT NULL) WITHOUT ROWID;
 CREATE INDEX items_by_marking ON items (serial_norm, manufacturer_norm);
 CREATE TABLE lots (id TEXT PRIMARY KEY, nomenclature TEXT NOT NULL, lot_number TEXT NOT NULL,
                    unit TEXT NOT NULL, division TEXT, grp TEXT, neq_grams_per_unit INTEGER NOT NULL,
                    quantity INTEGER NOT NULL, origin TEXT NOT NULL, origin_reference TEXT,
-                   registered_at TEXT NOT NULL, status TEXT NOT NULL, last_event BLOB NOT NULL)
+                   registered_at TEXT NOT NULL, condition TEXT NOT NULL, disposition TEXT NOT NULL,
+                   last_event BLOB NOT NULL)
                    WITHOUT ROWID;
 CREATE TABLE lot_sources (lot TEXT NOT NULL, source TEXT NOT NULL, units INTEGER NOT NULL,
                           PRIMARY KEY (lot, source)) WITHOUT ROWID;
@@ -89,6 +106,8 @@ pub(crate) struct Db {
     pub(crate) log_key: PublicKey,
     pub(crate) origin: String,
     pub(crate) read_only: bool,
+    /// The layout of the derived tables this connection sees ([`DERIVED_VERSION`] once rebuilt).
+    pub(crate) derived_version: i64,
 }
 
 impl std::fmt::Debug for Db {
@@ -141,13 +160,19 @@ impl Db {
             "BEGIN;
              PRAGMA application_id = {LEDGER_APPLICATION_ID};
              PRAGMA user_version = {STORE_FORMAT_VERSION};
-             {SCHEMA}"
+             {LOG_SCHEMA}
+             {DERIVED_SCHEMA}"
         ))
         .map_err(e("creating the schema"))?;
         conn.execute(
             "INSERT INTO meta (key, value) VALUES ('format', 'custodia-ledger'), ('version', ?1),
-             ('log_key', ?2), ('origin', ?3)",
-            params![STORE_FORMAT_VERSION, log_key.to_hex(), origin],
+             ('log_key', ?2), ('origin', ?3), ('derived_version', ?4)",
+            params![
+                STORE_FORMAT_VERSION,
+                log_key.to_hex(),
+                origin,
+                DERIVED_VERSION
+            ],
         )
         .map_err(e("writing the meta table"))?;
         conn.execute_batch("COMMIT")
@@ -230,14 +255,28 @@ impl Db {
             path: path.clone(),
             reason: "its `meta` table has no `origin`".into(),
         })?;
+        let derived_version = derived_version(&conn).map_err(e("reading the meta table"))?;
         Ok(Db {
             conn,
             path,
             log_key,
             origin,
             read_only,
+            derived_version,
         })
     }
+}
+
+/// `meta.derived_version`, 1 when absent (files written before it existed).
+pub(crate) fn derived_version(conn: &Connection) -> rusqlite::Result<i64> {
+    Ok(conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'derived_version'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+        .unwrap_or(1))
 }
 
 fn be_u32(bytes: &[u8], at: usize) -> Option<u32> {

@@ -16,9 +16,9 @@ use crate::error::Error;
 use crate::event::*;
 use crate::ledger::{Account, SignatureCheck, State};
 use crate::model::{
-    Actor, ActorId, ActorKind, CompatibilityGroup, Date, Hazard, HazardDivision, IdError, Item,
-    ItemCategory, ItemId, Lot, LotId, Marking, Origin, OriginKind, Quantity, Role, Site, SiteId,
-    SiteKind, Status, Timestamp, Unit,
+    Actor, ActorId, ActorKind, CompatibilityGroup, Condition, Date, Hazard, HazardDivision,
+    IdError, Item, ItemCategory, ItemId, Lot, LotId, Marking, Origin, OriginKind, Quantity, Role,
+    Site, SiteId, SiteKind, Timestamp, Unit,
 };
 
 /// Depots in the synthetic stockpile.
@@ -353,6 +353,8 @@ impl Synth {
             next_inspection: None,
             expiry: None,
             status: None,
+            condition: None,
+            disposition: None,
         };
         let origin = Origin {
             kind: if n.is_multiple_of(4) {
@@ -402,6 +404,8 @@ impl Synth {
                     import: None,
                 },
                 status: None,
+                condition: None,
+                disposition: None,
             });
             self.items.push(id);
         }
@@ -621,17 +625,19 @@ impl Synth {
         let Some((lot, ..)) = self.pick_lot(cast) else {
             return self.register_lot(cast);
         };
-        let status = if self.rng.range(0, 1) == 0 {
-            Status::Suspended
+        let condition = if self.rng.range(0, 1) == 0 {
+            Condition::Suspended
         } else {
-            Status::Serviceable
+            Condition::Serviceable
         };
         self.emit(
             &cast.admin,
             Body::StatusChange(StatusChange {
                 items: vec![],
                 lots: vec![lot],
-                status,
+                status: None,
+                condition: Some(condition),
+                disposition: None,
                 reason: "periodic inspection (IATG 03.20)".into(),
             }),
             &[],

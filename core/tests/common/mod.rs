@@ -19,8 +19,9 @@ use custodia::event::{
     StatusChange, StockCheck, TransferDispatch, TransferReceipt, Witness,
 };
 use custodia::model::{
-    Actor, ActorKind, CompatibilityGroup, Date, Hazard, HazardDivision, Item, ItemCategory, Lot,
-    Marking, Origin, OriginKind, Quantity, Role, Site, SiteKind, Status, Unit,
+    Actor, ActorKind, CompatibilityGroup, Condition, Date, Disposition, Hazard, HazardDivision,
+    Item, ItemCategory, Lot, Marking, Origin, OriginKind, Quantity, Role, Site, SiteKind, Status,
+    Unit,
 };
 use custodia::{
     ActorId, Body, Event, EventId, ItemId, Ledger, LotId, Options, SignedEvent, Signer, SiteId,
@@ -109,6 +110,8 @@ pub struct World {
     pub now: i64,
     /// Every event recorded through this world, in order.
     pub journal: Vec<SignedEvent>,
+    /// The format version of the events `event` builds (the current one unless a test says).
+    pub version: u32,
 }
 
 impl World {
@@ -124,6 +127,7 @@ impl World {
             keys: BTreeMap::new(),
             now: EPOCH - STEP,
             journal: Vec::new(),
+            version: custodia::event::FORMAT_VERSION,
         }
     }
 
@@ -200,7 +204,9 @@ impl World {
     /// An unsigned event by `who`, dated at the next tick, without parents.
     pub fn event(&mut self, who: &str, body: impl Into<Body>) -> Event {
         let at = self.tick();
-        Event::new(at, actor(who), Vec::new(), body.into())
+        let mut event = Event::new(at, actor(who), Vec::new(), body.into());
+        event.v = self.version;
+        event
     }
 
     /// The keys of `who` and the co-signers, the recording actor's first.
@@ -410,6 +416,8 @@ pub fn rifle(id: &str) -> Item {
             import: None,
         },
         status: None,
+        condition: None,
+        disposition: None,
     }
 }
 
@@ -442,6 +450,8 @@ pub fn lot_def(id: &str, quantity: u64) -> Lot {
         next_inspection: Some(Date::parse("2027-03-01").unwrap()),
         expiry: None,
         status: None,
+        condition: None,
+        disposition: None,
     }
 }
 
@@ -542,8 +552,27 @@ pub fn status_change(items: &[&str], lots: &[&str], status: Status) -> StatusCha
     StatusChange {
         items: items.iter().map(|i| item(i)).collect(),
         lots: lots.iter().map(|l| lot(l)).collect(),
-        status,
+        status: Some(status),
+        condition: None,
+        disposition: None,
         reason: "periodic inspection".into(),
+    }
+}
+
+/// A status change in format version 2's words: a new condition, a new disposition or both.
+pub fn condition_change(
+    items: &[&str],
+    lots: &[&str],
+    condition: Option<Condition>,
+    disposition: Option<Disposition>,
+) -> StatusChange {
+    StatusChange {
+        items: items.iter().map(|i| item(i)).collect(),
+        lots: lots.iter().map(|l| lot(l)).collect(),
+        status: None,
+        condition,
+        disposition,
+        reason: "board of survey".into(),
     }
 }
 

@@ -193,6 +193,8 @@ fn rifle(id: &str, serial: Option<&str>) -> Item {
             import: None,
         },
         status: None,
+        condition: None,
+        disposition: None,
     }
 }
 
@@ -212,6 +214,8 @@ fn lot(id: &str, n: u64, neq: u64, group: CompatibilityGroup) -> Lot {
         next_inspection: None,
         expiry: None,
         status: None,
+        condition: None,
+        disposition: None,
     }
 }
 

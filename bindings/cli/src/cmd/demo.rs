@@ -196,6 +196,8 @@ fn showcase(ledger: &mut Ledger, synth: &Synth, dir: &Path) -> Result<Vec<String
                 import: None,
             },
             status: None,
+            condition: None,
+            disposition: None,
         };
         let body = Body::RegisterItems(RegisterItems {
             site: site.clone(),

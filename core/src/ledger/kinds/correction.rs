@@ -35,6 +35,9 @@ impl Kind for Correction {
             p.require_role(Role::Admin, Self::NAME)?;
         }
         p.require_parent(target, format!("reversed event {target}"), &undo.at)?;
+        // Set first: the reversal may refill a lot the corrected event emptied (see
+        // `Plan::touch`).
+        p.fx.correction = Some(target);
         for stock in &undo.stocks {
             if !undo.created.contains(stock) {
                 p.fx.touched.insert(stock.clone());
@@ -59,7 +62,6 @@ impl Kind for Correction {
                 }
             }
         }
-        p.fx.correction = Some(target);
         Ok(())
     }
 }

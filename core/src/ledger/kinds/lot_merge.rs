@@ -28,8 +28,9 @@ pub struct LotMerge {
     pub into: MergeTarget,
 }
 
-/// The first attribute in which two lots differ, if any.
-fn difference(a: &LotState, b: &LotState) -> Option<&'static str> {
+/// The first attribute in which two lots differ, if any. Format version 1 compared the single
+/// status; version 2 compares condition and disposition.
+fn difference(a: &LotState, b: &LotState, version: u32) -> Option<&'static str> {
     if a.lot.nomenclature != b.lot.nomenclature {
         Some("nomenclature")
     } else if a.lot.unit != b.lot.unit {
@@ -38,8 +39,12 @@ fn difference(a: &LotState, b: &LotState) -> Option<&'static str> {
         Some("hazard classification")
     } else if a.lot.neq_grams_per_unit != b.lot.neq_grams_per_unit {
         Some("explosive content per unit")
-    } else if a.status != b.status {
+    } else if version < 2 && a.status.legacy() != b.status.legacy() {
         Some("status")
+    } else if version >= 2 && a.status.condition != b.status.condition {
+        Some("condition")
+    } else if version >= 2 && a.status.disposition != b.status.disposition {
+        Some("disposition")
     } else {
         None
     }
@@ -58,7 +63,7 @@ impl Kind for LotMerge {
             let l = p.lot(&field("/lots", i, "/lot"), &line.lot)?;
             match first {
                 Some(f) => {
-                    if let Some(attribute) = difference(f, l) {
+                    if let Some(attribute) = difference(f, l, p.version) {
                         return Err(p.err(
                             field("/lots", i, "/lot"),
                             ErrorKind::LotsDiffer {
@@ -91,7 +96,11 @@ impl Kind for LotMerge {
         def.lot_number = self.into.lot_number.clone();
         def.quantity = Quantity::new(total)
             .map_err(|_| p.err("/lots", ErrorKind::QuantityOverflow { max: QUANTITY_MAX }))?;
-        def.status = Some(first.status);
+            // The record of the new lot keeps the first lot's attributes; its status lives in
+            // the state.
+            def.status = None;
+            def.condition = None;
+            def.disposition = None;
         p.fx.created_lots.push(LotState {
             lot: def,
             origin: Origin {

@@ -43,7 +43,11 @@ impl Kind for LotSplit {
             let mut def = source.lot.clone();
             def.id = part.id.clone();
             def.quantity = part.quantity;
-            def.status = Some(source.status);
+            // The record of the new lot keeps the source's attributes; its status lives in
+            // the state.
+            def.status = None;
+            def.condition = None;
+            def.disposition = None;
             p.fx.created_lots.push(LotState {
                 lot: def,
                 origin: source.origin.clone(),

@@ -10,7 +10,7 @@ use crate::ledger::account::{Account, Posting, Source, Stock};
 use crate::ledger::kinds::Kind;
 use crate::ledger::plan::{Plan, field, held};
 use crate::ledger::state::ItemState;
-use crate::model::{ActorId, Item, Origin, SiteId};
+use crate::model::{ActorId, Item, Origin, SiteId, StockStatus};
 
 /// Brings serialized items into the inventory.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -38,11 +38,18 @@ impl Kind for RegisterItems {
                 return Err(p.already_exists(f, &item.id));
             }
             p.new_id('i', &f, item.id.as_str())?;
+            let status = p.status_members(
+                &field("/items", i, ""),
+                StockStatus::default(),
+                item.status,
+                item.condition,
+                item.disposition,
+            )?;
             p.fx.created_items.push(ItemState {
                 item: item.clone(),
                 origin: self.origin.clone(),
                 registered_at: p.at.clone(),
-                status: item.status.unwrap_or_default(),
+                status,
                 location: to.clone(),
                 last_event: p.id,
                 last_at: p.at.clone(),
@@ -63,7 +70,7 @@ impl Kind for RegisterItems {
 #[cfg(any(test, feature = "testkit"))]
 pub(super) fn example() -> RegisterItems {
     use crate::ledger::kinds::ex::id;
-    use crate::model::{ImportMarking, ItemCategory, Marking, OriginKind, Status};
+    use crate::model::{Condition, Disposition, ImportMarking, ItemCategory, Marking, OriginKind};
     RegisterItems {
         site: id("depot:central"),
         custodian: id("unit:log-bn-2"),
@@ -88,7 +95,9 @@ pub(super) fn example() -> RegisterItems {
                     importer: Some("Ministry of Defence".into()),
                 }),
             },
-            status: Some(Status::Serviceable),
+            status: None,
+            condition: Some(Condition::Serviceable),
+            disposition: Some(Disposition::EvidenceHold),
         }],
     }
 }

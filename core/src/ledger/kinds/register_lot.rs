@@ -10,7 +10,7 @@ use crate::ledger::account::{Account, Source};
 use crate::ledger::kinds::Kind;
 use crate::ledger::plan::{Plan, held};
 use crate::ledger::state::LotState;
-use crate::model::{ActorId, Lot, Origin, QUANTITY_MAX, SiteId};
+use crate::model::{ActorId, Lot, Origin, QUANTITY_MAX, SiteId, StockStatus};
 
 /// Brings a lot into the inventory.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -48,8 +48,15 @@ impl Kind for RegisterLot {
                 ErrorKind::QuantityOverflow { max: QUANTITY_MAX },
             ));
         }
+        let status = p.status_members(
+            "/lot",
+            StockStatus::default(),
+            lot.status,
+            lot.condition,
+            lot.disposition,
+        )?;
         p.fx.created_lots.push(LotState {
-            status: lot.status.unwrap_or_default(),
+            status,
             lot: lot.clone(),
             origin: self.origin.clone(),
             registered_at: p.at.clone(),
@@ -74,7 +81,9 @@ impl Kind for RegisterLot {
 #[cfg(any(test, feature = "testkit"))]
 pub(super) fn example() -> RegisterLot {
     use crate::ledger::kinds::ex::{id, q};
-    use crate::model::{CompatibilityGroup, Date, Hazard, HazardDivision, OriginKind, Status, Unit};
+    use crate::model::{
+        CompatibilityGroup, Condition, Date, Disposition, Hazard, HazardDivision, OriginKind, Unit,
+    };
     RegisterLot {
         site: id("depot:central"),
         custodian: id("unit:log-bn-2"),
@@ -96,7 +105,9 @@ pub(super) fn example() -> RegisterLot {
             manufactured: Date::parse("1987-05-01").ok(),
             next_inspection: Date::parse("2026-09-01").ok(),
             expiry: Date::parse("2032-05-01").ok(),
-            status: Some(Status::Serviceable),
+            status: None,
+            condition: Some(Condition::Serviceable),
+            disposition: Some(Disposition::InService),
         },
     }
 }

@@ -1,6 +1,7 @@
-//! `status_change`: items and whole lots become serviceable, unserviceable, surplus,
-//! suspended or pending destruction. The holder may change the status of its own stock; an
-//! inspector or an authoriser of anyone's.
+//! `status_change`: the condition (serviceable, unserviceable, under repair, suspended) or the
+//! disposition (in service, surplus, pending destruction) of items and whole lots changes.
+//! Format version 1 said one `status` instead. The holder may change the status of its own
+//! stock; an inspector or an authoriser of anyone's.
 
 use serde::{Deserialize, Serialize};
 
@@ -8,7 +9,7 @@ use crate::error::{ErrorKind, Result};
 use crate::ledger::account::{Account, Stock};
 use crate::ledger::kinds::Kind;
 use crate::ledger::plan::{Plan, field};
-use crate::model::{ItemId, LotId, Role, Status};
+use crate::model::{Condition, Disposition, ItemId, LotId, Role, Status, StockStatus};
 
 /// Changes the status of items and whole lots.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -19,8 +20,17 @@ pub struct StatusChange {
     /// Lots.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lots: Vec<LotId>,
-    /// New status.
-    pub status: Status,
+    /// New status in the vocabulary of format version 1 (`serviceable`, `unserviceable`,
+    /// `surplus`, `suspended`, `pending_destruction`); excludes `condition` and `disposition`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// New condition (format version 2); unchanged when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Condition>,
+    /// New disposition (format version 2); unchanged when absent. Evidence hold, forfeiture
+    /// and deactivation are set and lifted by their own events, not here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disposition: Option<Disposition>,
     /// Why.
     pub reason: String,
 }
@@ -29,6 +39,17 @@ impl Kind for StatusChange {
     fn plan(&self, p: &mut Plan<'_>) -> Result<()> {
         if self.items.is_empty() && self.lots.is_empty() {
             return Err(p.err("/items", ErrorKind::NothingToMove));
+        }
+        if self.status.is_none() && self.condition.is_none() && self.disposition.is_none() {
+            return Err(p.err(
+                "",
+                ErrorKind::FieldInvalid {
+                    value: String::new(),
+                    reason: "a status change says `condition`, `disposition` or (format \
+                             version 1) `status`"
+                        .into(),
+                },
+            ));
         }
         p.distinct_items("/items", &self.items)?;
         let privileged = p
@@ -43,7 +64,8 @@ impl Kind for StatusChange {
             {
                 return Err(p.not_custodian(&f, custodian));
             }
-            p.fx.statuses.push((Stock::Item(id.clone()), self.status));
+            let after = self.after(p, item.status)?;
+            p.fx.statuses.push((Stock::Item(id.clone()), after));
         }
         for (i, lot) in self.lots.iter().enumerate() {
             let f = field("/lots", i, "");
@@ -68,10 +90,46 @@ impl Kind for StatusChange {
                     },
                 ));
             }
-            p.fx.statuses.push((Stock::Lot(lot.clone()), self.status));
+            let after = self.after(p, l.status)?;
+            p.fx.statuses.push((Stock::Lot(lot.clone()), after));
         }
         p.fx.correctable = true;
         Ok(())
+    }
+}
+
+impl StatusChange {
+    /// The status of stock that was `before`, once changed.
+    fn after(&self, p: &Plan<'_>, before: StockStatus) -> Result<StockStatus> {
+        let after =
+            p.status_members("", before, self.status, self.condition, self.disposition)?;
+        // Version 1 had no legal holds: its statuses never reach these dispositions.
+        if p.version >= 2 && after.disposition != before.disposition {
+            let reserved = |d: Disposition| match d {
+                Disposition::EvidenceHold => Some("a seizure's evidence hold and a judicial order"),
+                Disposition::Deactivated => Some("a deactivation"),
+                _ => None,
+            };
+            let set_by = |d: Disposition| match d {
+                Disposition::Forfeited => Some("a forfeiture order"),
+                other => reserved(other),
+            };
+            let (disposition, by) = match (reserved(before.disposition), set_by(after.disposition))
+            {
+                (Some(by), _) => (before.disposition, by),
+                (None, Some(by)) => (after.disposition, by),
+                (None, None) => return Ok(after),
+            };
+            let member = if self.status.is_some() { "/status" } else { "/disposition" };
+            return Err(p.err(
+                member,
+                ErrorKind::DispositionReserved {
+                    disposition: disposition.as_str().into(),
+                    changed_by: by.into(),
+                },
+            ));
+        }
+        Ok(after)
     }
 }
 
@@ -81,7 +139,9 @@ pub(super) fn example() -> StatusChange {
     StatusChange {
         items: vec![id("item:ak47-kz-1987-00123")],
         lots: vec![id("lot:762x39-1987-044")],
-        status: Status::Surplus,
+        status: None,
+        condition: Some(Condition::Serviceable),
+        disposition: Some(Disposition::Surplus),
         reason: "declared surplus by order 2026-14".into(),
     }
 }
