@@ -23,9 +23,9 @@ use sha2::{Digest as _, Sha256};
 use crate::error::{Error, ErrorFamily};
 use crate::event::*;
 use crate::model::{
-    Actor, ActorId, ActorKind, CompatibilityGroup, Date, Digest, EventId, Hazard, HazardDivision,
-    IdError, Item, ItemCategory, ItemId, Lot, LotId, Marking, Origin, OriginKind, PublicKey,
-    Quantity, Role, Site, SiteId, SiteKind, Status, Timestamp, Unit,
+    Actor, ActorId, ActorKind, CompatibilityGroup, Condition, Date, Digest, Disposition, EventId,
+    Hazard, HazardDivision, IdError, Item, ItemCategory, ItemId, Lot, LotId, Marking, Origin,
+    OriginKind, PublicKey, Quantity, Role, Site, SiteId, SiteKind, Status, Timestamp, Unit,
 };
 use crate::{BalanceFilter, Ledger, Options};
 
@@ -554,6 +554,8 @@ fn rifle(id: ItemId) -> Item {
             import: None,
         },
         status: None,
+        condition: None,
+        disposition: None,
         id,
     }
 }
@@ -602,6 +604,8 @@ fn lot_def(id: LotId, quantity: Quantity, nomenclature: u8) -> Lot {
         next_inspection: None,
         expiry: None,
         status: None,
+        condition: None,
+        disposition: None,
     }
 }
 
@@ -1279,12 +1283,24 @@ impl History {
                 (place.custodian, body, vec![])
             }
             Op::StatusChange { lot, item, status } => {
-                let status = match status % 5 {
-                    0 => Status::Serviceable,
-                    1 => Status::Unserviceable,
-                    2 => Status::Surplus,
-                    3 => Status::Suspended,
-                    _ => Status::PendingDestruction,
+                // Version 1's words, then version 2's conditions and dispositions (the legal
+                // ones are refused: 2027).
+                let (status, condition, disposition) = match status % 15 {
+                    0 => (Some(Status::Serviceable), None, None),
+                    1 => (Some(Status::Unserviceable), None, None),
+                    2 => (Some(Status::Surplus), None, None),
+                    3 => (Some(Status::Suspended), None, None),
+                    4 => (Some(Status::PendingDestruction), None, None),
+                    5 => (None, Some(Condition::Serviceable), None),
+                    6 => (None, Some(Condition::Unserviceable), None),
+                    7 => (None, Some(Condition::UnderRepair), None),
+                    8 => (None, Some(Condition::Suspended), None),
+                    9 => (None, None, Some(Disposition::InService)),
+                    10 => (None, None, Some(Disposition::Surplus)),
+                    11 => (None, None, Some(Disposition::PendingDestruction)),
+                    12 => (None, None, Some(Disposition::EvidenceHold)),
+                    13 => (None, None, Some(Disposition::Forfeited)),
+                    _ => (None, None, Some(Disposition::Deactivated)),
                 };
                 let mut by = admin.clone();
                 let mut lots = Vec::new();
@@ -1302,6 +1318,8 @@ impl History {
                     items,
                     lots,
                     status,
+                    condition,
+                    disposition,
                     reason: "inspection".into(),
                 });
                 (by, body, vec![])
