@@ -64,6 +64,7 @@ fn rifle(id: &str, serial: &str) -> Result<Item> {
             ..Marking::default()
         },
         status: None,
+        att_category: None,
     })
 }
 
@@ -183,6 +184,7 @@ fn main() -> Result<()> {
     let seized = Origin {
         kind: OriginKind::Seized,
         reference: Some("CASE-2026-0042".into()),
+        import: None,
     };
     let items = RegisterItems {
         site: depot.site.clone(),

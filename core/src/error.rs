@@ -330,6 +330,27 @@ error_table! {
     /// trailing dots.
     #[error("`{value}` looks like `{existing}`, which is registered (ids may not differ only in case or trailing dots)")]
     LookAlikeId { value: String, existing: String } = 2026,
+    /// A state that is not an ISO 3166-1 alpha-2 code in the official list.
+    #[error("`{value}` is not an ISO 3166-1 alpha-2 country code")]
+    UnknownCountry { value: String } = 2100,
+    /// A licence that expired before the day it is judged on (the event's, or the day of
+    /// import of imported stock).
+    #[error("licence `{number}` expired on {expires}, before {at}")]
+    LicenceExpired { number: String, expires: String, at: String } = 2101,
+    /// A licence issued after the day it is judged on.
+    #[error("licence `{number}` was issued on {issued}, after {at}")]
+    LicenceNotYetValid { number: String, issued: String, at: String } = 2102,
+    /// A state other than the one the record requires (a licence issued by the wrong state,
+    /// a delivery verified by a state that is not the importing state).
+    #[error("`{state}` is named where `{expected}`, the {role}, is required")]
+    StateMismatch { state: String, expected: String, role: String } = 2103,
+    /// A transfer between states whose exporting and importing states are the same.
+    #[error("the exporting and the importing state are both `{state}`")]
+    SameState { state: String } = 2104,
+    /// A record the instruments require is absent (version 2: the import record of imported
+    /// stock).
+    #[error("{record} is required here: {why}")]
+    RecordMissing { record: String, why: String } = 2107,
 
     // ---- 3xxx custody ----------------------------------------------------------------------
     /// Not enough units in the account.

@@ -139,7 +139,11 @@ fn origin() -> impl Strategy<Value = Origin> {
         ]),
         prop::option::of(text()),
     )
-        .prop_map(|(kind, reference)| Origin { kind, reference })
+        .prop_map(|(kind, reference)| Origin {
+            kind,
+            reference,
+            import: None,
+        })
 }
 fn place() -> impl Strategy<Value = Place> {
     (site_id(), actor_id()).prop_map(|(site, custodian)| Place { site, custodian })
@@ -248,6 +252,7 @@ fn item() -> impl Strategy<Value = Item> {
             item_type,
             marking,
             status,
+            att_category: None,
         })
 }
 fn lot() -> impl Strategy<Value = Lot> {

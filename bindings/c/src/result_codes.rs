@@ -90,6 +90,18 @@ pub enum custodia_result {
     OverReceipt = 2025,
     /// `LookAlikeId`: 2026, validation family.
     LookAlikeId = 2026,
+    /// `UnknownCountry`: 2100, validation family.
+    UnknownCountry = 2100,
+    /// `LicenceExpired`: 2101, validation family.
+    LicenceExpired = 2101,
+    /// `LicenceNotYetValid`: 2102, validation family.
+    LicenceNotYetValid = 2102,
+    /// `StateMismatch`: 2103, validation family.
+    StateMismatch = 2103,
+    /// `SameState`: 2104, validation family.
+    SameState = 2104,
+    /// `RecordMissing`: 2107, validation family.
+    RecordMissing = 2107,
     /// `InsufficientStock`: 3001, custody family.
     InsufficientStock = 3001,
     /// `NotCustodian`: 3002, custody family.
@@ -211,7 +223,7 @@ pub enum custodia_result {
 impl custodia_result {
     /// Every value, in number order.
     #[cfg(test)]
-    pub(crate) const ALL: [custodia_result; 98] = [
+    pub(crate) const ALL: [custodia_result; 104] = [
         custodia_result::Ok,
         custodia_result::EventTooLarge,
         custodia_result::JsonMalformed,
@@ -252,6 +264,12 @@ impl custodia_result {
         custodia_result::DatedInTheFuture,
         custodia_result::OverReceipt,
         custodia_result::LookAlikeId,
+        custodia_result::UnknownCountry,
+        custodia_result::LicenceExpired,
+        custodia_result::LicenceNotYetValid,
+        custodia_result::StateMismatch,
+        custodia_result::SameState,
+        custodia_result::RecordMissing,
         custodia_result::InsufficientStock,
         custodia_result::NotCustodian,
         custodia_result::AfterDestruction,
@@ -355,6 +373,12 @@ impl custodia_result {
             2024 => Some(custodia_result::DatedInTheFuture),
             2025 => Some(custodia_result::OverReceipt),
             2026 => Some(custodia_result::LookAlikeId),
+            2100 => Some(custodia_result::UnknownCountry),
+            2101 => Some(custodia_result::LicenceExpired),
+            2102 => Some(custodia_result::LicenceNotYetValid),
+            2103 => Some(custodia_result::StateMismatch),
+            2104 => Some(custodia_result::SameState),
+            2107 => Some(custodia_result::RecordMissing),
             3001 => Some(custodia_result::InsufficientStock),
             3002 => Some(custodia_result::NotCustodian),
             3003 => Some(custodia_result::AfterDestruction),
@@ -460,6 +484,12 @@ impl custodia_result {
             custodia_result::DatedInTheFuture => c"DATED_IN_THE_FUTURE",
             custodia_result::OverReceipt => c"OVER_RECEIPT",
             custodia_result::LookAlikeId => c"LOOK_ALIKE_ID",
+            custodia_result::UnknownCountry => c"UNKNOWN_COUNTRY",
+            custodia_result::LicenceExpired => c"LICENCE_EXPIRED",
+            custodia_result::LicenceNotYetValid => c"LICENCE_NOT_YET_VALID",
+            custodia_result::StateMismatch => c"STATE_MISMATCH",
+            custodia_result::SameState => c"SAME_STATE",
+            custodia_result::RecordMissing => c"RECORD_MISSING",
             custodia_result::InsufficientStock => c"INSUFFICIENT_STOCK",
             custodia_result::NotCustodian => c"NOT_CUSTODIAN",
             custodia_result::AfterDestruction => c"AFTER_DESTRUCTION",

@@ -26,6 +26,8 @@ impl State {
             statuses,
             open_transfer,
             close_transfer,
+            open_export,
+            close_export,
             open_authorisation,
             consume_authorisation,
             actor_ops,
@@ -65,6 +67,8 @@ impl State {
             opened_transfer: None,
             closed_transfer: None,
             opened_authorisation: None,
+            opened_export: None,
+            closed_export: None,
         };
 
         for mut item in created_items {
@@ -117,6 +121,15 @@ impl State {
             && let Some(t) = self.transfers.remove(&dispatch)
         {
             undo.closed_transfer = Some((dispatch, t));
+        }
+        if let Some(export) = open_export {
+            self.exports.insert(id, export);
+            undo.opened_export = Some(id);
+        }
+        if let Some(dispatch) = close_export
+            && let Some(e) = self.exports.remove(&dispatch)
+        {
+            undo.closed_export = Some((dispatch, e));
         }
         if let Some(auth) = open_authorisation {
             self.authorisations.insert(id, auth);
@@ -295,6 +308,12 @@ impl State {
         }
         if let Some((dispatch, t)) = &original.closed_transfer {
             self.transfers.insert(*dispatch, t.clone());
+        }
+        if let Some(e) = original.opened_export {
+            self.exports.remove(&e);
+        }
+        if let Some((dispatch, e)) = &original.closed_export {
+            self.exports.insert(*dispatch, e.clone());
         }
         if let Some(a) = original.opened_authorisation {
             self.authorisations.remove(&a);

@@ -147,6 +147,21 @@ pub(crate) struct Transfer {
     pub(crate) at: Timestamp,
 }
 
+/// An export dispatched to another state, awaiting its delivery verification.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Export {
+    /// Sender.
+    pub(crate) from: Place,
+    /// Items sent.
+    pub(crate) items: Vec<ItemId>,
+    /// Lot quantities sent.
+    pub(crate) lots: Vec<LotQuantity>,
+    /// The importing state, which verifies the delivery.
+    pub(crate) importing_state: String,
+    /// When dispatched.
+    pub(crate) at: Timestamp,
+}
+
 /// An authorisation with what it still covers.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct Authorisation {
@@ -178,6 +193,10 @@ pub(crate) struct Undo {
     pub(crate) opened_transfer: Option<EventId>,
     pub(crate) closed_transfer: Option<(EventId, Transfer)>,
     pub(crate) opened_authorisation: Option<EventId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) opened_export: Option<EventId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) closed_export: Option<(EventId, Export)>,
 }
 
 /// Everything derived from the events so far.
@@ -194,6 +213,11 @@ pub(crate) struct State {
     #[serde(serialize_with = "nested_as_pairs")]
     pub(crate) by_account: BTreeMap<Account, BTreeMap<Stock, i128>>,
     pub(crate) transfers: BTreeMap<EventId, Transfer>,
+    // Skipped when empty, so that the state digest of a ledger without exports is the one
+    // earlier versions computed.
+    /// Exports awaiting delivery verification.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) exports: BTreeMap<EventId, Export>,
     pub(crate) authorisations: BTreeMap<EventId, Authorisation>,
     pub(crate) undo: BTreeMap<EventId, Undo>,
     pub(crate) rules: Vec<RuleRef>,
@@ -439,6 +463,17 @@ impl State {
                 "look-alikes",
                 "the map holds ids that are not registered".into(),
             );
+        }
+        for (id, export) in &self.exports {
+            let account = Account::InTransit(*id);
+            for item in &export.items {
+                if self.items.get(item).is_some_and(|s| s.location != account) {
+                    return broken(
+                        "transfer-open",
+                        format!("item `{item}` of open export `{id}` is not in transit"),
+                    );
+                }
+            }
         }
         for (id, transfer) in &self.transfers {
             let account = Account::InTransit(*id);

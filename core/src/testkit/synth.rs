@@ -361,6 +361,7 @@ impl Synth {
                 OriginKind::StockOnHand
             },
             reference: None,
+            import: None,
         };
         self.emit(
             &unit,
@@ -402,6 +403,7 @@ impl Synth {
                     import: None,
                 },
                 status: None,
+                att_category: None,
             });
             self.items.push(id);
         }
@@ -409,6 +411,7 @@ impl Synth {
         let origin = Origin {
             kind: OriginKind::Seized,
             reference: Some(reference),
+            import: None,
         };
         self.emit(
             &unit,

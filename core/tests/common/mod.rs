@@ -410,6 +410,7 @@ pub fn rifle(id: &str) -> Item {
             import: None,
         },
         status: None,
+        att_category: None,
     }
 }
 
@@ -420,6 +421,7 @@ pub fn register_items_body(site_id: &str, custodian: &str, ids: &[&str]) -> Regi
         origin: Origin {
             kind: OriginKind::Seized,
             reference: Some("CASE-1".into()),
+            import: None,
         },
         items: ids.iter().map(|i| rifle(i)).collect(),
     }
@@ -456,6 +458,7 @@ pub fn register_lot_def(site_id: &str, custodian: &str, def: Lot) -> RegisterLot
         origin: Origin {
             kind: OriginKind::StockOnHand,
             reference: None,
+            import: None,
         },
         lot: def,
     }

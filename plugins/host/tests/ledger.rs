@@ -193,6 +193,7 @@ fn rifle(id: &str, serial: Option<&str>) -> Item {
             import: None,
         },
         status: None,
+        att_category: None,
     }
 }
 
@@ -317,6 +318,7 @@ fn campaign(set: Arc<RuleSet>) -> Ledger {
     let seized = Origin {
         kind: OriginKind::Seized,
         reference: Some("CASE-9".into()),
+        import: None,
     };
     let reg = |items: Vec<Item>| RegisterItems {
         site: "depot:central".parse().unwrap(),
@@ -371,6 +373,7 @@ fn campaign(set: Arc<RuleSet>) -> Ledger {
     let origin = Origin {
         kind: OriginKind::StockOnHand,
         reference: None,
+        import: None,
     };
     let lot_body = |l: Lot| RegisterLot {
         site: "depot:central".parse().unwrap(),
@@ -550,6 +553,7 @@ fn rules_in_force_refuse_events_and_verification_reruns_them() {
             origin: Origin {
                 kind: OriginKind::StockOnHand,
                 reference: None,
+                import: None,
             },
             items: vec![rifle("item:x9", Some("SN9"))],
         },
@@ -570,6 +574,7 @@ fn rules_in_force_refuse_events_and_verification_reruns_them() {
             origin: Origin {
                 kind: OriginKind::StockOnHand,
                 reference: None,
+                import: None,
             },
             items: vec![rifle("item:x9", Some("SN9"))],
         },
@@ -594,6 +599,7 @@ fn an_event_the_rules_deny_fails_verification_even_if_it_was_appended() {
             origin: Origin {
                 kind: OriginKind::StockOnHand,
                 reference: None,
+                import: None,
             },
             items: vec![rifle("item:y1", Some("S"))],
         },
@@ -672,6 +678,7 @@ fn a_failing_or_missing_plugin_refuses_the_event_with_how_it_failed() {
         origin: Origin {
             kind: OriginKind::StockOnHand,
             reference: None,
+            import: None,
         },
         items: vec![rifle(id, Some("SN"))],
     };

@@ -196,6 +196,7 @@ fn showcase(ledger: &mut Ledger, synth: &Synth, dir: &Path) -> Result<Vec<String
                 import: None,
             },
             status: None,
+            att_category: None,
         };
         let body = Body::RegisterItems(RegisterItems {
             site: site.clone(),
@@ -203,6 +204,7 @@ fn showcase(ledger: &mut Ledger, synth: &Synth, dir: &Path) -> Result<Vec<String
             origin: Origin {
                 kind: OriginKind::Seized,
                 reference: Some("CASE-DEMO-1".into()),
+                import: None,
             },
             items: vec![item],
         });

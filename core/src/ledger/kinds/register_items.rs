@@ -30,9 +30,15 @@ impl Kind for RegisterItems {
         let s = p.site("/site", &self.site)?;
         p.require_parent(s.last_event, &self.site, &s.registered_at)?;
         p.custodian("/custodian", &self.custodian)?;
+        p.origin("/origin", &self.origin, s.site.country.as_deref())?;
         let to = held(&self.site, &self.custodian);
         let mut seen = BTreeSet::new();
         for (i, item) in self.items.iter().enumerate() {
+            p.since_v2(
+                &field("/items", i, "/att_category"),
+                item.att_category.is_some(),
+            )?;
+            p.marking_countries(&field("/items", i, "/marking"), &item.marking)?;
             let f = field("/items", i, "/id");
             if !seen.insert(crate::ledger::state::lookalike('i', item.id.as_str())) {
                 return Err(p.already_exists(f, &item.id));
@@ -62,14 +68,15 @@ impl Kind for RegisterItems {
 
 #[cfg(any(test, feature = "testkit"))]
 pub(super) fn example() -> RegisterItems {
-    use crate::ledger::kinds::ex::id;
+    use crate::ledger::kinds::ex::{id, import_record};
     use crate::model::{ImportMarking, ItemCategory, Marking, OriginKind, Status};
     RegisterItems {
         site: id("depot:central"),
         custodian: id("unit:log-bn-2"),
         origin: Origin {
-            kind: OriginKind::Seized,
-            reference: Some("CASE-2026-0117".into()),
+            kind: OriginKind::Imported,
+            reference: Some("IMP-SV-2026-0007".into()),
+            import: Some(Box::new(import_record())),
         },
         items: vec![Item {
             id: id("item:ak47-kz-1987-00123"),
@@ -89,6 +96,7 @@ pub(super) fn example() -> RegisterItems {
                 }),
             },
             status: Some(Status::Serviceable),
+            att_category: Some(crate::model::AttCategory::AssaultRifles),
         }],
     }
 }
