@@ -347,6 +347,9 @@ error_table! {
     /// A transfer between states whose exporting and importing states are the same.
     #[error("the exporting and the importing state are both `{state}`")]
     SameState { state: String } = 2104,
+    /// A mark that names no marking element.
+    #[error("the mark on `{item}` names no marking element")]
+    EmptyMark { item: String } = 2105,
     /// A record the instruments require is absent (version 2: the import record of imported
     /// stock).
     #[error("{record} is required here: {why}")]

@@ -28,9 +28,10 @@ use std::collections::BTreeSet;
 
 use custodia::event::{
     AddKey, Correction, Destruction, DestructionAuthorisation, ExportDelivery, ExportDispatch,
-    LossKind, LossReport, LotCount, LotMerge, LotQuantity, LotSplit, MergeTarget, Place, Recovery,
-    RegisterActor, RegisterItems, RegisterLot, RegisterSite, RevokeKey, RuleRef, RulesInForce,
-    Signature, SplitPart, StatusChange, StockCheck, TransferDispatch, TransferReceipt, Witness,
+    LossKind, LossReport, LotCount, LotMerge, LotQuantity, LotSplit, MarkItems, MergeTarget, Place,
+    Recovery, RegisterActor, RegisterItems, RegisterLot, RegisterSite, RevokeKey, RuleRef,
+    RulesInForce, Signature, SplitPart, StatusChange, StockCheck, TransferDispatch,
+    TransferReceipt, Witness,
 };
 use custodia::model::*;
 use custodia::{Body, ErrorCode, Event, Ledger, Options, SignedEvent, Signer, verify_jsonl};
@@ -651,6 +652,29 @@ fn history_v2() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
         },
         &[],
     );
+    r.record(
+        LOG,
+        MarkItems {
+            site: id(DEPOT),
+            custodian: id(LOG),
+            marked_by: id(LOG),
+            marked_on: Date::parse("2026-02-07").unwrap(),
+            marks: vec![Mark {
+                item: id(RIFLE_1),
+                kind: MarkKind::State,
+                elements: Marking {
+                    country_of_manufacture: None,
+                    serial: Some("CO-EJC-2026-000123".into()),
+                    manufacturer: Some("Ejército de Colombia".into()),
+                    ..Marking::default()
+                },
+                position: "right side of the receiver".into(),
+                method: Some("laser engraving".into()),
+            }],
+            reference: Some("ORDER-MDN-2026-19".into()),
+        },
+        &[],
+    );
     r.out
 }
 
@@ -985,7 +1009,7 @@ fn events_cover_every_kind() {
 }
 
 /// Events of `events-v2.json`.
-const V2_EVENTS: usize = 8;
+const V2_EVENTS: usize = 9;
 
 #[test]
 fn events_v2_file_matches_the_generator() {

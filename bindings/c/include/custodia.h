@@ -257,6 +257,10 @@ enum custodia_result
    */
   CUSTODIA_RESULT_SAME_STATE = 2104,
   /**
+   * `EmptyMark`: 2105, validation family.
+   */
+  CUSTODIA_RESULT_EMPTY_MARK = 2105,
+  /**
    * `RecordMissing`: 2107, validation family.
    */
   CUSTODIA_RESULT_RECORD_MISSING = 2107,

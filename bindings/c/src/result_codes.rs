@@ -100,6 +100,8 @@ pub enum custodia_result {
     StateMismatch = 2103,
     /// `SameState`: 2104, validation family.
     SameState = 2104,
+    /// `EmptyMark`: 2105, validation family.
+    EmptyMark = 2105,
     /// `RecordMissing`: 2107, validation family.
     RecordMissing = 2107,
     /// `InsufficientStock`: 3001, custody family.
@@ -223,7 +225,7 @@ pub enum custodia_result {
 impl custodia_result {
     /// Every value, in number order.
     #[cfg(test)]
-    pub(crate) const ALL: [custodia_result; 104] = [
+    pub(crate) const ALL: [custodia_result; 105] = [
         custodia_result::Ok,
         custodia_result::EventTooLarge,
         custodia_result::JsonMalformed,
@@ -269,6 +271,7 @@ impl custodia_result {
         custodia_result::LicenceNotYetValid,
         custodia_result::StateMismatch,
         custodia_result::SameState,
+        custodia_result::EmptyMark,
         custodia_result::RecordMissing,
         custodia_result::InsufficientStock,
         custodia_result::NotCustodian,
@@ -378,6 +381,7 @@ impl custodia_result {
             2102 => Some(custodia_result::LicenceNotYetValid),
             2103 => Some(custodia_result::StateMismatch),
             2104 => Some(custodia_result::SameState),
+            2105 => Some(custodia_result::EmptyMark),
             2107 => Some(custodia_result::RecordMissing),
             3001 => Some(custodia_result::InsufficientStock),
             3002 => Some(custodia_result::NotCustodian),
@@ -489,6 +493,7 @@ impl custodia_result {
             custodia_result::LicenceNotYetValid => c"LICENCE_NOT_YET_VALID",
             custodia_result::StateMismatch => c"STATE_MISMATCH",
             custodia_result::SameState => c"SAME_STATE",
+            custodia_result::EmptyMark => c"EMPTY_MARK",
             custodia_result::RecordMissing => c"RECORD_MISSING",
             custodia_result::InsufficientStock => c"INSUFFICIENT_STOCK",
             custodia_result::NotCustodian => c"NOT_CUSTODIAN",

@@ -28,6 +28,7 @@ impl State {
             close_transfer,
             open_export,
             close_export,
+            marks,
             open_authorisation,
             consume_authorisation,
             actor_ops,
@@ -69,6 +70,7 @@ impl State {
             opened_authorisation: None,
             opened_export: None,
             closed_export: None,
+            marked: Vec::new(),
         };
 
         for mut item in created_items {
@@ -121,6 +123,12 @@ impl State {
             && let Some(t) = self.transfers.remove(&dispatch)
         {
             undo.closed_transfer = Some((dispatch, t));
+        }
+        for mark in marks {
+            if let Some(item) = self.items.get_mut(&mark.item) {
+                undo.marked.push(mark.item.clone());
+                item.marks.push(mark);
+            }
         }
         if let Some(export) = open_export {
             self.exports.insert(id, export);
@@ -308,6 +316,11 @@ impl State {
         }
         if let Some((dispatch, t)) = &original.closed_transfer {
             self.transfers.insert(*dispatch, t.clone());
+        }
+        for item in &original.marked {
+            if let Some(s) = self.items.get_mut(item) {
+                s.marks.pop();
+            }
         }
         if let Some(e) = original.opened_export {
             self.exports.remove(&e);

@@ -41,6 +41,8 @@ pub(crate) struct Effects {
     pub(crate) close_transfer: Option<EventId>,
     pub(crate) open_export: Option<Export>,
     pub(crate) close_export: Option<EventId>,
+    /// Marks applied to existing items.
+    pub(crate) marks: Vec<crate::ledger::state::AppliedMark>,
     pub(crate) open_authorisation: Option<Authorisation>,
     pub(crate) consume_authorisation: Option<Consumption>,
     pub(crate) actor_ops: Vec<ActorOp>,

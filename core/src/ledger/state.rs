@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, ErrorKind};
 use crate::ledger::account::{Account, Posting, Sink, Stock};
 use crate::model::{
-    Actor, ActorId, EventId, Item, ItemId, Lot, LotId, LotQuantity, Origin, Place, PublicKey, Role,
-    RuleRef, Site, SiteId, Status, Timestamp,
+    Actor, ActorId, Date, EventId, Item, ItemId, Lot, LotId, LotQuantity, MarkKind, Marking,
+    Origin, Place, PublicKey, Role, RuleRef, Site, SiteId, Status, Timestamp,
 };
 
 /// A role's name as on the wire (`custodian`, `admin`, ...).
@@ -80,6 +80,28 @@ pub(crate) struct ItemState {
     // INVARIANT (time-order): events touching a stock are dated no earlier than the one before.
     /// When that event happened.
     pub(crate) last_at: Timestamp,
+    // Skipped when empty, so that the state digest of a ledger without marks is the one
+    // earlier versions computed.
+    /// Marks applied since its registration (`marking` events), in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) marks: Vec<AppliedMark>,
+}
+
+/// A mark a `marking` event applied to an item.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct AppliedMark {
+    /// The `marking` event.
+    pub(crate) event: EventId,
+    /// The item.
+    #[serde(skip)]
+    pub(crate) item: ItemId,
+    pub(crate) kind: MarkKind,
+    pub(crate) elements: Marking,
+    pub(crate) position: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) method: Option<String>,
+    pub(crate) marked_by: ActorId,
+    pub(crate) marked_on: Date,
 }
 
 /// A lot and its balances.
@@ -197,6 +219,9 @@ pub(crate) struct Undo {
     pub(crate) opened_export: Option<EventId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) closed_export: Option<(EventId, Export)>,
+    /// Items the event marked (each got one mark, its last).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) marked: Vec<ItemId>,
 }
 
 /// Everything derived from the events so far.

@@ -4,6 +4,7 @@
 
 mod ids;
 mod iso3166;
+mod marks;
 mod names;
 pub use names::UnknownName;
 mod parts;
@@ -11,6 +12,7 @@ mod time;
 mod trade;
 
 pub use iso3166::ISO_3166_1_ALPHA_2;
+pub use marks::{Mark, MarkKind};
 pub use trade::{
     AttCategory, Consignee, DeliveryVerification, EndUserCertificate, ImportRecord, Licence,
     LicenceKind, TransferBasis, country_name, is_country,

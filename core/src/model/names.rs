@@ -5,7 +5,7 @@
 
 use crate::model::{
     ActorKind, AttCategory, CompatibilityGroup, HazardDivision, ItemCategory, LicenceKind,
-    LossKind, OriginKind, Role, SiteKind, Status, TransferBasis, Unit,
+    LossKind, MarkKind, OriginKind, Role, SiteKind, Status, TransferBasis, Unit,
 };
 
 /// A name that is not one of a vocabulary's.
@@ -123,6 +123,13 @@ names! {
     Unit { Round => "round", Piece => "piece", Gram => "gram" }
     LossKind { Lost => "lost", Stolen => "stolen" }
     LicenceKind { Export => "export", Import => "import", Transit => "transit" }
+    MarkKind {
+        Import => "import",
+        State => "state",
+        RestoredSerial => "restored_serial",
+        OfficialUse => "official_use",
+        Unique => "unique",
+    }
     TransferBasis {
         Sale => "sale",
         Donation => "donation",

@@ -116,6 +116,9 @@ kinds! {
     /// Second phase: the importing state verified the delivery; the stock is exported
     /// (version 2).
     "export_delivery" => export_delivery::ExportDelivery,
+    /// Marks applied to items already on the books: import, state, restored serial, official
+    /// use, unique (version 2).
+    "marking" => marking::MarkItems,
 }
 
 /// Helpers for the examples of every kind.

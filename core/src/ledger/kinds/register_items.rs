@@ -45,6 +45,7 @@ impl Kind for RegisterItems {
             }
             p.new_id('i', &f, item.id.as_str())?;
             p.fx.created_items.push(ItemState {
+                marks: Vec::new(),
                 item: item.clone(),
                 origin: self.origin.clone(),
                 registered_at: p.at.clone(),
