@@ -66,6 +66,7 @@ fn rifle(id: &str, serial: &str) -> Result<Item> {
         status: None,
         condition: None,
         disposition: None,
+        att_category: None,
     })
 }
 
@@ -185,6 +186,7 @@ fn main() -> Result<()> {
     let seized = Origin {
         kind: OriginKind::Seized,
         reference: Some("CASE-2026-0042".into()),
+        import: None,
     };
     let items = RegisterItems {
         site: depot.site.clone(),

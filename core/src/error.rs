@@ -338,6 +338,30 @@ error_table! {
     /// a newer version's rules cannot be escaped by signing an old one.
     #[error("the event is of format version {version}, older than version {newest} already in the ledger")]
     VersionDecreased { version: u32, newest: u32 } = 2028,
+    /// A state that is not an ISO 3166-1 alpha-2 code in the official list.
+    #[error("`{value}` is not an ISO 3166-1 alpha-2 country code")]
+    UnknownCountry { value: String } = 2100,
+    /// A licence that expired before the day it is judged on (the event's, or the day of
+    /// import of imported stock).
+    #[error("licence `{number}` expired on {expires}, before {at}")]
+    LicenceExpired { number: String, expires: String, at: String } = 2101,
+    /// A licence issued after the day it is judged on.
+    #[error("licence `{number}` was issued on {issued}, after {at}")]
+    LicenceNotYetValid { number: String, issued: String, at: String } = 2102,
+    /// A state other than the one the record requires (a licence issued by the wrong state,
+    /// a delivery verified by a state that is not the importing state).
+    #[error("`{state}` is named where `{expected}`, the {role}, is required")]
+    StateMismatch { state: String, expected: String, role: String } = 2103,
+    /// A transfer between states whose exporting and importing states are the same.
+    #[error("the exporting and the importing state are both `{state}`")]
+    SameState { state: String } = 2104,
+    /// A mark that names no marking element.
+    #[error("the mark on `{item}` names no marking element")]
+    EmptyMark { item: String } = 2105,
+    /// A record the instruments require is absent (version 2: the import record of imported
+    /// stock).
+    #[error("{record} is required here: {why}")]
+    RecordMissing { record: String, why: String } = 2107,
 
     // ---- 3xxx custody ----------------------------------------------------------------------
     /// Not enough units in the account.

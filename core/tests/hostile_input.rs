@@ -279,6 +279,7 @@ fn depot() -> Depot {
                     origin: Origin {
                         kind: OriginKind::StockOnHand,
                         reference: None,
+                        import: None,
                     },
                     lot,
                 }),

@@ -157,7 +157,11 @@ fn origin() -> impl Strategy<Value = Origin> {
         ]),
         prop::option::of(text()),
     )
-        .prop_map(|(kind, reference)| Origin { kind, reference })
+        .prop_map(|(kind, reference)| Origin {
+            kind,
+            reference,
+            import: None,
+        })
 }
 fn place() -> impl Strategy<Value = Place> {
     (site_id(), actor_id()).prop_map(|(site, custodian)| Place { site, custodian })
@@ -271,6 +275,7 @@ fn item() -> impl Strategy<Value = Item> {
                 status,
                 condition,
                 disposition,
+                att_category: None,
             },
         )
 }

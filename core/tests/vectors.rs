@@ -27,10 +27,11 @@ mod support;
 use std::collections::BTreeSet;
 
 use custodia::event::{
-    AddKey, Correction, Destruction, DestructionAuthorisation, LossKind, LossReport, LotCount,
-    LotMerge, LotQuantity, LotSplit, MergeTarget, Place, Recovery, RegisterActor, RegisterItems,
-    RegisterLot, RegisterSite, RevokeKey, RuleRef, RulesInForce, Signature, SplitPart,
-    StatusChange, StockCheck, TransferDispatch, TransferReceipt, Witness,
+    AddKey, Correction, Destruction, DestructionAuthorisation, ExportDelivery, ExportDispatch,
+    LossKind, LossReport, LotCount, LotMerge, LotQuantity, LotSplit, MarkItems, MergeTarget, Place,
+    Recovery, RegisterActor, RegisterItems, RegisterLot, RegisterSite, RevokeKey, RuleRef,
+    RulesInForce, Signature, SplitPart, StatusChange, StockCheck, TransferDispatch,
+    TransferReceipt, Witness,
 };
 use custodia::model::*;
 use custodia::{Body, ErrorCode, Event, Ledger, Options, SignedEvent, Signer, verify_jsonl};
@@ -64,6 +65,7 @@ const LOT_44: &str = "lot:762x39-1987-044";
 const LOT_45: &str = "lot:762x39-1987-045";
 const LOT_44A: &str = "lot:762x39-1987-044-A";
 const LOT_M1: &str = "lot:762x39-M1";
+const LAB: &str = "lab:ballistics";
 
 fn seed_of(actor: &str) -> [u8; 32] {
     let n = ACTORS.iter().find(|(a, _)| *a == actor).unwrap().1;
@@ -138,6 +140,7 @@ fn rifle(item: &str, serial: &str) -> Item {
         status: None,
         condition: None,
         disposition: None,
+        att_category: None,
     }
 }
 
@@ -166,6 +169,8 @@ fn cartridges(lot: &str, lot_number: &str, quantity: u64) -> Lot {
 struct Recorder {
     ledger: Ledger,
     out: Vec<(SignedEvent, Vec<[u8; 32]>)>,
+    /// The format version the events are signed as.
+    version: u32,
 }
 
 impl Recorder {
@@ -177,9 +182,10 @@ impl Recorder {
             .collect();
         let keys: Vec<Signer> = names.iter().map(|a| key_of(a)).collect();
         let refs: Vec<&Signer> = keys.iter().collect();
-        // The committed vectors are format version 1 (docs/FORMAT.md), signed as such.
+        // `events.json` is format version 1 (docs/FORMAT.md), signed as such;
+        // `events-v2.json` is version 2.
         let mut event = Event::new(at(n), id(who), Vec::new(), body.into());
-        event.v = 1;
+        event.v = self.version;
         let signed = self
             .ledger
             .record(event, &refs)
@@ -195,6 +201,7 @@ fn history() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
     let mut r = Recorder {
         ledger: Ledger::in_memory(Options::new()).unwrap(),
         out: Vec::new(),
+        version: 1,
     };
     use ActorKind::{Agency, Person, Unit as UnitKind};
     let genesis = actor(
@@ -275,6 +282,7 @@ fn history() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
             origin: Origin {
                 kind: OriginKind::Seized,
                 reference: Some("CASE-2025-0412".into()),
+                import: None,
             },
             items: vec![
                 rifle(RIFLE_1, "KZ1987-00123"),
@@ -295,6 +303,7 @@ fn history() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
                 origin: Origin {
                     kind: OriginKind::StockOnHand,
                     reference: None,
+                    import: None,
                 },
                 lot: cartridges(lot, number, n),
             },
@@ -457,12 +466,244 @@ fn history() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
     r.out
 }
 
+fn licence(kind: LicenceKind, number: &str, state: &str, issued: &str, expires: &str) -> Licence {
+    Licence {
+        kind,
+        number: number.into(),
+        state: state.into(),
+        issued: Date::parse(issued).unwrap(),
+        expires: Date::parse(expires).unwrap(),
+    }
+}
+
+/// A second valid history, of format version 2: what version 2 added (the kinds and the
+/// members), from its own genesis.
+fn history_v2() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
+    let mut r = Recorder {
+        ledger: Ledger::in_memory(Options::new()).unwrap(),
+        out: Vec::new(),
+        version: 2,
+    };
+    let genesis = actor(
+        MOD,
+        ActorKind::Agency,
+        None,
+        &[Role::Admin, Role::Authoriser, Role::Inspector],
+    );
+    r.record(MOD, RegisterActor { subject: genesis }, &[]);
+    r.record(
+        MOD,
+        RegisterActor {
+            subject: actor(LOG, ActorKind::Unit, Some(MOD), &[Role::Custodian]),
+        },
+        &[],
+    );
+    for (site, name, kind) in [
+        (DEPOT, "Central Depot", SiteKind::Depot),
+        (LAB, "Ballistics Laboratory", SiteKind::Laboratory),
+    ] {
+        let site = Site {
+            id: id(site),
+            name: name.into(),
+            kind,
+            parent: None,
+            country: Some("CO".into()),
+            licensed_neq_grams: None,
+            hazard_divisions: Vec::new(),
+        };
+        r.record(MOD, RegisterSite { site }, &[]);
+    }
+    let import = ImportRecord {
+        date: Date::parse("2026-01-28").unwrap(),
+        exporting_state: "RS".into(),
+        exporter: "Yugoimport SDPR".into(),
+        transit_states: vec!["PA".into()],
+        licences: vec![
+            licence(
+                LicenceKind::Export,
+                "RS-EXP-2025-311",
+                "RS",
+                "2025-11-15",
+                "2026-05-15",
+            ),
+            licence(
+                LicenceKind::Import,
+                "CO-IMP-2025-0007",
+                "CO",
+                "2025-10-01",
+                "2026-03-31",
+            ),
+            licence(
+                LicenceKind::Transit,
+                "PA-TR-2026-044",
+                "PA",
+                "2026-01-10",
+                "2026-02-10",
+            ),
+        ],
+        end_user_certificate: Some(EndUserCertificate {
+            reference: "EUC-CO-2025-0031".into(),
+            issued_by: "Ministerio de Defensa Nacional".into(),
+            end_use: Some("army training".into()),
+        }),
+        delivery_verification: Some(DeliveryVerification {
+            reference: "DVC-CO-2026-0007".into(),
+            issued_by: "Ministerio de Defensa Nacional".into(),
+            state: "CO".into(),
+            date: Date::parse("2026-01-30").unwrap(),
+        }),
+        contract: Some("MDN-2025-114".into()),
+    };
+    let origin = Origin {
+        kind: OriginKind::Imported,
+        reference: Some("CO-IMP-2025-0007".into()),
+        import: Some(Box::new(import)),
+    };
+    let mut rifles = vec![
+        rifle(RIFLE_1, "KZ1987-00123"),
+        rifle(RIFLE_2, "KZ1987-00124"),
+    ];
+    for r in &mut rifles {
+        r.att_category = Some(AttCategory::AssaultRifles);
+    }
+    r.record(
+        LOG,
+        RegisterItems {
+            site: id(DEPOT),
+            custodian: id(LOG),
+            origin: origin.clone(),
+            items: rifles,
+        },
+        &[],
+    );
+    r.record(
+        LOG,
+        RegisterLot {
+            site: id(DEPOT),
+            custodian: id(LOG),
+            origin,
+            lot: cartridges(LOT_44, "KZ-1987-044", 48_000),
+        },
+        &[],
+    );
+    let dispatch = r.record(
+        LOG,
+        ExportDispatch {
+            from: Place {
+                site: id(DEPOT),
+                custodian: id(LOG),
+            },
+            items: vec![id(RIFLE_2)],
+            lots: vec![LotQuantity {
+                lot: id(LOT_44),
+                quantity: q(12_000),
+            }],
+            exporting_state: "CO".into(),
+            importing_state: "PE".into(),
+            transit_states: vec!["EC".into()],
+            final_consignee: Consignee {
+                name: "Ejército del Perú".into(),
+                country: "PE".into(),
+                address: Some("Av. Boulevard s/n, Lima".into()),
+            },
+            end_user_certificate: EndUserCertificate {
+                reference: "EUC-PE-2026-0042".into(),
+                issued_by: "Ministerio de Defensa del Perú".into(),
+                end_use: Some("training of the national army".into()),
+            },
+            licences: vec![
+                licence(
+                    LicenceKind::Export,
+                    "EXP-CO-2026-0117",
+                    "CO",
+                    "2026-01-20",
+                    "2026-07-19",
+                ),
+                licence(
+                    LicenceKind::Import,
+                    "IMP-PE-2026-0042",
+                    "PE",
+                    "2026-01-05",
+                    "2026-07-04",
+                ),
+                licence(
+                    LicenceKind::Transit,
+                    "TR-EC-2026-0009",
+                    "EC",
+                    "2026-01-25",
+                    "2026-03-25",
+                ),
+            ],
+            basis: TransferBasis::GovernmentToGovernment,
+            reference: Some("G2G-CO-PE-2026-01".into()),
+        },
+        &[],
+    );
+    r.record(
+        LOG,
+        ExportDelivery {
+            dispatch: dispatch.id(),
+            items: vec![id(RIFLE_2)],
+            lots: vec![LotQuantity {
+                lot: id(LOT_44),
+                quantity: q(11_980),
+            }],
+            verification: DeliveryVerification {
+                reference: "DVC-PE-2026-0042".into(),
+                issued_by: "Ministerio de Defensa del Perú".into(),
+                state: "PE".into(),
+                date: Date::parse("2026-02-06").unwrap(),
+            },
+            note: Some("20 rounds short, damaged in transit".into()),
+        },
+        &[],
+    );
+    r.record(
+        LOG,
+        MarkItems {
+            site: id(DEPOT),
+            custodian: id(LOG),
+            marked_by: id(LOG),
+            marked_on: Date::parse("2026-02-07").unwrap(),
+            marks: vec![Mark {
+                item: id(RIFLE_1),
+                kind: MarkKind::State,
+                elements: Marking {
+                    country_of_manufacture: None,
+                    serial: Some("CO-EJC-2026-000123".into()),
+                    manufacturer: Some("Ejército de Colombia".into()),
+                    ..Marking::default()
+                },
+                position: "right side of the receiver".into(),
+                method: Some("laser engraving".into()),
+            }],
+            reference: Some("ORDER-MDN-2026-19".into()),
+        },
+        &[],
+    );
+    r.out
+}
+
 // ---------------------------------------------------------------------------------------------
 // The files.
 
 fn render_events() -> String {
+    render_history(
+        history(),
+        "custodia event format version 1: one valid history, in append order. For each event: `event` is the unsigned event object; `canonical` its RFC 8785 canonical JSON; `id` the lowercase hex SHA-256 of `canonical`; `signatures` Ed25519 signatures over the 32 bytes of the id by `signers`; `jsonl` the full signed event as one line of an export. See docs/FORMAT.md.",
+    )
+}
+
+fn render_events_v2() -> String {
+    render_history(
+        history_v2(),
+        "custodia event format version 2: a second valid history, from its own genesis, with what version 2 added (docs/FORMAT.md, \"Versions\"); laid out as events.json.",
+    )
+}
+
+fn render_history(history: Vec<(SignedEvent, Vec<[u8; 32]>)>, description: &str) -> String {
     let mut entries = Vec::new();
-    for (n, (e, seeds)) in history().into_iter().enumerate() {
+    for (n, (e, seeds)) in history.into_iter().enumerate() {
         let unsigned = serde_json::to_value(e.event()).unwrap();
         let signers: Vec<Value> = seeds
             .iter()
@@ -485,7 +726,7 @@ fn render_events() -> String {
         }));
     }
     let file = json!({
-        "description": "custodia event format version 1: one valid history, in append order. For each event: `event` is the unsigned event object; `canonical` its RFC 8785 canonical JSON; `id` the lowercase hex SHA-256 of `canonical`; `signatures` Ed25519 signatures over the 32 bytes of the id by `signers`; `jsonl` the full signed event as one line of an export. See docs/FORMAT.md.",
+        "description": description,
         "warning": "TEST KEYS ONLY. The seeds below are public; never use them to sign a real ledger.",
         "generator": "core/tests/vectors.rs (CUSTODIA_REGENERATE_VECTORS=1 cargo test -p custodia --test vectors)",
         "events": entries,
@@ -530,14 +771,24 @@ fn line_with_signatures(event: &Event, signatures: Value) -> String {
     jcs(&v)
 }
 
+/// The edge cases are format version 1, like the history (docs/FORMAT.md, "Versions").
+fn v1(mut event: Event) -> Event {
+    event.v = 1;
+    event
+}
+
 /// A genesis event: `agency:mod` registers itself with `name`, signed with its vector key.
 fn genesis_named(name: &str) -> SignedEvent {
     let mut subject = actor(MOD, ActorKind::Agency, None, &[Role::Admin]);
     subject.name = name.into();
-    let mut event = Event::new(at(0), id(MOD), Vec::new(), RegisterActor { subject }.into());
-    // The committed edge cases are format version 1, as the vectors.
-    event.v = 1;
-    event.sign(&[&key_of(MOD)]).unwrap()
+    v1(Event::new(
+        at(0),
+        id(MOD),
+        Vec::new(),
+        RegisterActor { subject }.into(),
+    ))
+    .sign(&[&key_of(MOD)])
+    .unwrap()
 }
 
 fn verdict(code: Option<ErrorCode>) -> Value {
@@ -572,10 +823,9 @@ fn render_edge_cases() -> String {
     forger.id = id("agency:forger");
     forger.name = "Forger".into();
     forger.keys = vec![identity_key()];
-    let mut event = Event::new(at(0), id("agency:forger"), Vec::new(), {
+    let event = v1(Event::new(at(0), id("agency:forger"), Vec::new(), {
         RegisterActor { subject: forger }.into()
-    });
-    event.v = 1;
+    }));
     let mut sig = [0u8; 64];
     sig[0] = 1;
     case(
@@ -684,11 +934,15 @@ fn regenerating() -> bool {
 /// A committed file (rewritten first, once per run, when regenerating).
 fn committed(name: &str) -> Value {
     static EVENTS: std::sync::Once = std::sync::Once::new();
+    static EVENTS_V2: std::sync::Once = std::sync::Once::new();
     static EDGES: std::sync::Once = std::sync::Once::new();
     let path = support::vectors(name);
     if regenerating() {
         match name {
             "events.json" => EVENTS.call_once(|| std::fs::write(&path, render_events()).unwrap()),
+            "events-v2.json" => {
+                EVENTS_V2.call_once(|| std::fs::write(&path, render_events_v2()).unwrap());
+            }
             _ => EDGES.call_once(|| std::fs::write(&path, render_edge_cases()).unwrap()),
         }
     }
@@ -697,6 +951,15 @@ fn committed(name: &str) -> Value {
 
 fn events_file() -> Value {
     committed("events.json")
+}
+
+fn events_v2_file() -> Value {
+    committed("events-v2.json")
+}
+
+/// Both histories: version 1, then version 2.
+fn both_files() -> [Value; 2] {
+    [events_file(), events_v2_file()]
 }
 
 fn edge_cases() -> Value {
@@ -732,15 +995,65 @@ fn events_cover_every_kind() {
     let file = events_file();
     let events = file["events"].as_array().unwrap();
     assert_eq!(events.len(), 26);
-    let kinds: BTreeSet<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let v2 = events_v2_file();
+    let events_v2 = v2["events"].as_array().unwrap();
+    assert_eq!(events_v2.len(), V2_EVENTS);
+    for (e, v) in events
+        .iter()
+        .map(|e| (e, 1))
+        .chain(events_v2.iter().map(|e| (e, 2)))
+    {
+        assert_eq!(e["event"]["v"], v, "event {} of version {v}", e["n"]);
+    }
+    let kinds: BTreeSet<&str> = events
+        .iter()
+        .chain(events_v2)
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
     let all: BTreeSet<&str> = custodia::event::KINDS.iter().copied().collect();
     assert_eq!(kinds, all);
 }
 
+/// Events of `events-v2.json`.
+const V2_EVENTS: usize = 9;
+
+#[test]
+fn events_v2_file_matches_the_generator() {
+    let fresh = render_events_v2();
+    let _ = events_v2_file();
+    let on_disk = std::fs::read_to_string(support::vectors("events-v2.json")).unwrap();
+    assert!(
+        on_disk == fresh,
+        "docs/vectors/events-v2.json differs from what core/tests/vectors.rs generates; if the \
+         format change is deliberate, regenerate with CUSTODIA_REGENERATE_VECTORS=1"
+    );
+}
+
+#[test]
+fn events_v2_replay_and_verify_as_an_export() {
+    let file = events_v2_file();
+    let lines = lines_of(&file);
+    let text = lines.join("\n") + "\n";
+    let report = verify_jsonl(text.as_bytes(), None);
+    assert!(report.ok, "{:?}", report.failure);
+    assert_eq!(report.events, V2_EVENTS as u64);
+    let mut ledger = Ledger::in_memory(Options::new()).unwrap();
+    ledger.append_json_lines(text.as_bytes()).unwrap();
+    ledger.check_invariants().unwrap();
+    let verified = ledger.verify().unwrap();
+    assert!(verified.ok, "{:?}", verified.failure);
+    assert_eq!(report.state_digest, verified.state_digest);
+    let mut export = Vec::new();
+    assert_eq!(ledger.export_jsonl(&mut export).unwrap(), V2_EVENTS as u64);
+    assert_eq!(String::from_utf8(export).unwrap(), text);
+}
+
 #[test]
 fn every_id_is_the_sha256_of_its_canonical_json() {
-    let file = events_file();
-    for e in file["events"].as_array().unwrap() {
+    for e in both_files()
+        .iter()
+        .flat_map(|f| f["events"].as_array().unwrap().clone())
+    {
         let n = &e["n"];
         let canonical = e["canonical"].as_str().unwrap();
         let claimed = e["id"].as_str().unwrap();
@@ -768,9 +1081,11 @@ fn every_id_is_the_sha256_of_its_canonical_json() {
 #[test]
 fn every_signature_verifies_strictly() {
     use ed25519_dalek::Signer as _;
-    let file = events_file();
     let mut count = 0;
-    for e in file["events"].as_array().unwrap() {
+    for e in both_files()
+        .iter()
+        .flat_map(|f| f["events"].as_array().unwrap().clone())
+    {
         let n = &e["n"];
         let event_id = EventId::from_hex(e["id"].as_str().unwrap()).unwrap();
         let signers = e["signers"].as_array().unwrap();
@@ -805,14 +1120,17 @@ fn every_signature_verifies_strictly() {
             count += 1;
         }
     }
-    // 26 events, the destruction co-signed by two witnesses.
-    assert_eq!(count, 28);
+    // 26 events of version 1, the destruction co-signed by two witnesses, and the events of
+    // version 2, each signed once.
+    assert_eq!(count, 28 + V2_EVENTS);
 }
 
 #[test]
 fn every_jsonl_line_is_the_canonical_signed_event_and_decodes() {
-    let file = events_file();
-    for e in file["events"].as_array().unwrap() {
+    for e in both_files()
+        .iter()
+        .flat_map(|f| f["events"].as_array().unwrap().clone())
+    {
         let n = &e["n"];
         let line = e["jsonl"].as_str().unwrap();
         assert!(!line.contains('\n'));

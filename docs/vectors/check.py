@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Independent checker for custodia's test vectors, standard library only.
 
-- docs/vectors/events.json: recomputes every canonical form (RFC 8785, for the values events
-  use: objects, arrays, strings, integers, booleans), every id (SHA-256) and verifies every
-  signature (Ed25519, RFC 8032, with custodia's strict rules, implemented below).
+- docs/vectors/events.json (format version 1) and events-v2.json (version 2): recomputes every
+  canonical form (RFC 8785, for the values events use: objects, arrays, strings, integers,
+  booleans), every id (SHA-256) and verifies every signature (Ed25519, RFC 8032, with
+  custodia's strict rules, implemented below).
 - docs/vectors/edge-cases.json: checks each line as a verifier of an export does (the bytes
   must be the canonical form) and compares the verdict and error code with the expected ones.
 - --ed25519 FILE: prints the verdict of this verifier on each case of an ed25519-speccheck
@@ -396,6 +397,9 @@ def main(argv):
             print("FAIL " + f)
         return 1 if failures else 0
     check_events(events, failures)
+    if not positional:
+        # The history of format version 2 beside the version-1 one.
+        check_events(os.path.join(here, "events-v2.json"), failures)
     check_edge_cases(edge, failures)
     for f in failures:
         print("FAIL " + f)

@@ -245,6 +245,34 @@ enum custodia_result
    */
   CUSTODIA_RESULT_VERSION_DECREASED = 2028,
   /**
+   * `UnknownCountry`: 2100, validation family.
+   */
+  CUSTODIA_RESULT_UNKNOWN_COUNTRY = 2100,
+  /**
+   * `LicenceExpired`: 2101, validation family.
+   */
+  CUSTODIA_RESULT_LICENCE_EXPIRED = 2101,
+  /**
+   * `LicenceNotYetValid`: 2102, validation family.
+   */
+  CUSTODIA_RESULT_LICENCE_NOT_YET_VALID = 2102,
+  /**
+   * `StateMismatch`: 2103, validation family.
+   */
+  CUSTODIA_RESULT_STATE_MISMATCH = 2103,
+  /**
+   * `SameState`: 2104, validation family.
+   */
+  CUSTODIA_RESULT_SAME_STATE = 2104,
+  /**
+   * `EmptyMark`: 2105, validation family.
+   */
+  CUSTODIA_RESULT_EMPTY_MARK = 2105,
+  /**
+   * `RecordMissing`: 2107, validation family.
+   */
+  CUSTODIA_RESULT_RECORD_MISSING = 2107,
+  /**
    * `InsufficientStock`: 3001, custody family.
    */
   CUSTODIA_RESULT_INSUFFICIENT_STOCK = 3001,

@@ -94,6 +94,20 @@ pub enum custodia_result {
     DispositionReserved = 2027,
     /// `VersionDecreased`: 2028, validation family.
     VersionDecreased = 2028,
+    /// `UnknownCountry`: 2100, validation family.
+    UnknownCountry = 2100,
+    /// `LicenceExpired`: 2101, validation family.
+    LicenceExpired = 2101,
+    /// `LicenceNotYetValid`: 2102, validation family.
+    LicenceNotYetValid = 2102,
+    /// `StateMismatch`: 2103, validation family.
+    StateMismatch = 2103,
+    /// `SameState`: 2104, validation family.
+    SameState = 2104,
+    /// `EmptyMark`: 2105, validation family.
+    EmptyMark = 2105,
+    /// `RecordMissing`: 2107, validation family.
+    RecordMissing = 2107,
     /// `InsufficientStock`: 3001, custody family.
     InsufficientStock = 3001,
     /// `NotCustodian`: 3002, custody family.
@@ -215,7 +229,7 @@ pub enum custodia_result {
 impl custodia_result {
     /// Every value, in number order.
     #[cfg(test)]
-    pub(crate) const ALL: [custodia_result; 100] = [
+    pub(crate) const ALL: [custodia_result; 107] = [
         custodia_result::Ok,
         custodia_result::EventTooLarge,
         custodia_result::JsonMalformed,
@@ -258,6 +272,13 @@ impl custodia_result {
         custodia_result::LookAlikeId,
         custodia_result::DispositionReserved,
         custodia_result::VersionDecreased,
+        custodia_result::UnknownCountry,
+        custodia_result::LicenceExpired,
+        custodia_result::LicenceNotYetValid,
+        custodia_result::StateMismatch,
+        custodia_result::SameState,
+        custodia_result::EmptyMark,
+        custodia_result::RecordMissing,
         custodia_result::InsufficientStock,
         custodia_result::NotCustodian,
         custodia_result::AfterDestruction,
@@ -363,6 +384,13 @@ impl custodia_result {
             2026 => Some(custodia_result::LookAlikeId),
             2027 => Some(custodia_result::DispositionReserved),
             2028 => Some(custodia_result::VersionDecreased),
+            2100 => Some(custodia_result::UnknownCountry),
+            2101 => Some(custodia_result::LicenceExpired),
+            2102 => Some(custodia_result::LicenceNotYetValid),
+            2103 => Some(custodia_result::StateMismatch),
+            2104 => Some(custodia_result::SameState),
+            2105 => Some(custodia_result::EmptyMark),
+            2107 => Some(custodia_result::RecordMissing),
             3001 => Some(custodia_result::InsufficientStock),
             3002 => Some(custodia_result::NotCustodian),
             3003 => Some(custodia_result::AfterDestruction),
@@ -470,6 +498,13 @@ impl custodia_result {
             custodia_result::LookAlikeId => c"LOOK_ALIKE_ID",
             custodia_result::DispositionReserved => c"DISPOSITION_RESERVED",
             custodia_result::VersionDecreased => c"VERSION_DECREASED",
+            custodia_result::UnknownCountry => c"UNKNOWN_COUNTRY",
+            custodia_result::LicenceExpired => c"LICENCE_EXPIRED",
+            custodia_result::LicenceNotYetValid => c"LICENCE_NOT_YET_VALID",
+            custodia_result::StateMismatch => c"STATE_MISMATCH",
+            custodia_result::SameState => c"SAME_STATE",
+            custodia_result::EmptyMark => c"EMPTY_MARK",
+            custodia_result::RecordMissing => c"RECORD_MISSING",
             custodia_result::InsufficientStock => c"INSUFFICIENT_STOCK",
             custodia_result::NotCustodian => c"NOT_CUSTODIAN",
             custodia_result::AfterDestruction => c"AFTER_DESTRUCTION",

@@ -26,6 +26,9 @@ impl State {
             statuses,
             open_transfer,
             close_transfer,
+            open_export,
+            close_export,
+            marks,
             open_authorisation,
             consume_authorisation,
             actor_ops,
@@ -65,6 +68,9 @@ impl State {
             opened_transfer: None,
             closed_transfer: None,
             opened_authorisation: None,
+            opened_export: None,
+            closed_export: None,
+            marked: Vec::new(),
         };
 
         for mut item in created_items {
@@ -117,6 +123,21 @@ impl State {
             && let Some(t) = self.transfers.remove(&dispatch)
         {
             undo.closed_transfer = Some((dispatch, t));
+        }
+        for mark in marks {
+            if let Some(item) = self.items.get_mut(&mark.item) {
+                undo.marked.push(mark.item.clone());
+                item.marks.push(mark);
+            }
+        }
+        if let Some(export) = open_export {
+            self.exports.insert(id, export);
+            undo.opened_export = Some(id);
+        }
+        if let Some(dispatch) = close_export
+            && let Some(e) = self.exports.remove(&dispatch)
+        {
+            undo.closed_export = Some((dispatch, e));
         }
         if let Some(auth) = open_authorisation {
             self.authorisations.insert(id, auth);
@@ -295,6 +316,17 @@ impl State {
         }
         if let Some((dispatch, t)) = &original.closed_transfer {
             self.transfers.insert(*dispatch, t.clone());
+        }
+        for item in &original.marked {
+            if let Some(s) = self.items.get_mut(item) {
+                s.marks.pop();
+            }
+        }
+        if let Some(e) = original.opened_export {
+            self.exports.remove(&e);
+        }
+        if let Some((dispatch, e)) = &original.closed_export {
+            self.exports.insert(*dispatch, e.clone());
         }
         if let Some(a) = original.opened_authorisation {
             self.authorisations.remove(&a);

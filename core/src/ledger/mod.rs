@@ -10,6 +10,7 @@ pub(crate) mod kinds;
 mod plan;
 mod rules;
 mod state;
+mod trade;
 
 pub use account::{Account, Posting, Source, Stock};
 pub(crate) use apply::{Applied, SignatureCheck};

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::error::{Error, ErrorKind, Result, at};
 use crate::ledger::account::{Account, Posting, Sink, Stock};
 use crate::ledger::state::{
-    ActorState, Authorisation, ItemState, LotState, SiteState, State, Transfer,
+    ActorState, Authorisation, Export, ItemState, LotState, SiteState, State, Transfer,
 };
 use crate::model::{
     ActorId, Condition, Disposition, EventId, ItemId, LotId, LotQuantity, Place, PublicKey, Role,
@@ -39,6 +39,10 @@ pub(crate) struct Effects {
     pub(crate) statuses: Vec<(Stock, StockStatus)>,
     pub(crate) open_transfer: Option<Transfer>,
     pub(crate) close_transfer: Option<EventId>,
+    pub(crate) open_export: Option<Export>,
+    pub(crate) close_export: Option<EventId>,
+    /// Marks applied to existing items.
+    pub(crate) marks: Vec<crate::ledger::state::AppliedMark>,
     pub(crate) open_authorisation: Option<Authorisation>,
     pub(crate) consume_authorisation: Option<Consumption>,
     pub(crate) actor_ops: Vec<ActorOp>,
@@ -75,10 +79,6 @@ pub(crate) struct Plan<'a> {
     pub(crate) at: &'a Timestamp,
     /// The event's format version: rules added by a version apply to events of that version
     /// and later only (`docs/FORMAT.md`, "Versions").
-    #[allow(
-        dead_code,
-        reason = "read by the rules of format version 2 as they land"
-    )]
     pub(crate) version: u32,
     pub(crate) fx: Effects,
     /// Balance changes so far, per lot and account, so that several postings of one event see

@@ -157,6 +157,9 @@ pub(crate) fn rule_input(state: &State, plan: &Plan<'_>, signed: &SignedEvent) -
                         _ => Value::Null,
                     };
                     map.insert("holder".into(), holder);
+                    if !item.marks.is_empty() {
+                        map.insert("marks".into(), to_json(&item.marks)?);
+                    }
                     items.push(Value::Object(map));
                 }
             }
@@ -226,6 +229,14 @@ pub(crate) fn rule_input(state: &State, plan: &Plan<'_>, signed: &SignedEvent) -
         },
         _ => Value::Null,
     };
+    // Where a transfer goes (the plugins' view of the addressee's site, e.g. a laboratory).
+    let destination = match &signed.event.body {
+        Body::TransferDispatch(d) => match state.sites.get(&d.to.site) {
+            Some(s) => to_json(&s.site)?,
+            None => Value::Null,
+        },
+        _ => Value::Null,
+    };
     Ok(json!({
         "abi": 1,
         "event": event,
@@ -234,5 +245,6 @@ pub(crate) fn rule_input(state: &State, plan: &Plan<'_>, signed: &SignedEvent) -
         "lots": lots,
         "site": site,
         "authorisation": authorisation,
+        "destination": destination,
     }))
 }

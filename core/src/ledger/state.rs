@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, ErrorKind};
 use crate::ledger::account::{Account, Posting, Sink, Stock};
 use crate::model::{
-    Actor, ActorId, EventId, Item, ItemId, Lot, LotId, LotQuantity, Origin, Place, PublicKey, Role,
-    RuleRef, Site, SiteId, StockStatus, Timestamp,
+    Actor, ActorId, Date, EventId, Item, ItemId, Lot, LotId, LotQuantity, MarkKind, Marking,
+    Origin, Place, PublicKey, Role, RuleRef, Site, SiteId, StockStatus, Timestamp,
 };
 
 /// A role's name as on the wire (`custodian`, `admin`, ...).
@@ -80,6 +80,28 @@ pub(crate) struct ItemState {
     // INVARIANT (time-order): events touching a stock are dated no earlier than the one before.
     /// When that event happened.
     pub(crate) last_at: Timestamp,
+    // Skipped when empty, so that the state digest of a ledger without marks is the one
+    // earlier versions computed.
+    /// Marks applied since its registration (`marking` events), in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) marks: Vec<AppliedMark>,
+}
+
+/// A mark a `marking` event applied to an item.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct AppliedMark {
+    /// The `marking` event.
+    pub(crate) event: EventId,
+    /// The item.
+    #[serde(skip)]
+    pub(crate) item: ItemId,
+    pub(crate) kind: MarkKind,
+    pub(crate) elements: Marking,
+    pub(crate) position: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) method: Option<String>,
+    pub(crate) marked_by: ActorId,
+    pub(crate) marked_on: Date,
 }
 
 /// A lot and its balances.
@@ -147,6 +169,21 @@ pub(crate) struct Transfer {
     pub(crate) at: Timestamp,
 }
 
+/// An export dispatched to another state, awaiting its delivery verification.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Export {
+    /// Sender.
+    pub(crate) from: Place,
+    /// Items sent.
+    pub(crate) items: Vec<ItemId>,
+    /// Lot quantities sent.
+    pub(crate) lots: Vec<LotQuantity>,
+    /// The importing state, which verifies the delivery.
+    pub(crate) importing_state: String,
+    /// When dispatched.
+    pub(crate) at: Timestamp,
+}
+
 /// An authorisation with what it still covers.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct Authorisation {
@@ -178,6 +215,13 @@ pub(crate) struct Undo {
     pub(crate) opened_transfer: Option<EventId>,
     pub(crate) closed_transfer: Option<(EventId, Transfer)>,
     pub(crate) opened_authorisation: Option<EventId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) opened_export: Option<EventId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) closed_export: Option<(EventId, Export)>,
+    /// Items the event marked (each got one mark, its last).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) marked: Vec<ItemId>,
 }
 
 /// Everything derived from the events so far.
@@ -194,6 +238,11 @@ pub(crate) struct State {
     #[serde(serialize_with = "nested_as_pairs")]
     pub(crate) by_account: BTreeMap<Account, BTreeMap<Stock, i128>>,
     pub(crate) transfers: BTreeMap<EventId, Transfer>,
+    // Skipped when empty, so that the state digest of a ledger without exports is the one
+    // earlier versions computed.
+    /// Exports awaiting delivery verification.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) exports: BTreeMap<EventId, Export>,
     pub(crate) authorisations: BTreeMap<EventId, Authorisation>,
     pub(crate) undo: BTreeMap<EventId, Undo>,
     pub(crate) rules: Vec<RuleRef>,
@@ -443,6 +492,17 @@ impl State {
                 "look-alikes",
                 "the map holds ids that are not registered".into(),
             );
+        }
+        for (id, export) in &self.exports {
+            let account = Account::InTransit(*id);
+            for item in &export.items {
+                if self.items.get(item).is_some_and(|s| s.location != account) {
+                    return broken(
+                        "transfer-open",
+                        format!("item `{item}` of open export `{id}` is not in transit"),
+                    );
+                }
+            }
         }
         for (id, transfer) in &self.transfers {
             let account = Account::InTransit(*id);

@@ -3,10 +3,20 @@
 //! relate them live in `ledger`.
 
 mod ids;
+mod iso3166;
+mod marks;
 mod names;
 pub use names::UnknownName;
 mod parts;
 mod time;
+mod trade;
+
+pub use iso3166::ISO_3166_1_ALPHA_2;
+pub use marks::{Mark, MarkKind};
+pub use trade::{
+    AttCategory, Consignee, DeliveryVerification, EndUserCertificate, ImportRecord, Licence,
+    LicenceKind, TransferBasis, country_name, is_country,
+};
 
 pub use ids::{
     ActorId, Digest, EventId, IdError, ItemId, LotId, NAME_ID_BYTES_MAX, PublicKey, SiteId,
@@ -127,6 +137,8 @@ pub enum SiteKind {
     Range,
     /// A police station, armoury or other holding point.
     Armoury,
+    /// A forensic or ballistic laboratory (format version 2).
+    Laboratory,
 }
 
 /// UN hazard division of class 1 (IATG 01.50).
@@ -347,6 +359,9 @@ pub struct Origin {
     /// Case number, import licence, contract.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+    /// For imported stock: the import record (format version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import: Option<Box<ImportRecord>>,
 }
 
 /// Firearm or light weapon (ITI categories).
@@ -422,6 +437,9 @@ pub struct Item {
     /// Initial disposition, format version 2 (in service if absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disposition: Option<Disposition>,
+    /// Its UN Register / ATT category, beside the free-text `type` (format version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub att_category: Option<AttCategory>,
 }
 
 /// Smallest unit a lot is counted in.

@@ -4,8 +4,9 @@
 //! that each name is exactly what serde writes.
 
 use crate::model::{
-    ActorKind, CompatibilityGroup, Condition, Disposition, HazardDivision, ItemCategory, LossKind,
-    OriginKind, Role, SiteKind, Status, Unit,
+    ActorKind, AttCategory, CompatibilityGroup, Condition, Disposition, HazardDivision,
+    ItemCategory, LicenceKind, LossKind, MarkKind, OriginKind, Role, SiteKind, Status,
+    TransferBasis, Unit,
 };
 
 /// A name that is not one of a vocabulary's.
@@ -90,6 +91,7 @@ names! {
         Magazine => "magazine",
         Range => "range",
         Armoury => "armoury",
+        Laboratory => "laboratory",
     }
     HazardDivision {
         D1_1 => "1.1",
@@ -135,4 +137,35 @@ names! {
     ItemCategory { Firearm => "firearm", LightWeapon => "light_weapon" }
     Unit { Round => "round", Piece => "piece", Gram => "gram" }
     LossKind { Lost => "lost", Stolen => "stolen" }
+    LicenceKind { Export => "export", Import => "import", Transit => "transit" }
+    MarkKind {
+        Import => "import",
+        State => "state",
+        RestoredSerial => "restored_serial",
+        OfficialUse => "official_use",
+        Unique => "unique",
+    }
+    TransferBasis {
+        Sale => "sale",
+        Donation => "donation",
+        GovernmentToGovernment => "government_to_government",
+        Loan => "loan",
+        Return => "return",
+    }
+    AttCategory {
+        RevolversAndSelfLoadingPistols => "revolvers_and_self_loading_pistols",
+        RiflesAndCarbines => "rifles_and_carbines",
+        SubMachineGuns => "sub_machine_guns",
+        AssaultRifles => "assault_rifles",
+        LightMachineGuns => "light_machine_guns",
+        SmallArmsOther => "small_arms_other",
+        HeavyMachineGuns => "heavy_machine_guns",
+        GrenadeLaunchers => "grenade_launchers",
+        PortableAntiTankGuns => "portable_anti_tank_guns",
+        RecoillessRifles => "recoilless_rifles",
+        PortableAntiTankMissileLaunchersAndRocketSystems => "portable_anti_tank_missile_launchers_and_rocket_systems",
+        MortarsUnder75mm => "mortars_under_75mm",
+        LightWeaponsOther => "light_weapons_other",
+        Manpads => "manpads",
+    }
 }

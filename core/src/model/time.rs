@@ -181,6 +181,12 @@ impl Date {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+    /// For a whole date `YYYY-MM-DD`, its first second (00:00:00 UTC) in Unix seconds; `None`
+    /// for a month.
+    pub fn day_start_unix(&self) -> Option<i64> {
+        let (y, m, d) = parse_date(&self.0)?;
+        Some(days_from_civil(y, m, d) * 86_400)
+    }
 }
 
 impl Serialize for Date {
@@ -252,5 +258,10 @@ mod tests {
         assert!(Date::parse("2026-09-01").is_ok());
         assert!(Date::parse("2026-09-31").is_err());
         assert!(Date::parse("2026-9").is_err());
+        assert_eq!(
+            Date::parse("2026-06-15").unwrap().day_start_unix(),
+            Some(1_781_481_600)
+        );
+        assert_eq!(Date::parse("2026-06").unwrap().day_start_unix(), None);
     }
 }

@@ -23,9 +23,11 @@ use sha2::{Digest as _, Sha256};
 use crate::error::{Error, ErrorFamily};
 use crate::event::*;
 use crate::model::{
-    Actor, ActorId, ActorKind, CompatibilityGroup, Condition, Date, Digest, Disposition, EventId,
-    Hazard, HazardDivision, IdError, Item, ItemCategory, ItemId, Lot, LotId, Marking, Origin,
-    OriginKind, PublicKey, Quantity, Role, Site, SiteId, SiteKind, Status, Timestamp, Unit,
+    Actor, ActorId, ActorKind, CompatibilityGroup, Condition, Consignee, Date,
+    DeliveryVerification, Digest, Disposition, EndUserCertificate, EventId, Hazard, HazardDivision,
+    IdError, Item, ItemCategory, ItemId, Licence, LicenceKind, Lot, LotId, Mark, MarkKind, Marking,
+    Origin, OriginKind, PublicKey, Quantity, Role, Site, SiteId, SiteKind, Status, Timestamp,
+    TransferBasis, Unit,
 };
 use crate::{BalanceFilter, Ledger, Options};
 
@@ -137,6 +139,21 @@ pub enum Op {
         delta: i8,
         drop_item: bool,
     },
+    /// An export to another state; `licences` picks valid ones, mostly, or an expired
+    /// licence or the same state on both ends.
+    ExportDispatch {
+        lot: Option<(u8, u8)>,
+        item: Option<u8>,
+        licences: u8,
+    },
+    ExportDelivery {
+        dispatch: u8,
+        delta: i8,
+    },
+    Mark {
+        item: u8,
+        kind: u8,
+    },
     Split {
         lot: u8,
         amount: u8,
@@ -241,7 +258,7 @@ impl Step {
         if src.is_empty() {
             return None;
         }
-        let op = match src.byte() % 36 {
+        let op = match src.byte() % 39 {
             0 => Op::RegisterActor {
                 kind: src.byte(),
                 member_of: src.maybe(160, ByteSource::byte),
@@ -324,8 +341,21 @@ impl Step {
                 subject: src.byte(),
                 key: src.byte(),
             },
-            _ => Op::RulesInForce {
+            35 => Op::RulesInForce {
                 with_rule: src.chance(32),
+            },
+            36 => Op::ExportDispatch {
+                lot: lot_amount(src),
+                item: item_sel(src),
+                licences: src.byte(),
+            },
+            37 => Op::ExportDelivery {
+                dispatch: src.byte(),
+                delta: i8::from_be_bytes([src.byte()]),
+            },
+            _ => Op::Mark {
+                item: src.byte(),
+                kind: src.byte(),
             },
         };
         let t = src.byte();
@@ -392,6 +422,13 @@ fn key_for(name: &str, n: u64) -> Signer {
 
 fn qty(n: u64) -> Result<Quantity, HistoryError> {
     Quantity::new(n).map_err(|e| HistoryError::Value(e.to_string()))
+}
+
+/// The day (`YYYY-MM-DD`) of a time.
+fn day(secs: i64) -> Result<Date, HistoryError> {
+    let t = at(secs)?;
+    let text = t.as_str().get(..10).unwrap_or_default();
+    Date::parse(text).map_err(|e| HistoryError::Value(e.to_string()))
 }
 
 fn at(secs: i64) -> Result<Timestamp, HistoryError> {
@@ -521,6 +558,7 @@ fn base_bodies() -> Result<Vec<(&'static str, Body)>, HistoryError> {
                 origin: Origin {
                     kind: OriginKind::Seized,
                     reference: Some("CASE-1".into()),
+                    import: None,
                 },
                 items: vec![rifle("item:r1".parse()?), rifle("item:r2".parse()?)],
             }),
@@ -533,6 +571,7 @@ fn base_bodies() -> Result<Vec<(&'static str, Body)>, HistoryError> {
                 origin: Origin {
                     kind: OriginKind::StockOnHand,
                     reference: None,
+                    import: None,
                 },
                 lot: lot_def("lot:l1".parse()?, qty(1000)?, 0),
             }),
@@ -556,6 +595,7 @@ fn rifle(id: ItemId) -> Item {
         status: None,
         condition: None,
         disposition: None,
+        att_category: None,
         id,
     }
 }
@@ -647,6 +687,8 @@ pub struct History {
     dispatches: Vec<(EventId, TransferDispatch)>,
     /// Dispatches not received yet.
     open_dispatches: Vec<(EventId, TransferDispatch)>,
+    /// Exports whose delivery is not verified yet.
+    open_exports: Vec<(EventId, ExportDispatch)>,
     /// A key given to an actor by the event being built, held once the event is accepted.
     pending_key: Option<(ActorId, Signer)>,
     authorisations: Vec<(EventId, DestructionAuthorisation)>,
@@ -701,6 +743,7 @@ impl History {
             items: vec!["item:r1".parse()?, "item:r2".parse()?],
             dispatches: Vec::new(),
             open_dispatches: Vec::new(),
+            open_exports: Vec::new(),
             pending_key: None,
             authorisations: Vec::new(),
             journal: base.to_vec(),
@@ -935,6 +978,7 @@ impl History {
                     origin: Origin {
                         kind: OriginKind::StockOnHand,
                         reference: None,
+                        import: None,
                     },
                     lot: lot_def(id, qty(u64::from(*units))?, *nomenclature),
                 });
@@ -961,6 +1005,7 @@ impl History {
                     origin: Origin {
                         kind: OriginKind::Surrendered,
                         reference: None,
+                        import: None,
                     },
                     items,
                 });
@@ -1042,6 +1087,137 @@ impl History {
                     note: (*delta != 0).then(|| "counted on arrival".to_owned()),
                 });
                 (d.to.custodian, body, vec![])
+            }
+            Op::ExportDispatch {
+                lot,
+                item,
+                licences,
+            } => {
+                let (lots, from) = match lot {
+                    Some((sel, amt)) => match self.lot_held(*sel)? {
+                        Some((lot, h)) => (
+                            vec![LotQuantity {
+                                lot,
+                                quantity: qty(amount(h.units, *amt))?,
+                            }],
+                            Some(h),
+                        ),
+                        None => (vec![], None),
+                    },
+                    None => (vec![], None),
+                };
+                let items: Vec<ItemId> = match item {
+                    Some(sel) => self.item_at(*sel, from.as_ref())?.into_iter().collect(),
+                    None => vec![],
+                };
+                let from = match from {
+                    Some(h) => h,
+                    None => self.place_of_items(&items)?,
+                };
+                let day_ = 86_400;
+                // Mostly valid licences; sometimes expired, sometimes a transfer to itself.
+                let (expires, importing) = match licences % 16 {
+                    0 => (day(self.now - 2 * day_)?, "PE"),
+                    1 => (day(self.now + 180 * day_)?, "CO"),
+                    _ => (day(self.now + 180 * day_)?, "PE"),
+                };
+                let issued = day(self.now - 30 * day_)?;
+                let licence = |kind, number: &str, state: &str| Licence {
+                    kind,
+                    number: number.into(),
+                    state: state.into(),
+                    issued: issued.clone(),
+                    expires: expires.clone(),
+                };
+                let body = Body::ExportDispatch(ExportDispatch {
+                    from: from.place(),
+                    items,
+                    lots,
+                    exporting_state: "CO".into(),
+                    importing_state: importing.into(),
+                    transit_states: vec!["EC".into()],
+                    final_consignee: Consignee {
+                        name: "Ejército del Perú".into(),
+                        country: importing.into(),
+                        address: None,
+                    },
+                    end_user_certificate: EndUserCertificate {
+                        reference: "EUC-1".into(),
+                        issued_by: "Ministerio de Defensa del Perú".into(),
+                        end_use: None,
+                    },
+                    licences: vec![
+                        licence(LicenceKind::Export, "EXP-1", "CO"),
+                        licence(LicenceKind::Import, "IMP-1", importing),
+                        licence(LicenceKind::Transit, "TR-1", "EC"),
+                    ],
+                    basis: TransferBasis::Donation,
+                    reference: None,
+                });
+                (from.custodian, body, vec![])
+            }
+            Op::ExportDelivery { dispatch, delta } => {
+                let Some((id, d)) = pick(&self.open_exports, *dispatch) else {
+                    return Ok(None);
+                };
+                let mut lots = Vec::new();
+                for l in &d.lots {
+                    let sent = i128::from(l.quantity.get());
+                    let got = (sent + i128::from(*delta)).max(0);
+                    lots.push(LotQuantity {
+                        lot: l.lot.clone(),
+                        quantity: qty(u64::try_from(got).unwrap_or(0))?,
+                    });
+                }
+                let body = Body::ExportDelivery(ExportDelivery {
+                    dispatch: id,
+                    items: d.items.clone(),
+                    lots,
+                    verification: DeliveryVerification {
+                        reference: "DVC-1".into(),
+                        issued_by: "Ministerio de Defensa del Perú".into(),
+                        state: d.importing_state.clone(),
+                        date: day(self.now)?,
+                    },
+                    note: None,
+                });
+                (d.from.custodian, body, vec![])
+            }
+            Op::Mark { item, kind } => {
+                let Some(id) = self.item_at(*item, None)? else {
+                    return Ok(None);
+                };
+                let h = self.place_of_items(std::slice::from_ref(&id))?;
+                let kind = match kind % 5 {
+                    0 => MarkKind::Import,
+                    1 => MarkKind::State,
+                    2 => MarkKind::RestoredSerial,
+                    3 => MarkKind::OfficialUse,
+                    _ => MarkKind::Unique,
+                };
+                let body = Body::MarkItems(MarkItems {
+                    site: h.site.clone(),
+                    custodian: h.custodian.clone(),
+                    marked_by: INSPECTOR.parse()?,
+                    marked_on: day(self.now)?,
+                    marks: vec![Mark {
+                        item: id.clone(),
+                        kind,
+                        elements: Marking {
+                            country_of_manufacture: None,
+                            manufacturer: None,
+                            serial: Some(format!("CO-{}", id.as_str().to_uppercase())),
+                            year: None,
+                            model: None,
+                            calibre: None,
+                            import: None,
+                        },
+                        position: "left side of the receiver".into(),
+                        method: Some("stamping".into()),
+                    }],
+                    reference: None,
+                });
+                (h.custodian, body, vec![])
             }
             Op::Split {
                 lot,
@@ -1605,6 +1781,8 @@ impl History {
                 self.open_dispatches.push((signed.id(), d.clone()));
             }
             Body::TransferReceipt(r) => self.open_dispatches.retain(|(id, _)| *id != r.dispatch),
+            Body::ExportDispatch(d) => self.open_exports.push((signed.id(), d.clone())),
+            Body::ExportDelivery(d) => self.open_exports.retain(|(id, _)| *id != d.dispatch),
             Body::DestructionAuthorisation(a) => {
                 self.authorisations.push((signed.id(), a.clone()));
             }

@@ -363,6 +363,7 @@ impl Synth {
                 OriginKind::StockOnHand
             },
             reference: None,
+            import: None,
         };
         self.emit(
             &unit,
@@ -406,6 +407,7 @@ impl Synth {
                 status: None,
                 condition: None,
                 disposition: None,
+                att_category: None,
             });
             self.items.push(id);
         }
@@ -413,6 +415,7 @@ impl Synth {
         let origin = Origin {
             kind: OriginKind::Seized,
             reference: Some(reference),
+            import: None,
         };
         self.emit(
             &unit,

@@ -13,15 +13,17 @@
 use std::collections::BTreeMap;
 
 use custodia::event::{
-    AddKey, Correction, Destruction, DestructionAuthorisation, ItemCount, LossKind, LossReport,
-    LotCount, LotMerge, LotQuantity, LotSplit, MergeTarget, Place, Recovery, RegisterActor,
-    RegisterItems, RegisterLot, RegisterSite, RevokeKey, RuleRef, RulesInForce, SplitPart,
-    StatusChange, StockCheck, TransferDispatch, TransferReceipt, Witness,
+    AddKey, Correction, Destruction, DestructionAuthorisation, ExportDelivery, ExportDispatch,
+    ItemCount, LossKind, LossReport, LotCount, LotMerge, LotQuantity, LotSplit, MarkItems,
+    MergeTarget, Place, Recovery, RegisterActor, RegisterItems, RegisterLot, RegisterSite,
+    RevokeKey, RuleRef, RulesInForce, SplitPart, StatusChange, StockCheck, TransferDispatch,
+    TransferReceipt, Witness,
 };
 use custodia::model::{
-    Actor, ActorKind, CompatibilityGroup, Condition, Date, Disposition, Hazard, HazardDivision,
-    Item, ItemCategory, Lot, Marking, Origin, OriginKind, Quantity, Role, Site, SiteKind, Status,
-    Unit,
+    Actor, ActorKind, CompatibilityGroup, Condition, Consignee, Date, DeliveryVerification,
+    Disposition, EndUserCertificate, Hazard, HazardDivision, Item, ItemCategory, Licence,
+    LicenceKind, Lot, Mark, MarkKind, Marking, Origin, OriginKind, Quantity, Role, Site, SiteKind,
+    Status, TransferBasis, Unit,
 };
 use custodia::{
     ActorId, Body, Event, EventId, ItemId, Ledger, LotId, Options, SignedEvent, Signer, SiteId,
@@ -418,6 +420,7 @@ pub fn rifle(id: &str) -> Item {
         status: None,
         condition: None,
         disposition: None,
+        att_category: None,
     }
 }
 
@@ -428,6 +431,7 @@ pub fn register_items_body(site_id: &str, custodian: &str, ids: &[&str]) -> Regi
         origin: Origin {
             kind: OriginKind::Seized,
             reference: Some("CASE-1".into()),
+            import: None,
         },
         items: ids.iter().map(|i| rifle(i)).collect(),
     }
@@ -466,6 +470,7 @@ pub fn register_lot_def(site_id: &str, custodian: &str, def: Lot) -> RegisterLot
         origin: Origin {
             kind: OriginKind::StockOnHand,
             reference: None,
+            import: None,
         },
         lot: def,
     }
@@ -760,9 +765,104 @@ pub fn history_world() -> World {
     w
 }
 
-/// `history_world`'s events, ending with rules put in force.
+/// An export of `items` and `lots` from `from` (a site in `CO`) to Peru, under licences valid
+/// through 2026.
+pub fn export_body(from: (&str, &str), items: &[&str], lots: Vec<LotQuantity>) -> ExportDispatch {
+    let licence = |kind, state: &str| Licence {
+        kind,
+        number: format!("{state}-LIC-1"),
+        state: state.into(),
+        issued: Date::parse("2025-12-01").unwrap(),
+        expires: Date::parse("2026-12-31").unwrap(),
+    };
+    ExportDispatch {
+        from: place(from.0, from.1),
+        items: items.iter().map(|i| item(i)).collect(),
+        lots,
+        exporting_state: "CO".into(),
+        importing_state: "PE".into(),
+        transit_states: Vec::new(),
+        final_consignee: Consignee {
+            name: "Ejército del Perú".into(),
+            country: "PE".into(),
+            address: None,
+        },
+        end_user_certificate: EndUserCertificate {
+            reference: "EUC-PE-1".into(),
+            issued_by: "Ministerio de Defensa del Perú".into(),
+            end_use: None,
+        },
+        licences: vec![
+            licence(LicenceKind::Export, "CO"),
+            licence(LicenceKind::Import, "PE"),
+        ],
+        basis: TransferBasis::Donation,
+        reference: None,
+    }
+}
+
+/// Peru's verification of the delivery of `dispatch` (an `export_body`).
+pub fn export_delivery_body(
+    dispatch: EventId,
+    items: &[&str],
+    lots: Vec<LotQuantity>,
+    on: &str,
+) -> ExportDelivery {
+    ExportDelivery {
+        dispatch,
+        items: items.iter().map(|i| item(i)).collect(),
+        lots,
+        verification: DeliveryVerification {
+            reference: "DVC-PE-1".into(),
+            issued_by: "Ministerio de Defensa del Perú".into(),
+            state: "PE".into(),
+            date: Date::parse(on).unwrap(),
+        },
+        note: None,
+    }
+}
+
+/// `marked_by` applied a unique mark to each of `items`, held at `at`, on `on`.
+pub fn marking_body(at: (&str, &str), marked_by: &str, items: &[&str], on: &str) -> MarkItems {
+    MarkItems {
+        site: site(at.0),
+        custodian: actor(at.1),
+        marked_by: actor(marked_by),
+        marked_on: Date::parse(on).unwrap(),
+        marks: items
+            .iter()
+            .map(|i| Mark {
+                item: item(i),
+                kind: MarkKind::Unique,
+                elements: Marking {
+                    serial: Some(format!("CO-MDN-{i}")),
+                    ..Marking::default()
+                },
+                position: "left side of the receiver".into(),
+                method: None,
+            })
+            .collect(),
+        reference: None,
+    }
+}
+
+/// `history_world`'s events, then the kinds of format version 2 (an export and its delivery, a
+/// seized rifle registered without its serial and then marked), ending with rules put in force.
 pub fn history() -> Vec<SignedEvent> {
     let mut w = history_world();
+    // Unit B exports the rifle it received and 50 rounds; Peru verifies the delivery.
+    let x = w.record(UNIT_B, export_body(B, &["item:r1"], vec![lq("lot:l1", 50)]));
+    let on = w.time().to_string();
+    w.record(
+        UNIT_B,
+        export_delivery_body(x.id(), &["item:r1"], vec![lq("lot:l1", 50)], &on[..10]),
+    );
+    // A seized rifle without its serial number is registered, then marked.
+    let mut seized = register_items_body(DEPOT_A, UNIT_A, &["item:s1"]);
+    seized.items[0].marking.serial = None;
+    w.record(UNIT_A, seized);
+    let on = w.time().to_string();
+    w.record(UNIT_A, marking_body(A, CLERK_A, &["item:s1"], &on[..10]));
     w.record(ADMIN, rules_in_force(vec![a_rule()]));
     w.journal
 }

@@ -195,6 +195,7 @@ fn rifle(id: &str, serial: Option<&str>) -> Item {
         status: None,
         condition: None,
         disposition: None,
+        att_category: None,
     }
 }
 
@@ -321,6 +322,7 @@ fn campaign(set: Arc<RuleSet>) -> Ledger {
     let seized = Origin {
         kind: OriginKind::Seized,
         reference: Some("CASE-9".into()),
+        import: None,
     };
     let reg = |items: Vec<Item>| RegisterItems {
         site: "depot:central".parse().unwrap(),
@@ -328,18 +330,87 @@ fn campaign(set: Arc<RuleSet>) -> Ledger {
         origin: seized.clone(),
         items,
     };
-    // Marking: the serial number is mandatory.
+    // Marking: the serial number is mandatory on stock on hand.
     let (rule, code) = denied(
         &mut ledger,
         2,
         "unit:depot",
-        reg(vec![rifle("item:x1", None)]),
+        RegisterItems {
+            origin: Origin {
+                kind: OriginKind::StockOnHand,
+                reference: None,
+                import: None,
+            },
+            ..reg(vec![rifle("item:x1", None)])
+        },
         &[],
     );
     assert_eq!(
         (rule.as_str(), code.as_str()),
         ("marking", "MARKING_INCOMPLETE")
     );
+    // A seized rifle whose serial is missing is recorded with a warning (ITI)...
+    let event = ledger
+        .prepare(Event::new(
+            at(2),
+            a("unit:depot"),
+            Vec::new(),
+            reg(vec![rifle("item:u1", None)]).into(),
+        ))
+        .unwrap();
+    let report = ledger
+        .append(&[event.sign(&[&key("unit:depot")]).unwrap()])
+        .unwrap();
+    let codes: Vec<&str> = report.events[0]
+        .warnings
+        .iter()
+        .map(|w| w.code.as_str())
+        .collect();
+    assert_eq!(codes, ["MARKING_MISSING"]);
+    // ...and may not be transferred until it is marked.
+    let send_u1 = || TransferDispatch {
+        from: Place {
+            site: "depot:central".parse().unwrap(),
+            custodian: a("unit:depot"),
+        },
+        to: Place {
+            site: "range:r".parse().unwrap(),
+            custodian: a("unit:demil"),
+        },
+        items: vec!["item:u1".parse().unwrap()],
+        lots: Vec::new(),
+        reference: None,
+    };
+    let (rule, code) = denied(&mut ledger, 2, "unit:depot", send_u1(), &[]);
+    assert_eq!(
+        (rule.as_str(), code.as_str()),
+        ("marking", "MARKING_REQUIRED")
+    );
+    record(
+        &mut ledger,
+        2,
+        "unit:depot",
+        custodia::event::MarkItems {
+            site: "depot:central".parse().unwrap(),
+            custodian: a("unit:depot"),
+            marked_by: a("unit:depot"),
+            marked_on: Date::parse("2026-01-03").unwrap(),
+            marks: vec![Mark {
+                item: "item:u1".parse().unwrap(),
+                kind: MarkKind::Unique,
+                elements: Marking {
+                    serial: Some("CO-STATE-1".into()),
+                    ..Marking::default()
+                },
+                position: "left side of the receiver".into(),
+                method: None,
+            }],
+            reference: None,
+        },
+        &[],
+    )
+    .unwrap();
+    record(&mut ledger, 2, "unit:depot", send_u1(), &[]).unwrap();
     record(
         &mut ledger,
         2,
@@ -375,6 +446,7 @@ fn campaign(set: Arc<RuleSet>) -> Ledger {
     let origin = Origin {
         kind: OriginKind::StockOnHand,
         reference: None,
+        import: None,
     };
     let lot_body = |l: Lot| RegisterLot {
         site: "depot:central".parse().unwrap(),
@@ -503,9 +575,10 @@ fn rules_in_force_refuse_events_and_verification_reruns_them() {
     let set = rules();
     let mut ledger = campaign(set.clone());
     let n = ledger.len().unwrap();
-    // 1 + 7 actors, 2 sites, rules (index 10), 2 item registrations, 1 lot, dispatch,
-    // receipt, authorisation, destruction.
-    assert_eq!(n, 18);
+    // 1 + 7 actors, 2 sites, rules (index 10), 2 item registrations, a seized rifle without
+    // serial, its marking and its dispatch, 1 lot, dispatch, receipt, authorisation,
+    // destruction.
+    assert_eq!(n, 21);
 
     // The stored ledger and its export verify with the plugins.
     let report = ledger.verify().unwrap();
@@ -554,6 +627,7 @@ fn rules_in_force_refuse_events_and_verification_reruns_them() {
             origin: Origin {
                 kind: OriginKind::StockOnHand,
                 reference: None,
+                import: None,
             },
             items: vec![rifle("item:x9", Some("SN9"))],
         },
@@ -574,6 +648,7 @@ fn rules_in_force_refuse_events_and_verification_reruns_them() {
             origin: Origin {
                 kind: OriginKind::StockOnHand,
                 reference: None,
+                import: None,
             },
             items: vec![rifle("item:x9", Some("SN9"))],
         },
@@ -598,6 +673,7 @@ fn an_event_the_rules_deny_fails_verification_even_if_it_was_appended() {
             origin: Origin {
                 kind: OriginKind::StockOnHand,
                 reference: None,
+                import: None,
             },
             items: vec![rifle("item:y1", Some("S"))],
         },
@@ -676,6 +752,7 @@ fn a_failing_or_missing_plugin_refuses_the_event_with_how_it_failed() {
         origin: Origin {
             kind: OriginKind::StockOnHand,
             reference: None,
+            import: None,
         },
         items: vec![rifle(id, Some("SN"))],
     };

@@ -153,8 +153,8 @@ fn plugins_dir(global: &Global) -> Option<PathBuf> {
 }
 
 /// Puts the rules in force, then has a custodian register a seized rifle whose serial number
-/// was ground off (the marking rule refuses it) and the same rifle with its serial number (it
-/// is accepted). Returns the lines to print.
+/// was ground off (recorded: the marking rule warns and holds its transfers until it is
+/// marked) and the same rifle with its serial number. Returns the lines to print.
 fn showcase(ledger: &mut Ledger, synth: &Synth, dir: &Path) -> Result<Vec<String>, Failure> {
     let set = RuleSet::from_dir(dir)?;
     let refs = set.refs();
@@ -198,6 +198,7 @@ fn showcase(ledger: &mut Ledger, synth: &Synth, dir: &Path) -> Result<Vec<String
             status: None,
             condition: None,
             disposition: None,
+            att_category: None,
         };
         let body = Body::RegisterItems(RegisterItems {
             site: site.clone(),
@@ -205,6 +206,7 @@ fn showcase(ledger: &mut Ledger, synth: &Synth, dir: &Path) -> Result<Vec<String
             origin: Origin {
                 kind: OriginKind::Seized,
                 reference: Some("CASE-DEMO-1".into()),
+                import: None,
             },
             items: vec![item],
         });
@@ -222,7 +224,7 @@ fn showcase(ledger: &mut Ledger, synth: &Synth, dir: &Path) -> Result<Vec<String
         }
         Err(e) => return Err(e.into()),
         Ok(_) => lines.push(
-            "a seized rifle without serial number: accepted (the rules in force do not require one)"
+            "a seized rifle without serial number: recorded (ITI: seized weapons with missing marks are recorded, then marked or destroyed; the marking rule warns and holds its transfers until a `marking` event)"
                 .into(),
         ),
     }

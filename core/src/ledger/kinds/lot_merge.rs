@@ -106,6 +106,7 @@ impl Kind for LotMerge {
             origin: Origin {
                 kind: first.origin.kind,
                 reference: None,
+                import: None,
             },
             registered_at: p.at.clone(),
             status: first.status,

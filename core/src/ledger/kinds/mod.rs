@@ -111,6 +111,14 @@ kinds! {
     "correction" => correction::Correction,
     /// Puts a set of rule plugins in force from this event on, replacing the previous set.
     "rules_in_force" => rules_in_force::RulesInForce,
+    /// First phase of an export: stock leaves for another state under licences (version 2).
+    "export_dispatch" => export_dispatch::ExportDispatch,
+    /// Second phase: the importing state verified the delivery; the stock is exported
+    /// (version 2).
+    "export_delivery" => export_delivery::ExportDelivery,
+    /// Marks applied to items already on the books: import, state, restored serial, official
+    /// use, unique (version 2).
+    "marking" => marking::MarkItems,
 }
 
 /// Helpers for the examples of every kind.
@@ -135,6 +143,63 @@ mod ex {
     )]
     pub(crate) fn q(value: u64) -> crate::model::Quantity {
         crate::model::Quantity::new(value).expect("example quantities are in range")
+    }
+
+    /// A date from a literal.
+    #[expect(
+        clippy::expect_used,
+        reason = "examples are built from literal, valid dates"
+    )]
+    pub(crate) fn date(text: &str) -> crate::model::Date {
+        crate::model::Date::parse(text).expect("example dates are valid")
+    }
+
+    /// The import record of the examples, every optional member filled.
+    pub(crate) fn import_record() -> crate::model::ImportRecord {
+        use crate::model::{
+            DeliveryVerification, EndUserCertificate, ImportRecord, Licence, LicenceKind,
+        };
+        ImportRecord {
+            date: date("2026-03-10"),
+            exporting_state: "RS".into(),
+            exporter: "Yugoimport SDPR".into(),
+            transit_states: vec!["PA".into()],
+            licences: vec![
+                Licence {
+                    kind: LicenceKind::Export,
+                    number: "RS-EXP-2026-311".into(),
+                    state: "RS".into(),
+                    issued: date("2026-01-15"),
+                    expires: date("2026-07-15"),
+                },
+                Licence {
+                    kind: LicenceKind::Import,
+                    number: "SV-IMP-2026-0007".into(),
+                    state: "SV".into(),
+                    issued: date("2025-12-01"),
+                    expires: date("2026-06-01"),
+                },
+                Licence {
+                    kind: LicenceKind::Transit,
+                    number: "PA-TR-2026-044".into(),
+                    state: "PA".into(),
+                    issued: date("2026-02-01"),
+                    expires: date("2026-04-01"),
+                },
+            ],
+            end_user_certificate: Some(EndUserCertificate {
+                reference: "EUC-SV-2025-0031".into(),
+                issued_by: "Ministerio de la Defensa Nacional".into(),
+                end_use: Some("training".into()),
+            }),
+            delivery_verification: Some(DeliveryVerification {
+                reference: "DVC-SV-2026-0007".into(),
+                issued_by: "Ministerio de la Defensa Nacional".into(),
+                state: "SV".into(),
+                date: date("2026-03-12"),
+            }),
+            contract: Some("MDN-2025-114".into()),
+        }
     }
 
     /// An event id from a byte.

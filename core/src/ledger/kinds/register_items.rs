@@ -30,9 +30,15 @@ impl Kind for RegisterItems {
         let s = p.site("/site", &self.site)?;
         p.require_parent(s.last_event, &self.site, &s.registered_at)?;
         p.custodian("/custodian", &self.custodian)?;
+        p.origin("/origin", &self.origin, s.site.country.as_deref())?;
         let to = held(&self.site, &self.custodian);
         let mut seen = BTreeSet::new();
         for (i, item) in self.items.iter().enumerate() {
+            p.since_v2(
+                &field("/items", i, "/att_category"),
+                item.att_category.is_some(),
+            )?;
+            p.marking_countries(&field("/items", i, "/marking"), &item.marking)?;
             let f = field("/items", i, "/id");
             if !seen.insert(crate::ledger::state::lookalike('i', item.id.as_str())) {
                 return Err(p.already_exists(f, &item.id));
@@ -46,6 +52,7 @@ impl Kind for RegisterItems {
                 item.disposition,
             )?;
             p.fx.created_items.push(ItemState {
+                marks: Vec::new(),
                 item: item.clone(),
                 origin: self.origin.clone(),
                 registered_at: p.at.clone(),
@@ -69,14 +76,15 @@ impl Kind for RegisterItems {
 
 #[cfg(any(test, feature = "testkit"))]
 pub(super) fn example() -> RegisterItems {
-    use crate::ledger::kinds::ex::id;
+    use crate::ledger::kinds::ex::{id, import_record};
     use crate::model::{Condition, Disposition, ImportMarking, ItemCategory, Marking, OriginKind};
     RegisterItems {
         site: id("depot:central"),
         custodian: id("unit:log-bn-2"),
         origin: Origin {
-            kind: OriginKind::Seized,
-            reference: Some("CASE-2026-0117".into()),
+            kind: OriginKind::Imported,
+            reference: Some("IMP-SV-2026-0007".into()),
+            import: Some(Box::new(import_record())),
         },
         items: vec![Item {
             id: id("item:ak47-kz-1987-00123"),
@@ -98,6 +106,7 @@ pub(super) fn example() -> RegisterItems {
             status: None,
             condition: Some(Condition::Serviceable),
             disposition: Some(Disposition::EvidenceHold),
+            att_category: Some(crate::model::AttCategory::AssaultRifles),
         }],
     }
 }

@@ -30,6 +30,7 @@ impl Kind for RegisterLot {
         let s = p.site("/site", &self.site)?;
         p.require_parent(s.last_event, &self.site, &s.registered_at)?;
         p.custodian("/custodian", &self.custodian)?;
+        p.origin("/origin", &self.origin, s.site.country.as_deref())?;
         let lot = &self.lot;
         p.new_lot_id("/lot/id", &lot.id)?;
         if lot.quantity.get() == 0 {
@@ -80,7 +81,7 @@ impl Kind for RegisterLot {
 
 #[cfg(any(test, feature = "testkit"))]
 pub(super) fn example() -> RegisterLot {
-    use crate::ledger::kinds::ex::{id, q};
+    use crate::ledger::kinds::ex::{id, import_record, q};
     use crate::model::{
         CompatibilityGroup, Condition, Date, Disposition, Hazard, HazardDivision, OriginKind, Unit,
     };
@@ -88,8 +89,9 @@ pub(super) fn example() -> RegisterLot {
         site: id("depot:central"),
         custodian: id("unit:log-bn-2"),
         origin: Origin {
-            kind: OriginKind::StockOnHand,
-            reference: Some("INV-2025".into()),
+            kind: OriginKind::Imported,
+            reference: Some("IMP-SV-2026-0007".into()),
+            import: Some(Box::new(import_record())),
         },
         lot: Lot {
             id: id("lot:762x39-1987-044"),

@@ -20,6 +20,12 @@ impl Kind for RegisterSite {
         p.require_role(Role::Admin, Self::NAME)?;
         let site = &self.site;
         p.new_id('s', "/site/id", site.id.as_str())?;
+        p.since_v2("/site/kind", site.kind == crate::model::SiteKind::Laboratory)?;
+        if p.version >= 2
+            && let Some(country) = &site.country
+        {
+            p.country("/site/country", country)?;
+        }
         match &site.parent {
             Some(parent) => {
                 let parent_state = p.site("/site/parent", parent)?;

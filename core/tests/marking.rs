@@ -1,0 +1,189 @@
+//! Marks applied after registration (`marking`, format version 2). Each refusal is checked for
+//! its code, its field and its values, and the ledger must be exactly as before.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+
+use common::*;
+use custodia::model::{MarkKind, Marking};
+use custodia::{Body, Error, ErrorCode, Event};
+use serde_json::{Value, json};
+
+#[track_caller]
+fn check(err: &Error, code: ErrorCode, field: Option<&str>, values: Value) {
+    assert_eq!(err.code(), code, "{err}");
+    assert_eq!(err.field(), field, "field of {err}");
+    assert_eq!(Value::Object(err.values()), values, "values of {err}");
+}
+
+#[track_caller]
+fn refused_event(w: &mut World, event: Event) -> Error {
+    let before = w.snapshot();
+    let err = w
+        .record_event(event, &[])
+        .expect_err("the event must be refused");
+    assert_eq!(w.snapshot(), before, "a refused event changed the ledger");
+    w.ledger.check_invariants().unwrap();
+    err
+}
+
+#[track_caller]
+fn refused(w: &mut World, who: &str, body: impl Into<Body>) -> Error {
+    let event = w.event(who, body);
+    refused_event(w, event)
+}
+
+/// The test world with a seized rifle `item:s1` at depot A whose serial number is missing.
+fn world() -> World {
+    let mut w = World::new();
+    let mut seized = register_items_body(DEPOT_A, UNIT_A, &["item:s1"]);
+    seized.items[0].marking.serial = None;
+    w.record(UNIT_A, seized);
+    w
+}
+
+const ON: &str = "2026-01-05";
+
+#[test]
+fn a_seized_weapon_without_its_serial_is_recorded_then_marked_and_a_correction_unmarks_it() {
+    let mut w = world();
+    let m = w.record(
+        UNIT_A,
+        marking_body(A, CLERK_A, &["item:s1", "item:r1"], ON),
+    );
+    w.ledger.check_invariants().unwrap();
+    // The marked items' latest event is the marking: the next event on them names it.
+    let next = w.event(UNIT_A, dispatch(A, B, &["item:s1"], Vec::new()));
+    let next = w.ledger.prepare(next).unwrap();
+    assert!(next.parents.contains(&m.id()));
+    w.record(UNIT_A, correction(m.id()));
+    w.ledger.check_invariants().unwrap();
+    // And it can be marked again.
+    w.record(UNIT_A, marking_body(A, CLERK_A, &["item:s1"], ON));
+    let v = w.ledger.verify().unwrap();
+    assert!(v.ok, "{:?}", v.failure);
+}
+
+#[test]
+fn a_mark_with_no_element_is_refused() {
+    let mut w = world();
+    let mut body = marking_body(A, CLERK_A, &["item:s1"], ON);
+    body.marks[0].elements = Marking::default();
+    let err = refused(&mut w, UNIT_A, body);
+    check(
+        &err,
+        ErrorCode::EmptyMark,
+        Some("/marks/0/elements"),
+        json!({"item": "item:s1"}),
+    );
+}
+
+#[test]
+fn a_mark_without_the_element_its_kind_carries_is_refused() {
+    let mut w = world();
+    let mut body = marking_body(A, CLERK_A, &["item:s1"], ON);
+    body.marks[0].kind = MarkKind::Import;
+    let err = refused(&mut w, UNIT_A, body);
+    assert_eq!(err.code(), ErrorCode::RecordMissing, "{err}");
+    assert_eq!(err.field(), Some("/marks/0/elements/import"));
+    let mut body = marking_body(A, CLERK_A, &["item:s1"], ON);
+    body.marks[0].kind = MarkKind::RestoredSerial;
+    body.marks[0].elements = Marking {
+        model: Some("Type 56".into()),
+        ..Marking::default()
+    };
+    let err = refused(&mut w, UNIT_A, body);
+    assert_eq!(err.code(), ErrorCode::RecordMissing, "{err}");
+    assert_eq!(err.field(), Some("/marks/0/elements/serial"));
+}
+
+#[test]
+fn a_mark_naming_an_unknown_country_is_refused() {
+    let mut w = world();
+    let mut body = marking_body(A, CLERK_A, &["item:s1"], ON);
+    body.marks[0].elements.country_of_manufacture = Some("SU".into());
+    let err = refused(&mut w, UNIT_A, body);
+    check(
+        &err,
+        ErrorCode::UnknownCountry,
+        Some("/marks/0/elements/country_of_manufacture"),
+        json!({"value": "SU"}),
+    );
+}
+
+#[test]
+fn marking_what_is_not_held_there_is_refused() {
+    let mut w = world();
+    let err = refused(&mut w, UNIT_B, marking_body(B, UNIT_B, &["item:s1"], ON));
+    check(
+        &err,
+        ErrorCode::NotBookedHere,
+        Some("/marks/0/item"),
+        json!({"item": "item:s1", "booked_at": holding(DEPOT_A, UNIT_A), "counted_at": holding(DEPOT_B, UNIT_B)}),
+    );
+    let err = refused(&mut w, UNIT_A, marking_body(A, CLERK_A, &["item:nope"], ON));
+    check(
+        &err,
+        ErrorCode::UnknownReference,
+        Some("/marks/0/item"),
+        json!({"value": "item:nope"}),
+    );
+    let err = refused(
+        &mut w,
+        UNIT_A,
+        marking_body(A, CLERK_A, &["item:s1", "item:s1"], ON),
+    );
+    check(
+        &err,
+        ErrorCode::Repeated,
+        Some("/marks/1/item"),
+        json!({"value": "item:s1"}),
+    );
+    // Only the holder records it.
+    let err = refused(&mut w, UNIT_B, marking_body(A, CLERK_A, &["item:s1"], ON));
+    assert_eq!(err.code(), ErrorCode::NotCustodian, "{err}");
+}
+
+#[test]
+fn who_and_when_are_checked() {
+    let mut w = world();
+    let err = refused(
+        &mut w,
+        UNIT_A,
+        marking_body(A, "person:stranger", &["item:s1"], ON),
+    );
+    check(
+        &err,
+        ErrorCode::UnknownReference,
+        Some("/marked_by"),
+        json!({"value": "person:stranger"}),
+    );
+    let err = refused(
+        &mut w,
+        UNIT_A,
+        marking_body(A, CLERK_A, &["item:s1"], "2026-01-06"),
+    );
+    assert_eq!(err.code(), ErrorCode::FieldInvalid, "{err}");
+    assert_eq!(err.field(), Some("/marked_on"));
+    let err = refused(
+        &mut w,
+        UNIT_A,
+        marking_body(A, CLERK_A, &["item:s1"], "2026-01"),
+    );
+    assert_eq!(err.code(), ErrorCode::FieldInvalid, "{err}");
+    assert_eq!(err.field(), Some("/marked_on"));
+}
+
+#[test]
+fn a_marking_in_a_version_1_event_is_refused() {
+    let mut w = world();
+    let mut event = w.event(UNIT_A, marking_body(A, CLERK_A, &["item:s1"], ON));
+    event.v = 1;
+    let err = refused_event(&mut w, event);
+    assert_eq!(err.field(), Some("/v"), "{err}");
+}
