@@ -38,3 +38,25 @@ fn verification_replays_in_chunks_and_reports_progress_per_chunk() {
     assert_eq!(report.events, 300);
     assert_eq!(*calls.borrow(), vec![300]);
 }
+
+/// `envelope::event_id_of` (sample 2: `||` replaced by `&&`): the id is over the content
+/// without `id` and without `signatures`, whichever of the two the object carries. An object
+/// with only an `id` (an unsigned event that was given one) or only signatures has the id of
+/// its content alone.
+#[test]
+fn the_id_leaves_out_id_and_signatures_each_on_its_own() {
+    let events = custodia::testkit::events(5, 3).unwrap();
+    let signed: serde_json::Value = serde_json::from_str(&events[2].to_json()).unwrap();
+    let id = events[2].id();
+    let mut content = signed.clone();
+    let map = content.as_object_mut().unwrap();
+    map.remove("id");
+    map.remove("signatures");
+    assert_eq!(custodia::event::event_id_of(&content).unwrap(), id);
+    let mut only_id = signed.clone();
+    only_id.as_object_mut().unwrap().remove("signatures");
+    assert_eq!(custodia::event::event_id_of(&only_id).unwrap(), id);
+    let mut only_signatures = signed;
+    only_signatures.as_object_mut().unwrap().remove("id");
+    assert_eq!(custodia::event::event_id_of(&only_signatures).unwrap(), id);
+}

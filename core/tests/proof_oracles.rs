@@ -72,3 +72,20 @@ fn collect_strings(v: &serde_json::Value, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// Found by the `proofs` fuzz target: a verifier key whose key ID is written in upper case
+/// parses (as Go's parser accepts it) and is written back in lowercase, the same key.
+#[test]
+fn a_key_id_in_upper_case_parses_as_the_same_key() {
+    let lower = "example.invalid/custodia/test+ed4dad4c+AepKbGPinFIKvvVQexMuxfmVR3auvr57kkIe6mkURtIs";
+    let upper = "example.invalid/custodia/test+ed4dAd4c+AepKbGPinFIKvvVQexMuxfmVR3auvr57kkIe6mkURtIs";
+    let a = custodia::note::VerifierKey::parse(lower).unwrap();
+    let b = custodia::note::VerifierKey::parse(upper).unwrap();
+    assert_eq!(a.to_string(), lower);
+    assert_eq!(b.to_string(), lower);
+    // The fuzz target's input (mode byte 2, then the text).
+    let mut input = vec![2u8];
+    input.extend_from_slice(upper.as_bytes());
+    proofs::check_note_parsers(upper.as_bytes()).unwrap();
+    proofs::check(&input).unwrap();
+}
