@@ -77,8 +77,10 @@ fn collect_strings(v: &serde_json::Value, out: &mut Vec<String>) {
 /// parses (as Go's parser accepts it) and is written back in lowercase, the same key.
 #[test]
 fn a_key_id_in_upper_case_parses_as_the_same_key() {
-    let lower = "example.invalid/custodia/test+ed4dad4c+AepKbGPinFIKvvVQexMuxfmVR3auvr57kkIe6mkURtIs";
-    let upper = "example.invalid/custodia/test+ed4dAd4c+AepKbGPinFIKvvVQexMuxfmVR3auvr57kkIe6mkURtIs";
+    let lower =
+        "example.invalid/custodia/test+ed4dad4c+AepKbGPinFIKvvVQexMuxfmVR3auvr57kkIe6mkURtIs";
+    let upper =
+        "example.invalid/custodia/test+ed4dAd4c+AepKbGPinFIKvvVQexMuxfmVR3auvr57kkIe6mkURtIs";
     let a = custodia::note::VerifierKey::parse(lower).unwrap();
     let b = custodia::note::VerifierKey::parse(upper).unwrap();
     assert_eq!(a.to_string(), lower);
