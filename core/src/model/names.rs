@@ -5,8 +5,8 @@
 
 use crate::model::{
     ActorKind, AttCategory, CompatibilityGroup, Condition, Disposition, HazardDivision,
-    ItemCategory, LicenceKind, LossKind, MarkKind, OriginKind, Role, SiteKind, Status,
-    TransferBasis, Unit,
+    ItemCategory, JudicialDecision, LicenceKind, LossKind, MarkKind, OriginKind, Role, SiteKind,
+    Status, TraceOutcome, TraceRequester, TransferBasis, Unit,
 };
 
 /// A name that is not one of a vocabulary's.
@@ -145,6 +145,14 @@ names! {
         OfficialUse => "official_use",
         Unique => "unique",
     }
+    JudicialDecision {
+        Release => "release",
+        Forfeiture => "forfeiture",
+        Destruction => "destruction",
+        ReturnToOwner => "return_to_owner",
+    }
+    TraceRequester { State => "state", Interpol => "interpol" }
+    TraceOutcome { Traced => "traced", NotFound => "not_found", Declined => "declined" }
     TransferBasis {
         Sale => "sale",
         Donation => "donation",

@@ -42,6 +42,9 @@ pub const OPS_STEPS_MAX: usize = 256;
 /// Seed of the log key of every history (tree heads compare across ledgers).
 pub const OPS_LOG_KEY_SEED: [u8; 32] = [3; 32];
 
+#[path = "legal_ops.rs"]
+mod legal;
+
 const ADMIN: &str = "agency:mod";
 const UNIT_A: &str = "unit:a";
 const UNIT_B: &str = "unit:b";
@@ -154,6 +157,16 @@ pub enum Op {
         item: u8,
         kind: u8,
     },
+    /// An evidence hold on an item (when `item` picks one) or a whole lot.
+    Seize {
+        item: Option<u8>,
+        lot: u8,
+    },
+    /// A judicial order about what a seizure holds.
+    Judge {
+        seizure: u8,
+        decision: u8,
+    },
     Split {
         lot: u8,
         amount: u8,
@@ -258,7 +271,7 @@ impl Step {
         if src.is_empty() {
             return None;
         }
-        let op = match src.byte() % 39 {
+        let op = match src.byte() % 41 {
             0 => Op::RegisterActor {
                 kind: src.byte(),
                 member_of: src.maybe(160, ByteSource::byte),
@@ -353,9 +366,17 @@ impl Step {
                 dispatch: src.byte(),
                 delta: i8::from_be_bytes([src.byte()]),
             },
-            _ => Op::Mark {
+            38 => Op::Mark {
                 item: src.byte(),
                 kind: src.byte(),
+            },
+            39 => Op::Seize {
+                item: item_sel(src),
+                lot: src.byte(),
+            },
+            _ => Op::Judge {
+                seizure: src.byte(),
+                decision: src.byte(),
             },
         };
         let t = src.byte();
@@ -692,6 +713,8 @@ pub struct History {
     /// A key given to an actor by the event being built, held once the event is accepted.
     pending_key: Option<(ActorId, Signer)>,
     authorisations: Vec<(EventId, DestructionAuthorisation)>,
+    /// Seizures accepted.
+    seizures: legal::Seizures,
     journal: Vec<SignedEvent>,
     /// Every balance by stock, read once when a step begins (one query instead of one per
     /// lookup).
@@ -746,6 +769,7 @@ impl History {
             open_exports: Vec::new(),
             pending_key: None,
             authorisations: Vec::new(),
+            seizures: Vec::new(),
             journal: base.to_vec(),
             balances: BTreeMap::new(),
             now: OPS_EPOCH_SECONDS + OPS_STEP_SECONDS * i64::try_from(base.len()).unwrap_or(0),
@@ -942,11 +966,12 @@ impl History {
                 )
             }
             Op::RegisterSite { kind, parent } => {
-                let kind = match kind % 5 {
+                let kind = match kind % 6 {
                     0 => SiteKind::Depot,
                     1 => SiteKind::Building,
                     2 => SiteKind::Magazine,
                     3 => SiteKind::Range,
+                    4 => SiteKind::Laboratory,
                     _ => SiteKind::Armoury,
                 };
                 let id: SiteId = self.fresh("site").parse()?;
@@ -1218,6 +1243,10 @@ impl History {
                     reference: None,
                 });
                 (h.custodian, body, vec![])
+            }
+            Op::Seize { item, lot } => return self.build_seizure(*item, *lot),
+            Op::Judge { seizure, decision } => {
+                return self.build_judicial_order(*seizure, *decision);
             }
             Op::Split {
                 lot,
@@ -1783,6 +1812,7 @@ impl History {
             Body::TransferReceipt(r) => self.open_dispatches.retain(|(id, _)| *id != r.dispatch),
             Body::ExportDispatch(d) => self.open_exports.push((signed.id(), d.clone())),
             Body::ExportDelivery(d) => self.open_exports.retain(|(id, _)| *id != d.dispatch),
+            Body::Seizure(s) => self.seizures.push((signed.id(), s.clone())),
             Body::DestructionAuthorisation(a) => {
                 self.authorisations.push((signed.id(), a.clone()));
             }
