@@ -1,9 +1,10 @@
-//! The generator's operations for legal holds (format version 2): a seizure of an item or a
-//! whole lot where it is held, and a judicial order deciding about what a seizure holds. Kept
+//! The generator's operations for legal holds and deactivation (format version 2): a seizure
+//! of an item or a whole lot where it is held, a judicial order deciding about what a seizure
+//! holds, a deactivation of an item. Kept
 //! apart from `ops.rs` to ease merging; a child module of it, so it sees the history's fields.
 
-use super::{AG, History, HistoryError, POLICE, day, pick};
-use crate::event::{JudicialOrder, Seizure};
+use super::{AG, History, HistoryError, INSPECTOR, POLICE, day, pick};
+use crate::event::{Deactivation, JudicialOrder, Seizure};
 use crate::model::{ActorId, JudicialDecision};
 use crate::{Body, EventId};
 
@@ -39,6 +40,26 @@ impl History {
             seized_at: "a checkpoint".into(),
             held_for: AG.parse()?,
             reference: None,
+        });
+        Ok(Some((h.custodian, body, vec![])))
+    }
+
+    /// A deactivation of an item by its holder, verified by the inspector.
+    pub(super) fn build_deactivation(&self, item: u8) -> Result<Built, HistoryError> {
+        let Some(id) = self.item_at(item, None)? else {
+            return Ok(None);
+        };
+        let h = self.place_of_items(std::slice::from_ref(&id))?;
+        let body = Body::Deactivation(Deactivation {
+            site: h.site.clone(),
+            custodian: h.custodian.clone(),
+            items: vec![id],
+            method: "barrel plugged, bolt face removed".into(),
+            standard: None,
+            verified_by: INSPECTOR.parse()?,
+            verified_on: day(self.now)?,
+            certificate: "DEACT-1".into(),
+            mark: None,
         });
         Ok(Some((h.custodian, body, vec![])))
     }

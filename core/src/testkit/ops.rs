@@ -167,6 +167,10 @@ pub enum Op {
         seizure: u8,
         decision: u8,
     },
+    /// A deactivation of an item where it is held.
+    Deactivate {
+        item: u8,
+    },
     Split {
         lot: u8,
         amount: u8,
@@ -271,7 +275,7 @@ impl Step {
         if src.is_empty() {
             return None;
         }
-        let op = match src.byte() % 41 {
+        let op = match src.byte() % 42 {
             0 => Op::RegisterActor {
                 kind: src.byte(),
                 member_of: src.maybe(160, ByteSource::byte),
@@ -374,10 +378,11 @@ impl Step {
                 item: item_sel(src),
                 lot: src.byte(),
             },
-            _ => Op::Judge {
+            40 => Op::Judge {
                 seizure: src.byte(),
                 decision: src.byte(),
             },
+            _ => Op::Deactivate { item: src.byte() },
         };
         let t = src.byte();
         let tweak = if t < 200 {
@@ -1245,6 +1250,7 @@ impl History {
                 (h.custodian, body, vec![])
             }
             Op::Seize { item, lot } => return self.build_seizure(*item, *lot),
+            Op::Deactivate { item } => return self.build_deactivation(*item),
             Op::Judge { seizure, decision } => {
                 return self.build_judicial_order(*seizure, *decision);
             }

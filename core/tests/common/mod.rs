@@ -847,7 +847,8 @@ pub fn marking_body(at: (&str, &str), marked_by: &str, items: &[&str], on: &str)
 }
 
 /// `history_world`'s events, then the kinds of format version 2 (an export and its delivery, a
-/// seized rifle registered without its serial, marked, held as evidence and forfeited), ending
+/// seized rifle registered without its serial, marked, held as evidence, forfeited and
+/// deactivated), ending
 /// with rules put in force.
 pub fn history() -> Vec<SignedEvent> {
     let mut w = history_world();
@@ -876,6 +877,8 @@ pub fn history() -> Vec<SignedEvent> {
             &on[..10],
         ),
     );
+    // Forfeited, it is deactivated and kept (a reference collection).
+    w.record(UNIT_A, deactivation_body(A, &["item:s1"], &on[..10]));
     w.record(ADMIN, rules_in_force(vec![a_rule()]));
     w.journal
 }
@@ -923,5 +926,24 @@ pub fn judicial_order_body(
         lots: lots.iter().map(|l| lot(l)).collect(),
         returned_to: (decision == custodia::model::JudicialDecision::ReturnToOwner)
             .then(|| "the lawful owner".to_owned()),
+    }
+}
+
+/// `at`'s custodian deactivated `items`, verified by the inspector on `on`.
+pub fn deactivation_body(
+    at: (&str, &str),
+    items: &[&str],
+    on: &str,
+) -> custodia::event::Deactivation {
+    custodia::event::Deactivation {
+        site: site(at.0),
+        custodian: actor(at.1),
+        items: items.iter().map(|i| item(i)).collect(),
+        method: "barrel plugged and pinned, bolt face removed".into(),
+        standard: None,
+        verified_by: actor(INSPECTOR),
+        verified_on: Date::parse(on).unwrap(),
+        certificate: "DEACT-1".into(),
+        mark: None,
     }
 }

@@ -124,6 +124,9 @@ kinds! {
     /// A court releases, forfeits, orders destroyed or returns to its owner stock under an
     /// evidence hold (version 2).
     "judicial_order" => judicial_order::JudicialOrder,
+    /// Firearms rendered permanently inoperable and certified; they stay on the books
+    /// (version 2).
+    "deactivation" => deactivation::Deactivation,
 }
 
 /// Helpers for the examples of every kind.
