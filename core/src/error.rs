@@ -363,9 +363,6 @@ error_table! {
     /// stock).
     #[error("{record} is required here: {why}")]
     RecordMissing { record: String, why: String } = 2107,
-    /// A trace response to a request that was answered already: a request is answered once.
-    #[error("trace request `{request}` was answered already by `{response}`")]
-    TraceAnswered { request: EventId, response: EventId } = 2108,
 
     // ---- 3xxx custody ----------------------------------------------------------------------
     /// Not enough units in the account.

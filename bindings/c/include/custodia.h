@@ -273,10 +273,6 @@ enum custodia_result
    */
   CUSTODIA_RESULT_RECORD_MISSING = 2107,
   /**
-   * `TraceAnswered`: 2108, validation family.
-   */
-  CUSTODIA_RESULT_TRACE_ANSWERED = 2108,
-  /**
    * `InsufficientStock`: 3001, custody family.
    */
   CUSTODIA_RESULT_INSUFFICIENT_STOCK = 3001,

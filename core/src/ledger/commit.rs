@@ -30,8 +30,6 @@ impl State {
             close_export,
             marks,
             holds,
-            open_trace,
-            answer_trace,
             open_authorisation,
             consume_authorisation,
             actor_ops,
@@ -143,14 +141,6 @@ impl State {
                 let old = std::mem::replace(slot, hold);
                 undo.holds.push((stock, old));
             }
-        }
-        if let Some(trace) = open_trace {
-            self.traces.insert(id, trace);
-        }
-        if let Some(request) = answer_trace
-            && let Some(t) = self.traces.get_mut(&request)
-        {
-            t.answered_by = Some(id);
         }
         if let Some(export) = open_export {
             self.exports.insert(id, export);

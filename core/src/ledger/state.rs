@@ -108,18 +108,6 @@ pub(crate) struct Hold {
     pub(crate) held_for: ActorId,
 }
 
-/// A trace request and its answer, if any.
-#[derive(Clone, Debug, Serialize)]
-pub(crate) struct TraceState {
-    /// When the request was recorded: its response may not predate it.
-    pub(crate) at: Timestamp,
-    /// The day it was received.
-    pub(crate) received_on: Date,
-    /// The `trace_response` that answered it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) answered_by: Option<EventId>,
-}
-
 /// A mark a `marking` event applied to an item.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct AppliedMark {
@@ -287,12 +275,6 @@ pub(crate) struct State {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub(crate) exports: BTreeMap<EventId, Export>,
     pub(crate) authorisations: BTreeMap<EventId, Authorisation>,
-    // Skipped when empty, so that the state digest of a ledger without tracing is the one
-    // earlier versions computed. It grows with the requests received, kept so that each is
-    // answered once.
-    /// Trace requests, answered or not.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub(crate) traces: BTreeMap<EventId, TraceState>,
     pub(crate) undo: BTreeMap<EventId, Undo>,
     pub(crate) rules: Vec<RuleRef>,
     pub(crate) rules_event: Option<(EventId, Timestamp)>,

@@ -1,7 +1,6 @@
-//! The vocabularies of seizures, judicial orders, deactivation and tracing (format version 2):
-//! what a court decides about stock held as evidence, the deactivation mark (UN Firearms
-//! Protocol art. 9), who asks for a trace and what the answer was (International Tracing
-//! Instrument, section V).
+//! The vocabularies of seizures, judicial orders and deactivation (format version 2): what a
+//! court decides about stock held as evidence, the deactivation mark (UN Firearms Protocol
+//! art. 9).
 
 use serde::{Deserialize, Serialize};
 
@@ -28,27 +27,4 @@ pub struct DeactivationMark {
     pub text: String,
     /// Where it is on the weapon.
     pub position: String,
-}
-
-/// Who asks for a trace (International Tracing Instrument, section V).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TraceRequester {
-    /// A state, through its competent authority.
-    State,
-    /// INTERPOL (its General Secretariat or a National Central Bureau).
-    Interpol,
-}
-
-/// What the answer to a trace request says.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TraceOutcome {
-    /// The weapon was identified in the records: the response gives what they say.
-    Traced,
-    /// No record matches the marking.
-    NotFound,
-    /// The requested state declines or restricts the answer (ITI para. 24: confidentiality,
-    /// ongoing investigations, national security), saying why.
-    Declined,
 }

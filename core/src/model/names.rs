@@ -6,7 +6,7 @@
 use crate::model::{
     ActorKind, AttCategory, CompatibilityGroup, Condition, Disposition, HazardDivision,
     ItemCategory, JudicialDecision, LicenceKind, LossKind, MarkKind, OriginKind, Role, SiteKind,
-    Status, TraceOutcome, TraceRequester, TransferBasis, Unit,
+    Status, TransferBasis, Unit,
 };
 
 /// A name that is not one of a vocabulary's.
@@ -151,8 +151,6 @@ names! {
         Destruction => "destruction",
         ReturnToOwner => "return_to_owner",
     }
-    TraceRequester { State => "state", Interpol => "interpol" }
-    TraceOutcome { Traced => "traced", NotFound => "not_found", Declined => "declined" }
     TransferBasis {
         Sale => "sale",
         Donation => "donation",
