@@ -331,8 +331,9 @@ error_table! {
     #[error("`{value}` looks like `{existing}`, which is registered (ids may not differ only in case or trailing dots)")]
     LookAlikeId { value: String, existing: String } = 2026,
     /// A status change that would set or lift a disposition only its own events set and lift
-    /// (an evidence hold, a forfeiture, a deactivation).
-    #[error("disposition `{disposition}` is set and lifted only by {changed_by}, not by a status change")]
+    /// (an evidence hold, a forfeiture, a deactivation), or (version 2) a registration under
+    /// one of them.
+    #[error("disposition `{disposition}` is set and lifted only by {changed_by}, not by a status change or a registration")]
     DispositionReserved { disposition: String, changed_by: String } = 2027,
     /// An event signed with an older format version than an event the ledger already holds:
     /// a newer version's rules cannot be escaped by signing an old one.
@@ -380,6 +381,16 @@ error_table! {
     /// An event that cannot be corrected.
     #[error("cannot reverse `{target}`: {reason}")]
     NotCorrectable { target: EventId, reason: NotCorrectableReason } = 3005,
+    /// Stock under an evidence hold moved other than to or from a forensic laboratory,
+    /// destroyed, exported, rebatched, seized again or deactivated while held.
+    #[error("`{stock}` is under an evidence hold (case `{case}`): while held it moves only to and from a forensic laboratory and is not destroyed or disposed of")]
+    UnderEvidenceHold { stock: String, case: String } = 3100,
+    /// A judicial order names stock that is not under the evidence hold of its seizure.
+    #[error("`{stock}` is not under the evidence hold of seizure `{seizure}`")]
+    NotUnderHold { stock: String, seizure: EventId } = 3101,
+    /// A deactivation of stock already deactivated.
+    #[error("`{stock}` is deactivated already")]
+    AlreadyDeactivated { stock: String } = 3102,
 
     // ---- 4xxx authorisation ----------------------------------------------------------------
     /// The actor lacks a role.
@@ -388,6 +399,10 @@ error_table! {
     /// A destruction beyond what its authorisation covers.
     #[error("`{what}` is not covered by authorisation `{authorisation}`")]
     NotAuthorised { what: String, authorisation: EventId } = 4002,
+    /// A deactivation verified by the actor who recorded it: the verifying authority is
+    /// another (UN Firearms Protocol art. 9).
+    #[error("`{verifier}` recorded this deactivation and cannot also verify it")]
+    VerifierNotIndependent { verifier: String } = 4100,
 
     // ---- 5xxx signatures and keys ----------------------------------------------------------
     /// No signatures.

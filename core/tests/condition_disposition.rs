@@ -195,9 +195,14 @@ fn a_status_change_says_one_vocabulary_and_something() {
 #[test]
 fn legal_holds_are_not_a_status_change() {
     let mut w = World::new();
-    let mut body = register_items_body(DEPOT_A, UNIT_A, &["item:seized-1"]);
-    body.items[0].disposition = Some(Disposition::EvidenceHold);
-    w.record(UNIT_A, body);
+    w.record(
+        UNIT_A,
+        register_items_body(DEPOT_A, UNIT_A, &["item:seized-1"]),
+    );
+    w.record(
+        UNIT_A,
+        seizure_body((DEPOT_A, UNIT_A), &["item:seized-1"], &[], "2026-01-05"),
+    );
     assert_eq!(
         line(&w.ledger, "item:seized-1"),
         (Condition::Serviceable, Disposition::EvidenceHold)

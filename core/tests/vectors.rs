@@ -27,11 +27,11 @@ mod support;
 use std::collections::BTreeSet;
 
 use custodia::event::{
-    AddKey, Correction, Destruction, DestructionAuthorisation, ExportDelivery, ExportDispatch,
-    LossKind, LossReport, LotCount, LotMerge, LotQuantity, LotSplit, MarkItems, MergeTarget, Place,
-    Recovery, RegisterActor, RegisterItems, RegisterLot, RegisterSite, RevokeKey, RuleRef,
-    RulesInForce, Signature, SplitPart, StatusChange, StockCheck, TransferDispatch,
-    TransferReceipt, Witness,
+    AddKey, Correction, Deactivation, Destruction, DestructionAuthorisation, ExportDelivery,
+    ExportDispatch, JudicialOrder, LossKind, LossReport, LotCount, LotMerge, LotQuantity, LotSplit,
+    MarkItems, MergeTarget, Place, Recovery, RegisterActor, RegisterItems, RegisterLot,
+    RegisterSite, RevokeKey, RuleRef, RulesInForce, Seizure, Signature, SplitPart, StatusChange,
+    StockCheck, TransferDispatch, TransferReceipt, Witness,
 };
 use custodia::model::*;
 use custodia::{Body, ErrorCode, Event, Ledger, Options, SignedEvent, Signer, verify_jsonl};
@@ -681,7 +681,91 @@ fn history_v2() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
         },
         &[],
     );
+    legal_v2(&mut r);
     r.out
+}
+
+const AG: &str = "agency:attorney-general";
+const POLICE: &str = "agency:civil-police";
+const SEIZED: &str = "item:seized-2026-0117-3";
+
+/// What version 2 added for the courts: a rifle seized at a checkpoint is booked, put under an
+/// evidence hold for the attorney general's case, forfeited by a court order, and deactivated
+/// (kept in a reference collection).
+fn legal_v2(r: &mut Recorder) {
+    for agency in [AG, POLICE] {
+        r.record(
+            MOD,
+            RegisterActor {
+                subject: actor(agency, ActorKind::Agency, None, &[]),
+            },
+            &[],
+        );
+    }
+    let mut seized = rifle(SEIZED, "56-1991-004471");
+    seized.marking.import = None;
+    r.record(
+        LOG,
+        RegisterItems {
+            site: id(DEPOT),
+            custodian: id(LOG),
+            origin: Origin {
+                kind: OriginKind::Seized,
+                reference: Some("FGR-2026-0117".into()),
+                import: None,
+            },
+            items: vec![seized],
+        },
+        &[],
+    );
+    let seizure = r.record(
+        LOG,
+        Seizure {
+            site: id(DEPOT),
+            custodian: id(LOG),
+            items: vec![id(SEIZED)],
+            lots: Vec::new(),
+            case: "FGR-2026-0117".into(),
+            seized_by: id(POLICE),
+            seized_on: Date::parse("2026-02-11").unwrap(),
+            seized_at: "checkpoint, km 42 of the northern highway".into(),
+            held_for: id(AG),
+            reference: Some("CC-2026-0117".into()),
+        },
+        &[],
+    );
+    r.record(
+        LOG,
+        JudicialOrder {
+            seizure: seizure.id(),
+            decision: JudicialDecision::Forfeiture,
+            court: "Juzgado Tercero Penal del Circuito de Bogotá".into(),
+            order: "JTP-2026-0331".into(),
+            ordered_on: Date::parse("2026-02-14").unwrap(),
+            items: vec![id(SEIZED)],
+            lots: Vec::new(),
+            returned_to: None,
+        },
+        &[],
+    );
+    r.record(
+        LOG,
+        Deactivation {
+            site: id(DEPOT),
+            custodian: id(LOG),
+            items: vec![id(SEIZED)],
+            method: "barrel plugged and pinned, bolt face removed, chamber welded".into(),
+            standard: Some("Resolución MDN 2026-07, anexo I".into()),
+            verified_by: id(AG),
+            verified_on: Date::parse("2026-02-15").unwrap(),
+            certificate: "DEACT-CO-2026-0042".into(),
+            mark: Some(DeactivationMark {
+                text: "DEACT CO 2026".into(),
+                position: "left side of the receiver and the barrel".into(),
+            }),
+        },
+        &[],
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1015,7 +1099,7 @@ fn events_cover_every_kind() {
 }
 
 /// Events of `events-v2.json`.
-const V2_EVENTS: usize = 9;
+const V2_EVENTS: usize = 15;
 
 #[test]
 fn events_v2_file_matches_the_generator() {

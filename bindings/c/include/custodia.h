@@ -293,6 +293,18 @@ enum custodia_result
    */
   CUSTODIA_RESULT_NOT_CORRECTABLE = 3005,
   /**
+   * `UnderEvidenceHold`: 3100, custody family.
+   */
+  CUSTODIA_RESULT_UNDER_EVIDENCE_HOLD = 3100,
+  /**
+   * `NotUnderHold`: 3101, custody family.
+   */
+  CUSTODIA_RESULT_NOT_UNDER_HOLD = 3101,
+  /**
+   * `AlreadyDeactivated`: 3102, custody family.
+   */
+  CUSTODIA_RESULT_ALREADY_DEACTIVATED = 3102,
+  /**
    * `MissingRole`: 4001, authorisation family.
    */
   CUSTODIA_RESULT_MISSING_ROLE = 4001,
@@ -300,6 +312,10 @@ enum custodia_result
    * `NotAuthorised`: 4002, authorisation family.
    */
   CUSTODIA_RESULT_NOT_AUTHORISED = 4002,
+  /**
+   * `VerifierNotIndependent`: 4100, authorisation family.
+   */
+  CUSTODIA_RESULT_VERIFIER_NOT_INDEPENDENT = 4100,
   /**
    * `Unsigned`: 5001, signature family.
    */

@@ -118,10 +118,18 @@ pub enum custodia_result {
     NotHolder = 3004,
     /// `NotCorrectable`: 3005, custody family.
     NotCorrectable = 3005,
+    /// `UnderEvidenceHold`: 3100, custody family.
+    UnderEvidenceHold = 3100,
+    /// `NotUnderHold`: 3101, custody family.
+    NotUnderHold = 3101,
+    /// `AlreadyDeactivated`: 3102, custody family.
+    AlreadyDeactivated = 3102,
     /// `MissingRole`: 4001, authorisation family.
     MissingRole = 4001,
     /// `NotAuthorised`: 4002, authorisation family.
     NotAuthorised = 4002,
+    /// `VerifierNotIndependent`: 4100, authorisation family.
+    VerifierNotIndependent = 4100,
     /// `Unsigned`: 5001, signature family.
     Unsigned = 5001,
     /// `BadSignature`: 5002, signature family.
@@ -229,7 +237,7 @@ pub enum custodia_result {
 impl custodia_result {
     /// Every value, in number order.
     #[cfg(test)]
-    pub(crate) const ALL: [custodia_result; 107] = [
+    pub(crate) const ALL: [custodia_result; 111] = [
         custodia_result::Ok,
         custodia_result::EventTooLarge,
         custodia_result::JsonMalformed,
@@ -284,8 +292,12 @@ impl custodia_result {
         custodia_result::AfterDestruction,
         custodia_result::NotHolder,
         custodia_result::NotCorrectable,
+        custodia_result::UnderEvidenceHold,
+        custodia_result::NotUnderHold,
+        custodia_result::AlreadyDeactivated,
         custodia_result::MissingRole,
         custodia_result::NotAuthorised,
+        custodia_result::VerifierNotIndependent,
         custodia_result::Unsigned,
         custodia_result::BadSignature,
         custodia_result::DuplicateSignature,
@@ -396,8 +408,12 @@ impl custodia_result {
             3003 => Some(custodia_result::AfterDestruction),
             3004 => Some(custodia_result::NotHolder),
             3005 => Some(custodia_result::NotCorrectable),
+            3100 => Some(custodia_result::UnderEvidenceHold),
+            3101 => Some(custodia_result::NotUnderHold),
+            3102 => Some(custodia_result::AlreadyDeactivated),
             4001 => Some(custodia_result::MissingRole),
             4002 => Some(custodia_result::NotAuthorised),
+            4100 => Some(custodia_result::VerifierNotIndependent),
             5001 => Some(custodia_result::Unsigned),
             5002 => Some(custodia_result::BadSignature),
             5003 => Some(custodia_result::DuplicateSignature),
@@ -510,8 +526,12 @@ impl custodia_result {
             custodia_result::AfterDestruction => c"AFTER_DESTRUCTION",
             custodia_result::NotHolder => c"NOT_HOLDER",
             custodia_result::NotCorrectable => c"NOT_CORRECTABLE",
+            custodia_result::UnderEvidenceHold => c"UNDER_EVIDENCE_HOLD",
+            custodia_result::NotUnderHold => c"NOT_UNDER_HOLD",
+            custodia_result::AlreadyDeactivated => c"ALREADY_DEACTIVATED",
             custodia_result::MissingRole => c"MISSING_ROLE",
             custodia_result::NotAuthorised => c"NOT_AUTHORISED",
+            custodia_result::VerifierNotIndependent => c"VERIFIER_NOT_INDEPENDENT",
             custodia_result::Unsigned => c"UNSIGNED",
             custodia_result::BadSignature => c"BAD_SIGNATURE",
             custodia_result::DuplicateSignature => c"DUPLICATE_SIGNATURE",

@@ -38,6 +38,8 @@ pub enum Sink {
     Exported,
     /// Moved into another lot by a split or a merge.
     Rebatched,
+    /// Seized stock returned to its lawful owner by a judicial order (format version 2).
+    ReturnedToOwner,
 }
 
 impl Sink {
@@ -50,6 +52,7 @@ impl Sink {
             Sink::Consumed => "consumed",
             Sink::Exported => "exported",
             Sink::Rebatched => "rebatched",
+            Sink::ReturnedToOwner => "returned_to_owner",
         }
     }
 }

@@ -29,6 +29,7 @@ impl State {
             open_export,
             close_export,
             marks,
+            holds,
             open_authorisation,
             consume_authorisation,
             actor_ops,
@@ -71,6 +72,7 @@ impl State {
             opened_export: None,
             closed_export: None,
             marked: Vec::new(),
+            holds: Vec::new(),
         };
 
         for mut item in created_items {
@@ -128,6 +130,16 @@ impl State {
             if let Some(item) = self.items.get_mut(&mark.item) {
                 undo.marked.push(mark.item.clone());
                 item.marks.push(mark);
+            }
+        }
+        for (stock, hold) in holds {
+            let slot = match &stock {
+                Stock::Item(i) => self.items.get_mut(i).map(|s| &mut s.hold),
+                Stock::Lot(l) => self.lots.get_mut(l).map(|s| &mut s.hold),
+            };
+            if let Some(slot) = slot {
+                let old = std::mem::replace(slot, hold);
+                undo.holds.push((stock, old));
             }
         }
         if let Some(export) = open_export {
@@ -320,6 +332,20 @@ impl State {
         for item in &original.marked {
             if let Some(s) = self.items.get_mut(item) {
                 s.marks.pop();
+            }
+        }
+        for (stock, old) in original.holds.iter().rev() {
+            match stock {
+                Stock::Item(i) => {
+                    if let Some(s) = self.items.get_mut(i) {
+                        s.hold = old.clone();
+                    }
+                }
+                Stock::Lot(l) => {
+                    if let Some(s) = self.lots.get_mut(l) {
+                        s.hold = old.clone();
+                    }
+                }
             }
         }
         if let Some(e) = original.opened_export {

@@ -7,6 +7,7 @@ mod account;
 mod apply;
 mod commit;
 pub(crate) mod kinds;
+mod legal;
 mod plan;
 mod rules;
 mod state;

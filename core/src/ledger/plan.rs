@@ -43,6 +43,8 @@ pub(crate) struct Effects {
     pub(crate) close_export: Option<EventId>,
     /// Marks applied to existing items.
     pub(crate) marks: Vec<crate::ledger::state::AppliedMark>,
+    /// Evidence holds set (`Some`) or lifted (`None`).
+    pub(crate) holds: Vec<(Stock, Option<Box<crate::ledger::state::Hold>>)>,
     pub(crate) open_authorisation: Option<Authorisation>,
     pub(crate) consume_authorisation: Option<Consumption>,
     pub(crate) actor_ops: Vec<ActorOp>,

@@ -85,6 +85,27 @@ pub(crate) struct ItemState {
     /// Marks applied since its registration (`marking` events), in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) marks: Vec<AppliedMark>,
+    // INVARIANT (hold-disposition): stock with a hold has the disposition `evidence_hold`.
+    // Skipped when absent, so that the state digest of a ledger without seizures is the one
+    // earlier versions computed.
+    /// The evidence hold it is under (a `seizure`), until a judicial order decides.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) hold: Option<Box<Hold>>,
+}
+
+/// The evidence hold a `seizure` put stock under.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub(crate) struct Hold {
+    /// The `seizure` event.
+    pub(crate) seizure: EventId,
+    /// Case number.
+    pub(crate) case: String,
+    /// The day of the seizure: holding periods count from it.
+    pub(crate) seized_on: Date,
+    /// The seizing agency.
+    pub(crate) seized_by: ActorId,
+    /// The court or agency the stock is held for (its holder is the custodian).
+    pub(crate) held_for: ActorId,
 }
 
 /// A mark a `marking` event applied to an item.
@@ -121,6 +142,9 @@ pub(crate) struct LotState {
     pub(crate) balances: BTreeMap<Account, i128>,
     /// Lots this one was formed from, with the units each contributed.
     pub(crate) derived_from: Vec<(LotId, u64)>,
+    /// The evidence hold it is under (a `seizure`), until a judicial order decides.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) hold: Option<Box<Hold>>,
     /// Latest event that touched it.
     pub(crate) last_event: EventId,
     /// When that event happened.
@@ -141,7 +165,11 @@ impl LotState {
                     a,
                     Account::Source(_)
                         | Account::Sink(
-                            Sink::Destroyed | Sink::Consumed | Sink::Exported | Sink::Rebatched
+                            Sink::Destroyed
+                                | Sink::Consumed
+                                | Sink::Exported
+                                | Sink::Rebatched
+                                | Sink::ReturnedToOwner
                         )
                 )
             })
@@ -222,6 +250,9 @@ pub(crate) struct Undo {
     /// Items the event marked (each got one mark, its last).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) marked: Vec<ItemId>,
+    /// The holds of the stocks whose hold the event set or lifted, before it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) holds: Vec<(Stock, Option<Box<Hold>>)>,
 }
 
 /// Everything derived from the events so far.
@@ -461,6 +492,23 @@ impl State {
                 "by-account",
                 "the per-account index disagrees with items and lots".into(),
             );
+        }
+        let held = self
+            .items
+            .values()
+            .map(|i| (i.item.id.to_string(), i.hold.is_some(), i.status))
+            .chain(
+                self.lots
+                    .values()
+                    .map(|l| (l.lot.id.to_string(), l.hold.is_some(), l.status)),
+            );
+        for (stock, has_hold, status) in held {
+            if has_hold && status.disposition != crate::model::Disposition::EvidenceHold {
+                return broken(
+                    "hold-disposition",
+                    format!("`{stock}` has a hold but is `{}`", status.disposition),
+                );
+            }
         }
         for (key, owner) in &self.key_owner {
             if !self

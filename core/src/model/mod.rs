@@ -4,6 +4,7 @@
 
 mod ids;
 mod iso3166;
+mod legal;
 mod marks;
 mod names;
 pub use names::UnknownName;
@@ -12,6 +13,7 @@ mod time;
 mod trade;
 
 pub use iso3166::ISO_3166_1_ALPHA_2;
+pub use legal::{DeactivationMark, JudicialDecision};
 pub use marks::{Mark, MarkKind};
 pub use trade::{
     AttCategory, Consignee, DeliveryVerification, EndUserCertificate, ImportRecord, Licence,

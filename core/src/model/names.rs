@@ -5,8 +5,8 @@
 
 use crate::model::{
     ActorKind, AttCategory, CompatibilityGroup, Condition, Disposition, HazardDivision,
-    ItemCategory, LicenceKind, LossKind, MarkKind, OriginKind, Role, SiteKind, Status,
-    TransferBasis, Unit,
+    ItemCategory, JudicialDecision, LicenceKind, LossKind, MarkKind, OriginKind, Role, SiteKind,
+    Status, TransferBasis, Unit,
 };
 
 /// A name that is not one of a vocabulary's.
@@ -144,6 +144,12 @@ names! {
         RestoredSerial => "restored_serial",
         OfficialUse => "official_use",
         Unique => "unique",
+    }
+    JudicialDecision {
+        Release => "release",
+        Forfeiture => "forfeiture",
+        Destruction => "destruction",
+        ReturnToOwner => "return_to_owner",
     }
     TransferBasis {
         Sale => "sale",

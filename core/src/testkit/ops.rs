@@ -42,6 +42,9 @@ pub const OPS_STEPS_MAX: usize = 256;
 /// Seed of the log key of every history (tree heads compare across ledgers).
 pub const OPS_LOG_KEY_SEED: [u8; 32] = [3; 32];
 
+#[path = "legal_ops.rs"]
+mod legal;
+
 const ADMIN: &str = "agency:mod";
 const UNIT_A: &str = "unit:a";
 const UNIT_B: &str = "unit:b";
@@ -154,6 +157,20 @@ pub enum Op {
         item: u8,
         kind: u8,
     },
+    /// An evidence hold on an item (when `item` picks one) or a whole lot.
+    Seize {
+        item: Option<u8>,
+        lot: u8,
+    },
+    /// A judicial order about what a seizure holds.
+    Judge {
+        seizure: u8,
+        decision: u8,
+    },
+    /// A deactivation of an item where it is held.
+    Deactivate {
+        item: u8,
+    },
     Split {
         lot: u8,
         amount: u8,
@@ -258,7 +275,7 @@ impl Step {
         if src.is_empty() {
             return None;
         }
-        let op = match src.byte() % 39 {
+        let op = match src.byte() % 42 {
             0 => Op::RegisterActor {
                 kind: src.byte(),
                 member_of: src.maybe(160, ByteSource::byte),
@@ -353,10 +370,19 @@ impl Step {
                 dispatch: src.byte(),
                 delta: i8::from_be_bytes([src.byte()]),
             },
-            _ => Op::Mark {
+            38 => Op::Mark {
                 item: src.byte(),
                 kind: src.byte(),
             },
+            39 => Op::Seize {
+                item: item_sel(src),
+                lot: src.byte(),
+            },
+            40 => Op::Judge {
+                seizure: src.byte(),
+                decision: src.byte(),
+            },
+            _ => Op::Deactivate { item: src.byte() },
         };
         let t = src.byte();
         let tweak = if t < 200 {
@@ -692,6 +718,8 @@ pub struct History {
     /// A key given to an actor by the event being built, held once the event is accepted.
     pending_key: Option<(ActorId, Signer)>,
     authorisations: Vec<(EventId, DestructionAuthorisation)>,
+    /// Seizures accepted.
+    seizures: legal::Seizures,
     journal: Vec<SignedEvent>,
     /// Every balance by stock, read once when a step begins (one query instead of one per
     /// lookup).
@@ -746,6 +774,7 @@ impl History {
             open_exports: Vec::new(),
             pending_key: None,
             authorisations: Vec::new(),
+            seizures: Vec::new(),
             journal: base.to_vec(),
             balances: BTreeMap::new(),
             now: OPS_EPOCH_SECONDS + OPS_STEP_SECONDS * i64::try_from(base.len()).unwrap_or(0),
@@ -942,11 +971,12 @@ impl History {
                 )
             }
             Op::RegisterSite { kind, parent } => {
-                let kind = match kind % 5 {
+                let kind = match kind % 6 {
                     0 => SiteKind::Depot,
                     1 => SiteKind::Building,
                     2 => SiteKind::Magazine,
                     3 => SiteKind::Range,
+                    4 => SiteKind::Laboratory,
                     _ => SiteKind::Armoury,
                 };
                 let id: SiteId = self.fresh("site").parse()?;
@@ -1218,6 +1248,11 @@ impl History {
                     reference: None,
                 });
                 (h.custodian, body, vec![])
+            }
+            Op::Seize { item, lot } => return self.build_seizure(*item, *lot),
+            Op::Deactivate { item } => return self.build_deactivation(*item),
+            Op::Judge { seizure, decision } => {
+                return self.build_judicial_order(*seizure, *decision);
             }
             Op::Split {
                 lot,
@@ -1783,6 +1818,7 @@ impl History {
             Body::TransferReceipt(r) => self.open_dispatches.retain(|(id, _)| *id != r.dispatch),
             Body::ExportDispatch(d) => self.open_exports.push((signed.id(), d.clone())),
             Body::ExportDelivery(d) => self.open_exports.retain(|(id, _)| *id != d.dispatch),
+            Body::Seizure(s) => self.seizures.push((signed.id(), s.clone())),
             Body::DestructionAuthorisation(a) => {
                 self.authorisations.push((signed.id(), a.clone()));
             }

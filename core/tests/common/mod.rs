@@ -847,7 +847,9 @@ pub fn marking_body(at: (&str, &str), marked_by: &str, items: &[&str], on: &str)
 }
 
 /// `history_world`'s events, then the kinds of format version 2 (an export and its delivery, a
-/// seized rifle registered without its serial and then marked), ending with rules put in force.
+/// seized rifle registered without its serial, marked, held as evidence, forfeited and
+/// deactivated), ending
+/// with rules put in force.
 pub fn history() -> Vec<SignedEvent> {
     let mut w = history_world();
     // Unit B exports the rifle it received and 50 rounds; Peru verifies the delivery.
@@ -863,6 +865,85 @@ pub fn history() -> Vec<SignedEvent> {
     w.record(UNIT_A, seized);
     let on = w.time().to_string();
     w.record(UNIT_A, marking_body(A, CLERK_A, &["item:s1"], &on[..10]));
+    // It is held as evidence, then forfeited by a court.
+    let s = w.record(UNIT_A, seizure_body(A, &["item:s1"], &[], &on[..10]));
+    w.record(
+        UNIT_A,
+        judicial_order_body(
+            s.id(),
+            custodia::model::JudicialDecision::Forfeiture,
+            &["item:s1"],
+            &[],
+            &on[..10],
+        ),
+    );
+    // Forfeited, it is deactivated and kept (a reference collection).
+    w.record(UNIT_A, deactivation_body(A, &["item:s1"], &on[..10]));
     w.record(ADMIN, rules_in_force(vec![a_rule()]));
     w.journal
+}
+
+/// The laboratory of the seizure tests (a forensic laboratory, format version 2).
+pub const LAB: &str = "lab:ballistics";
+
+/// `custodian` at `at` puts `items` and `lots` under an evidence hold for case `CASE-7`, seized
+/// by the police on `on` and held for the attorney general's office.
+pub fn seizure_body(
+    at: (&str, &str),
+    items: &[&str],
+    lots: &[&str],
+    on: &str,
+) -> custodia::event::Seizure {
+    custodia::event::Seizure {
+        site: site(at.0),
+        custodian: actor(at.1),
+        items: items.iter().map(|i| item(i)).collect(),
+        lots: lots.iter().map(|l| lot(l)).collect(),
+        case: "CASE-7".into(),
+        seized_by: actor(POLICE),
+        seized_on: Date::parse(on).unwrap(),
+        seized_at: "a checkpoint on the northern road".into(),
+        held_for: actor(AG),
+        reference: None,
+    }
+}
+
+/// A judicial order deciding about `items` and `lots` of `seizure`.
+pub fn judicial_order_body(
+    seizure: EventId,
+    decision: custodia::model::JudicialDecision,
+    items: &[&str],
+    lots: &[&str],
+    on: &str,
+) -> custodia::event::JudicialOrder {
+    custodia::event::JudicialOrder {
+        seizure,
+        decision,
+        court: "Juzgado 3".into(),
+        order: "ORD-1".into(),
+        ordered_on: Date::parse(on).unwrap(),
+        items: items.iter().map(|i| item(i)).collect(),
+        lots: lots.iter().map(|l| lot(l)).collect(),
+        returned_to: (decision == custodia::model::JudicialDecision::ReturnToOwner)
+            .then(|| "the lawful owner".to_owned()),
+    }
+}
+
+/// `at`'s custodian deactivated `items`, verified by the inspector on `on`.
+pub fn deactivation_body(
+    at: (&str, &str),
+    items: &[&str],
+    on: &str,
+) -> custodia::event::Deactivation {
+    custodia::event::Deactivation {
+        site: site(at.0),
+        custodian: actor(at.1),
+        items: items.iter().map(|i| item(i)).collect(),
+        method: "barrel plugged and pinned, bolt face removed".into(),
+        standard: None,
+        verified_by: actor(INSPECTOR),
+        verified_on: Date::parse(on).unwrap(),
+        certificate: "DEACT-1".into(),
+        mark: None,
+    }
 }

@@ -95,6 +95,12 @@ impl Kind for Destruction {
                 Some(_) => {}
             }
         }
+        for (i, item) in self.items.iter().enumerate() {
+            p.item_not_held(&field("/items", i, ""), item)?;
+        }
+        for (i, line) in self.lots.iter().enumerate() {
+            p.lot_not_held(&field("/lots", i, "/lot"), &line.lot)?;
+        }
         p.move_all(
             &self.items,
             &self.lots,

@@ -61,6 +61,7 @@ impl Kind for LotMerge {
         let mut total: u64 = 0;
         for (i, line) in self.lots.iter().enumerate() {
             let l = p.lot(&field("/lots", i, "/lot"), &line.lot)?;
+            p.lot_not_held(&field("/lots", i, "/lot"), &line.lot)?;
             match first {
                 Some(f) => {
                     if let Some(attribute) = difference(f, l, p.version) {
@@ -102,6 +103,7 @@ impl Kind for LotMerge {
             def.condition = None;
             def.disposition = None;
         p.fx.created_lots.push(LotState {
+            hold: None,
             lot: def,
             origin: Origin {
                 kind: first.origin.kind,

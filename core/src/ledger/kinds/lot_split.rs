@@ -30,6 +30,7 @@ impl Kind for LotSplit {
         p.site("/site", &self.site)?;
         p.custodian("/custodian", &self.custodian)?;
         let source = p.lot("/lot", &self.lot)?;
+        p.lot_not_held("/lot", &self.lot)?;
         let mut total: u64 = 0;
         for (i, part) in self.into.iter().enumerate() {
             p.new_lot_id(&field("/into", i, "/id"), &part.id)?;
@@ -49,6 +50,7 @@ impl Kind for LotSplit {
             def.condition = None;
             def.disposition = None;
             p.fx.created_lots.push(LotState {
+            hold: None,
                 lot: def,
                 origin: source.origin.clone(),
                 registered_at: p.at.clone(),

@@ -119,6 +119,14 @@ kinds! {
     /// Marks applied to items already on the books: import, state, restored serial, official
     /// use, unique (version 2).
     "marking" => marking::MarkItems,
+    /// Puts stock under an evidence hold for a criminal case (version 2).
+    "seizure" => seizure::Seizure,
+    /// A court releases, forfeits, orders destroyed or returns to its owner stock under an
+    /// evidence hold (version 2).
+    "judicial_order" => judicial_order::JudicialOrder,
+    /// Firearms rendered permanently inoperable and certified; they stay on the books
+    /// (version 2).
+    "deactivation" => deactivation::Deactivation,
 }
 
 /// Helpers for the examples of every kind.

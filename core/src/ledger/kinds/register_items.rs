@@ -51,8 +51,10 @@ impl Kind for RegisterItems {
                 item.condition,
                 item.disposition,
             )?;
+            p.registered_disposition(&field("/items", i, "/disposition"), status)?;
             p.fx.created_items.push(ItemState {
                 marks: Vec::new(),
+                hold: None,
                 item: item.clone(),
                 origin: self.origin.clone(),
                 registered_at: p.at.clone(),
@@ -105,7 +107,7 @@ pub(super) fn example() -> RegisterItems {
             },
             status: None,
             condition: Some(Condition::Serviceable),
-            disposition: Some(Disposition::EvidenceHold),
+            disposition: Some(Disposition::InService),
             att_category: Some(crate::model::AttCategory::AssaultRifles),
         }],
     }

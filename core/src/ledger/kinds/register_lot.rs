@@ -56,7 +56,9 @@ impl Kind for RegisterLot {
             lot.condition,
             lot.disposition,
         )?;
+        p.registered_disposition("/lot/disposition", status)?;
         p.fx.created_lots.push(LotState {
+            hold: None,
             status,
             lot: lot.clone(),
             origin: self.origin.clone(),

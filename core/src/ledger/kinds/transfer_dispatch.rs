@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ErrorKind, Result};
 use crate::ledger::account::Account;
 use crate::ledger::kinds::Kind;
-use crate::ledger::plan::{Plan, holding};
+use crate::ledger::plan::{Plan, field, holding};
 use crate::ledger::state::Transfer;
 use crate::model::{ItemId, LotQuantity, Place};
 
@@ -39,6 +39,15 @@ impl Kind for TransferDispatch {
             return Err(p.err("/to", ErrorKind::SamePlace));
         }
         p.something_moves(&self.items, &self.lots)?;
+        // Version 2: stock under an evidence hold goes only to a forensic laboratory, or back.
+        if !p.is_laboratory(&self.from.site) && !p.is_laboratory(&self.to.site) {
+            for (i, item) in self.items.iter().enumerate() {
+                p.item_not_held(&field("/items", i, ""), item)?;
+            }
+            for (i, line) in self.lots.iter().enumerate() {
+                p.lot_not_held(&field("/lots", i, "/lot"), &line.lot)?;
+            }
+        }
         p.move_all(
             &self.items,
             &self.lots,
