@@ -14,9 +14,13 @@ out_dir="${CUSTODIA_PLUGINS_DIR:-$root/target/plugins}"
 triple=wasm32-unknown-unknown
 # A 16 KiB shadow stack instead of Rust's 1 MiB default: rules recurse little, and a small
 # initial memory makes every per-call instantiation cheaper.
-# The checkout's path is remapped so that the same sources give the same module bytes, and so
-# the same identity hash, wherever they are built.
-export RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-zstack-size=16384 --remap-path-prefix=$root=/custodia"
+# Reproducible modules: the same sources give the same bytes, and so the same identity hash,
+# wherever the checkout is. Remapping paths is not enough: cargo hashes a path dependency's
+# location into its crate metadata, which changes symbol names and so the order of functions in
+# the module. So the SDK and the rules are copied to one fixed place and built there (one build
+# at a time, under a lock), with that place remapped.
+stage=/tmp/custodia-rule-build
+export RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-zstack-size=16384 --remap-path-prefix=$stage=/custodia"
 
 debian_has_wasm32() {
     [ -x /usr/bin/rustc ] && [ -x /usr/bin/cargo ] &&
@@ -44,11 +48,17 @@ else
     cargo_cmd=(env RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc /usr/bin/cargo)
 fi
 
-mkdir -p "$out_dir"
+mkdir -p "$out_dir" "$target_dir"
+exec 9>"$stage.lock"
+flock 9
+rm -rf "$stage"
+mkdir -p "$stage/plugins"
+tar -C "$root/plugins" --exclude=target -cf - pdk rules | tar -C "$stage/plugins" -xf -
 built=0
-for dir in "$root"/plugins/rules/*/; do
-    [ -f "$dir/Cargo.toml" ] || continue
-    name="$(basename "$dir")"
+for src in "$root"/plugins/rules/*/; do
+    [ -f "$src/Cargo.toml" ] || continue
+    name="$(basename "$src")"
+    dir="$stage/plugins/rules/$name"
     crate="$(sed -n 's/^name *= *"\(.*\)"/\1/p' "$dir/Cargo.toml" | head -n1)"
     echo "build-plugins: $name ($crate)" >&2
     (cd "$dir" && "${cargo_cmd[@]}" build --release --target "$triple" --target-dir "$target_dir")

@@ -26,6 +26,28 @@ cargo fmt --all -- --check
 step "rule plugins to wasm32"
 bash scripts/build-plugins.sh
 
+step "rule plugins are reproducible: built again from another folder, the same bytes"
+elsewhere="$(mktemp -d)"
+copy="$elsewhere/another/checkout"
+mkdir -p "$copy/scripts"
+cp scripts/build-plugins.sh "$copy/scripts/"
+tar -C "$root" --exclude=target -cf - plugins/pdk plugins/rules | tar -C "$copy" -xf -
+CUSTODIA_PLUGINS_DIR="$elsewhere/plugins" CUSTODIA_WASM_TARGET_DIR="$elsewhere/wasm" \
+    bash "$copy/scripts/build-plugins.sh" 2>/dev/null
+same=0
+differ=0
+for module in target/plugins/*.wasm; do
+    if cmp -s "$module" "$elsewhere/plugins/$(basename "$module")"; then
+        same=$((same + 1))
+    else
+        echo "FAIL  $(basename "$module"): another folder built other bytes" >&2
+        differ=$((differ + 1))
+    fi
+done
+rm -rf "$elsewhere"
+echo "Reproducible rules: $same passed, $differ failed" | tee -a "$suites_log"
+[ "$differ" -eq 0 ] && [ "$same" -ge 5 ] || { echo "rule plugins are not reproducible" >&2; exit 1; }
+
 step "Python's cryptography, for the independent checkers of signatures and checkpoints"
 if ! python3 -c 'import cryptography' 2>/dev/null; then
     python3 -m pip install --quiet cryptography
@@ -59,7 +81,7 @@ bash scripts/bench.sh --smoke 2>&1 | tee -a "$suites_log" || { echo "benchmark s
 
 # Totals: Rust's test harness lines, and each suite's own `NAME: N passed, M failed` line.
 rust=$(sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' "$log" | awk '{s += $1} END {print s + 0}')
-suites=$(sed -n 's/^\(C API\|Python\): \([0-9]*\) passed.*/\2/p' "$suites_log" | awk '{s += $1} END {print s + 0}')
+suites=$(sed -n 's/^\(C API\|Python\|Reproducible rules\): \([0-9]*\) passed.*/\2/p' "$suites_log" | awk '{s += $1} END {print s + 0}')
 while IFS= read -r line; do
     not_run+=("$line")
 done < <(cat "$log" "$suites_log" | sed -n 's/.*NOT RUN: \(.*\)/\1/p' | sort -u)
