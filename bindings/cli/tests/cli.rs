@@ -1062,4 +1062,44 @@ fn rules_test_and_list() {
     );
     assert!(e.contains("broken.json"), "{e}");
     fails(&["rules", "list"], None, 2, None);
+
+    // A folder of samples: each verdict checked against its file name.
+    let all = ok(&["rules", "test", p(&wasm), p(&samples)]);
+    let n = std::fs::read_dir(&samples).unwrap().count();
+    assert_eq!(all.lines().count(), n + 1, "{all}");
+    assert!(
+        all.lines().take(n).all(|l| l.starts_with("ok    ")),
+        "{all}"
+    );
+    assert_eq!(
+        all.lines().last().unwrap(),
+        format!("{n} samples: {n} passed, 0 failed")
+    );
+    let mine = dir.path().join("samples");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::copy(&allow_doc, mine.join("allow.two-agencies.json")).unwrap();
+    std::fs::copy(
+        &allow_doc,
+        mine.join("deny.WITNESSES_TOO_FEW.mislabelled.json"),
+    )
+    .unwrap();
+    std::fs::copy(&deny_doc, mine.join("WITNESSES_TOO_FEW.one-witness.json")).unwrap();
+    let args = ["rules", "test", p(&wasm), p(&mine)];
+    let out = custodia(&args, None);
+    check_failure(&out, &args, 1, None);
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("FAIL  deny.WITNESSES_TOO_FEW.mislabelled.json: expected deny WITNESSES_TOO_FEW, got allow"),
+        "{table}"
+    );
+    assert!(
+        table.ends_with("3 samples: 2 passed, 1 failed\n"),
+        "{table}"
+    );
+    // A sample whose name says nothing, and a folder without samples: usage errors.
+    std::fs::copy(&allow_doc, mine.join("two-agencies.json")).unwrap();
+    fails(&["rules", "test", p(&wasm), p(&mine)], None, 2, None);
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    fails(&["rules", "test", p(&wasm), p(&empty)], None, 2, None);
 }

@@ -1,5 +1,6 @@
-//! `rules test` (one plugin judges one input document) and `rules list` (the plugins in a
-//! folder with their identity hashes).
+//! `rules test` (one plugin judges one input document, or every sample in a folder against
+//! the verdict its file name expects) and `rules list` (the plugins in a folder with their
+//! identity hashes).
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -7,7 +8,7 @@ use std::path::{Path, PathBuf};
 use custodia_plugins::{Input, Limits, Manifest, Plugin, PluginHost, RuleSet};
 
 use crate::context::Global;
-use crate::output::{Failure, json_line};
+use crate::output::{Failure, json_line, line};
 
 /// Largest input document `rules test` reads: one that does not fit a plugin's memory cannot
 /// be judged.
@@ -15,13 +16,19 @@ const CONTEXT_BYTES_MAX: usize = custodia_plugins::PLUGIN_MEMORY_BYTES_MAX_DEFAU
 
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Judge one input document (plugin ABI v1) with one plugin and print the verdict as JSON.
-    /// Exit 0 allow, 1 deny, 2 plugin error (including a module that cannot be loaded).
+    /// Judge one input document (plugin ABI v1) with one plugin and print the verdict as JSON
+    /// (exit 0 allow, 1 deny, 2 plugin error, including a module that cannot be loaded); or,
+    /// given a folder, judge every sample `*.json` in it and check the verdict its file name
+    /// expects: `allow.DESCRIPTION.json` (a description containing `warns` expects a warning),
+    /// `deny.CODE.DESCRIPTION.json` or `CODE.DESCRIPTION.json` (a denial with that code),
+    /// `error.DESCRIPTION.json` (the plugin fails). Prints one line per sample and exits 1 when
+    /// any sample gets another verdict.
     Test {
         /// The module (`NAME.wasm`, loaded with its manifest `NAME.json` beside it when there
         /// is one, else with an empty configuration) or the manifest itself.
         plugin: PathBuf,
-        /// The input document: `{"event": ..., "signers": ..., "items": ..., ...}`.
+        /// The input document (`{"event": ..., "signers": ..., "items": ..., ...}`), or a
+        /// folder of samples.
         context: PathBuf,
     },
     /// List the plugins in `--plugins DIR` with their identity hashes (what a
@@ -31,6 +38,7 @@ pub enum Command {
 
 pub fn run(global: &Global, command: &Command, out: &mut dyn Write) -> Result<(), Failure> {
     match command {
+        Command::Test { plugin, context } if context.is_dir() => test_samples(plugin, context, out),
         Command::Test { plugin, context } => test(plugin, context, out),
         Command::List => list(global, out),
     }
@@ -51,6 +59,124 @@ fn test(plugin: &Path, context: &Path, out: &mut dyn Write) -> Result<(), Failur
         Err(Failure::refused(format!(
             "denied: {}",
             verdict.deny_code().unwrap_or("(no code)")
+        )))
+    }
+}
+
+/// What a sample's file name says the plugin must answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Expected {
+    /// Allow; with at least one warning when `warns`.
+    Allow { warns: bool },
+    /// Deny with this code.
+    Deny(String),
+    /// The plugin fails.
+    Error,
+}
+
+impl std::fmt::Display for Expected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expected::Allow { warns: false } => f.write_str("allow"),
+            Expected::Allow { warns: true } => f.write_str("allow with a warning"),
+            Expected::Deny(code) => write!(f, "deny {code}"),
+            Expected::Error => f.write_str("error"),
+        }
+    }
+}
+
+/// The expectation in a sample's file name (without `.json`), or `None` when the name follows
+/// none of the forms.
+fn expected(stem: &str) -> Option<Expected> {
+    let (head, rest) = stem.split_once('.')?;
+    let is_code = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 64
+            && s.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    };
+    match head {
+        "allow" => Some(Expected::Allow {
+            warns: rest.contains("warns"),
+        }),
+        "error" => Some(Expected::Error),
+        "deny" => {
+            let (code, _) = rest.split_once('.')?;
+            is_code(code).then(|| Expected::Deny(code.to_owned()))
+        }
+        code if is_code(code) => Some(Expected::Deny(code.to_owned())),
+        _ => None,
+    }
+}
+
+fn test_samples(plugin: &Path, dir: &Path, out: &mut dyn Write) -> Result<(), Failure> {
+    let cannot =
+        |e: &dyn std::fmt::Display| Failure::usage(format!("cannot read `{}`: {e}", dir.display()));
+    let mut samples = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| cannot(&e))? {
+        let path = entry.map_err(|e| cannot(&e))?.path();
+        if path.extension().is_some_and(|x| x == "json") && path.is_file() {
+            samples.push(path);
+        }
+    }
+    samples.sort();
+    if samples.is_empty() {
+        return Err(Failure::usage(format!(
+            "`{}` holds no sample (`*.json`)",
+            dir.display()
+        )));
+    }
+    let loaded = load_one(plugin)?;
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for path in &samples {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let stem = name.strip_suffix(".json").unwrap_or(&name);
+        let Some(want) = expected(stem) else {
+            return Err(Failure::usage(format!(
+                "`{name}`: a sample is named `allow.DESCRIPTION.json`, \
+                 `deny.CODE.DESCRIPTION.json`, `CODE.DESCRIPTION.json` or \
+                 `error.DESCRIPTION.json`"
+            )));
+        };
+        let text = read_bounded(path, CONTEXT_BYTES_MAX)?;
+        let input: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Failure::usage(format!("`{}` is not JSON: {e}", path.display())))?;
+        let got = match loaded.judge(&Input::new(input)) {
+            Ok(v) if v.is_allow() => Expected::Allow {
+                warns: !v.warnings().is_empty(),
+            },
+            Ok(v) => Expected::Deny(v.deny_code().unwrap_or_default().to_owned()),
+            Err(_) => Expected::Error,
+        };
+        // An allow expected without a warning passes with warnings too.
+        let ok = match (&want, &got) {
+            (Expected::Allow { warns: false }, Expected::Allow { .. }) => true,
+            _ => want == got,
+        };
+        if ok {
+            passed += 1;
+            line(out, &format!("ok    {name}: {got}"))?;
+        } else {
+            failed += 1;
+            line(out, &format!("FAIL  {name}: expected {want}, got {got}"))?;
+        }
+    }
+    line(
+        out,
+        &format!(
+            "{} samples: {passed} passed, {failed} failed",
+            samples.len()
+        ),
+    )?;
+    if failed == 0 {
+        Ok(())
+    } else {
+        Err(Failure::refused(format!(
+            "{failed} of {} samples got another verdict",
+            samples.len()
         )))
     }
 }
