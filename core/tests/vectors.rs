@@ -27,11 +27,11 @@ mod support;
 use std::collections::BTreeSet;
 
 use custodia::event::{
-    AddKey, Correction, Destruction, DestructionAuthorisation, ExportDelivery, ExportDispatch,
-    LossKind, LossReport, LotCount, LotMerge, LotQuantity, LotSplit, MarkItems, MergeTarget, Place,
-    Recovery, RegisterActor, RegisterItems, RegisterLot, RegisterSite, RevokeKey, RuleRef,
-    RulesInForce, Signature, SplitPart, StatusChange, StockCheck, TransferDispatch,
-    TransferReceipt, Witness,
+    AddKey, Correction, Destruction, DestructionAuthorisation, Expenditure, ExpenditureReturn,
+    ExportDelivery, ExportDispatch, LossKind, LossReport, LotCount, LotMerge, LotQuantity,
+    LotSplit, MarkItems, MergeTarget, Place, Recovery, RegisterActor, RegisterItems, RegisterLot,
+    RegisterSite, RevokeKey, RuleRef, RulesInForce, Signature, SplitPart, StatusChange, StockCheck,
+    TransferDispatch, TransferReceipt, Witness,
 };
 use custodia::model::*;
 use custodia::{Body, ErrorCode, Event, Ledger, Options, SignedEvent, Signer, verify_jsonl};
@@ -681,6 +681,43 @@ fn history_v2() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
         },
         &[],
     );
+    let expended = r.record(
+        LOG,
+        Expenditure {
+            from: Place {
+                site: id(DEPOT),
+                custodian: id(LOG),
+            },
+            purpose: ExpenditurePurpose::Training,
+            order: "TRG-ORD-2026-031".into(),
+            range: "La Cuchilla range 3, 300 m".into(),
+            personnel: Some(48),
+            lots: vec![LotQuantity {
+                lot: id(LOT_44),
+                quantity: q(2_400),
+            }],
+            return_by: Some(Date::parse("2026-02-12").unwrap()),
+            note: Some("annual rifle qualification, B company".into()),
+        },
+        &[],
+    );
+    r.record(
+        LOG,
+        ExpenditureReturn {
+            expenditure: expended.id(),
+            lots: vec![LotQuantity {
+                lot: id(LOT_44),
+                quantity: q(160),
+            }],
+            residue: vec![Residue {
+                lot: id(LOT_44),
+                cases: Some(2_190),
+                links: Some(0),
+            }],
+            note: Some("50 cases not recovered".into()),
+        },
+        &[],
+    );
     r.out
 }
 
@@ -1015,7 +1052,7 @@ fn events_cover_every_kind() {
 }
 
 /// Events of `events-v2.json`.
-const V2_EVENTS: usize = 9;
+const V2_EVENTS: usize = 11;
 
 #[test]
 fn events_v2_file_matches_the_generator() {

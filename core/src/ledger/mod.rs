@@ -7,6 +7,7 @@ mod account;
 mod apply;
 mod commit;
 pub(crate) mod kinds;
+mod lifecycle;
 mod plan;
 mod rules;
 mod state;

@@ -2,6 +2,7 @@
 //! (roles, statuses, hazard classes) that events use. Plain data with serde; the rules that
 //! relate them live in `ledger`.
 
+mod ammunition;
 mod ids;
 mod iso3166;
 mod marks;
@@ -11,6 +12,7 @@ mod parts;
 mod time;
 mod trade;
 
+pub use ammunition::{ExpenditurePurpose, Residue};
 pub use iso3166::ISO_3166_1_ALPHA_2;
 pub use marks::{Mark, MarkKind};
 pub use trade::{

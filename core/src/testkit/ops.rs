@@ -24,10 +24,10 @@ use crate::error::{Error, ErrorFamily};
 use crate::event::*;
 use crate::model::{
     Actor, ActorId, ActorKind, CompatibilityGroup, Condition, Consignee, Date,
-    DeliveryVerification, Digest, Disposition, EndUserCertificate, EventId, Hazard, HazardDivision,
-    IdError, Item, ItemCategory, ItemId, Licence, LicenceKind, Lot, LotId, Mark, MarkKind, Marking,
-    Origin, OriginKind, PublicKey, Quantity, Role, Site, SiteId, SiteKind, Status, Timestamp,
-    TransferBasis, Unit,
+    DeliveryVerification, Digest, Disposition, EndUserCertificate, EventId, ExpenditurePurpose,
+    Hazard, HazardDivision, IdError, Item, ItemCategory, ItemId, Licence, LicenceKind, Lot, LotId,
+    Mark, MarkKind, Marking, Origin, OriginKind, PublicKey, Quantity, Residue, Role, Site, SiteId,
+    SiteKind, Status, Timestamp, TransferBasis, Unit,
 };
 use crate::{BalanceFilter, Ledger, Options};
 
@@ -210,6 +210,19 @@ pub enum Op {
     RulesInForce {
         with_rule: bool,
     },
+    /// Ammunition expended from a holding; `purpose` picks why (and sometimes leaves out the
+    /// personnel of a training), `returns` whether a return is due.
+    Expend {
+        lot: (u8, u8),
+        purpose: u8,
+        returns: bool,
+    },
+    /// Unfired rounds and cases returned against an open expenditure.
+    ExpendReturn {
+        expenditure: u8,
+        unfired: u8,
+        cases: u8,
+    },
 }
 
 /// Something done wrong on purpose (rarely: most steps have [`Tweak::None`]).
@@ -258,7 +271,7 @@ impl Step {
         if src.is_empty() {
             return None;
         }
-        let op = match src.byte() % 39 {
+        let op = match src.byte() % 41 {
             0 => Op::RegisterActor {
                 kind: src.byte(),
                 member_of: src.maybe(160, ByteSource::byte),
@@ -353,9 +366,19 @@ impl Step {
                 dispatch: src.byte(),
                 delta: i8::from_be_bytes([src.byte()]),
             },
-            _ => Op::Mark {
+            38 => Op::Mark {
                 item: src.byte(),
                 kind: src.byte(),
+            },
+            39 => Op::Expend {
+                lot: (src.byte(), src.byte()),
+                purpose: src.byte(),
+                returns: src.chance(128),
+            },
+            _ => Op::ExpendReturn {
+                expenditure: src.byte(),
+                unfired: src.byte(),
+                cases: src.byte(),
             },
         };
         let t = src.byte();
@@ -689,6 +712,8 @@ pub struct History {
     open_dispatches: Vec<(EventId, TransferDispatch)>,
     /// Exports whose delivery is not verified yet.
     open_exports: Vec<(EventId, ExportDispatch)>,
+    /// Expenditures awaiting their return.
+    open_expenditures: Vec<(EventId, Expenditure)>,
     /// A key given to an actor by the event being built, held once the event is accepted.
     pending_key: Option<(ActorId, Signer)>,
     authorisations: Vec<(EventId, DestructionAuthorisation)>,
@@ -744,6 +769,7 @@ impl History {
             dispatches: Vec::new(),
             open_dispatches: Vec::new(),
             open_exports: Vec::new(),
+            open_expenditures: Vec::new(),
             pending_key: None,
             authorisations: Vec::new(),
             journal: base.to_vec(),
@@ -1644,6 +1670,75 @@ impl History {
                 };
                 (admin, Body::RulesInForce(RulesInForce { rules }), vec![])
             }
+            Op::Expend {
+                lot: (sel, amt),
+                purpose,
+                returns,
+            } => {
+                let Some((lot, h)) = self.lot_held(*sel)? else {
+                    return Ok(None);
+                };
+                let purpose_ = match purpose % 5 {
+                    0 => ExpenditurePurpose::Training,
+                    1 => ExpenditurePurpose::Operations,
+                    2 => ExpenditurePurpose::ProofFiring,
+                    3 => ExpenditurePurpose::SurveillanceFiring,
+                    _ => ExpenditurePurpose::Demonstration,
+                };
+                // Mostly the personnel of a training; sometimes forgotten.
+                let personnel = (purpose_ == ExpenditurePurpose::Training && purpose % 32 != 0)
+                    .then_some(u64::from(*purpose % 40) + 1);
+                let body = Body::Expenditure(Expenditure {
+                    from: h.place(),
+                    purpose: purpose_,
+                    order: "ORD-1".into(),
+                    range: "range 1".into(),
+                    personnel,
+                    lots: vec![LotQuantity {
+                        lot,
+                        quantity: qty(amount(h.units, *amt))?,
+                    }],
+                    return_by: returns.then(|| day(self.now + 86_400)).transpose()?,
+                    note: None,
+                });
+                (h.custodian, body, vec![])
+            }
+            Op::ExpendReturn {
+                expenditure,
+                unfired,
+                cases,
+            } => {
+                let Some((id, e)) = pick(&self.open_expenditures, *expenditure) else {
+                    return Ok(None);
+                };
+                let mut lots = Vec::new();
+                let mut residue = Vec::new();
+                for l in &e.lots {
+                    let expended = i64::try_from(l.quantity.get()).unwrap_or(i64::MAX);
+                    let back = amount(expended, *unfired);
+                    if back > 0 {
+                        lots.push(LotQuantity {
+                            lot: l.lot.clone(),
+                            quantity: qty(back)?,
+                        });
+                    }
+                    let fired = l.quantity.get().saturating_sub(back);
+                    if *cases > 0 {
+                        residue.push(Residue {
+                            lot: l.lot.clone(),
+                            cases: Some(amount(i64::try_from(fired).unwrap_or(0), *cases)),
+                            links: None,
+                        });
+                    }
+                }
+                let body = Body::ExpenditureReturn(ExpenditureReturn {
+                    expenditure: id,
+                    lots,
+                    residue,
+                    note: None,
+                });
+                (e.from.custodian, body, vec![])
+            }
         };
         Ok(Some(built))
     }
@@ -1783,6 +1878,13 @@ impl History {
             Body::TransferReceipt(r) => self.open_dispatches.retain(|(id, _)| *id != r.dispatch),
             Body::ExportDispatch(d) => self.open_exports.push((signed.id(), d.clone())),
             Body::ExportDelivery(d) => self.open_exports.retain(|(id, _)| *id != d.dispatch),
+            Body::Expenditure(e) if e.return_by.is_some() => {
+                self.open_expenditures.push((signed.id(), e.clone()));
+            }
+            Body::ExpenditureReturn(r) => {
+                self.open_expenditures
+                    .retain(|(id, _)| *id != r.expenditure);
+            }
             Body::DestructionAuthorisation(a) => {
                 self.authorisations.push((signed.id(), a.clone()));
             }

@@ -847,7 +847,8 @@ pub fn marking_body(at: (&str, &str), marked_by: &str, items: &[&str], on: &str)
 }
 
 /// `history_world`'s events, then the kinds of format version 2 (an export and its delivery, a
-/// seized rifle registered without its serial and then marked), ending with rules put in force.
+/// seized rifle registered without its serial and then marked, a training expenditure and its
+/// return), ending with rules put in force.
 pub fn history() -> Vec<SignedEvent> {
     let mut w = history_world();
     // Unit B exports the rifle it received and 50 rounds; Peru verifies the delivery.
@@ -863,6 +864,35 @@ pub fn history() -> Vec<SignedEvent> {
     w.record(UNIT_A, seized);
     let on = w.time().to_string();
     w.record(UNIT_A, marking_body(A, CLERK_A, &["item:s1"], &on[..10]));
+    // Unit A fires 10 rounds of a new lot in training and returns 2 unfired and 8 cases.
+    w.record(UNIT_A, register_lot_body(DEPOT_A, UNIT_A, "lot:t1", 100));
+    let on = w.time().to_string();
+    let fired = w.record(
+        UNIT_A,
+        custodia::event::Expenditure {
+            from: place(DEPOT_A, UNIT_A),
+            purpose: custodia::model::ExpenditurePurpose::Training,
+            order: "TRG-1".into(),
+            range: "range 1".into(),
+            personnel: Some(4),
+            lots: vec![lq("lot:t1", 10)],
+            return_by: Some(Date::parse(&on[..10]).unwrap()),
+            note: None,
+        },
+    );
+    w.record(
+        UNIT_A,
+        custodia::event::ExpenditureReturn {
+            expenditure: fired.id(),
+            lots: vec![lq("lot:t1", 2)],
+            residue: vec![custodia::model::Residue {
+                lot: lot("lot:t1"),
+                cases: Some(8),
+                links: None,
+            }],
+            note: None,
+        },
+    );
     w.record(ADMIN, rules_in_force(vec![a_rule()]));
     w.journal
 }

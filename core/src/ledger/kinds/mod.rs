@@ -119,6 +119,12 @@ kinds! {
     /// Marks applied to items already on the books: import, state, restored serial, official
     /// use, unique (version 2).
     "marking" => marking::MarkItems,
+    /// Ammunition expended in training, operations, proof or surveillance firing or a
+    /// demonstration: it leaves the books through the `consumed` sink (version 2).
+    "expenditure" => expenditure::Expenditure,
+    /// Unfired rounds and residue (fired cases, belt links) returned after a firing
+    /// (version 2).
+    "expenditure_return" => expenditure_return::ExpenditureReturn,
 }
 
 /// Helpers for the examples of every kind.
