@@ -12,7 +12,7 @@
 mod common;
 
 use common::*;
-use custodia::event::{Expenditure, ExpenditureReturn};
+use custodia::event::{Expenditure, ExpenditureReturn, WeaponIssue, WeaponReturn};
 use custodia::model::{Condition, Date, Disposition, ExpenditurePurpose, Residue};
 use custodia::{Body, Error, ErrorCode, Event, SignedEvent};
 use serde_json::{Value, json};
@@ -368,4 +368,243 @@ fn a_corrected_expenditure_cannot_be_returned_against() {
     assert_eq!(w.balance("lot:l1", HELD_A), 1000);
     let err = refused(&mut w, UNIT_A, give_back(&e, 1, None));
     assert_eq!(err.code(), ErrorCode::UnknownReference, "{err}");
+}
+
+// ---- issue to persons ------------------------------------------------------------------------
+
+const SOLDIER: &str = "person:soldier";
+const ARMOURY: &str = "armoury:a";
+
+/// The standard world with a soldier of unit A, and an armoury under the two-person rule
+/// where unit A holds pistol p1.
+fn armoury_world() -> World {
+    let mut w = World::new();
+    w.register(
+        SOLDIER,
+        custodia::model::ActorKind::Person,
+        Some(UNIT_A),
+        &[],
+    );
+    let mut site = register_site_body(ARMOURY, custodia::model::SiteKind::Armoury, None);
+    site.site.two_person_rule = true;
+    w.record(ADMIN, site);
+    w.record(UNIT_A, register_items_body(ARMOURY, UNIT_A, &["item:p1"]));
+    w
+}
+
+fn issue(w: &World, at: (&str, &str), to: &str, items: &[&str], hours: i64) -> WeaponIssue {
+    WeaponIssue {
+        from: place(at.0, at.1),
+        to: actor(to),
+        items: items.iter().map(|i| item(i)).collect(),
+        due: ts(w.now + STEP + hours * 3600),
+        reference: None,
+    }
+}
+
+fn hand_back(issue: &SignedEvent, items: &[&str]) -> WeaponReturn {
+    WeaponReturn {
+        issue: issue.id(),
+        items: items.iter().map(|i| item(i)).collect(),
+        note: None,
+    }
+}
+
+#[test]
+fn a_weapon_is_issued_to_a_person_and_returned() {
+    let mut w = armoury_world();
+    let body = issue(&w, A, SOLDIER, &["item:r1", "item:r2"], 8);
+    let i = w.record(UNIT_A, body);
+    assert_eq!(w.balance("item:r1", "person:soldier@depot:a"), 1);
+    assert_eq!(w.balance("item:r1", HELD_A), 0);
+    w.record(UNIT_A, hand_back(&i, &["item:r1"]));
+    assert_eq!(w.balance("item:r1", HELD_A), 1);
+    // r2 is still out; once the period ended it is overdue.
+    let rows = w.ledger.overdue_issues(&ts(w.now + 9 * 3600)).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].issue, i.id());
+    assert_eq!(rows[0].items, vec![item("item:r2")]);
+    assert_eq!(rows[0].person, actor(SOLDIER));
+    assert!(
+        w.ledger
+            .overdue_issues(&ts(w.now + 3600))
+            .unwrap()
+            .is_empty()
+    );
+    // r1 is back: it is not on the issue any more.
+    let err = refused(&mut w, UNIT_A, hand_back(&i, &["item:r1"]));
+    check(
+        &err,
+        ErrorCode::NotOnIssue,
+        Some("/items/0"),
+        json!({"item": "item:r1", "issue": i.id().to_hex()}),
+    );
+    w.record(UNIT_A, hand_back(&i, &["item:r2"]));
+    assert!(
+        w.ledger
+            .overdue_issues(&ts(w.now + 99 * 3600))
+            .unwrap()
+            .is_empty()
+    );
+    // The issue is closed.
+    let err = refused(&mut w, UNIT_A, hand_back(&i, &["item:r2"]));
+    assert_eq!(err.code(), ErrorCode::UnknownReference, "{err}");
+    w.ledger.check_invariants().unwrap();
+    assert!(w.ledger.verify().unwrap().ok);
+}
+
+#[test]
+fn a_second_issue_of_an_issued_weapon_is_refused() {
+    let mut w = armoury_world();
+    let body = issue(&w, A, SOLDIER, &["item:r1"], 8);
+    let i = w.record(UNIT_A, body);
+    let body = issue(&w, A, CLERK_A, &["item:r2", "item:r1"], 8);
+    let err = refused(&mut w, UNIT_A, body);
+    check(
+        &err,
+        ErrorCode::AlreadyIssued,
+        Some("/items/1"),
+        json!({"item": "item:r1", "person": SOLDIER, "issue": i.id().to_hex()}),
+    );
+}
+
+#[test]
+fn an_issue_to_an_unregistered_person_or_a_unit_is_refused() {
+    let mut w = armoury_world();
+    let body = issue(&w, A, "person:nobody", &["item:r1"], 8);
+    let err = refused(&mut w, UNIT_A, body);
+    check(
+        &err,
+        ErrorCode::UnknownReference,
+        Some("/to"),
+        json!({"value": "person:nobody"}),
+    );
+    let body = issue(&w, A, UNIT_B, &["item:r1"], 8);
+    let err = refused(&mut w, UNIT_A, body);
+    check(
+        &err,
+        ErrorCode::NotAPerson,
+        Some("/to"),
+        json!({"actor": UNIT_B}),
+    );
+}
+
+#[test]
+fn an_issue_by_another_unit_or_of_a_weapon_not_held_is_refused() {
+    let mut w = armoury_world();
+    let body = issue(&w, A, SOLDIER, &["item:r1"], 8);
+    let err = refused(&mut w, UNIT_B, body);
+    check(
+        &err,
+        ErrorCode::NotCustodian,
+        Some("/from/custodian"),
+        json!({"actor": UNIT_B, "custodian": UNIT_A}),
+    );
+    let body = issue(&w, A, SOLDIER, &["item:nowhere"], 8);
+    let err = refused(&mut w, UNIT_A, body);
+    check(
+        &err,
+        ErrorCode::UnknownReference,
+        Some("/items/0"),
+        json!({"value": "item:nowhere"}),
+    );
+    let body = issue(&w, A, SOLDIER, &[], 8);
+    let err = refused(&mut w, UNIT_A, body);
+    check(&err, ErrorCode::NothingToMove, Some("/items"), json!({}));
+    let body = issue(&w, A, SOLDIER, &["item:r1"], -1);
+    let err = refused(&mut w, UNIT_A, body);
+    assert_eq!(err.code(), ErrorCode::FieldInvalid, "{err}");
+    assert_eq!(err.field(), Some("/due"));
+}
+
+#[test]
+fn a_weapon_under_repair_is_not_issued() {
+    let mut w = armoury_world();
+    w.record(
+        ADMIN,
+        condition_change(&["item:r1"], &[], Some(Condition::UnderRepair), None),
+    );
+    let body = issue(&w, A, SOLDIER, &["item:r1"], 8);
+    let err = refused(&mut w, UNIT_A, body);
+    check(
+        &err,
+        ErrorCode::NotFitForUse,
+        Some("/items/0"),
+        json!({"stock": "item:r1", "status": "under_repair", "purpose": "issue"}),
+    );
+}
+
+#[test]
+fn the_two_person_rule_needs_both_signatures() {
+    let mut w = armoury_world();
+    let at = (ARMOURY, UNIT_A);
+    // The issuer alone: refused.
+    let body = issue(&w, at, SOLDIER, &["item:p1"], 8);
+    let event = w.event(UNIT_A, body);
+    let err = refused_event(&mut w, event, &[]);
+    check(
+        &err,
+        ErrorCode::TwoPersonRule,
+        Some("/signatures"),
+        json!({"site": ARMOURY, "person": SOLDIER}),
+    );
+    // The person recording their own issue: refused, even co-signed by nobody else.
+    let body = issue(&w, at, SOLDIER, &["item:p1"], 8);
+    let event = w.event(SOLDIER, body);
+    let err = refused_event(&mut w, event, &[]);
+    assert_eq!(err.code(), ErrorCode::TwoPersonRule, "{err}");
+    // Issuer and receiver both sign: accepted.
+    let body = issue(&w, at, SOLDIER, &["item:p1"], 8);
+    let i = w.record_with(UNIT_A, body, &[SOLDIER]);
+    // The return needs both as well.
+    let event = w.event(UNIT_A, hand_back(&i, &["item:p1"]));
+    let err = refused_event(&mut w, event, &[]);
+    assert_eq!(err.code(), ErrorCode::TwoPersonRule, "{err}");
+    w.record_with(UNIT_A, hand_back(&i, &["item:p1"]), &[SOLDIER]);
+    assert_eq!(w.balance("item:p1", "unit:a@armoury:a"), 1);
+    assert!(w.ledger.verify().unwrap().ok);
+}
+
+#[test]
+fn the_two_person_rule_is_refused_in_a_version_1_site() {
+    let mut w1 = World::empty();
+    w1.version = 1;
+    w1.genesis(ADMIN, &[custodia::model::Role::Admin]);
+    let mut site = register_site_body(ARMOURY, custodia::model::SiteKind::Armoury, None);
+    site.site.two_person_rule = true;
+    let event = w1.event(ADMIN, site);
+    let err = refused_event(&mut w1, event, &[]);
+    check(
+        &err,
+        ErrorCode::FieldInvalid,
+        Some("/site/two_person_rule"),
+        json!({"value": "site/two_person_rule", "reason": "a member of format version 2; this event is of version 1"}),
+    );
+}
+
+#[test]
+fn an_issue_and_its_return_are_corrected_newest_first() {
+    let mut w = armoury_world();
+    let body = issue(&w, A, SOLDIER, &["item:r1"], 8);
+    let i = w.record(UNIT_A, body);
+    let r = w.record(UNIT_A, hand_back(&i, &["item:r1"]));
+    w.record(UNIT_A, correction(r.id()));
+    assert_eq!(w.balance("item:r1", "person:soldier@depot:a"), 1);
+    assert_eq!(
+        w.ledger
+            .overdue_issues(&ts(w.now + 9 * 3600))
+            .unwrap()
+            .len(),
+        1
+    );
+    // An issue not returned yet is reversed by a correction: the weapon is back, not out.
+    let body = issue(&w, A, SOLDIER, &["item:r2"], 8);
+    let i2 = w.record(UNIT_A, body);
+    w.record(UNIT_A, correction(i2.id()));
+    assert_eq!(w.balance("item:r2", HELD_A), 1);
+    let rows = w.ledger.overdue_issues(&ts(w.now + 99 * 3600)).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].issue, i.id());
+    w.ledger.check_invariants().unwrap();
+    assert!(w.ledger.verify().unwrap().ok);
 }

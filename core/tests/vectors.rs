@@ -31,7 +31,7 @@ use custodia::event::{
     ExportDelivery, ExportDispatch, LossKind, LossReport, LotCount, LotMerge, LotQuantity,
     LotSplit, MarkItems, MergeTarget, Place, Recovery, RegisterActor, RegisterItems, RegisterLot,
     RegisterSite, RevokeKey, RuleRef, RulesInForce, Signature, SplitPart, StatusChange, StockCheck,
-    TransferDispatch, TransferReceipt, Witness,
+    TransferDispatch, TransferReceipt, WeaponIssue, WeaponReturn, Witness,
 };
 use custodia::model::*;
 use custodia::{Body, ErrorCode, Event, Ledger, Options, SignedEvent, Signer, verify_jsonl};
@@ -66,6 +66,7 @@ const LOT_45: &str = "lot:762x39-1987-045";
 const LOT_44A: &str = "lot:762x39-1987-044-A";
 const LOT_M1: &str = "lot:762x39-M1";
 const LAB: &str = "lab:ballistics";
+const OFFICER: &str = "person:officer-31";
 
 fn seed_of(actor: &str) -> [u8; 32] {
     let n = ACTORS.iter().find(|(a, _)| *a == actor).unwrap().1;
@@ -271,6 +272,7 @@ fn history() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
             country: Some("CO".into()),
             licensed_neq_grams: Some(q(neq)),
             hazard_divisions: vec![HazardDivision::D1_1, HazardDivision::D1_4],
+            two_person_rule: false,
         };
         r.record(MOD, RegisterSite { site }, &[]);
     }
@@ -510,6 +512,7 @@ fn history_v2() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
             country: Some("CO".into()),
             licensed_neq_grams: None,
             hazard_divisions: Vec::new(),
+            two_person_rule: false,
         };
         r.record(MOD, RegisterSite { site }, &[]);
     }
@@ -717,6 +720,36 @@ fn history_v2() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
             note: Some("50 cases not recovered".into()),
         },
         &[],
+    );
+    r.record(
+        MOD,
+        RegisterActor {
+            subject: actor(OFFICER, ActorKind::Person, Some(LOG), &[]),
+        },
+        &[],
+    );
+    let issued = r.record(
+        LOG,
+        WeaponIssue {
+            from: Place {
+                site: id(DEPOT),
+                custodian: id(LOG),
+            },
+            to: id(OFFICER),
+            items: vec![id(RIFLE_1)],
+            due: Timestamp::parse("2026-02-13T21:00:00Z").unwrap(),
+            reference: Some("DUTY-ROSTER-2026-02-13".into()),
+        },
+        &[OFFICER],
+    );
+    r.record(
+        LOG,
+        WeaponReturn {
+            issue: issued.id(),
+            items: vec![id(RIFLE_1)],
+            note: Some("returned the next morning".into()),
+        },
+        &[OFFICER],
     );
     r.out
 }
@@ -1052,7 +1085,7 @@ fn events_cover_every_kind() {
 }
 
 /// Events of `events-v2.json`.
-const V2_EVENTS: usize = 11;
+const V2_EVENTS: usize = 14;
 
 #[test]
 fn events_v2_file_matches_the_generator() {
@@ -1158,8 +1191,8 @@ fn every_signature_verifies_strictly() {
         }
     }
     // 26 events of version 1, the destruction co-signed by two witnesses, and the events of
-    // version 2, each signed once.
-    assert_eq!(count, 28 + V2_EVENTS);
+    // version 2, each signed once but the weapon issue and return, co-signed by the officer.
+    assert_eq!(count, 28 + V2_EVENTS + 2);
 }
 
 #[test]

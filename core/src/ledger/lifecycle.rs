@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::error::{ErrorKind, Result};
 use crate::ledger::account::{Account, Sink};
 use crate::ledger::plan::Plan;
-use crate::ledger::state::{InvariantError, State};
+use crate::ledger::state::{InvariantError, SiteState, State};
 use crate::model::{ActorId, Date, EventId, ItemId, LotId, Place, StockStatus, Timestamp};
 
 /// An expenditure whose unfired rounds and residue are to be returned.
@@ -133,6 +133,14 @@ impl Lifecycle {
         Ok(())
     }
 
+    /// The open issue an item is out on.
+    pub(crate) fn issue_of(&self, item: &ItemId) -> Option<(EventId, &OpenIssue)> {
+        self.issues
+            .iter()
+            .find(|(_, i)| i.items.contains(item))
+            .map(|(id, i)| (*id, i))
+    }
+
     /// Applies an event's changes, recording how to reverse them.
     pub(crate) fn commit(&mut self, fx: LifecycleEffects, id: EventId) -> LifecycleUndo {
         let mut undo = LifecycleUndo::default();
@@ -181,6 +189,28 @@ impl Lifecycle {
 }
 
 impl Plan<'_> {
+    /// At a site under the two-person rule, `person` signed the event as well as the
+    /// recording actor, who is someone else. Not checked while the event is only prepared
+    /// (its signers are not known yet).
+    pub(crate) fn two_persons(&self, site: &SiteState, person: &ActorId) -> Result<()> {
+        if !site.site.two_person_rule {
+            return Ok(());
+        }
+        let Some(signers) = &self.signers else {
+            return Ok(());
+        };
+        if self.actor == person || !signers.contains(person) {
+            return Err(self.err(
+                "/signatures",
+                ErrorKind::TwoPersonRule {
+                    site: site.site.id.to_string(),
+                    person: person.to_string(),
+                },
+            ));
+        }
+        Ok(())
+    }
+
     /// Stock whose condition and disposition allow `purpose`: serviceable and in service
     /// (or surplus, or forfeited to the state); a test of the ammunition itself (proof or
     /// surveillance firing) may also take suspended or unserviceable lots.

@@ -216,6 +216,10 @@ pub struct Site {
     /// Hazard divisions the site may store; empty means the licence does not say.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hazard_divisions: Vec<HazardDivision>,
+    /// Whether weapons are issued and returned here under the two-person rule: the issuer
+    /// and the person receiving or returning the weapon both sign (format version 2).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub two_person_rule: bool,
 }
 
 /// The status of an item or lot in format version 1: one value mixing its condition and its

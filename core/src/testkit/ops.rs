@@ -223,6 +223,17 @@ pub enum Op {
         unfired: u8,
         cases: u8,
     },
+    /// A weapon issued to a person (mostly a registered one) for a few hours.
+    Issue {
+        item: u8,
+        person: u8,
+        hours: u8,
+    },
+    /// Weapons returned against an open issue.
+    Return {
+        issue: u8,
+        all: bool,
+    },
 }
 
 /// Something done wrong on purpose (rarely: most steps have [`Tweak::None`]).
@@ -271,7 +282,7 @@ impl Step {
         if src.is_empty() {
             return None;
         }
-        let op = match src.byte() % 41 {
+        let op = match src.byte() % 43 {
             0 => Op::RegisterActor {
                 kind: src.byte(),
                 member_of: src.maybe(160, ByteSource::byte),
@@ -375,10 +386,19 @@ impl Step {
                 purpose: src.byte(),
                 returns: src.chance(128),
             },
-            _ => Op::ExpendReturn {
+            40 => Op::ExpendReturn {
                 expenditure: src.byte(),
                 unfired: src.byte(),
                 cases: src.byte(),
+            },
+            41 => Op::Issue {
+                item: src.byte(),
+                person: src.byte(),
+                hours: src.byte(),
+            },
+            _ => Op::Return {
+                issue: src.byte(),
+                all: src.chance(192),
             },
         };
         let t = src.byte();
@@ -521,6 +541,7 @@ fn base_bodies() -> Result<Vec<(&'static str, Body)>, HistoryError> {
                 country: Some("CO".into()),
                 licensed_neq_grams: None,
                 hazard_divisions: vec![],
+                two_person_rule: false,
             },
         }))
     };
@@ -714,6 +735,8 @@ pub struct History {
     open_exports: Vec<(EventId, ExportDispatch)>,
     /// Expenditures awaiting their return.
     open_expenditures: Vec<(EventId, Expenditure)>,
+    /// Issues to persons with weapons still out.
+    open_issues: Vec<(EventId, WeaponIssue)>,
     /// A key given to an actor by the event being built, held once the event is accepted.
     pending_key: Option<(ActorId, Signer)>,
     authorisations: Vec<(EventId, DestructionAuthorisation)>,
@@ -770,6 +793,7 @@ impl History {
             open_dispatches: Vec::new(),
             open_exports: Vec::new(),
             open_expenditures: Vec::new(),
+            open_issues: Vec::new(),
             pending_key: None,
             authorisations: Vec::new(),
             journal: base.to_vec(),
@@ -984,6 +1008,7 @@ impl History {
                     country: Some("CO".into()),
                     licensed_neq_grams: None,
                     hazard_divisions: vec![],
+                    two_person_rule: false,
                 };
                 (admin, Body::RegisterSite(RegisterSite { site }), vec![])
             }
@@ -1739,6 +1764,46 @@ impl History {
                 });
                 (e.from.custodian, body, vec![])
             }
+            Op::Issue {
+                item,
+                person,
+                hours,
+            } => {
+                let Some(id) = self.item_at(*item, None)? else {
+                    return Ok(None);
+                };
+                let h = self.place_of_items(std::slice::from_ref(&id))?;
+                // Mostly a registered person (a witness or the inspector), sometimes a unit.
+                let people = [WITNESS_1, WITNESS_2, INSPECTOR, UNIT_B];
+                let to: ActorId = people
+                    .get(usize::from(*person) % people.len())
+                    .copied()
+                    .unwrap_or(WITNESS_1)
+                    .parse()?;
+                let body = Body::WeaponIssue(WeaponIssue {
+                    from: h.place(),
+                    to,
+                    items: vec![id],
+                    due: at(self.now + i64::from(*hours % 24) * 3600)?,
+                    reference: None,
+                });
+                (h.custodian, body, vec![])
+            }
+            Op::Return { issue, all } => {
+                let Some((id, i)) = pick(&self.open_issues, *issue) else {
+                    return Ok(None);
+                };
+                let mut items = i.items.clone();
+                if !*all && items.len() > 1 {
+                    items.pop();
+                }
+                let body = Body::WeaponReturn(WeaponReturn {
+                    issue: id,
+                    items,
+                    note: None,
+                });
+                (i.from.custodian, body, vec![])
+            }
         };
         Ok(Some(built))
     }
@@ -1884,6 +1949,15 @@ impl History {
             Body::ExpenditureReturn(r) => {
                 self.open_expenditures
                     .retain(|(id, _)| *id != r.expenditure);
+            }
+            Body::WeaponIssue(i) => self.open_issues.push((signed.id(), i.clone())),
+            Body::WeaponReturn(r) => {
+                for (id, i) in &mut self.open_issues {
+                    if *id == r.issue {
+                        i.items.retain(|x| !r.items.contains(x));
+                    }
+                }
+                self.open_issues.retain(|(_, i)| !i.items.is_empty());
             }
             Body::DestructionAuthorisation(a) => {
                 self.authorisations.push((signed.id(), a.clone()));

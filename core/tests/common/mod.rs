@@ -399,6 +399,7 @@ pub fn register_site_body(id: &str, kind: SiteKind, parent: Option<&str>) -> Reg
             country: Some("CO".into()),
             licensed_neq_grams: Some(q(1_000_000)),
             hazard_divisions: vec![HazardDivision::D1_4],
+            two_person_rule: false,
         },
     }
 }
@@ -848,7 +849,7 @@ pub fn marking_body(at: (&str, &str), marked_by: &str, items: &[&str], on: &str)
 
 /// `history_world`'s events, then the kinds of format version 2 (an export and its delivery, a
 /// seized rifle registered without its serial and then marked, a training expenditure and its
-/// return), ending with rules put in force.
+/// return, a rifle issued to a person and returned), ending with rules put in force.
 pub fn history() -> Vec<SignedEvent> {
     let mut w = history_world();
     // Unit B exports the rifle it received and 50 rounds; Peru verifies the delivery.
@@ -890,6 +891,27 @@ pub fn history() -> Vec<SignedEvent> {
                 cases: Some(8),
                 links: None,
             }],
+            note: None,
+        },
+    );
+    // The clerk of unit A draws a duty rifle for a shift and brings it back.
+    w.record(UNIT_A, register_items_body(DEPOT_A, UNIT_A, &["item:d1"]));
+    let due = ts(w.now + 8 * 3600);
+    let issued = w.record(
+        UNIT_A,
+        custodia::event::WeaponIssue {
+            from: place(DEPOT_A, UNIT_A),
+            to: actor(CLERK_A),
+            items: vec![item("item:d1")],
+            due,
+            reference: None,
+        },
+    );
+    w.record(
+        UNIT_A,
+        custodia::event::WeaponReturn {
+            issue: issued.id(),
+            items: vec![item("item:d1")],
             note: None,
         },
     );
