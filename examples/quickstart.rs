@@ -168,6 +168,7 @@ fn main() -> Result<()> {
             country: Some("CO".into()),
             licensed_neq_grams: Some(Quantity::new(1_000_000)?),
             hazard_divisions: vec![HazardDivision::D1_4],
+            two_person_rule: false,
         };
         record(
             &mut ledger,

@@ -363,6 +363,22 @@ error_table! {
     /// stock).
     #[error("{record} is required here: {why}")]
     RecordMissing { record: String, why: String } = 2107,
+    /// Stock whose condition or disposition does not allow the use (a suspended lot fired in
+    /// training, evidence expended, a weapon under repair issued).
+    #[error("`{stock}` is {status}: not fit for {purpose}")]
+    NotFitForUse { stock: String, status: String, purpose: String } = 2200,
+    /// A return of stock that the expenditure it names did not expend.
+    #[error("`{stock}` was not expended by `{expenditure}`")]
+    NotExpended { stock: String, expenditure: EventId } = 2201,
+    /// More unfired rounds returned than the expenditure expended.
+    #[error("returns {returned} of `{lot}`, of which {expended} were expended")]
+    ReturnExceedsExpended { lot: String, returned: u64, expended: u64 } = 2202,
+    /// More fired cases or belt links turned in than rounds were fired.
+    #[error("turns in {count} {residue} of `{lot}`, of which {fired} rounds were fired")]
+    ResidueExceedsFired { lot: String, residue: String, count: u64, fired: u64 } = 2203,
+    /// Weapons are issued to persons only.
+    #[error("`{actor}` is not a registered person")]
+    NotAPerson { actor: String } = 2204,
 
     // ---- 3xxx custody ----------------------------------------------------------------------
     /// Not enough units in the account.
@@ -391,6 +407,13 @@ error_table! {
     /// A deactivation of stock already deactivated.
     #[error("`{stock}` is deactivated already")]
     AlreadyDeactivated { stock: String } = 3102,
+    /// A weapon issued again while its issue to a person is still open.
+    #[error("`{item}` is issued to `{person}` (issue `{issue}`) and not returned")]
+    AlreadyIssued { item: String, person: String, issue: EventId } = 3200,
+    /// A return of a weapon that the issue it names does not hold out (never issued by it,
+    /// or already returned).
+    #[error("`{item}` is not out on issue `{issue}`")]
+    NotOnIssue { item: String, issue: EventId } = 3201,
 
     // ---- 4xxx authorisation ----------------------------------------------------------------
     /// The actor lacks a role.
@@ -403,6 +426,10 @@ error_table! {
     /// another (UN Firearms Protocol art. 9).
     #[error("`{verifier}` recorded this deactivation and cannot also verify it")]
     VerifierNotIndependent { verifier: String } = 4100,
+    /// At a site under the two-person rule, the issuer and the person receiving (or
+    /// returning) the weapon both sign, and are two different actors.
+    #[error("site `{site}` is under the two-person rule: `{person}` must sign as well as the issuer, who must be someone else")]
+    TwoPersonRule { site: String, person: String } = 4200,
 
     // ---- 5xxx signatures and keys ----------------------------------------------------------
     /// No signatures.

@@ -459,3 +459,22 @@ pub struct Summary {
     /// The latest tree head.
     pub tree_head: TreeHead,
 }
+
+/// Weapons issued to a person and still out after the end of their issue period.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct OverdueIssue {
+    /// The `weapon_issue` event.
+    pub issue: EventId,
+    /// The person they were issued to.
+    pub person: ActorId,
+    /// The armoury site.
+    pub site: SiteId,
+    /// The armoury's custodian.
+    pub custodian: ActorId,
+    /// The weapons still out, by id.
+    pub items: Vec<crate::model::ItemId>,
+    /// When they were issued.
+    pub issued_at: Timestamp,
+    /// When the issue period ended.
+    pub due: Timestamp,
+}

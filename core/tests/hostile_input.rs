@@ -239,6 +239,7 @@ fn depot() -> Depot {
             country: None,
             licensed_neq_grams: None,
             hazard_divisions: vec![],
+            two_person_rule: false,
         };
         ledger
             .record(
@@ -430,6 +431,7 @@ fn look_alike_ids_are_refused_at_registration() {
             country: None,
             licensed_neq_grams: None,
             hazard_divisions: vec![],
+            two_person_rule: false,
         };
         let err = d
             .ledger

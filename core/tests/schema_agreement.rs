@@ -208,10 +208,18 @@ fn site() -> impl Strategy<Value = Site> {
         prop::option::of(site_id()),
         prop::option::of(country()),
         prop::option::of(quantity()),
-        unique(hazard_division(), 0..7),
+        (unique(hazard_division(), 0..7), any::<bool>()),
     )
         .prop_map(
-            |(id, name, kind, parent, country, licensed_neq_grams, hazard_divisions)| Site {
+            |(
+                id,
+                name,
+                kind,
+                parent,
+                country,
+                licensed_neq_grams,
+                (hazard_divisions, two_person_rule),
+            )| Site {
                 id,
                 name,
                 kind,
@@ -219,6 +227,7 @@ fn site() -> impl Strategy<Value = Site> {
                 country,
                 licensed_neq_grams,
                 hazard_divisions,
+                two_person_rule,
             },
         )
 }

@@ -27,11 +27,12 @@ mod support;
 use std::collections::BTreeSet;
 
 use custodia::event::{
-    AddKey, Correction, Deactivation, Destruction, DestructionAuthorisation, ExportDelivery,
-    ExportDispatch, JudicialOrder, LossKind, LossReport, LotCount, LotMerge, LotQuantity, LotSplit,
-    MarkItems, MergeTarget, Place, Recovery, RegisterActor, RegisterItems, RegisterLot,
-    RegisterSite, RevokeKey, RuleRef, RulesInForce, Seizure, Signature, SplitPart, StatusChange,
-    StockCheck, TransferDispatch, TransferReceipt, Witness,
+    AddKey, Correction, Deactivation, Destruction, DestructionAuthorisation, Expenditure,
+    ExpenditureReturn, ExportDelivery, ExportDispatch, JudicialOrder, LossKind, LossReport,
+    LotCount, LotMerge, LotQuantity, LotSplit, MarkItems, MergeTarget, Place, Recovery,
+    RegisterActor, RegisterItems, RegisterLot, RegisterSite, RevokeKey, RuleRef, RulesInForce,
+    Seizure, Signature, SplitPart, StatusChange, StockCheck, TransferDispatch, TransferReceipt,
+    WeaponIssue, WeaponReturn, Witness,
 };
 use custodia::model::*;
 use custodia::{Body, ErrorCode, Event, Ledger, Options, SignedEvent, Signer, verify_jsonl};
@@ -66,6 +67,7 @@ const LOT_45: &str = "lot:762x39-1987-045";
 const LOT_44A: &str = "lot:762x39-1987-044-A";
 const LOT_M1: &str = "lot:762x39-M1";
 const LAB: &str = "lab:ballistics";
+const OFFICER: &str = "person:officer-31";
 
 fn seed_of(actor: &str) -> [u8; 32] {
     let n = ACTORS.iter().find(|(a, _)| *a == actor).unwrap().1;
@@ -271,6 +273,7 @@ fn history() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
             country: Some("CO".into()),
             licensed_neq_grams: Some(q(neq)),
             hazard_divisions: vec![HazardDivision::D1_1, HazardDivision::D1_4],
+            two_person_rule: false,
         };
         r.record(MOD, RegisterSite { site }, &[]);
     }
@@ -510,6 +513,7 @@ fn history_v2() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
             country: Some("CO".into()),
             licensed_neq_grams: None,
             hazard_divisions: Vec::new(),
+            two_person_rule: false,
         };
         r.record(MOD, RegisterSite { site }, &[]);
     }
@@ -680,6 +684,73 @@ fn history_v2() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
             reference: Some("ORDER-MDN-2026-19".into()),
         },
         &[],
+    );
+    let expended = r.record(
+        LOG,
+        Expenditure {
+            from: Place {
+                site: id(DEPOT),
+                custodian: id(LOG),
+            },
+            purpose: ExpenditurePurpose::Training,
+            order: "TRG-ORD-2026-031".into(),
+            range: "La Cuchilla range 3, 300 m".into(),
+            personnel: Some(48),
+            lots: vec![LotQuantity {
+                lot: id(LOT_44),
+                quantity: q(2_400),
+            }],
+            return_by: Some(Date::parse("2026-02-12").unwrap()),
+            note: Some("annual rifle qualification, B company".into()),
+        },
+        &[],
+    );
+    r.record(
+        LOG,
+        ExpenditureReturn {
+            expenditure: expended.id(),
+            lots: vec![LotQuantity {
+                lot: id(LOT_44),
+                quantity: q(160),
+            }],
+            residue: vec![Residue {
+                lot: id(LOT_44),
+                cases: Some(2_190),
+                links: Some(0),
+            }],
+            note: Some("50 cases not recovered".into()),
+        },
+        &[],
+    );
+    r.record(
+        MOD,
+        RegisterActor {
+            subject: actor(OFFICER, ActorKind::Person, Some(LOG), &[]),
+        },
+        &[],
+    );
+    let issued = r.record(
+        LOG,
+        WeaponIssue {
+            from: Place {
+                site: id(DEPOT),
+                custodian: id(LOG),
+            },
+            to: id(OFFICER),
+            items: vec![id(RIFLE_1)],
+            due: Timestamp::parse("2026-02-13T21:00:00Z").unwrap(),
+            reference: Some("DUTY-ROSTER-2026-02-13".into()),
+        },
+        &[OFFICER],
+    );
+    r.record(
+        LOG,
+        WeaponReturn {
+            issue: issued.id(),
+            items: vec![id(RIFLE_1)],
+            note: Some("returned the next morning".into()),
+        },
+        &[OFFICER],
     );
     legal_v2(&mut r);
     r.out
@@ -1099,7 +1170,7 @@ fn events_cover_every_kind() {
 }
 
 /// Events of `events-v2.json`.
-const V2_EVENTS: usize = 15;
+const V2_EVENTS: usize = 20;
 
 #[test]
 fn events_v2_file_matches_the_generator() {
@@ -1205,8 +1276,8 @@ fn every_signature_verifies_strictly() {
         }
     }
     // 26 events of version 1, the destruction co-signed by two witnesses, and the events of
-    // version 2, each signed once.
-    assert_eq!(count, 28 + V2_EVENTS);
+    // version 2, each signed once but the weapon issue and return, co-signed by the officer.
+    assert_eq!(count, 28 + V2_EVENTS + 2);
 }
 
 #[test]

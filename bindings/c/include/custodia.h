@@ -273,6 +273,26 @@ enum custodia_result
    */
   CUSTODIA_RESULT_RECORD_MISSING = 2107,
   /**
+   * `NotFitForUse`: 2200, validation family.
+   */
+  CUSTODIA_RESULT_NOT_FIT_FOR_USE = 2200,
+  /**
+   * `NotExpended`: 2201, validation family.
+   */
+  CUSTODIA_RESULT_NOT_EXPENDED = 2201,
+  /**
+   * `ReturnExceedsExpended`: 2202, validation family.
+   */
+  CUSTODIA_RESULT_RETURN_EXCEEDS_EXPENDED = 2202,
+  /**
+   * `ResidueExceedsFired`: 2203, validation family.
+   */
+  CUSTODIA_RESULT_RESIDUE_EXCEEDS_FIRED = 2203,
+  /**
+   * `NotAPerson`: 2204, validation family.
+   */
+  CUSTODIA_RESULT_NOT_A_PERSON = 2204,
+  /**
    * `InsufficientStock`: 3001, custody family.
    */
   CUSTODIA_RESULT_INSUFFICIENT_STOCK = 3001,
@@ -305,6 +325,14 @@ enum custodia_result
    */
   CUSTODIA_RESULT_ALREADY_DEACTIVATED = 3102,
   /**
+   * `AlreadyIssued`: 3200, custody family.
+   */
+  CUSTODIA_RESULT_ALREADY_ISSUED = 3200,
+  /**
+   * `NotOnIssue`: 3201, custody family.
+   */
+  CUSTODIA_RESULT_NOT_ON_ISSUE = 3201,
+  /**
    * `MissingRole`: 4001, authorisation family.
    */
   CUSTODIA_RESULT_MISSING_ROLE = 4001,
@@ -316,6 +344,10 @@ enum custodia_result
    * `VerifierNotIndependent`: 4100, authorisation family.
    */
   CUSTODIA_RESULT_VERIFIER_NOT_INDEPENDENT = 4100,
+  /**
+   * `TwoPersonRule`: 4200, authorisation family.
+   */
+  CUSTODIA_RESULT_TWO_PERSON_RULE = 4200,
   /**
    * `Unsigned`: 5001, signature family.
    */

@@ -108,6 +108,16 @@ pub enum custodia_result {
     EmptyMark = 2105,
     /// `RecordMissing`: 2107, validation family.
     RecordMissing = 2107,
+    /// `NotFitForUse`: 2200, validation family.
+    NotFitForUse = 2200,
+    /// `NotExpended`: 2201, validation family.
+    NotExpended = 2201,
+    /// `ReturnExceedsExpended`: 2202, validation family.
+    ReturnExceedsExpended = 2202,
+    /// `ResidueExceedsFired`: 2203, validation family.
+    ResidueExceedsFired = 2203,
+    /// `NotAPerson`: 2204, validation family.
+    NotAPerson = 2204,
     /// `InsufficientStock`: 3001, custody family.
     InsufficientStock = 3001,
     /// `NotCustodian`: 3002, custody family.
@@ -124,12 +134,18 @@ pub enum custodia_result {
     NotUnderHold = 3101,
     /// `AlreadyDeactivated`: 3102, custody family.
     AlreadyDeactivated = 3102,
+    /// `AlreadyIssued`: 3200, custody family.
+    AlreadyIssued = 3200,
+    /// `NotOnIssue`: 3201, custody family.
+    NotOnIssue = 3201,
     /// `MissingRole`: 4001, authorisation family.
     MissingRole = 4001,
     /// `NotAuthorised`: 4002, authorisation family.
     NotAuthorised = 4002,
     /// `VerifierNotIndependent`: 4100, authorisation family.
     VerifierNotIndependent = 4100,
+    /// `TwoPersonRule`: 4200, authorisation family.
+    TwoPersonRule = 4200,
     /// `Unsigned`: 5001, signature family.
     Unsigned = 5001,
     /// `BadSignature`: 5002, signature family.
@@ -237,7 +253,7 @@ pub enum custodia_result {
 impl custodia_result {
     /// Every value, in number order.
     #[cfg(test)]
-    pub(crate) const ALL: [custodia_result; 111] = [
+    pub(crate) const ALL: [custodia_result; 119] = [
         custodia_result::Ok,
         custodia_result::EventTooLarge,
         custodia_result::JsonMalformed,
@@ -287,6 +303,11 @@ impl custodia_result {
         custodia_result::SameState,
         custodia_result::EmptyMark,
         custodia_result::RecordMissing,
+        custodia_result::NotFitForUse,
+        custodia_result::NotExpended,
+        custodia_result::ReturnExceedsExpended,
+        custodia_result::ResidueExceedsFired,
+        custodia_result::NotAPerson,
         custodia_result::InsufficientStock,
         custodia_result::NotCustodian,
         custodia_result::AfterDestruction,
@@ -295,9 +316,12 @@ impl custodia_result {
         custodia_result::UnderEvidenceHold,
         custodia_result::NotUnderHold,
         custodia_result::AlreadyDeactivated,
+        custodia_result::AlreadyIssued,
+        custodia_result::NotOnIssue,
         custodia_result::MissingRole,
         custodia_result::NotAuthorised,
         custodia_result::VerifierNotIndependent,
+        custodia_result::TwoPersonRule,
         custodia_result::Unsigned,
         custodia_result::BadSignature,
         custodia_result::DuplicateSignature,
@@ -403,6 +427,11 @@ impl custodia_result {
             2104 => Some(custodia_result::SameState),
             2105 => Some(custodia_result::EmptyMark),
             2107 => Some(custodia_result::RecordMissing),
+            2200 => Some(custodia_result::NotFitForUse),
+            2201 => Some(custodia_result::NotExpended),
+            2202 => Some(custodia_result::ReturnExceedsExpended),
+            2203 => Some(custodia_result::ResidueExceedsFired),
+            2204 => Some(custodia_result::NotAPerson),
             3001 => Some(custodia_result::InsufficientStock),
             3002 => Some(custodia_result::NotCustodian),
             3003 => Some(custodia_result::AfterDestruction),
@@ -411,9 +440,12 @@ impl custodia_result {
             3100 => Some(custodia_result::UnderEvidenceHold),
             3101 => Some(custodia_result::NotUnderHold),
             3102 => Some(custodia_result::AlreadyDeactivated),
+            3200 => Some(custodia_result::AlreadyIssued),
+            3201 => Some(custodia_result::NotOnIssue),
             4001 => Some(custodia_result::MissingRole),
             4002 => Some(custodia_result::NotAuthorised),
             4100 => Some(custodia_result::VerifierNotIndependent),
+            4200 => Some(custodia_result::TwoPersonRule),
             5001 => Some(custodia_result::Unsigned),
             5002 => Some(custodia_result::BadSignature),
             5003 => Some(custodia_result::DuplicateSignature),
@@ -521,6 +553,11 @@ impl custodia_result {
             custodia_result::SameState => c"SAME_STATE",
             custodia_result::EmptyMark => c"EMPTY_MARK",
             custodia_result::RecordMissing => c"RECORD_MISSING",
+            custodia_result::NotFitForUse => c"NOT_FIT_FOR_USE",
+            custodia_result::NotExpended => c"NOT_EXPENDED",
+            custodia_result::ReturnExceedsExpended => c"RETURN_EXCEEDS_EXPENDED",
+            custodia_result::ResidueExceedsFired => c"RESIDUE_EXCEEDS_FIRED",
+            custodia_result::NotAPerson => c"NOT_A_PERSON",
             custodia_result::InsufficientStock => c"INSUFFICIENT_STOCK",
             custodia_result::NotCustodian => c"NOT_CUSTODIAN",
             custodia_result::AfterDestruction => c"AFTER_DESTRUCTION",
@@ -529,9 +566,12 @@ impl custodia_result {
             custodia_result::UnderEvidenceHold => c"UNDER_EVIDENCE_HOLD",
             custodia_result::NotUnderHold => c"NOT_UNDER_HOLD",
             custodia_result::AlreadyDeactivated => c"ALREADY_DEACTIVATED",
+            custodia_result::AlreadyIssued => c"ALREADY_ISSUED",
+            custodia_result::NotOnIssue => c"NOT_ON_ISSUE",
             custodia_result::MissingRole => c"MISSING_ROLE",
             custodia_result::NotAuthorised => c"NOT_AUTHORISED",
             custodia_result::VerifierNotIndependent => c"VERIFIER_NOT_INDEPENDENT",
+            custodia_result::TwoPersonRule => c"TWO_PERSON_RULE",
             custodia_result::Unsigned => c"UNSIGNED",
             custodia_result::BadSignature => c"BAD_SIGNATURE",
             custodia_result::DuplicateSignature => c"DUPLICATE_SIGNATURE",

@@ -70,6 +70,9 @@ enum Command {
     Stock(cmd::stock::Args),
     /// Find serialized items by their marking (JSON lines).
     Find(cmd::find::Args),
+    /// Print weapons issued to persons and not returned by the end of their issue period
+    /// (JSON lines).
+    Overdue(cmd::overdue::Args),
     /// Print the ledger at a glance: counts, units, rules in force, tree head.
     Summary(cmd::summary::Args),
     /// Print the lots formed from a lot by splits and merges (JSON lines).
@@ -159,6 +162,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
         Command::Balance(args) => cmd::balance::run(g, args, out),
         Command::Stock(args) => cmd::stock::run(g, args, out),
         Command::Find(args) => cmd::find::run(g, args, out),
+        Command::Overdue(args) => cmd::overdue::run(g, args, out),
         Command::Summary(args) => cmd::summary::run(g, args, out),
         Command::Lineage(args) => cmd::lineage::run(g, args, out),
         Command::Export(args) => cmd::export::run(g, args, out),

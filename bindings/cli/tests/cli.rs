@@ -800,6 +800,7 @@ fn keygen_sign_and_help() {
         "balance",
         "stock",
         "find",
+        "overdue",
         "summary",
         "lineage",
         "export",
@@ -1102,4 +1103,52 @@ fn rules_test_and_list() {
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     fails(&["rules", "test", p(&wasm), p(&empty)], None, 2, None);
+}
+
+#[test]
+fn overdue_lists_weapons_not_returned_by_the_end_of_their_issue() {
+    use custodia::testkit::ops::{History, Op, Outcome, Step, Tweak};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("issues.ledger");
+    let ledger = custodia::Ledger::create(
+        &db,
+        custodia::Options::new().log_key(custodia::Signer::from_seed([7; 32])),
+    )
+    .unwrap();
+    let mut history = History::on(ledger).unwrap();
+    // Rifle r1 of unit A issued to witness 1 (a person) for two hours.
+    let step = Step {
+        op: Op::Issue {
+            item: 0,
+            person: 0,
+            hours: 2,
+        },
+        tweak: Tweak::None,
+    };
+    let Some(Outcome::Accepted(issue)) = history.step(&step).unwrap() else {
+        panic!("the issue was not accepted");
+    };
+    let due = match &issue.event().body {
+        custodia::Body::WeaponIssue(i) => i.due.clone(),
+        other => panic!("not an issue: {other:?}"),
+    };
+    drop(history);
+    let l = p(&db);
+    let rows: Vec<Value> = ok(&["--ledger", l, "overdue", "--at", "2100-01-01T00:00:00Z"])
+        .lines()
+        .map(json)
+        .collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["issue"], issue.id().to_hex());
+    assert_eq!(rows[0]["person"], "person:w1");
+    assert_eq!(rows[0]["items"], json!(["item:r1"]));
+    assert_eq!(rows[0]["due"], due.to_string());
+    // Not overdue at the end of the period itself.
+    assert_eq!(ok(&["--ledger", l, "overdue", "--at", due.as_str()]), "");
+    fails(
+        &["--ledger", l, "overdue", "--at", "tomorrow"],
+        None,
+        2,
+        None,
+    );
 }

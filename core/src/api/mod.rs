@@ -311,6 +311,12 @@ impl Ledger {
         self.inner.find_items(query)
     }
 
+    /// Weapons issued to persons (`weapon_issue`) and still out after the end of their issue
+    /// period at `at`, oldest due first.
+    pub fn overdue_issues(&self, at: &crate::model::Timestamp) -> Result<Vec<OverdueIssue>> {
+        self.inner.overdue_issues(at)
+    }
+
     /// Holdings and the movements between them (registrations, transfers, destruction,
     /// losses), counted from the events.
     pub fn custody_graph(&self) -> Result<CustodyGraph> {

@@ -209,7 +209,7 @@ impl State {
             ));
         }
         self.check_signatures(signed, check)?;
-        let plan = self.plan_with(event, id, policy)?;
+        let plan = self.plan_with(event, id, policy, Some(self.signers(signed)))?;
         // Parents must be exactly the required set: nothing missing, nothing stray.
         let given: BTreeSet<EventId> = event.parents.iter().copied().collect();
         for (expected, of) in &plan.parents {
@@ -295,7 +295,7 @@ impl State {
     /// Plans an event: the recording actor must exist (but for the genesis event), then the
     /// kind's own checks.
     pub(crate) fn plan<'a>(&'a self, event: &'a Event<Body>, id: EventId) -> Result<Plan<'a>> {
-        self.plan_with(event, id, None)
+        self.plan_with(event, id, None, None)
     }
 
     fn plan_with<'a>(
@@ -303,10 +303,12 @@ impl State {
         event: &'a Event<Body>,
         id: EventId,
         policy: Option<Policy>,
+        signers: Option<Vec<ActorId>>,
     ) -> Result<Plan<'a>> {
         let actor_state = self.actors.get(&event.actor);
         let mut p = Plan::new(self, id, &event.actor, actor_state, &event.at, event.v);
         p.policy = policy;
+        p.signers = signers;
         if self.events > 0 && actor_state.is_none() {
             return Err(p.unknown("/actor", &event.actor));
         }

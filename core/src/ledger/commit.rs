@@ -38,6 +38,7 @@ impl State {
             correction,
             opens_discrepancy,
             correctable,
+            lifecycle,
         } = fx;
 
         // Stocks whose previous latest event is superseded: that event can no longer be
@@ -73,6 +74,7 @@ impl State {
             closed_export: None,
             marked: Vec::new(),
             holds: Vec::new(),
+            lifecycle: Default::default(),
         };
 
         for mut item in created_items {
@@ -173,6 +175,7 @@ impl State {
             // An exhausted authorisation stays, with no cover left, so that a destruction
             // beyond it is refused as not covered (4002), not as unknown.
         }
+        undo.lifecycle = self.lifecycle.commit(lifecycle, id);
         for op in actor_ops {
             self.apply_actor_op(op, id, &at);
         }
@@ -357,5 +360,6 @@ impl State {
         if let Some(a) = original.opened_authorisation {
             self.authorisations.remove(&a);
         }
+        self.lifecycle.revert(&original.lifecycle);
     }
 }

@@ -8,6 +8,7 @@ mod apply;
 mod commit;
 pub(crate) mod kinds;
 mod legal;
+mod lifecycle;
 mod plan;
 mod rules;
 mod state;

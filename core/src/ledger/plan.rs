@@ -55,6 +55,8 @@ pub(crate) struct Effects {
     pub(crate) opens_discrepancy: bool,
     /// Whether a later correction may reverse the event.
     pub(crate) correctable: bool,
+    /// Expenditures and issues to persons opened, closed or changed.
+    pub(crate) lifecycle: crate::ledger::lifecycle::LifecycleEffects,
 }
 
 /// Checks made when an event is appended, never when a ledger is verified or replayed: they
@@ -94,6 +96,9 @@ pub(crate) struct Plan<'a> {
     pub(crate) focus_site: Option<SiteId>,
     /// The append-time checks, when appending.
     pub(crate) policy: Option<Policy>,
+    /// The actors who signed the event, once its signatures were checked; `None` while the
+    /// event is only being prepared (its parents computed before it is signed).
+    pub(crate) signers: Option<Vec<ActorId>>,
 }
 
 /// `base/i/rest`: the JSON Pointer of a member of the `i`-th element of a list.
@@ -142,6 +147,7 @@ impl<'a> Plan<'a> {
             parents: BTreeMap::new(),
             focus_site: None,
             policy: None,
+            signers: None,
         }
     }
 

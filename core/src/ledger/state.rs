@@ -253,6 +253,9 @@ pub(crate) struct Undo {
     /// The holds of the stocks whose hold the event set or lifted, before it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) holds: Vec<(Stock, Option<Box<Hold>>)>,
+    /// Open expenditures and issues the event opened, closed or changed.
+    #[serde(skip_serializing_if = "crate::ledger::lifecycle::LifecycleUndo::is_empty")]
+    pub(crate) lifecycle: crate::ledger::lifecycle::LifecycleUndo,
 }
 
 /// Everything derived from the events so far.
@@ -291,6 +294,11 @@ pub(crate) struct State {
     // accepted before it, so that nobody can sign an old version to escape a newer rule.
     /// The highest format version of any accepted event (0 before the first).
     pub(crate) version_max: u32,
+    // Skipped when empty, so that the state digest of a ledger without them is the one
+    // earlier versions computed.
+    /// Open expenditures and issues to persons.
+    #[serde(skip_serializing_if = "crate::ledger::lifecycle::Lifecycle::is_empty")]
+    pub(crate) lifecycle: crate::ledger::lifecycle::Lifecycle,
 }
 
 /// The form under which two ids of one kind (`a`ctor, `s`ite, `i`tem, `l`ot) look alike: ASCII
@@ -552,6 +560,7 @@ impl State {
                 }
             }
         }
+        self.lifecycle.check(self)?;
         for (id, transfer) in &self.transfers {
             let account = Account::InTransit(*id);
             for item in &transfer.items {

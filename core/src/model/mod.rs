@@ -2,6 +2,7 @@
 //! (roles, statuses, hazard classes) that events use. Plain data with serde; the rules that
 //! relate them live in `ledger`.
 
+mod ammunition;
 mod ids;
 mod iso3166;
 mod legal;
@@ -12,6 +13,7 @@ mod parts;
 mod time;
 mod trade;
 
+pub use ammunition::{ExpenditurePurpose, Residue};
 pub use iso3166::ISO_3166_1_ALPHA_2;
 pub use legal::{DeactivationMark, JudicialDecision};
 pub use marks::{Mark, MarkKind};
@@ -216,6 +218,10 @@ pub struct Site {
     /// Hazard divisions the site may store; empty means the licence does not say.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hazard_divisions: Vec<HazardDivision>,
+    /// Whether weapons are issued and returned here under the two-person rule: the issuer
+    /// and the person receiving or returning the weapon both sign (format version 2).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub two_person_rule: bool,
 }
 
 /// The status of an item or lot in format version 1: one value mixing its condition and its

@@ -24,10 +24,10 @@ use crate::error::{Error, ErrorFamily};
 use crate::event::*;
 use crate::model::{
     Actor, ActorId, ActorKind, CompatibilityGroup, Condition, Consignee, Date,
-    DeliveryVerification, Digest, Disposition, EndUserCertificate, EventId, Hazard, HazardDivision,
-    IdError, Item, ItemCategory, ItemId, Licence, LicenceKind, Lot, LotId, Mark, MarkKind, Marking,
-    Origin, OriginKind, PublicKey, Quantity, Role, Site, SiteId, SiteKind, Status, Timestamp,
-    TransferBasis, Unit,
+    DeliveryVerification, Digest, Disposition, EndUserCertificate, EventId, ExpenditurePurpose,
+    Hazard, HazardDivision, IdError, Item, ItemCategory, ItemId, Licence, LicenceKind, Lot, LotId,
+    Mark, MarkKind, Marking, Origin, OriginKind, PublicKey, Quantity, Residue, Role, Site, SiteId,
+    SiteKind, Status, Timestamp, TransferBasis, Unit,
 };
 use crate::{BalanceFilter, Ledger, Options};
 
@@ -227,6 +227,30 @@ pub enum Op {
     RulesInForce {
         with_rule: bool,
     },
+    /// Ammunition expended from a holding; `purpose` picks why (and sometimes leaves out the
+    /// personnel of a training), `returns` whether a return is due.
+    Expend {
+        lot: (u8, u8),
+        purpose: u8,
+        returns: bool,
+    },
+    /// Unfired rounds and cases returned against an open expenditure.
+    ExpendReturn {
+        expenditure: u8,
+        unfired: u8,
+        cases: u8,
+    },
+    /// A weapon issued to a person (mostly a registered one) for a few hours.
+    Issue {
+        item: u8,
+        person: u8,
+        hours: u8,
+    },
+    /// Weapons returned against an open issue.
+    Return {
+        issue: u8,
+        all: bool,
+    },
 }
 
 /// Something done wrong on purpose (rarely: most steps have [`Tweak::None`]).
@@ -275,7 +299,7 @@ impl Step {
         if src.is_empty() {
             return None;
         }
-        let op = match src.byte() % 42 {
+        let op = match src.byte() % 46 {
             0 => Op::RegisterActor {
                 kind: src.byte(),
                 member_of: src.maybe(160, ByteSource::byte),
@@ -382,7 +406,26 @@ impl Step {
                 seizure: src.byte(),
                 decision: src.byte(),
             },
-            _ => Op::Deactivate { item: src.byte() },
+            41 => Op::Deactivate { item: src.byte() },
+            42 => Op::Expend {
+                lot: (src.byte(), src.byte()),
+                purpose: src.byte(),
+                returns: src.chance(128),
+            },
+            43 => Op::ExpendReturn {
+                expenditure: src.byte(),
+                unfired: src.byte(),
+                cases: src.byte(),
+            },
+            44 => Op::Issue {
+                item: src.byte(),
+                person: src.byte(),
+                hours: src.byte(),
+            },
+            _ => Op::Return {
+                issue: src.byte(),
+                all: src.chance(192),
+            },
         };
         let t = src.byte();
         let tweak = if t < 200 {
@@ -524,6 +567,7 @@ fn base_bodies() -> Result<Vec<(&'static str, Body)>, HistoryError> {
                 country: Some("CO".into()),
                 licensed_neq_grams: None,
                 hazard_divisions: vec![],
+                two_person_rule: false,
             },
         }))
     };
@@ -715,6 +759,10 @@ pub struct History {
     open_dispatches: Vec<(EventId, TransferDispatch)>,
     /// Exports whose delivery is not verified yet.
     open_exports: Vec<(EventId, ExportDispatch)>,
+    /// Expenditures awaiting their return.
+    open_expenditures: Vec<(EventId, Expenditure)>,
+    /// Issues to persons with weapons still out.
+    open_issues: Vec<(EventId, WeaponIssue)>,
     /// A key given to an actor by the event being built, held once the event is accepted.
     pending_key: Option<(ActorId, Signer)>,
     authorisations: Vec<(EventId, DestructionAuthorisation)>,
@@ -772,6 +820,8 @@ impl History {
             dispatches: Vec::new(),
             open_dispatches: Vec::new(),
             open_exports: Vec::new(),
+            open_expenditures: Vec::new(),
+            open_issues: Vec::new(),
             pending_key: None,
             authorisations: Vec::new(),
             seizures: Vec::new(),
@@ -988,6 +1038,7 @@ impl History {
                     country: Some("CO".into()),
                     licensed_neq_grams: None,
                     hazard_divisions: vec![],
+                    two_person_rule: false,
                 };
                 (admin, Body::RegisterSite(RegisterSite { site }), vec![])
             }
@@ -1679,6 +1730,115 @@ impl History {
                 };
                 (admin, Body::RulesInForce(RulesInForce { rules }), vec![])
             }
+            Op::Expend {
+                lot: (sel, amt),
+                purpose,
+                returns,
+            } => {
+                let Some((lot, h)) = self.lot_held(*sel)? else {
+                    return Ok(None);
+                };
+                let purpose_ = match purpose % 5 {
+                    0 => ExpenditurePurpose::Training,
+                    1 => ExpenditurePurpose::Operations,
+                    2 => ExpenditurePurpose::ProofFiring,
+                    3 => ExpenditurePurpose::SurveillanceFiring,
+                    _ => ExpenditurePurpose::Demonstration,
+                };
+                // Mostly the personnel of a training; sometimes forgotten.
+                let personnel = (purpose_ == ExpenditurePurpose::Training && purpose % 32 != 0)
+                    .then_some(u64::from(*purpose % 40) + 1);
+                let body = Body::Expenditure(Expenditure {
+                    from: h.place(),
+                    purpose: purpose_,
+                    order: "ORD-1".into(),
+                    range: "range 1".into(),
+                    personnel,
+                    lots: vec![LotQuantity {
+                        lot,
+                        quantity: qty(amount(h.units, *amt))?,
+                    }],
+                    return_by: returns.then(|| day(self.now + 86_400)).transpose()?,
+                    note: None,
+                });
+                (h.custodian, body, vec![])
+            }
+            Op::ExpendReturn {
+                expenditure,
+                unfired,
+                cases,
+            } => {
+                let Some((id, e)) = pick(&self.open_expenditures, *expenditure) else {
+                    return Ok(None);
+                };
+                let mut lots = Vec::new();
+                let mut residue = Vec::new();
+                for l in &e.lots {
+                    let expended = i64::try_from(l.quantity.get()).unwrap_or(i64::MAX);
+                    let back = amount(expended, *unfired);
+                    if back > 0 {
+                        lots.push(LotQuantity {
+                            lot: l.lot.clone(),
+                            quantity: qty(back)?,
+                        });
+                    }
+                    let fired = l.quantity.get().saturating_sub(back);
+                    if *cases > 0 {
+                        residue.push(Residue {
+                            lot: l.lot.clone(),
+                            cases: Some(amount(i64::try_from(fired).unwrap_or(0), *cases)),
+                            links: None,
+                        });
+                    }
+                }
+                let body = Body::ExpenditureReturn(ExpenditureReturn {
+                    expenditure: id,
+                    lots,
+                    residue,
+                    note: None,
+                });
+                (e.from.custodian, body, vec![])
+            }
+            Op::Issue {
+                item,
+                person,
+                hours,
+            } => {
+                let Some(id) = self.item_at(*item, None)? else {
+                    return Ok(None);
+                };
+                let h = self.place_of_items(std::slice::from_ref(&id))?;
+                // Mostly a registered person (a witness or the inspector), sometimes a unit.
+                let people = [WITNESS_1, WITNESS_2, INSPECTOR, UNIT_B];
+                let to: ActorId = people
+                    .get(usize::from(*person) % people.len())
+                    .copied()
+                    .unwrap_or(WITNESS_1)
+                    .parse()?;
+                let body = Body::WeaponIssue(WeaponIssue {
+                    from: h.place(),
+                    to,
+                    items: vec![id],
+                    due: at(self.now + i64::from(*hours % 24) * 3600)?,
+                    reference: None,
+                });
+                (h.custodian, body, vec![])
+            }
+            Op::Return { issue, all } => {
+                let Some((id, i)) = pick(&self.open_issues, *issue) else {
+                    return Ok(None);
+                };
+                let mut items = i.items.clone();
+                if !*all && items.len() > 1 {
+                    items.pop();
+                }
+                let body = Body::WeaponReturn(WeaponReturn {
+                    issue: id,
+                    items,
+                    note: None,
+                });
+                (i.from.custodian, body, vec![])
+            }
         };
         Ok(Some(built))
     }
@@ -1819,6 +1979,22 @@ impl History {
             Body::ExportDispatch(d) => self.open_exports.push((signed.id(), d.clone())),
             Body::ExportDelivery(d) => self.open_exports.retain(|(id, _)| *id != d.dispatch),
             Body::Seizure(s) => self.seizures.push((signed.id(), s.clone())),
+            Body::Expenditure(e) if e.return_by.is_some() => {
+                self.open_expenditures.push((signed.id(), e.clone()));
+            }
+            Body::ExpenditureReturn(r) => {
+                self.open_expenditures
+                    .retain(|(id, _)| *id != r.expenditure);
+            }
+            Body::WeaponIssue(i) => self.open_issues.push((signed.id(), i.clone())),
+            Body::WeaponReturn(r) => {
+                for (id, i) in &mut self.open_issues {
+                    if *id == r.issue {
+                        i.items.retain(|x| !r.items.contains(x));
+                    }
+                }
+                self.open_issues.retain(|(_, i)| !i.items.is_empty());
+            }
             Body::DestructionAuthorisation(a) => {
                 self.authorisations.push((signed.id(), a.clone()));
             }

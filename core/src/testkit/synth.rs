@@ -263,6 +263,7 @@ impl Synth {
             country: Some("CO".into()),
             licensed_neq_grams: None,
             hazard_divisions: vec![],
+            two_person_rule: false,
         };
         let range: SiteId = "range:la-cuchilla".parse()?;
         self.emit(

@@ -399,6 +399,7 @@ pub fn register_site_body(id: &str, kind: SiteKind, parent: Option<&str>) -> Reg
             country: Some("CO".into()),
             licensed_neq_grams: Some(q(1_000_000)),
             hazard_divisions: vec![HazardDivision::D1_4],
+            two_person_rule: false,
         },
     }
 }
@@ -848,8 +849,8 @@ pub fn marking_body(at: (&str, &str), marked_by: &str, items: &[&str], on: &str)
 
 /// `history_world`'s events, then the kinds of format version 2 (an export and its delivery, a
 /// seized rifle registered without its serial, marked, held as evidence, forfeited and
-/// deactivated), ending
-/// with rules put in force.
+/// deactivated, a training expenditure and its return, a rifle issued to a person and
+/// returned), ending with rules put in force.
 pub fn history() -> Vec<SignedEvent> {
     let mut w = history_world();
     // Unit B exports the rifle it received and 50 rounds; Peru verifies the delivery.
@@ -879,6 +880,56 @@ pub fn history() -> Vec<SignedEvent> {
     );
     // Forfeited, it is deactivated and kept (a reference collection).
     w.record(UNIT_A, deactivation_body(A, &["item:s1"], &on[..10]));
+    // Unit A fires 10 rounds of a new lot in training and returns 2 unfired and 8 cases.
+    w.record(UNIT_A, register_lot_body(DEPOT_A, UNIT_A, "lot:t1", 100));
+    let on = w.time().to_string();
+    let fired = w.record(
+        UNIT_A,
+        custodia::event::Expenditure {
+            from: place(DEPOT_A, UNIT_A),
+            purpose: custodia::model::ExpenditurePurpose::Training,
+            order: "TRG-1".into(),
+            range: "range 1".into(),
+            personnel: Some(4),
+            lots: vec![lq("lot:t1", 10)],
+            return_by: Some(Date::parse(&on[..10]).unwrap()),
+            note: None,
+        },
+    );
+    w.record(
+        UNIT_A,
+        custodia::event::ExpenditureReturn {
+            expenditure: fired.id(),
+            lots: vec![lq("lot:t1", 2)],
+            residue: vec![custodia::model::Residue {
+                lot: lot("lot:t1"),
+                cases: Some(8),
+                links: None,
+            }],
+            note: None,
+        },
+    );
+    // The clerk of unit A draws a duty rifle for a shift and brings it back.
+    w.record(UNIT_A, register_items_body(DEPOT_A, UNIT_A, &["item:d1"]));
+    let due = ts(w.now + 8 * 3600);
+    let issued = w.record(
+        UNIT_A,
+        custodia::event::WeaponIssue {
+            from: place(DEPOT_A, UNIT_A),
+            to: actor(CLERK_A),
+            items: vec![item("item:d1")],
+            due,
+            reference: None,
+        },
+    );
+    w.record(
+        UNIT_A,
+        custodia::event::WeaponReturn {
+            issue: issued.id(),
+            items: vec![item("item:d1")],
+            note: None,
+        },
+    );
     w.record(ADMIN, rules_in_force(vec![a_rule()]));
     w.journal
 }

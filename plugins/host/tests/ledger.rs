@@ -167,6 +167,7 @@ fn setup(engine: Option<Arc<dyn RuleEngine>>, refs: Vec<RuleRef>) -> Ledger {
             country: Some("CO".into()),
             licensed_neq_grams: Some(q(licence)),
             hazard_divisions: vec![HazardDivision::D1_1, HazardDivision::D1_4],
+            two_person_rule: false,
         };
         record(&mut ledger, 0, "agency:mod", RegisterSite { site }, &[]).unwrap();
     }

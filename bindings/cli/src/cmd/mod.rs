@@ -13,6 +13,7 @@ pub mod init;
 pub mod keygen;
 pub mod lineage;
 pub mod migrate;
+pub mod overdue;
 pub mod prove;
 pub mod rules;
 pub mod sign;

@@ -430,3 +430,32 @@ impl Inner {
         store.state()?.check_invariants().map_err(Error::from)
     }
 }
+
+impl Inner {
+    /// Issues to persons whose period ended before `at` with weapons still out, oldest due
+    /// first (then by issue id).
+    pub(crate) fn overdue_issues(
+        &self,
+        at: &crate::model::Timestamp,
+    ) -> Result<Vec<crate::rows::OverdueIssue>> {
+        let mut store = self.store()?;
+        let state = store.state()?;
+        let mut rows: Vec<crate::rows::OverdueIssue> = state
+            .lifecycle
+            .issues
+            .iter()
+            .filter(|(_, i)| &i.due < at)
+            .map(|(id, i)| crate::rows::OverdueIssue {
+                issue: *id,
+                person: i.person.clone(),
+                site: i.from.site.clone(),
+                custodian: i.from.custodian.clone(),
+                items: i.items.iter().cloned().collect(),
+                issued_at: i.at.clone(),
+                due: i.due.clone(),
+            })
+            .collect();
+        rows.sort_by(|a, b| a.due.cmp(&b.due).then(a.issue.cmp(&b.issue)));
+        Ok(rows)
+    }
+}

@@ -127,6 +127,16 @@ kinds! {
     /// Firearms rendered permanently inoperable and certified; they stay on the books
     /// (version 2).
     "deactivation" => deactivation::Deactivation,
+    /// Ammunition expended in training, operations, proof or surveillance firing or a
+    /// demonstration: it leaves the books through the `consumed` sink (version 2).
+    "expenditure" => expenditure::Expenditure,
+    /// Unfired rounds and residue (fired cases, belt links) returned after a firing
+    /// (version 2).
+    "expenditure_return" => expenditure_return::ExpenditureReturn,
+    /// Weapons issued from an armoury to a person for a period (version 2).
+    "weapon_issue" => weapon_issue::WeaponIssue,
+    /// Weapons issued to a person returned to the armoury (version 2).
+    "weapon_return" => weapon_return::WeaponReturn,
 }
 
 /// Helpers for the examples of every kind.

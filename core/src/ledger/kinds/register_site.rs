@@ -21,6 +21,7 @@ impl Kind for RegisterSite {
         let site = &self.site;
         p.new_id('s', "/site/id", site.id.as_str())?;
         p.since_v2("/site/kind", site.kind == crate::model::SiteKind::Laboratory)?;
+        p.since_v2("/site/two_person_rule", site.two_person_rule)?;
         if p.version >= 2
             && let Some(country) = &site.country
         {
@@ -55,6 +56,7 @@ pub(super) fn example() -> RegisterSite {
             country: Some("SV".into()),
             licensed_neq_grams: Some(q(2_000_000)),
             hazard_divisions: vec![HazardDivision::D1_1, HazardDivision::D1_4],
+            two_person_rule: true,
         },
     }
 }
