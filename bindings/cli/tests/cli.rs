@@ -1152,3 +1152,103 @@ fn overdue_lists_weapons_not_returned_by_the_end_of_their_issue() {
         None,
     );
 }
+
+/// The plugin author's kit, from outside the project: `rules new` writes a crate that builds
+/// anywhere, its samples pass `rules test`, the same sources build to the same module in
+/// another folder (`rules verify-build`), and a change to the sources does not; the project's
+/// own rules rebuild to the bytes `scripts/build-plugins.sh` gave.
+#[test]
+fn a_rule_made_with_the_kit_builds_anywhere_to_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("ministry-rules");
+    std::fs::create_dir(&first).unwrap();
+    let made = json(&ok(&[
+        "rules",
+        "new",
+        "destruction_methods",
+        "--dir",
+        p(&first),
+        "--jurisdiction",
+        "AR",
+    ]));
+    assert_eq!(made["crate"], "custodia-rule-destruction-methods");
+    let crate_dir = first.join("destruction_methods");
+    assert!(crate_dir.join("sdk/src/lib.rs").is_file());
+    let built = json(&ok(&["rules", "build", p(&crate_dir)]));
+    let module = PathBuf::from(built["module"].as_str().unwrap());
+    let manifest = PathBuf::from(built["manifest"].as_str().unwrap());
+    let sha = built["module_sha256"].as_str().unwrap().to_owned();
+    assert_eq!(
+        custodia_plugins::sha256_hex(&std::fs::read(&module).unwrap()),
+        sha
+    );
+    let stated: Value = json(&std::fs::read_to_string(&manifest).unwrap());
+    assert_eq!(stated["module_sha256"], sha.as_str());
+    assert_eq!(stated["jurisdiction"], "AR");
+    let table = ok(&["rules", "test", p(&module), p(&crate_dir.join("tests"))]);
+    assert!(
+        table.ends_with("3 samples: 3 passed, 0 failed\n"),
+        "{table}"
+    );
+
+    // The same sources elsewhere (another depth, no build cache): the same module.
+    let second = dir.path().join("audit/a/b");
+    std::fs::create_dir_all(&second).unwrap();
+    let copy = second.join("destruction_methods");
+    copy_sources(&crate_dir, &copy);
+    let verdict = json(&ok(&["rules", "verify-build", p(&copy), p(&manifest)]));
+    assert_eq!(verdict["reproduced"], true);
+    assert_eq!(verdict["built_sha256"], sha.as_str());
+    // Changed sources: another module, exit 1.
+    let lib = copy.join("src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(&lib, text.replace("not an allowed method", "not allowed")).unwrap();
+    let args = ["rules", "verify-build", p(&copy), p(&manifest)];
+    let out = custodia(&args, None);
+    check_failure(&out, &args, 1, None);
+    assert_eq!(
+        json(&String::from_utf8(out.stdout).unwrap())["reproduced"],
+        false
+    );
+
+    // Names and places that cannot be used.
+    fails(
+        &["rules", "new", "Bad-Name", "--dir", p(&first)],
+        None,
+        2,
+        None,
+    );
+    fails(
+        &["rules", "new", "destruction_methods", "--dir", p(&first)],
+        None,
+        2,
+        None,
+    );
+
+    // The project's own rules, as the build script built them.
+    if let Some(plugins) = plugins_dir() {
+        let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/rules/witnesses");
+        let verdict = json(&ok(&[
+            "rules",
+            "verify-build",
+            p(&rules),
+            p(&plugins.join("witnesses.json")),
+        ]));
+        assert_eq!(verdict["reproduced"], true);
+    }
+}
+
+fn copy_sources(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() == "target" {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            copy_sources(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}

@@ -15,6 +15,7 @@ pub mod lineage;
 pub mod migrate;
 pub mod overdue;
 pub mod prove;
+pub mod rule_kit;
 pub mod rules;
 pub mod sign;
 pub mod stock;

@@ -34,6 +34,37 @@ pub enum Command {
     /// List the plugins in `--plugins DIR` with their identity hashes (what a
     /// `rules_in_force` event names).
     List,
+    /// Write a new rule crate `DIR/NAME/` that builds outside this project: the rule (an
+    /// example that allows destruction only by configured methods), its manifest, an allow and
+    /// a deny sample, and the SDK vendored beside it.
+    New {
+        /// The rule's name: a lowercase letter, then lowercase letters, digits or `_`.
+        name: String,
+        /// The folder to create it in.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// The jurisdiction its manifest names (an ISO 3166-1 code, or a ministry's name).
+        #[arg(long, default_value = "LOCAL")]
+        jurisdiction: String,
+    },
+    /// Build a rule crate to `OUT/NAME.wasm` and its manifest `OUT/NAME.json` (the crate's
+    /// `plugin.json` with the module and its SHA-256 filled in); reproducibly: the same sources
+    /// give the same bytes in any folder.
+    Build {
+        /// The rule crate.
+        dir: PathBuf,
+        /// Where to write the module and the manifest (default `DIR/target/plugin`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Rebuild a rule crate and compare the module's SHA-256 with the one a manifest names
+    /// (exit 0 when they are the same, 1 when not).
+    VerifyBuild {
+        /// The rule crate.
+        dir: PathBuf,
+        /// The manifest of the plugin in force (`NAME.json`).
+        manifest: PathBuf,
+    },
 }
 
 pub fn run(global: &Global, command: &Command, out: &mut dyn Write) -> Result<(), Failure> {
@@ -41,6 +72,15 @@ pub fn run(global: &Global, command: &Command, out: &mut dyn Write) -> Result<()
         Command::Test { plugin, context } if context.is_dir() => test_samples(plugin, context, out),
         Command::Test { plugin, context } => test(plugin, context, out),
         Command::List => list(global, out),
+        Command::New {
+            name,
+            dir,
+            jurisdiction,
+        } => crate::cmd::rule_kit::new(name, dir, jurisdiction, out),
+        Command::Build { dir, out: to } => crate::cmd::rule_kit::build(dir, to.as_deref(), out),
+        Command::VerifyBuild { dir, manifest } => {
+            crate::cmd::rule_kit::verify_build(dir, manifest, out)
+        }
     }
 }
 
