@@ -926,6 +926,30 @@ fn demo_with_plugins_and_verify_reruns_them() {
     let found = json(ok(&["--ledger", l, "find", "--serial", "56-1991-004471"]).trim());
     assert_eq!(found["id"], "item:demo-seized-2");
     assert_eq!(found["origin"], "seized");
+
+    // The input document the rules were given for the two registrations, rebuilt: the
+    // marking rule judges it again as it did when they were appended (the rifle without its
+    // serial recorded with a warning, the other allowed).
+    let exported = ok(&["--ledger", l, "export"]);
+    let last_two: Vec<Value> = exported.lines().rev().take(2).map(json).collect();
+    let marking = plugins.join("marking.wasm");
+    for (event, warns) in last_two.iter().zip([false, true]) {
+        let id = event["id"].as_str().unwrap();
+        let doc = json(&ok(&["--ledger", l, "rules", "input", id]));
+        assert_eq!(doc["event"], *event);
+        assert_eq!(doc["items"].as_array().unwrap().len(), 1, "{doc}");
+        let file = dir.path().join(format!("{id}.json"));
+        std::fs::write(&file, doc.to_string()).unwrap();
+        let verdict = json(&ok(&["rules", "test", p(&marking), p(&file)]));
+        assert_eq!(verdict["verdict"], "allow", "{verdict}");
+        assert_eq!(
+            !verdict["warnings"].as_array().unwrap().is_empty(),
+            warns,
+            "{verdict}"
+        );
+    }
+    let nowhere = "00".repeat(32);
+    fails(&["--ledger", l, "rules", "input", &nowhere], None, 1, Some(9005));
 }
 
 #[test]

@@ -305,6 +305,16 @@ impl Ledger {
         self.inner.event(id)
     }
 
+    /// The input document the rule plugins were given for the stored event `id` when it was
+    /// appended (plugin ABI, `docs/PLUGIN_ABI.md`), rebuilt from the events before it: what a
+    /// plugin author runs a rule on to see why it judged an event as it did. Refused with
+    /// `EventNotFound` (9005) when `id` is not stored. Replays the ledger up to the event.
+    pub fn rule_input(&self, id: &EventId) -> Result<serde_json::Value> {
+        self.inner
+            .rule_input(id)?
+            .ok_or_else(|| Error::new(ErrorKind::EventNotFound { event: *id }))
+    }
+
     /// Serialized items whose marking matches: the serial number, and the manufacturer when
     /// given, compared ignoring case and spaces (for tracing requests).
     pub fn find_items(&self, query: &MarkingQuery) -> Result<Vec<ItemRecord>> {

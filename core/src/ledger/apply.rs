@@ -292,6 +292,14 @@ impl State {
         })
     }
 
+    /// The input document the rule plugins are given for `signed` when it is appended to this
+    /// state (plugin ABI, `docs/PLUGIN_ABI.md`): for a stored event, this state must be the one
+    /// just before it.
+    pub(crate) fn rule_input_for(&self, signed: &SignedEvent) -> Result<serde_json::Value> {
+        let plan = self.plan_with(&signed.event, signed.id, None, Some(self.signers(signed)))?;
+        rule_input(self, &plan, signed)
+    }
+
     /// Plans an event: the recording actor must exist (but for the genesis event), then the
     /// kind's own checks.
     pub(crate) fn plan<'a>(&'a self, event: &'a Event<Body>, id: EventId) -> Result<Plan<'a>> {

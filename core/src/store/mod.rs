@@ -163,6 +163,51 @@ impl Store {
         }
     }
 
+    /// The rule plugins' input document for the stored event `id`, as they were given it when
+    /// it was appended: the state is replayed up to the event before it. `None` when `id` is not
+    /// stored.
+    pub(crate) fn rule_input(&self, id: &EventId) -> Result<Option<serde_json::Value>> {
+        let Some(index) = log::index_of(&self.db, id)? else {
+            return Ok(None);
+        };
+        let mut state = State::default();
+        let rules: &dyn RuleEngine = &RecordedVerdicts;
+        let mut target = None;
+        let mut chunk: Vec<(u64, Vec<u8>, Vec<u8>)> = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
+        let replay = |chunk: Vec<(u64, Vec<u8>, Vec<u8>)>,
+                      state: &mut State,
+                      target: &mut Option<SignedEvent>|
+         -> Result<()> {
+            for (seq, _id, ev, _) in log::decode_chunk(chunk, false) {
+                let ev = ev.map_err(|e| e.at_index(seq))?;
+                if seq == index {
+                    *target = Some(ev);
+                } else {
+                    state
+                        .apply(&ev, SignatureCheck::AlreadyVerified, Some(rules))
+                        .map_err(|e| e.at_index(seq))?;
+                }
+            }
+            Ok(())
+        };
+        log::for_each_row(&self.db, 0, index + 1, &mut |seq, id, json| {
+            chunk.push((seq, id.to_vec(), json.to_vec()));
+            if chunk.len() >= REPLAY_CHUNK_EVENTS {
+                replay(std::mem::take(&mut chunk), &mut state, &mut target)?;
+            }
+            Ok(true)
+        })?;
+        replay(chunk, &mut state, &mut target)?;
+        match target {
+            Some(ev) => state.rule_input_for(&ev).map(Some),
+            None => Err(ErrorKind::EventMissing {
+                expected: index,
+                found: state.event_count(),
+            }
+            .into()),
+        }
+    }
+
     fn replay_into(&self, loaded: &mut Loaded) -> Result<()> {
         let from = loaded.state.event_count();
         let rules: &dyn RuleEngine = &RecordedVerdicts;

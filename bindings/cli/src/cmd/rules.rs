@@ -34,6 +34,13 @@ pub enum Command {
     /// List the plugins in `--plugins DIR` with their identity hashes (what a
     /// `rules_in_force` event names).
     List,
+    /// Print the input document the rule plugins were given for a stored event of `--ledger`
+    /// (rebuilt from the events before it), to run a rule on with `rules test`.
+    Input {
+        /// The event id (64 hex digits).
+        #[arg(value_parser = crate::cmd::parse_id::<custodia::EventId>)]
+        event_id: custodia::EventId,
+    },
     /// Write a new rule crate `DIR/NAME/` that builds outside this project: the rule (an
     /// example that allows destruction only by configured methods), its manifest, an allow and
     /// a deny sample, and the SDK vendored beside it.
@@ -72,6 +79,13 @@ pub fn run(global: &Global, command: &Command, out: &mut dyn Write) -> Result<()
         Command::Test { plugin, context } if context.is_dir() => test_samples(plugin, context, out),
         Command::Test { plugin, context } => test(plugin, context, out),
         Command::List => list(global, out),
+        Command::Input { event_id } => {
+            let ledger = global.open_read()?;
+            let doc = ledger.rule_input(event_id)?;
+            let text = serde_json::to_string_pretty(&doc)
+                .map_err(|e| Failure::usage(format!("cannot print the document: {e}")))?;
+            line(out, &text)
+        }
         Command::New {
             name,
             dir,

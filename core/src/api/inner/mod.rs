@@ -337,6 +337,10 @@ impl Inner {
         crate::store::log::events(&self.store()?.db, start, end, f)
     }
 
+    pub(crate) fn rule_input(&self, id: &EventId) -> Result<Option<serde_json::Value>> {
+        self.store()?.rule_input(id)
+    }
+
     pub(crate) fn event(&self, id: &EventId) -> Result<Option<EventRecord>> {
         crate::store::log::event_by_id(&self.store()?.db, id)
     }
