@@ -949,7 +949,12 @@ fn demo_with_plugins_and_verify_reruns_them() {
         );
     }
     let nowhere = "00".repeat(32);
-    fails(&["--ledger", l, "rules", "input", &nowhere], None, 1, Some(9005));
+    fails(
+        &["--ledger", l, "rules", "input", &nowhere],
+        None,
+        1,
+        Some(9005),
+    );
 }
 
 #[test]
