@@ -199,17 +199,19 @@ fn manifest_template(name: &str, jurisdiction: &str) -> String {
 
 /// A small input document of `kind` (a destruction by `method`).
 fn sample(kind: &str, method: &str) -> String {
-    let mut event = serde_json::json!({
-        "v": 2,
-        "kind": kind,
-        "at": "2026-06-15T14:00:00Z",
-        "actor": "unit:demil-team-1",
-        "parents": ["abababababababababababababababababababababababababababababababab"],
-    });
+    let mut event = serde_json::Map::new();
+    event.insert("v".into(), 2.into());
+    event.insert("kind".into(), kind.into());
+    event.insert("at".into(), "2026-06-15T14:00:00Z".into());
+    event.insert("actor".into(), "unit:demil-team-1".into());
+    event.insert(
+        "parents".into(),
+        serde_json::json!(["abababababababababababababababababababababababababababababababab"]),
+    );
     if kind == "destruction" {
-        event["method"] = serde_json::json!(method);
-        event["site"] = serde_json::json!("range:demil");
-        event["custodian"] = serde_json::json!("unit:demil-team-1");
+        event.insert("method".into(), method.into());
+        event.insert("site".into(), "range:demil".into());
+        event.insert("custodian".into(), "unit:demil-team-1".into());
     }
     let doc = serde_json::json!({
         "event": event,
