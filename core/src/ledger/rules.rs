@@ -131,14 +131,19 @@ pub(crate) fn rule_input(state: &State, plan: &Plan<'_>, signed: &SignedEvent) -
             detail: format!("re-reading an event: {e}"),
         })
     })?;
+    // An actor as rules see it: its kind (person, unit, agency), agency and roles.
+    let actor_json = |a: &crate::model::ActorId| -> Result<Value> {
+        let (kind, roles) = match state.actors.get(a) {
+            Some(s) => (to_json(&s.actor.kind)?, to_json(&s.actor.roles)?),
+            None => (Value::Null, json!([])),
+        };
+        Ok(json!({"actor": a, "kind": kind, "agency": state.agency_of(a), "roles": roles}))
+    };
     let mut signers = Vec::new();
     for a in state.signers(signed) {
-        let roles = match state.actors.get(&a) {
-            Some(s) => to_json(&s.actor.roles)?,
-            None => json!([]),
-        };
-        signers.push(json!({"actor": a, "agency": state.agency_of(&a), "roles": roles}));
+        signers.push(actor_json(&a)?);
     }
+    let recorder = actor_json(&signed.event.actor)?;
     let mut items = Vec::new();
     let mut lots = Vec::new();
     for stock in plan.all_stocks() {
@@ -240,6 +245,7 @@ pub(crate) fn rule_input(state: &State, plan: &Plan<'_>, signed: &SignedEvent) -
     Ok(json!({
         "abi": 1,
         "event": event,
+        "actor": recorder,
         "signers": signers,
         "items": items,
         "lots": lots,
