@@ -98,8 +98,10 @@ def state(ledger: custodia.Ledger) -> tuple:
 LATE = "2026-06-01T00:00:00Z"
 
 
-def unsigned_item_registration(item: str = "item:test-pistol-1", **marking: Any) -> Dict[str, Any]:
-    """An unsigned registration of one seized pistol at depot 01, after the synthetic events."""
+def unsigned_item_registration(item: str = "item:test-pistol-1", origin: str = "seized",
+                               **marking: Any) -> Dict[str, Any]:
+    """An unsigned registration of one pistol (seized unless `origin` says otherwise) at depot 01,
+    after the synthetic events."""
     mark = {"manufacturer": "FN Herstal", "country_of_manufacture": "BE", "serial": "TP-0001"}
     mark.update(marking)
     mark = {k: v for k, v in mark.items() if v is not None}
@@ -109,7 +111,7 @@ def unsigned_item_registration(item: str = "item:test-pistol-1", **marking: Any)
         "actor": "unit:log-bn-1",
         "site": "depot:01",
         "custodian": "unit:log-bn-1",
-        "origin": {"kind": "seized", "reference": "CASE-TEST-1"},
+        "origin": {"kind": origin, "reference": "CASE-TEST-1"},
         "items": [{"id": item, "category": "firearm", "type": "pistol", "marking": mark}],
     }
 

@@ -259,7 +259,9 @@ def test_rule_denied_and_rules_not_loaded(
     ledger_copy.put_rules_in_force(marking, SYNTH_ADMIN, admin_key, at=LATE)
     assert [r["name"] for r in ledger_copy.rules_in_force()] == ["marking"]
     before = state(ledger_copy)
-    no_serial = unsigned_item_registration(serial=None)
+    # Stock on hand without a serial number is refused (a seized weapon would be recorded with a
+    # warning and marked later, ITI §9).
+    no_serial = unsigned_item_registration(origin="stock_on_hand", serial=None)
     with pytest.raises(custodia.RuleViolation) as e:
         ledger_copy.record(no_serial, keys("unit:log-bn-1"))
     assert e.value.name == "RuleDenied" and e.value.code == 6001
@@ -323,7 +325,7 @@ def test_integrity_whitespace_added_to_a_stored_event(ledger_copy: custodia.Ledg
     ledger_copy.close()
     sqlite_tamper(
         path,
-        "UPDATE events SET json = CAST(replace(CAST(json AS TEXT), '\"v\":1', '\"v\":1 ') AS BLOB) WHERE seq = ?",
+        "UPDATE events SET json = CAST(replace(CAST(json AS TEXT), '\"kind\":', '\"kind\": ') AS BLOB) WHERE seq = ?",
         700,
     )
     with custodia.Ledger.open(path) as ledger:
