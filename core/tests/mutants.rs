@@ -46,7 +46,7 @@ fn verification_replays_in_chunks_and_reports_progress_per_chunk() {
 #[test]
 fn the_id_leaves_out_id_and_signatures_each_on_its_own() {
     let events = custodia::testkit::events(5, 3).unwrap();
-    let signed: serde_json::Value = serde_json::from_str(&events[2].to_json()).unwrap();
+    let signed: serde_json::Value = serde_json::from_str(events[2].to_json()).unwrap();
     let id = events[2].id();
     let mut content = signed.clone();
     let map = content.as_object_mut().unwrap();
