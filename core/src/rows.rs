@@ -209,6 +209,27 @@ pub struct MarkingQuery {
     pub manufacturer: Option<String>,
 }
 
+/// A tracing request not yet answered (`trace_request`, format version 2).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct TraceRequestRecord {
+    /// The `trace_request` event: a `trace_response` names it.
+    pub request: EventId,
+    /// The requesting state, ISO 3166-1 alpha-2.
+    pub requesting_state: String,
+    /// How the request arrived (`direct`, `interpol`).
+    pub channel: crate::model::TraceChannel,
+    /// The requester's reference.
+    pub reference: String,
+    /// The day it was received.
+    pub received_on: crate::model::Date,
+    /// The day the answer is due.
+    pub deadline: crate::model::Date,
+    /// The marking elements of each weapon asked about.
+    pub weapons: Vec<Marking>,
+    /// When the request was recorded.
+    pub recorded_at: Timestamp,
+}
+
 /// A registered actor.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 pub struct ActorRecord {

@@ -273,6 +273,14 @@ enum custodia_result
    */
   CUSTODIA_RESULT_RECORD_MISSING = 2107,
   /**
+   * `TraceAnswered`: 2108, validation family.
+   */
+  CUSTODIA_RESULT_TRACE_ANSWERED = 2108,
+  /**
+   * `TraceMarkingEmpty`: 2109, validation family.
+   */
+  CUSTODIA_RESULT_TRACE_MARKING_EMPTY = 2109,
+  /**
    * `InsufficientStock`: 3001, custody family.
    */
   CUSTODIA_RESULT_INSUFFICIENT_STOCK = 3001,

@@ -108,6 +108,10 @@ pub enum custodia_result {
     EmptyMark = 2105,
     /// `RecordMissing`: 2107, validation family.
     RecordMissing = 2107,
+    /// `TraceAnswered`: 2108, validation family.
+    TraceAnswered = 2108,
+    /// `TraceMarkingEmpty`: 2109, validation family.
+    TraceMarkingEmpty = 2109,
     /// `InsufficientStock`: 3001, custody family.
     InsufficientStock = 3001,
     /// `NotCustodian`: 3002, custody family.
@@ -237,7 +241,7 @@ pub enum custodia_result {
 impl custodia_result {
     /// Every value, in number order.
     #[cfg(test)]
-    pub(crate) const ALL: [custodia_result; 111] = [
+    pub(crate) const ALL: [custodia_result; 113] = [
         custodia_result::Ok,
         custodia_result::EventTooLarge,
         custodia_result::JsonMalformed,
@@ -287,6 +291,8 @@ impl custodia_result {
         custodia_result::SameState,
         custodia_result::EmptyMark,
         custodia_result::RecordMissing,
+        custodia_result::TraceAnswered,
+        custodia_result::TraceMarkingEmpty,
         custodia_result::InsufficientStock,
         custodia_result::NotCustodian,
         custodia_result::AfterDestruction,
@@ -403,6 +409,8 @@ impl custodia_result {
             2104 => Some(custodia_result::SameState),
             2105 => Some(custodia_result::EmptyMark),
             2107 => Some(custodia_result::RecordMissing),
+            2108 => Some(custodia_result::TraceAnswered),
+            2109 => Some(custodia_result::TraceMarkingEmpty),
             3001 => Some(custodia_result::InsufficientStock),
             3002 => Some(custodia_result::NotCustodian),
             3003 => Some(custodia_result::AfterDestruction),
@@ -521,6 +529,8 @@ impl custodia_result {
             custodia_result::SameState => c"SAME_STATE",
             custodia_result::EmptyMark => c"EMPTY_MARK",
             custodia_result::RecordMissing => c"RECORD_MISSING",
+            custodia_result::TraceAnswered => c"TRACE_ANSWERED",
+            custodia_result::TraceMarkingEmpty => c"TRACE_MARKING_EMPTY",
             custodia_result::InsufficientStock => c"INSUFFICIENT_STOCK",
             custodia_result::NotCustodian => c"NOT_CUSTODIAN",
             custodia_result::AfterDestruction => c"AFTER_DESTRUCTION",

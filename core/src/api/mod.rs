@@ -322,6 +322,12 @@ impl Ledger {
         self.inner.summary()
     }
 
+    /// The tracing requests not yet answered, by deadline (then by request): what a ministry
+    /// still owes requesting states (ITI §V).
+    pub fn open_trace_requests(&self) -> Result<Vec<TraceRequestRecord>> {
+        self.inner.open_trace_requests()
+    }
+
     /// Every registered actor with its roles and keys, by id.
     pub fn actors(&self) -> Result<Vec<ActorRecord>> {
         self.inner.actors()

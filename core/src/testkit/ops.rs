@@ -44,6 +44,8 @@ pub const OPS_LOG_KEY_SEED: [u8; 32] = [3; 32];
 
 #[path = "legal_ops.rs"]
 mod legal;
+#[path = "tracing_ops.rs"]
+mod tracing;
 
 const ADMIN: &str = "agency:mod";
 const UNIT_A: &str = "unit:a";
@@ -171,6 +173,16 @@ pub enum Op {
     Deactivate {
         item: u8,
     },
+    /// A tracing request about an item on the books (when `item` picks one) or not.
+    TraceRequest {
+        item: Option<u8>,
+        state: u8,
+    },
+    /// The answer to a tracing request (answered already, perhaps).
+    TraceResponse {
+        request: u8,
+        outcome: u8,
+    },
     Split {
         lot: u8,
         amount: u8,
@@ -275,7 +287,7 @@ impl Step {
         if src.is_empty() {
             return None;
         }
-        let op = match src.byte() % 42 {
+        let op = match src.byte() % 44 {
             0 => Op::RegisterActor {
                 kind: src.byte(),
                 member_of: src.maybe(160, ByteSource::byte),
@@ -382,7 +394,15 @@ impl Step {
                 seizure: src.byte(),
                 decision: src.byte(),
             },
-            _ => Op::Deactivate { item: src.byte() },
+            41 => Op::Deactivate { item: src.byte() },
+            42 => Op::TraceRequest {
+                item: item_sel(src),
+                state: src.byte(),
+            },
+            _ => Op::TraceResponse {
+                request: src.byte(),
+                outcome: src.byte(),
+            },
         };
         let t = src.byte();
         let tweak = if t < 200 {
@@ -720,6 +740,8 @@ pub struct History {
     authorisations: Vec<(EventId, DestructionAuthorisation)>,
     /// Seizures accepted.
     seizures: legal::Seizures,
+    /// Tracing requests accepted (answered or not).
+    traces: tracing::Traces,
     journal: Vec<SignedEvent>,
     /// Every balance by stock, read once when a step begins (one query instead of one per
     /// lookup).
@@ -775,6 +797,7 @@ impl History {
             pending_key: None,
             authorisations: Vec::new(),
             seizures: Vec::new(),
+            traces: Vec::new(),
             journal: base.to_vec(),
             balances: BTreeMap::new(),
             now: OPS_EPOCH_SECONDS + OPS_STEP_SECONDS * i64::try_from(base.len()).unwrap_or(0),
@@ -1251,6 +1274,10 @@ impl History {
             }
             Op::Seize { item, lot } => return self.build_seizure(*item, *lot),
             Op::Deactivate { item } => return self.build_deactivation(*item),
+            Op::TraceRequest { item, state } => return self.build_trace_request(*item, *state),
+            Op::TraceResponse { request, outcome } => {
+                return self.build_trace_response(*request, *outcome);
+            }
             Op::Judge { seizure, decision } => {
                 return self.build_judicial_order(*seizure, *decision);
             }
@@ -1819,6 +1846,7 @@ impl History {
             Body::ExportDispatch(d) => self.open_exports.push((signed.id(), d.clone())),
             Body::ExportDelivery(d) => self.open_exports.retain(|(id, _)| *id != d.dispatch),
             Body::Seizure(s) => self.seizures.push((signed.id(), s.clone())),
+            Body::TraceRequest(r) => self.traces.push((signed.id(), r.clone())),
             Body::DestructionAuthorisation(a) => {
                 self.authorisations.push((signed.id(), a.clone()));
             }

@@ -127,6 +127,10 @@ kinds! {
     /// Firearms rendered permanently inoperable and certified; they stay on the books
     /// (version 2).
     "deactivation" => deactivation::Deactivation,
+    /// A tracing request received from another state or through INTERPOL (version 2).
+    "trace_request" => trace_request::TraceRequest,
+    /// The answer to a tracing request: identified, not found, or refused (version 2).
+    "trace_response" => trace_response::TraceResponse,
 }
 
 /// Helpers for the examples of every kind.
