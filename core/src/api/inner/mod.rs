@@ -20,6 +20,7 @@ use crate::store::{BATCH_EVENTS_MAX, Store};
 mod graph;
 mod input;
 mod migrate;
+mod reports;
 mod trust;
 
 pub use input::BATCH_BYTES_MAX;
