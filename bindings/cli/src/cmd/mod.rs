@@ -14,6 +14,7 @@ pub mod keygen;
 pub mod lineage;
 pub mod migrate;
 pub mod prove;
+pub mod report;
 pub mod rules;
 pub mod sign;
 pub mod stock;
