@@ -363,6 +363,12 @@ error_table! {
     /// stock).
     #[error("{record} is required here: {why}")]
     RecordMissing { record: String, why: String } = 2107,
+    /// A tracing request answered a second time: a request is answered once.
+    #[error("tracing request `{request}` was answered by `{response}`: a request is answered once")]
+    TraceAnswered { request: EventId, response: EventId } = 2108,
+    /// A weapon in a tracing request with no marking element to trace it by.
+    #[error("weapon {weapon} of the tracing request names no marking element")]
+    TraceMarkingEmpty { weapon: u64 } = 2109,
     /// Stock whose condition or disposition does not allow the use (a suspended lot fired in
     /// training, evidence expended, a weapon under repair issued).
     #[error("`{stock}` is {status}: not fit for {purpose}")]

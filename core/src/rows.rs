@@ -209,6 +209,117 @@ pub struct MarkingQuery {
     pub manufacturer: Option<String>,
 }
 
+/// A tracing request not yet answered (`trace_request`, format version 2).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct TraceRequestRecord {
+    /// The `trace_request` event: a `trace_response` names it.
+    pub request: EventId,
+    /// The requesting state, ISO 3166-1 alpha-2.
+    pub requesting_state: String,
+    /// How the request arrived (`direct`, `interpol`).
+    pub channel: crate::model::TraceChannel,
+    /// The requester's reference.
+    pub reference: String,
+    /// The day it was received.
+    pub received_on: crate::model::Date,
+    /// The day the answer is due.
+    pub deadline: crate::model::Date,
+    /// The marking elements of each weapon asked about.
+    pub weapons: Vec<Marking>,
+    /// When the request was recorded.
+    pub recorded_at: Timestamp,
+}
+
+/// The Arms Trade Treaty annual report's exports and imports of small arms and light weapons
+/// (art. 13.3), by ATT category and partner state: what was exported (dispatched in the year,
+/// counted for what the importing state verified it received) and imported (entered the state
+/// in the year, by the import record's date). Serialized items only: ammunition lots are not
+/// among the arms art. 13.3 reports.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct AttReport {
+    /// The calendar year reported.
+    pub year: u16,
+    /// Exports, by category then importing state.
+    pub exports: Vec<AttLine>,
+    /// Imports, by category then exporting state.
+    pub imports: Vec<AttLine>,
+}
+
+/// One line of the ATT report.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct AttLine {
+    /// The ATT category (SALW subcategory), `null` for items registered without one.
+    pub category: Option<crate::model::AttCategory>,
+    /// The importing state of an export, the exporting state of an import (ISO 3166-1
+    /// alpha-2).
+    pub partner_state: String,
+    /// Number of items.
+    pub quantity: u64,
+    /// Their types as registered (free text beside the category), distinct, sorted.
+    pub types: Vec<String>,
+}
+
+/// The destructions of a period, and totals by month, site and method.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct DestructionReport {
+    /// First day of the period.
+    pub from: crate::model::Date,
+    /// Last day of the period (included).
+    pub to: crate::model::Date,
+    /// Each destruction, in append order.
+    pub destructions: Vec<DestructionRecord>,
+    /// Totals by month (`YYYY-MM`), site and method.
+    pub totals: Vec<DestructionTotal>,
+}
+
+/// One destruction as recorded.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct DestructionRecord {
+    /// The `destruction` event.
+    pub event: EventId,
+    /// When it happened.
+    pub at: Timestamp,
+    /// Who recorded it (the destroyer).
+    pub recorded_by: ActorId,
+    /// Where.
+    pub site: SiteId,
+    /// Whose stock.
+    pub custodian: ActorId,
+    /// Method.
+    pub method: String,
+    /// Destruction certificate.
+    pub certificate: String,
+    /// The `destruction_authorisation` event.
+    pub authorisation: EventId,
+    /// Its order or judicial decision number.
+    pub authorisation_reference: String,
+    /// Who authorised.
+    pub authorised_by: ActorId,
+    /// The witnesses and the agencies they represent.
+    pub witnesses: Vec<crate::model::Witness>,
+    /// Items destroyed.
+    pub items: Vec<crate::model::ItemId>,
+    /// Lot quantities destroyed.
+    pub lots: Vec<crate::model::LotQuantity>,
+}
+
+/// Destructions in one month at one site by one method.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct DestructionTotal {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// The site.
+    pub site: SiteId,
+    /// The method.
+    pub method: String,
+    /// Destruction events.
+    pub destructions: u64,
+    /// Items destroyed.
+    pub items: u64,
+    /// Units of lots destroyed.
+    pub lot_units: u64,
+}
+
 /// A registered actor.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 pub struct ActorRecord {

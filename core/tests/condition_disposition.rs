@@ -317,7 +317,7 @@ fn derived_tables_of_an_older_layout_are_rebuilt_from_the_events() {
     let expected = w.ledger.stock_on_hand(&StockFilter::default()).unwrap();
     let digest = w.ledger.verify().unwrap().state_digest;
     drop(w);
-    assert_eq!(derived_version(&path), Some(2));
+    assert_eq!(derived_version(&path), Some(3));
     to_front_door_layout(&path);
 
     // Read-only: current tables in memory, nothing written to the file.
@@ -344,7 +344,7 @@ fn derived_tables_of_an_older_layout_are_rebuilt_from_the_events() {
 
     // Writable: rebuilt in the file, once.
     let mut w = World::with_ledger(Ledger::open(&path, writable()).unwrap());
-    assert_eq!(derived_version(&path), Some(2));
+    assert_eq!(derived_version(&path), Some(3));
     assert_eq!(
         w.ledger.stock_on_hand(&StockFilter::default()).unwrap(),
         expected

@@ -187,3 +187,89 @@ fn a_marking_in_a_version_1_event_is_refused() {
     let err = refused_event(&mut w, event);
     assert_eq!(err.field(), Some("/v"), "{err}");
 }
+
+fn restored(w: &mut World, serial: &str) -> custodia::SignedEvent {
+    let mut body = marking_body(A, CLERK_A, &["item:s1"], ON);
+    body.marks[0].kind = MarkKind::RestoredSerial;
+    body.marks[0].elements.serial = Some(serial.into());
+    w.record(UNIT_A, body)
+}
+
+fn found(ledger: &custodia::Ledger, serial: &str, manufacturer: Option<&str>) -> Vec<String> {
+    ledger
+        .find_items(&custodia::MarkingQuery {
+            serial: serial.into(),
+            manufacturer: manufacturer.map(str::to_owned),
+        })
+        .unwrap()
+        .into_iter()
+        .map(|i| i.id.to_string())
+        .collect()
+}
+
+#[test]
+fn find_answers_with_an_item_known_only_by_its_restored_serial() {
+    let mut w = world();
+    let m = restored(&mut w, "56-1991-004471");
+    let v = w.ledger.verify().unwrap();
+    assert!(v.ok, "{:?}", v.failure);
+    // Case and spaces do not matter; the registration's manufacturer stands for a mark that
+    // names none.
+    assert_eq!(found(&w.ledger, "56-1991-004471", None), ["item:s1"]);
+    assert_eq!(
+        found(&w.ledger, " 56-1991-004471 ", Some("acme")),
+        ["item:s1"]
+    );
+    assert!(found(&w.ledger, "56-1991-004471", Some("Norinco")).is_empty());
+    // The registered serials are still found, and only their items.
+    assert_eq!(found(&w.ledger, "item:r1", None), ["item:r1"]);
+    // A correction takes the mark away, and the lookup with it.
+    w.record(UNIT_A, correction(m.id()));
+    assert!(found(&w.ledger, "56-1991-004471", None).is_empty());
+    // A mark naming its own manufacturer is found under that one.
+    let mut body = marking_body(A, CLERK_A, &["item:s1"], ON);
+    body.marks[0].elements.serial = Some("NX-77".into());
+    body.marks[0].elements.manufacturer = Some("Norinco".into());
+    w.record(UNIT_A, body);
+    assert_eq!(found(&w.ledger, "nx-77 ", Some("NORINCO")), ["item:s1"]);
+    assert!(found(&w.ledger, "NX-77", Some("ACME")).is_empty());
+    let v = w.ledger.verify().unwrap();
+    assert!(v.ok, "{:?}", v.failure);
+}
+
+#[test]
+fn a_file_without_the_mark_index_is_rebuilt_and_finds_restored_serials() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.db");
+    let writable = || custodia::Options::new().log_key(log_key());
+    let mut w = World::with_ledger(custodia::Ledger::create(&path, writable()).unwrap());
+    w.populate();
+    let mut seized = register_items_body(DEPOT_A, UNIT_A, &["item:s1"]);
+    seized.items[0].marking.serial = None;
+    w.record(UNIT_A, seized);
+    restored(&mut w, "56-1991-004471");
+    assert_eq!(found(&w.ledger, "56-1991-004471", None), ["item:s1"]);
+    drop(w);
+    // The layout before the mark index (derived version 2).
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE item_marks;
+         UPDATE meta SET value = 2 WHERE key = 'derived_version';",
+    )
+    .unwrap();
+    drop(conn);
+    let reader = custodia::Ledger::open(&path, custodia::Options::new()).unwrap();
+    assert_eq!(found(&reader, "56-1991-004471", None), ["item:s1"]);
+    assert!(reader.verify().unwrap().ok);
+    drop(reader);
+    let writer = custodia::Ledger::open(&path, writable()).unwrap();
+    assert_eq!(found(&writer, "56-1991-004471", None), ["item:s1"]);
+    let report = writer.verify().unwrap();
+    assert!(report.ok, "{:?}", report.failure);
+    drop(writer);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let rows: i64 = conn
+        .query_row("SELECT count(*) FROM item_marks", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 1);
+}

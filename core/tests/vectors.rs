@@ -31,8 +31,8 @@ use custodia::event::{
     ExpenditureReturn, ExportDelivery, ExportDispatch, JudicialOrder, LossKind, LossReport,
     LotCount, LotMerge, LotQuantity, LotSplit, MarkItems, MergeTarget, Place, Recovery,
     RegisterActor, RegisterItems, RegisterLot, RegisterSite, RevokeKey, RuleRef, RulesInForce,
-    Seizure, Signature, SplitPart, StatusChange, StockCheck, TransferDispatch, TransferReceipt,
-    WeaponIssue, WeaponReturn, Witness,
+    Seizure, Signature, SplitPart, StatusChange, StockCheck, TraceRequest, TraceResponse,
+    TransferDispatch, TransferReceipt, WeaponIssue, WeaponReturn, Witness,
 };
 use custodia::model::*;
 use custodia::{Body, ErrorCode, Event, Ledger, Options, SignedEvent, Signer, verify_jsonl};
@@ -753,6 +753,7 @@ fn history_v2() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
         &[OFFICER],
     );
     legal_v2(&mut r);
+    tracing_v2(&mut r);
     r.out
 }
 
@@ -834,6 +835,48 @@ fn legal_v2(r: &mut Recorder) {
                 text: "DEACT CO 2026".into(),
                 position: "left side of the receiver and the barrel".into(),
             }),
+        },
+        &[],
+    );
+}
+
+/// Tracing (ITI §V): Colombia asks through INTERPOL about a Type 56 rifle by its marking; the
+/// ministry finds the seized rifle and answers, restricting what it says while the case is
+/// open.
+fn tracing_v2(r: &mut Recorder) {
+    let request = r.record(
+        MOD,
+        TraceRequest {
+            requesting_state: "CO".into(),
+            channel: TraceChannel::Interpol,
+            reference: "INTERPOL-iARMS-2026-118734".into(),
+            received_on: Date::parse("2026-02-16").unwrap(),
+            deadline: Date::parse("2026-03-18").unwrap(),
+            weapons: vec![Marking {
+                manufacturer: Some("Norinco".into()),
+                serial: Some("56-1991-004471".into()),
+                model: Some("Type 56".into()),
+                calibre: Some("7.62x39mm".into()),
+                ..Marking::default()
+            }],
+            context: Some("recovered from an armed group in Cali, case 2026-0451".into()),
+            note: None,
+        },
+        &[],
+    );
+    r.record(
+        MOD,
+        TraceResponse {
+            request: request.id(),
+            answered_on: Date::parse("2026-02-17").unwrap(),
+            outcome: TraceOutcome::Identified,
+            items: vec![id(SEIZED)],
+            refusal: Some(TraceRefusal::CriminalInvestigation),
+            information: "seized 2026-02-11 at a checkpoint, forfeited and deactivated; \
+                          the chain of custody before the seizure is withheld while case \
+                          FGR-2026-0117 is open"
+                .into(),
+            reference: Some("MDN-TRAZ-2026-0044".into()),
         },
         &[],
     );
@@ -1170,7 +1213,7 @@ fn events_cover_every_kind() {
 }
 
 /// Events of `events-v2.json`.
-const V2_EVENTS: usize = 20;
+const V2_EVENTS: usize = 22;
 
 #[test]
 fn events_v2_file_matches_the_generator() {

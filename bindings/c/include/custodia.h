@@ -273,6 +273,14 @@ enum custodia_result
    */
   CUSTODIA_RESULT_RECORD_MISSING = 2107,
   /**
+   * `TraceAnswered`: 2108, validation family.
+   */
+  CUSTODIA_RESULT_TRACE_ANSWERED = 2108,
+  /**
+   * `TraceMarkingEmpty`: 2109, validation family.
+   */
+  CUSTODIA_RESULT_TRACE_MARKING_EMPTY = 2109,
+  /**
    * `NotFitForUse`: 2200, validation family.
    */
   CUSTODIA_RESULT_NOT_FIT_FOR_USE = 2200,
@@ -1212,6 +1220,65 @@ custodia_result custodia_ledger_find_items(const custodia_ledger *ledger,
                                            const char *serial,
                                            char **json_out,
                                            custodia_error **error_out);
+
+/**
+ * The tracing requests not yet answered (`trace_request` events without their
+ * `trace_response`), by deadline, as a JSON array of `{"request", "requesting_state",
+ * "channel", "reference", "received_on", "deadline", "weapons", "recorded_at"}`.
+ *
+ * On success writes a new string owned by the caller to `*json_out` (free with
+ * `custodia_string_free`). On error writes nothing.
+ *
+ * Returns `CUSTODIA_RESULT_OK`, or `CUSTODIA_RESULT_SQLITE`, `CUSTODIA_RESULT_NULL_ARGUMENT`,
+ * `CUSTODIA_RESULT_PANIC`.
+ *
+ * # Safety
+ * `ledger` is NULL or a live ledger; `json_out` and `error_out` are NULL or writable.
+ */
+custodia_result custodia_ledger_open_trace_requests(const custodia_ledger *ledger,
+                                                    char **json_out,
+                                                    custodia_error **error_out);
+
+/**
+ * The Arms Trade Treaty annual report's exports and imports of serialized items for `year`
+ * (art. 13.3), by ATT category and partner state, as JSON: `{"year", "exports": [...],
+ * "imports": [...]}`, each line `{"category", "partner_state", "quantity", "types"}`.
+ *
+ * On success writes a new string owned by the caller to `*json_out` (free with
+ * `custodia_string_free`). On error writes nothing.
+ *
+ * Returns `CUSTODIA_RESULT_OK`, or `CUSTODIA_RESULT_INVALID_ARGUMENT` (a year outside 1900 to
+ * 9999), `CUSTODIA_RESULT_SQLITE`, `CUSTODIA_RESULT_NULL_ARGUMENT`, `CUSTODIA_RESULT_PANIC`.
+ *
+ * # Safety
+ * `ledger` is NULL or a live ledger; `json_out` and `error_out` are NULL or writable.
+ */
+custodia_result custodia_ledger_att_report(const custodia_ledger *ledger,
+                                           uint16_t year,
+                                           char **json_out,
+                                           custodia_error **error_out);
+
+/**
+ * The destructions dated from `from` to `to` (`YYYY-MM-DD`, both included), with method,
+ * site, authorisation, witnesses and certificate, and totals by month, site and method, as
+ * JSON: `{"from", "to", "destructions": [...], "totals": [...]}`.
+ *
+ * On success writes a new string owned by the caller to `*json_out` (free with
+ * `custodia_string_free`). On error writes nothing.
+ *
+ * Returns `CUSTODIA_RESULT_OK`, or `CUSTODIA_RESULT_INVALID_ARGUMENT` (not a whole date, or
+ * `to` before `from`), `CUSTODIA_RESULT_SQLITE`, `CUSTODIA_RESULT_NULL_ARGUMENT`,
+ * `CUSTODIA_RESULT_INVALID_UTF8`, `CUSTODIA_RESULT_PANIC`.
+ *
+ * # Safety
+ * `ledger` is NULL or a live ledger; `from` and `to` are NULL or NUL-terminated strings;
+ * `json_out` and `error_out` are NULL or writable.
+ */
+custodia_result custodia_ledger_destruction_report(const custodia_ledger *ledger,
+                                                   const char *from,
+                                                   const char *to,
+                                                   char **json_out,
+                                                   custodia_error **error_out);
 
 /**
  * The stored events at positions `start` to `end` (excluded), clamped to the ledger and to

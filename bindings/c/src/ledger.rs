@@ -845,6 +845,108 @@ pub unsafe extern "C" fn custodia_ledger_find_items(
     })
 }
 
+/// The tracing requests not yet answered (`trace_request` events without their
+/// `trace_response`), by deadline, as a JSON array of `{"request", "requesting_state",
+/// "channel", "reference", "received_on", "deadline", "weapons", "recorded_at"}`.
+///
+/// On success writes a new string owned by the caller to `*json_out` (free with
+/// `custodia_string_free`). On error writes nothing.
+///
+/// Returns `CUSTODIA_RESULT_OK`, or `CUSTODIA_RESULT_SQLITE`, `CUSTODIA_RESULT_NULL_ARGUMENT`,
+/// `CUSTODIA_RESULT_PANIC`.
+///
+/// # Safety
+/// `ledger` is NULL or a live ledger; `json_out` and `error_out` are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn custodia_ledger_open_trace_requests(
+    ledger: *const custodia_ledger,
+    json_out: *mut *mut c_char,
+    error_out: *mut *mut custodia_error,
+) -> custodia_result {
+    // SAFETY: the function's contract (see the header).
+    let (ledger, json_out, error_out) = unsafe {
+        (
+            In::new(ledger),
+            Out::new(json_out),
+            ErrorOut::new(error_out),
+        )
+    };
+    query(ledger, json_out, error_out, |l| l.open_trace_requests())
+}
+
+/// The Arms Trade Treaty annual report's exports and imports of serialized items for `year`
+/// (art. 13.3), by ATT category and partner state, as JSON: `{"year", "exports": [...],
+/// "imports": [...]}`, each line `{"category", "partner_state", "quantity", "types"}`.
+///
+/// On success writes a new string owned by the caller to `*json_out` (free with
+/// `custodia_string_free`). On error writes nothing.
+///
+/// Returns `CUSTODIA_RESULT_OK`, or `CUSTODIA_RESULT_INVALID_ARGUMENT` (a year outside 1900 to
+/// 9999), `CUSTODIA_RESULT_SQLITE`, `CUSTODIA_RESULT_NULL_ARGUMENT`, `CUSTODIA_RESULT_PANIC`.
+///
+/// # Safety
+/// `ledger` is NULL or a live ledger; `json_out` and `error_out` are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn custodia_ledger_att_report(
+    ledger: *const custodia_ledger,
+    year: u16,
+    json_out: *mut *mut c_char,
+    error_out: *mut *mut custodia_error,
+) -> custodia_result {
+    // SAFETY: the function's contract (see the header).
+    let (ledger, json_out, error_out) = unsafe {
+        (
+            In::new(ledger),
+            Out::new(json_out),
+            ErrorOut::new(error_out),
+        )
+    };
+    query(ledger, json_out, error_out, |l| l.att_report(year))
+}
+
+/// The destructions dated from `from` to `to` (`YYYY-MM-DD`, both included), with method,
+/// site, authorisation, witnesses and certificate, and totals by month, site and method, as
+/// JSON: `{"from", "to", "destructions": [...], "totals": [...]}`.
+///
+/// On success writes a new string owned by the caller to `*json_out` (free with
+/// `custodia_string_free`). On error writes nothing.
+///
+/// Returns `CUSTODIA_RESULT_OK`, or `CUSTODIA_RESULT_INVALID_ARGUMENT` (not a whole date, or
+/// `to` before `from`), `CUSTODIA_RESULT_SQLITE`, `CUSTODIA_RESULT_NULL_ARGUMENT`,
+/// `CUSTODIA_RESULT_INVALID_UTF8`, `CUSTODIA_RESULT_PANIC`.
+///
+/// # Safety
+/// `ledger` is NULL or a live ledger; `from` and `to` are NULL or NUL-terminated strings;
+/// `json_out` and `error_out` are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn custodia_ledger_destruction_report(
+    ledger: *const custodia_ledger,
+    from: *const c_char,
+    to: *const c_char,
+    json_out: *mut *mut c_char,
+    error_out: *mut *mut custodia_error,
+) -> custodia_result {
+    // SAFETY: the function's contract (see the header).
+    let (ledger, from, to, json_out, error_out) = unsafe {
+        (
+            In::new(ledger),
+            Str::new(from),
+            Str::new(to),
+            Out::new(json_out),
+            ErrorOut::new(error_out),
+        )
+    };
+    query(ledger, json_out, error_out, |l| {
+        let day = |argument: &str, text: &str| {
+            custodia::model::Date::parse(text)
+                .map_err(|e| invalid_argument(argument, text, e.to_string()))
+        };
+        let from = day("from", from.required("from")?)?;
+        let to = day("to", to.required("to")?)?;
+        l.destruction_report(&from, &to)
+    })
+}
+
 /// The stored events at positions `start` to `end` (excluded), clamped to the ledger and to
 /// `CUSTODIA_EVENTS_PER_CALL_MAX` events (ask again from the last index + 1 for more; pass
 /// `UINT64_MAX` as `end` for "to the end"). As a JSON array of `{"index", "id", "kind", "at",
@@ -1025,6 +1127,70 @@ mod tests {
         let rc = unsafe { custodia_ledger_summary(handle, &mut json, std::ptr::null_mut()) };
         assert_eq!(rc, custodia_result::Panic);
         assert!(json.is_null());
+        // SAFETY: made by this library, freed once.
+        unsafe { custodia_ledger_free(handle) };
+    }
+
+    /// Calls a query into a new string; its result code and text (empty when none).
+    fn call(q: impl FnOnce(*mut *mut c_char) -> custodia_result) -> (custodia_result, String) {
+        let mut json: *mut c_char = std::ptr::null_mut();
+        let rc = q(&mut json);
+        if json.is_null() {
+            return (rc, String::new());
+        }
+        // SAFETY: a NUL-terminated string this library made.
+        let text = unsafe { std::ffi::CStr::from_ptr(json) }
+            .to_string_lossy()
+            .into_owned();
+        // SAFETY: made by this library, freed once.
+        unsafe { crate::custodia_string_free(json) };
+        (rc, text)
+    }
+
+    #[test]
+    fn tracing_and_report_queries() {
+        let mut handle: *mut custodia_ledger = std::ptr::null_mut();
+        // SAFETY: a live out-parameter; NULL key and error are allowed.
+        let rc = unsafe {
+            custodia_ledger_new_in_memory(std::ptr::null(), &mut handle, std::ptr::null_mut())
+        };
+        assert_eq!(rc, custodia_result::Ok);
+        let none = std::ptr::null_mut();
+        // SAFETY (every call below): a live handle, NUL-terminated strings, live out-parameters.
+        let (rc, text) =
+            call(|out| unsafe { custodia_ledger_open_trace_requests(handle, out, none) });
+        assert_eq!((rc, text.as_str()), (custodia_result::Ok, "[]"));
+        let (rc, text) = call(|out| unsafe { custodia_ledger_att_report(handle, 2026, out, none) });
+        assert_eq!(
+            (rc, text.as_str()),
+            (
+                custodia_result::Ok,
+                r#"{"year":2026,"exports":[],"imports":[]}"#
+            )
+        );
+        let (rc, _) = call(|out| unsafe { custodia_ledger_att_report(handle, 10, out, none) });
+        assert_eq!(rc, custodia_result::InvalidArgument);
+        let (from, to) = (c"2026-01-01", c"2026-01-31");
+        let (rc, text) = call(|out| unsafe {
+            custodia_ledger_destruction_report(handle, from.as_ptr(), to.as_ptr(), out, none)
+        });
+        assert_eq!(rc, custodia_result::Ok);
+        assert_eq!(
+            text,
+            r#"{"from":"2026-01-01","to":"2026-01-31","destructions":[],"totals":[]}"#
+        );
+        let (rc, _) = call(|out| unsafe {
+            custodia_ledger_destruction_report(handle, to.as_ptr(), from.as_ptr(), out, none)
+        });
+        assert_eq!(rc, custodia_result::InvalidArgument);
+        let (rc, _) = call(|out| unsafe {
+            custodia_ledger_destruction_report(handle, c"2026-01".as_ptr(), to.as_ptr(), out, none)
+        });
+        assert_eq!(rc, custodia_result::InvalidArgument);
+        let (rc, text) = call(|out| unsafe {
+            custodia_ledger_destruction_report(handle, std::ptr::null(), to.as_ptr(), out, none)
+        });
+        assert_eq!((rc, text.as_str()), (custodia_result::NullArgument, ""));
         // SAFETY: made by this library, freed once.
         unsafe { custodia_ledger_free(handle) };
     }

@@ -108,6 +108,10 @@ pub enum custodia_result {
     EmptyMark = 2105,
     /// `RecordMissing`: 2107, validation family.
     RecordMissing = 2107,
+    /// `TraceAnswered`: 2108, validation family.
+    TraceAnswered = 2108,
+    /// `TraceMarkingEmpty`: 2109, validation family.
+    TraceMarkingEmpty = 2109,
     /// `NotFitForUse`: 2200, validation family.
     NotFitForUse = 2200,
     /// `NotExpended`: 2201, validation family.
@@ -253,7 +257,7 @@ pub enum custodia_result {
 impl custodia_result {
     /// Every value, in number order.
     #[cfg(test)]
-    pub(crate) const ALL: [custodia_result; 119] = [
+    pub(crate) const ALL: [custodia_result; 121] = [
         custodia_result::Ok,
         custodia_result::EventTooLarge,
         custodia_result::JsonMalformed,
@@ -303,6 +307,8 @@ impl custodia_result {
         custodia_result::SameState,
         custodia_result::EmptyMark,
         custodia_result::RecordMissing,
+        custodia_result::TraceAnswered,
+        custodia_result::TraceMarkingEmpty,
         custodia_result::NotFitForUse,
         custodia_result::NotExpended,
         custodia_result::ReturnExceedsExpended,
@@ -427,6 +433,8 @@ impl custodia_result {
             2104 => Some(custodia_result::SameState),
             2105 => Some(custodia_result::EmptyMark),
             2107 => Some(custodia_result::RecordMissing),
+            2108 => Some(custodia_result::TraceAnswered),
+            2109 => Some(custodia_result::TraceMarkingEmpty),
             2200 => Some(custodia_result::NotFitForUse),
             2201 => Some(custodia_result::NotExpended),
             2202 => Some(custodia_result::ReturnExceedsExpended),
@@ -553,6 +561,8 @@ impl custodia_result {
             custodia_result::SameState => c"SAME_STATE",
             custodia_result::EmptyMark => c"EMPTY_MARK",
             custodia_result::RecordMissing => c"RECORD_MISSING",
+            custodia_result::TraceAnswered => c"TRACE_ANSWERED",
+            custodia_result::TraceMarkingEmpty => c"TRACE_MARKING_EMPTY",
             custodia_result::NotFitForUse => c"NOT_FIT_FOR_USE",
             custodia_result::NotExpended => c"NOT_EXPENDED",
             custodia_result::ReturnExceedsExpended => c"RETURN_EXCEEDS_EXPENDED",

@@ -75,6 +75,9 @@ enum Command {
     Overdue(cmd::overdue::Args),
     /// Print the ledger at a glance: counts, units, rules in force, tree head.
     Summary(cmd::summary::Args),
+    /// Print a report: the ATT annual report's exports and imports, or destructions.
+    #[command(subcommand)]
+    Report(cmd::report::Command),
     /// Print the lots formed from a lot by splits and merges (JSON lines).
     Lineage(cmd::lineage::Args),
     /// Export the ledger: every event, or the custody graph.
@@ -163,6 +166,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
         Command::Stock(args) => cmd::stock::run(g, args, out),
         Command::Find(args) => cmd::find::run(g, args, out),
         Command::Overdue(args) => cmd::overdue::run(g, args, out),
+        Command::Report(command) => cmd::report::run(g, command, out),
         Command::Summary(args) => cmd::summary::run(g, args, out),
         Command::Lineage(args) => cmd::lineage::run(g, args, out),
         Command::Export(args) => cmd::export::run(g, args, out),

@@ -123,6 +123,15 @@ fn demo_then_every_read_verb_without_the_log_key() {
     assert!(out.contains("rules: none"), "{out}");
     let events_line = out.lines().find(|x| x.starts_with("events ")).unwrap();
     assert_eq!(events_line.split_whitespace().last(), Some("400"), "{out}");
+    // The synthetic stockpile answers tracing requests.
+    let tracing = out
+        .lines()
+        .find(|x| x.starts_with("tracing requests"))
+        .unwrap();
+    assert!(
+        !tracing.starts_with("tracing requests (ITI): 0 answered"),
+        "{out}"
+    );
     // Demo refuses an existing ledger and leaves the key file it found alone.
     let before = std::fs::read(&key).unwrap();
     fails(&["--ledger", l, "demo"], None, 2, Some(8002));

@@ -685,6 +685,51 @@ impl Ledger {
         rows_to_py(py, &rows)
     }
 
+    /// The tracing requests not yet answered, by deadline: `request`, `requesting_state`,
+    /// `channel`, `reference`, `received_on`, `deadline`, `weapons`, `recorded_at`.
+    fn open_trace_requests<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let rows = self.with(py, |l| l.open_trace_requests())?;
+        rows_to_py(py, &rows)
+    }
+
+    /// The Arms Trade Treaty annual report's exports and imports of serialized items for
+    /// `year` (art. 13.3), by ATT category and partner state: `year`, `exports`, `imports`.
+    fn att_report<'py>(
+        &self,
+        py: Python<'py>,
+        year: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let year: u16 = arg(year, "year", "an int from 1900 to 9999")?;
+        let report = self.with(py, |l| l.att_report(year))?;
+        rows_to_py(py, &report)
+    }
+
+    /// The destructions dated from `start` to `end` (`YYYY-MM-DD`, both included), with
+    /// method, site, authorisation, witnesses and certificate, and totals by month, site and
+    /// method: `from`, `to`, `destructions`, `totals`.
+    fn destruction_report<'py>(
+        &self,
+        py: Python<'py>,
+        start: &Bound<'py, PyAny>,
+        end: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let start: String = arg(start, "start", "str")?;
+        let end: String = arg(end, "end", "str")?;
+        let report = self.with(py, |l| {
+            let day = |argument: &str, text: &str| {
+                custodia::model::Date::parse(text).map_err(|e| {
+                    Error::new(ErrorKind::InvalidArgument {
+                        argument: argument.into(),
+                        value: text.into(),
+                        reason: e.to_string(),
+                    })
+                })
+            };
+            l.destruction_report(&day("start", &start)?, &day("end", &end)?)
+        })?;
+        rows_to_py(py, &report)
+    }
+
     /// The events at positions `start..stop` (clamped), as dicts with `index`, `id`, `kind`,
     /// `at`, `actor` and the signed `event`. For large ranges use `iter_events`.
     #[pyo3(signature = (start=None, stop=None))]

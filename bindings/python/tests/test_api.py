@@ -343,6 +343,28 @@ def test_trace_lineage_and_find(reader: custodia.Ledger, base: Base) -> None:
     assert reader.find("no such serial 999") == []
 
 
+def test_tracing_and_reports(reader: custodia.Ledger, base: Base) -> None:
+    # The synthetic stockpile answers each tracing request the minute after it arrives.
+    requests = [e for e in base.events if e["kind"] == "trace_request"]
+    answers = [e for e in base.events if e["kind"] == "trace_response"]
+    assert requests and len(answers) >= len(requests) - 1
+    open_requests = reader.open_trace_requests()
+    assert len(open_requests) == len(requests) - len(answers)
+    # It imports and exports nothing.
+    assert reader.att_report(2026) == {"year": 2026, "exports": [], "imports": []}
+    destructions = [e for e in base.events if e["kind"] == "destruction"]
+    report = reader.destruction_report("2026-01-01", "2026-12-31")
+    assert [d["event"] for d in report["destructions"]] == [e["id"] for e in destructions]
+    assert sum(t["destructions"] for t in report["totals"]) == len(destructions)
+    assert report["destructions"][0]["witnesses"] == destructions[0]["witnesses"]
+    with pytest.raises(custodia.UsageError) as e:
+        reader.destruction_report("2026-12-31", "2026-01-01")
+    assert e.value.code == 9001
+    with pytest.raises(custodia.UsageError) as e:
+        reader.att_report(10)
+    assert e.value.code == 9001
+
+
 def test_events_slices_and_lookup(reader: custodia.Ledger, base: Base) -> None:
     rows = reader.events(10, 20)
     assert [r["index"] for r in rows] == list(range(10, 20))

@@ -338,6 +338,29 @@ impl Ledger {
         self.inner.summary()
     }
 
+    /// The tracing requests not yet answered, by deadline (then by request): what a ministry
+    /// still owes requesting states (ITI §V).
+    pub fn open_trace_requests(&self) -> Result<Vec<TraceRequestRecord>> {
+        self.inner.open_trace_requests()
+    }
+
+    /// The Arms Trade Treaty annual report's exports and imports for `year` (art. 13.3), by ATT
+    /// category and partner state ([`AttReport`]).
+    pub fn att_report(&self, year: u16) -> Result<AttReport> {
+        self.inner.att_report(year)
+    }
+
+    /// The destructions from `from` to `to` (whole days, both included, by the event's date),
+    /// with method, site, authorisation, witnesses and certificate, and totals by month, site
+    /// and method.
+    pub fn destruction_report(
+        &self,
+        from: &crate::model::Date,
+        to: &crate::model::Date,
+    ) -> Result<DestructionReport> {
+        self.inner.destruction_report(from, to)
+    }
+
     /// Every registered actor with its roles and keys, by id.
     pub fn actors(&self) -> Result<Vec<ActorRecord>> {
         self.inner.actors()

@@ -30,6 +30,8 @@ impl State {
             close_export,
             marks,
             holds,
+            open_trace,
+            answer_trace,
             open_authorisation,
             consume_authorisation,
             actor_ops,
@@ -127,6 +129,14 @@ impl State {
             && let Some(t) = self.transfers.remove(&dispatch)
         {
             undo.closed_transfer = Some((dispatch, t));
+        }
+        // Tracing requests and responses are not correctable: nothing to undo.
+        if let Some(request) = open_trace {
+            self.trace_requests.insert(id, request);
+        }
+        if let Some(request) = answer_trace {
+            self.trace_requests.remove(&request);
+            self.trace_answers.insert(request, id);
         }
         for mark in marks {
             if let Some(item) = self.items.get_mut(&mark.item) {

@@ -45,6 +45,10 @@ pub(crate) struct Effects {
     pub(crate) marks: Vec<crate::ledger::state::AppliedMark>,
     /// Evidence holds set (`Some`) or lifted (`None`).
     pub(crate) holds: Vec<(Stock, Option<Box<crate::ledger::state::Hold>>)>,
+    /// A tracing request received.
+    pub(crate) open_trace: Option<crate::ledger::state::TraceRequestState>,
+    /// The tracing request answered.
+    pub(crate) answer_trace: Option<EventId>,
     pub(crate) open_authorisation: Option<Authorisation>,
     pub(crate) consume_authorisation: Option<Consumption>,
     pub(crate) actor_ops: Vec<ActorOp>,

@@ -212,6 +212,25 @@ pub(crate) struct Export {
     pub(crate) at: Timestamp,
 }
 
+/// A tracing request awaiting its answer.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct TraceRequestState {
+    /// The requesting state, ISO 3166-1 alpha-2.
+    pub(crate) requesting_state: String,
+    /// How it arrived.
+    pub(crate) channel: crate::model::TraceChannel,
+    /// The requester's reference.
+    pub(crate) reference: String,
+    /// The day it was received.
+    pub(crate) received_on: Date,
+    /// The day the answer is due.
+    pub(crate) deadline: Date,
+    /// The marking elements asked about.
+    pub(crate) weapons: Vec<Marking>,
+    /// When it was recorded.
+    pub(crate) at: Timestamp,
+}
+
 /// An authorisation with what it still covers.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct Authorisation {
@@ -278,6 +297,16 @@ pub(crate) struct State {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub(crate) exports: BTreeMap<EventId, Export>,
     pub(crate) authorisations: BTreeMap<EventId, Authorisation>,
+    // INVARIANT (trace-answered-once): a tracing request is in `trace_requests` until it is
+    // answered, then in `trace_answers` (with its answer), never in both.
+    // Both skipped when empty, so that the state digest of a ledger without tracing requests
+    // is the one earlier versions computed.
+    /// Tracing requests not yet answered.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) trace_requests: BTreeMap<EventId, TraceRequestState>,
+    /// Tracing requests answered, with their `trace_response`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) trace_answers: BTreeMap<EventId, EventId>,
     pub(crate) undo: BTreeMap<EventId, Undo>,
     pub(crate) rules: Vec<RuleRef>,
     pub(crate) rules_event: Option<(EventId, Timestamp)>,
@@ -439,6 +468,16 @@ impl State {
     pub(crate) fn check_invariants(&self) -> Result<(), InvariantError> {
         let broken =
             |invariant: &'static str, detail: String| Err(InvariantError { invariant, detail });
+        if let Some(request) = self
+            .trace_requests
+            .keys()
+            .find(|r| self.trace_answers.contains_key(r))
+        {
+            return broken(
+                "trace-answered-once",
+                format!("tracing request `{request}` is both open and answered"),
+            );
+        }
         let mut expected: BTreeMap<Account, BTreeMap<Stock, i128>> = BTreeMap::new();
         for (id, item) in &self.items {
             if &item.item.id != id {

@@ -11,12 +11,14 @@ mod names;
 pub use names::UnknownName;
 mod parts;
 mod time;
+mod tracing;
 mod trade;
 
 pub use ammunition::{ExpenditurePurpose, Residue};
 pub use iso3166::ISO_3166_1_ALPHA_2;
 pub use legal::{DeactivationMark, JudicialDecision};
 pub use marks::{Mark, MarkKind};
+pub use tracing::{TraceChannel, TraceOutcome, TraceRefusal};
 pub use trade::{
     AttCategory, Consignee, DeliveryVerification, EndUserCertificate, ImportRecord, Licence,
     LicenceKind, TransferBasis, country_name, is_country,

@@ -6,7 +6,7 @@
 use crate::model::{
     ActorKind, AttCategory, CompatibilityGroup, Condition, Disposition, HazardDivision,
     ItemCategory, JudicialDecision, LicenceKind, LossKind, MarkKind, OriginKind, Role, SiteKind,
-    Status, TransferBasis, Unit,
+    Status, TraceChannel, TraceOutcome, TraceRefusal, TransferBasis, Unit,
 };
 
 /// A name that is not one of a vocabulary's.
@@ -76,6 +76,15 @@ macro_rules! names {
 }
 
 names! {
+    TraceChannel { Direct => "direct", Interpol => "interpol" }
+    TraceOutcome { Identified => "identified", NotFound => "not_found", Refused => "refused" }
+    TraceRefusal {
+        InsufficientInformation => "insufficient_information",
+        OutsideScope => "outside_scope",
+        CriminalInvestigation => "criminal_investigation",
+        LegalProtection => "legal_protection",
+        NationalSecurity => "national_security",
+    }
     ActorKind { Agency => "agency", Unit => "unit", Person => "person" }
     Role {
         Admin => "admin",

@@ -93,8 +93,23 @@ pub(crate) const RULES: Table = Table {
     key_columns: 1,
 };
 
+/// The serial numbers of marks applied after registration (`marking` events), for tracing
+/// lookups: one row per mark that carries a serial, keyed by the item and the mark's position
+/// among the item's marks.
+pub(crate) const ITEM_MARKS: Table = Table {
+    name: "item_marks",
+    columns: &[
+        "item",
+        "position",
+        "kind",
+        "manufacturer_norm",
+        "serial_norm",
+    ],
+    key_columns: 2,
+};
+
 /// Every derived table, in the order verification compares them.
-pub(crate) const TABLES: [&Table; 7] = [
+pub(crate) const TABLES: [&Table; 8] = [
     &BALANCES,
     &ITEMS,
     &LOTS,
@@ -102,6 +117,7 @@ pub(crate) const TABLES: [&Table; 7] = [
     &SITES,
     &ACTORS,
     &RULES,
+    &ITEM_MARKS,
 ];
 
 /// A row: one value per column of its table.
@@ -225,6 +241,28 @@ pub(crate) fn item_row(item: &ItemState) -> Result<Row> {
     ])
 }
 
+/// The mark rows of an item: one per applied mark with a serial. A mark that names no
+/// manufacturer (a serial restored by a laboratory, say) is indexed under the manufacturer the
+/// item was registered with, so that a search by manufacturer and serial finds it.
+pub(crate) fn item_mark_rows(item: &ItemState) -> Result<Vec<Row>> {
+    let registered = item.item.marking.manufacturer.as_deref();
+    let mut rows = Vec::new();
+    for (i, mark) in item.marks.iter().enumerate() {
+        let Some(serial) = mark.elements.serial.as_deref() else {
+            continue;
+        };
+        let manufacturer = mark.elements.manufacturer.as_deref().or(registered);
+        rows.push(vec![
+            text(item.item.id.as_str()),
+            u64_col(i as u64, "a mark position")?,
+            text(mark.kind.as_str()),
+            opt_text(manufacturer.map(normalise_marking)),
+            text(normalise_marking(serial)),
+        ]);
+    }
+    Ok(rows)
+}
+
 pub(crate) fn lot_row(lot: &LotState) -> Result<Row> {
     let (division, group) = match &lot.lot.hazard {
         Some(h) => (Some(h.division.as_str()), Some(h.group.as_str())),
@@ -328,9 +366,11 @@ pub(crate) fn rule_rows(state: &State) -> Result<Vec<Row>> {
 pub(crate) fn all_rows(state: &State) -> Result<Vec<Vec<Row>>> {
     let mut balances = Vec::new();
     let mut items = Vec::new();
+    let mut marks = Vec::new();
     for item in state.items() {
         balances.extend(balance_rows(state, &Stock::Item(item.item.id.clone()))?);
         items.push(item_row(item)?);
+        marks.extend(item_mark_rows(item)?);
     }
     let mut lots = Vec::new();
     let mut sources = Vec::new();
@@ -342,7 +382,7 @@ pub(crate) fn all_rows(state: &State) -> Result<Vec<Vec<Row>>> {
     let sites = state.sites().map(site_row).collect::<Result<Vec<_>>>()?;
     let actors = state.actors().map(actor_row).collect::<Result<Vec<_>>>()?;
     let rules = rule_rows(state)?;
-    let mut tables = vec![balances, items, lots, sources, sites, actors, rules];
+    let mut tables = vec![balances, items, lots, sources, sites, actors, rules, marks];
     for (table, rows) in TABLES.iter().zip(tables.iter_mut()) {
         rows.sort_by(|a, b| compare_keys(a, b, table.key_columns));
     }
@@ -441,14 +481,24 @@ pub(crate) fn write(conn: &Connection, state: &State, dirty: &Dirty) -> Result<(
             insert(conn, &BALANCES, &row).map_err(sql)?;
         }
         match stock {
-            Stock::Item(i) => match state.item(i) {
-                Some(item) => insert(conn, &ITEMS, &item_row(item)?).map_err(sql)?,
-                None => {
-                    conn.prepare_cached("DELETE FROM items WHERE id = ?1")
-                        .and_then(|mut s| s.execute([id]))
-                        .map_err(sql)?;
+            Stock::Item(i) => {
+                conn.prepare_cached("DELETE FROM item_marks WHERE item = ?1")
+                    .and_then(|mut s| s.execute([id]))
+                    .map_err(sql)?;
+                match state.item(i) {
+                    Some(item) => {
+                        insert(conn, &ITEMS, &item_row(item)?).map_err(sql)?;
+                        for row in item_mark_rows(item)? {
+                            insert(conn, &ITEM_MARKS, &row).map_err(sql)?;
+                        }
+                    }
+                    None => {
+                        conn.prepare_cached("DELETE FROM items WHERE id = ?1")
+                            .and_then(|mut s| s.execute([id]))
+                            .map_err(sql)?;
+                    }
                 }
-            },
+            }
             Stock::Lot(l) => {
                 conn.prepare_cached("DELETE FROM lot_sources WHERE lot = ?1")
                     .and_then(|mut s| s.execute([id]))

@@ -432,7 +432,9 @@ pub(crate) fn stock_lines(db: &Db, filter: &StockFilter) -> Result<Vec<StockLine
     Ok(out)
 }
 
-/// Items whose marking matches (serial, and manufacturer when given), ignoring case and spaces.
+/// Items whose marking matches (serial, and manufacturer when given), ignoring case and spaces:
+/// the marking they were registered with, or a mark applied later (`marking` events: a serial
+/// restored by a laboratory, an import or state mark).
 pub(crate) fn find_items(db: &Db, query: &MarkingQuery) -> Result<Vec<ItemRecord>> {
     let e = db.err("finding items");
     let serial = normalise_marking(&query.serial);
@@ -442,7 +444,12 @@ pub(crate) fn find_items(db: &Db, query: &MarkingQuery) -> Result<Vec<ItemRecord
         .prepare_cached(
             "SELECT id, category, type, marking, origin, registered_at, condition, disposition,
                     location, site, custodian, last_event
-             FROM items WHERE serial_norm = ?1 AND (?2 IS NULL OR manufacturer_norm = ?2)
+             FROM items WHERE id IN (
+                 SELECT id FROM items
+                 WHERE serial_norm = ?1 AND (?2 IS NULL OR manufacturer_norm = ?2)
+                 UNION
+                 SELECT item FROM item_marks
+                 WHERE serial_norm = ?1 AND (?2 IS NULL OR manufacturer_norm = ?2))
              ORDER BY id",
         )
         .map_err(&e)?;

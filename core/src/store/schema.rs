@@ -40,8 +40,9 @@ CREATE TABLE touches (kind TEXT NOT NULL, stock TEXT NOT NULL, seq INTEGER NOT N
 /// derived tables are older is rebuilt from its events when opened writable (in one
 /// transaction), and given current tables in memory (SQLite `TEMP` tables, which shadow the
 /// file's) when opened read-only. Version 1 kept one `status` per item and lot; version 2 keeps
-/// `condition` and `disposition`.
-pub(crate) const DERIVED_VERSION: i64 = 2;
+/// `condition` and `disposition`; version 3 adds `item_marks`, the serial numbers of marks applied
+/// after registration, for tracing lookups.
+pub(crate) const DERIVED_VERSION: i64 = 3;
 
 /// The derived tables: everything not in [`LOG_SCHEMA`], re-derived by `verify`. Each statement
 /// starts a line with `CREATE TABLE ` or `CREATE INDEX ` (the read-only rebuild makes them
@@ -73,6 +74,10 @@ CREATE TABLE actors (id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL
                      roles TEXT NOT NULL, keys TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE rules_in_force (position INTEGER PRIMARY KEY, name TEXT NOT NULL,
                              version TEXT NOT NULL, identity TEXT NOT NULL);
+CREATE TABLE item_marks (item TEXT NOT NULL, position INTEGER NOT NULL, kind TEXT NOT NULL,
+                         manufacturer_norm TEXT, serial_norm TEXT NOT NULL,
+                         PRIMARY KEY (item, position)) WITHOUT ROWID;
+CREATE INDEX item_marks_by_marking ON item_marks (serial_norm, manufacturer_norm);
 ";
 
 /// Maps a SQLite failure to the front door's error.

@@ -44,6 +44,8 @@ pub const OPS_LOG_KEY_SEED: [u8; 32] = [3; 32];
 
 #[path = "legal_ops.rs"]
 mod legal;
+#[path = "tracing_ops.rs"]
+mod tracing;
 
 const ADMIN: &str = "agency:mod";
 const UNIT_A: &str = "unit:a";
@@ -170,6 +172,16 @@ pub enum Op {
     /// A deactivation of an item where it is held.
     Deactivate {
         item: u8,
+    },
+    /// A tracing request about an item on the books (when `item` picks one) or not.
+    TraceRequest {
+        item: Option<u8>,
+        state: u8,
+    },
+    /// The answer to a tracing request (answered already, perhaps).
+    TraceResponse {
+        request: u8,
+        outcome: u8,
     },
     Split {
         lot: u8,
@@ -299,7 +311,7 @@ impl Step {
         if src.is_empty() {
             return None;
         }
-        let op = match src.byte() % 46 {
+        let op = match src.byte() % 48 {
             0 => Op::RegisterActor {
                 kind: src.byte(),
                 member_of: src.maybe(160, ByteSource::byte),
@@ -422,9 +434,17 @@ impl Step {
                 person: src.byte(),
                 hours: src.byte(),
             },
-            _ => Op::Return {
+            45 => Op::Return {
                 issue: src.byte(),
                 all: src.chance(192),
+            },
+            46 => Op::TraceRequest {
+                item: item_sel(src),
+                state: src.byte(),
+            },
+            _ => Op::TraceResponse {
+                request: src.byte(),
+                outcome: src.byte(),
             },
         };
         let t = src.byte();
@@ -768,6 +788,8 @@ pub struct History {
     authorisations: Vec<(EventId, DestructionAuthorisation)>,
     /// Seizures accepted.
     seizures: legal::Seizures,
+    /// Tracing requests accepted (answered or not).
+    traces: tracing::Traces,
     journal: Vec<SignedEvent>,
     /// Every balance by stock, read once when a step begins (one query instead of one per
     /// lookup).
@@ -825,6 +847,7 @@ impl History {
             pending_key: None,
             authorisations: Vec::new(),
             seizures: Vec::new(),
+            traces: Vec::new(),
             journal: base.to_vec(),
             balances: BTreeMap::new(),
             now: OPS_EPOCH_SECONDS + OPS_STEP_SECONDS * i64::try_from(base.len()).unwrap_or(0),
@@ -1302,6 +1325,10 @@ impl History {
             }
             Op::Seize { item, lot } => return self.build_seizure(*item, *lot),
             Op::Deactivate { item } => return self.build_deactivation(*item),
+            Op::TraceRequest { item, state } => return self.build_trace_request(*item, *state),
+            Op::TraceResponse { request, outcome } => {
+                return self.build_trace_response(*request, *outcome);
+            }
             Op::Judge { seizure, decision } => {
                 return self.build_judicial_order(*seizure, *decision);
             }
@@ -1995,6 +2022,7 @@ impl History {
                 }
                 self.open_issues.retain(|(_, i)| !i.items.is_empty());
             }
+            Body::TraceRequest(r) => self.traces.push((signed.id(), r.clone())),
             Body::DestructionAuthorisation(a) => {
                 self.authorisations.push((signed.id(), a.clone()));
             }

@@ -1,6 +1,6 @@
 //! Deterministic synthetic ledgers: a national stockpile with depots, ammunition lots and
 //! serialized weapons, transfers (some with receipt discrepancies), stock checks, thefts, lot
-//! splits, status changes and witnessed destruction campaigns. The same seed gives the same
+//! splits, status changes, witnessed destruction campaigns, and tracing requests answered. The same seed gives the same
 //! signed events, byte for byte, at any scale.
 //!
 //! The generator keeps only a [`State`] (bounded by the stockpile, not by the number of
@@ -20,6 +20,9 @@ use crate::model::{
     IdError, Item, ItemCategory, ItemId, Lot, LotId, Marking, Origin, OriginKind, Quantity, Role,
     Site, SiteId, SiteKind, Timestamp, Unit,
 };
+
+#[path = "synth_tracing.rs"]
+mod tracing;
 
 /// Depots in the synthetic stockpile.
 pub const SYNTH_DEPOTS: usize = 4;
@@ -741,6 +744,7 @@ impl Synth {
             self.stock_check(&cast)?;
             self.theft(&cast)?;
             self.destruction(&cast)?;
+            self.trace(&cast)?;
             self.cast = Some(cast);
             return Ok(());
         };
@@ -753,7 +757,8 @@ impl Synth {
             66..=69 => self.theft(&cast),
             70..=81 => self.destruction(&cast),
             82..=89 => self.split(&cast),
-            _ => self.status(&cast),
+            90..=97 => self.status(&cast),
+            _ => self.trace(&cast),
         };
         self.cast = Some(cast);
         result
@@ -799,6 +804,8 @@ mod tests {
             "destruction",
             "lot_split",
             "status_change",
+            "trace_request",
+            "trace_response",
         ] {
             assert!(kinds.contains(k), "missing {k}");
         }

@@ -849,8 +849,8 @@ pub fn marking_body(at: (&str, &str), marked_by: &str, items: &[&str], on: &str)
 
 /// `history_world`'s events, then the kinds of format version 2 (an export and its delivery, a
 /// seized rifle registered without its serial, marked, held as evidence, forfeited and
-/// deactivated, a training expenditure and its return, a rifle issued to a person and
-/// returned), ending with rules put in force.
+/// deactivated, a tracing request about it answered, a training expenditure and its return, a
+/// rifle issued to a person and returned), ending with rules put in force.
 pub fn history() -> Vec<SignedEvent> {
     let mut w = history_world();
     // Unit B exports the rifle it received and 50 rounds; Peru verifies the delivery.
@@ -880,6 +880,24 @@ pub fn history() -> Vec<SignedEvent> {
     );
     // Forfeited, it is deactivated and kept (a reference collection).
     w.record(UNIT_A, deactivation_body(A, &["item:s1"], &on[..10]));
+    // Colombia asks, through INTERPOL, about the rifle by the serial it was marked with; the
+    // ministry identifies it.
+    let r = w.record(
+        ADMIN,
+        trace_request_body("CO", "CO-2026-1", "CO-MDN-item:s1", &on[..10]),
+    );
+    w.record(
+        ADMIN,
+        custodia::event::TraceResponse {
+            request: r.id(),
+            answered_on: Date::parse(&on[..10]).unwrap(),
+            outcome: custodia::model::TraceOutcome::Identified,
+            items: vec![item("item:s1")],
+            refusal: None,
+            information: "seized, forfeited and deactivated".into(),
+            reference: None,
+        },
+    );
     // Unit A fires 10 rounds of a new lot in training and returns 2 unfired and 8 cases.
     w.record(UNIT_A, register_lot_body(DEPOT_A, UNIT_A, "lot:t1", 100));
     let on = w.time().to_string();
@@ -932,6 +950,31 @@ pub fn history() -> Vec<SignedEvent> {
     );
     w.record(ADMIN, rules_in_force(vec![a_rule()]));
     w.journal
+}
+
+/// A tracing request from `state` under `reference`, received on `on`, about one weapon by its
+/// serial; the answer is due by the end of 2026.
+pub fn trace_request_body(
+    state: &str,
+    reference: &str,
+    serial: &str,
+    on: &str,
+) -> custodia::event::TraceRequest {
+    let received = Date::parse(on).unwrap();
+    let due = Date::parse("2026-12-31").unwrap();
+    custodia::event::TraceRequest {
+        requesting_state: state.into(),
+        channel: custodia::model::TraceChannel::Interpol,
+        reference: reference.into(),
+        received_on: received,
+        deadline: due,
+        weapons: vec![Marking {
+            serial: Some(serial.into()),
+            ..Marking::default()
+        }],
+        context: None,
+        note: None,
+    }
 }
 
 /// The laboratory of the seizure tests (a forensic laboratory, format version 2).

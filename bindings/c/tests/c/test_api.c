@@ -505,6 +505,25 @@ static void test_flow_and_queries(void) {
     CHECK(out && strcmp(out, "[]") == 0);
     custodia_string_free(out);
 
+    /* Tracing requests still open, and the reports (this world imports, exports and destroys
+     * nothing: empty lines). */
+    CHECK_OK(custodia_ledger_open_trace_requests(w.ledger, &out, &err), err);
+    CHECK(out && strcmp(out, "[]") == 0);
+    custodia_string_free(out);
+    CHECK_OK(custodia_ledger_att_report(w.ledger, 2026, &out, &err), err);
+    CHECK(out && strcmp(out, "{\"year\":2026,\"exports\":[],\"imports\":[]}") == 0);
+    custodia_string_free(out);
+    CHECK_RC(custodia_ledger_att_report(w.ledger, 10, &out, &err), CUSTODIA_RESULT_INVALID_ARGUMENT, err);
+    custodia_error_free(err);
+    err = NULL;
+    CHECK_OK(custodia_ledger_destruction_report(w.ledger, "2000-01-01", "2099-12-31", &out, &err), err);
+    CHECK(out && strstr(out, "\"destructions\":[]") && strstr(out, "\"totals\":[]"));
+    custodia_string_free(out);
+    CHECK_RC(custodia_ledger_destruction_report(w.ledger, "2026-02-01", "2026-01-01", &out, &err),
+             CUSTODIA_RESULT_INVALID_ARGUMENT, err);
+    custodia_error_free(err);
+    err = NULL;
+
     /* Events by range, and one by id. */
     CHECK_OK(custodia_ledger_events(w.ledger, 8, UINT64_MAX, &out, &err), err);
     CHECK(out && strstr(out, "\"index\":8") && strstr(out, "\"index\":9") && !strstr(out, "\"index\":7"));

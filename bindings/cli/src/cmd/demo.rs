@@ -91,6 +91,20 @@ pub fn run(global: &Global, args: &Args, out: &mut dyn Write) -> Result<(), Fail
         ),
     )?;
     summary::write_table(out, &ledger.summary()?)?;
+    let mut answered = 0u64;
+    ledger.for_each_event(0, u64::MAX, &mut |r| {
+        if r.kind == "trace_response" {
+            answered += 1;
+        }
+        Ok(true)
+    })?;
+    line(
+        out,
+        &format!(
+            "tracing requests (ITI): {answered} answered, {} open; `custodia find --serial S` looks a marking up",
+            ledger.open_trace_requests()?.len()
+        ),
+    )?;
     let next = match (&rules_dir, showcase) {
         (Some(dir), Some(lines)) => {
             for l in lines {

@@ -15,6 +15,7 @@ pub mod lineage;
 pub mod migrate;
 pub mod overdue;
 pub mod prove;
+pub mod report;
 pub mod rule_kit;
 pub mod rules;
 pub mod sign;

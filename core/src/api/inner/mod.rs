@@ -20,6 +20,7 @@ use crate::store::{BATCH_EVENTS_MAX, Store};
 mod graph;
 mod input;
 mod migrate;
+mod reports;
 mod trust;
 
 pub use input::BATCH_BYTES_MAX;
@@ -215,6 +216,28 @@ impl Inner {
             ledger_len: len,
             tree_head: head,
         })
+    }
+
+    pub(crate) fn open_trace_requests(&self) -> Result<Vec<crate::rows::TraceRequestRecord>> {
+        let mut store = self.store()?;
+        let state = store.state()?;
+        let mut out: Vec<crate::rows::TraceRequestRecord> = state
+            .trace_requests
+            .iter()
+            .map(|(id, r)| crate::rows::TraceRequestRecord {
+                request: *id,
+                requesting_state: r.requesting_state.clone(),
+                channel: r.channel,
+                reference: r.reference.clone(),
+                received_on: r.received_on.clone(),
+                deadline: r.deadline.clone(),
+                weapons: r.weapons.clone(),
+                recorded_at: r.at.clone(),
+            })
+            .collect();
+        // Whole dates `YYYY-MM-DD` (checked when recorded) order as text.
+        out.sort_by(|a, b| (a.deadline.as_str(), a.request).cmp(&(b.deadline.as_str(), b.request)));
+        Ok(out)
     }
 
     pub(crate) fn required_parents(&self, event: &Event) -> Result<Vec<EventId>> {

@@ -137,6 +137,10 @@ kinds! {
     "weapon_issue" => weapon_issue::WeaponIssue,
     /// Weapons issued to a person returned to the armoury (version 2).
     "weapon_return" => weapon_return::WeaponReturn,
+    /// A tracing request received from another state or through INTERPOL (version 2).
+    "trace_request" => trace_request::TraceRequest,
+    /// The answer to a tracing request: identified, not found, or refused (version 2).
+    "trace_response" => trace_response::TraceResponse,
 }
 
 /// Helpers for the examples of every kind.
