@@ -60,18 +60,22 @@ fn vectors(name: &str) -> PathBuf {
 
 /// A new ledger file holding the events of a vectors file, appended through the command.
 fn ledger_of(dir: &Path, vectors_file: &str) -> PathBuf {
-    let db = dir.join(format!("{vectors_file}.db"));
-    let key = dir.join(format!("{vectors_file}.key"));
+    ledger_of_but_last(dir, vectors_file, 0)
+}
+
+/// As `ledger_of`, without the file's last `n` events.
+fn ledger_of_but_last(dir: &Path, vectors_file: &str, n: usize) -> PathBuf {
+    let db = dir.join(format!("{vectors_file}-{n}.db"));
+    let key = dir.join(format!("{vectors_file}-{n}.key"));
     ok(&["--ledger", p(&db), "init", "--generate-key", p(&key)]);
     let file: Value =
         serde_json::from_str(&std::fs::read_to_string(vectors(vectors_file)).unwrap()).unwrap();
-    let lines: String = file["events"]
-        .as_array()
-        .unwrap()
+    let events = file["events"].as_array().unwrap();
+    let lines: String = events[..events.len() - n]
         .iter()
         .map(|e| format!("{}\n", e["jsonl"].as_str().unwrap()))
         .collect();
-    let jsonl = dir.join(format!("{vectors_file}.jsonl"));
+    let jsonl = dir.join(format!("{vectors_file}-{n}.jsonl"));
     std::fs::write(&jsonl, lines).unwrap();
     ok(&[
         "--ledger",
@@ -294,4 +298,71 @@ fn find_answers_with_a_rifle_known_only_by_a_mark_applied_later() {
         1,
         None,
     );
+}
+
+#[test]
+fn open_tracing_requests_with_their_deadlines() {
+    let dir = tempfile::tempdir().unwrap();
+    // The version-2 history ends with a tracing request from Colombia and its answer.
+    let answered = ledger_of(dir.path(), "events-v2.json");
+    let out = ok(&[
+        "--ledger",
+        p(&answered),
+        "report",
+        "tracing",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.trim_end(), "[]");
+    // Without the answer, the request is open: due 2026-03-18.
+    let open = ledger_of_but_last(dir.path(), "events-v2.json", 1);
+    let l = p(&open);
+    let rows: Value = serde_json::from_str(&ok(&[
+        "--ledger",
+        l,
+        "report",
+        "tracing",
+        "--on",
+        "2026-03-19",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
+    assert_eq!(rows[0]["requesting_state"], "CO");
+    assert_eq!(rows[0]["channel"], "interpol");
+    assert_eq!(rows[0]["reference"], "INTERPOL-iARMS-2026-118734");
+    assert_eq!(rows[0]["deadline"], "2026-03-18");
+    assert_eq!(rows[0]["overdue"], true);
+    assert_eq!(rows[0]["weapons"][0]["serial"], "56-1991-004471");
+    let csv = ok(&[
+        "--ledger",
+        l,
+        "report",
+        "tracing",
+        "--on",
+        "2026-03-18",
+        "--format",
+        "csv",
+    ]);
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    assert_eq!(
+        rows[0],
+        "request,requesting_state,channel,reference,received_on,deadline,overdue,serials"
+    );
+    assert!(
+        rows[1].ends_with(
+            ",CO,interpol,INTERPOL-iARMS-2026-118734,2026-02-16,2026-03-18,no,56-1991-004471"
+        ),
+        "{csv}"
+    );
+    // Without `--on`, the JSON says nothing of being overdue.
+    let rows: Value = serde_json::from_str(&ok(&[
+        "--ledger", l, "report", "tracing", "--format", "json",
+    ]))
+    .unwrap();
+    assert!(rows[0].get("overdue").is_none(), "{rows}");
+    let table = ok(&["--ledger", l, "report", "tracing"]);
+    assert!(table.contains("INTERPOL-iARMS-2026-118734"), "{table}");
 }

@@ -1,11 +1,11 @@
 //! `report`: the Arms Trade Treaty annual report's exports and imports (art. 13.3) by ATT
-//! category and partner state, and the destructions of a period with their totals by month,
-//! site and method; as a table, JSON or CSV.
+//! category and partner state, the destructions of a period with their totals by month, site
+//! and method, and the tracing requests still owed an answer; as a table, JSON or CSV.
 
 use std::io::Write;
 
 use custodia::model::Date;
-use custodia::{AttLine, AttReport, DestructionReport};
+use custodia::{AttLine, AttReport, DestructionReport, TraceRequestRecord};
 
 use crate::context::Global;
 use crate::output::{Align, Failure, Format, Table, csv_record, json_line, wire};
@@ -18,6 +18,21 @@ pub enum Command {
     /// Each destruction of the period (method, site, authorisation, witnesses, certificate),
     /// then totals by month, site and method.
     Destruction(DestructionArgs),
+    /// The tracing requests not yet answered (ITI), by deadline; with `--on`, whether each is
+    /// overdue on that day.
+    Tracing(TracingArgs),
+}
+
+#[derive(clap::Args)]
+pub struct TracingArgs {
+    /// The day to judge deadlines on, `YYYY-MM-DD` (a request is overdue after its deadline).
+    #[arg(long, value_parser = parse_day)]
+    on: Option<Date>,
+    /// `table`, `json` (one array of `{"request", "requesting_state", "channel", "reference",
+    /// "received_on", "deadline", "weapons", "recorded_at"}`, each with `"overdue"` when `--on`
+    /// is given) or `csv`.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
 }
 
 #[derive(clap::Args)]
@@ -62,6 +77,10 @@ pub fn run(global: &Global, command: &Command, out: &mut dyn Write) -> Result<()
                 Format::Csv => att_csv(out, &report),
                 Format::Table => att_table(out, &report),
             }
+        }
+        Command::Tracing(args) => {
+            let open = ledger.open_trace_requests()?;
+            tracing(out, &open, args)
         }
         Command::Destruction(args) => {
             let report = ledger.destruction_report(&args.from, &args.to)?;
@@ -278,4 +297,103 @@ fn destruction_table(out: &mut dyn Write, report: &DestructionReport) -> Result<
         ]);
     }
     totals.write(out)
+}
+
+/// Whether a request is overdue on `on` (after its deadline), when a day is given.
+fn overdue(r: &TraceRequestRecord, on: Option<&Date>) -> Option<bool> {
+    // Whole dates `YYYY-MM-DD` (checked when recorded and parsed) order as text.
+    on.map(|d| d.as_str() > r.deadline.as_str())
+}
+
+/// The serial numbers a request asks about, `; `-separated (`?` for a weapon without one).
+fn serials(r: &TraceRequestRecord) -> String {
+    r.weapons
+        .iter()
+        .map(|w| w.serial.clone().unwrap_or_else(|| "?".to_owned()))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn tracing(
+    out: &mut dyn Write,
+    open: &[TraceRequestRecord],
+    args: &TracingArgs,
+) -> Result<(), Failure> {
+    let on = args.on.as_ref();
+    let flag = |r: &TraceRequestRecord| match overdue(r, on) {
+        Some(true) => "yes".to_owned(),
+        Some(false) => "no".to_owned(),
+        None => String::new(),
+    };
+    match args.format {
+        Format::Json => {
+            let mut rows = Vec::with_capacity(open.len());
+            for r in open {
+                let mut v = serde_json::to_value(r).map_err(|e| {
+                    Failure::usage(format!("internal error: cannot encode the output: {e}"))
+                })?;
+                if let (Some(late), Some(map)) = (overdue(r, on), v.as_object_mut()) {
+                    map.insert("overdue".into(), serde_json::Value::Bool(late));
+                }
+                rows.push(v);
+            }
+            json_line(out, &rows)
+        }
+        Format::Csv => {
+            csv_record(
+                out,
+                &[
+                    "request",
+                    "requesting_state",
+                    "channel",
+                    "reference",
+                    "received_on",
+                    "deadline",
+                    "overdue",
+                    "serials",
+                ],
+            )?;
+            for r in open {
+                csv_record(
+                    out,
+                    &[
+                        &r.request.to_string(),
+                        &r.requesting_state,
+                        &wire(&r.channel)?,
+                        &r.reference,
+                        r.received_on.as_str(),
+                        r.deadline.as_str(),
+                        &flag(r),
+                        &serials(r),
+                    ],
+                )?;
+            }
+            Ok(())
+        }
+        Format::Table => {
+            let mut table = Table::new(&[
+                ("deadline", Align::Left),
+                ("overdue", Align::Left),
+                ("state", Align::Left),
+                ("channel", Align::Left),
+                ("reference", Align::Left),
+                ("received", Align::Left),
+                ("serials", Align::Left),
+                ("request", Align::Left),
+            ]);
+            for r in open {
+                table.row(vec![
+                    r.deadline.as_str().to_owned(),
+                    flag(r),
+                    r.requesting_state.clone(),
+                    wire(&r.channel)?,
+                    r.reference.clone(),
+                    r.received_on.as_str().to_owned(),
+                    serials(r),
+                    r.request.to_string(),
+                ]);
+            }
+            table.write(out)
+        }
+    }
 }
