@@ -685,6 +685,30 @@ impl Ledger {
         rows_to_py(py, &rows)
     }
 
+    /// The input document the rule plugins were given for the stored event `event_id` (plugin
+    /// ABI), rebuilt from the events before it: run a rule on it with `rules.test`.
+    fn rule_input<'py>(
+        &self,
+        py: Python<'py>,
+        event_id: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let id: EventId = id_arg(event_id, "event_id")?;
+        let doc = self.with(py, |l| l.rule_input(&id))?;
+        value_to_py(py, &doc)
+    }
+
+    /// Weapons issued to persons and still out after the end of their issue period at `at`
+    /// (an RFC 3339 string or a `datetime`), oldest due first.
+    fn overdue_issues<'py>(
+        &self,
+        py: Python<'py>,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let at = time_arg(at, "at")?;
+        let rows = self.with(py, |l| l.overdue_issues(&at))?;
+        rows_to_py(py, &rows)
+    }
+
     /// The tracing requests not yet answered, by deadline: `request`, `requesting_state`,
     /// `channel`, `reference`, `received_on`, `deadline`, `weapons`, `recorded_at`.
     fn open_trace_requests<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

@@ -3,6 +3,7 @@ queries, iteration, tables, keys and the notebook view."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 import base64
 import hashlib
 import json
@@ -341,6 +342,26 @@ def test_trace_lineage_and_find(reader: custodia.Ledger, base: Base) -> None:
     found = reader.find(item["marking"]["serial"], manufacturer=item["marking"]["manufacturer"].upper())
     assert item["id"] in [f["id"] for f in found]
     assert reader.find("no such serial 999") == []
+
+
+def test_rule_input_and_overdue_issues(reader: custodia.Ledger, base: Base) -> None:
+    # The document the rule plugins were given for a stored event, rebuilt from the ledger.
+    destruction = next(e for e in base.events if e["kind"] == "destruction")
+    doc = reader.rule_input(destruction["id"])
+    assert doc["event"] == destruction
+    assert doc["actor"]["actor"] == destruction["actor"]
+    assert doc["actor"]["kind"] in ("person", "unit", "agency")
+    assert {s["actor"] for s in doc["signers"]} >= {w["actor"] for w in destruction["witnesses"]}
+    assert doc["authorisation"]["id"] == destruction["authorisation"]
+    with pytest.raises(custodia.UsageError) as e:
+        reader.rule_input("00" * 32)
+    assert e.value.code == 9005
+    # The synthetic stockpile issues no weapons to persons.
+    assert reader.overdue_issues("2030-01-01T00:00:00Z") == []
+    assert reader.overdue_issues(datetime(2030, 1, 1, tzinfo=timezone.utc)) == []
+    with pytest.raises(custodia.UsageError) as e:
+        reader.overdue_issues(datetime(2030, 1, 1))
+    assert e.value.code == 9001
 
 
 def test_tracing_and_reports(reader: custodia.Ledger, base: Base) -> None:
