@@ -1018,6 +1018,80 @@ pub unsafe extern "C" fn custodia_ledger_event(
     })
 }
 
+/// The input document the rule plugins were given for the stored event `event_id` (64 hex
+/// digits) when it was appended, rebuilt from the events before it (plugin ABI,
+/// `docs/PLUGIN_ABI.md`): `{"abi", "event", "actor", "signers", "items", "lots", "site",
+/// "authorisation", "destination"}`. Replays the ledger up to that event.
+///
+/// On success writes a new string owned by the caller to `*json_out` (free with
+/// `custodia_string_free`). On error writes nothing.
+///
+/// Returns `CUSTODIA_RESULT_OK`, or `CUSTODIA_RESULT_EVENT_NOT_FOUND`,
+/// `CUSTODIA_RESULT_INVALID_ARGUMENT` (not an event id), `CUSTODIA_RESULT_SQLITE`,
+/// `CUSTODIA_RESULT_NULL_ARGUMENT`, `CUSTODIA_RESULT_INVALID_UTF8`, `CUSTODIA_RESULT_PANIC`.
+///
+/// # Safety
+/// `ledger` is NULL or a live ledger; `event_id` is NULL or a NUL-terminated string;
+/// `json_out` and `error_out` are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn custodia_ledger_rule_input(
+    ledger: *const custodia_ledger,
+    event_id: *const c_char,
+    json_out: *mut *mut c_char,
+    error_out: *mut *mut custodia_error,
+) -> custodia_result {
+    // SAFETY: the function's contract (see the header).
+    let (ledger, event, json_out, error_out) = unsafe {
+        (
+            In::new(ledger),
+            Str::new(event_id),
+            Out::new(json_out),
+            ErrorOut::new(error_out),
+        )
+    };
+    query(ledger, json_out, error_out, |l| {
+        let id = self::event_id("event_id", event.required("event_id")?)?;
+        l.rule_input(&id)
+    })
+}
+
+/// Weapons issued to persons (`weapon_issue`) and still out after the end of their issue
+/// period at `at` (`YYYY-MM-DDTHH:MM:SSZ`), oldest due first, as a JSON array of `{"issue",
+/// "person", "site", "custodian", "items", "issued_at", "due"}`.
+///
+/// On success writes a new string owned by the caller to `*json_out` (free with
+/// `custodia_string_free`). On error writes nothing.
+///
+/// Returns `CUSTODIA_RESULT_OK`, or `CUSTODIA_RESULT_INVALID_ARGUMENT` (not a timestamp),
+/// `CUSTODIA_RESULT_SQLITE`, `CUSTODIA_RESULT_NULL_ARGUMENT`, `CUSTODIA_RESULT_INVALID_UTF8`,
+/// `CUSTODIA_RESULT_PANIC`.
+///
+/// # Safety
+/// `ledger` is NULL or a live ledger; `at` is NULL or a NUL-terminated string; `json_out` and
+/// `error_out` are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn custodia_ledger_overdue_issues(
+    ledger: *const custodia_ledger,
+    at: *const c_char,
+    json_out: *mut *mut c_char,
+    error_out: *mut *mut custodia_error,
+) -> custodia_result {
+    // SAFETY: the function's contract (see the header).
+    let (ledger, at, json_out, error_out) = unsafe {
+        (
+            In::new(ledger),
+            Str::new(at),
+            Out::new(json_out),
+            ErrorOut::new(error_out),
+        )
+    };
+    query(ledger, json_out, error_out, |l| {
+        let text = at.required("at")?;
+        let at = Timestamp::parse(text).map_err(|e| id_error("at", text, e))?;
+        l.overdue_issues(&at)
+    })
+}
+
 /// Counts and totals at a glance, as JSON: `{"events", "actors", "sites", "lots", "items",
 /// "items_destroyed", "units_held", "units_in_transit", "units_destroyed", "units_lost",
 /// "units_stolen", "units_in_discrepancy", "open_transfers", "rules_in_force", "tree_head"}`.

@@ -541,6 +541,21 @@ static void test_flow_and_queries(void) {
     err = NULL;
     CHECK_RC(custodia_ledger_event(w.ledger, "xyz", &out, NULL), CUSTODIA_RESULT_INVALID_ARGUMENT, NULL);
 
+    /* The rule plugins' input document for the dispatch, and weapons overdue (none issued). */
+    CHECK_OK(custodia_ledger_rule_input(w.ledger, dispatch, &out, &err), err);
+    CHECK(out && strstr(out, "\"abi\":1") && strstr(out, "\"kind\":\"transfer_dispatch\"") &&
+          strstr(out, "\"signers\":[") && strstr(out, dispatch));
+    custodia_string_free(out);
+    CHECK_RC(custodia_ledger_rule_input(w.ledger, "0000000000000000000000000000000000000000000000000000000000000000", &out, &err),
+             CUSTODIA_RESULT_EVENT_NOT_FOUND, err);
+    custodia_error_free(err);
+    err = NULL;
+    CHECK_OK(custodia_ledger_overdue_issues(w.ledger, "2030-01-01T00:00:00Z", &out, &err), err);
+    CHECK(out && strcmp(out, "[]") == 0);
+    custodia_string_free(out);
+    CHECK_RC(custodia_ledger_overdue_issues(w.ledger, "tomorrow", &out, NULL), CUSTODIA_RESULT_INVALID_ARGUMENT, NULL);
+    CHECK_RC(custodia_ledger_overdue_issues(w.ledger, NULL, &out, NULL), CUSTODIA_RESULT_NULL_ARGUMENT, NULL);
+
     /* Summary, custody graph, rules in force. */
     CHECK_OK(custodia_ledger_summary(w.ledger, &out, &err), err);
     CHECK(out && strstr(out, "\"events\":10") && strstr(out, "\"actors\":3") && strstr(out, "\"sites\":2") &&
