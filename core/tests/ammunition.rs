@@ -14,36 +14,12 @@ mod common;
 use common::*;
 use custodia::event::{Expenditure, ExpenditureReturn, WeaponIssue, WeaponReturn};
 use custodia::model::{Condition, Date, Disposition, ExpenditurePurpose, Residue};
-use custodia::{Body, Error, ErrorCode, Event, SignedEvent};
-use serde_json::{Value, json};
+use custodia::{ErrorCode, SignedEvent};
+use serde_json::json;
 
 // ---- harness ---------------------------------------------------------------------------------
 
-#[track_caller]
-fn check(err: &Error, code: ErrorCode, field: Option<&str>, values: Value) {
-    assert_eq!(err.code(), code, "{err}");
-    assert_eq!(err.field(), field, "field of {err}");
-    assert_eq!(Value::Object(err.values()), values, "values of {err}");
-}
-
 /// `event` must be refused by `Ledger::record`, changing nothing (log, state, derived rows).
-#[track_caller]
-fn refused_event(w: &mut World, event: Event, cosigners: &[&str]) -> Error {
-    let before = w.snapshot();
-    let err = w
-        .record_event(event, cosigners)
-        .expect_err("the event must be refused");
-    assert_eq!(w.snapshot(), before, "a refused event changed the ledger");
-    w.ledger.check_invariants().unwrap();
-    err
-}
-
-#[track_caller]
-fn refused(w: &mut World, who: &str, body: impl Into<Body>) -> Error {
-    let event = w.event(who, body);
-    refused_event(w, event, &[])
-}
-
 fn date(s: &str) -> Date {
     Date::parse(s).unwrap()
 }
@@ -541,7 +517,7 @@ fn the_two_person_rule_needs_both_signatures() {
     // The issuer alone: refused.
     let body = issue(&w, at, SOLDIER, &["item:p1"], 8);
     let event = w.event(UNIT_A, body);
-    let err = refused_event(&mut w, event, &[]);
+    let err = refused_event_with(&mut w, event, &[]);
     check(
         &err,
         ErrorCode::TwoPersonRule,
@@ -551,14 +527,14 @@ fn the_two_person_rule_needs_both_signatures() {
     // The person recording their own issue: refused, even co-signed by nobody else.
     let body = issue(&w, at, SOLDIER, &["item:p1"], 8);
     let event = w.event(SOLDIER, body);
-    let err = refused_event(&mut w, event, &[]);
+    let err = refused_event_with(&mut w, event, &[]);
     assert_eq!(err.code(), ErrorCode::TwoPersonRule, "{err}");
     // Issuer and receiver both sign: accepted.
     let body = issue(&w, at, SOLDIER, &["item:p1"], 8);
     let i = w.record_with(UNIT_A, body, &[SOLDIER]);
     // The return needs both as well.
     let event = w.event(UNIT_A, hand_back(&i, &["item:p1"]));
-    let err = refused_event(&mut w, event, &[]);
+    let err = refused_event_with(&mut w, event, &[]);
     assert_eq!(err.code(), ErrorCode::TwoPersonRule, "{err}");
     w.record_with(UNIT_A, hand_back(&i, &["item:p1"]), &[SOLDIER]);
     assert_eq!(w.balance("item:p1", "unit:a@armoury:a"), 1);
@@ -573,7 +549,7 @@ fn the_two_person_rule_is_refused_in_a_version_1_site() {
     let mut site = register_site_body(ARMOURY, custodia::model::SiteKind::Armoury, None);
     site.site.two_person_rule = true;
     let event = w1.event(ADMIN, site);
-    let err = refused_event(&mut w1, event, &[]);
+    let err = refused_event_with(&mut w1, event, &[]);
     check(
         &err,
         ErrorCode::FieldInvalid,

@@ -11,33 +11,9 @@
 mod common;
 
 use common::*;
+use custodia::ErrorCode;
 use custodia::model::{Condition, Disposition};
-use custodia::{Body, Error, ErrorCode, Event};
-use serde_json::{Value, json};
-
-#[track_caller]
-fn check(err: &Error, code: ErrorCode, field: Option<&str>, values: Value) {
-    assert_eq!(err.code(), code, "{err}");
-    assert_eq!(err.field(), field, "field of {err}");
-    assert_eq!(Value::Object(err.values()), values, "values of {err}");
-}
-
-#[track_caller]
-fn refused_event(w: &mut World, event: Event) -> Error {
-    let before = w.snapshot();
-    let err = w
-        .record_event(event, &[])
-        .expect_err("the event must be refused");
-    assert_eq!(w.snapshot(), before, "a refused event changed the ledger");
-    w.ledger.check_invariants().unwrap();
-    err
-}
-
-#[track_caller]
-fn refused(w: &mut World, who: &str, body: impl Into<Body>) -> Error {
-    let event = w.event(who, body);
-    refused_event(w, event)
-}
+use serde_json::json;
 
 const ON: &str = "2026-01-05";
 

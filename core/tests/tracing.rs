@@ -14,14 +14,7 @@ use common::*;
 use custodia::event::{TraceRequest, TraceResponse};
 use custodia::model::{Date, Marking, TraceChannel, TraceOutcome, TraceRefusal};
 use custodia::{Body, Error, ErrorCode, Event, EventId};
-use serde_json::{Value, json};
-
-#[track_caller]
-fn check(err: &Error, code: ErrorCode, field: Option<&str>, values: Value) {
-    assert_eq!(err.code(), code, "{err}");
-    assert_eq!(err.field(), field, "field of {err}");
-    assert_eq!(Value::Object(err.values()), values, "values of {err}");
-}
+use serde_json::json;
 
 #[track_caller]
 fn refused_event(w: &mut World, event: Event) -> Error {

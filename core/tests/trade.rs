@@ -17,36 +17,12 @@ use custodia::model::{
     AttCategory, Consignee, Date, DeliveryVerification, EndUserCertificate, ImportRecord, Licence,
     LicenceKind, Origin, OriginKind, TransferBasis,
 };
-use custodia::{Body, Error, ErrorCode, Event, SignedEvent};
-use serde_json::{Value, json};
+use custodia::{ErrorCode, SignedEvent};
+use serde_json::json;
 
 // ---- harness ---------------------------------------------------------------------------------
 
-#[track_caller]
-fn check(err: &Error, code: ErrorCode, field: Option<&str>, values: Value) {
-    assert_eq!(err.code(), code, "{err}");
-    assert_eq!(err.field(), field, "field of {err}");
-    assert_eq!(Value::Object(err.values()), values, "values of {err}");
-}
-
 /// `event` must be refused by `Ledger::record`, changing nothing (log, state, derived rows).
-#[track_caller]
-fn refused_event(w: &mut World, event: Event) -> Error {
-    let before = w.snapshot();
-    let err = w
-        .record_event(event, &[])
-        .expect_err("the event must be refused");
-    assert_eq!(w.snapshot(), before, "a refused event changed the ledger");
-    w.ledger.check_invariants().unwrap();
-    err
-}
-
-#[track_caller]
-fn refused(w: &mut World, who: &str, body: impl Into<Body>) -> Error {
-    let event = w.event(who, body);
-    refused_event(w, event)
-}
-
 fn date(s: &str) -> Date {
     Date::parse(s).unwrap()
 }

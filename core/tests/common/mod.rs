@@ -1041,3 +1041,48 @@ pub fn deactivation_body(
         mark: None,
     }
 }
+
+// ---- refusals -----------------------------------------------------------------------------------
+
+/// Asserts an error's code, the JSON Pointer of its field and every value it carries.
+#[track_caller]
+pub fn check(
+    err: &custodia::Error,
+    code: custodia::ErrorCode,
+    field: Option<&str>,
+    values: serde_json::Value,
+) {
+    assert_eq!(err.code(), code, "{err}");
+    assert_eq!(err.field(), field, "field of {err}");
+    assert_eq!(
+        serde_json::Value::Object(err.values()),
+        values,
+        "values of {err}"
+    );
+}
+
+/// Records `event` co-signed by `cosigners`; it must be refused, leaving the ledger (log, state
+/// digest, derived tables) exactly as before and every invariant holding. Returns the refusal.
+#[track_caller]
+pub fn refused_event_with(w: &mut World, event: Event, cosigners: &[&str]) -> custodia::Error {
+    let before = w.snapshot();
+    let err = w
+        .record_event(event, cosigners)
+        .expect_err("the event must be refused");
+    assert_eq!(w.snapshot(), before, "a refused event changed the ledger");
+    w.ledger.check_invariants().unwrap();
+    err
+}
+
+/// As [`refused_event_with`], without co-signers.
+#[track_caller]
+pub fn refused_event(w: &mut World, event: Event) -> custodia::Error {
+    refused_event_with(w, event, &[])
+}
+
+/// `body` recorded by `who` at the next tick must be refused (see [`refused_event_with`]).
+#[track_caller]
+pub fn refused(w: &mut World, who: &str, body: impl Into<Body>) -> custodia::Error {
+    let event = w.event(who, body);
+    refused_event(w, event)
+}
