@@ -427,6 +427,9 @@ fn history() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
             items: vec![id(RIFLE_1), id(RIFLE_2)],
             lots: vec![lq(LOT_44, 11_990)],
             methods: vec!["cutting_and_melting".into(), "open_detonation".into()],
+            steps: vec![],
+            site: None,
+            expires_at: None,
         },
         &[],
     );
@@ -437,6 +440,7 @@ fn history() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
             site: id(RANGE),
             custodian: id(DEMIL),
             method: "cutting_and_melting".into(),
+            steps: vec![],
             certificate: "CERT-2026-0117".into(),
             items: vec![id(RIFLE_1), id(RIFLE_2)],
             lots: vec![lq(LOT_44, 11_990)],

@@ -246,6 +246,17 @@ pub(crate) struct Authorisation {
     pub(crate) lots: BTreeMap<LotId, u64>,
     /// Allowed methods.
     pub(crate) methods: Vec<String>,
+    // The version-2 members are skipped when absent, so that the state digest of a ledger of
+    // version-1 authorisations is the one earlier versions computed.
+    /// Allowed method steps (version 2).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) steps: Vec<crate::model::DestructionMethod>,
+    /// The only site where it may be carried out (version 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) site: Option<SiteId>,
+    /// When it lapses (version 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) expires_at: Option<Timestamp>,
 }
 
 /// What reversing an event needs. Kept only while the event is still the latest event of
