@@ -416,7 +416,7 @@ impl Synth {
                 status: None,
                 condition: None,
                 disposition: None,
-                att_category: None,
+                att_category: Some(crate::model::AttCategory::AssaultRifles),
             });
             self.items.push(id);
         }
