@@ -270,7 +270,10 @@ fn main() -> Result<()> {
         items: rifles.clone(),
         lots: rounds.clone(),
         methods: vec!["cutting".into(), "open_detonation".into()],
-        steps: vec![DestructionMethod::Cutting, DestructionMethod::OpenDetonation],
+        steps: vec![
+            DestructionMethod::Cutting,
+            DestructionMethod::OpenDetonation,
+        ],
         site: Some(range.site.clone()),
         expires_at: Some(Timestamp::parse("2026-03-31T23:59:59Z")?),
     };
