@@ -88,8 +88,9 @@ pub const INSPECTOR: &str = "person:inspector";
 
 /// 2026-01-05T08:00:00Z, the first event of every test world.
 pub const EPOCH: i64 = 1_767_600_000;
-/// 2027-01-05T08:00:00Z: when the test authorisations lapse (a year after the first event).
-pub const AUTHORISATION_EXPIRES: i64 = EPOCH + 365 * 86_400;
+/// 2026-12-31T23:59:59Z: when the test authorisations lapse (within the year of the first
+/// event, so that tampering tests that change a timestamp's year change it).
+pub const AUTHORISATION_EXPIRES: i64 = 1_798_761_599;
 /// Seconds between two events recorded with the clock.
 pub const STEP: i64 = 60;
 
