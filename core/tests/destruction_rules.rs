@@ -417,3 +417,40 @@ fn version_1_events_keep_version_1_rules() {
     w.record_with(MAJOR, body, &[CLERK_A]);
     assert_eq!(w.balance("item:r1", "sink:destroyed"), 1);
 }
+
+/// Rule plugins see version 2's members of the authorisation a destruction cites; a version-1
+/// authorisation's input is what it was.
+#[test]
+fn rules_see_the_authorisations_steps_site_and_expiry() {
+    let (mut w, _) = world();
+    let mut order = authorisation(&["item:r1"], vec![]);
+    order.site = Some(site(RANGE));
+    let auth = w.record(ADMIN, order);
+    let d = w.record_with(
+        DEMIL,
+        destruction(auth.id(), "cutting", &["item:r1"], vec![]),
+        &WS,
+    );
+    let input = w.ledger.rule_input(&d.id()).unwrap();
+    let a = &input["authorisation"];
+    assert_eq!(a["id"], auth.id().to_hex());
+    assert_eq!(a["steps"], json!(["cutting"]));
+    assert_eq!(a["site"], json!(RANGE));
+    assert_eq!(a["expires_at"], json!("2026-12-31T23:59:59Z"));
+    assert_eq!(input["event"]["steps"], json!(["cutting"]));
+
+    let mut w = World::empty();
+    w.version = 1;
+    w.populate();
+    let d = w.record(UNIT_A, dispatch(A, R, &["item:r1"], vec![]));
+    w.record(DEMIL, receipt(d.id(), &["item:r1"], vec![]));
+    let mut order = authorisation(&["item:r1"], vec![]);
+    (order.steps, order.expires_at) = (vec![], None);
+    let auth = w.record(ADMIN, order);
+    let mut body = destruction(auth.id(), "cutting", &["item:r1"], vec![]);
+    body.steps = vec![];
+    let d = w.record_with(DEMIL, body, &WS);
+    let a = w.ledger.rule_input(&d.id()).unwrap()["authorisation"].clone();
+    let keys: Vec<&str> = a.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["at", "id", "items", "lots", "methods", "reference"]);
+}
