@@ -9,11 +9,12 @@
 
 use custodia::event::{
     Destruction, DestructionAuthorisation, LotQuantity, Place, RegisterActor, RegisterItems,
-    RegisterLot, RegisterSite, TransferDispatch, TransferReceipt, Witness,
+    RegisterLot, RegisterSite, StatusChange, TransferDispatch, TransferReceipt, Witness,
 };
 use custodia::model::{
-    Actor, ActorKind, CompatibilityGroup, Hazard, HazardDivision, Item, ItemCategory, Lot, Marking,
-    Origin, OriginKind, Quantity, Role, Site, SiteKind, Timestamp, Unit,
+    Actor, ActorKind, CompatibilityGroup, DestructionMethod, Disposition, Hazard, HazardDivision,
+    Item, ItemCategory, Lot, Marking, Origin, OriginKind, Quantity, Role, Site, SiteKind,
+    Timestamp, Unit,
 };
 use custodia::{Body, Event, Ledger, Options, SignedEvent, Signer, StockFilter};
 
@@ -252,12 +253,29 @@ fn main() -> Result<()> {
     };
     record(&mut ledger, 4, "unit:demil", receipt, &[&demil])?;
 
-    // 8. The ministry authorises the destruction, naming what and how.
+    // 8. The ministry selects the stock for destruction, then authorises it, naming what, how
+    //    (method steps from the vocabulary, beside free text), where and until when. It does
+    //    not destroy it itself: who authorises does not destroy.
+    let selected = StatusChange {
+        items: rifles.clone(),
+        lots: vec!["lot:762x39-044".parse()?],
+        status: None,
+        condition: None,
+        disposition: Some(Disposition::PendingDestruction),
+        reason: "board of survey: seized, forfeited, not fit for service".into(),
+    };
+    record(&mut ledger, 5, "agency:mod", selected, &[&ministry])?;
     let order = DestructionAuthorisation {
         reference: "ORDER-2026-0117".into(),
         items: rifles.clone(),
         lots: rounds.clone(),
         methods: vec!["cutting".into(), "open_detonation".into()],
+        steps: vec![
+            DestructionMethod::Cutting,
+            DestructionMethod::OpenDetonation,
+        ],
+        site: Some(range.site.clone()),
+        expires_at: Some(Timestamp::parse("2026-03-31T23:59:59Z")?),
     };
     let order = record(&mut ledger, 5, "agency:mod", order, &[&ministry])?;
 
@@ -267,6 +285,7 @@ fn main() -> Result<()> {
         site: range.site,
         custodian: range.custodian,
         method: "cutting".into(),
+        steps: vec![DestructionMethod::Cutting],
         certificate: "CERT-2026-0117".into(),
         items: rifles,
         lots: rounds,

@@ -385,6 +385,10 @@ error_table! {
     /// Weapons are issued to persons only.
     #[error("`{actor}` is not a registered person")]
     NotAPerson { actor: String } = 2204,
+    /// (Version 2) a witness's declared agency is not the agency it belongs to: its
+    /// `member_of` chain does not reach it.
+    #[error("witness `{witness}` declares agency `{agency}` but belongs to `{actual}`")]
+    WitnessAgencyMismatch { witness: String, agency: String, actual: String } = 2300,
 
     // ---- 3xxx custody ----------------------------------------------------------------------
     /// Not enough units in the account.
@@ -420,6 +424,10 @@ error_table! {
     /// or already returned).
     #[error("`{item}` is not out on issue `{issue}`")]
     NotOnIssue { item: String, issue: EventId } = 3201,
+    /// (Version 2) stock destroyed that was not declared surplus, selected for destruction,
+    /// forfeited by a court order, or deactivated.
+    #[error("`{stock}` is `{disposition}`: only stock declared surplus, pending destruction, forfeited or deactivated is destroyed")]
+    NotReleasedForDestruction { stock: String, disposition: String } = 3300,
 
     // ---- 4xxx authorisation ----------------------------------------------------------------
     /// The actor lacks a role.
@@ -436,6 +444,17 @@ error_table! {
     /// returning) the weapon both sign, and are two different actors.
     #[error("site `{site}` is under the two-person rule: `{person}` must sign as well as the issuer, who must be someone else")]
     TwoPersonRule { site: String, person: String } = 4200,
+    /// (Version 2) a witness to a destruction who is also its recording actor, or who signed
+    /// it holding the destroyer role: a witness is independent of the destruction team.
+    #[error("`{witness}` is {role} of this destruction and cannot also witness it")]
+    WitnessNotIndependent { witness: String, role: String } = 4300,
+    /// (Version 2) a destruction recorded or signed by the actor who recorded its
+    /// authorisation: who authorises does not destroy (separation of duties).
+    #[error("`{actor}` recorded authorisation `{authorisation}` and cannot also carry out the destruction")]
+    AuthoriserIsDestroyer { actor: String, authorisation: EventId } = 4301,
+    /// (Version 2) a destruction dated after its authorisation expired.
+    #[error("authorisation `{authorisation}` expired at `{expires_at}`, before `{at}`")]
+    AuthorisationExpired { authorisation: EventId, expires_at: String, at: String } = 4302,
 
     // ---- 5xxx signatures and keys ----------------------------------------------------------
     /// No signatures.

@@ -285,8 +285,11 @@ pub struct DestructionRecord {
     pub site: SiteId,
     /// Whose stock.
     pub custodian: ActorId,
-    /// Method.
+    /// Method, as free text.
     pub method: String,
+    /// The method's steps from the vocabulary, in order (format version 2; empty before).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<crate::model::DestructionMethod>,
     /// Destruction certificate.
     pub certificate: String,
     /// The `destruction_authorisation` event.
@@ -310,7 +313,8 @@ pub struct DestructionTotal {
     pub month: String,
     /// The site.
     pub site: SiteId,
-    /// The method.
+    /// The method: its steps joined by `+` (format version 2, e.g. `cutting+melting`), or
+    /// its free text (version 1).
     pub method: String,
     /// Destruction events.
     pub destructions: u64,

@@ -131,6 +131,15 @@ fn world_with_transfer() -> (World, SignedEvent) {
 /// them, and the ministry authorised destroying r1 and 200 rounds by cutting.
 fn world_at_the_range() -> (World, SignedEvent) {
     let mut w = World::new();
+    // Released for destruction first (format version 2 destroys nothing still in service).
+    w.record(
+        ADMIN,
+        status_change(
+            &["item:r1", "item:r2"],
+            &["lot:l1"],
+            Status::PendingDestruction,
+        ),
+    );
     let d = w.record(
         UNIT_A,
         dispatch(A, R, &["item:r1", "item:r2"], vec![lq("lot:l1", 500)]),
@@ -844,6 +853,11 @@ fn zero_quantities_are_refused() {
         zero.clone(),
     );
     w.record(UNIT_A, register_lot_body(DEPOT_A, UNIT_A, "lot:l2", 10));
+    // Like `lot:l1`, so that only the quantity is wrong.
+    w.record(
+        ADMIN,
+        status_change(&[], &["lot:l2"], Status::PendingDestruction),
+    );
     let err = refused(
         &mut w,
         UNIT_A,
@@ -1530,17 +1544,18 @@ fn a_destruction_stays_within_its_authorisation() {
         Some("/items/0"),
         not_authorised("item:r2"),
     );
+    // In format version 2 the method is judged by its steps (the free text is free).
     let err = refused_with(
         &mut w,
         DEMIL,
-        destruction(auth.id(), "burning", &["item:r1"], vec![]),
+        destruction(auth.id(), "open_burning", &["item:r1"], vec![]),
         &ws,
     );
     check(
         &err,
         ErrorCode::NotAuthorised,
-        Some("/method"),
-        not_authorised("burning"),
+        Some("/steps/0"),
+        not_authorised("open_burning"),
     );
     let err = refused_with(
         &mut w,
@@ -2063,6 +2078,7 @@ fn a_corrected_loss_gives_its_discrepancy_back() {
 #[test]
 fn a_split_that_emptied_a_partly_destroyed_lot_can_be_corrected() {
     let mut w = World::new();
+    w.record(ADMIN, status_change(&[], &["lot:l1"], Status::Surplus));
     let d = w.record(UNIT_A, dispatch(A, R, &[], vec![lq("lot:l1", 1000)]));
     w.record(DEMIL, receipt(d.id(), &[], vec![lq("lot:l1", 1000)]));
     let auth = w.record(ADMIN, authorisation(&[], vec![lq("lot:l1", 1)]));

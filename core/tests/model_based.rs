@@ -950,7 +950,20 @@ impl Sim {
                     return;
                 };
                 self.accepted(&auth, ADMIN, before.clone(), true);
-                let expect = self.movement_check(lot.as_ref(), item.as_ref(), &range);
+                // Format version 2 destroys only stock released for destruction, and checks it
+                // before moving anything.
+                let released = |s: &str| {
+                    matches!(
+                        self.m.status_of(s),
+                        Status::Surplus | Status::PendingDestruction
+                    )
+                };
+                let expect =
+                    if item.iter().any(|i| !released(i)) || lot.iter().any(|(l, _)| !released(l)) {
+                        Err(ErrorCode::NotReleasedForDestruction)
+                    } else {
+                        self.movement_check(lot.as_ref(), item.as_ref(), &range)
+                    };
                 let body = destruction(auth.id(), "cutting", &items, lots);
                 if let Some(ev) = self.attempt(op, expect, DEMIL, body, &[WITNESS_1, WITNESS_2]) {
                     if let Some(i) = &item {

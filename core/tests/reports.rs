@@ -13,8 +13,8 @@ mod common;
 use common::*;
 use custodia::ErrorCode;
 use custodia::model::{
-    AttCategory, Date, DeliveryVerification, EndUserCertificate, ImportRecord, Licence,
-    LicenceKind, Origin, OriginKind,
+    AttCategory, Date, DeliveryVerification, DestructionMethod, EndUserCertificate, ImportRecord,
+    Licence, LicenceKind, Origin, OriginKind, Status,
 };
 
 fn date(s: &str) -> Date {
@@ -85,6 +85,10 @@ fn world() -> World {
         export_delivery_body(x.id(), &["item:r1"], vec![], "2026-01-05"),
     );
 
+    w.record(
+        ADMIN,
+        status_change(&["item:r2"], &["lot:l1"], Status::PendingDestruction),
+    );
     let d = w.record(
         UNIT_A,
         dispatch(A, R, &["item:r2"], vec![lq("lot:l1", 150)]),
@@ -93,17 +97,23 @@ fn world() -> World {
         DEMIL,
         receipt(d.id(), &["item:r2"], vec![lq("lot:l1", 150)]),
     );
-    let auth = w.record(ADMIN, authorisation(&["item:r2"], vec![lq("lot:l1", 150)]));
+    let mut order = authorisation(&["item:r2"], vec![lq("lot:l1", 150)]);
+    order.steps.push(DestructionMethod::Melting);
+    let auth = w.record(ADMIN, order);
     w.record_with(
         DEMIL,
         destruction(auth.id(), "cutting", &["item:r2"], vec![lq("lot:l1", 100)]),
         &[WITNESS_1, WITNESS_2],
     );
-    w.record_with(
-        DEMIL,
-        destruction(auth.id(), "cutting", &[], vec![lq("lot:l1", 50)]),
-        &[WITNESS_1, WITNESS_2],
+    // Two steps: totalled under `cutting+melting`, whatever the free text says.
+    let mut body = destruction(
+        auth.id(),
+        "cut, then melted at the foundry",
+        &[],
+        vec![lq("lot:l1", 50)],
     );
+    body.steps = vec![DestructionMethod::Cutting, DestructionMethod::Melting];
+    w.record_with(DEMIL, body, &[WITNESS_1, WITNESS_2]);
     w
 }
 
@@ -146,6 +156,7 @@ fn the_destruction_report_lists_what_was_destroyed_and_totals_it() {
     assert_eq!(d.site.as_str(), RANGE);
     assert_eq!(d.custodian.as_str(), DEMIL);
     assert_eq!(d.method, "cutting");
+    assert_eq!(d.steps, vec![DestructionMethod::Cutting]);
     assert_eq!(d.certificate, "CERT-1");
     assert_eq!(d.authorisation_reference, "ORDER-1");
     assert_eq!(d.authorised_by.as_str(), ADMIN);
@@ -156,7 +167,8 @@ fn the_destruction_report_lists_what_was_destroyed_and_totals_it() {
     assert_eq!(
         t,
         serde_json::json!([
-            {"month": "2026-01", "site": RANGE, "method": "cutting", "destructions": 2, "items": 1, "lot_units": 150},
+            {"month": "2026-01", "site": RANGE, "method": "cutting", "destructions": 1, "items": 1, "lot_units": 100},
+            {"month": "2026-01", "site": RANGE, "method": "cutting+melting", "destructions": 1, "items": 0, "lot_units": 50},
         ])
     );
     // The period is by the event's day, both ends included.

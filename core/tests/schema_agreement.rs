@@ -86,6 +86,10 @@ fn quantity() -> impl Strategy<Value = Quantity> {
     prop_oneof![Just(0), Just(QUANTITY_MAX), 0..=QUANTITY_MAX, 0_u64..1000]
         .prop_map(|n| Quantity::new(n).unwrap())
 }
+/// Destruction method steps: distinct, in vocabulary order, none to three.
+fn steps() -> impl Strategy<Value = Vec<DestructionMethod>> {
+    proptest::sample::subsequence(DestructionMethod::ALL.to_vec(), 0..4)
+}
 fn timestamp() -> impl Strategy<Value = Timestamp> {
     // 1970-01-01T00:00:00Z to 2099-12-31T23:59:59Z.
     (0_i64..4_102_444_800).prop_map(|s| Timestamp::from_unix_seconds(s).unwrap())
@@ -485,17 +489,28 @@ fn body() -> impl Strategy<Value = Body> {
                 }
                 .into()
             }),
-        (text(), items(), lot_quantities(0), unique(text(), 1..4)).prop_map(
-            |(reference, items, lots, methods)| {
-                DestructionAuthorisation {
-                    reference,
-                    items,
-                    lots,
-                    methods,
+        (
+            (text(), items(), lot_quantities(0), unique(text(), 1..4)),
+            (
+                steps(),
+                prop::option::of(site_id()),
+                prop::option::of(timestamp())
+            )
+        )
+            .prop_map(
+                |((reference, items, lots, methods), (steps, site, expires_at))| {
+                    DestructionAuthorisation {
+                        reference,
+                        items,
+                        lots,
+                        methods,
+                        steps,
+                        site,
+                        expires_at,
+                    }
+                    .into()
                 }
-                .into()
-            }
-        ),
+            ),
         (
             (event_id(), site_id(), actor_id(), text(), text()),
             (
@@ -504,19 +519,21 @@ fn body() -> impl Strategy<Value = Body> {
                 prop::collection::vec(
                     (actor_id(), actor_id()).prop_map(|(actor, agency)| Witness { actor, agency }),
                     1..4
-                )
+                ),
+                steps()
             )
         )
             .prop_map(
                 |(
                     (authorisation, site, custodian, method, certificate),
-                    (items, lots, witnesses),
+                    (items, lots, witnesses, steps),
                 )| {
                     Destruction {
                         authorisation,
                         site,
                         custodian,
                         method,
+                        steps,
                         certificate,
                         items,
                         lots,

@@ -305,3 +305,55 @@ fn legal_dispositions_are_not_registered_and_new_kinds_need_version_2() {
     let err = refused_event(&mut w, event);
     assert_eq!(err.field(), Some("/v"), "{err}");
 }
+
+#[test]
+fn a_judicial_order_names_a_seizure_in_the_ledger() {
+    let (mut w, s) = world();
+    // An event that is not a seizure, and an id that is no event at all.
+    let not_a_seizure = w.journal[0].id();
+    for seizure in [not_a_seizure, custodia::EventId::from_bytes([7; 32])] {
+        let err = refused(
+            &mut w,
+            UNIT_A,
+            judicial_order_body(seizure, JudicialDecision::Release, &["item:r1"], &[], ON),
+        );
+        check(
+            &err,
+            ErrorCode::UnknownReference,
+            Some("/seizure"),
+            json!({"value": seizure.to_string()}),
+        );
+    }
+    // A seizure whose stock was all decided is still one: its stock is no longer held (3101).
+    w.record(
+        UNIT_A,
+        judicial_order_body(
+            s.id(),
+            JudicialDecision::Release,
+            &["item:r1"],
+            &["lot:l1"],
+            ON,
+        ),
+    );
+    let err = refused(
+        &mut w,
+        UNIT_A,
+        judicial_order_body(s.id(), JudicialDecision::Release, &["item:r1"], &[], ON),
+    );
+    assert_eq!(err.code(), ErrorCode::NotUnderHold, "{err}");
+    // A seizure reversed by a correction is no seizure any more.
+    let mut w = World::new();
+    let s = w.record(UNIT_A, seizure_body(A, &["item:r2"], &[], ON));
+    w.record(UNIT_A, correction(s.id()));
+    let err = refused(
+        &mut w,
+        UNIT_A,
+        judicial_order_body(s.id(), JudicialDecision::Release, &["item:r2"], &[], ON),
+    );
+    check(
+        &err,
+        ErrorCode::UnknownReference,
+        Some("/seizure"),
+        json!({"value": s.id().to_string()}),
+    );
+}

@@ -97,9 +97,11 @@ fn place(site: &str, custodian: &str) -> Place {
         custodian: id(custodian),
     }
 }
-/// Event number `n` happens at 09:00 UTC on day `n + 1` of February 2026.
+/// Event number `n` happens at 09:00 UTC on day `n + 1` of February 2026 (and on into March).
 fn at(n: usize) -> Timestamp {
-    Timestamp::parse(&format!("2026-02-{:02}T09:00:00Z", n + 1)).unwrap()
+    // 2026-02-01T09:00:00Z.
+    const FIRST: i64 = 1_769_936_400;
+    Timestamp::from_unix_seconds(FIRST + 86_400 * i64::try_from(n).unwrap()).unwrap()
 }
 
 fn actor(who: &str, kind: ActorKind, member_of: Option<&str>, roles: &[Role]) -> Actor {
@@ -427,6 +429,9 @@ fn history() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
             items: vec![id(RIFLE_1), id(RIFLE_2)],
             lots: vec![lq(LOT_44, 11_990)],
             methods: vec!["cutting_and_melting".into(), "open_detonation".into()],
+            steps: vec![],
+            site: None,
+            expires_at: None,
         },
         &[],
     );
@@ -437,6 +442,7 @@ fn history() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
             site: id(RANGE),
             custodian: id(DEMIL),
             method: "cutting_and_melting".into(),
+            steps: vec![],
             certificate: "CERT-2026-0117".into(),
             items: vec![id(RIFLE_1), id(RIFLE_2)],
             lots: vec![lq(LOT_44, 11_990)],
@@ -754,6 +760,7 @@ fn history_v2() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
     );
     legal_v2(&mut r);
     tracing_v2(&mut r);
+    destruction_v2(&mut r);
     r.out
 }
 
@@ -879,6 +886,111 @@ fn tracing_v2(r: &mut Recorder) {
             reference: Some("MDN-TRAZ-2026-0044".into()),
         },
         &[],
+    );
+}
+
+/// What version 2 changed for destruction: surplus rounds are sent to the range; the ministry
+/// authorises their destruction there by open detonation or incineration (the steps from the
+/// vocabulary), for a month; the demilitarisation team (not the ministry) destroys them by open
+/// detonation in front of an inspector of the attorney general's office, who co-signs.
+fn destruction_v2(r: &mut Recorder) {
+    const INSPECTOR: &str = "person:inspector-7";
+    r.record(
+        MOD,
+        RegisterActor {
+            subject: actor(
+                DEMIL,
+                ActorKind::Unit,
+                Some(MOD),
+                &[Role::Custodian, Role::Destroyer],
+            ),
+        },
+        &[],
+    );
+    r.record(
+        MOD,
+        RegisterActor {
+            subject: actor(INSPECTOR, ActorKind::Person, Some(AG), &[Role::Witness]),
+        },
+        &[],
+    );
+    let range = Site {
+        id: id(RANGE),
+        name: "Polígono La Cuchilla".into(),
+        kind: SiteKind::Range,
+        parent: None,
+        country: Some("CO".into()),
+        licensed_neq_grams: None,
+        hazard_divisions: Vec::new(),
+        two_person_rule: false,
+    };
+    r.record(MOD, RegisterSite { site: range }, &[]);
+    r.record(
+        MOD,
+        StatusChange {
+            items: Vec::new(),
+            lots: vec![id(LOT_44)],
+            status: None,
+            condition: None,
+            disposition: Some(Disposition::Surplus),
+            reason: "board of survey MDN-JS-2026-009: obsolete, surplus to requirements".into(),
+        },
+        &[],
+    );
+    let dispatch = r.record(
+        LOG,
+        TransferDispatch {
+            from: place(DEPOT, LOG),
+            to: place(RANGE, DEMIL),
+            items: Vec::new(),
+            lots: vec![lq(LOT_44, 1_000)],
+            reference: Some("WAYBILL-2026-0311".into()),
+        },
+        &[],
+    );
+    r.record(
+        DEMIL,
+        TransferReceipt {
+            dispatch: dispatch.id(),
+            items: Vec::new(),
+            lots: vec![lq(LOT_44, 1_000)],
+            note: None,
+        },
+        &[],
+    );
+    let authorisation = r.record(
+        MOD,
+        DestructionAuthorisation {
+            reference: "MDN-DEST-2026-0009".into(),
+            items: Vec::new(),
+            lots: vec![lq(LOT_44, 1_000)],
+            methods: vec!["open detonation or incineration at La Cuchilla".into()],
+            steps: vec![
+                DestructionMethod::OpenDetonation,
+                DestructionMethod::Incineration,
+            ],
+            site: Some(id(RANGE)),
+            expires_at: Some(Timestamp::parse("2026-03-31T23:59:59Z").unwrap()),
+        },
+        &[],
+    );
+    r.record(
+        DEMIL,
+        Destruction {
+            authorisation: authorisation.id(),
+            site: id(RANGE),
+            custodian: id(DEMIL),
+            method: "open detonation in a demolition pit, donor charge of 2 kg TNT".into(),
+            steps: vec![DestructionMethod::OpenDetonation],
+            certificate: "CERT-2026-0311".into(),
+            items: Vec::new(),
+            lots: vec![lq(LOT_44, 1_000)],
+            witnesses: vec![Witness {
+                actor: id(INSPECTOR),
+                agency: id(AG),
+            }],
+        },
+        &[INSPECTOR],
     );
 }
 
@@ -1213,7 +1325,7 @@ fn events_cover_every_kind() {
 }
 
 /// Events of `events-v2.json`.
-const V2_EVENTS: usize = 22;
+const V2_EVENTS: usize = 30;
 
 #[test]
 fn events_v2_file_matches_the_generator() {
@@ -1319,8 +1431,9 @@ fn every_signature_verifies_strictly() {
         }
     }
     // 26 events of version 1, the destruction co-signed by two witnesses, and the events of
-    // version 2, each signed once but the weapon issue and return, co-signed by the officer.
-    assert_eq!(count, 28 + V2_EVENTS + 2);
+    // version 2, each signed once but the weapon issue and return, co-signed by the officer,
+    // and the destruction, co-signed by its witness.
+    assert_eq!(count, 28 + V2_EVENTS + 3);
 }
 
 #[test]

@@ -301,6 +301,10 @@ enum custodia_result
    */
   CUSTODIA_RESULT_NOT_A_PERSON = 2204,
   /**
+   * `WitnessAgencyMismatch`: 2300, validation family.
+   */
+  CUSTODIA_RESULT_WITNESS_AGENCY_MISMATCH = 2300,
+  /**
    * `InsufficientStock`: 3001, custody family.
    */
   CUSTODIA_RESULT_INSUFFICIENT_STOCK = 3001,
@@ -341,6 +345,10 @@ enum custodia_result
    */
   CUSTODIA_RESULT_NOT_ON_ISSUE = 3201,
   /**
+   * `NotReleasedForDestruction`: 3300, custody family.
+   */
+  CUSTODIA_RESULT_NOT_RELEASED_FOR_DESTRUCTION = 3300,
+  /**
    * `MissingRole`: 4001, authorisation family.
    */
   CUSTODIA_RESULT_MISSING_ROLE = 4001,
@@ -356,6 +364,18 @@ enum custodia_result
    * `TwoPersonRule`: 4200, authorisation family.
    */
   CUSTODIA_RESULT_TWO_PERSON_RULE = 4200,
+  /**
+   * `WitnessNotIndependent`: 4300, authorisation family.
+   */
+  CUSTODIA_RESULT_WITNESS_NOT_INDEPENDENT = 4300,
+  /**
+   * `AuthoriserIsDestroyer`: 4301, authorisation family.
+   */
+  CUSTODIA_RESULT_AUTHORISER_IS_DESTROYER = 4301,
+  /**
+   * `AuthorisationExpired`: 4302, authorisation family.
+   */
+  CUSTODIA_RESULT_AUTHORISATION_EXPIRED = 4302,
   /**
    * `Unsigned`: 5001, signature family.
    */

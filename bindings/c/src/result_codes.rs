@@ -122,6 +122,8 @@ pub enum custodia_result {
     ResidueExceedsFired = 2203,
     /// `NotAPerson`: 2204, validation family.
     NotAPerson = 2204,
+    /// `WitnessAgencyMismatch`: 2300, validation family.
+    WitnessAgencyMismatch = 2300,
     /// `InsufficientStock`: 3001, custody family.
     InsufficientStock = 3001,
     /// `NotCustodian`: 3002, custody family.
@@ -142,6 +144,8 @@ pub enum custodia_result {
     AlreadyIssued = 3200,
     /// `NotOnIssue`: 3201, custody family.
     NotOnIssue = 3201,
+    /// `NotReleasedForDestruction`: 3300, custody family.
+    NotReleasedForDestruction = 3300,
     /// `MissingRole`: 4001, authorisation family.
     MissingRole = 4001,
     /// `NotAuthorised`: 4002, authorisation family.
@@ -150,6 +154,12 @@ pub enum custodia_result {
     VerifierNotIndependent = 4100,
     /// `TwoPersonRule`: 4200, authorisation family.
     TwoPersonRule = 4200,
+    /// `WitnessNotIndependent`: 4300, authorisation family.
+    WitnessNotIndependent = 4300,
+    /// `AuthoriserIsDestroyer`: 4301, authorisation family.
+    AuthoriserIsDestroyer = 4301,
+    /// `AuthorisationExpired`: 4302, authorisation family.
+    AuthorisationExpired = 4302,
     /// `Unsigned`: 5001, signature family.
     Unsigned = 5001,
     /// `BadSignature`: 5002, signature family.
@@ -257,7 +267,7 @@ pub enum custodia_result {
 impl custodia_result {
     /// Every value, in number order.
     #[cfg(test)]
-    pub(crate) const ALL: [custodia_result; 121] = [
+    pub(crate) const ALL: [custodia_result; 126] = [
         custodia_result::Ok,
         custodia_result::EventTooLarge,
         custodia_result::JsonMalformed,
@@ -314,6 +324,7 @@ impl custodia_result {
         custodia_result::ReturnExceedsExpended,
         custodia_result::ResidueExceedsFired,
         custodia_result::NotAPerson,
+        custodia_result::WitnessAgencyMismatch,
         custodia_result::InsufficientStock,
         custodia_result::NotCustodian,
         custodia_result::AfterDestruction,
@@ -324,10 +335,14 @@ impl custodia_result {
         custodia_result::AlreadyDeactivated,
         custodia_result::AlreadyIssued,
         custodia_result::NotOnIssue,
+        custodia_result::NotReleasedForDestruction,
         custodia_result::MissingRole,
         custodia_result::NotAuthorised,
         custodia_result::VerifierNotIndependent,
         custodia_result::TwoPersonRule,
+        custodia_result::WitnessNotIndependent,
+        custodia_result::AuthoriserIsDestroyer,
+        custodia_result::AuthorisationExpired,
         custodia_result::Unsigned,
         custodia_result::BadSignature,
         custodia_result::DuplicateSignature,
@@ -440,6 +455,7 @@ impl custodia_result {
             2202 => Some(custodia_result::ReturnExceedsExpended),
             2203 => Some(custodia_result::ResidueExceedsFired),
             2204 => Some(custodia_result::NotAPerson),
+            2300 => Some(custodia_result::WitnessAgencyMismatch),
             3001 => Some(custodia_result::InsufficientStock),
             3002 => Some(custodia_result::NotCustodian),
             3003 => Some(custodia_result::AfterDestruction),
@@ -450,10 +466,14 @@ impl custodia_result {
             3102 => Some(custodia_result::AlreadyDeactivated),
             3200 => Some(custodia_result::AlreadyIssued),
             3201 => Some(custodia_result::NotOnIssue),
+            3300 => Some(custodia_result::NotReleasedForDestruction),
             4001 => Some(custodia_result::MissingRole),
             4002 => Some(custodia_result::NotAuthorised),
             4100 => Some(custodia_result::VerifierNotIndependent),
             4200 => Some(custodia_result::TwoPersonRule),
+            4300 => Some(custodia_result::WitnessNotIndependent),
+            4301 => Some(custodia_result::AuthoriserIsDestroyer),
+            4302 => Some(custodia_result::AuthorisationExpired),
             5001 => Some(custodia_result::Unsigned),
             5002 => Some(custodia_result::BadSignature),
             5003 => Some(custodia_result::DuplicateSignature),
@@ -568,6 +588,7 @@ impl custodia_result {
             custodia_result::ReturnExceedsExpended => c"RETURN_EXCEEDS_EXPENDED",
             custodia_result::ResidueExceedsFired => c"RESIDUE_EXCEEDS_FIRED",
             custodia_result::NotAPerson => c"NOT_A_PERSON",
+            custodia_result::WitnessAgencyMismatch => c"WITNESS_AGENCY_MISMATCH",
             custodia_result::InsufficientStock => c"INSUFFICIENT_STOCK",
             custodia_result::NotCustodian => c"NOT_CUSTODIAN",
             custodia_result::AfterDestruction => c"AFTER_DESTRUCTION",
@@ -578,10 +599,14 @@ impl custodia_result {
             custodia_result::AlreadyDeactivated => c"ALREADY_DEACTIVATED",
             custodia_result::AlreadyIssued => c"ALREADY_ISSUED",
             custodia_result::NotOnIssue => c"NOT_ON_ISSUE",
+            custodia_result::NotReleasedForDestruction => c"NOT_RELEASED_FOR_DESTRUCTION",
             custodia_result::MissingRole => c"MISSING_ROLE",
             custodia_result::NotAuthorised => c"NOT_AUTHORISED",
             custodia_result::VerifierNotIndependent => c"VERIFIER_NOT_INDEPENDENT",
             custodia_result::TwoPersonRule => c"TWO_PERSON_RULE",
+            custodia_result::WitnessNotIndependent => c"WITNESS_NOT_INDEPENDENT",
+            custodia_result::AuthoriserIsDestroyer => c"AUTHORISER_IS_DESTROYER",
+            custodia_result::AuthorisationExpired => c"AUTHORISATION_EXPIRED",
             custodia_result::Unsigned => c"UNSIGNED",
             custodia_result::BadSignature => c"BAD_SIGNATURE",
             custodia_result::DuplicateSignature => c"DUPLICATE_SIGNATURE",

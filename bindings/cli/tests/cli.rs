@@ -566,8 +566,8 @@ fn init_append_and_bad_input_leave_the_ledger_unchanged() {
     );
     v["signatures"][0]["sig"] = json!(flipped);
     append(format!("{v}\n").as_bytes(), 1, Some(5002));
-    // A missing parent: event 45 without 30..45.
-    append(format!("{}\n", lines[45]).as_bytes(), 1, Some(2003));
+    // A missing parent: event 52 (a dispatch of a lot split by event 34) without 30..52.
+    append(format!("{}\n", lines[52]).as_bytes(), 1, Some(2003));
     // A duplicate.
     append(format!("{}\n", lines[0]).as_bytes(), 1, Some(2002));
     // No events at all: an error unless `--allow-empty`.

@@ -371,8 +371,16 @@ def test_tracing_and_reports(reader: custodia.Ledger, base: Base) -> None:
     assert requests and len(answers) >= len(requests) - 1
     open_requests = reader.open_trace_requests()
     assert len(open_requests) == len(requests) - len(answers)
-    # It imports and exports nothing.
-    assert reader.att_report(2026) == {"year": 2026, "exports": [], "imports": []}
+    # It exports rifles now and then (its assault rifles, to its neighbours) and imports nothing.
+    exported: Dict[str, int] = {}
+    for e in base.events:
+        if e["kind"] == "export_dispatch" and e.get("items"):
+            state = e["importing_state"]
+            exported[state] = exported.get(state, 0) + len(e["items"])
+    att = reader.att_report(2026)
+    assert exported and att["year"] == 2026 and att["imports"] == []
+    assert {x["partner_state"]: x["quantity"] for x in att["exports"]} == exported
+    assert {x["category"] for x in att["exports"]} == {"assault_rifles"}
     destructions = [e for e in base.events if e["kind"] == "destruction"]
     report = reader.destruction_report("2026-01-01", "2026-12-31")
     assert [d["event"] for d in report["destructions"]] == [e["id"] for e in destructions]

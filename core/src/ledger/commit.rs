@@ -145,6 +145,9 @@ impl State {
             }
         }
         for (stock, hold) in holds {
+            if hold.as_ref().is_some_and(|h| h.seizure == id) {
+                self.seizures.insert(id);
+            }
             let slot = match &stock {
                 Stock::Item(i) => self.items.get_mut(i).map(|s| &mut s.hold),
                 Stock::Lot(l) => self.lots.get_mut(l).map(|s| &mut s.hold),
@@ -210,6 +213,8 @@ impl State {
             && let Some(original) = self.undo.remove(&target)
         {
             self.revert(&original);
+            // A corrected seizure is no longer one (a no-op for any other event).
+            self.seizures.remove(&target);
             removed = original.created.clone();
         }
         for stock in &touched {

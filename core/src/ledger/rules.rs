@@ -222,14 +222,28 @@ pub(crate) fn rule_input(state: &State, plan: &Plan<'_>, signed: &SignedEvent) -
     };
     let authorisation = match &signed.event.body {
         Body::Destruction(d) => match state.authorisations.get(&d.authorisation) {
-            Some(a) => json!({
-                "id": d.authorisation,
-                "reference": a.reference,
-                "at": a.at.as_str(),
-                "items": a.items,
-                "lots": a.lots.iter().map(|(lot, q)| json!({"lot": lot, "quantity": q})).collect::<Vec<_>>(),
-                "methods": a.methods,
-            }),
+            Some(a) => {
+                let mut map = object(json!({
+                    "id": d.authorisation,
+                    "reference": a.reference,
+                    "at": a.at.as_str(),
+                    "items": a.items,
+                    "lots": a.lots.iter().map(|(lot, q)| json!({"lot": lot, "quantity": q})).collect::<Vec<_>>(),
+                    "methods": a.methods,
+                }));
+                // Format version 2's members, only when the authorisation has them, so that
+                // the input of a version-1 destruction is what it was.
+                if !a.steps.is_empty() {
+                    map.insert("steps".into(), to_json(&a.steps)?);
+                }
+                if let Some(site) = &a.site {
+                    map.insert("site".into(), json!(site));
+                }
+                if let Some(expires_at) = &a.expires_at {
+                    map.insert("expires_at".into(), json!(expires_at.as_str()));
+                }
+                Value::Object(map)
+            }
             None => Value::Null,
         },
         _ => Value::Null,

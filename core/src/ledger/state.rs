@@ -246,6 +246,17 @@ pub(crate) struct Authorisation {
     pub(crate) lots: BTreeMap<LotId, u64>,
     /// Allowed methods.
     pub(crate) methods: Vec<String>,
+    // The version-2 members are skipped when absent, so that the state digest of a ledger of
+    // version-1 authorisations is the one earlier versions computed.
+    /// Allowed method steps (version 2).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) steps: Vec<crate::model::DestructionMethod>,
+    /// The only site where it may be carried out (version 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) site: Option<SiteId>,
+    /// When it lapses (version 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) expires_at: Option<Timestamp>,
 }
 
 /// What reversing an event needs. Kept only while the event is still the latest event of
@@ -297,6 +308,13 @@ pub(crate) struct State {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub(crate) exports: BTreeMap<EventId, Export>,
     pub(crate) authorisations: BTreeMap<EventId, Authorisation>,
+    // Skipped when empty, so that the state digest of a ledger without seizures is the one
+    // earlier versions computed.
+    // INVARIANT (seizure-known): every hold's seizure is in `seizures`.
+    /// Every `seizure` in force (not reversed), decided or not, so that a judicial order can
+    /// tell a seizure that never was (2005) from stock its seizure does not hold (3101).
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub(crate) seizures: BTreeSet<EventId>,
     // INVARIANT (trace-answered-once): a tracing request is in `trace_requests` until it is
     // answered, then in `trace_answers` (with its answer), never in both.
     // Both skipped when empty, so that the state digest of a ledger without tracing requests
@@ -549,6 +567,23 @@ impl State {
                     .values()
                     .map(|l| (l.lot.id.to_string(), l.hold.is_some(), l.status)),
             );
+        // INVARIANT (seizure-known): every hold's seizure is a seizure in force.
+        let holds = self
+            .items
+            .values()
+            .filter_map(|i| i.hold.as_deref())
+            .chain(self.lots.values().filter_map(|l| l.hold.as_deref()));
+        for hold in holds {
+            if !self.seizures.contains(&hold.seizure) {
+                return broken(
+                    "seizure-known",
+                    format!(
+                        "a hold names seizure `{}`, which is not in force",
+                        hold.seizure
+                    ),
+                );
+            }
+        }
         for (stock, has_hold, status) in held {
             if has_hold && status.disposition != crate::model::Disposition::EvidenceHold {
                 return broken(

@@ -3,6 +3,7 @@
 //! relate them live in `ledger`.
 
 mod ammunition;
+mod destruction;
 mod ids;
 mod iso3166;
 mod legal;
@@ -15,6 +16,7 @@ mod tracing;
 mod trade;
 
 pub use ammunition::{ExpenditurePurpose, Residue};
+pub use destruction::DestructionMethod;
 pub use iso3166::ISO_3166_1_ALPHA_2;
 pub use legal::{DeactivationMark, JudicialDecision};
 pub use marks::{Mark, MarkKind};

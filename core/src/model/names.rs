@@ -4,9 +4,9 @@
 //! that each name is exactly what serde writes.
 
 use crate::model::{
-    ActorKind, AttCategory, CompatibilityGroup, Condition, Disposition, HazardDivision,
-    ItemCategory, JudicialDecision, LicenceKind, LossKind, MarkKind, OriginKind, Role, SiteKind,
-    Status, TraceChannel, TraceOutcome, TraceRefusal, TransferBasis, Unit,
+    ActorKind, AttCategory, CompatibilityGroup, Condition, DestructionMethod, Disposition,
+    HazardDivision, ItemCategory, JudicialDecision, LicenceKind, LossKind, MarkKind, OriginKind,
+    Role, SiteKind, Status, TraceChannel, TraceOutcome, TraceRefusal, TransferBasis, Unit,
 };
 
 /// A name that is not one of a vocabulary's.
@@ -153,6 +153,23 @@ names! {
         RestoredSerial => "restored_serial",
         OfficialUse => "official_use",
         Unique => "unique",
+    }
+    DestructionMethod {
+        Cutting => "cutting",
+        Shredding => "shredding",
+        Crushing => "crushing",
+        Pressing => "pressing",
+        Deformation => "deformation",
+        Melting => "melting",
+        OpenBurning => "open_burning",
+        OpenDetonation => "open_detonation",
+        ContainedDetonation => "contained_detonation",
+        Incineration => "incineration",
+        Disassembly => "disassembly",
+        ExplosiveRemoval => "explosive_removal",
+        ChemicalNeutralisation => "chemical_neutralisation",
+        Cryofracture => "cryofracture",
+        Other => "other",
     }
     JudicialDecision {
         Release => "release",

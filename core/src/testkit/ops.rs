@@ -37,6 +37,9 @@ const OPS_EPOCH_SECONDS: i64 = 1_767_600_000;
 const OPS_STEP_SECONDS: i64 = 60;
 /// 2100-01-01T00:00:00Z: a date every writer refuses as too far ahead of its clock.
 const OPS_FAR_FUTURE_SECONDS: i64 = 4_102_444_800;
+/// How long after the first event the histories' destruction authorisations lapse: 400 days,
+/// beyond any history's length (256 steps of a minute), in seconds.
+const OPS_AUTHORISATION_VALID_SECONDS: i64 = 400 * 86_400;
 /// Steps decoded from one input at most (keeps one fuzz input's run short).
 pub const OPS_STEPS_MAX: usize = 256;
 /// Seed of the log key of every history (tree heads compare across ledgers).
@@ -1635,6 +1638,15 @@ impl History {
                     items,
                     lots,
                     methods: vec!["cutting".into(), "open_detonation".into()],
+                    steps: vec![
+                        crate::model::DestructionMethod::Cutting,
+                        crate::model::DestructionMethod::OpenDetonation,
+                    ],
+                    site: None,
+                    expires_at: Timestamp::from_unix_seconds(
+                        OPS_EPOCH_SECONDS + OPS_AUTHORISATION_VALID_SECONDS,
+                    )
+                    .ok(),
                 });
                 (admin, body, vec![])
             }
@@ -1691,6 +1703,11 @@ impl History {
                     } else {
                         "cutting".into()
                     },
+                    steps: vec![if *wrong_method {
+                        crate::model::DestructionMethod::Other
+                    } else {
+                        crate::model::DestructionMethod::Cutting
+                    }],
                     certificate: "CERT-1".into(),
                     items: auth.items.clone(),
                     lots,

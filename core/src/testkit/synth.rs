@@ -1,6 +1,7 @@
 //! Deterministic synthetic ledgers: a national stockpile with depots, ammunition lots and
 //! serialized weapons, transfers (some with receipt discrepancies), stock checks, thefts, lot
-//! splits, status changes, witnessed destruction campaigns, and tracing requests answered. The same seed gives the same
+//! splits, status changes, witnessed destruction campaigns, exports with their licences, and
+//! tracing requests answered. The same seed gives the same
 //! signed events, byte for byte, at any scale.
 //!
 //! The generator keeps only a [`State`] (bounded by the stockpile, not by the number of
@@ -16,11 +17,13 @@ use crate::error::Error;
 use crate::event::*;
 use crate::ledger::{Account, SignatureCheck, State};
 use crate::model::{
-    Actor, ActorId, ActorKind, CompatibilityGroup, Condition, Date, Hazard, HazardDivision,
-    IdError, Item, ItemCategory, ItemId, Lot, LotId, Marking, Origin, OriginKind, Quantity, Role,
-    Site, SiteId, SiteKind, Timestamp, Unit,
+    Actor, ActorId, ActorKind, CompatibilityGroup, Condition, Date, DestructionMethod, Disposition,
+    Hazard, HazardDivision, IdError, Item, ItemCategory, ItemId, Lot, LotId, Marking, Origin,
+    OriginKind, Quantity, Role, Site, SiteId, SiteKind, Timestamp, Unit,
 };
 
+#[path = "synth_exports.rs"]
+mod exports;
 #[path = "synth_tracing.rs"]
 mod tracing;
 
@@ -30,6 +33,8 @@ pub const SYNTH_DEPOTS: usize = 4;
 const SYNTH_EPOCH_SECONDS: i64 = 1_767_225_600;
 /// Seconds between two synthetic events.
 const SYNTH_STEP_SECONDS: i64 = 60;
+/// How long a synthetic destruction authorisation is valid: 30 days, in seconds.
+const AUTHORISATION_VALID_SECONDS: i64 = 30 * 86_400;
 /// Attempts at finding live stock before registering new stock instead.
 const PICK_ATTEMPTS_MAX: usize = 8;
 
@@ -411,7 +416,7 @@ impl Synth {
                 status: None,
                 condition: None,
                 disposition: None,
-                att_category: None,
+                att_category: Some(crate::model::AttCategory::AssaultRifles),
             });
             self.items.push(id);
         }
@@ -652,12 +657,54 @@ impl Synth {
         Ok(())
     }
 
+    /// A destruction campaign (format version 2's rules): the part of a lot to destroy is split
+    /// off into its own lot (unless the whole lot goes), declared surplus or selected for
+    /// destruction with the rifles that go with it, sent to the range, authorised there by
+    /// the ministry for a month, and destroyed by the demilitarisation team in front of two
+    /// witnesses from other agencies, who co-sign.
     fn destruction(&mut self, cast: &Cast) -> Result<(), SynthError> {
         let Some((lot, site, custodian, units)) = self.pick_lot(cast) else {
             return self.register_lot(cast);
         };
         let amount = self.rng.range(1, units);
         let items = self.pick_items(&site, &custodian, 3);
+        let lot = if amount < units {
+            self.next_lot += 1;
+            let part: LotId = format!("lot:demil-{:07}", self.next_lot).parse()?;
+            self.emit(
+                &custodian,
+                Body::LotSplit(LotSplit {
+                    lot,
+                    site: site.clone(),
+                    custodian: custodian.clone(),
+                    into: vec![SplitPart {
+                        id: part.clone(),
+                        quantity: qty(amount)?,
+                    }],
+                }),
+                &[],
+            )?;
+            part
+        } else {
+            lot
+        };
+        let disposition = if self.rng.range(0, 1) == 0 {
+            Disposition::Surplus
+        } else {
+            Disposition::PendingDestruction
+        };
+        self.emit(
+            &cast.admin,
+            Body::StatusChange(StatusChange {
+                items: items.clone(),
+                lots: vec![lot.clone()],
+                status: None,
+                condition: None,
+                disposition: Some(disposition),
+                reason: "board of survey: obsolete, surplus to requirements (MOSAIC 05.50)".into(),
+            }),
+            &[],
+        )?;
         let lots = vec![LotQuantity {
             lot,
             quantity: qty(amount)?,
@@ -691,6 +738,10 @@ impl Synth {
             &[],
         )?;
         let order = self.reference("ORDER");
+        let secs = SYNTH_EPOCH_SECONDS
+            + SYNTH_STEP_SECONDS * i64::try_from(self.emitted).unwrap_or(i64::MAX / 2);
+        let expires_at = Timestamp::from_unix_seconds(secs + AUTHORISATION_VALID_SECONDS)
+            .map_err(|e| SynthError::Value(e.to_string()))?;
         let auth = self.emit(
             &cast.admin,
             Body::DestructionAuthorisation(DestructionAuthorisation {
@@ -698,21 +749,33 @@ impl Synth {
                 items: items.clone(),
                 lots: lots.clone(),
                 methods: vec!["cutting_and_melting".into(), "open_detonation".into()],
+                steps: vec![
+                    DestructionMethod::Cutting,
+                    DestructionMethod::Melting,
+                    DestructionMethod::OpenDetonation,
+                ],
+                site: Some(cast.range.clone()),
+                expires_at: Some(expires_at),
             }),
             &[],
         )?;
         let certificate = self.reference("CERT");
+        let (method, steps) = if items.is_empty() {
+            ("open_detonation", vec![DestructionMethod::OpenDetonation])
+        } else {
+            (
+                "cutting_and_melting",
+                vec![DestructionMethod::Cutting, DestructionMethod::Melting],
+            )
+        };
         self.emit(
             &cast.demil,
             Body::Destruction(Destruction {
                 authorisation: auth.id,
                 site: cast.range.clone(),
                 custodian: cast.demil.clone(),
-                method: if items.is_empty() {
-                    "open_detonation".into()
-                } else {
-                    "cutting_and_melting".into()
-                },
+                method: method.into(),
+                steps,
                 certificate,
                 items,
                 lots,
@@ -744,6 +807,7 @@ impl Synth {
             self.stock_check(&cast)?;
             self.theft(&cast)?;
             self.destruction(&cast)?;
+            self.export(&cast)?;
             self.trace(&cast)?;
             self.cast = Some(cast);
             return Ok(());
@@ -752,7 +816,8 @@ impl Synth {
         let result = match roll {
             0..=17 => self.register_lot(&cast),
             18..=25 => self.register_items(&cast),
-            26..=55 => self.transfer(&cast),
+            26..=52 => self.transfer(&cast),
+            53..=55 => self.export(&cast),
             56..=65 => self.stock_check(&cast),
             66..=69 => self.theft(&cast),
             70..=81 => self.destruction(&cast),
@@ -806,6 +871,8 @@ mod tests {
             "status_change",
             "trace_request",
             "trace_response",
+            "export_dispatch",
+            "export_delivery",
         ] {
             assert!(kinds.contains(k), "missing {k}");
         }

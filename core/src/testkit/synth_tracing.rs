@@ -13,10 +13,10 @@ const REQUESTING_STATES: [&str; 6] = ["CO", "MX", "GT", "HN", "SV", "US"];
 /// Days the synthetic requests give for an answer.
 const TRACE_DEADLINE_DAYS: i64 = 30;
 /// Seconds in a day.
-const DAY_SECONDS: i64 = 86_400;
+pub(super) const DAY_SECONDS: i64 = 86_400;
 
 /// The day (`YYYY-MM-DD`) of a time in Unix seconds.
-fn day(secs: i64) -> Result<Date, SynthError> {
+pub(super) fn day(secs: i64) -> Result<Date, SynthError> {
     let t = crate::model::Timestamp::from_unix_seconds(secs)
         .map_err(|e| SynthError::Value(e.to_string()))?;
     Date::parse(t.as_str().get(..10).unwrap_or_default())

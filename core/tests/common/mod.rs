@@ -21,9 +21,9 @@ use custodia::event::{
 };
 use custodia::model::{
     Actor, ActorKind, CompatibilityGroup, Condition, Consignee, Date, DeliveryVerification,
-    Disposition, EndUserCertificate, Hazard, HazardDivision, Item, ItemCategory, Licence,
-    LicenceKind, Lot, Mark, MarkKind, Marking, Origin, OriginKind, Quantity, Role, Site, SiteKind,
-    Status, TransferBasis, Unit,
+    DestructionMethod, Disposition, EndUserCertificate, Hazard, HazardDivision, Item, ItemCategory,
+    Licence, LicenceKind, Lot, Mark, MarkKind, Marking, Origin, OriginKind, Quantity, Role, Site,
+    SiteKind, Status, TransferBasis, Unit,
 };
 use custodia::{
     ActorId, Body, Event, EventId, ItemId, Ledger, LotId, Options, SignedEvent, Signer, SiteId,
@@ -88,6 +88,9 @@ pub const INSPECTOR: &str = "person:inspector";
 
 /// 2026-01-05T08:00:00Z, the first event of every test world.
 pub const EPOCH: i64 = 1_767_600_000;
+/// 2026-12-31T23:59:59Z: when the test authorisations lapse (within the year of the first
+/// event, so that tampering tests that change a timestamp's year change it).
+pub const AUTHORISATION_EXPIRES: i64 = 1_798_761_599;
 /// Seconds between two events recorded with the clock.
 pub const STEP: i64 = 60;
 
@@ -588,6 +591,9 @@ pub fn authorisation(items: &[&str], lots: Vec<LotQuantity>) -> DestructionAutho
         items: items.iter().map(|i| item(i)).collect(),
         lots,
         methods: vec!["cutting".into()],
+        steps: vec![DestructionMethod::Cutting],
+        site: None,
+        expires_at: Some(ts(AUTHORISATION_EXPIRES)),
     }
 }
 
@@ -615,6 +621,7 @@ pub fn destruction(
         site: site(RANGE),
         custodian: actor(DEMIL),
         method: method.into(),
+        steps: vec![method.parse().unwrap_or(DestructionMethod::Other)],
         certificate: "CERT-1".into(),
         items: items.iter().map(|i| item(i)).collect(),
         lots,

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use custodia::event::{
     DestructionAuthorisation, LotQuantity, Place, RegisterActor, RegisterItems, RegisterLot,
-    RegisterSite, TransferDispatch, TransferReceipt, Witness,
+    RegisterSite, StatusChange, TransferDispatch, TransferReceipt, Witness,
 };
 use custodia::model::*;
 use custodia::rules::{RuleEngine, RuleOutcome, RuleRef, RuleWarning};
@@ -265,6 +265,7 @@ fn destruction(auth: EventId, ids: &[&str], witnesses: &[(&str, &str)]) -> Body 
         site: "range:r".parse().unwrap(),
         custodian: a("unit:demil"),
         method: "cutting".into(),
+        steps: vec![DestructionMethod::Cutting],
         certificate: "CERT-1".into(),
         items: items(ids),
         lots: vec![],
@@ -277,6 +278,38 @@ fn destruction(auth: EventId, ids: &[&str], witnesses: &[(&str, &str)]) -> Body 
             .collect(),
     }
     .into()
+}
+
+/// The ministry selects items for destruction (format version 2 destroys nothing in service).
+fn select_for_destruction(ledger: &mut Ledger, day: u32, ids: &[&str]) {
+    record(
+        ledger,
+        day,
+        "agency:mod",
+        StatusChange {
+            items: items(ids),
+            lots: vec![],
+            status: None,
+            condition: None,
+            disposition: Some(Disposition::PendingDestruction),
+            reason: "board of survey".into(),
+        },
+        &[],
+    )
+    .unwrap();
+}
+
+/// A destruction authorisation by cutting of `ids`, valid for a year.
+fn authorisation_of(reference: &str, ids: &[&str]) -> DestructionAuthorisation {
+    DestructionAuthorisation {
+        reference: reference.into(),
+        items: items(ids),
+        lots: vec![],
+        methods: vec!["cutting".into()],
+        steps: vec![DestructionMethod::Cutting],
+        site: None,
+        expires_at: Some(at(365)),
+    }
 }
 
 fn dispatch_and_receive(ledger: &mut Ledger, day: u32, ids: &[&str], lots: Vec<LotQuantity>) {
@@ -496,16 +529,12 @@ fn campaign(set: Arc<RuleSet>) -> Ledger {
             quantity: q(10),
         }],
     );
+    select_for_destruction(&mut ledger, 4, &["item:x1", "item:x2"]);
     let auth = record(
         &mut ledger,
         4,
         "agency:mod",
-        DestructionAuthorisation {
-            reference: "ORDER-1".into(),
-            items: items(&["item:x1", "item:x2"]),
-            lots: vec![],
-            methods: vec!["cutting".into()],
-        },
+        authorisation_of("ORDER-1", &["item:x1", "item:x2"]),
         &[],
     )
     .unwrap();
@@ -577,9 +606,9 @@ fn rules_in_force_refuse_events_and_verification_reruns_them() {
     let mut ledger = campaign(set.clone());
     let n = ledger.len().unwrap();
     // 1 + 7 actors, 2 sites, rules (index 10), 2 item registrations, a seized rifle without
-    // serial, its marking and its dispatch, 1 lot, dispatch, receipt, authorisation,
-    // destruction.
-    assert_eq!(n, 21);
+    // serial, its marking and its dispatch, 1 lot, dispatch, receipt, the status change that
+    // selects the rifles for destruction, authorisation, destruction.
+    assert_eq!(n, 22);
 
     // The stored ledger and its export verify with the plugins.
     let report = ledger.verify().unwrap();
@@ -682,16 +711,12 @@ fn an_event_the_rules_deny_fails_verification_even_if_it_was_appended() {
     )
     .unwrap();
     dispatch_and_receive(&mut ledger, 3, &["item:y1"], vec![]);
+    select_for_destruction(&mut ledger, 4, &["item:y1"]);
     let auth = record(
         &mut ledger,
         4,
         "agency:mod",
-        DestructionAuthorisation {
-            reference: "O".into(),
-            items: items(&["item:y1"]),
-            lots: vec![],
-            methods: vec!["cutting".into()],
-        },
+        authorisation_of("O", &["item:y1"]),
         &[],
     )
     .unwrap();

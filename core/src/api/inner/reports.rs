@@ -205,6 +205,7 @@ impl Inner {
                             site: d.site.clone(),
                             custodian: d.custodian.clone(),
                             method: d.method.clone(),
+                            steps: d.steps.clone(),
                             certificate: d.certificate.clone(),
                             authorisation: d.authorisation,
                             authorisation_reference: reference,
@@ -223,13 +224,21 @@ impl Inner {
             Ok(())
         })?;
         destructions.retain(|d: &DestructionRecord| !reversed.contains(&d.event));
-        // (month, site, method) → (destructions, items, lot units)
+        // (month, site, method) → (destructions, items, lot units); the method is its steps
+        // from the vocabulary (version 2), else its free text (version 1).
         let mut totals: BTreeMap<(String, SiteId, String), (u64, u64, u64)> = BTreeMap::new();
         for d in &destructions {
             let month = d.at.as_str().get(..7).unwrap_or_default().to_owned();
-            let t = totals
-                .entry((month, d.site.clone(), d.method.clone()))
-                .or_default();
+            let method = if d.steps.is_empty() {
+                d.method.clone()
+            } else {
+                d.steps
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("+")
+            };
+            let t = totals.entry((month, d.site.clone(), method)).or_default();
             t.0 += 1;
             t.1 += d.items.len() as u64;
             t.2 += d.lots.iter().map(|l| l.quantity.get()).sum::<u64>();

@@ -69,6 +69,9 @@ impl JudicialOrder {
 impl Kind for JudicialOrder {
     fn plan(&self, p: &mut Plan<'_>) -> Result<()> {
         p.new_kind(Self::NAME)?;
+        if !p.state.seizures.contains(&self.seizure) {
+            return Err(p.unknown("/seizure", self.seizure));
+        }
         if self.items.is_empty() && self.lots.is_empty() {
             return Err(p.err("/items", ErrorKind::NothingToMove));
         }

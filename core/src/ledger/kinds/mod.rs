@@ -176,6 +176,15 @@ mod ex {
         crate::model::Date::parse(text).expect("example dates are valid")
     }
 
+    /// A timestamp from a literal.
+    #[expect(
+        clippy::expect_used,
+        reason = "examples are built from literal, valid timestamps"
+    )]
+    pub(crate) fn timestamp(text: &str) -> crate::model::Timestamp {
+        crate::model::Timestamp::parse(text).expect("example timestamps are valid")
+    }
+
     /// The import record of the examples, every optional member filled.
     pub(crate) fn import_record() -> crate::model::ImportRecord {
         use crate::model::{
