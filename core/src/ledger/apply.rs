@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use crate::envelope::Event;
-use crate::error::{Error, ErrorKind, Result, at};
+use crate::error::{Error, ErrorKind, Result, RuleFailure, at};
 use crate::ledger::account::{Posting, Stock};
 use crate::ledger::kinds::{Body, RegisterActor};
 use crate::ledger::plan::{Plan, Policy};
@@ -243,7 +243,11 @@ impl State {
                 .for_event(id)
             })?;
             let input = rule_input(self, &plan, signed)?;
-            warnings = engine.judge(&self.rules, &input).map_err(|outcome| {
+            // The queries see this state: the event is not committed yet.
+            let queries = crate::ledger::queries::StateQueries::new(self, &event.at);
+            warnings = engine
+                .judge_queried(&self.rules, &input, &queries)
+                .map_err(|outcome| {
                 let kind = match outcome {
                     RuleOutcome::Denied {
                         rule,
@@ -254,6 +258,11 @@ impl State {
                         code,
                         message,
                     },
+                    RuleOutcome::Failed {
+                        rule,
+                        failure: RuleFailure::Query,
+                        detail,
+                    } => ErrorKind::RuleQueryInvalid { rule, detail },
                     RuleOutcome::Failed {
                         rule,
                         failure,

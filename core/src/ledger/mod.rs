@@ -10,6 +10,7 @@ pub(crate) mod kinds;
 mod legal;
 mod lifecycle;
 mod plan;
+mod queries;
 mod rules;
 mod state;
 mod trade;
@@ -19,6 +20,7 @@ pub(crate) use apply::{Applied, SignatureCheck};
 pub use kinds::Body;
 pub(crate) use plan::Policy;
 pub(crate) use rules::RecordedVerdicts;
+pub use queries::{Answer, DivisionHolding, FullCount, RuleQueries};
 pub use rules::{RuleEngine, RuleOutcome, RuleWarning};
 pub(crate) use state::{ActorState, ItemState, LotState, SiteState, State};
 

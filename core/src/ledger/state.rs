@@ -275,6 +275,9 @@ pub(crate) struct Undo {
     /// Open expenditures and issues the event opened, closed or changed.
     #[serde(skip_serializing_if = "crate::ledger::lifecycle::LifecycleUndo::is_empty")]
     pub(crate) lifecycle: crate::ledger::lifecycle::LifecycleUndo,
+    /// Full counts and inspections the event recorded, with the values before.
+    #[serde(skip_serializing_if = "crate::ledger::queries::FactsUndo::is_empty")]
+    pub(crate) facts: crate::ledger::queries::FactsUndo,
 }
 
 /// Everything derived from the events so far.
@@ -328,6 +331,12 @@ pub(crate) struct State {
     /// Open expenditures and issues to persons.
     #[serde(skip_serializing_if = "crate::ledger::lifecycle::Lifecycle::is_empty")]
     pub(crate) lifecycle: crate::ledger::lifecycle::Lifecycle,
+    // Skipped when empty, so that the state digest of a ledger without stock checks or
+    // inspections is the one earlier versions computed.
+    /// The last full count of each holding and the last inspection of each lot, which rule
+    /// plugins may ask about (plugin ABI version 2).
+    #[serde(skip_serializing_if = "crate::ledger::queries::Facts::is_empty")]
+    pub(crate) facts: crate::ledger::queries::Facts,
 }
 
 /// The form under which two ids of one kind (`a`ctor, `s`ite, `i`tem, `l`ot) look alike: ASCII
