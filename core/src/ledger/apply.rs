@@ -248,33 +248,33 @@ impl State {
             warnings = engine
                 .judge_queried(&self.rules, &input, &queries)
                 .map_err(|outcome| {
-                let kind = match outcome {
-                    RuleOutcome::Denied {
-                        rule,
-                        code,
-                        message,
-                    } => ErrorKind::RuleDenied {
-                        rule,
-                        code,
-                        message,
-                    },
-                    RuleOutcome::Failed {
-                        rule,
-                        failure: RuleFailure::Query,
-                        detail,
-                    } => ErrorKind::RuleQueryInvalid { rule, detail },
-                    RuleOutcome::Failed {
-                        rule,
-                        failure,
-                        detail,
-                    } => ErrorKind::RuleFailed {
-                        rule,
-                        failure,
-                        detail,
-                    },
-                };
-                Error::new(kind).for_event(id)
-            })?;
+                    let kind = match outcome {
+                        RuleOutcome::Denied {
+                            rule,
+                            code,
+                            message,
+                        } => ErrorKind::RuleDenied {
+                            rule,
+                            code,
+                            message,
+                        },
+                        RuleOutcome::Failed {
+                            rule,
+                            failure: RuleFailure::Query,
+                            detail,
+                        } => ErrorKind::RuleQueryInvalid { rule, detail },
+                        RuleOutcome::Failed {
+                            rule,
+                            failure,
+                            detail,
+                        } => ErrorKind::RuleFailed {
+                            rule,
+                            failure,
+                            detail,
+                        },
+                    };
+                    Error::new(kind).for_event(id)
+                })?;
         }
         let stocks: Vec<Stock> = plan.all_stocks().collect();
         let fx = plan.fx;

@@ -19,8 +19,8 @@ pub use account::{Account, Posting, Source, Stock};
 pub(crate) use apply::{Applied, SignatureCheck};
 pub use kinds::Body;
 pub(crate) use plan::Policy;
-pub(crate) use rules::RecordedVerdicts;
 pub use queries::{Answer, DivisionHolding, FullCount, RuleQueries};
+pub(crate) use rules::RecordedVerdicts;
 pub use rules::{RuleEngine, RuleOutcome, RuleWarning};
 pub(crate) use state::{ActorState, ItemState, LotState, SiteState, State};
 

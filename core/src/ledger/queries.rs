@@ -91,7 +91,10 @@ impl<'a> StateQueries<'a> {
     }
 
     fn days_from(&self, unix: i64) -> i64 {
-        self.at.unix_seconds().saturating_sub(unix).div_euclid(DAY_SECONDS)
+        self.at
+            .unix_seconds()
+            .saturating_sub(unix)
+            .div_euclid(DAY_SECONDS)
     }
 }
 
@@ -214,7 +217,11 @@ impl RuleQueries for StateQueries<'_> {
         else {
             return Answer::NotRegistered;
         };
-        match state.hold.as_ref().and_then(|h| h.seized_on.day_start_unix()) {
+        match state
+            .hold
+            .as_ref()
+            .and_then(|h| h.seized_on.day_start_unix())
+        {
             Some(day) => Answer::Found(self.days_from(day)),
             None => Answer::Missing,
         }
@@ -357,7 +364,10 @@ impl Plan<'_> {
 
     /// A `status_change` of `lot`: an inspection when the recording actor is an inspector.
     pub(crate) fn note_inspection(&mut self, lot: &LotId) {
-        if self.actor_state.is_some_and(|a| a.has_role(Role::Inspector)) {
+        if self
+            .actor_state
+            .is_some_and(|a| a.has_role(Role::Inspector))
+        {
             self.fx.facts.inspected.push(lot.clone());
         }
     }

@@ -18,12 +18,12 @@ use wasmtime::{
 use custodia::rules::RuleQueries;
 
 use crate::abi::{self, CallState, Caps, ConfigDoc};
-use crate::query::Asked;
 use crate::canonical;
 use crate::error::{CallError, HostError, LoadError, MalformedOutput};
 use crate::input::Input;
 use crate::limits::{Limits, TABLE_ELEMENTS_MAX};
 use crate::manifest::{self, Manifest, PluginId};
+use crate::query::Asked;
 use crate::verdict::Verdict;
 
 /// Memory the pool resets with memset instead of madvise between calls: page faults on a
@@ -196,8 +196,7 @@ impl PluginHost {
             // Version 2's queries only for modules that declare version 2: a version 1
             // module keeps exactly the imports it was checked against.
             let known = abi::IMPORTS.contains(&import.name())
-                || (manifest.abi_version >= 2
-                    && crate::query::IMPORTS_V2.contains(&import.name()));
+                || (manifest.abi_version >= 2 && crate::query::IMPORTS_V2.contains(&import.name()));
             let allowed = import.module() == abi::IMPORT_MODULE
                 && known
                 && matches!(import.ty(), ExternType::Func(_));
@@ -413,7 +412,11 @@ impl Plugin {
         (result, store.into_data())
     }
 
-    fn run_in(&self, store: &mut Store<CallState>, export: &ModuleExport) -> Result<i32, CallError> {
+    fn run_in(
+        &self,
+        store: &mut Store<CallState>,
+        export: &ModuleExport,
+    ) -> Result<i32, CallError> {
         store.limiter(|s| &mut s.caps);
         store
             .set_fuel(self.limits.fuel_per_call_max)

@@ -7,9 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use custodia::model::EventId;
-use custodia::rules::{
-    RuleEngine, RuleFailure, RuleOutcome, RuleQueries, RuleRef, RuleWarning,
-};
+use custodia::rules::{RuleEngine, RuleFailure, RuleOutcome, RuleQueries, RuleRef, RuleWarning};
 
 use crate::{CallError, Input, LoadError, Plugin, PluginHost, Verdict};
 

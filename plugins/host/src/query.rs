@@ -16,8 +16,7 @@ use serde_json::Value;
 use wasmtime::{Caller, Linker};
 
 use crate::abi::{
-    CallState, DOC_CONFIG, DOC_INPUT, IMPORT_MODULE, charge, copy_out, err, guest_str, range,
-    split,
+    CallState, DOC_CONFIG, DOC_INPUT, IMPORT_MODULE, charge, copy_out, err, guest_str, range, split,
 };
 use crate::error::CallError;
 
@@ -169,7 +168,10 @@ fn argument(
         DOC_TEXT => Ok(Value::String(text.to_owned())),
         DOC_INPUT | DOC_CONFIG => {
             if !well_formed(text) {
-                return Err(bad(function, "the argument is not a well-formed JSON Pointer"));
+                return Err(bad(
+                    function,
+                    "the argument is not a well-formed JSON Pointer",
+                ));
             }
             let root = state.doc(function, doc)?;
             crate::pointer::resolve(root, text)
@@ -207,12 +209,22 @@ fn marking_argument(
     };
     let serial = match map.get("serial") {
         Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
-        _ => return Err(bad(function, "the argument has no non-empty `serial` string")),
+        _ => {
+            return Err(bad(
+                function,
+                "the argument has no non-empty `serial` string",
+            ));
+        }
     };
     let manufacturer = match map.get("manufacturer") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => return Err(bad(function, "the argument's `manufacturer` is not a string")),
+        Some(_) => {
+            return Err(bad(
+                function,
+                "the argument's `manufacturer` is not a string",
+            ));
+        }
     };
     Ok(Question::MarkingRegistered {
         manufacturer,
@@ -221,7 +233,11 @@ fn marking_argument(
 }
 
 /// The answer to `question`, or the end of this run so that the caller answers it.
-fn lookup(state: &mut CallState, function: &'static str, question: Question) -> Result<Reply, wasmtime::Error> {
+fn lookup(
+    state: &mut CallState,
+    function: &'static str,
+    question: Question,
+) -> Result<Reply, wasmtime::Error> {
     if let Some(reply) = state.asked.answers.get(&question) {
         return Ok(reply.clone());
     }
@@ -251,10 +267,12 @@ fn text_query(
     let (n, fuel) = match lookup(state, function, question)? {
         Reply::Text(bytes) => copy_out(data, function, buf, cap, &bytes).map_err(err)?,
         Reply::Code(c) => (c, 0),
-        Reply::Int(_) => return Err(err(CallError::QueryArgument {
-            function,
-            reason: "the host answered with the wrong type",
-        })),
+        Reply::Int(_) => {
+            return Err(err(CallError::QueryArgument {
+                function,
+                reason: "the host answered with the wrong type",
+            }));
+        }
     };
     charge(caller, fuel)?;
     Ok(n)
@@ -293,18 +311,26 @@ pub(crate) fn define(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
         IMPORT_MODULE,
         "last_full_count",
         |mut caller: Caller<'_, CallState>, doc: i32, ptr: i32, len: i32, buf: i32, cap: i32| {
-            text_query(&mut caller, "last_full_count", (doc, ptr, len), (buf, cap), |d, s, f, a| {
-                string_argument(d, s, f, a).map(Question::LastFullCount)
-            })
+            text_query(
+                &mut caller,
+                "last_full_count",
+                (doc, ptr, len),
+                (buf, cap),
+                |d, s, f, a| string_argument(d, s, f, a).map(Question::LastFullCount),
+            )
         },
     )?;
     linker.func_wrap(
         IMPORT_MODULE,
         "site_holdings",
         |mut caller: Caller<'_, CallState>, doc: i32, ptr: i32, len: i32, buf: i32, cap: i32| {
-            text_query(&mut caller, "site_holdings", (doc, ptr, len), (buf, cap), |d, s, f, a| {
-                string_argument(d, s, f, a).map(Question::SiteHoldings)
-            })
+            text_query(
+                &mut caller,
+                "site_holdings",
+                (doc, ptr, len),
+                (buf, cap),
+                |d, s, f, a| string_argument(d, s, f, a).map(Question::SiteHoldings),
+            )
         },
     )?;
     linker.func_wrap(
@@ -324,18 +350,26 @@ pub(crate) fn define(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
         IMPORT_MODULE,
         "days_since_seizure",
         |mut caller: Caller<'_, CallState>, doc: i32, ptr: i32, len: i32, out: i32| {
-            int_query(&mut caller, "days_since_seizure", (doc, ptr, len), out, |d, s, f, a| {
-                string_argument(d, s, f, a).map(Question::DaysSinceSeizure)
-            })
+            int_query(
+                &mut caller,
+                "days_since_seizure",
+                (doc, ptr, len),
+                out,
+                |d, s, f, a| string_argument(d, s, f, a).map(Question::DaysSinceSeizure),
+            )
         },
     )?;
     linker.func_wrap(
         IMPORT_MODULE,
         "days_since_inspection",
         |mut caller: Caller<'_, CallState>, doc: i32, ptr: i32, len: i32, out: i32| {
-            int_query(&mut caller, "days_since_inspection", (doc, ptr, len), out, |d, s, f, a| {
-                string_argument(d, s, f, a).map(Question::DaysSinceInspection)
-            })
+            int_query(
+                &mut caller,
+                "days_since_inspection",
+                (doc, ptr, len),
+                out,
+                |d, s, f, a| string_argument(d, s, f, a).map(Question::DaysSinceInspection),
+            )
         },
     )?;
     Ok(())

@@ -93,7 +93,11 @@ impl SampleQueries {
         }
         let mut q = SampleQueries::default();
         for (site, v) in object(host, "last_full_count")?.into_iter().flatten() {
-            let bad = || format!("`host.last_full_count.{site}` is not {{\"event\", \"at\", \"days\"}} or null");
+            let bad = || {
+                format!(
+                    "`host.last_full_count.{site}` is not {{\"event\", \"at\", \"days\"}} or null"
+                )
+            };
             let count = match v {
                 Value::Null => None,
                 Value::Object(c) => Some(FullCount {
@@ -114,7 +118,11 @@ impl SampleQueries {
             q.counts.insert(site.clone(), count);
         }
         for (site, v) in object(host, "site_holdings")?.into_iter().flatten() {
-            let bad = || format!("`host.site_holdings.{site}` is not a list of {{\"division\", \"units\", \"neq_grams\"}}");
+            let bad = || {
+                format!(
+                    "`host.site_holdings.{site}` is not a list of {{\"division\", \"units\", \"neq_grams\"}}"
+                )
+            };
             let rows = v.as_array().ok_or_else(bad)?;
             let mut out = Vec::new();
             for row in rows {
@@ -125,7 +133,10 @@ impl SampleQueries {
                         .ok_or_else(bad)?
                         .to_owned(),
                     units: row.get("units").and_then(Value::as_u64).ok_or_else(bad)?,
-                    neq_grams: row.get("neq_grams").and_then(Value::as_u64).ok_or_else(bad)?,
+                    neq_grams: row
+                        .get("neq_grams")
+                        .and_then(Value::as_u64)
+                        .ok_or_else(bad)?,
                 });
             }
             q.holdings.insert(site.clone(), out);
@@ -134,7 +145,11 @@ impl SampleQueries {
             None => {}
             Some(Value::Array(list)) => {
                 for (i, m) in list.iter().enumerate() {
-                    let bad = || format!("`host.markings[{i}]` is not {{\"manufacturer\"?, \"serial\", \"item\"}}");
+                    let bad = || {
+                        format!(
+                            "`host.markings[{i}]` is not {{\"manufacturer\"?, \"serial\", \"item\"}}"
+                        )
+                    };
                     let serial = m.get("serial").and_then(Value::as_str).ok_or_else(bad)?;
                     let item = m
                         .get("item")
