@@ -566,6 +566,26 @@ fn queries_answer_from_the_ledger_before_the_event_at_append_and_at_verify() {
     record(&mut ledger, 152, "unit:depot", dispatch(10)).unwrap();
     let appended = engine.take();
     assert_eq!(appended.len(), 2, "{appended:?}");
+    // A full count on day 200, reversed by a correction on day 201: the last full count is
+    // day 151's again, so a dispatch on day 250 (99 days after it) is refused.
+    let count = record(&mut ledger, 200, "unit:depot", full_count(80)).unwrap();
+    record(
+        &mut ledger,
+        201,
+        "unit:depot",
+        custodia::event::Correction {
+            reverses: count.id(),
+            reason: "counted the wrong store".into(),
+        },
+    )
+    .unwrap();
+    let e = refused(&mut ledger, 250, "unit:depot", dispatch(10));
+    assert_eq!(denied_code(&e).1, "STOCK_CHECK_OVERDUE");
+    assert!(
+        e.values()["message"].as_str().unwrap().contains("99 days"),
+        "{e}"
+    );
+    engine.take();
     let n = ledger.len().unwrap();
     drop(ledger);
 
