@@ -243,29 +243,21 @@ impl RuleQueries for StateQueries<'_> {
 }
 
 /// A full count of one holding, or an inspection of one lot.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Counted {
     pub(crate) event: EventId,
     pub(crate) at: Timestamp,
 }
 
 /// The facts rule queries need that the rest of the state does not keep. Both maps are
-/// bounded by the stockpile (holdings, lots), not by the number of events.
-#[derive(Clone, Debug, Default, Serialize)]
+/// bounded by the stockpile (holdings, lots), not by the number of events. Not part of the
+/// state digest (`State::facts`).
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Facts {
     /// The last full count of each holding (site, custodian).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty", serialize_with = "pairs")]
     pub(crate) counts: BTreeMap<(SiteId, ActorId), Counted>,
     /// The last inspection of each lot.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub(crate) inspections: BTreeMap<LotId, Counted>,
-}
-
-fn pairs<S: serde::Serializer>(
-    map: &BTreeMap<(SiteId, ActorId), Counted>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    s.collect_seq(map.iter())
 }
 
 /// What an event changes among the facts.
@@ -278,25 +270,13 @@ pub(crate) struct FactsEffects {
 }
 
 /// What reversing such an event needs: the values before it.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct FactsUndo {
-    #[serde(skip_serializing_if = "Option::is_none")]
     count: Option<((SiteId, ActorId), Option<Counted>)>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     inspections: Vec<(LotId, Option<Counted>)>,
 }
 
-impl FactsUndo {
-    pub(crate) fn is_empty(&self) -> bool {
-        self.count.is_none() && self.inspections.is_empty()
-    }
-}
-
 impl Facts {
-    pub(crate) fn is_empty(&self) -> bool {
-        self.counts.is_empty() && self.inspections.is_empty()
-    }
-
     /// Applies an event's changes, recording how to reverse them.
     pub(crate) fn commit(&mut self, fx: FactsEffects, id: EventId, at: &Timestamp) -> FactsUndo {
         let mut undo = FactsUndo::default();

@@ -275,8 +275,9 @@ pub(crate) struct Undo {
     /// Open expenditures and issues the event opened, closed or changed.
     #[serde(skip_serializing_if = "crate::ledger::lifecycle::LifecycleUndo::is_empty")]
     pub(crate) lifecycle: crate::ledger::lifecycle::LifecycleUndo,
-    /// Full counts and inspections the event recorded, with the values before.
-    #[serde(skip_serializing_if = "crate::ledger::queries::FactsUndo::is_empty")]
+    /// Full counts and inspections the event recorded, with the values before. Not in the
+    /// state digest, like `State::facts`.
+    #[serde(skip)]
     pub(crate) facts: crate::ledger::queries::FactsUndo,
 }
 
@@ -331,11 +332,12 @@ pub(crate) struct State {
     /// Open expenditures and issues to persons.
     #[serde(skip_serializing_if = "crate::ledger::lifecycle::Lifecycle::is_empty")]
     pub(crate) lifecycle: crate::ledger::lifecycle::Lifecycle,
-    // Skipped when empty, so that the state digest of a ledger without stock checks or
-    // inspections is the one earlier versions computed.
+    // Not in the state digest, so that the digest of every ledger written before these facts
+    // were kept (nearly all hold stock checks) is the one earlier versions computed; they are
+    // derived from the events like the rest of the state.
     /// The last full count of each holding and the last inspection of each lot, which rule
     /// plugins may ask about (plugin ABI version 2).
-    #[serde(skip_serializing_if = "crate::ledger::queries::Facts::is_empty")]
+    #[serde(skip)]
     pub(crate) facts: crate::ledger::queries::Facts,
 }
 
