@@ -3,6 +3,7 @@
 #   target/plugins/<name>.wasm   the module
 #   target/plugins/<name>.json   its manifest: plugins/rules/<name>/plugin.json with
 #                                `module` and `module_sha256` filled in
+#   target/plugins/v2/<name>.*   the same for rules of ABI version 2 (host queries)
 # Toolchain: rustup's wasm32 target when installed, else Debian's rustc/cargo with
 # libstd-rust-dev-wasm32 (installed with apt-get when missing and running as root).
 # Rule crates use no registry crates, so Debian's offline cargo 1.63 builds them.
@@ -63,10 +64,18 @@ for src in "$root"/plugins/rules/*/; do
     echo "build-plugins: $name ($crate)" >&2
     (cd "$dir" && "${cargo_cmd[@]}" build --release --target "$triple" --target-dir "$target_dir")
     wasm="$target_dir/$triple/release/${crate//-/_}.wasm"
-    cp "$wasm" "$out_dir/$name.wasm"
-    sha="$(sha256sum "$out_dir/$name.wasm" | cut -d' ' -f1)"
+    # Rules of ABI version 2 ask the ledger about its history (a full count at every site,
+    # markings on the books); the suites and demos that put every rule of $out_dir in force
+    # record no such history, so those rules go to $out_dir/v2, a set of their own.
+    dest="$out_dir"
+    if grep -Eq '"abi_version": *2' "$dir/plugin.json"; then
+        dest="$out_dir/v2"
+        mkdir -p "$dest"
+    fi
+    cp "$wasm" "$dest/$name.wasm"
+    sha="$(sha256sum "$dest/$name.wasm" | cut -d' ' -f1)"
     sed -e "s/@MODULE@/$name.wasm/" -e "s/@MODULE_SHA256@/$sha/" \
-        "$dir/plugin.json" >"$out_dir/$name.json"
+        "$dir/plugin.json" >"$dest/$name.json"
     built=$((built + 1))
 done
 echo "build-plugins: $built plugins in $out_dir" >&2

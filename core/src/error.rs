@@ -117,6 +117,9 @@ pub enum RuleFailure {
     Malformed,
     /// The plugin could not be instantiated or called.
     Host,
+    /// The plugin asked the ledger a question (plugin ABI version 2) with a malformed
+    /// argument: a bad JSON Pointer, or nothing of the right type where it points.
+    Query,
 }
 
 impl fmt::Display for RuleFailure {
@@ -128,6 +131,7 @@ impl fmt::Display for RuleFailure {
             RuleFailure::Memory => "exceeded its memory cap",
             RuleFailure::Malformed => "returned a malformed verdict",
             RuleFailure::Host => "could not be run",
+            RuleFailure::Query => "asked the ledger a malformed question",
         })
     }
 }
@@ -498,6 +502,10 @@ error_table! {
     /// A plugin could not be loaded.
     #[error("cannot load plugin `{path}`: {reason}")]
     PluginLoad { path: String, reason: String } = 6004,
+    /// A rule plugin asked the ledger a question (plugin ABI version 2) with a malformed
+    /// argument; the event is not judged and not appended.
+    #[error("rule `{rule}` asked the ledger a malformed question: {detail}")]
+    RuleQueryInvalid { rule: String, detail: String } = 6100,
 
     // ---- 7xxx integrity --------------------------------------------------------------------
     /// The `id` column of a stored row differs from the id of its bytes.

@@ -3,5 +3,7 @@
 //! `rules_in_force` event names the plugins (by [`RuleRef`]) that judge every later event.
 
 pub use crate::error::RuleFailure;
-pub use crate::ledger::{RuleEngine, RuleOutcome, RuleWarning};
+pub use crate::ledger::{
+    Answer, DivisionHolding, FullCount, RuleEngine, RuleOutcome, RuleQueries, RuleWarning,
+};
 pub use crate::model::RuleRef;

@@ -429,6 +429,10 @@ enum custodia_result
    */
   CUSTODIA_RESULT_PLUGIN_LOAD = 6004,
   /**
+   * `RuleQueryInvalid`: 6100, rule family.
+   */
+  CUSTODIA_RESULT_RULE_QUERY_INVALID = 6100,
+  /**
    * `IdColumn`: 7001, integrity family.
    */
   CUSTODIA_RESULT_ID_COLUMN = 7001,

@@ -185,6 +185,8 @@ fn failure_kind(e: &CallError) -> RuleFailure {
     match e {
         CallError::FuelExhausted { .. } | CallError::DeadlineExceeded { .. } => RuleFailure::Budget,
         CallError::MemoryExceeded { .. } => RuleFailure::Memory,
+        CallError::QueryArgument { .. } => RuleFailure::Query,
+        CallError::TooManyQueries { .. } => RuleFailure::Budget,
         CallError::Trap { .. } => RuleFailure::Trap,
         CallError::PointerOutOfBounds { .. }
         | CallError::InvalidArgument { .. }

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use crate::envelope::Event;
-use crate::error::{Error, ErrorKind, Result, at};
+use crate::error::{Error, ErrorKind, Result, RuleFailure, at};
 use crate::ledger::account::{Posting, Stock};
 use crate::ledger::kinds::{Body, RegisterActor};
 use crate::ledger::plan::{Plan, Policy};
@@ -243,29 +243,38 @@ impl State {
                 .for_event(id)
             })?;
             let input = rule_input(self, &plan, signed)?;
-            warnings = engine.judge(&self.rules, &input).map_err(|outcome| {
-                let kind = match outcome {
-                    RuleOutcome::Denied {
-                        rule,
-                        code,
-                        message,
-                    } => ErrorKind::RuleDenied {
-                        rule,
-                        code,
-                        message,
-                    },
-                    RuleOutcome::Failed {
-                        rule,
-                        failure,
-                        detail,
-                    } => ErrorKind::RuleFailed {
-                        rule,
-                        failure,
-                        detail,
-                    },
-                };
-                Error::new(kind).for_event(id)
-            })?;
+            // The queries see this state: the event is not committed yet.
+            let queries = crate::ledger::queries::StateQueries::new(self, &event.at);
+            warnings = engine
+                .judge_queried(&self.rules, &input, &queries)
+                .map_err(|outcome| {
+                    let kind = match outcome {
+                        RuleOutcome::Denied {
+                            rule,
+                            code,
+                            message,
+                        } => ErrorKind::RuleDenied {
+                            rule,
+                            code,
+                            message,
+                        },
+                        RuleOutcome::Failed {
+                            rule,
+                            failure: RuleFailure::Query,
+                            detail,
+                        } => ErrorKind::RuleQueryInvalid { rule, detail },
+                        RuleOutcome::Failed {
+                            rule,
+                            failure,
+                            detail,
+                        } => ErrorKind::RuleFailed {
+                            rule,
+                            failure,
+                            detail,
+                        },
+                    };
+                    Error::new(kind).for_event(id)
+                })?;
         }
         let stocks: Vec<Stock> = plan.all_stocks().collect();
         let fx = plan.fx;

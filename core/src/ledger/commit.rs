@@ -41,6 +41,7 @@ impl State {
             opens_discrepancy,
             correctable,
             lifecycle,
+            facts,
         } = fx;
 
         // Stocks whose previous latest event is superseded: that event can no longer be
@@ -77,6 +78,7 @@ impl State {
             marked: Vec::new(),
             holds: Vec::new(),
             lifecycle: Default::default(),
+            facts: Default::default(),
         };
 
         for mut item in created_items {
@@ -189,6 +191,7 @@ impl State {
             // beyond it is refused as not covered (4002), not as unknown.
         }
         undo.lifecycle = self.lifecycle.commit(lifecycle, id);
+        undo.facts = self.facts.commit(facts, id, &at);
         for op in actor_ops {
             self.apply_actor_op(op, id, &at);
         }
@@ -212,7 +215,7 @@ impl State {
         if let Some(target) = correction
             && let Some(original) = self.undo.remove(&target)
         {
-            self.revert(&original);
+            self.revert(&original, target);
             // A corrected seizure is no longer one (a no-op for any other event).
             self.seizures.remove(&target);
             removed = original.created.clone();
@@ -294,7 +297,7 @@ impl State {
 
     /// Undoes the non-balance effects of a reversed event (its postings were reversed by the
     /// correction's own postings).
-    fn revert(&mut self, original: &Undo) {
+    fn revert(&mut self, original: &Undo, original_id: EventId) {
         for stock in &original.created {
             match stock {
                 Stock::Item(i) => {
@@ -376,5 +379,6 @@ impl State {
             self.authorisations.remove(&a);
         }
         self.lifecycle.revert(&original.lifecycle);
+        self.facts.revert(&original.facts, original_id);
     }
 }

@@ -61,6 +61,8 @@ pub(crate) struct Effects {
     pub(crate) correctable: bool,
     /// Expenditures and issues to persons opened, closed or changed.
     pub(crate) lifecycle: crate::ledger::lifecycle::LifecycleEffects,
+    /// Full counts and inspections, for rule queries (plugin ABI version 2).
+    pub(crate) facts: crate::ledger::queries::FactsEffects,
 }
 
 /// Checks made when an event is appended, never when a ledger is verified or replayed: they

@@ -52,6 +52,19 @@ pub trait RuleEngine: Send + Sync {
     /// Runs every rule in `rules`, in order, on `input` (the ABI's input document). Returns the
     /// warnings of all rules when all allow, or the first refusal or failure.
     fn judge(&self, rules: &[RuleRef], input: &Value) -> Result<Vec<RuleWarning>, RuleOutcome>;
+
+    /// As [`RuleEngine::judge`], for plugins that may ask the ledger questions (plugin ABI
+    /// version 2): `queries` answers them from the state just before the judged event. The
+    /// ledger calls this one; an engine without ABI version 2 plugins need not implement it.
+    fn judge_queried(
+        &self,
+        rules: &[RuleRef],
+        input: &Value,
+        queries: &dyn crate::ledger::RuleQueries,
+    ) -> Result<Vec<RuleWarning>, RuleOutcome> {
+        let _ = queries;
+        self.judge(rules, input)
+    }
 }
 
 /// Accepts every event as the rules in force judged it when it was appended. For replaying

@@ -286,6 +286,10 @@ pub(crate) struct Undo {
     /// Open expenditures and issues the event opened, closed or changed.
     #[serde(skip_serializing_if = "crate::ledger::lifecycle::LifecycleUndo::is_empty")]
     pub(crate) lifecycle: crate::ledger::lifecycle::LifecycleUndo,
+    /// Full counts and inspections the event recorded, with the values before. Not in the
+    /// state digest, like `State::facts`.
+    #[serde(skip)]
+    pub(crate) facts: crate::ledger::queries::FactsUndo,
 }
 
 /// Everything derived from the events so far.
@@ -346,6 +350,13 @@ pub(crate) struct State {
     /// Open expenditures and issues to persons.
     #[serde(skip_serializing_if = "crate::ledger::lifecycle::Lifecycle::is_empty")]
     pub(crate) lifecycle: crate::ledger::lifecycle::Lifecycle,
+    // Not in the state digest, so that the digest of every ledger written before these facts
+    // were kept (nearly all hold stock checks) is the one earlier versions computed; they are
+    // derived from the events like the rest of the state.
+    /// The last full count of each holding and the last inspection of each lot, which rule
+    /// plugins may ask about (plugin ABI version 2).
+    #[serde(skip)]
+    pub(crate) facts: crate::ledger::queries::Facts,
 }
 
 /// The form under which two ids of one kind (`a`ctor, `s`ite, `i`tem, `l`ot) look alike: ASCII

@@ -15,7 +15,8 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Instant;
 
-use custodia_plugins::{Input, Limits, PluginHost, Verdict, json_pointer};
+use custodia::rules::RuleQueries;
+use custodia_plugins::{Input, Limits, Plugin, PluginHost, Verdict, json_pointer, split_sample};
 use serde_json::Value;
 
 /// How the native rule resolves JSON Pointers.
@@ -178,6 +179,7 @@ fn main() {
         ],
     );
     let (wasm, native_serde, native_fast, fixed) = (t[0], t[1], t[2], t[3]);
+    abi_v2(&root, &host, &empty, &input, t[3]);
     println!("witnesses rule, allow path (2 witnesses, 3 signers); median of 9 interleaved rounds");
     println!("  wasm, fresh instance per call:           {wasm:>8.0} ns/call");
     println!(
@@ -193,5 +195,110 @@ fn main() {
         "  wasm minus fixed cost:                   {:>8.0} ns/call   vs native {:.2}",
         wasm - fixed,
         (wasm - fixed) / native_fast
+    );
+}
+
+/// A module of ABI version 2 asking `n` distinct questions (`last_full_count` of the sites
+/// `d`, `de`, `dep`, …, as text) and returning.
+fn asking(host: &PluginHost, n: usize) -> Plugin {
+    let mut body = String::new();
+    for len in 1..=n {
+        body.push_str(&format!(
+            "(drop (call $count (i32.const 2) (i32.const 0) (i32.const {len}) (i32.const 1024) (i32.const 256)))"
+        ));
+    }
+    let bytes = wat::parse_str(format!(
+        r#"(module
+             (import "custodia" "last_full_count" (func $count (param i32 i32 i32 i32 i32) (result i32)))
+             (memory (export "memory") 1)
+             (data (i32.const 0) "depot:central")
+             (func (export "custodia_abi_version") (result i32) i32.const 2)
+             (func (export "judge") (result i32) {body} i32.const 0))"#
+    ))
+    .unwrap();
+    let mut m = custodia_plugins::Manifest::new(
+        "asking",
+        "0.1.0",
+        "X",
+        "asking.wasm",
+        &bytes,
+        serde_json::json!({}),
+    );
+    m.abi_version = 2;
+    host.load(m, &bytes).unwrap()
+}
+
+/// ABI version 2: what a host query adds to a rule call, against calls of ABI version 1 in the
+/// same run. Each distinct question costs one more run of the plugin in a fresh instance (the
+/// ledger's state cannot enter the wasm store; `plugins/host/src/query.rs`).
+fn abi_v2(root: &Path, host: &PluginHost, empty: &Plugin, input: &Input, fixed_v1: f64) {
+    let v2_dir = root.join("target/plugins/v2");
+    let serial = host
+        .load_manifest(&v2_dir.join("serial_uniqueness.json"))
+        .unwrap();
+    let marking = host
+        .load_manifest(&root.join("target/plugins/marking.json"))
+        .unwrap();
+    let sample: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            root.join("plugins/rules/serial_uniqueness/tests/allow.new-serial.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let (doc, answers) = split_sample(sample).unwrap();
+    let answers = answers.unwrap();
+    let queries: &dyn RuleQueries = &answers;
+    let registration = Input::new(doc);
+    assert!(
+        serial
+            .judge_queried(&registration, Some(queries))
+            .unwrap()
+            .is_allow()
+    );
+    assert!(marking.judge(&registration).unwrap().is_allow());
+    let one = asking(host, 1);
+    let two = asking(host, 2);
+    let four = asking(host, 4);
+    let iterations = 10_000;
+    let t = time_interleaved(
+        iterations,
+        &mut [
+            &mut || empty.judge(input).unwrap().is_allow(),
+            &mut || one.judge_queried(input, Some(queries)).unwrap().is_allow(),
+            &mut || two.judge_queried(input, Some(queries)).unwrap().is_allow(),
+            &mut || four.judge_queried(input, Some(queries)).unwrap().is_allow(),
+            &mut || marking.judge(&registration).unwrap().is_allow(),
+            &mut || {
+                serial
+                    .judge_queried(&registration, Some(queries))
+                    .unwrap()
+                    .is_allow()
+            },
+        ],
+    );
+    let (empty_v1, q1, q2, q4, marking_v1, serial_v2) = (t[0], t[1], t[2], t[3], t[4], t[5]);
+    println!();
+    println!("ABI v2 host queries (canned answers); median of 9 interleaved rounds");
+    println!(
+        "  v1 empty plugin (fixed cost of a call):  {empty_v1:>8.0} ns/call   (first round {fixed_v1:.0})"
+    );
+    println!(
+        "  v2 plugin asking 1 question:             {q1:>8.0} ns/call   +{:.0} ns, x{:.2} the v1 call",
+        q1 - empty_v1,
+        q1 / empty_v1
+    );
+    println!(
+        "  v2 plugin asking 2 questions:            {q2:>8.0} ns/call   +{:.0} ns per question",
+        (q2 - empty_v1) / 2.0
+    );
+    println!(
+        "  v2 plugin asking 4 questions:            {q4:>8.0} ns/call   +{:.0} ns per question",
+        (q4 - empty_v1) / 4.0
+    );
+    println!("  v1 rule `marking` on a registration:     {marking_v1:>8.0} ns/call");
+    println!(
+        "  v2 rule `serial_uniqueness`, same event: {serial_v2:>8.0} ns/call   x{:.2} the v1 rule",
+        serial_v2 / marking_v1
     );
 }

@@ -1,4 +1,4 @@
-//! ABI version 1: the host functions a plugin may import (module `custodia`) and the per-call
+//! ABI version 1 (and the base of version 2, whose queries are in `query.rs`): the host functions a plugin may import (module `custodia`) and the per-call
 //! state they read and write. See `docs/PLUGIN_ABI.md`.
 //!
 //! Every guest pointer is checked against the guest memory before use; every failure is a
@@ -16,8 +16,11 @@ use crate::input::Input;
 use crate::limits::{CODE_BYTES_MAX, TABLE_ELEMENTS_MAX};
 use crate::verdict::Warning;
 
-/// The ABI version this host speaks.
+/// The first ABI version, the one [`crate::Manifest::new`] declares.
 pub const ABI_VERSION: u32 = 1;
+/// Every ABI version this host speaks: version 2 adds the host queries
+/// ([`crate::IMPORTS_V2`]) to the imports of version 1.
+pub const ABI_VERSIONS: [u32; 2] = [1, 2];
 /// The module name of every import.
 pub const IMPORT_MODULE: &str = "custodia";
 /// The import names ABI v1 defines.
@@ -100,10 +103,12 @@ pub(crate) struct CallState {
     pub(crate) output_bytes: usize,
     pub(crate) verdict_bytes_max: usize,
     pub(crate) warnings_max: usize,
+    /// ABI v2: the questions asked of the ledger and their answers so far.
+    pub(crate) asked: crate::query::Asked,
 }
 
 impl CallState {
-    fn doc(&self, function: &'static str, doc: i32) -> Result<&Value, CallError> {
+    pub(crate) fn doc(&self, function: &'static str, doc: i32) -> Result<&Value, CallError> {
         match doc {
             DOC_INPUT => self
                 .input
@@ -143,7 +148,7 @@ fn clamp_i32(n: usize) -> i32 {
 }
 
 /// The guest memory and the call state, borrowed together.
-fn split<'a>(
+pub(crate) fn split<'a>(
     caller: &'a mut Caller<'_, CallState>,
     function: &'static str,
 ) -> Result<(&'a mut [u8], &'a mut CallState), CallError> {
@@ -164,7 +169,7 @@ fn split<'a>(
     Ok(memory.data_and_store_mut(caller))
 }
 
-fn range(
+pub(crate) fn range(
     memory_bytes: usize,
     function: &'static str,
     ptr: i32,
@@ -187,7 +192,7 @@ fn range(
     Ok(start..end)
 }
 
-fn guest_str<'a>(
+pub(crate) fn guest_str<'a>(
     data: &'a [u8],
     function: &'static str,
     ptr: i32,
@@ -207,7 +212,7 @@ fn guest_str<'a>(
 }
 
 /// Copies `bytes` (at most `cap` of them) to the guest buffer `buf`; returns the full length.
-fn copy_out(
+pub(crate) fn copy_out(
     data: &mut [u8],
     function: &'static str,
     buf: i32,
@@ -231,7 +236,7 @@ fn copy_out(
     Ok((clamp_i32(bytes.len()), fuel))
 }
 
-fn charge(caller: &mut Caller<'_, CallState>, fuel: u64) -> wasmtime::Result<()> {
+pub(crate) fn charge(caller: &mut Caller<'_, CallState>, fuel: u64) -> wasmtime::Result<()> {
     if fuel == 0 {
         return Ok(());
     }
@@ -257,7 +262,7 @@ fn kind_code(v: Option<&Value>) -> i32 {
     }
 }
 
-fn err(e: CallError) -> wasmtime::Error {
+pub(crate) fn err(e: CallError) -> wasmtime::Error {
     wasmtime::Error::new(e)
 }
 

@@ -61,15 +61,15 @@ pub enum LoadError {
     },
     /// The manifest names an ABI version this host does not speak.
     #[error(
-        "plugin `{name}` declares ABI version {declared}, this host speaks version {supported}"
+        "plugin `{name}` declares ABI version {declared}, this host speaks versions {supported:?}"
     )]
     AbiVersionUnsupported {
         /// Plugin name.
         name: String,
         /// `abi_version` in the manifest.
         declared: u32,
-        /// [`crate::ABI_VERSION`].
-        supported: u32,
+        /// [`crate::ABI_VERSIONS`].
+        supported: [u32; 2],
     },
     /// The module's `custodia_abi_version` export disagrees with its manifest.
     #[error(
@@ -278,6 +278,29 @@ pub enum CallError {
     /// The plugin's output does not follow the ABI.
     #[error("plugin output is malformed: {0}")]
     Malformed(#[from] MalformedOutput),
+    /// ABI v2: the plugin asked the ledger a question with a malformed argument (a bad JSON
+    /// Pointer, nothing of the right type where it points, text that is not what the query
+    /// takes).
+    #[error("plugin passed the query `{function}` a malformed argument: {reason}")]
+    QueryArgument {
+        /// The query.
+        function: &'static str,
+        /// What was wrong.
+        reason: &'static str,
+    },
+    /// ABI v2: the plugin asked the ledger a question, but it was judged without the ledger
+    /// (a sample with no `host` answers, or an engine called without queries).
+    #[error("plugin called the query `{function}` but no ledger answers queries in this call")]
+    QueryUnavailable {
+        /// The query.
+        function: &'static str,
+    },
+    /// ABI v2: the plugin asked more distinct questions than [`crate::QUERIES_PER_CALL_MAX`].
+    #[error("plugin asked more than {max} distinct questions of the ledger in one call")]
+    TooManyQueries {
+        /// The limit.
+        max: usize,
+    },
     /// The plugin could not be instantiated (e.g. every pooled instance slot is in use).
     #[error("plugin could not be instantiated: {reason}")]
     Instantiate {

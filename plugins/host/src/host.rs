@@ -15,12 +15,15 @@ use wasmtime::{
     ModuleExport, PoolingAllocationConfig, Store, ValType,
 };
 
+use custodia::rules::RuleQueries;
+
 use crate::abi::{self, CallState, Caps, ConfigDoc};
 use crate::canonical;
 use crate::error::{CallError, HostError, LoadError, MalformedOutput};
 use crate::input::Input;
 use crate::limits::{Limits, TABLE_ELEMENTS_MAX};
 use crate::manifest::{self, Manifest, PluginId};
+use crate::query::Asked;
 use crate::verdict::Verdict;
 
 /// Memory the pool resets with memset instead of madvise between calls: page faults on a
@@ -72,9 +75,11 @@ impl PluginHost {
             reason: e.to_string(),
         })?;
         let mut linker = Linker::new(&engine);
-        abi::define(&mut linker).map_err(|e| HostError::Engine {
-            reason: e.to_string(),
-        })?;
+        abi::define(&mut linker)
+            .and_then(|()| crate::query::define(&mut linker))
+            .map_err(|e| HostError::Engine {
+                reason: e.to_string(),
+            })?;
         let schema_doc: Value =
             serde_json::from_str(manifest::MANIFEST_SCHEMA).map_err(|e| HostError::Schema {
                 reason: e.to_string(),
@@ -137,11 +142,11 @@ impl PluginHost {
         })?;
         let manifest = manifest::decode(&self.schema, &doc)?;
         let name = manifest.name.clone();
-        if manifest.abi_version != abi::ABI_VERSION {
+        if !abi::ABI_VERSIONS.contains(&manifest.abi_version) {
             return Err(LoadError::AbiVersionUnsupported {
                 name,
                 declared: manifest.abi_version,
-                supported: abi::ABI_VERSION,
+                supported: abi::ABI_VERSIONS,
             });
         }
         if module_bytes.len() > self.limits.module_bytes_max {
@@ -188,8 +193,12 @@ impl PluginHost {
                 reason: e.to_string(),
             })?;
         for import in module.imports() {
+            // Version 2's queries only for modules that declare version 2: a version 1
+            // module keeps exactly the imports it was checked against.
+            let known = abi::IMPORTS.contains(&import.name())
+                || (manifest.abi_version >= 2 && crate::query::IMPORTS_V2.contains(&import.name()));
             let allowed = import.module() == abi::IMPORT_MODULE
-                && abi::IMPORTS.contains(&import.name())
+                && known
                 && matches!(import.ty(), ExternType::Func(_));
             if !allowed {
                 return Err(LoadError::ForbiddenImport {
@@ -313,9 +322,39 @@ impl Plugin {
     }
 
     /// Judges one event. Traps, exhausted fuel, memory overruns, bad pointers and malformed
-    /// output are errors; the host and the plugin stay usable.
+    /// output are errors; the host and the plugin stay usable. A plugin of ABI version 2 that
+    /// asks the ledger a question fails here ([`CallError::QueryUnavailable`]): judge it with
+    /// [`Plugin::judge_queried`].
     pub fn judge(&self, input: &Input) -> Result<Verdict, CallError> {
-        let (rc, state) = self.call(Some(input.clone()), &self.exports.judge)?;
+        self.judge_queried(input, None)
+    }
+
+    /// Judges one event; a plugin of ABI version 2 asks its questions of `queries` (the
+    /// ledger just before the event). Each distinct question costs one more run of the plugin
+    /// in a fresh instance (`docs/PLUGIN_ABI.md`, "Version 2"); the verdict is the last run's.
+    pub fn judge_queried(
+        &self,
+        input: &Input,
+        queries: Option<&dyn RuleQueries>,
+    ) -> Result<Verdict, CallError> {
+        let mut asked = Asked {
+            available: queries.is_some(),
+            ..Asked::default()
+        };
+        let (rc, state) = loop {
+            let (result, mut state) = self.run(Some(input.clone()), asked, &self.exports.judge);
+            match (state.asked.pending.take(), queries) {
+                // INVARIANT (one-more-answer): every extra run starts with one more answer
+                // than the last, and `lookup` refuses past `QUERIES_PER_CALL_MAX`: the loop
+                // ends.
+                (Some(question), Some(queries)) => {
+                    let reply = crate::query::answer(queries, &question);
+                    asked = std::mem::take(&mut state.asked);
+                    asked.answers.insert(question, reply);
+                }
+                _ => break (result?, state),
+            }
+        };
         if rc != 0 {
             return Err(MalformedOutput::ReturnCode { value: rc }.into());
         }
@@ -342,6 +381,18 @@ impl Plugin {
         input: Option<Input>,
         export: &ModuleExport,
     ) -> Result<(i32, CallState), CallError> {
+        let (result, state) = self.run(input, Asked::default(), export);
+        result.map(|rc| (rc, state))
+    }
+
+    /// One run of `export` in a fresh instance; the call state comes back whatever happened
+    /// (a question the plugin asked is in `asked.pending`).
+    fn run(
+        &self,
+        input: Option<Input>,
+        asked: Asked,
+        export: &ModuleExport,
+    ) -> (Result<i32, CallError>, CallState) {
         let state = CallState {
             input,
             config: Arc::clone(&self.config),
@@ -354,8 +405,18 @@ impl Plugin {
             output_bytes: 0,
             verdict_bytes_max: self.limits.verdict_bytes_max,
             warnings_max: self.limits.warnings_max,
+            asked,
         };
         let mut store = Store::new(&self.engine, state);
+        let result = self.run_in(&mut store, export);
+        (result, store.into_data())
+    }
+
+    fn run_in(
+        &self,
+        store: &mut Store<CallState>,
+        export: &ModuleExport,
+    ) -> Result<i32, CallError> {
         store.limiter(|s| &mut s.caps);
         store
             .set_fuel(self.limits.fuel_per_call_max)
@@ -368,26 +429,24 @@ impl Plugin {
         }
         let instance = self
             .pre
-            .instantiate(&mut store)
+            .instantiate(&mut *store)
             .map_err(|e| self.classify(e, true))?;
         let memory = instance
-            .get_module_export(&mut store, &self.exports.memory)
+            .get_module_export(&mut *store, &self.exports.memory)
             .and_then(Extern::into_memory);
         store.data_mut().memory = memory;
         let func = instance
-            .get_module_export(&mut store, export)
+            .get_module_export(&mut *store, export)
             .and_then(Extern::into_func)
             .ok_or(CallError::Instantiate {
                 reason: "export vanished".to_owned(),
             })?
-            .typed::<(), i32>(&store)
+            .typed::<(), i32>(&*store)
             .map_err(|e| CallError::Instantiate {
                 reason: e.to_string(),
             })?;
-        let rc = func
-            .call(&mut store, ())
-            .map_err(|e| self.classify(e, false))?;
-        Ok((rc, store.into_data()))
+        func.call(&mut *store, ())
+            .map_err(|e| self.classify(e, false))
     }
 
     fn classify(&self, e: wasmtime::Error, instantiating: bool) -> CallError {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use custodia::model::EventId;
-use custodia::rules::{RuleEngine, RuleFailure, RuleOutcome, RuleRef, RuleWarning};
+use custodia::rules::{RuleEngine, RuleFailure, RuleOutcome, RuleQueries, RuleRef, RuleWarning};
 
 use crate::{CallError, Input, LoadError, Plugin, PluginHost, Verdict};
 
@@ -16,6 +16,8 @@ fn failure_kind(e: &CallError) -> RuleFailure {
     match e {
         CallError::FuelExhausted { .. } | CallError::DeadlineExceeded { .. } => RuleFailure::Budget,
         CallError::MemoryExceeded { .. } => RuleFailure::Memory,
+        CallError::QueryArgument { .. } => RuleFailure::Query,
+        CallError::TooManyQueries { .. } => RuleFailure::Budget,
         CallError::Trap { .. } => RuleFailure::Trap,
         CallError::PointerOutOfBounds { .. }
         | CallError::InvalidArgument { .. }
@@ -131,11 +133,14 @@ impl RuleSet {
         self.plugins.values().filter_map(Self::rule_ref).collect()
     }
 
-    /// Judges one input with the plugins named in `rules`, in order.
+    /// Judges one input with the plugins named in `rules`, in order. Plugins of ABI version 2
+    /// ask their questions of `queries` (without it, a question fails the call:
+    /// [`CallError::QueryUnavailable`]).
     pub fn judge_all(
         &self,
         rules: &[RuleRef],
         input: &Input,
+        queries: Option<&dyn RuleQueries>,
     ) -> Result<Vec<RuleWarning>, RuleOutcome> {
         let mut warnings = Vec::new();
         for rule in rules {
@@ -149,7 +154,7 @@ impl RuleSet {
                     ),
                 });
             };
-            match plugin.judge(input) {
+            match plugin.judge_queried(input, queries) {
                 Ok(Verdict::Allow { warnings: w }) => {
                     warnings.extend(w.into_iter().map(|w| RuleWarning {
                         rule: rule.name.clone(),
@@ -183,6 +188,15 @@ impl RuleEngine for RuleSet {
         rules: &[RuleRef],
         input: &serde_json::Value,
     ) -> Result<Vec<RuleWarning>, RuleOutcome> {
-        self.judge_all(rules, &Input::new(input.clone()))
+        self.judge_all(rules, &Input::new(input.clone()), None)
+    }
+
+    fn judge_queried(
+        &self,
+        rules: &[RuleRef],
+        input: &serde_json::Value,
+        queries: &dyn RuleQueries,
+    ) -> Result<Vec<RuleWarning>, RuleOutcome> {
+        self.judge_all(rules, &Input::new(input.clone()), Some(queries))
     }
 }

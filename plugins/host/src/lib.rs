@@ -9,11 +9,13 @@ mod ledger;
 mod limits;
 mod manifest;
 mod pointer;
+mod query;
+mod sample;
 mod verdict;
 
 pub use abi::{
-    ABI_VERSION, DOC_CONFIG, DOC_INPUT, EXPORT_ABI_VERSION, EXPORT_JUDGE, EXPORT_MEMORY,
-    IMPORT_MODULE, IMPORTS,
+    ABI_VERSION, ABI_VERSIONS, DOC_CONFIG, DOC_INPUT, EXPORT_ABI_VERSION, EXPORT_JUDGE,
+    EXPORT_MEMORY, IMPORT_MODULE, IMPORTS,
 };
 pub use error::{CallError, HostError, LoadError, MalformedOutput};
 pub use host::{Plugin, PluginHost};
@@ -21,6 +23,8 @@ pub use input::Input;
 pub use ledger::RuleSet;
 pub use limits::*;
 pub use manifest::{MANIFEST_SCHEMA, Manifest, PluginId, sha256_hex};
+pub use query::{DOC_TEXT, IMPORTS_V2, QUERIES_PER_CALL_MAX};
+pub use sample::{SAMPLE_HOST_MEMBER, SampleQueries, split_sample};
 pub use verdict::{Verdict, Warning};
 
 /// The value a JSON Pointer (RFC 6901) designates, resolved as the host resolves plugins'

@@ -569,3 +569,9 @@ mod tests {
         assert!(!Verdict::allow().is_deny());
     }
 }
+
+// ABI version 2's host queries. Declared last and behind a feature, so that the modules of ABI
+// version 1 rules stay byte for byte what they were: their identity hashes are on record in
+// ledgers, and panic locations (file, line) are part of a module's bytes.
+#[cfg(feature = "queries")]
+pub mod query;

@@ -5,7 +5,7 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use custodia_plugins::{Input, Limits, Manifest, Plugin, PluginHost, RuleSet};
+use custodia_plugins::{Input, Limits, Manifest, Plugin, PluginHost, RuleSet, split_sample};
 
 use crate::context::Global;
 use crate::output::{Failure, json_line, line};
@@ -16,7 +16,8 @@ const CONTEXT_BYTES_MAX: usize = custodia_plugins::PLUGIN_MEMORY_BYTES_MAX_DEFAU
 
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Judge one input document (plugin ABI v1) with one plugin and print the verdict as JSON
+    /// Judge one input document (plugin ABI v1 or v2; for v2, the ledger's answers to the
+    /// plugin's questions in the document's member `host`) with one plugin and print the verdict as JSON
     /// (exit 0 allow, 1 deny, 2 plugin error, including a module that cannot be loaded); or,
     /// given a folder, judge every sample `*.json` in it and check the verdict its file name
     /// expects: `allow.DESCRIPTION.json` (a description containing `warns` expects a warning),
@@ -103,8 +104,7 @@ fn test(plugin: &Path, context: &Path, out: &mut dyn Write) -> Result<(), Failur
     let input: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| Failure::usage(format!("`{}` is not JSON: {e}", context.display())))?;
     let loaded = load_one(plugin)?;
-    let verdict = loaded
-        .judge(&Input::new(input))
+    let verdict = judge_sample(&loaded, context, input)?
         .map_err(|e| Failure::usage(format!("plugin `{}` failed: {e}", plugin.display())))?;
     json_line(out, &verdict)?;
     if verdict.is_allow() {
@@ -198,7 +198,7 @@ fn test_samples(plugin: &Path, dir: &Path, out: &mut dyn Write) -> Result<(), Fa
         let text = read_bounded(path, CONTEXT_BYTES_MAX)?;
         let input: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Failure::usage(format!("`{}` is not JSON: {e}", path.display())))?;
-        let got = match loaded.judge(&Input::new(input)) {
+        let got = match judge_sample(&loaded, path, input)? {
             Ok(v) if v.is_allow() => Expected::Allow {
                 warns: !v.warnings().is_empty(),
             },
@@ -233,6 +233,22 @@ fn test_samples(plugin: &Path, dir: &Path, out: &mut dyn Write) -> Result<(), Fa
             samples.len()
         )))
     }
+}
+
+/// Judges a sample: an input document, with the answers to a version 2 rule's questions of the
+/// ledger in its member `host` when it has one (`docs/PLUGIN_ABI.md`, "Samples of version 2
+/// rules"; the member is not part of the input the plugin reads).
+fn judge_sample(
+    plugin: &Plugin,
+    path: &Path,
+    doc: serde_json::Value,
+) -> Result<Result<custodia_plugins::Verdict, custodia_plugins::CallError>, Failure> {
+    let (input, host) =
+        split_sample(doc).map_err(|e| Failure::usage(format!("`{}`: {e}", path.display())))?;
+    let queries = host
+        .as_ref()
+        .map(|q| q as &dyn custodia::rules::RuleQueries);
+    Ok(plugin.judge_queried(&Input::new(input), queries))
 }
 
 /// A text file of at most `max` bytes.

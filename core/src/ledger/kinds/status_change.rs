@@ -92,6 +92,7 @@ impl Kind for StatusChange {
             }
             let after = self.after(p, l.status)?;
             p.fx.statuses.push((Stock::Lot(lot.clone()), after));
+            p.note_inspection(lot);
         }
         p.fx.correctable = true;
         Ok(())

@@ -80,6 +80,11 @@ impl Kind for StockCheck {
                 p.move_item(&f, &line.item, &at, discrepancy.clone())?;
             }
         }
+        p.note_count(
+            &at,
+            self.lots.iter().map(|l| &l.lot),
+            self.items.iter().map(|c| &c.item),
+        );
         p.fx.opens_discrepancy = true;
         p.fx.correctable = true;
         Ok(())
