@@ -158,12 +158,15 @@ fn op() -> impl Strategy<Value = Op> {
 #[derive(Clone, Debug, PartialEq)]
 struct MLot {
     kind: usize,
-    status: Status,
+    /// Condition and disposition: a version-1 status given to a status change keeps the
+    /// condition when it sets a disposition (surplus, pending destruction), so two lots both
+    /// "surplus" may still differ in condition, and a merge of them is refused.
+    status: StockStatus,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 struct MItem {
-    status: Status,
+    status: StockStatus,
     location: String,
 }
 
@@ -313,8 +316,8 @@ impl Model {
 
     fn status_of(&self, stock: &str) -> Status {
         match self.lots.get(stock) {
-            Some(l) => l.status,
-            None => self.items[stock].status,
+            Some(l) => l.status.legacy(),
+            None => self.items[stock].status.legacy(),
         }
     }
 
@@ -359,7 +362,7 @@ impl Sim {
             "lot:l1".into(),
             MLot {
                 kind: 0,
-                status: Status::Serviceable,
+                status: StockStatus::default(),
             },
         );
         m.post("lot:l1", "source:stock_on_hand", &held(0), 1000);
@@ -367,7 +370,7 @@ impl Sim {
             m.items.insert(
                 id.into(),
                 MItem {
-                    status: Status::Serviceable,
+                    status: StockStatus::default(),
                     location: "source:seized".into(),
                 },
             );
@@ -379,7 +382,7 @@ impl Sim {
             "lot:p2".into(),
             MLot {
                 kind: 0,
-                status: Status::Serviceable,
+                status: StockStatus::default(),
             },
         );
         m.post("lot:p2", "source:stock_on_hand", &held(1), 500);
@@ -472,7 +475,7 @@ impl Sim {
                         id.clone(),
                         MLot {
                             kind: *kind,
-                            status: Status::Serviceable,
+                            status: StockStatus::default(),
                         },
                     );
                     self.m
@@ -491,7 +494,7 @@ impl Sim {
                         self.m.items.insert(
                             id.clone(),
                             MItem {
-                                status: Status::Serviceable,
+                                status: StockStatus::default(),
                                 location: "source:seized".into(),
                             },
                         );
@@ -912,10 +915,12 @@ impl Sim {
                     self.attempt(op, expect, who, status_change(&items, &lots, new), &[])
                 {
                     if let Some(i) = &item {
-                        self.m.items.get_mut(i).unwrap().status = new;
+                        let m = self.m.items.get_mut(i).unwrap();
+                        m.status = m.status.after_legacy(new);
                     }
                     if let Some(l) = &lot {
-                        self.m.lots.get_mut(l).unwrap().status = new;
+                        let m = self.m.lots.get_mut(l).unwrap();
+                        m.status = m.status.after_legacy(new);
                     }
                     self.accepted(&ev, who, before, true);
                 }

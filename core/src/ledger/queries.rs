@@ -98,9 +98,9 @@ impl<'a> StateQueries<'a> {
     }
 }
 
-/// Marking text as `find` compares it (`store::derived::normalise_marking`).
+/// Marking text as `find` compares it.
 fn normalise(text: &str) -> String {
-    crate::store::derived::normalise_marking(text)
+    crate::model::normalise_marking(text)
 }
 
 impl RuleQueries for StateQueries<'_> {

@@ -540,3 +540,12 @@ mod tests {
         assert_eq!(held.legacy(), Status::Suspended);
     }
 }
+
+/// Marking text as tracing lookups compare it (`find`, the rules' marking query): spaces
+/// removed, case folded; hyphens and other signs kept.
+pub(crate) fn normalise_marking(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
+}

@@ -10,7 +10,7 @@ use rusqlite::types::Value as Sql;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::ledger::{Account, ActorState, ItemState, LotState, SiteState, Source, State, Stock};
-use crate::model::{ActorId, SiteId};
+use crate::model::{ActorId, SiteId, normalise_marking};
 
 /// A derived table: its name, its columns, and how many leading columns form its key.
 pub(crate) struct Table {
@@ -122,14 +122,6 @@ pub(crate) const TABLES: [&Table; 8] = [
 
 /// A row: one value per column of its table.
 pub(crate) type Row = Vec<Sql>;
-
-/// Marking text as compared by tracing lookups: spaces removed, case folded.
-pub(crate) fn normalise_marking(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_uppercase)
-        .collect()
-}
 
 fn text(s: impl Into<String>) -> Sql {
     Sql::Text(s.into())

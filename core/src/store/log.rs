@@ -14,7 +14,7 @@ use crate::rows::{
     Balance, BalanceFilter, EventRecord, ItemRecord, LineageEntry, MarkingQuery, StockFilter,
     StockKind, StockLine, TraceEntry,
 };
-use crate::store::derived::normalise_marking;
+use crate::model::normalise_marking;
 use crate::store::{Db, SqlNodes, parallel_map, signatures_valid};
 
 /// A stored tree head: (size, root, signature).
