@@ -225,6 +225,7 @@ pub(crate) fn rule_input(state: &State, plan: &Plan<'_>, signed: &SignedEvent) -
             Some(a) => json!({
                 "id": d.authorisation,
                 "reference": a.reference,
+                "actor": a.actor,
                 "at": a.at.as_str(),
                 "items": a.items,
                 "lots": a.lots.iter().map(|(lot, q)| json!({"lot": lot, "quantity": q})).collect::<Vec<_>>(),
