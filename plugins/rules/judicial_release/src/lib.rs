@@ -16,7 +16,10 @@
 //! after the seizure: the count can only be short, so the rule never lets an order through
 //! early. Stock already on the books when it was seized (evidence held from state stock) has
 //! no such bound: the rule warns `HOLDING_PERIOD_UNCHECKED` instead. ABI v2's host query "days
-//! since an item's seizure" removes the limitation.
+//! since an item's seizure" removes the limitation. Likewise the input does not say who set a
+//! disposition: `pending_destruction` is set by a court's destruction order and also by a
+//! `status_change`, so a ministry that must prove the court's order keeps `forfeited` alone in
+//! `court_dispositions` (and has its courts order forfeiture before destruction).
 //!
 //! Config (every member required, no defaults):
 //! `{"seized_decisions": ["forfeiture", "destruction", "return_to_owner"],

@@ -6,23 +6,23 @@
 //! quantity-distance limits.
 //!
 //! - The site's `licensed_neq_grams` bounds the sum over every division that is not exempt.
-//! - `sites` (optional) gives a site's limit per division, as its explosives licence states it,
-//!   e.g. `{"magazine:a-1": {"1.1": 200000, "1.3": 400000}}` (grams); a division without a
-//!   limit there is bounded by the total only.
+//! - `division_limits_grams` (optional) gives a site's limit per division, as its explosives
+//!   licence states it, e.g. `{"magazine:a-1": {"1.1": 200000, "1.3": 400000}}`; a division
+//!   without a limit there is bounded by the total only.
 //!
 //! Judged: the kinds in `kinds` (the kinds that bring stock into the input's `site`; their lots
-//! come in, `moved` units each). Any other event with a site is judged as before on the
-//! host's totals (`neq_grams_before`, `neq_grams_after`, every division counted): it is
-//! allowed unless it raises the total over the licence.
+//! come in, `moved` units each). Any other event with a site is judged on the host's totals
+//! (`neq_grams_before`, `neq_grams_after`, every division counted), as version 0.1 of this
+//! rule did: it is allowed unless it raises the total over the licence.
 //!
-//! Units: the rule works in milligrams. It reads `neq_mg_per_unit` and `licensed_neq_mg`
-//! when the ledger gives them (format version 2 records NEQ in milligrams), else
-//! `neq_grams_per_unit` and `licensed_neq_grams` times 1000.
+//! Units: the rule works in milligrams. It reads `neq_mg_per_unit`, `licensed_neq_mg`,
+//! `neq_mg_before` and `neq_mg_after` when the input has them (issue 13 moves NEQ to
+//! milligrams per unit), else the `..._grams...` members times 1000.
 //!
 //! Config: `{"kinds": ["register_lot", "transfer_receipt", "recovery", "expenditure_return"],
-//! "exempt": [{"division": "1.4", "group": "S"}], "warn_percent": 90, "sites": {...}}`;
-//! `kinds` and `exempt` are required (`NEQ_CONFIG` otherwise); `warn_percent`: warn when a
-//! limit is reached to that share.
+//! "exempt": [{"division": "1.4", "group": "S"}], "warn_percent": 90,
+//! "division_limits_grams": {...}}`; `kinds` and `exempt` are required (`NEQ_CONFIG`
+//! otherwise); `warn_percent`: warn when a limit is reached to that share.
 
 use custodia_pdk::{path, rule, Doc, Verdict};
 
@@ -146,10 +146,13 @@ pub fn neq_limit(ctx: &Doc, cfg: &Doc) -> Verdict {
         let after = d.0.iter().fold(0i64, |s, x| s.saturating_add(x.2));
         (before, after, d)
     } else {
-        let g = |p: &str| ctx.int(p).unwrap_or(0).saturating_mul(MG_PER_GRAM);
+        let mg = |mg: &str, g: &str| {
+            ctx.int(mg)
+                .unwrap_or_else(|| ctx.int(g).unwrap_or(0).saturating_mul(MG_PER_GRAM))
+        };
         (
-            g("/site/neq_grams_before"),
-            g("/site/neq_grams_after"),
+            mg("/site/neq_mg_before", "/site/neq_grams_before"),
+            mg("/site/neq_mg_after", "/site/neq_grams_after"),
             Divisions::default(),
         )
     };
@@ -161,7 +164,7 @@ pub fn neq_limit(ctx: &Doc, cfg: &Doc) -> Verdict {
         if after <= before {
             continue;
         }
-        let limit = path("/sites").key(&site).key(division);
+        let limit = path("/division_limits_grams").key(&site).key(division);
         if let Some(g) = cfg.int(&limit) {
             let what = format!("site `{}` (division {})", site, division);
             verdict = check(
