@@ -15,9 +15,9 @@
 //! (`neq_grams_before`, `neq_grams_after`, every division counted), as version 0.1 of this
 //! rule did: it is allowed unless it raises the total over the licence.
 //!
-//! Units: the rule works in milligrams. It reads `neq_mg_per_unit`, `licensed_neq_mg`,
-//! `neq_mg_before` and `neq_mg_after` when the input has them (issue 13 moves NEQ to
-//! milligrams per unit), else the `..._grams...` members times 1000.
+//! Units: the rule works in milligrams. It reads `neq_mg_per_unit` (or `neq_mg`),
+//! `licensed_neq_mg`, `neq_mg_before` and `neq_mg_after` when the input has them (issue 13
+//! moves NEQ to milligrams per unit), else the `..._grams...` members times 1000.
 //!
 //! Config: `{"kinds": ["register_lot", "transfer_receipt", "recovery", "expenditure_return"],
 //! "exempt": [{"division": "1.4", "group": "S"}], "warn_percent": 90,
@@ -28,9 +28,13 @@ use custodia_pdk::{path, rule, Doc, Verdict};
 
 const MG_PER_GRAM: i64 = 1000;
 
-/// NEQ per unit of the lot (or holding) at `p`, in milligrams.
+/// NEQ per unit of the lot (or holding) at `p`, in milligrams (`neq_mg_per_unit` or `neq_mg`,
+/// whichever name the ledger's milligram field has, else grams).
 fn per_unit_mg(ctx: &Doc, p: &str) -> i64 {
-    match ctx.int(&path(p).key("neq_mg_per_unit")) {
+    let mg = ctx
+        .int(&path(p).key("neq_mg_per_unit"))
+        .or_else(|| ctx.int(&path(p).key("neq_mg")));
+    match mg {
         Some(mg) => mg,
         None => ctx
             .int(&path(p).key("neq_grams_per_unit"))
