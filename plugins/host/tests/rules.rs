@@ -1,9 +1,9 @@
-//! The five example rule plugins, built to .wasm by `scripts/build-plugins.sh`, judged through
+//! The example rule plugins, built to .wasm by `scripts/build-plugins.sh`, judged through
 //! real wasmtime against the sample contexts in `plugins/rules/<name>/tests/`.
 //!
 //! A context file `<EXPECTED>.<description>.json` is an ABI v1 input document; `EXPECTED` is
-//! `allow`, the denial code, or `deny.` and the denial code. Allowed contexts whose description contains `warns` must carry
-//! a warning; other allowed contexts must carry none.
+//! `allow`, the denial code, or `deny.` and the denial code. Allowed contexts whose description
+//! contains `warns` must carry a warning; other allowed contexts must carry none.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
