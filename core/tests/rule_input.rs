@@ -69,3 +69,23 @@ fn the_rebuilt_input_is_the_one_the_rules_were_given() {
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::EventNotFound);
 }
+
+#[test]
+fn a_destruction_input_names_who_authorised_it() {
+    // Separation of duties (the `separation_of_duties` example rule) compares the authoriser
+    // with the destroyer and the witnesses: the authorisation carries its recording actor.
+    let mut w = World::new();
+    let d = w.record(UNIT_A, dispatch(A, R, &["item:r1"], vec![]));
+    w.record(DEMIL, receipt(d.id(), &["item:r1"], vec![]));
+    let auth = w.record(ADMIN, authorisation(&["item:r1"], vec![]));
+    let destroyed = w.record_with(
+        DEMIL,
+        destruction(auth.id(), "cutting", &["item:r1"], vec![]),
+        &[WITNESS_1, WITNESS_2],
+    );
+    let input = w.ledger.rule_input(&destroyed.id()).unwrap();
+    assert_eq!(input["authorisation"]["id"], auth.id().to_hex());
+    assert_eq!(input["authorisation"]["actor"], ADMIN);
+    assert_eq!(input["event"]["custodian"], DEMIL);
+    assert_eq!(input["event"]["witnesses"][0]["actor"], WITNESS_1);
+}

@@ -239,6 +239,7 @@ pub(crate) fn rule_input(state: &State, plan: &Plan<'_>, signed: &SignedEvent) -
                 let mut map = object(json!({
                     "id": d.authorisation,
                     "reference": a.reference,
+                    "actor": a.actor,
                     "at": a.at.as_str(),
                     "items": a.items,
                     "lots": a.lots.iter().map(|(lot, q)| json!({"lot": lot, "quantity": q})).collect::<Vec<_>>(),

@@ -1,9 +1,9 @@
-//! The five example rule plugins, built to .wasm by `scripts/build-plugins.sh`, judged through
+//! The example rule plugins, built to .wasm by `scripts/build-plugins.sh`, judged through
 //! real wasmtime against the sample contexts in `plugins/rules/<name>/tests/`.
 //!
 //! A context file `<EXPECTED>.<description>.json` is an ABI v1 input document; `EXPECTED` is
-//! `allow` or the denial code. Allowed contexts whose description contains `warns` must carry
-//! a warning; other allowed contexts must carry none.
+//! `allow`, the denial code, or `deny.` and the denial code. Allowed contexts whose description
+//! contains `warns` must carry a warning; other allowed contexts must carry none.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -76,10 +76,9 @@ fn cases(rule: &str) -> Vec<(String, String, Value)> {
             continue;
         }
         let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
-        let (mut expected, mut description) = stem.split_once('.').unwrap();
-        if expected == "deny" {
-            (expected, description) = description.split_once('.').unwrap();
-        }
+        // `deny.CODE.DESCRIPTION` is the same as `CODE.DESCRIPTION` (as `custodia rules test`).
+        let stem = stem.strip_prefix("deny.").unwrap_or(&stem);
+        let (expected, description) = stem.split_once('.').unwrap();
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         out.push((expected.to_owned(), description.to_owned(), doc));
     }

@@ -3,13 +3,24 @@
 //! ministry's table forbids to mix with what the site already holds (or with each other).
 //!
 //! No table is shipped: the ministry supplies it as config, e.g.
-//! `{"incompatible": [["A", "B"], ["B", "S"]], "kinds": ["register_lot", "receipt"]}`.
-//! `kinds` (optional) lists the event kinds that bring stock into a site; by default any event
-//! with lots and a site except `destruction`, `loss`, `theft` and `dispatch`.
+//! `{"incompatible": [["A", "B"], ["B", "S"]], "kinds": ["register_lot", "transfer_receipt"]}`.
+//! `kinds` (optional) lists the event kinds that bring stock into a site (their `site` in the
+//! input is where the stock arrives); by default [`KINDS_BRINGING_IN`]. Events that take stock
+//! out of a site or leave it where it is (a `transfer_dispatch`, `export_dispatch`,
+//! `expenditure`, `loss_report`, `destruction`, `seizure`, ...) are not judged: moving an
+//! incompatible lot out of a site must stay possible.
 
 use custodia_pdk::{rule, Doc, Verdict};
 
-const KINDS_REMOVING: [&str; 4] = ["destruction", "loss", "theft", "dispatch"];
+/// The event kinds (`core/src/ledger/kinds/mod.rs`) that bring lots into the site the input
+/// names: registrations, the receipt of a transfer, stock found again, unfired rounds returned.
+pub const KINDS_BRINGING_IN: [&str; 5] = [
+    "register_lot",
+    "register_items",
+    "transfer_receipt",
+    "recovery",
+    "expenditure_return",
+];
 
 fn incompatible(cfg: &Doc, a: &str, b: &str) -> bool {
     for i in 0..cfg.count("/incompatible") {
@@ -32,7 +43,7 @@ pub fn storage_compat(ctx: &Doc, cfg: &Doc) -> Verdict {
     let judged = if cfg.exists("/kinds") {
         cfg.contains_str("/kinds", &kind)
     } else {
-        !KINDS_REMOVING.contains(&kind.as_str())
+        KINDS_BRINGING_IN.contains(&kind.as_str())
     };
     if !judged || !ctx.present("/site") || ctx.count("/lots") == 0 {
         return Verdict::allow();
@@ -92,3 +103,22 @@ pub fn storage_compat(ctx: &Doc, cfg: &Doc) -> Verdict {
 }
 
 rule!(storage_compat);
+
+#[cfg(test)]
+mod tests {
+    use super::KINDS_BRINGING_IN;
+
+    /// Every kind named here is a kind of the ledger (the list once named `loss`, `theft` and
+    /// `dispatch`, which no event has).
+    #[test]
+    fn kinds_are_the_ledgers_kinds() {
+        let kinds = include_str!("../../../../core/src/ledger/kinds/mod.rs");
+        for kind in KINDS_BRINGING_IN {
+            assert!(
+                kinds.contains(&format!("\"{}\" =>", kind)),
+                "`{}` is not an event kind",
+                kind
+            );
+        }
+    }
+}
