@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use common::*;
 use custodia::event::RuleRef;
+use custodia::model::Status;
 use custodia::rules::{RuleEngine, RuleOutcome, RuleWarning};
 use custodia::{ErrorCode, EventId};
 use serde_json::Value;
@@ -75,6 +76,8 @@ fn a_destruction_input_names_who_authorised_it() {
     // Separation of duties (the `separation_of_duties` example rule) compares the authoriser
     // with the destroyer and the witnesses: the authorisation carries its recording actor.
     let mut w = World::new();
+    // Format version 2 destroys only stock declared surplus (or pending destruction).
+    w.record(UNIT_A, status_change(&["item:r1"], &[], Status::Surplus));
     let d = w.record(UNIT_A, dispatch(A, R, &["item:r1"], vec![]));
     w.record(DEMIL, receipt(d.id(), &["item:r1"], vec![]));
     let auth = w.record(ADMIN, authorisation(&["item:r1"], vec![]));
