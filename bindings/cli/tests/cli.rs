@@ -98,13 +98,19 @@ fn hex32(s: &Value) -> [u8; 32] {
 }
 
 /// The example rule crates (`plugins/rules/*` with a `Cargo.toml`), one plugin each.
+/// The example rule crates of ABI version 1: `scripts/build-plugins.sh` puts them in
+/// `target/plugins` (those of version 2, which ask the ledger, go to `target/plugins/v2`).
 fn rule_crates() -> usize {
     let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/rules");
     std::fs::read_dir(rules)
         .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .is_ok_and(|e| e.path().join("Cargo.toml").is_file())
+        .map(|e| e.unwrap().path())
+        .filter(|dir| dir.join("Cargo.toml").is_file())
+        .filter(|dir| {
+            let manifest: Value =
+                serde_json::from_str(&std::fs::read_to_string(dir.join("plugin.json")).unwrap())
+                    .unwrap();
+            manifest["abi_version"] == 1
         })
         .count()
 }
