@@ -385,6 +385,10 @@ error_table! {
     /// Weapons are issued to persons only.
     #[error("`{actor}` is not a registered person")]
     NotAPerson { actor: String } = 2204,
+    /// An inspection whose lots failed a test gives them a code that issues them as they are
+    /// (A, B or C).
+    #[error("the `{test}` test failed, yet condition code {code} issues the lots as they are")]
+    InspectionContradicts { test: String, code: String } = 2400,
 
     // ---- 3xxx custody ----------------------------------------------------------------------
     /// Not enough units in the account.
@@ -420,6 +424,10 @@ error_table! {
     /// or already returned).
     #[error("`{item}` is not out on issue `{issue}`")]
     NotOnIssue { item: String, issue: EventId } = 3201,
+    /// A board of inquiry deciding on more units than its discrepancy account holds open
+    /// (missing units for a write-off or a find, found units for a regularisation).
+    #[error("`{stock}`: {requested} {decision} by the board, but discrepancy `{discrepancy}` holds {open} open")]
+    BeyondDiscrepancy { stock: String, discrepancy: EventId, decision: String, requested: u64, open: i64 } = 3400,
 
     // ---- 4xxx authorisation ----------------------------------------------------------------
     /// The actor lacks a role.

@@ -184,9 +184,15 @@ fn actor() -> impl Strategy<Value = Actor> {
         prop::option::of(actor_id()),
         unique(
             prop::sample::select(vec![
-                Admin, Custodian, Authoriser, Destroyer, Witness, Inspector,
+                Admin,
+                Custodian,
+                Authoriser,
+                Destroyer,
+                Witness,
+                Inspector,
+                TechnicalAuthority,
             ]),
-            0..7,
+            0..8,
         ),
         unique(public_key(), 0..4),
     )

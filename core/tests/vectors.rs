@@ -43,7 +43,7 @@ use support::{content_id, jcs, sha256_hex};
 // The history.
 
 /// Actors of the vectors, with the byte their test seed repeats 32 times.
-const ACTORS: [(&str, u8); 7] = [
+const ACTORS: [(&str, u8); 8] = [
     ("agency:mod", 1),
     ("unit:log-bn-2", 2),
     ("unit:demil-team-1", 3),
@@ -51,6 +51,7 @@ const ACTORS: [(&str, u8); 7] = [
     ("person:inspector-7", 5),
     ("agency:civil-police", 6),
     ("person:officer-31", 7),
+    ("person:ato-1", 9),
 ];
 /// Seed byte of the extra key added to `unit:log-bn-2` and revoked again.
 const EXTRA_KEY_SEED: u8 = 8;
@@ -68,6 +69,7 @@ const LOT_44A: &str = "lot:762x39-1987-044-A";
 const LOT_M1: &str = "lot:762x39-M1";
 const LAB: &str = "lab:ballistics";
 const OFFICER: &str = "person:officer-31";
+const ATO: &str = "person:ato-1";
 
 fn seed_of(actor: &str) -> [u8; 32] {
     let n = ACTORS.iter().find(|(a, _)| *a == actor).unwrap().1;
@@ -113,6 +115,7 @@ fn actor(who: &str, kind: ActorKind, member_of: Option<&str>, roles: &[Role]) ->
             "agency:attorney-general" => "Office of the Attorney General".into(),
             "agency:civil-police" => "Civil Police".into(),
             "person:inspector-7" => "Inspector Ana Ruiz".into(),
+            ATO => "Ammunition Technical Officer Luis Mora".into(),
             _ => "Officer Jorge Peña".into(),
         },
         member_of: member_of.map(id),
@@ -754,7 +757,140 @@ fn history_v2() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
     );
     legal_v2(&mut r);
     tracing_v2(&mut r);
+    surveillance_v2(&mut r);
+    board_v2(&mut r);
     r.out
+}
+
+/// A count of lot 044 finds 12 rounds missing; a board of inquiry finds 10 of them in a
+/// mislabelled carton and writes 2 off, closing the discrepancy.
+fn board_v2(r: &mut Recorder) {
+    use custodia::event::{BoardDecision, BoardLot, BoardOfInquiry};
+    let booked = r
+        .ledger
+        .balances(&custodia::BalanceFilter {
+            site: Some(id(DEPOT)),
+            stock: Some(LOT_44.into()),
+        })
+        .unwrap()
+        .iter()
+        .map(|b| u64::try_from(b.units).unwrap())
+        .sum::<u64>();
+    let counted = r.record(
+        LOG,
+        StockCheck {
+            site: id(DEPOT),
+            custodian: id(LOG),
+            lots: vec![LotCount {
+                lot: id(LOT_44),
+                booked: q(booked),
+                counted: q(booked - 12),
+            }],
+            items: vec![],
+        },
+        &[],
+    );
+    r.record(
+        MOD,
+        BoardOfInquiry {
+            discrepancy: counted.id(),
+            reference: "BOI-MDN-2026-007".into(),
+            members: vec![id(ATO), id(OFFICER)],
+            findings: "10 rounds found in a mislabelled carton; 2 unaccounted for".into(),
+            to: Some(Place {
+                site: id(DEPOT),
+                custodian: id(LOG),
+            }),
+            lots: vec![
+                BoardLot {
+                    lot: id(LOT_44),
+                    quantity: q(10),
+                    decision: BoardDecision::Found,
+                },
+                BoardLot {
+                    lot: id(LOT_44),
+                    quantity: q(2),
+                    decision: BoardDecision::WrittenOff,
+                },
+            ],
+            items: vec![],
+        },
+        &[],
+    );
+}
+
+/// The technical authority registered, then a surveillance inspection that suspends a lot
+/// after a failed stability test and reclassifies it, and one that clears it.
+fn surveillance_v2(r: &mut Recorder) {
+    use custodia::event::Inspection;
+    use custodia::model::{ConditionCode, InspectionOutcome, InspectionResult, InspectionTest};
+    r.record(
+        MOD,
+        RegisterActor {
+            subject: actor(
+                ATO,
+                ActorKind::Person,
+                Some(MOD),
+                &[Role::TechnicalAuthority],
+            ),
+        },
+        &[],
+    );
+    let result = |test, outcome, sample, remarks: &str| InspectionResult {
+        test,
+        outcome,
+        sample: Some(sample),
+        remarks: Some(remarks.into()),
+    };
+    r.record(
+        ATO,
+        Inspection {
+            lots: vec![id(LOT_44)],
+            reference: "ATO-SURV-2026-118".into(),
+            results: vec![
+                result(
+                    InspectionTest::Visual,
+                    InspectionOutcome::Pass,
+                    200,
+                    "light corrosion on 3 cartons, contents clean",
+                ),
+                result(
+                    InspectionTest::ChemicalStability,
+                    InspectionOutcome::Fail,
+                    5,
+                    "stabiliser 0.18 %, below the 0.2 % limit",
+                ),
+            ],
+            condition_code: ConditionCode::J,
+            next_inspection: Some(Date::parse("2026-05-01").unwrap()),
+            expiry: None,
+            hazard: Some(Hazard {
+                division: HazardDivision::D1_3,
+                group: CompatibilityGroup::C,
+            }),
+            note: Some("suspended pending a second analysis".into()),
+        },
+        &[],
+    );
+    r.record(
+        ATO,
+        Inspection {
+            lots: vec![id(LOT_44)],
+            reference: "ATO-SURV-2026-131".into(),
+            results: vec![result(
+                InspectionTest::ChemicalStability,
+                InspectionOutcome::Marginal,
+                5,
+                "second analysis: stabiliser 0.24 %",
+            )],
+            condition_code: ConditionCode::C,
+            next_inspection: Some(Date::parse("2026-08-01").unwrap()),
+            expiry: Some(Date::parse("2027-08").unwrap()),
+            hazard: None,
+            note: None,
+        },
+        &[],
+    );
 }
 
 const AG: &str = "agency:attorney-general";
@@ -1213,7 +1349,7 @@ fn events_cover_every_kind() {
 }
 
 /// Events of `events-v2.json`.
-const V2_EVENTS: usize = 22;
+const V2_EVENTS: usize = 27;
 
 #[test]
 fn events_v2_file_matches_the_generator() {

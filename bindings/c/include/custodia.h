@@ -301,6 +301,10 @@ enum custodia_result
    */
   CUSTODIA_RESULT_NOT_A_PERSON = 2204,
   /**
+   * `InspectionContradicts`: 2400, validation family.
+   */
+  CUSTODIA_RESULT_INSPECTION_CONTRADICTS = 2400,
+  /**
    * `InsufficientStock`: 3001, custody family.
    */
   CUSTODIA_RESULT_INSUFFICIENT_STOCK = 3001,
@@ -340,6 +344,10 @@ enum custodia_result
    * `NotOnIssue`: 3201, custody family.
    */
   CUSTODIA_RESULT_NOT_ON_ISSUE = 3201,
+  /**
+   * `BeyondDiscrepancy`: 3400, custody family.
+   */
+  CUSTODIA_RESULT_BEYOND_DISCREPANCY = 3400,
   /**
    * `MissingRole`: 4001, authorisation family.
    */
@@ -1363,6 +1371,28 @@ custodia_result custodia_ledger_overdue_issues(const custodia_ledger *ledger,
                                                const char *at,
                                                char **json_out,
                                                custodia_error **error_out);
+
+/**
+ * Ammunition lots with units on the books whose next surveillance inspection is due or
+ * overdue at `at` (`YYYY-MM-DDTHH:MM:SSZ`), earliest due first, as a JSON array of `{"lot",
+ * "nomenclature", "lot_number", "next_inspection", "overdue", "last_inspection",
+ * "condition_code", "condition", "units", "sites"}`.
+ *
+ * On success writes a new string owned by the caller to `*json_out` (free with
+ * `custodia_string_free`). On error writes nothing.
+ *
+ * Returns `CUSTODIA_RESULT_OK`, or `CUSTODIA_RESULT_INVALID_ARGUMENT` (not a timestamp),
+ * `CUSTODIA_RESULT_SQLITE`, `CUSTODIA_RESULT_NULL_ARGUMENT`, `CUSTODIA_RESULT_INVALID_UTF8`,
+ * `CUSTODIA_RESULT_PANIC`.
+ *
+ * # Safety
+ * `ledger` is NULL or a live ledger; `at` is NULL or a NUL-terminated string; `json_out` and
+ * `error_out` are NULL or writable.
+ */
+custodia_result custodia_ledger_lots_due_inspection(const custodia_ledger *ledger,
+                                                    const char *at,
+                                                    char **json_out,
+                                                    custodia_error **error_out);
 
 /**
  * Counts and totals at a glance, as JSON: `{"events", "actors", "sites", "lots", "items",

@@ -122,6 +122,8 @@ pub enum custodia_result {
     ResidueExceedsFired = 2203,
     /// `NotAPerson`: 2204, validation family.
     NotAPerson = 2204,
+    /// `InspectionContradicts`: 2400, validation family.
+    InspectionContradicts = 2400,
     /// `InsufficientStock`: 3001, custody family.
     InsufficientStock = 3001,
     /// `NotCustodian`: 3002, custody family.
@@ -142,6 +144,8 @@ pub enum custodia_result {
     AlreadyIssued = 3200,
     /// `NotOnIssue`: 3201, custody family.
     NotOnIssue = 3201,
+    /// `BeyondDiscrepancy`: 3400, custody family.
+    BeyondDiscrepancy = 3400,
     /// `MissingRole`: 4001, authorisation family.
     MissingRole = 4001,
     /// `NotAuthorised`: 4002, authorisation family.
@@ -257,7 +261,7 @@ pub enum custodia_result {
 impl custodia_result {
     /// Every value, in number order.
     #[cfg(test)]
-    pub(crate) const ALL: [custodia_result; 121] = [
+    pub(crate) const ALL: [custodia_result; 123] = [
         custodia_result::Ok,
         custodia_result::EventTooLarge,
         custodia_result::JsonMalformed,
@@ -314,6 +318,7 @@ impl custodia_result {
         custodia_result::ReturnExceedsExpended,
         custodia_result::ResidueExceedsFired,
         custodia_result::NotAPerson,
+        custodia_result::InspectionContradicts,
         custodia_result::InsufficientStock,
         custodia_result::NotCustodian,
         custodia_result::AfterDestruction,
@@ -324,6 +329,7 @@ impl custodia_result {
         custodia_result::AlreadyDeactivated,
         custodia_result::AlreadyIssued,
         custodia_result::NotOnIssue,
+        custodia_result::BeyondDiscrepancy,
         custodia_result::MissingRole,
         custodia_result::NotAuthorised,
         custodia_result::VerifierNotIndependent,
@@ -440,6 +446,7 @@ impl custodia_result {
             2202 => Some(custodia_result::ReturnExceedsExpended),
             2203 => Some(custodia_result::ResidueExceedsFired),
             2204 => Some(custodia_result::NotAPerson),
+            2400 => Some(custodia_result::InspectionContradicts),
             3001 => Some(custodia_result::InsufficientStock),
             3002 => Some(custodia_result::NotCustodian),
             3003 => Some(custodia_result::AfterDestruction),
@@ -450,6 +457,7 @@ impl custodia_result {
             3102 => Some(custodia_result::AlreadyDeactivated),
             3200 => Some(custodia_result::AlreadyIssued),
             3201 => Some(custodia_result::NotOnIssue),
+            3400 => Some(custodia_result::BeyondDiscrepancy),
             4001 => Some(custodia_result::MissingRole),
             4002 => Some(custodia_result::NotAuthorised),
             4100 => Some(custodia_result::VerifierNotIndependent),
@@ -568,6 +576,7 @@ impl custodia_result {
             custodia_result::ReturnExceedsExpended => c"RETURN_EXCEEDS_EXPENDED",
             custodia_result::ResidueExceedsFired => c"RESIDUE_EXCEEDS_FIRED",
             custodia_result::NotAPerson => c"NOT_A_PERSON",
+            custodia_result::InspectionContradicts => c"INSPECTION_CONTRADICTS",
             custodia_result::InsufficientStock => c"INSUFFICIENT_STOCK",
             custodia_result::NotCustodian => c"NOT_CUSTODIAN",
             custodia_result::AfterDestruction => c"AFTER_DESTRUCTION",
@@ -578,6 +587,7 @@ impl custodia_result {
             custodia_result::AlreadyDeactivated => c"ALREADY_DEACTIVATED",
             custodia_result::AlreadyIssued => c"ALREADY_ISSUED",
             custodia_result::NotOnIssue => c"NOT_ON_ISSUE",
+            custodia_result::BeyondDiscrepancy => c"BEYOND_DISCREPANCY",
             custodia_result::MissingRole => c"MISSING_ROLE",
             custodia_result::NotAuthorised => c"NOT_AUTHORISED",
             custodia_result::VerifierNotIndependent => c"VERIFIER_NOT_INDEPENDENT",

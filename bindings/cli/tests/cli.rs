@@ -132,6 +132,15 @@ fn demo_then_every_read_verb_without_the_log_key() {
         !tracing.starts_with("tracing requests (ITI): 0 answered"),
         "{out}"
     );
+    // The technical authority inspects lots; some are then due for inspection.
+    let surveillance = out
+        .lines()
+        .find(|x| x.starts_with("ammunition surveillance"))
+        .unwrap();
+    assert!(
+        !surveillance.starts_with("ammunition surveillance (IATG 07.20): 0 inspections"),
+        "{out}"
+    );
     // Demo refuses an existing ledger and leaves the key file it found alone.
     let before = std::fs::read(&key).unwrap();
     fails(&["--ledger", l, "demo"], None, 2, Some(8002));
@@ -566,8 +575,8 @@ fn init_append_and_bad_input_leave_the_ledger_unchanged() {
     );
     v["signatures"][0]["sig"] = json!(flipped);
     append(format!("{v}\n").as_bytes(), 1, Some(5002));
-    // A missing parent: event 45 without 30..45.
-    append(format!("{}\n", lines[45]).as_bytes(), 1, Some(2003));
+    // A missing parent: event 41 without 30..41.
+    append(format!("{}\n", lines[41]).as_bytes(), 1, Some(2003));
     // A duplicate.
     append(format!("{}\n", lines[0]).as_bytes(), 1, Some(2002));
     // No events at all: an error unless `--allow-empty`.
@@ -810,6 +819,7 @@ fn keygen_sign_and_help() {
         "stock",
         "find",
         "overdue",
+        "inspections-due",
         "summary",
         "lineage",
         "export",

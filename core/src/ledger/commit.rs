@@ -41,6 +41,7 @@ impl State {
             opens_discrepancy,
             correctable,
             lifecycle,
+            surveyed,
         } = fx;
 
         // Stocks whose previous latest event is superseded: that event can no longer be
@@ -77,6 +78,7 @@ impl State {
             marked: Vec::new(),
             holds: Vec::new(),
             lifecycle: Default::default(),
+            surveyed: Vec::new(),
         };
 
         for mut item in created_items {
@@ -186,6 +188,7 @@ impl State {
             // beyond it is refused as not covered (4002), not as unknown.
         }
         undo.lifecycle = self.lifecycle.commit(lifecycle, id);
+        undo.surveyed = self.commit_surveyed(surveyed);
         for op in actor_ops {
             self.apply_actor_op(op, id, &at);
         }
@@ -371,5 +374,6 @@ impl State {
             self.authorisations.remove(&a);
         }
         self.lifecycle.revert(&original.lifecycle);
+        self.revert_surveyed(&original.surveyed);
     }
 }

@@ -12,6 +12,7 @@ mod lifecycle;
 mod plan;
 mod rules;
 mod state;
+mod surveillance;
 mod trade;
 
 pub use account::{Account, Posting, Source, Stock};

@@ -61,6 +61,8 @@ pub(crate) struct Effects {
     pub(crate) correctable: bool,
     /// Expenditures and issues to persons opened, closed or changed.
     pub(crate) lifecycle: crate::ledger::lifecycle::LifecycleEffects,
+    /// Surveillance values an inspection sets on lots.
+    pub(crate) surveyed: Vec<crate::ledger::surveillance::Surveyed>,
 }
 
 /// Checks made when an event is appended, never when a ledger is verified or replayed: they

@@ -10,6 +10,7 @@ mod marks;
 mod names;
 pub use names::UnknownName;
 mod parts;
+mod surveillance;
 mod time;
 mod tracing;
 mod trade;
@@ -18,6 +19,7 @@ pub use ammunition::{ExpenditurePurpose, Residue};
 pub use iso3166::ISO_3166_1_ALPHA_2;
 pub use legal::{DeactivationMark, JudicialDecision};
 pub use marks::{Mark, MarkKind};
+pub use surveillance::{ConditionCode, InspectionOutcome, InspectionResult, InspectionTest};
 pub use tracing::{TraceChannel, TraceOutcome, TraceRefusal};
 pub use trade::{
     AttCategory, Consignee, DeliveryVerification, EndUserCertificate, ImportRecord, Licence,
@@ -109,6 +111,9 @@ pub enum Role {
     Witness,
     /// Audits and inspects; may record stock checks.
     Inspector,
+    /// The ammunition technical authority (format version 2): records surveillance
+    /// inspections, and alone lifts a suspension (IATG 07.20).
+    TechnicalAuthority,
 }
 
 /// An actor as registered.

@@ -42,6 +42,8 @@ pub const OPS_STEPS_MAX: usize = 256;
 /// Seed of the log key of every history (tree heads compare across ledgers).
 pub const OPS_LOG_KEY_SEED: [u8; 32] = [3; 32];
 
+#[path = "ammunition_ops.rs"]
+mod ammunition;
 #[path = "legal_ops.rs"]
 mod legal;
 #[path = "tracing_ops.rs"]
@@ -183,6 +185,17 @@ pub enum Op {
         request: u8,
         outcome: u8,
     },
+    /// A surveillance inspection of a lot by the technical authority.
+    Inspect {
+        lot: u8,
+        code: u8,
+    },
+    /// A board of inquiry on an open discrepancy account.
+    Board {
+        account: u8,
+        units: u8,
+        decision: u8,
+    },
     Split {
         lot: u8,
         amount: u8,
@@ -311,7 +324,7 @@ impl Step {
         if src.is_empty() {
             return None;
         }
-        let op = match src.byte() % 48 {
+        let op = match src.byte() % 50 {
             0 => Op::RegisterActor {
                 kind: src.byte(),
                 member_of: src.maybe(160, ByteSource::byte),
@@ -441,6 +454,15 @@ impl Step {
             46 => Op::TraceRequest {
                 item: item_sel(src),
                 state: src.byte(),
+            },
+            47 => Op::Inspect {
+                lot: src.byte(),
+                code: src.byte(),
+            },
+            48 => Op::Board {
+                account: src.byte(),
+                units: src.byte(),
+                decision: src.byte(),
             },
             _ => Op::TraceResponse {
                 request: src.byte(),
@@ -634,7 +656,7 @@ fn base_bodies() -> Result<Vec<(&'static str, Body)>, HistoryError> {
                 INSPECTOR,
                 ActorKind::Person,
                 Some(AG),
-                &[Role::Inspector, Role::Witness],
+                &[Role::Inspector, Role::Witness, Role::TechnicalAuthority],
             )?,
         ),
         (ADMIN, site(DEPOT_A, SiteKind::Depot)?),
@@ -1326,6 +1348,12 @@ impl History {
             Op::Seize { item, lot } => return self.build_seizure(*item, *lot),
             Op::Deactivate { item } => return self.build_deactivation(*item),
             Op::TraceRequest { item, state } => return self.build_trace_request(*item, *state),
+            Op::Inspect { lot, code } => return self.build_inspection(*lot, *code),
+            Op::Board {
+                account,
+                units,
+                decision,
+            } => return self.build_board(*account, *units, *decision),
             Op::TraceResponse { request, outcome } => {
                 return self.build_trace_response(*request, *outcome);
             }

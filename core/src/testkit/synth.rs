@@ -1,6 +1,8 @@
 //! Deterministic synthetic ledgers: a national stockpile with depots, ammunition lots and
 //! serialized weapons, transfers (some with receipt discrepancies), stock checks, thefts, lot
-//! splits, status changes, witnessed destruction campaigns, and tracing requests answered. The same seed gives the same
+//! splits, status changes, witnessed destruction campaigns, tracing requests answered,
+//! surveillance inspections that suspend lots and clear them, and boards of inquiry closing
+//! discrepancies. The same seed gives the same
 //! signed events, byte for byte, at any scale.
 //!
 //! The generator keeps only a [`State`] (bounded by the stockpile, not by the number of
@@ -23,6 +25,9 @@ use crate::model::{
 
 #[path = "synth_tracing.rs"]
 mod tracing;
+
+#[path = "synth_surveillance.rs"]
+mod surveillance;
 
 /// Depots in the synthetic stockpile.
 pub const SYNTH_DEPOTS: usize = 4;
@@ -86,6 +91,8 @@ struct Cast {
     inspector: ActorId,
     officer: ActorId,
     demil: ActorId,
+    /// The ammunition technical authority: inspects lots, lifts suspensions.
+    ato: ActorId,
     range: SiteId,
     depots: Vec<(SiteId, ActorId)>,
 }
@@ -258,6 +265,13 @@ impl Synth {
             Some(&admin),
             &[Role::Custodian, Role::Destroyer],
         )?;
+        let ato = self.register(
+            &admin,
+            "person:ato-1",
+            ActorKind::Person,
+            Some(&admin),
+            &[Role::TechnicalAuthority],
+        )?;
         let site = |id: &SiteId, kind| Site {
             id: id.clone(),
             name: id.to_string(),
@@ -302,6 +316,7 @@ impl Synth {
             inspector,
             officer,
             demil,
+            ato,
             range,
             depots,
         })
@@ -632,6 +647,14 @@ impl Synth {
         let Some((lot, ..)) = self.pick_lot(cast) else {
             return self.register_lot(cast);
         };
+        let suspended = self
+            .state
+            .lot(&lot)
+            .is_some_and(|l| l.status.condition == Condition::Suspended);
+        if suspended {
+            // Only the technical authority lifts a suspension: by an inspection.
+            return self.inspect(cast);
+        }
         let condition = if self.rng.range(0, 1) == 0 {
             Condition::Suspended
         } else {
@@ -745,6 +768,8 @@ impl Synth {
             self.theft(&cast)?;
             self.destruction(&cast)?;
             self.trace(&cast)?;
+            self.inspect(&cast)?;
+            self.board(&cast)?;
             self.cast = Some(cast);
             return Ok(());
         };
@@ -754,10 +779,12 @@ impl Synth {
             18..=25 => self.register_items(&cast),
             26..=55 => self.transfer(&cast),
             56..=65 => self.stock_check(&cast),
-            66..=69 => self.theft(&cast),
+            66..=68 => self.theft(&cast),
+            69 => self.board(&cast),
             70..=81 => self.destruction(&cast),
             82..=89 => self.split(&cast),
-            90..=97 => self.status(&cast),
+            90..=93 => self.status(&cast),
+            94..=97 => self.inspect(&cast),
             _ => self.trace(&cast),
         };
         self.cast = Some(cast);
@@ -806,6 +833,8 @@ mod tests {
             "status_change",
             "trace_request",
             "trace_response",
+            "inspection",
+            "board_of_inquiry",
         ] {
             assert!(kinds.contains(k), "missing {k}");
         }

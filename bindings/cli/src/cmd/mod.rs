@@ -10,6 +10,7 @@ pub mod export;
 pub mod find;
 pub mod head;
 pub mod init;
+pub mod inspections_due;
 pub mod keygen;
 pub mod lineage;
 pub mod migrate;

@@ -104,6 +104,7 @@ impl Kind for LotMerge {
             def.disposition = None;
         p.fx.created_lots.push(LotState {
             hold: None,
+            surveillance: first.surveillance.clone(),
             lot: def,
             origin: Origin {
                 kind: first.origin.kind,

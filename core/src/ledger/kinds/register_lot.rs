@@ -59,6 +59,7 @@ impl Kind for RegisterLot {
         p.registered_disposition("/lot/disposition", status)?;
         p.fx.created_lots.push(LotState {
             hold: None,
+            surveillance: Default::default(),
             status,
             lot: lot.clone(),
             origin: self.origin.clone(),
