@@ -389,6 +389,9 @@ error_table! {
     /// (A, B or C).
     #[error("the `{test}` test failed, yet condition code {code} issues the lots as they are")]
     InspectionContradicts { test: String, code: String } = 2400,
+    /// A full stock count that leaves out stock the holding holds.
+    #[error("a full count lists everything held: `{stock}` is not listed")]
+    NotCounted { stock: String } = 2401,
 
     // ---- 3xxx custody ----------------------------------------------------------------------
     /// Not enough units in the account.

@@ -615,3 +615,19 @@ pub struct LotDueInspection {
     /// The sites holding its units.
     pub sites: Vec<SiteId>,
 }
+
+/// Net explosive quantity at a site for one hazard division, in milligrams: what the site's
+/// holdings hold (lots: units × milligrams per unit; serialized munitions: their own), and the
+/// same summed over the site and every site under it (`parent` links), so a depot's figure
+/// includes its magazines'.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct NeqTotal {
+    /// The site.
+    pub site: SiteId,
+    /// The hazard division (none: explosive content of unclassified stock).
+    pub hazard_division: Option<HazardDivision>,
+    /// Held at the site itself, milligrams.
+    pub neq_mg: i64,
+    /// Held at the site and every site under it, milligrams.
+    pub neq_mg_with_sub_sites: i64,
+}

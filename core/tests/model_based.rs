@@ -159,11 +159,15 @@ fn op() -> impl Strategy<Value = Op> {
 struct MLot {
     kind: usize,
     status: Status,
+    /// Whether its condition is suspended (a version-1 word may hide it: `surplus` keeps it).
+    suspended: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 struct MItem {
     status: Status,
+    /// Whether its condition is suspended.
+    suspended: bool,
     location: String,
 }
 
@@ -360,6 +364,7 @@ impl Sim {
             MLot {
                 kind: 0,
                 status: Status::Serviceable,
+                suspended: false,
             },
         );
         m.post("lot:l1", "source:stock_on_hand", &held(0), 1000);
@@ -368,6 +373,7 @@ impl Sim {
                 id.into(),
                 MItem {
                     status: Status::Serviceable,
+                    suspended: false,
                     location: "source:seized".into(),
                 },
             );
@@ -380,6 +386,7 @@ impl Sim {
             MLot {
                 kind: 0,
                 status: Status::Serviceable,
+                suspended: false,
             },
         );
         m.post("lot:p2", "source:stock_on_hand", &held(1), 500);
@@ -473,6 +480,7 @@ impl Sim {
                         MLot {
                             kind: *kind,
                             status: Status::Serviceable,
+                            suspended: false,
                         },
                     );
                     self.m
@@ -492,6 +500,7 @@ impl Sim {
                             id.clone(),
                             MItem {
                                 status: Status::Serviceable,
+                                suspended: false,
                                 location: "source:seized".into(),
                             },
                         );
@@ -886,6 +895,10 @@ impl Sim {
                 let item = item.and_then(|sel| self.m.pick_item(sel));
                 let who = by.map_or(ADMIN, |h| HOLDERS[h].1);
                 let privileged = by.is_none();
+                let new = STATUSES[*status];
+                // Version 2: only the technical authority (no actor of this model) returns
+                // suspended stock to serviceable.
+                let lifts = |suspended: bool| suspended && new == Status::Serviceable;
                 let expect = if lot.is_none() && item.is_none() {
                     Err(ErrorCode::NothingToMove)
                 } else if item.as_ref().is_some_and(|i| self.m.item_destroyed(i)) {
@@ -895,6 +908,11 @@ impl Sim {
                     !privileged && loc.contains('@') && !loc.starts_with(&format!("{who}@"))
                 }) {
                     Err(ErrorCode::NotCustodian)
+                } else if item
+                    .as_ref()
+                    .is_some_and(|i| lifts(self.m.items[i].suspended))
+                {
+                    Err(ErrorCode::MissingRole)
                 } else if lot.as_ref().is_some_and(|l| self.m.lot_destroyed(l)) {
                     Err(ErrorCode::AfterDestruction)
                 } else if lot
@@ -902,20 +920,33 @@ impl Sim {
                     .is_some_and(|l| !privileged && !self.m.holds(who, l))
                 {
                     Err(ErrorCode::NotHolder)
+                } else if lot
+                    .as_ref()
+                    .is_some_and(|l| lifts(self.m.lots[l].suspended))
+                {
+                    Err(ErrorCode::MissingRole)
                 } else {
                     Ok(())
                 };
-                let new = STATUSES[*status];
                 let items: Vec<&str> = item.iter().map(String::as_str).collect();
                 let lots: Vec<&str> = lot.iter().map(String::as_str).collect();
                 if let Some(ev) =
                     self.attempt(op, expect, who, status_change(&items, &lots, new), &[])
                 {
+                    let suspended = |was: bool| match new {
+                        Status::Suspended => true,
+                        Status::Serviceable | Status::Unserviceable => false,
+                        Status::Surplus | Status::PendingDestruction => was,
+                    };
                     if let Some(i) = &item {
-                        self.m.items.get_mut(i).unwrap().status = new;
+                        let m = self.m.items.get_mut(i).unwrap();
+                        m.status = new;
+                        m.suspended = suspended(m.suspended);
                     }
                     if let Some(l) = &lot {
-                        self.m.lots.get_mut(l).unwrap().status = new;
+                        let m = self.m.lots.get_mut(l).unwrap();
+                        m.status = new;
+                        m.suspended = suspended(m.suspended);
                     }
                     self.accepted(&ev, who, before, true);
                 }

@@ -291,6 +291,8 @@ fn item() -> impl Strategy<Value = Item> {
                 condition,
                 disposition,
                 att_category: None,
+                hazard: None,
+                neq_mg: None,
             },
         )
 }
@@ -300,9 +302,10 @@ fn lot() -> impl Strategy<Value = Lot> {
             lot_id(),
             text(),
             text(),
-            prop::sample::select(vec![Unit::Round, Unit::Piece, Unit::Gram]),
+            prop::sample::select(vec![Unit::Round, Unit::Piece, Unit::Gram, Unit::Millimetre]),
             quantity(),
             prop::option::of(hazard()),
+            prop::option::of(quantity()),
         ),
         (
             quantity(),
@@ -316,7 +319,7 @@ fn lot() -> impl Strategy<Value = Lot> {
     )
         .prop_map(
             |(
-                (id, nomenclature, lot_number, unit, quantity, hazard),
+                (id, nomenclature, lot_number, unit, quantity, hazard, neq_mg),
                 (
                     neq_grams_per_unit,
                     manufactured,
@@ -334,6 +337,7 @@ fn lot() -> impl Strategy<Value = Lot> {
                 quantity,
                 hazard,
                 neq_grams_per_unit,
+                neq_mg,
                 manufactured,
                 next_inspection,
                 expiry,
@@ -455,7 +459,11 @@ fn body() -> impl Strategy<Value = Body> {
                 0..3
             ),
             prop::collection::vec(
-                (item_id(), any::<bool>()).prop_map(|(item, present)| ItemCount { item, present }),
+                (item_id(), any::<bool>()).prop_map(|(item, present)| ItemCount {
+                    item,
+                    present,
+                    observed_serial: None,
+                }),
                 0..3
             )
         )
@@ -465,6 +473,9 @@ fn body() -> impl Strategy<Value = Body> {
                     custodian,
                     lots,
                     items,
+                    scope: None,
+                    blind: None,
+                    counters: Vec::new(),
                 }
                 .into()
             }),

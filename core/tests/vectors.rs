@@ -146,6 +146,8 @@ fn rifle(item: &str, serial: &str) -> Item {
         condition: None,
         disposition: None,
         att_category: None,
+        hazard: None,
+        neq_mg: None,
     }
 }
 
@@ -161,6 +163,7 @@ fn cartridges(lot: &str, lot_number: &str, quantity: u64) -> Lot {
             group: CompatibilityGroup::S,
         }),
         neq_grams_per_unit: q(2),
+        neq_mg: None,
         manufactured: Some(Date::parse("1987-05").unwrap()),
         next_inspection: Some(Date::parse("2026-09-01").unwrap()),
         expiry: None,
@@ -400,6 +403,9 @@ fn history() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
                 counted: q(29_995),
             }],
             items: vec![],
+            scope: None,
+            blind: None,
+            counters: vec![],
         },
         &[],
     );
@@ -759,7 +765,44 @@ fn history_v2() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
     tracing_v2(&mut r);
     surveillance_v2(&mut r);
     board_v2(&mut r);
+    neq_v2(&mut r);
     r.out
+}
+
+/// 100 m of detonating cord counted in millimetres, 10 mg of PETN per millimetre.
+fn neq_v2(r: &mut Recorder) {
+    r.record(
+        LOG,
+        RegisterLot {
+            site: id(DEPOT),
+            custodian: id(LOG),
+            origin: Origin {
+                kind: OriginKind::StockOnHand,
+                reference: None,
+                import: None,
+            },
+            lot: Lot {
+                id: id("lot:detcord-2019-07"),
+                nomenclature: "detonating cord 10 g/m PETN".into(),
+                lot_number: "DC-2019-07".into(),
+                unit: Unit::Millimetre,
+                quantity: q(100_000),
+                hazard: Some(Hazard {
+                    division: HazardDivision::D1_1,
+                    group: CompatibilityGroup::D,
+                }),
+                neq_grams_per_unit: q(0),
+                neq_mg: Some(q(10)),
+                manufactured: Some(Date::parse("2019-07").unwrap()),
+                next_inspection: Some(Date::parse("2027-07-01").unwrap()),
+                expiry: None,
+                status: None,
+                condition: None,
+                disposition: None,
+            },
+        },
+        &[],
+    );
 }
 
 /// A count of lot 044 finds 12 rounds missing; a board of inquiry finds 10 of them in a
@@ -787,6 +830,9 @@ fn board_v2(r: &mut Recorder) {
                 counted: q(booked - 12),
             }],
             items: vec![],
+            scope: Some(custodia::model::CountScope::Sample),
+            blind: Some(true),
+            counters: vec![id(ATO), id(OFFICER)],
         },
         &[],
     );
@@ -1349,7 +1395,7 @@ fn events_cover_every_kind() {
 }
 
 /// Events of `events-v2.json`.
-const V2_EVENTS: usize = 27;
+const V2_EVENTS: usize = 28;
 
 #[test]
 fn events_v2_file_matches_the_generator() {

@@ -305,6 +305,10 @@ enum custodia_result
    */
   CUSTODIA_RESULT_INSPECTION_CONTRADICTS = 2400,
   /**
+   * `NotCounted`: 2401, validation family.
+   */
+  CUSTODIA_RESULT_NOT_COUNTED = 2401,
+  /**
    * `InsufficientStock`: 3001, custody family.
    */
   CUSTODIA_RESULT_INSUFFICIENT_STOCK = 3001,
@@ -1393,6 +1397,24 @@ custodia_result custodia_ledger_lots_due_inspection(const custodia_ledger *ledge
                                                     const char *at,
                                                     char **json_out,
                                                     custodia_error **error_out);
+
+/**
+ * Net explosive quantity per site and hazard division, in milligrams, as a JSON array of
+ * `{"site", "hazard_division", "neq_mg", "neq_mg_with_sub_sites"}` by site, then division:
+ * held at the site itself, and summed over the site and every site under it.
+ *
+ * On success writes a new string owned by the caller to `*json_out` (free with
+ * `custodia_string_free`). On error writes nothing.
+ *
+ * Returns `CUSTODIA_RESULT_OK`, or `CUSTODIA_RESULT_SQLITE`, `CUSTODIA_RESULT_NULL_ARGUMENT`,
+ * `CUSTODIA_RESULT_PANIC`.
+ *
+ * # Safety
+ * `ledger` is NULL or a live ledger; `json_out` and `error_out` are NULL or writable.
+ */
+custodia_result custodia_ledger_neq_totals(const custodia_ledger *ledger,
+                                           char **json_out,
+                                           custodia_error **error_out);
 
 /**
  * Counts and totals at a glance, as JSON: `{"events", "actors", "sites", "lots", "items",

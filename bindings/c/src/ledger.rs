@@ -1130,6 +1130,35 @@ pub unsafe extern "C" fn custodia_ledger_lots_due_inspection(
     })
 }
 
+/// Net explosive quantity per site and hazard division, in milligrams, as a JSON array of
+/// `{"site", "hazard_division", "neq_mg", "neq_mg_with_sub_sites"}` by site, then division:
+/// held at the site itself, and summed over the site and every site under it.
+///
+/// On success writes a new string owned by the caller to `*json_out` (free with
+/// `custodia_string_free`). On error writes nothing.
+///
+/// Returns `CUSTODIA_RESULT_OK`, or `CUSTODIA_RESULT_SQLITE`, `CUSTODIA_RESULT_NULL_ARGUMENT`,
+/// `CUSTODIA_RESULT_PANIC`.
+///
+/// # Safety
+/// `ledger` is NULL or a live ledger; `json_out` and `error_out` are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn custodia_ledger_neq_totals(
+    ledger: *const custodia_ledger,
+    json_out: *mut *mut c_char,
+    error_out: *mut *mut custodia_error,
+) -> custodia_result {
+    // SAFETY: the function's contract (see the header).
+    let (ledger, json_out, error_out) = unsafe {
+        (
+            In::new(ledger),
+            Out::new(json_out),
+            ErrorOut::new(error_out),
+        )
+    };
+    query(ledger, json_out, error_out, |l| l.neq_totals())
+}
+
 /// Counts and totals at a glance, as JSON: `{"events", "actors", "sites", "lots", "items",
 /// "items_destroyed", "units_held", "units_in_transit", "units_destroyed", "units_lost",
 /// "units_stolen", "units_in_discrepancy", "open_transfers", "rules_in_force", "tree_head"}`.

@@ -124,6 +124,8 @@ pub enum custodia_result {
     NotAPerson = 2204,
     /// `InspectionContradicts`: 2400, validation family.
     InspectionContradicts = 2400,
+    /// `NotCounted`: 2401, validation family.
+    NotCounted = 2401,
     /// `InsufficientStock`: 3001, custody family.
     InsufficientStock = 3001,
     /// `NotCustodian`: 3002, custody family.
@@ -261,7 +263,7 @@ pub enum custodia_result {
 impl custodia_result {
     /// Every value, in number order.
     #[cfg(test)]
-    pub(crate) const ALL: [custodia_result; 123] = [
+    pub(crate) const ALL: [custodia_result; 124] = [
         custodia_result::Ok,
         custodia_result::EventTooLarge,
         custodia_result::JsonMalformed,
@@ -319,6 +321,7 @@ impl custodia_result {
         custodia_result::ResidueExceedsFired,
         custodia_result::NotAPerson,
         custodia_result::InspectionContradicts,
+        custodia_result::NotCounted,
         custodia_result::InsufficientStock,
         custodia_result::NotCustodian,
         custodia_result::AfterDestruction,
@@ -447,6 +450,7 @@ impl custodia_result {
             2203 => Some(custodia_result::ResidueExceedsFired),
             2204 => Some(custodia_result::NotAPerson),
             2400 => Some(custodia_result::InspectionContradicts),
+            2401 => Some(custodia_result::NotCounted),
             3001 => Some(custodia_result::InsufficientStock),
             3002 => Some(custodia_result::NotCustodian),
             3003 => Some(custodia_result::AfterDestruction),
@@ -577,6 +581,7 @@ impl custodia_result {
             custodia_result::ResidueExceedsFired => c"RESIDUE_EXCEEDS_FIRED",
             custodia_result::NotAPerson => c"NOT_A_PERSON",
             custodia_result::InspectionContradicts => c"INSPECTION_CONTRADICTS",
+            custodia_result::NotCounted => c"NOT_COUNTED",
             custodia_result::InsufficientStock => c"INSUFFICIENT_STOCK",
             custodia_result::NotCustodian => c"NOT_CUSTODIAN",
             custodia_result::AfterDestruction => c"AFTER_DESTRUCTION",

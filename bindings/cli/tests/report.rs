@@ -316,8 +316,9 @@ fn open_tracing_requests_with_their_deadlines() {
     ]);
     assert_eq!(out.trim_end(), "[]");
     // Without the answer (followed by the technical authority's registration, two
-    // inspections, a count and a board of inquiry), the request is open: due 2026-03-18.
-    let open = ledger_of_but_last(dir.path(), "events-v2.json", 6);
+    // inspections, a count, a board of inquiry and a lot of detonating cord), the request is
+    // open: due 2026-03-18.
+    let open = ledger_of_but_last(dir.path(), "events-v2.json", 7);
     let l = p(&open);
     let rows: Value = serde_json::from_str(&ok(&[
         "--ledger",
@@ -397,4 +398,23 @@ fn inspections_due_lists_lots_by_their_next_inspection() {
     let later = rows("2026-08-02T00:00:00Z");
     assert_eq!(later[0]["overdue"], true);
     fails(&["--ledger", l, "inspections-due", "--at", "soon"], 2, None);
+}
+
+#[test]
+fn neq_sums_milligrams_per_site_and_division() {
+    let dir = tempfile::tempdir().unwrap();
+    // The version-2 history ends with 100 m of detonating cord, 10 mg per millimetre (1.1D).
+    let db = ledger_of(dir.path(), "events-v2.json");
+    let rows: Vec<Value> = ok(&["--ledger", p(&db), "neq"])
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let cord = rows
+        .iter()
+        .find(|r| r["site"] == "depot:central" && r["hazard_division"] == "1.1")
+        .unwrap();
+    assert_eq!(cord["neq_mg"], json!(1_000_000));
+    assert_eq!(cord["neq_mg_with_sub_sites"], json!(1_000_000));
+    // Version-1-style grams read as grams × 1000: every row is a whole number of mg.
+    assert!(rows.iter().all(|r| r["neq_mg"].as_i64().is_some()));
 }

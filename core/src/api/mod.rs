@@ -337,6 +337,14 @@ impl Ledger {
         self.inner.lots_due_inspection(at)
     }
 
+    /// Net explosive quantity per site and hazard division, in milligrams (IATG 01.50): held
+    /// at each site, and summed over the site and every site under it (a depot with its
+    /// magazines). Lots count units × milligrams per unit (a version-1 lot's grams × 1000);
+    /// serialized munitions their own.
+    pub fn neq_totals(&self) -> Result<Vec<NeqTotal>> {
+        self.inner.neq_totals()
+    }
+
     /// Holdings and the movements between them (registrations, transfers, destruction,
     /// losses), counted from the events.
     pub fn custody_graph(&self) -> Result<CustodyGraph> {

@@ -30,7 +30,8 @@ pub use ids::{
     ActorId, Digest, EventId, IdError, ItemId, LotId, NAME_ID_BYTES_MAX, PublicKey, SiteId,
 };
 pub use parts::{
-    ItemCount, LossKind, LotCount, LotQuantity, MergeTarget, Place, RuleRef, SplitPart, Witness,
+    CountScope, ItemCount, LossKind, LotCount, LotQuantity, MergeTarget, Place, RuleRef, SplitPart,
+    Witness,
 };
 pub use time::{Date, TimeError, Timestamp};
 
@@ -455,6 +456,23 @@ pub struct Item {
     /// Its UN Register / ATT category, beside the free-text `type` (format version 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub att_category: Option<AttCategory>,
+    /// Hazard classification of a serialized munition (a missile, a rocket; format version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hazard: Option<Hazard>,
+    /// Net explosive quantity of a serialized munition, milligrams (format version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neq_mg: Option<Quantity>,
+}
+
+impl Lot {
+    /// Net explosive quantity per unit in milligrams: `neq_mg`, or the grams × 1000 (how a
+    /// version-1 lot's grams read); `None` only if that overflows.
+    pub fn neq_mg_per_unit(&self) -> Option<u64> {
+        match self.neq_mg {
+            Some(mg) => Some(mg.get()),
+            None => self.neq_grams_per_unit.get().checked_mul(1000),
+        }
+    }
 }
 
 /// Smallest unit a lot is counted in.
@@ -467,6 +485,8 @@ pub enum Unit {
     Piece,
     /// Grams (bulk explosive, propellant).
     Gram,
+    /// Millimetres (detonating cord, safety fuse; format version 2).
+    Millimetre,
 }
 
 /// A lot of fungible units as registered.
@@ -485,8 +505,12 @@ pub struct Lot {
     /// Hazard classification; absent for inert parts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hazard: Option<Hazard>,
-    /// Net explosive quantity per unit, grams.
+    /// Net explosive quantity per unit, grams (whole grams: with `neq_mg`, its whole grams).
     pub neq_grams_per_unit: Quantity,
+    /// Net explosive quantity per unit, milligrams (format version 2): a 9 mm round's 350 mg
+    /// where the grams say 0. Absent: the grams × 1000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neq_mg: Option<Quantity>,
     /// Manufacture month or date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manufactured: Option<Date>,

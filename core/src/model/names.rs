@@ -146,7 +146,7 @@ names! {
         StockOnHand => "stock_on_hand",
     }
     ItemCategory { Firearm => "firearm", LightWeapon => "light_weapon" }
-    Unit { Round => "round", Piece => "piece", Gram => "gram" }
+    Unit { Round => "round", Piece => "piece", Gram => "gram", Millimetre => "millimetre" }
     InspectionTest {
         Visual => "visual",
         Functional => "functional",

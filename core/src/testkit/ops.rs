@@ -708,6 +708,8 @@ fn rifle(id: ItemId) -> Item {
         condition: None,
         disposition: None,
         att_category: None,
+        hazard: None,
+        neq_mg: None,
         id,
     }
 }
@@ -752,6 +754,7 @@ fn lot_def(id: LotId, quantity: Quantity, nomenclature: u8) -> Lot {
         quantity,
         hazard: Some(Hazard { division, group }),
         neq_grams_per_unit: Quantity::new(neq).unwrap_or_default(),
+        neq_mg: None,
         manufactured: Date::parse("2001-03").ok(),
         next_inspection: None,
         expiry: None,
@@ -1464,6 +1467,7 @@ impl History {
                     items.push(ItemCount {
                         item: i,
                         present: *present,
+                        observed_serial: None,
                     });
                 }
                 let place = match place {
@@ -1475,6 +1479,9 @@ impl History {
                     custodian: place.custodian.clone(),
                     lots,
                     items,
+                    scope: None,
+                    blind: None,
+                    counters: Vec::new(),
                 });
                 (place.custodian, body, vec![])
             }

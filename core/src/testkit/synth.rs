@@ -335,10 +335,11 @@ impl Synth {
             .ok_or_else(|| SynthError::Value("no depot".into()))?;
         self.next_lot += 1;
         let n = self.next_lot;
-        let (nomenclature, calibre, neq) = match n % 3 {
-            0 => ("cartridge 7.62x39 ball", "762x39", 2),
-            1 => ("cartridge 5.56x45 ball", "556x45", 2),
-            _ => ("grenade hand fragmentation", "grenade", 180),
+        // Whole grams per unit, and milligrams (format version 2) within them.
+        let (nomenclature, calibre, neq, neq_mg) = match n % 3 {
+            0 => ("cartridge 7.62x39 ball", "762x39", 2, 2_050),
+            1 => ("cartridge 5.56x45 ball", "556x45", 2, 2_000),
+            _ => ("grenade hand fragmentation", "grenade", 180, 180_000),
         };
         let id: LotId = format!("lot:{calibre}-{n:07}").parse()?;
         let quantity = if neq > 100 {
@@ -365,6 +366,7 @@ impl Synth {
                 },
             }),
             neq_grams_per_unit: qty(neq)?,
+            neq_mg: Some(qty(neq_mg)?),
             manufactured: Some(
                 Date::parse(&format!("{}-{:02}", 1980 + n % 40, 1 + n % 12))
                     .map_err(|e| SynthError::Value(e.to_string()))?,
@@ -427,6 +429,8 @@ impl Synth {
                 condition: None,
                 disposition: None,
                 att_category: None,
+                hazard: None,
+                neq_mg: None,
             });
             self.items.push(id);
         }
@@ -585,6 +589,9 @@ impl Synth {
                     counted: qty(counted)?,
                 }],
                 items: vec![],
+                scope: Some(crate::model::CountScope::Sample),
+                blind: Some(true),
+                counters: vec![cast.inspector.clone(), cast.officer.clone()],
             }),
             &[],
         )?;

@@ -120,6 +120,9 @@ impl Synth {
                         counted: super::qty(units - 1)?,
                     }],
                     items: vec![],
+                    scope: None,
+                    blind: None,
+                    counters: Vec::new(),
                 }),
                 &[],
             )?;

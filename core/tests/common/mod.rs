@@ -422,6 +422,8 @@ pub fn rifle(id: &str) -> Item {
         condition: None,
         disposition: None,
         att_category: None,
+        hazard: None,
+        neq_mg: None,
     }
 }
 
@@ -451,6 +453,7 @@ pub fn lot_def(id: &str, quantity: u64) -> Lot {
             group: CompatibilityGroup::S,
         }),
         neq_grams_per_unit: q(2),
+        neq_mg: None,
         manufactured: Some(Date::parse("2001-03").unwrap()),
         next_inspection: Some(Date::parse("2027-03-01").unwrap()),
         expiry: None,
@@ -549,8 +552,12 @@ pub fn stock_check(
             .map(|(i, present)| ItemCount {
                 item: item(i),
                 present: *present,
+                observed_serial: None,
             })
             .collect(),
+        scope: None,
+        blind: None,
+        counters: Vec::new(),
     }
 }
 

@@ -126,6 +126,29 @@ pub fn run(global: &Global, args: &Args, out: &mut dyn Write) -> Result<(), Fail
             ledger.lots_due_inspection(&a_year_on)?.len()
         ),
     )?;
+    let mut by_division: std::collections::BTreeMap<String, i64> = Default::default();
+    for row in ledger.neq_totals()? {
+        let division = row
+            .hazard_division
+            .map_or("unclassified", |d| d.as_str())
+            .to_owned();
+        *by_division.entry(division).or_default() += row.neq_mg;
+    }
+    let neq: Vec<String> = by_division
+        .iter()
+        .map(|(d, mg)| format!("{} g of {d}", mg / 1000))
+        .collect();
+    line(
+        out,
+        &format!(
+            "net explosive quantity held (IATG 01.50, counted in mg): {}; per site and summed up the sites: `custodia neq`",
+            if neq.is_empty() {
+                "none".to_owned()
+            } else {
+                neq.join(", ")
+            }
+        ),
+    )?;
     let next = match (&rules_dir, showcase) {
         (Some(dir), Some(lines)) => {
             for l in lines {
@@ -234,6 +257,8 @@ fn showcase(ledger: &mut Ledger, synth: &Synth, dir: &Path) -> Result<Vec<String
             condition: None,
             disposition: None,
             att_category: None,
+            hazard: None,
+            neq_mg: None,
         };
         let body = Body::RegisterItems(RegisterItems {
             site: site.clone(),

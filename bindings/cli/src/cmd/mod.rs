@@ -14,6 +14,7 @@ pub mod inspections_due;
 pub mod keygen;
 pub mod lineage;
 pub mod migrate;
+pub mod neq;
 pub mod overdue;
 pub mod prove;
 pub mod report;

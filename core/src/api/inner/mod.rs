@@ -574,3 +574,71 @@ fn month_end(first: i64) -> i64 {
     }
     t
 }
+
+impl Inner {
+    /// Net explosive quantity per site and hazard division, in milligrams, held at the site
+    /// and summed up the site hierarchy; by site, then division. Stock without explosive
+    /// content gives no row.
+    pub(crate) fn neq_totals(&self) -> Result<Vec<crate::rows::NeqTotal>> {
+        use std::collections::{BTreeMap, BTreeSet};
+        /// Limit on the parent chain walked (registration refuses cycles; this bounds it).
+        const SITE_DEPTH_MAX: usize = 16;
+        type Key = (crate::model::SiteId, Option<crate::model::HazardDivision>);
+        let overflow = || {
+            Error::new(crate::error::ErrorKind::QuantityOverflow {
+                max: crate::model::QUANTITY_MAX,
+            })
+        };
+        let mut store = self.store()?;
+        let state = store.state()?;
+        let mut own: BTreeMap<Key, i128> = BTreeMap::new();
+        for l in state.lots() {
+            let per_unit = i128::from(l.lot.neq_mg_per_unit().ok_or_else(overflow)?);
+            if per_unit == 0 {
+                continue;
+            }
+            let division = l.lot.hazard.map(|h| h.division);
+            for (account, units) in &l.balances {
+                if let crate::ledger::Account::Holding { site, .. } = account
+                    && *units > 0
+                {
+                    *own.entry((site.clone(), division)).or_default() += per_unit * units;
+                }
+            }
+        }
+        for i in state.items() {
+            if let (Some(mg), crate::ledger::Account::Holding { site, .. }) =
+                (i.item.neq_mg, &i.location)
+                && mg.get() > 0
+            {
+                *own.entry((site.clone(), i.item.hazard.map(|h| h.division)))
+                    .or_default() += i128::from(mg.get());
+            }
+        }
+        let mut total: BTreeMap<Key, i128> = BTreeMap::new();
+        for ((site, division), mg) in &own {
+            let mut seen = BTreeSet::new();
+            let mut current = Some(site.clone());
+            for _ in 0..SITE_DEPTH_MAX {
+                let Some(s) = current.take() else { break };
+                if !seen.insert(s.clone()) {
+                    break;
+                }
+                *total.entry((s.clone(), *division)).or_default() += mg;
+                current = state.site(&s).and_then(|x| x.site.parent.clone());
+            }
+        }
+        total
+            .into_iter()
+            .map(|((site, division), with_sub)| {
+                let here = own.get(&(site.clone(), division)).copied().unwrap_or(0);
+                Ok(crate::rows::NeqTotal {
+                    site,
+                    hazard_division: division,
+                    neq_mg: i64::try_from(here).map_err(|_| overflow())?,
+                    neq_mg_with_sub_sites: i64::try_from(with_sub).map_err(|_| overflow())?,
+                })
+            })
+            .collect()
+    }
+}

@@ -108,11 +108,12 @@ impl StatusChange {
     fn after(&self, p: &Plan<'_>, before: StockStatus) -> Result<StockStatus> {
         let after =
             p.status_members("", before, self.status, self.condition, self.disposition)?;
-        // Anyone who may change the status may suspend stock (a safety measure), but only the
-        // technical authority lifts a suspension (IATG 07.20; format version 2).
+        // Anyone who may change the status may suspend stock (a safety measure) or condemn it,
+        // but only the technical authority lifts a suspension: returns suspended stock to
+        // serviceable (IATG 07.20; format version 2).
         if p.version >= 2
             && before.condition == Condition::Suspended
-            && after.condition != Condition::Suspended
+            && after.condition == Condition::Serviceable
         {
             p.require_role(Role::TechnicalAuthority, "lifting a suspension")?;
         }
