@@ -68,6 +68,8 @@ fn rifle(id: &str, serial: &str) -> Result<Item> {
         condition: None,
         disposition: None,
         att_category: None,
+        hazard: None,
+        neq_mg: None,
     })
 }
 
@@ -215,6 +217,7 @@ fn main() -> Result<()> {
                 group: CompatibilityGroup::S,
             }),
             neq_grams_per_unit: Quantity::new(2)?,
+            neq_mg: None,
             manufactured: None,
             next_inspection: None,
             expiry: None,

@@ -393,6 +393,13 @@ error_table! {
     /// `member_of` chain does not reach it.
     #[error("witness `{witness}` declares agency `{agency}` but belongs to `{actual}`")]
     WitnessAgencyMismatch { witness: String, agency: String, actual: String } = 2300,
+    /// An inspection whose lots failed a test gives them a code that issues them as they are
+    /// (A, B or C).
+    #[error("the `{test}` test failed, yet condition code {code} issues the lots as they are")]
+    InspectionContradicts { test: String, code: String } = 2400,
+    /// A full stock count that leaves out stock the holding holds.
+    #[error("a full count lists everything held: `{stock}` is not listed")]
+    NotCounted { stock: String } = 2401,
 
     // ---- 3xxx custody ----------------------------------------------------------------------
     /// Not enough units in the account.
@@ -432,6 +439,10 @@ error_table! {
     /// forfeited by a court order, or deactivated.
     #[error("`{stock}` is `{disposition}`: only stock declared surplus, pending destruction, forfeited or deactivated is destroyed")]
     NotReleasedForDestruction { stock: String, disposition: String } = 3300,
+    /// A board of inquiry deciding on more units than its discrepancy account holds open
+    /// (missing units for a write-off or a find, found units for a regularisation).
+    #[error("`{stock}`: {requested} {decision} by the board, but discrepancy `{discrepancy}` holds {open} open")]
+    BeyondDiscrepancy { stock: String, discrepancy: EventId, decision: String, requested: u64, open: i64 } = 3400,
 
     // ---- 4xxx authorisation ----------------------------------------------------------------
     /// The actor lacks a role.

@@ -593,3 +593,45 @@ pub struct OverdueIssue {
     /// When the issue period ended.
     pub due: Timestamp,
 }
+
+/// An ammunition lot whose next surveillance inspection is due (or overdue) at a given time,
+/// with units still on the books.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct LotDueInspection {
+    /// The lot.
+    pub lot: LotId,
+    /// Its nomenclature.
+    pub nomenclature: String,
+    /// Its manufacturer's lot number.
+    pub lot_number: String,
+    /// The day (or month) its next inspection is due.
+    pub next_inspection: crate::model::Date,
+    /// Whether that day had passed (not only begun) at the time asked about.
+    pub overdue: bool,
+    /// The day of its last inspection, if it was inspected on this ledger.
+    pub last_inspection: Option<crate::model::Date>,
+    /// The condition code its last inspection gave.
+    pub condition_code: Option<crate::model::ConditionCode>,
+    /// Its condition now.
+    pub condition: Condition,
+    /// Units held, in transit or under investigation (not consumed, destroyed or gone).
+    pub units: i64,
+    /// The sites holding its units.
+    pub sites: Vec<SiteId>,
+}
+
+/// Net explosive quantity at a site for one hazard division, in milligrams: what the site's
+/// holdings hold (lots: units × milligrams per unit; serialized munitions: their own), and the
+/// same summed over the site and every site under it (`parent` links), so a depot's figure
+/// includes its magazines'.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct NeqTotal {
+    /// The site.
+    pub site: SiteId,
+    /// The hazard division (none: explosive content of unclassified stock).
+    pub hazard_division: Option<HazardDivision>,
+    /// Held at the site itself, milligrams.
+    pub neq_mg: i64,
+    /// Held at the site and every site under it, milligrams.
+    pub neq_mg_with_sub_sites: i64,
+}

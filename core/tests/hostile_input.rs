@@ -261,6 +261,7 @@ fn depot() -> Depot {
         quantity: Quantity::new(1000).unwrap(),
         hazard: None,
         neq_grams_per_unit: Quantity::new(1).unwrap(),
+        neq_mg: None,
         manufactured: None,
         next_inspection: None,
         expiry: None,

@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use common::*;
 use custodia::event::LossKind;
-use custodia::model::{Status, StockStatus};
+use custodia::model::{Condition, Status, StockStatus};
 use custodia::{Body, ErrorCode, EventId, SignedEvent};
 use proptest::prelude::*;
 
@@ -889,6 +889,10 @@ impl Sim {
                 let item = item.and_then(|sel| self.m.pick_item(sel));
                 let who = by.map_or(ADMIN, |h| HOLDERS[h].1);
                 let privileged = by.is_none();
+                let new = STATUSES[*status];
+                // Version 2: only the technical authority (no actor of this model) returns
+                // suspended stock to serviceable.
+                let lifts = |suspended: bool| suspended && new == Status::Serviceable;
                 let expect = if lot.is_none() && item.is_none() {
                     Err(ErrorCode::NothingToMove)
                 } else if item.as_ref().is_some_and(|i| self.m.item_destroyed(i)) {
@@ -898,6 +902,10 @@ impl Sim {
                     !privileged && loc.contains('@') && !loc.starts_with(&format!("{who}@"))
                 }) {
                     Err(ErrorCode::NotCustodian)
+                } else if item.as_ref().is_some_and(|i| {
+                    lifts(self.m.items[i].status.condition == Condition::Suspended)
+                }) {
+                    Err(ErrorCode::MissingRole)
                 } else if lot.as_ref().is_some_and(|l| self.m.lot_destroyed(l)) {
                     Err(ErrorCode::AfterDestruction)
                 } else if lot
@@ -905,10 +913,14 @@ impl Sim {
                     .is_some_and(|l| !privileged && !self.m.holds(who, l))
                 {
                     Err(ErrorCode::NotHolder)
+                } else if lot
+                    .as_ref()
+                    .is_some_and(|l| lifts(self.m.lots[l].status.condition == Condition::Suspended))
+                {
+                    Err(ErrorCode::MissingRole)
                 } else {
                     Ok(())
                 };
-                let new = STATUSES[*status];
                 let items: Vec<&str> = item.iter().map(String::as_str).collect();
                 let lots: Vec<&str> = lot.iter().map(String::as_str).collect();
                 if let Some(ev) =

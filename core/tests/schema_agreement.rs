@@ -188,9 +188,15 @@ fn actor() -> impl Strategy<Value = Actor> {
         prop::option::of(actor_id()),
         unique(
             prop::sample::select(vec![
-                Admin, Custodian, Authoriser, Destroyer, Witness, Inspector,
+                Admin,
+                Custodian,
+                Authoriser,
+                Destroyer,
+                Witness,
+                Inspector,
+                TechnicalAuthority,
             ]),
-            0..7,
+            0..8,
         ),
         unique(public_key(), 0..4),
     )
@@ -289,6 +295,8 @@ fn item() -> impl Strategy<Value = Item> {
                 condition,
                 disposition,
                 att_category: None,
+                hazard: None,
+                neq_mg: None,
             },
         )
 }
@@ -298,9 +306,10 @@ fn lot() -> impl Strategy<Value = Lot> {
             lot_id(),
             text(),
             text(),
-            prop::sample::select(vec![Unit::Round, Unit::Piece, Unit::Gram]),
+            prop::sample::select(vec![Unit::Round, Unit::Piece, Unit::Gram, Unit::Millimetre]),
             quantity(),
             prop::option::of(hazard()),
+            prop::option::of(quantity()),
         ),
         (
             quantity(),
@@ -314,7 +323,7 @@ fn lot() -> impl Strategy<Value = Lot> {
     )
         .prop_map(
             |(
-                (id, nomenclature, lot_number, unit, quantity, hazard),
+                (id, nomenclature, lot_number, unit, quantity, hazard, neq_mg),
                 (
                     neq_grams_per_unit,
                     manufactured,
@@ -332,6 +341,7 @@ fn lot() -> impl Strategy<Value = Lot> {
                 quantity,
                 hazard,
                 neq_grams_per_unit,
+                neq_mg,
                 manufactured,
                 next_inspection,
                 expiry,
@@ -453,7 +463,11 @@ fn body() -> impl Strategy<Value = Body> {
                 0..3
             ),
             prop::collection::vec(
-                (item_id(), any::<bool>()).prop_map(|(item, present)| ItemCount { item, present }),
+                (item_id(), any::<bool>()).prop_map(|(item, present)| ItemCount {
+                    item,
+                    present,
+                    observed_serial: None,
+                }),
                 0..3
             )
         )
@@ -463,6 +477,9 @@ fn body() -> impl Strategy<Value = Body> {
                     custodian,
                     lots,
                     items,
+                    scope: None,
+                    blind: None,
+                    counters: Vec::new(),
                 }
                 .into()
             }),

@@ -43,7 +43,7 @@ use support::{content_id, jcs, sha256_hex};
 // The history.
 
 /// Actors of the vectors, with the byte their test seed repeats 32 times.
-const ACTORS: [(&str, u8); 7] = [
+const ACTORS: [(&str, u8); 8] = [
     ("agency:mod", 1),
     ("unit:log-bn-2", 2),
     ("unit:demil-team-1", 3),
@@ -51,6 +51,7 @@ const ACTORS: [(&str, u8); 7] = [
     ("person:inspector-7", 5),
     ("agency:civil-police", 6),
     ("person:officer-31", 7),
+    ("person:ato-1", 9),
 ];
 /// Seed byte of the extra key added to `unit:log-bn-2` and revoked again.
 const EXTRA_KEY_SEED: u8 = 8;
@@ -68,6 +69,7 @@ const LOT_44A: &str = "lot:762x39-1987-044-A";
 const LOT_M1: &str = "lot:762x39-M1";
 const LAB: &str = "lab:ballistics";
 const OFFICER: &str = "person:officer-31";
+const ATO: &str = "person:ato-1";
 
 fn seed_of(actor: &str) -> [u8; 32] {
     let n = ACTORS.iter().find(|(a, _)| *a == actor).unwrap().1;
@@ -115,6 +117,7 @@ fn actor(who: &str, kind: ActorKind, member_of: Option<&str>, roles: &[Role]) ->
             "agency:attorney-general" => "Office of the Attorney General".into(),
             "agency:civil-police" => "Civil Police".into(),
             "person:inspector-7" => "Inspector Ana Ruiz".into(),
+            ATO => "Ammunition Technical Officer Luis Mora".into(),
             _ => "Officer Jorge Peña".into(),
         },
         member_of: member_of.map(id),
@@ -145,6 +148,8 @@ fn rifle(item: &str, serial: &str) -> Item {
         condition: None,
         disposition: None,
         att_category: None,
+        hazard: None,
+        neq_mg: None,
     }
 }
 
@@ -160,6 +165,7 @@ fn cartridges(lot: &str, lot_number: &str, quantity: u64) -> Lot {
             group: CompatibilityGroup::S,
         }),
         neq_grams_per_unit: q(2),
+        neq_mg: None,
         manufactured: Some(Date::parse("1987-05").unwrap()),
         next_inspection: Some(Date::parse("2026-09-01").unwrap()),
         expiry: None,
@@ -399,6 +405,9 @@ fn history() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
                 counted: q(29_995),
             }],
             items: vec![],
+            scope: None,
+            blind: None,
+            counters: vec![],
         },
         &[],
     );
@@ -760,9 +769,182 @@ fn history_v2() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
     );
     legal_v2(&mut r);
     destruction_v2(&mut r);
+    surveillance_v2(&mut r);
+    board_v2(&mut r);
+    neq_v2(&mut r);
     // Last: the command line's tests take the history without its final answer.
     tracing_v2(&mut r);
     r.out
+}
+
+/// 100 m of detonating cord counted in millimetres, 10 mg of PETN per millimetre.
+fn neq_v2(r: &mut Recorder) {
+    r.record(
+        LOG,
+        RegisterLot {
+            site: id(DEPOT),
+            custodian: id(LOG),
+            origin: Origin {
+                kind: OriginKind::StockOnHand,
+                reference: None,
+                import: None,
+            },
+            lot: Lot {
+                id: id("lot:detcord-2019-07"),
+                nomenclature: "detonating cord 10 g/m PETN".into(),
+                lot_number: "DC-2019-07".into(),
+                unit: Unit::Millimetre,
+                quantity: q(100_000),
+                hazard: Some(Hazard {
+                    division: HazardDivision::D1_1,
+                    group: CompatibilityGroup::D,
+                }),
+                neq_grams_per_unit: q(0),
+                neq_mg: Some(q(10)),
+                manufactured: Some(Date::parse("2019-07").unwrap()),
+                next_inspection: Some(Date::parse("2027-07-01").unwrap()),
+                expiry: None,
+                status: None,
+                condition: None,
+                disposition: None,
+            },
+        },
+        &[],
+    );
+}
+
+/// A count of lot 044 finds 12 rounds missing; a board of inquiry finds 10 of them in a
+/// mislabelled carton and writes 2 off, closing the discrepancy.
+fn board_v2(r: &mut Recorder) {
+    use custodia::event::{BoardDecision, BoardLot, BoardOfInquiry};
+    let booked = r
+        .ledger
+        .balances(&custodia::BalanceFilter {
+            site: Some(id(DEPOT)),
+            stock: Some(LOT_44.into()),
+        })
+        .unwrap()
+        .iter()
+        .map(|b| u64::try_from(b.units).unwrap())
+        .sum::<u64>();
+    let counted = r.record(
+        LOG,
+        StockCheck {
+            site: id(DEPOT),
+            custodian: id(LOG),
+            lots: vec![LotCount {
+                lot: id(LOT_44),
+                booked: q(booked),
+                counted: q(booked - 12),
+            }],
+            items: vec![],
+            scope: Some(custodia::model::CountScope::Sample),
+            blind: Some(true),
+            counters: vec![id(ATO), id(OFFICER)],
+        },
+        &[],
+    );
+    r.record(
+        MOD,
+        BoardOfInquiry {
+            discrepancy: counted.id(),
+            reference: "BOI-MDN-2026-007".into(),
+            members: vec![id(ATO), id(OFFICER)],
+            findings: "10 rounds found in a mislabelled carton; 2 unaccounted for".into(),
+            to: Some(Place {
+                site: id(DEPOT),
+                custodian: id(LOG),
+            }),
+            lots: vec![
+                BoardLot {
+                    lot: id(LOT_44),
+                    quantity: q(10),
+                    decision: BoardDecision::Found,
+                },
+                BoardLot {
+                    lot: id(LOT_44),
+                    quantity: q(2),
+                    decision: BoardDecision::WrittenOff,
+                },
+            ],
+            items: vec![],
+        },
+        &[],
+    );
+}
+
+/// The technical authority registered, then a surveillance inspection that suspends a lot
+/// after a failed stability test and reclassifies it, and one that clears it.
+fn surveillance_v2(r: &mut Recorder) {
+    use custodia::event::Inspection;
+    use custodia::model::{ConditionCode, InspectionOutcome, InspectionResult, InspectionTest};
+    r.record(
+        MOD,
+        RegisterActor {
+            subject: actor(
+                ATO,
+                ActorKind::Person,
+                Some(MOD),
+                &[Role::TechnicalAuthority],
+            ),
+        },
+        &[],
+    );
+    let result = |test, outcome, sample, remarks: &str| InspectionResult {
+        test,
+        outcome,
+        sample: Some(sample),
+        remarks: Some(remarks.into()),
+    };
+    r.record(
+        ATO,
+        Inspection {
+            lots: vec![id(LOT_44)],
+            reference: "ATO-SURV-2026-118".into(),
+            results: vec![
+                result(
+                    InspectionTest::Visual,
+                    InspectionOutcome::Pass,
+                    200,
+                    "light corrosion on 3 cartons, contents clean",
+                ),
+                result(
+                    InspectionTest::ChemicalStability,
+                    InspectionOutcome::Fail,
+                    5,
+                    "stabiliser 0.18 %, below the 0.2 % limit",
+                ),
+            ],
+            condition_code: ConditionCode::J,
+            next_inspection: Some(Date::parse("2026-05-01").unwrap()),
+            expiry: None,
+            hazard: Some(Hazard {
+                division: HazardDivision::D1_3,
+                group: CompatibilityGroup::C,
+            }),
+            note: Some("suspended pending a second analysis".into()),
+        },
+        &[],
+    );
+    r.record(
+        ATO,
+        Inspection {
+            lots: vec![id(LOT_44)],
+            reference: "ATO-SURV-2026-131".into(),
+            results: vec![result(
+                InspectionTest::ChemicalStability,
+                InspectionOutcome::Marginal,
+                5,
+                "second analysis: stabiliser 0.24 %",
+            )],
+            condition_code: ConditionCode::C,
+            next_inspection: Some(Date::parse("2026-08-01").unwrap()),
+            expiry: Some(Date::parse("2027-08").unwrap()),
+            hazard: None,
+            note: None,
+        },
+        &[],
+    );
 }
 
 const AG: &str = "agency:attorney-general";
@@ -1326,7 +1508,7 @@ fn events_cover_every_kind() {
 }
 
 /// Events of `events-v2.json`.
-const V2_EVENTS: usize = 30;
+const V2_EVENTS: usize = 36;
 
 #[test]
 fn events_v2_file_matches_the_generator() {

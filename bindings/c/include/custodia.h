@@ -305,6 +305,14 @@ enum custodia_result
    */
   CUSTODIA_RESULT_WITNESS_AGENCY_MISMATCH = 2300,
   /**
+   * `InspectionContradicts`: 2400, validation family.
+   */
+  CUSTODIA_RESULT_INSPECTION_CONTRADICTS = 2400,
+  /**
+   * `NotCounted`: 2401, validation family.
+   */
+  CUSTODIA_RESULT_NOT_COUNTED = 2401,
+  /**
    * `InsufficientStock`: 3001, custody family.
    */
   CUSTODIA_RESULT_INSUFFICIENT_STOCK = 3001,
@@ -348,6 +356,10 @@ enum custodia_result
    * `NotReleasedForDestruction`: 3300, custody family.
    */
   CUSTODIA_RESULT_NOT_RELEASED_FOR_DESTRUCTION = 3300,
+  /**
+   * `BeyondDiscrepancy`: 3400, custody family.
+   */
+  CUSTODIA_RESULT_BEYOND_DISCREPANCY = 3400,
   /**
    * `MissingRole`: 4001, authorisation family.
    */
@@ -1387,6 +1399,46 @@ custodia_result custodia_ledger_overdue_issues(const custodia_ledger *ledger,
                                                const char *at,
                                                char **json_out,
                                                custodia_error **error_out);
+
+/**
+ * Ammunition lots with units on the books whose next surveillance inspection is due or
+ * overdue at `at` (`YYYY-MM-DDTHH:MM:SSZ`), earliest due first, as a JSON array of `{"lot",
+ * "nomenclature", "lot_number", "next_inspection", "overdue", "last_inspection",
+ * "condition_code", "condition", "units", "sites"}`.
+ *
+ * On success writes a new string owned by the caller to `*json_out` (free with
+ * `custodia_string_free`). On error writes nothing.
+ *
+ * Returns `CUSTODIA_RESULT_OK`, or `CUSTODIA_RESULT_INVALID_ARGUMENT` (not a timestamp),
+ * `CUSTODIA_RESULT_SQLITE`, `CUSTODIA_RESULT_NULL_ARGUMENT`, `CUSTODIA_RESULT_INVALID_UTF8`,
+ * `CUSTODIA_RESULT_PANIC`.
+ *
+ * # Safety
+ * `ledger` is NULL or a live ledger; `at` is NULL or a NUL-terminated string; `json_out` and
+ * `error_out` are NULL or writable.
+ */
+custodia_result custodia_ledger_lots_due_inspection(const custodia_ledger *ledger,
+                                                    const char *at,
+                                                    char **json_out,
+                                                    custodia_error **error_out);
+
+/**
+ * Net explosive quantity per site and hazard division, in milligrams, as a JSON array of
+ * `{"site", "hazard_division", "neq_mg", "neq_mg_with_sub_sites"}` by site, then division:
+ * held at the site itself, and summed over the site and every site under it.
+ *
+ * On success writes a new string owned by the caller to `*json_out` (free with
+ * `custodia_string_free`). On error writes nothing.
+ *
+ * Returns `CUSTODIA_RESULT_OK`, or `CUSTODIA_RESULT_SQLITE`, `CUSTODIA_RESULT_NULL_ARGUMENT`,
+ * `CUSTODIA_RESULT_PANIC`.
+ *
+ * # Safety
+ * `ledger` is NULL or a live ledger; `json_out` and `error_out` are NULL or writable.
+ */
+custodia_result custodia_ledger_neq_totals(const custodia_ledger *ledger,
+                                           char **json_out,
+                                           custodia_error **error_out);
 
 /**
  * Counts and totals at a glance, as JSON: `{"events", "actors", "sites", "lots", "items",

@@ -1092,6 +1092,73 @@ pub unsafe extern "C" fn custodia_ledger_overdue_issues(
     })
 }
 
+/// Ammunition lots with units on the books whose next surveillance inspection is due or
+/// overdue at `at` (`YYYY-MM-DDTHH:MM:SSZ`), earliest due first, as a JSON array of `{"lot",
+/// "nomenclature", "lot_number", "next_inspection", "overdue", "last_inspection",
+/// "condition_code", "condition", "units", "sites"}`.
+///
+/// On success writes a new string owned by the caller to `*json_out` (free with
+/// `custodia_string_free`). On error writes nothing.
+///
+/// Returns `CUSTODIA_RESULT_OK`, or `CUSTODIA_RESULT_INVALID_ARGUMENT` (not a timestamp),
+/// `CUSTODIA_RESULT_SQLITE`, `CUSTODIA_RESULT_NULL_ARGUMENT`, `CUSTODIA_RESULT_INVALID_UTF8`,
+/// `CUSTODIA_RESULT_PANIC`.
+///
+/// # Safety
+/// `ledger` is NULL or a live ledger; `at` is NULL or a NUL-terminated string; `json_out` and
+/// `error_out` are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn custodia_ledger_lots_due_inspection(
+    ledger: *const custodia_ledger,
+    at: *const c_char,
+    json_out: *mut *mut c_char,
+    error_out: *mut *mut custodia_error,
+) -> custodia_result {
+    // SAFETY: the function's contract (see the header).
+    let (ledger, at, json_out, error_out) = unsafe {
+        (
+            In::new(ledger),
+            Str::new(at),
+            Out::new(json_out),
+            ErrorOut::new(error_out),
+        )
+    };
+    query(ledger, json_out, error_out, |l| {
+        let text = at.required("at")?;
+        let at = Timestamp::parse(text).map_err(|e| id_error("at", text, e))?;
+        l.lots_due_inspection(&at)
+    })
+}
+
+/// Net explosive quantity per site and hazard division, in milligrams, as a JSON array of
+/// `{"site", "hazard_division", "neq_mg", "neq_mg_with_sub_sites"}` by site, then division:
+/// held at the site itself, and summed over the site and every site under it.
+///
+/// On success writes a new string owned by the caller to `*json_out` (free with
+/// `custodia_string_free`). On error writes nothing.
+///
+/// Returns `CUSTODIA_RESULT_OK`, or `CUSTODIA_RESULT_SQLITE`, `CUSTODIA_RESULT_NULL_ARGUMENT`,
+/// `CUSTODIA_RESULT_PANIC`.
+///
+/// # Safety
+/// `ledger` is NULL or a live ledger; `json_out` and `error_out` are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn custodia_ledger_neq_totals(
+    ledger: *const custodia_ledger,
+    json_out: *mut *mut c_char,
+    error_out: *mut *mut custodia_error,
+) -> custodia_result {
+    // SAFETY: the function's contract (see the header).
+    let (ledger, json_out, error_out) = unsafe {
+        (
+            In::new(ledger),
+            Out::new(json_out),
+            ErrorOut::new(error_out),
+        )
+    };
+    query(ledger, json_out, error_out, |l| l.neq_totals())
+}
+
 /// Counts and totals at a glance, as JSON: `{"events", "actors", "sites", "lots", "items",
 /// "items_destroyed", "units_held", "units_in_transit", "units_destroyed", "units_lost",
 /// "units_stolen", "units_in_discrepancy", "open_transfers", "rules_in_force", "tree_head"}`.

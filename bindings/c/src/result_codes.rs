@@ -124,6 +124,10 @@ pub enum custodia_result {
     NotAPerson = 2204,
     /// `WitnessAgencyMismatch`: 2300, validation family.
     WitnessAgencyMismatch = 2300,
+    /// `InspectionContradicts`: 2400, validation family.
+    InspectionContradicts = 2400,
+    /// `NotCounted`: 2401, validation family.
+    NotCounted = 2401,
     /// `InsufficientStock`: 3001, custody family.
     InsufficientStock = 3001,
     /// `NotCustodian`: 3002, custody family.
@@ -146,6 +150,8 @@ pub enum custodia_result {
     NotOnIssue = 3201,
     /// `NotReleasedForDestruction`: 3300, custody family.
     NotReleasedForDestruction = 3300,
+    /// `BeyondDiscrepancy`: 3400, custody family.
+    BeyondDiscrepancy = 3400,
     /// `MissingRole`: 4001, authorisation family.
     MissingRole = 4001,
     /// `NotAuthorised`: 4002, authorisation family.
@@ -269,7 +275,7 @@ pub enum custodia_result {
 impl custodia_result {
     /// Every value, in number order.
     #[cfg(test)]
-    pub(crate) const ALL: [custodia_result; 127] = [
+    pub(crate) const ALL: [custodia_result; 130] = [
         custodia_result::Ok,
         custodia_result::EventTooLarge,
         custodia_result::JsonMalformed,
@@ -327,6 +333,8 @@ impl custodia_result {
         custodia_result::ResidueExceedsFired,
         custodia_result::NotAPerson,
         custodia_result::WitnessAgencyMismatch,
+        custodia_result::InspectionContradicts,
+        custodia_result::NotCounted,
         custodia_result::InsufficientStock,
         custodia_result::NotCustodian,
         custodia_result::AfterDestruction,
@@ -338,6 +346,7 @@ impl custodia_result {
         custodia_result::AlreadyIssued,
         custodia_result::NotOnIssue,
         custodia_result::NotReleasedForDestruction,
+        custodia_result::BeyondDiscrepancy,
         custodia_result::MissingRole,
         custodia_result::NotAuthorised,
         custodia_result::VerifierNotIndependent,
@@ -459,6 +468,8 @@ impl custodia_result {
             2203 => Some(custodia_result::ResidueExceedsFired),
             2204 => Some(custodia_result::NotAPerson),
             2300 => Some(custodia_result::WitnessAgencyMismatch),
+            2400 => Some(custodia_result::InspectionContradicts),
+            2401 => Some(custodia_result::NotCounted),
             3001 => Some(custodia_result::InsufficientStock),
             3002 => Some(custodia_result::NotCustodian),
             3003 => Some(custodia_result::AfterDestruction),
@@ -470,6 +481,7 @@ impl custodia_result {
             3200 => Some(custodia_result::AlreadyIssued),
             3201 => Some(custodia_result::NotOnIssue),
             3300 => Some(custodia_result::NotReleasedForDestruction),
+            3400 => Some(custodia_result::BeyondDiscrepancy),
             4001 => Some(custodia_result::MissingRole),
             4002 => Some(custodia_result::NotAuthorised),
             4100 => Some(custodia_result::VerifierNotIndependent),
@@ -593,6 +605,8 @@ impl custodia_result {
             custodia_result::ResidueExceedsFired => c"RESIDUE_EXCEEDS_FIRED",
             custodia_result::NotAPerson => c"NOT_A_PERSON",
             custodia_result::WitnessAgencyMismatch => c"WITNESS_AGENCY_MISMATCH",
+            custodia_result::InspectionContradicts => c"INSPECTION_CONTRADICTS",
+            custodia_result::NotCounted => c"NOT_COUNTED",
             custodia_result::InsufficientStock => c"INSUFFICIENT_STOCK",
             custodia_result::NotCustodian => c"NOT_CUSTODIAN",
             custodia_result::AfterDestruction => c"AFTER_DESTRUCTION",
@@ -604,6 +618,7 @@ impl custodia_result {
             custodia_result::AlreadyIssued => c"ALREADY_ISSUED",
             custodia_result::NotOnIssue => c"NOT_ON_ISSUE",
             custodia_result::NotReleasedForDestruction => c"NOT_RELEASED_FOR_DESTRUCTION",
+            custodia_result::BeyondDiscrepancy => c"BEYOND_DISCREPANCY",
             custodia_result::MissingRole => c"MISSING_ROLE",
             custodia_result::NotAuthorised => c"NOT_AUTHORISED",
             custodia_result::VerifierNotIndependent => c"VERIFIER_NOT_INDEPENDENT",

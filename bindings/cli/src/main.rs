@@ -73,6 +73,12 @@ enum Command {
     /// Print weapons issued to persons and not returned by the end of their issue period
     /// (JSON lines).
     Overdue(cmd::overdue::Args),
+    /// Print ammunition lots whose next surveillance inspection is due or overdue (JSON
+    /// lines).
+    InspectionsDue(cmd::inspections_due::Args),
+    /// Print net explosive quantity per site and hazard division, in milligrams, summed up
+    /// the site hierarchy (JSON lines).
+    Neq(cmd::neq::Args),
     /// Print the ledger at a glance: counts, units, rules in force, tree head.
     Summary(cmd::summary::Args),
     /// Print a report: the ATT annual report's exports and imports, or destructions.
@@ -166,6 +172,8 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
         Command::Stock(args) => cmd::stock::run(g, args, out),
         Command::Find(args) => cmd::find::run(g, args, out),
         Command::Overdue(args) => cmd::overdue::run(g, args, out),
+        Command::InspectionsDue(args) => cmd::inspections_due::run(g, args, out),
+        Command::Neq(args) => cmd::neq::run(g, args, out),
         Command::Report(command) => cmd::report::run(g, command, out),
         Command::Summary(args) => cmd::summary::run(g, args, out),
         Command::Lineage(args) => cmd::lineage::run(g, args, out),

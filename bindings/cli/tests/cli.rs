@@ -150,6 +150,24 @@ fn demo_then_every_read_verb_without_the_log_key() {
         !tracing.starts_with("tracing requests (ITI): 0 answered"),
         "{out}"
     );
+    // The technical authority inspects lots; some are then due for inspection.
+    let surveillance = out
+        .lines()
+        .find(|x| x.starts_with("ammunition surveillance"))
+        .unwrap();
+    assert!(
+        !surveillance.starts_with("ammunition surveillance (IATG 07.20): 0 inspections"),
+        "{out}"
+    );
+    // It holds explosives, in grams of each hazard division.
+    let neq = out
+        .lines()
+        .find(|x| x.starts_with("net explosive quantity held"))
+        .unwrap();
+    assert!(
+        neq.contains(" g of 1.1") && neq.contains(" g of 1.4"),
+        "{out}"
+    );
     // Demo refuses an existing ledger and leaves the key file it found alone.
     let before = std::fs::read(&key).unwrap();
     fails(&["--ledger", l, "demo"], None, 2, Some(8002));
@@ -828,6 +846,8 @@ fn keygen_sign_and_help() {
         "stock",
         "find",
         "overdue",
+        "inspections-due",
+        "neq",
         "summary",
         "lineage",
         "export",

@@ -303,7 +303,8 @@ fn find_answers_with_a_rifle_known_only_by_a_mark_applied_later() {
 #[test]
 fn open_tracing_requests_with_their_deadlines() {
     let dir = tempfile::tempdir().unwrap();
-    // The version-2 history ends with a tracing request from Colombia and its answer.
+    // The version-2 history has a tracing request from Colombia and its answer (then
+    // surveillance).
     let answered = ledger_of(dir.path(), "events-v2.json");
     let out = ok(&[
         "--ledger",
@@ -314,8 +315,10 @@ fn open_tracing_requests_with_their_deadlines() {
         "json",
     ]);
     assert_eq!(out.trim_end(), "[]");
-    // Without the answer, the request is open: due 2026-03-18.
-    let open = ledger_of_but_last(dir.path(), "events-v2.json", 1);
+    // Without the answer (followed by the technical authority's registration, two
+    // inspections, a count, a board of inquiry and a lot of detonating cord), the request is
+    // open: due 2026-03-18.
+    let open = ledger_of_but_last(dir.path(), "events-v2.json", 7);
     let l = p(&open);
     let rows: Value = serde_json::from_str(&ok(&[
         "--ledger",
@@ -365,4 +368,53 @@ fn open_tracing_requests_with_their_deadlines() {
     assert!(rows[0].get("overdue").is_none(), "{rows}");
     let table = ok(&["--ledger", l, "report", "tracing"]);
     assert!(table.contains("INTERPOL-iARMS-2026-118734"), "{table}");
+}
+
+#[test]
+fn inspections_due_lists_lots_by_their_next_inspection() {
+    let dir = tempfile::tempdir().unwrap();
+    // The version-2 history's technical authority suspends lot 044 after a failed stability
+    // test, then clears it with code C and its next inspection on 2026-08-01.
+    let db = ledger_of(dir.path(), "events-v2.json");
+    let l = p(&db);
+    let rows = |at: &str| -> Vec<Value> {
+        ok(&["--ledger", l, "inspections-due", "--at", at])
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    };
+    assert!(rows("2026-07-31T23:59:59Z").is_empty());
+    let due = rows("2026-08-01T00:00:00Z");
+    assert_eq!(due.len(), 1, "{due:?}");
+    assert_eq!(due[0]["lot"], "lot:762x39-1987-044");
+    assert_eq!(due[0]["next_inspection"], "2026-08-01");
+    assert_eq!(due[0]["overdue"], false);
+    assert_eq!(due[0]["condition_code"], "C");
+    assert_eq!(due[0]["condition"], "serviceable");
+    assert_eq!(
+        due[0]["last_inspection"].as_str().map(|d| d.len()),
+        Some(10)
+    );
+    let later = rows("2026-08-02T00:00:00Z");
+    assert_eq!(later[0]["overdue"], true);
+    fails(&["--ledger", l, "inspections-due", "--at", "soon"], 2, None);
+}
+
+#[test]
+fn neq_sums_milligrams_per_site_and_division() {
+    let dir = tempfile::tempdir().unwrap();
+    // The version-2 history ends with 100 m of detonating cord, 10 mg per millimetre (1.1D).
+    let db = ledger_of(dir.path(), "events-v2.json");
+    let rows: Vec<Value> = ok(&["--ledger", p(&db), "neq"])
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let cord = rows
+        .iter()
+        .find(|r| r["site"] == "depot:central" && r["hazard_division"] == "1.1")
+        .unwrap();
+    assert_eq!(cord["neq_mg"], json!(1_000_000));
+    assert_eq!(cord["neq_mg_with_sub_sites"], json!(1_000_000));
+    // Version-1-style grams read as grams × 1000: every row is a whole number of mg.
+    assert!(rows.iter().all(|r| r["neq_mg"].as_i64().is_some()));
 }

@@ -709,6 +709,28 @@ impl Ledger {
         rows_to_py(py, &rows)
     }
 
+    /// Ammunition lots with units on the books whose next surveillance inspection is due or
+    /// overdue at `at` (an RFC 3339 string or a `datetime`), earliest due first: `lot`,
+    /// `nomenclature`, `lot_number`, `next_inspection`, `overdue`, `last_inspection`,
+    /// `condition_code`, `condition`, `units`, `sites`.
+    fn lots_due_inspection<'py>(
+        &self,
+        py: Python<'py>,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let at = time_arg(at, "at")?;
+        let rows = self.with(py, |l| l.lots_due_inspection(&at))?;
+        rows_to_py(py, &rows)
+    }
+
+    /// Net explosive quantity per site and hazard division, in milligrams: `site`,
+    /// `hazard_division`, `neq_mg` (held at the site), `neq_mg_with_sub_sites` (the site and
+    /// every site under it).
+    fn neq_totals<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let rows = self.with(py, |l| l.neq_totals())?;
+        rows_to_py(py, &rows)
+    }
+
     /// The tracing requests not yet answered, by deadline: `request`, `requesting_state`,
     /// `channel`, `reference`, `received_on`, `deadline`, `weapons`, `recorded_at`.
     fn open_trace_requests<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

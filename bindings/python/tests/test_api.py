@@ -364,6 +364,31 @@ def test_rule_input_and_overdue_issues(reader: custodia.Ledger, base: Base) -> N
     assert e.value.code == 9001
 
 
+def test_lots_due_inspection(reader: custodia.Ledger, base: Base) -> None:
+    # The synthetic stockpile's technical authority inspects lots, the next inspection a year
+    # after the last; none is due before, each lot inspected (and still held) is due after.
+    inspections = [e for e in base.events if e["kind"] == "inspection"]
+    assert inspections
+    assert reader.lots_due_inspection("2026-06-01T00:00:00Z") == []
+    due = reader.lots_due_inspection(datetime(2028, 1, 1, tzinfo=timezone.utc))
+    inspected = {lot for e in inspections for lot in e["lots"]}
+    # Lots split from an inspected lot inherit its last inspection and next date.
+    assert inspected & {d["lot"] for d in due}
+    assert all(d["overdue"] and d["units"] > 0 and d["condition_code"] for d in due)
+    assert all(d["last_inspection"] < d["next_inspection"] for d in due)
+    with pytest.raises(custodia.UsageError) as e:
+        reader.lots_due_inspection("soon")
+    assert e.value.code == 9001
+
+
+def test_neq_totals(reader: custodia.Ledger) -> None:
+    # The synthetic depots hold grenades (1.1, 180 g each) and cartridges (1.4), counted in mg.
+    rows = reader.neq_totals()
+    assert {r["hazard_division"] for r in rows} == {"1.1", "1.4"}
+    assert all(r["neq_mg"] > 0 and r["neq_mg_with_sub_sites"] >= r["neq_mg"] for r in rows)
+    assert all(r["site"].startswith(("depot:", "range:")) for r in rows)
+
+
 def test_tracing_and_reports(reader: custodia.Ledger, base: Base) -> None:
     # The synthetic stockpile answers each tracing request the minute after it arrives.
     requests = [e for e in base.events if e["kind"] == "trace_request"]

@@ -327,6 +327,24 @@ impl Ledger {
         self.inner.overdue_issues(at)
     }
 
+    /// Ammunition lots with units on the books whose next surveillance inspection is due or
+    /// overdue at `at` (IATG 07.20), earliest due first. A month-only date is due from the
+    /// month's first day and overdue once the month ended.
+    pub fn lots_due_inspection(
+        &self,
+        at: &crate::model::Timestamp,
+    ) -> Result<Vec<LotDueInspection>> {
+        self.inner.lots_due_inspection(at)
+    }
+
+    /// Net explosive quantity per site and hazard division, in milligrams (IATG 01.50): held
+    /// at each site, and summed over the site and every site under it (a depot with its
+    /// magazines). Lots count units × milligrams per unit (a version-1 lot's grams × 1000);
+    /// serialized munitions their own.
+    pub fn neq_totals(&self) -> Result<Vec<NeqTotal>> {
+        self.inner.neq_totals()
+    }
+
     /// Holdings and the movements between them (registrations, transfers, destruction,
     /// losses), counted from the events.
     pub fn custody_graph(&self) -> Result<CustodyGraph> {

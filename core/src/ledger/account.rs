@@ -20,6 +20,9 @@ pub enum Source {
     Origin(OriginKind),
     /// A lot formed by splitting or merging other lots.
     Rebatched,
+    /// Units found beyond the books and brought on them by a board of inquiry (format
+    /// version 2).
+    Regularised,
 }
 
 /// Where units end. Destroyed is terminal; lost and stolen may be recovered.
@@ -118,6 +121,7 @@ impl std::fmt::Display for Account {
         match self {
             Account::Source(Source::Origin(k)) => write!(f, "source:{}", k.as_str()),
             Account::Source(Source::Rebatched) => write!(f, "source:rebatched"),
+            Account::Source(Source::Regularised) => write!(f, "source:regularised"),
             Account::Holding { site, custodian } => write!(f, "{custodian}@{site}"),
             Account::InTransit(id) => write!(f, "in_transit:{id}"),
             Account::Discrepancy(id) => write!(f, "discrepancy:{id}"),

@@ -42,6 +42,7 @@ impl State {
             correctable,
             lifecycle,
             facts,
+            surveyed,
         } = fx;
 
         // Stocks whose previous latest event is superseded: that event can no longer be
@@ -79,6 +80,7 @@ impl State {
             holds: Vec::new(),
             lifecycle: Default::default(),
             facts: Default::default(),
+            surveyed: Vec::new(),
         };
 
         for mut item in created_items {
@@ -192,6 +194,7 @@ impl State {
         }
         undo.lifecycle = self.lifecycle.commit(lifecycle, id);
         undo.facts = self.facts.commit(facts, id, &at);
+        undo.surveyed = self.commit_surveyed(surveyed);
         for op in actor_ops {
             self.apply_actor_op(op, id, &at);
         }
@@ -380,5 +383,6 @@ impl State {
         }
         self.lifecycle.revert(&original.lifecycle);
         self.facts.revert(&original.facts, original_id);
+        self.revert_surveyed(&original.surveyed);
     }
 }

@@ -13,6 +13,7 @@ mod plan;
 mod queries;
 mod rules;
 mod state;
+mod surveillance;
 mod trade;
 
 pub use account::{Account, Posting, Source, Stock};

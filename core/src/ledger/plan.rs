@@ -63,6 +63,8 @@ pub(crate) struct Effects {
     pub(crate) lifecycle: crate::ledger::lifecycle::LifecycleEffects,
     /// Full counts and inspections, for rule queries (plugin ABI version 2).
     pub(crate) facts: crate::ledger::queries::FactsEffects,
+    /// Surveillance values an inspection sets on lots.
+    pub(crate) surveyed: Vec<crate::ledger::surveillance::Surveyed>,
 }
 
 /// Checks made when an event is appended, never when a ledger is verified or replayed: they

@@ -128,7 +128,8 @@ pub(crate) struct AppliedMark {
 /// A lot and its balances.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct LotState {
-    /// As registered (for split and merged lots: inherited attributes, quantity at formation).
+    /// As registered (for split and merged lots: inherited attributes, quantity at formation),
+    /// with the next inspection, expiry and hazard classification the latest `inspection` set.
     pub(crate) lot: Lot,
     /// How it entered.
     pub(crate) origin: Origin,
@@ -145,6 +146,9 @@ pub(crate) struct LotState {
     /// The evidence hold it is under (a `seizure`), until a judicial order decides.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) hold: Option<Box<Hold>>,
+    /// Its last surveillance inspection (skipped when never inspected).
+    #[serde(skip_serializing_if = "crate::ledger::surveillance::Surveillance::is_empty")]
+    pub(crate) surveillance: crate::ledger::surveillance::Surveillance,
     /// Latest event that touched it.
     pub(crate) last_event: EventId,
     /// When that event happened.
@@ -290,6 +294,9 @@ pub(crate) struct Undo {
     /// state digest, like `State::facts`.
     #[serde(skip)]
     pub(crate) facts: crate::ledger::queries::FactsUndo,
+    /// The surveillance values of the lots an inspection changed, before it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) surveyed: Vec<crate::ledger::surveillance::Surveyed>,
 }
 
 /// Everything derived from the events so far.

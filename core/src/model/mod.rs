@@ -11,6 +11,7 @@ mod marks;
 mod names;
 pub use names::UnknownName;
 mod parts;
+mod surveillance;
 mod time;
 mod tracing;
 mod trade;
@@ -20,6 +21,7 @@ pub use destruction::DestructionMethod;
 pub use iso3166::ISO_3166_1_ALPHA_2;
 pub use legal::{DeactivationMark, JudicialDecision};
 pub use marks::{Mark, MarkKind};
+pub use surveillance::{ConditionCode, InspectionOutcome, InspectionResult, InspectionTest};
 pub use tracing::{TraceChannel, TraceOutcome, TraceRefusal};
 pub use trade::{
     AttCategory, Consignee, DeliveryVerification, EndUserCertificate, ImportRecord, Licence,
@@ -30,7 +32,8 @@ pub use ids::{
     ActorId, Digest, EventId, IdError, ItemId, LotId, NAME_ID_BYTES_MAX, PublicKey, SiteId,
 };
 pub use parts::{
-    ItemCount, LossKind, LotCount, LotQuantity, MergeTarget, Place, RuleRef, SplitPart, Witness,
+    CountScope, ItemCount, LossKind, LotCount, LotQuantity, MergeTarget, Place, RuleRef, SplitPart,
+    Witness,
 };
 pub use time::{Date, TimeError, Timestamp};
 
@@ -111,6 +114,9 @@ pub enum Role {
     Witness,
     /// Audits and inspects; may record stock checks.
     Inspector,
+    /// The ammunition technical authority (format version 2): records surveillance
+    /// inspections, and alone lifts a suspension (IATG 07.20).
+    TechnicalAuthority,
 }
 
 /// An actor as registered.
@@ -452,6 +458,23 @@ pub struct Item {
     /// Its UN Register / ATT category, beside the free-text `type` (format version 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub att_category: Option<AttCategory>,
+    /// Hazard classification of a serialized munition (a missile, a rocket; format version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hazard: Option<Hazard>,
+    /// Net explosive quantity of a serialized munition, milligrams (format version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neq_mg: Option<Quantity>,
+}
+
+impl Lot {
+    /// Net explosive quantity per unit in milligrams: `neq_mg`, or the grams × 1000 (how a
+    /// version-1 lot's grams read); `None` only if that overflows.
+    pub fn neq_mg_per_unit(&self) -> Option<u64> {
+        match self.neq_mg {
+            Some(mg) => Some(mg.get()),
+            None => self.neq_grams_per_unit.get().checked_mul(1000),
+        }
+    }
 }
 
 /// Smallest unit a lot is counted in.
@@ -464,6 +487,8 @@ pub enum Unit {
     Piece,
     /// Grams (bulk explosive, propellant).
     Gram,
+    /// Millimetres (detonating cord, safety fuse; format version 2).
+    Millimetre,
 }
 
 /// A lot of fungible units as registered.
@@ -482,8 +507,12 @@ pub struct Lot {
     /// Hazard classification; absent for inert parts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hazard: Option<Hazard>,
-    /// Net explosive quantity per unit, grams.
+    /// Net explosive quantity per unit, grams (whole grams: with `neq_mg`, its whole grams).
     pub neq_grams_per_unit: Quantity,
+    /// Net explosive quantity per unit, milligrams (format version 2): a 9 mm round's 350 mg
+    /// where the grams say 0. Absent: the grams × 1000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neq_mg: Option<Quantity>,
     /// Manufacture month or date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manufactured: Option<Date>,

@@ -4,9 +4,10 @@
 //! that each name is exactly what serde writes.
 
 use crate::model::{
-    ActorKind, AttCategory, CompatibilityGroup, Condition, DestructionMethod, Disposition,
-    HazardDivision, ItemCategory, JudicialDecision, LicenceKind, LossKind, MarkKind, OriginKind,
-    Role, SiteKind, Status, TraceChannel, TraceOutcome, TraceRefusal, TransferBasis, Unit,
+    ActorKind, AttCategory, CompatibilityGroup, Condition, ConditionCode, DestructionMethod,
+    Disposition, HazardDivision, InspectionOutcome, InspectionTest, ItemCategory, JudicialDecision,
+    LicenceKind, LossKind, MarkKind, OriginKind, Role, SiteKind, Status, TraceChannel,
+    TraceOutcome, TraceRefusal, TransferBasis, Unit,
 };
 
 /// A name that is not one of a vocabulary's.
@@ -93,6 +94,7 @@ names! {
         Destroyer => "destroyer",
         Witness => "witness",
         Inspector => "inspector",
+        TechnicalAuthority => "technical_authority",
     }
     SiteKind {
         Depot => "depot",
@@ -144,7 +146,17 @@ names! {
         StockOnHand => "stock_on_hand",
     }
     ItemCategory { Firearm => "firearm", LightWeapon => "light_weapon" }
-    Unit { Round => "round", Piece => "piece", Gram => "gram" }
+    Unit { Round => "round", Piece => "piece", Gram => "gram", Millimetre => "millimetre" }
+    InspectionTest {
+        Visual => "visual",
+        Functional => "functional",
+        ChemicalStability => "chemical_stability",
+    }
+    InspectionOutcome { Pass => "pass", Marginal => "marginal", Fail => "fail" }
+    ConditionCode {
+        A => "A", B => "B", C => "C", D => "D", E => "E", F => "F", G => "G", H => "H",
+        J => "J", K => "K", L => "L", M => "M", N => "N", P => "P",
+    }
     LossKind { Lost => "lost", Stolen => "stolen" }
     LicenceKind { Export => "export", Import => "import", Transit => "transit" }
     MarkKind {

@@ -60,6 +60,29 @@ pub struct ItemCount {
     pub item: ItemId,
     /// Whether it was found.
     pub present: bool,
+    /// The serial number read on the item found (format version 2), as marked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_serial: Option<String>,
+}
+
+/// How much of a holding a stock check counts (format version 2).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CountScope {
+    /// Everything held: every item and lot of the holding is listed.
+    Full,
+    /// A sample of what is held.
+    Sample,
+}
+
+impl CountScope {
+    /// The value's name on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CountScope::Full => "full",
+            CountScope::Sample => "sample",
+        }
+    }
 }
 
 /// Destination of a loss: lost or stolen.

@@ -9,12 +9,12 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::ledger::SignedEvent;
 use crate::merkle::{self, Hash};
 use crate::model::RuleRef;
+use crate::model::normalise_marking;
 use crate::model::{ActorId, EventId, Marking, SiteId, Timestamp};
 use crate::rows::{
     Balance, BalanceFilter, EventRecord, ItemRecord, LineageEntry, MarkingQuery, StockFilter,
     StockKind, StockLine, TraceEntry,
 };
-use crate::model::normalise_marking;
 use crate::store::{Db, SqlNodes, parallel_map, signatures_valid};
 
 /// A stored tree head: (size, root, signature).

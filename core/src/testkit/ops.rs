@@ -45,6 +45,8 @@ pub const OPS_STEPS_MAX: usize = 256;
 /// Seed of the log key of every history (tree heads compare across ledgers).
 pub const OPS_LOG_KEY_SEED: [u8; 32] = [3; 32];
 
+#[path = "ammunition_ops.rs"]
+mod ammunition;
 #[path = "legal_ops.rs"]
 mod legal;
 #[path = "tracing_ops.rs"]
@@ -186,6 +188,17 @@ pub enum Op {
         request: u8,
         outcome: u8,
     },
+    /// A surveillance inspection of a lot by the technical authority.
+    Inspect {
+        lot: u8,
+        code: u8,
+    },
+    /// A board of inquiry on an open discrepancy account.
+    Board {
+        account: u8,
+        units: u8,
+        decision: u8,
+    },
     Split {
         lot: u8,
         amount: u8,
@@ -314,7 +327,7 @@ impl Step {
         if src.is_empty() {
             return None;
         }
-        let op = match src.byte() % 48 {
+        let op = match src.byte() % 50 {
             0 => Op::RegisterActor {
                 kind: src.byte(),
                 member_of: src.maybe(160, ByteSource::byte),
@@ -444,6 +457,15 @@ impl Step {
             46 => Op::TraceRequest {
                 item: item_sel(src),
                 state: src.byte(),
+            },
+            47 => Op::Inspect {
+                lot: src.byte(),
+                code: src.byte(),
+            },
+            48 => Op::Board {
+                account: src.byte(),
+                units: src.byte(),
+                decision: src.byte(),
             },
             _ => Op::TraceResponse {
                 request: src.byte(),
@@ -637,7 +659,7 @@ fn base_bodies() -> Result<Vec<(&'static str, Body)>, HistoryError> {
                 INSPECTOR,
                 ActorKind::Person,
                 Some(AG),
-                &[Role::Inspector, Role::Witness],
+                &[Role::Inspector, Role::Witness, Role::TechnicalAuthority],
             )?,
         ),
         (ADMIN, site(DEPOT_A, SiteKind::Depot)?),
@@ -689,6 +711,8 @@ fn rifle(id: ItemId) -> Item {
         condition: None,
         disposition: None,
         att_category: None,
+        hazard: None,
+        neq_mg: None,
         id,
     }
 }
@@ -733,6 +757,7 @@ fn lot_def(id: LotId, quantity: Quantity, nomenclature: u8) -> Lot {
         quantity,
         hazard: Some(Hazard { division, group }),
         neq_grams_per_unit: Quantity::new(neq).unwrap_or_default(),
+        neq_mg: None,
         manufactured: Date::parse("2001-03").ok(),
         next_inspection: None,
         expiry: None,
@@ -1329,6 +1354,12 @@ impl History {
             Op::Seize { item, lot } => return self.build_seizure(*item, *lot),
             Op::Deactivate { item } => return self.build_deactivation(*item),
             Op::TraceRequest { item, state } => return self.build_trace_request(*item, *state),
+            Op::Inspect { lot, code } => return self.build_inspection(*lot, *code),
+            Op::Board {
+                account,
+                units,
+                decision,
+            } => return self.build_board(*account, *units, *decision),
             Op::TraceResponse { request, outcome } => {
                 return self.build_trace_response(*request, *outcome);
             }
@@ -1439,6 +1470,7 @@ impl History {
                     items.push(ItemCount {
                         item: i,
                         present: *present,
+                        observed_serial: None,
                     });
                 }
                 let place = match place {
@@ -1450,6 +1482,9 @@ impl History {
                     custodian: place.custodian.clone(),
                     lots,
                     items,
+                    scope: None,
+                    blind: None,
+                    counters: Vec::new(),
                 });
                 (place.custodian, body, vec![])
             }

@@ -1,7 +1,8 @@
 //! Deterministic synthetic ledgers: a national stockpile with depots, ammunition lots and
 //! serialized weapons, transfers (some with receipt discrepancies), stock checks, thefts, lot
-//! splits, status changes, witnessed destruction campaigns, exports with their licences, and
-//! tracing requests answered. The same seed gives the same
+//! splits, status changes, witnessed destruction campaigns, exports with their licences,
+//! tracing requests answered, surveillance inspections that suspend lots and clear them, and
+//! boards of inquiry closing discrepancies. The same seed gives the same
 //! signed events, byte for byte, at any scale.
 //!
 //! The generator keeps only a [`State`] (bounded by the stockpile, not by the number of
@@ -26,6 +27,9 @@ use crate::model::{
 mod exports;
 #[path = "synth_tracing.rs"]
 mod tracing;
+
+#[path = "synth_surveillance.rs"]
+mod surveillance;
 
 /// Depots in the synthetic stockpile.
 pub const SYNTH_DEPOTS: usize = 4;
@@ -91,6 +95,8 @@ struct Cast {
     inspector: ActorId,
     officer: ActorId,
     demil: ActorId,
+    /// The ammunition technical authority: inspects lots, lifts suspensions.
+    ato: ActorId,
     range: SiteId,
     depots: Vec<(SiteId, ActorId)>,
 }
@@ -263,6 +269,13 @@ impl Synth {
             Some(&admin),
             &[Role::Custodian, Role::Destroyer],
         )?;
+        let ato = self.register(
+            &admin,
+            "person:ato-1",
+            ActorKind::Person,
+            Some(&admin),
+            &[Role::TechnicalAuthority],
+        )?;
         let site = |id: &SiteId, kind| Site {
             id: id.clone(),
             name: id.to_string(),
@@ -307,6 +320,7 @@ impl Synth {
             inspector,
             officer,
             demil,
+            ato,
             range,
             depots,
         })
@@ -325,10 +339,11 @@ impl Synth {
             .ok_or_else(|| SynthError::Value("no depot".into()))?;
         self.next_lot += 1;
         let n = self.next_lot;
-        let (nomenclature, calibre, neq) = match n % 3 {
-            0 => ("cartridge 7.62x39 ball", "762x39", 2),
-            1 => ("cartridge 5.56x45 ball", "556x45", 2),
-            _ => ("grenade hand fragmentation", "grenade", 180),
+        // Whole grams per unit, and milligrams (format version 2) within them.
+        let (nomenclature, calibre, neq, neq_mg) = match n % 3 {
+            0 => ("cartridge 7.62x39 ball", "762x39", 2, 2_050),
+            1 => ("cartridge 5.56x45 ball", "556x45", 2, 2_000),
+            _ => ("grenade hand fragmentation", "grenade", 180, 180_000),
         };
         let id: LotId = format!("lot:{calibre}-{n:07}").parse()?;
         let quantity = if neq > 100 {
@@ -355,6 +370,7 @@ impl Synth {
                 },
             }),
             neq_grams_per_unit: qty(neq)?,
+            neq_mg: Some(qty(neq_mg)?),
             manufactured: Some(
                 Date::parse(&format!("{}-{:02}", 1980 + n % 40, 1 + n % 12))
                     .map_err(|e| SynthError::Value(e.to_string()))?,
@@ -417,6 +433,8 @@ impl Synth {
                 condition: None,
                 disposition: None,
                 att_category: Some(crate::model::AttCategory::AssaultRifles),
+                hazard: None,
+                neq_mg: None,
             });
             self.items.push(id);
         }
@@ -575,6 +593,9 @@ impl Synth {
                     counted: qty(counted)?,
                 }],
                 items: vec![],
+                scope: Some(crate::model::CountScope::Sample),
+                blind: Some(true),
+                counters: vec![cast.inspector.clone(), cast.officer.clone()],
             }),
             &[],
         )?;
@@ -637,6 +658,14 @@ impl Synth {
         let Some((lot, ..)) = self.pick_lot(cast) else {
             return self.register_lot(cast);
         };
+        let suspended = self
+            .state
+            .lot(&lot)
+            .is_some_and(|l| l.status.condition == Condition::Suspended);
+        if suspended {
+            // Only the technical authority lifts a suspension: by an inspection.
+            return self.inspect(cast);
+        }
         let condition = if self.rng.range(0, 1) == 0 {
             Condition::Suspended
         } else {
@@ -809,6 +838,8 @@ impl Synth {
             self.destruction(&cast)?;
             self.export(&cast)?;
             self.trace(&cast)?;
+            self.inspect(&cast)?;
+            self.board(&cast)?;
             self.cast = Some(cast);
             return Ok(());
         };
@@ -819,10 +850,12 @@ impl Synth {
             26..=52 => self.transfer(&cast),
             53..=55 => self.export(&cast),
             56..=65 => self.stock_check(&cast),
-            66..=69 => self.theft(&cast),
+            66..=68 => self.theft(&cast),
+            69 => self.board(&cast),
             70..=81 => self.destruction(&cast),
             82..=89 => self.split(&cast),
-            90..=97 => self.status(&cast),
+            90..=93 => self.status(&cast),
+            94..=97 => self.inspect(&cast),
             _ => self.trace(&cast),
         };
         self.cast = Some(cast);
@@ -873,6 +906,8 @@ mod tests {
             "trace_response",
             "export_dispatch",
             "export_delivery",
+            "inspection",
+            "board_of_inquiry",
         ] {
             assert!(kinds.contains(k), "missing {k}");
         }

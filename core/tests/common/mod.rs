@@ -425,6 +425,8 @@ pub fn rifle(id: &str) -> Item {
         condition: None,
         disposition: None,
         att_category: None,
+        hazard: None,
+        neq_mg: None,
     }
 }
 
@@ -454,6 +456,7 @@ pub fn lot_def(id: &str, quantity: u64) -> Lot {
             group: CompatibilityGroup::S,
         }),
         neq_grams_per_unit: q(2),
+        neq_mg: None,
         manufactured: Some(Date::parse("2001-03").unwrap()),
         next_inspection: Some(Date::parse("2027-03-01").unwrap()),
         expiry: None,
@@ -552,8 +555,12 @@ pub fn stock_check(
             .map(|(i, present)| ItemCount {
                 item: item(i),
                 present: *present,
+                observed_serial: None,
             })
             .collect(),
+        scope: None,
+        blind: None,
+        counters: Vec::new(),
     }
 }
 
@@ -857,7 +864,8 @@ pub fn marking_body(at: (&str, &str), marked_by: &str, items: &[&str], on: &str)
 /// `history_world`'s events, then the kinds of format version 2 (an export and its delivery, a
 /// seized rifle registered without its serial, marked, held as evidence, forfeited and
 /// deactivated, a tracing request about it answered, a training expenditure and its return, a
-/// rifle issued to a person and returned), ending with rules put in force.
+/// rifle issued to a person and returned, a lot suspended by an inspection, a shortfall written
+/// off by a board of inquiry), ending with rules put in force.
 pub fn history() -> Vec<SignedEvent> {
     let mut w = history_world();
     // Unit B exports the rifle it received and 50 rounds; Peru verifies the delivery.
@@ -953,6 +961,49 @@ pub fn history() -> Vec<SignedEvent> {
             issue: issued.id(),
             items: vec![item("item:d1")],
             note: None,
+        },
+    );
+    // The technical authority inspects lot t1: a failed stability test suspends it.
+    w.register(
+        "person:ato",
+        ActorKind::Person,
+        Some(ADMIN),
+        &[Role::TechnicalAuthority],
+    );
+    w.record(
+        "person:ato",
+        custodia::event::Inspection {
+            lots: vec![lot("lot:t1")],
+            reference: "SURV-1".into(),
+            results: vec![custodia::model::InspectionResult {
+                test: custodia::model::InspectionTest::ChemicalStability,
+                outcome: custodia::model::InspectionOutcome::Fail,
+                sample: Some(3),
+                remarks: None,
+            }],
+            condition_code: custodia::model::ConditionCode::J,
+            next_inspection: None,
+            expiry: None,
+            hazard: None,
+            note: None,
+        },
+    );
+    // A count finds 2 rounds of it missing; a board of inquiry writes them off.
+    let counted = w.record(INSPECTOR, stock_check(A, &[("lot:t1", 92, 90)], &[]));
+    w.record(
+        ADMIN,
+        custodia::event::BoardOfInquiry {
+            discrepancy: counted.id(),
+            reference: "BOI-1".into(),
+            members: vec![actor(INSPECTOR)],
+            findings: "not found".into(),
+            to: None,
+            lots: vec![custodia::event::BoardLot {
+                lot: lot("lot:t1"),
+                quantity: q(2),
+                decision: custodia::event::BoardDecision::WrittenOff,
+            }],
+            items: vec![],
         },
     );
     w.record(ADMIN, rules_in_force(vec![a_rule()]));

@@ -213,6 +213,8 @@ fn rifle(id: &str, serial: Option<&str>) -> Item {
         condition: None,
         disposition: None,
         att_category: None,
+        hazard: None,
+        neq_mg: None,
     }
 }
 
@@ -228,6 +230,7 @@ fn lot(id: &str, n: u64, neq: u64, group: CompatibilityGroup) -> Lot {
             group,
         }),
         neq_grams_per_unit: q(neq),
+        neq_mg: None,
         manufactured: None,
         next_inspection: None,
         expiry: None,

@@ -555,6 +555,18 @@ static void test_flow_and_queries(void) {
     custodia_string_free(out);
     CHECK_RC(custodia_ledger_overdue_issues(w.ledger, "tomorrow", &out, NULL), CUSTODIA_RESULT_INVALID_ARGUMENT, NULL);
     CHECK_RC(custodia_ledger_overdue_issues(w.ledger, NULL, &out, NULL), CUSTODIA_RESULT_NULL_ARGUMENT, NULL);
+    /* Lots due for inspection: none has a next inspection date here. */
+    CHECK_OK(custodia_ledger_lots_due_inspection(w.ledger, "2100-01-01T00:00:00Z", &out, &err), err);
+    CHECK(out && strcmp(out, "[]") == 0);
+    custodia_string_free(out);
+    CHECK_RC(custodia_ledger_lots_due_inspection(w.ledger, "tomorrow", &out, NULL), CUSTODIA_RESULT_INVALID_ARGUMENT, NULL);
+    CHECK_RC(custodia_ledger_lots_due_inspection(w.ledger, NULL, &out, NULL), CUSTODIA_RESULT_NULL_ARGUMENT, NULL);
+    /* Net explosive quantity in milligrams: 36000 and 11990 rounds of 2 g, division 1.4. */
+    CHECK_OK(custodia_ledger_neq_totals(w.ledger, &out, &err), err);
+    CHECK(out && strstr(out, "{\"site\":\"depot:central\",\"hazard_division\":\"1.4\",\"neq_mg\":72000000,") &&
+          strstr(out, "{\"site\":\"armoury:north\",\"hazard_division\":\"1.4\",\"neq_mg\":23980000,"));
+    custodia_string_free(out);
+    CHECK_RC(custodia_ledger_neq_totals(NULL, &out, NULL), CUSTODIA_RESULT_NULL_ARGUMENT, NULL);
 
     /* Summary, custody graph, rules in force. */
     CHECK_OK(custodia_ledger_summary(w.ledger, &out, &err), err);

@@ -92,9 +92,20 @@ pub fn run(global: &Global, args: &Args, out: &mut dyn Write) -> Result<(), Fail
     )?;
     summary::write_table(out, &ledger.summary()?)?;
     let mut answered = 0u64;
+    let (mut inspections, mut suspending) = (0u64, 0u64);
     ledger.for_each_event(0, u64::MAX, &mut |r| {
         if r.kind == "trace_response" {
             answered += 1;
+        }
+        if r.kind == "inspection" {
+            inspections += 1;
+            let code = serde_json::from_str::<serde_json::Value>(&r.json)
+                .ok()
+                .and_then(|v| v.get("condition_code")?.as_str().map(str::to_owned))
+                .and_then(|c| c.parse::<custodia::model::ConditionCode>().ok());
+            if code.is_some_and(|c| c.condition() == custodia::model::Condition::Suspended) {
+                suspending += 1;
+            }
         }
         Ok(true)
     })?;
@@ -103,6 +114,39 @@ pub fn run(global: &Global, args: &Args, out: &mut dyn Write) -> Result<(), Fail
         &format!(
             "tracing requests (ITI): {answered} answered, {} open; `custodia find --serial S` looks a marking up",
             ledger.open_trace_requests()?.len()
+        ),
+    )?;
+    // A year after the latest event, the lots inspected are due again.
+    let a_year_on = custodia::Timestamp::from_unix_seconds(latest_at(&ledger)? + 366 * 86_400)
+        .map_err(|e| Failure::usage(format!("internal error: {e}")))?;
+    line(
+        out,
+        &format!(
+            "ammunition surveillance (IATG 07.20): {inspections} inspections by the technical authority, {suspending} suspending a lot; {} lots due for inspection by {a_year_on} (`custodia inspections-due --at T`)",
+            ledger.lots_due_inspection(&a_year_on)?.len()
+        ),
+    )?;
+    let mut by_division: std::collections::BTreeMap<String, i64> = Default::default();
+    for row in ledger.neq_totals()? {
+        let division = row
+            .hazard_division
+            .map_or("unclassified", |d| d.as_str())
+            .to_owned();
+        *by_division.entry(division).or_default() += row.neq_mg;
+    }
+    let neq: Vec<String> = by_division
+        .iter()
+        .map(|(d, mg)| format!("{} g of {d}", mg / 1000))
+        .collect();
+    line(
+        out,
+        &format!(
+            "net explosive quantity held (IATG 01.50, counted in mg): {}; per site and summed up the sites: `custodia neq`",
+            if neq.is_empty() {
+                "none".to_owned()
+            } else {
+                neq.join(", ")
+            }
         ),
     )?;
     let next = match (&rules_dir, showcase) {
@@ -213,6 +257,8 @@ fn showcase(ledger: &mut Ledger, synth: &Synth, dir: &Path) -> Result<Vec<String
             condition: None,
             disposition: None,
             att_category: None,
+            hazard: None,
+            neq_mg: None,
         };
         let body = Body::RegisterItems(RegisterItems {
             site: site.clone(),

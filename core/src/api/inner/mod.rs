@@ -486,3 +486,159 @@ impl Inner {
         Ok(rows)
     }
 }
+
+impl Inner {
+    /// Lots with units on the books whose next inspection day (a month counts from its first
+    /// day) has begun at `at`, earliest due first (then by lot id).
+    pub(crate) fn lots_due_inspection(
+        &self,
+        at: &crate::model::Timestamp,
+    ) -> Result<Vec<crate::rows::LotDueInspection>> {
+        /// Seconds in a day.
+        const DAY_SECONDS: i64 = 86_400;
+        let mut store = self.store()?;
+        let state = store.state()?;
+        let now = at.unix_seconds();
+        let mut rows = Vec::new();
+        for l in state.lots() {
+            let Some(next) = &l.lot.next_inspection else {
+                continue;
+            };
+            // A month-only date (`2026-09`) is due from the month's first day.
+            let first_day = if next.as_str().len() == 7 {
+                crate::model::Date::parse(&format!("{}-01", next.as_str())).ok()
+            } else {
+                Some(next.clone())
+            };
+            let Some(due) = first_day
+                .as_ref()
+                .and_then(crate::model::Date::day_start_unix)
+            else {
+                continue;
+            };
+            let units = l.live_units();
+            if due > now || units <= 0 {
+                continue;
+            }
+            // The day (or month) passed: the last day's end is before `at`.
+            let end = if next.as_str().len() == 7 {
+                month_end(due)
+            } else {
+                due + DAY_SECONDS
+            };
+            let mut sites: Vec<crate::model::SiteId> = l
+                .balances
+                .iter()
+                .filter_map(|(a, b)| match a {
+                    crate::ledger::Account::Holding { site, .. } if *b > 0 => Some(site.clone()),
+                    _ => None,
+                })
+                .collect();
+            sites.dedup();
+            rows.push((
+                due,
+                crate::rows::LotDueInspection {
+                    lot: l.lot.id.clone(),
+                    nomenclature: l.lot.nomenclature.clone(),
+                    lot_number: l.lot.lot_number.clone(),
+                    next_inspection: next.clone(),
+                    overdue: end <= now,
+                    last_inspection: l.surveillance.last_inspection.clone(),
+                    condition_code: l.surveillance.condition_code,
+                    condition: l.status.condition,
+                    units: i64::try_from(units).unwrap_or(i64::MAX),
+                    sites,
+                },
+            ));
+        }
+        rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.lot.cmp(&b.1.lot)));
+        Ok(rows.into_iter().map(|(_, r)| r).collect())
+    }
+}
+
+/// The start of the month after the one starting at `first` (Unix seconds of a month's first
+/// day), in Unix seconds.
+fn month_end(first: i64) -> i64 {
+    /// Seconds in a day.
+    const DAY_SECONDS: i64 = 86_400;
+    // 28 days on is still in the month; step day by day to the next month's first day.
+    let mut t = first + 28 * DAY_SECONDS;
+    for _ in 0..4 {
+        let day_of_month = crate::model::Timestamp::from_unix_seconds(t)
+            .ok()
+            .and_then(|s| s.as_str().get(8..10).map(str::to_owned));
+        if day_of_month.as_deref() == Some("01") {
+            return t;
+        }
+        t += DAY_SECONDS;
+    }
+    t
+}
+
+impl Inner {
+    /// Net explosive quantity per site and hazard division, in milligrams, held at the site
+    /// and summed up the site hierarchy; by site, then division. Stock without explosive
+    /// content gives no row.
+    pub(crate) fn neq_totals(&self) -> Result<Vec<crate::rows::NeqTotal>> {
+        use std::collections::{BTreeMap, BTreeSet};
+        /// Limit on the parent chain walked (registration refuses cycles; this bounds it).
+        const SITE_DEPTH_MAX: usize = 16;
+        type Key = (crate::model::SiteId, Option<crate::model::HazardDivision>);
+        let overflow = || {
+            Error::new(crate::error::ErrorKind::QuantityOverflow {
+                max: crate::model::QUANTITY_MAX,
+            })
+        };
+        let mut store = self.store()?;
+        let state = store.state()?;
+        let mut own: BTreeMap<Key, i128> = BTreeMap::new();
+        for l in state.lots() {
+            let per_unit = i128::from(l.lot.neq_mg_per_unit().ok_or_else(overflow)?);
+            if per_unit == 0 {
+                continue;
+            }
+            let division = l.lot.hazard.map(|h| h.division);
+            for (account, units) in &l.balances {
+                if let crate::ledger::Account::Holding { site, .. } = account
+                    && *units > 0
+                {
+                    *own.entry((site.clone(), division)).or_default() += per_unit * units;
+                }
+            }
+        }
+        for i in state.items() {
+            if let (Some(mg), crate::ledger::Account::Holding { site, .. }) =
+                (i.item.neq_mg, &i.location)
+                && mg.get() > 0
+            {
+                *own.entry((site.clone(), i.item.hazard.map(|h| h.division)))
+                    .or_default() += i128::from(mg.get());
+            }
+        }
+        let mut total: BTreeMap<Key, i128> = BTreeMap::new();
+        for ((site, division), mg) in &own {
+            let mut seen = BTreeSet::new();
+            let mut current = Some(site.clone());
+            for _ in 0..SITE_DEPTH_MAX {
+                let Some(s) = current.take() else { break };
+                if !seen.insert(s.clone()) {
+                    break;
+                }
+                *total.entry((s.clone(), *division)).or_default() += mg;
+                current = state.site(&s).and_then(|x| x.site.parent.clone());
+            }
+        }
+        total
+            .into_iter()
+            .map(|((site, division), with_sub)| {
+                let here = own.get(&(site.clone(), division)).copied().unwrap_or(0);
+                Ok(crate::rows::NeqTotal {
+                    site,
+                    hazard_division: division,
+                    neq_mg: i64::try_from(here).map_err(|_| overflow())?,
+                    neq_mg_with_sub_sites: i64::try_from(with_sub).map_err(|_| overflow())?,
+                })
+            })
+            .collect()
+    }
+}

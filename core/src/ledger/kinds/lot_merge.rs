@@ -37,7 +37,10 @@ fn difference(a: &LotState, b: &LotState, version: u32) -> Option<&'static str> 
         Some("unit")
     } else if a.lot.hazard != b.lot.hazard {
         Some("hazard classification")
-    } else if a.lot.neq_grams_per_unit != b.lot.neq_grams_per_unit {
+    } else if a.lot.neq_grams_per_unit != b.lot.neq_grams_per_unit
+        || a.lot.neq_mg_per_unit() != b.lot.neq_mg_per_unit()
+    {
+        // Milligrams read from the grams where a lot has none: version 1 is unchanged.
         Some("explosive content per unit")
     } else if version < 2 && a.status.legacy() != b.status.legacy() {
         Some("status")
@@ -104,6 +107,7 @@ impl Kind for LotMerge {
             def.disposition = None;
         p.fx.created_lots.push(LotState {
             hold: None,
+            surveillance: first.surveillance.clone(),
             lot: def,
             origin: Origin {
                 kind: first.origin.kind,

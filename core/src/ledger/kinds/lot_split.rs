@@ -51,6 +51,7 @@ impl Kind for LotSplit {
             def.disposition = None;
             p.fx.created_lots.push(LotState {
             hold: None,
+            surveillance: source.surveillance.clone(),
                 lot: def,
                 origin: source.origin.clone(),
                 registered_at: p.at.clone(),

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::ledger::plan::Plan;
 
+pub use self::board_of_inquiry::{BoardDecision, BoardItem, BoardLot};
+
 /// What an event kind does to the ledger.
 pub(crate) trait Kind {
     /// Checks the event against the state and records its effects in the plan.
@@ -141,6 +143,12 @@ kinds! {
     "trace_request" => trace_request::TraceRequest,
     /// The answer to a tracing request: identified, not found, or refused (version 2).
     "trace_response" => trace_response::TraceResponse,
+    /// A surveillance inspection of ammunition lots by the technical authority: results,
+    /// condition code, next inspection, reclassification, suspension (version 2).
+    "inspection" => inspection::Inspection,
+    /// A board of inquiry closes a discrepancy account: missing units written off or found,
+    /// found stock regularised (version 2).
+    "board_of_inquiry" => board_of_inquiry::BoardOfInquiry,
 }
 
 /// Helpers for the examples of every kind.

@@ -40,6 +40,20 @@ impl Kind for RegisterActor {
                 ));
             }
         }
+        if p.version < 2
+            && let Some(i) = subject
+                .roles
+                .iter()
+                .position(|r| *r == Role::TechnicalAuthority)
+        {
+            return Err(p.err(
+                field("/subject/roles", i, ""),
+                ErrorKind::FieldInvalid {
+                    value: Role::TechnicalAuthority.as_str().into(),
+                    reason: "the `technical_authority` role exists from format version 2".into(),
+                },
+            ));
+        }
         if subject.keys.is_empty() {
             return Err(p.err("/subject/keys", ErrorKind::NoKeys));
         }
@@ -66,7 +80,7 @@ pub(super) fn example() -> RegisterActor {
             kind: ActorKind::Person,
             name: "Inspector Seven".into(),
             member_of: Some(crate::ledger::kinds::ex::id("agency:attorney-general")),
-            roles: vec![Role::Witness, Role::Inspector],
+            roles: vec![Role::Witness, Role::Inspector, Role::TechnicalAuthority],
             keys: vec![PublicKey::from_bytes([0x11; 32])],
         },
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{ErrorKind, Result};
 use crate::ledger::account::{Account, Posting, Source, Stock};
 use crate::ledger::kinds::Kind;
 use crate::ledger::plan::{Plan, field, held};
@@ -38,6 +38,18 @@ impl Kind for RegisterItems {
                 &field("/items", i, "/att_category"),
                 item.att_category.is_some(),
             )?;
+            p.since_v2(&field("/items", i, "/hazard"), item.hazard.is_some())?;
+            p.since_v2(&field("/items", i, "/neq_mg"), item.neq_mg.is_some())?;
+            // A serialized munition's explosive content goes with its hazard classification.
+            if item.neq_mg.is_some() && item.hazard.is_none() {
+                return Err(p.err(
+                    field("/items", i, "/hazard"),
+                    ErrorKind::RecordMissing {
+                        record: "the hazard classification".into(),
+                        why: "an item with a net explosive quantity is a munition".into(),
+                    },
+                ));
+            }
             p.marking_countries(&field("/items", i, "/marking"), &item.marking)?;
             let f = field("/items", i, "/id");
             if !seen.insert(crate::ledger::state::lookalike('i', item.id.as_str())) {
@@ -109,6 +121,13 @@ pub(super) fn example() -> RegisterItems {
             condition: Some(Condition::Serviceable),
             disposition: Some(Disposition::InService),
             att_category: Some(crate::model::AttCategory::AssaultRifles),
+            // Every optional member is filled here, even those only a serialized munition (a
+            // missile, a rocket) carries.
+            hazard: Some(crate::model::Hazard {
+                division: crate::model::HazardDivision::D1_2,
+                group: crate::model::CompatibilityGroup::E,
+            }),
+            neq_mg: Some(crate::ledger::kinds::ex::q(1_250_000)),
         }],
     }
 }

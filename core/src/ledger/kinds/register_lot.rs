@@ -10,7 +10,7 @@ use crate::ledger::account::{Account, Source};
 use crate::ledger::kinds::Kind;
 use crate::ledger::plan::{Plan, held};
 use crate::ledger::state::LotState;
-use crate::model::{ActorId, Lot, Origin, QUANTITY_MAX, SiteId, StockStatus};
+use crate::model::{ActorId, Lot, Origin, QUANTITY_MAX, SiteId, StockStatus, Unit};
 
 /// Brings a lot into the inventory.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -49,6 +49,37 @@ impl Kind for RegisterLot {
                 ErrorKind::QuantityOverflow { max: QUANTITY_MAX },
             ));
         }
+        // Format version 2: milligrams per unit, and units that fit what is counted.
+        p.since_v2("/lot/neq_mg", lot.neq_mg.is_some())?;
+        p.since_v2("/lot/unit", lot.unit == Unit::Millimetre)?;
+        if let Some(mg) = lot.neq_mg {
+            // The grams stay for version-1 readers: the whole grams of the milligrams.
+            if lot.neq_grams_per_unit.get() != mg.get() / 1000 {
+                return Err(p.err(
+                    "/lot/neq_grams_per_unit",
+                    ErrorKind::FieldInvalid {
+                        value: lot.neq_grams_per_unit.get().to_string(),
+                        reason: format!(
+                            "with `neq_mg` {}, the whole grams are {}",
+                            mg.get(),
+                            mg.get() / 1000
+                        ),
+                    },
+                ));
+            }
+            // INVARIANT (neq-bounded), in milligrams.
+            let within = lot
+                .quantity
+                .get()
+                .checked_mul(mg.get())
+                .is_some_and(|total| total <= QUANTITY_MAX);
+            if !within {
+                return Err(p.err(
+                    "/lot/neq_mg",
+                    ErrorKind::QuantityOverflow { max: QUANTITY_MAX },
+                ));
+            }
+        }
         let status = p.status_members(
             "/lot",
             StockStatus::default(),
@@ -59,6 +90,7 @@ impl Kind for RegisterLot {
         p.registered_disposition("/lot/disposition", status)?;
         p.fx.created_lots.push(LotState {
             hold: None,
+            surveillance: Default::default(),
             status,
             lot: lot.clone(),
             origin: self.origin.clone(),
@@ -85,7 +117,7 @@ impl Kind for RegisterLot {
 pub(super) fn example() -> RegisterLot {
     use crate::ledger::kinds::ex::{id, import_record, q};
     use crate::model::{
-        CompatibilityGroup, Condition, Date, Disposition, Hazard, HazardDivision, OriginKind, Unit,
+        CompatibilityGroup, Condition, Date, Disposition, Hazard, HazardDivision, OriginKind,
     };
     RegisterLot {
         site: id("depot:central"),
@@ -106,6 +138,7 @@ pub(super) fn example() -> RegisterLot {
                 group: CompatibilityGroup::S,
             }),
             neq_grams_per_unit: q(2),
+            neq_mg: Some(q(2_050)),
             manufactured: Date::parse("1987-05-01").ok(),
             next_inspection: Date::parse("2026-09-01").ok(),
             expiry: Date::parse("2032-05-01").ok(),

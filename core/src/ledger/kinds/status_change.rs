@@ -1,7 +1,8 @@
 //! `status_change`: the condition (serviceable, unserviceable, under repair, suspended) or the
 //! disposition (in service, surplus, pending destruction) of items and whole lots changes.
 //! Format version 1 said one `status` instead. The holder may change the status of its own
-//! stock; an inspector or an authoriser of anyone's.
+//! stock; an inspector or an authoriser of anyone's. From format version 2, a suspension is
+//! lifted only by the technical authority.
 
 use serde::{Deserialize, Serialize};
 
@@ -54,7 +55,11 @@ impl Kind for StatusChange {
         p.distinct_items("/items", &self.items)?;
         let privileged = p
             .actor_state
-            .is_some_and(|a| a.has_role(Role::Inspector) || a.has_role(Role::Authoriser));
+            .is_some_and(|a| {
+                a.has_role(Role::Inspector)
+                    || a.has_role(Role::Authoriser)
+                    || a.has_role(Role::TechnicalAuthority)
+            });
         for (i, id) in self.items.iter().enumerate() {
             let f = field("/items", i, "");
             let item = p.item(&f, id)?;
@@ -104,6 +109,15 @@ impl StatusChange {
     fn after(&self, p: &Plan<'_>, before: StockStatus) -> Result<StockStatus> {
         let after =
             p.status_members("", before, self.status, self.condition, self.disposition)?;
+        // Anyone who may change the status may suspend stock (a safety measure) or condemn it,
+        // but only the technical authority lifts a suspension: returns suspended stock to
+        // serviceable (IATG 07.20; format version 2).
+        if p.version >= 2
+            && before.condition == Condition::Suspended
+            && after.condition == Condition::Serviceable
+        {
+            p.require_role(Role::TechnicalAuthority, "lifting a suspension")?;
+        }
         // Version 1 had no legal holds: its statuses never reach these dispositions.
         if p.version >= 2 && after.disposition != before.disposition {
             let reserved = |d: Disposition| match d {

@@ -1,14 +1,17 @@
 //! `stock_check`: a physical count of lots and items at one holding, by the custodian or an
 //! inspector. What the count finds missing goes to a discrepancy account named by this event;
 //! what it finds beyond the books comes out of it (the account goes negative: units found).
+//! From format version 2 it says whether it is a full count of the holding (then it lists
+//! everything the holding holds) or a sample, whether it was blind, who counted, and the
+//! serial read on each item found.
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorKind, Result};
-use crate::ledger::account::Account;
+use crate::ledger::account::{Account, Stock};
 use crate::ledger::kinds::Kind;
 use crate::ledger::plan::{Plan, field, held};
-use crate::model::{ActorId, ItemCount, LotCount, Role, SiteId};
+use crate::model::{ActorId, CountScope, ItemCount, LotCount, Role, SiteId};
 
 /// A physical count.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -23,6 +26,16 @@ pub struct StockCheck {
     /// Items checked.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<ItemCount>,
+    /// A full count of the holding or a sample (format version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<CountScope>,
+    /// Whether the counters counted without seeing the book figures (format version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blind: Option<bool>,
+    /// Who counted, registered actors, each once (format version 2); how many a count needs
+    /// is a national rule.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counters: Vec<ActorId>,
 }
 
 impl Kind for StockCheck {
@@ -36,6 +49,23 @@ impl Kind for StockCheck {
         }
         if self.lots.is_empty() && self.items.is_empty() {
             return Err(p.err("/lots", ErrorKind::NothingCounted));
+        }
+        p.since_v2("/scope", self.scope.is_some())?;
+        p.since_v2("/blind", self.blind.is_some())?;
+        p.since_v2("/counters", !self.counters.is_empty())?;
+        for (i, c) in self.counters.iter().enumerate() {
+            let f = field("/counters", i, "");
+            if self.counters.iter().take(i).any(|o| o == c) {
+                return Err(p.err(
+                    f,
+                    ErrorKind::Repeated {
+                        value: c.to_string(),
+                    },
+                ));
+            }
+            if !p.state.actors.contains_key(c) {
+                return Err(p.unknown(f, c));
+            }
         }
         let at = held(&self.site, &self.custodian);
         let discrepancy = Account::Discrepancy(p.id);
@@ -64,6 +94,19 @@ impl Kind for StockCheck {
         }
         p.distinct_items("/items", self.items.iter().map(|c| &c.item))?;
         for (i, line) in self.items.iter().enumerate() {
+            p.since_v2(
+                &field("/items", i, "/observed_serial"),
+                line.observed_serial.is_some(),
+            )?;
+            if let (Some(serial), false) = (&line.observed_serial, line.present) {
+                return Err(p.err(
+                    field("/items", i, "/observed_serial"),
+                    ErrorKind::FieldInvalid {
+                        value: serial.clone(),
+                        reason: "an item not found has no serial read on it".into(),
+                    },
+                ));
+            }
             let f = field("/items", i, "/item");
             let item = p.item(&f, &line.item)?;
             if item.location != at {
@@ -85,6 +128,28 @@ impl Kind for StockCheck {
             self.lots.iter().map(|l| &l.lot),
             self.items.iter().map(|c| &c.item),
         );
+        if self.scope == Some(CountScope::Full) {
+            // A full count lists everything the holding holds.
+            let listed_lot = |l: &crate::model::LotId| self.lots.iter().any(|c| &c.lot == l);
+            let listed_item = |i: &crate::model::ItemId| self.items.iter().any(|c| &c.item == i);
+            for (custodian, stock, units) in p.state.holdings_at(&self.site) {
+                if custodian != &self.custodian || units <= 0 {
+                    continue;
+                }
+                let (member, missing) = match stock {
+                    Stock::Lot(l) => ("/lots", !listed_lot(l)),
+                    Stock::Item(i) => ("/items", !listed_item(i)),
+                };
+                if missing {
+                    return Err(p.err(
+                        member,
+                        ErrorKind::NotCounted {
+                            stock: stock.to_string(),
+                        },
+                    ));
+                }
+            }
+        }
         p.fx.opens_discrepancy = true;
         p.fx.correctable = true;
         Ok(())
@@ -105,6 +170,10 @@ pub(super) fn example() -> StockCheck {
         items: vec![ItemCount {
             item: id("item:ak47-kz-1987-00123"),
             present: true,
+            observed_serial: Some("KZ-1987-00123".into()),
         }],
+        scope: Some(CountScope::Sample),
+        blind: Some(true),
+        counters: vec![id("person:inspector-7"), id("person:officer-31")],
     }
 }
