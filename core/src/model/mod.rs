@@ -538,3 +538,12 @@ mod tests {
         assert_eq!(held.legacy(), Status::Suspended);
     }
 }
+
+/// Marking text as compared by tracing lookups (`find`) and by rule plugins' questions:
+/// spaces removed, case folded.
+pub(crate) fn normalise_marking(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
+}

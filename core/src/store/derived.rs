@@ -123,13 +123,8 @@ pub(crate) const TABLES: [&Table; 8] = [
 /// A row: one value per column of its table.
 pub(crate) type Row = Vec<Sql>;
 
-/// Marking text as compared by tracing lookups: spaces removed, case folded.
-pub(crate) fn normalise_marking(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_uppercase)
-        .collect()
-}
+/// Marking text as compared by tracing lookups (and rule queries): spaces removed, case folded.
+pub(crate) use crate::model::normalise_marking;
 
 fn text(s: impl Into<String>) -> Sql {
     Sql::Text(s.into())
