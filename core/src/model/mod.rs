@@ -502,6 +502,15 @@ pub struct Lot {
     pub disposition: Option<Disposition>,
 }
 
+/// Marking text as compared by tracing lookups (`find`) and by rule plugins' questions:
+/// spaces removed, case folded.
+pub(crate) fn normalise_marking(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -537,13 +546,4 @@ mod tests {
         };
         assert_eq!(held.legacy(), Status::Suspended);
     }
-}
-
-/// Marking text as compared by tracing lookups (`find`) and by rule plugins' questions:
-/// spaces removed, case folded.
-pub(crate) fn normalise_marking(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_uppercase)
-        .collect()
 }
