@@ -36,8 +36,8 @@ CUSTODIA_PLUGINS_DIR="$elsewhere/plugins" CUSTODIA_WASM_TARGET_DIR="$elsewhere/w
     bash "$copy/scripts/build-plugins.sh" 2>/dev/null
 same=0
 differ=0
-for module in target/plugins/*.wasm; do
-    if cmp -s "$module" "$elsewhere/plugins/$(basename "$module")"; then
+for module in target/plugins/*.wasm target/plugins/v2/*.wasm; do
+    if cmp -s "$module" "$elsewhere/plugins/${module#target/plugins/}"; then
         same=$((same + 1))
     else
         echo "FAIL  $(basename "$module"): another folder built other bytes" >&2

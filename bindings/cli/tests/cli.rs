@@ -1071,6 +1071,49 @@ fn a_plugin_author_signs_and_appends_under_rules_in_force() {
     assert!(ok(&["--ledger", l, "--plugins", pl, "verify"]).starts_with("valid: 3 events"));
 }
 
+/// ABI version 2 rules ask the ledger; their samples give its answers in a member `host`.
+#[test]
+fn rules_test_answers_version_2_questions_from_the_sample() {
+    let Some(plugins) = plugins_dir() else {
+        return;
+    };
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/rules");
+    for rule in ["stock_check_frequency", "serial_uniqueness"] {
+        let manifest = plugins.join("v2").join(format!("{rule}.json"));
+        let samples = rules.join(rule).join("tests");
+        let all = ok(&["rules", "test", p(&manifest), p(&samples)]);
+        let n = std::fs::read_dir(&samples).unwrap().count();
+        assert!(
+            all.ends_with(&format!("{n} samples: {n} passed, 0 failed\n")),
+            "{all}"
+        );
+    }
+    let samples = rules.join("stock_check_frequency/tests");
+    let manifest = plugins.join("v2/stock_check_frequency.json");
+    let overdue = samples.join("deny.STOCK_CHECK_OVERDUE.counted-121-days-before.json");
+    let args = ["rules", "test", p(&manifest), p(&overdue)];
+    let out = custodia(&args, None);
+    check_failure(&out, &args, 1, None);
+    let verdict: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(verdict["code"], "STOCK_CHECK_OVERDUE");
+    assert!(
+        verdict["message"].as_str().unwrap().contains("121 days"),
+        "{verdict}"
+    );
+    // Without the answers the question fails the call: a plugin error.
+    let bare = samples.join("error.no-host-answers.json");
+    let e = fails(&["rules", "test", p(&manifest), p(&bare)], None, 2, None);
+    assert!(e.contains("last_full_count"), "{e}");
+    // Answers that are not answers: refused, naming the member.
+    let dir = tempfile::tempdir().unwrap();
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&overdue).unwrap()).unwrap();
+    doc["host"] = json!({"last_full_count": {"depot:central": {"days": "many"}}});
+    let broken = dir.path().join("allow.broken.json");
+    std::fs::write(&broken, doc.to_string()).unwrap();
+    let e = fails(&["rules", "test", p(&manifest), p(&broken)], None, 2, None);
+    assert!(e.contains("host.last_full_count.depot:central"), "{e}");
+}
+
 #[test]
 fn rules_test_and_list() {
     let Some(plugins) = plugins_dir() else {
@@ -1131,7 +1174,10 @@ fn rules_test_and_list() {
     std::fs::create_dir(&copy).unwrap();
     for entry in std::fs::read_dir(&plugins).unwrap() {
         let path = entry.unwrap().path();
-        std::fs::copy(&path, copy.join(path.file_name().unwrap())).unwrap();
+        // Not the folder `v2` of ABI version 2 rules.
+        if path.is_file() {
+            std::fs::copy(&path, copy.join(path.file_name().unwrap())).unwrap();
+        }
     }
     std::fs::write(copy.join("broken.json"), "{\"name\": 1}").unwrap();
     let e = fails(

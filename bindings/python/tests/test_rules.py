@@ -16,9 +16,12 @@ from conftest import RULE_CRATES
 
 
 def sample_contexts() -> List[Tuple[str, Path]]:
+    # Rules of ABI version 1: those of version 2 ask the ledger (their samples carry its
+    # answers in a member `host`) and are checked by the Rust host's tests.
     return sorted(
         (crate.name, context)
         for crate in RULE_CRATES.iterdir()
+        if json.loads((crate / "plugin.json").read_text())["abi_version"] == 1
         for context in (crate / "tests").glob("*.json")
     )
 

@@ -98,10 +98,7 @@ impl<'a> StateQueries<'a> {
     }
 }
 
-/// Marking text as `find` compares it.
-fn normalise(text: &str) -> String {
-    crate::model::normalise_marking(text)
-}
+use crate::model::normalise_marking as normalise;
 
 impl RuleQueries for StateQueries<'_> {
     fn last_full_count(&self, site: &str) -> Answer<FullCount> {

@@ -533,6 +533,15 @@ pub struct Lot {
     pub disposition: Option<Disposition>,
 }
 
+/// Marking text as compared by tracing lookups (`find`) and by rule plugins' questions:
+/// spaces removed, case folded; hyphens and other signs kept.
+pub(crate) fn normalise_marking(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -568,13 +577,4 @@ mod tests {
         };
         assert_eq!(held.legacy(), Status::Suspended);
     }
-}
-
-/// Marking text as tracing lookups compare it (`find`, the rules' marking query): spaces
-/// removed, case folded; hyphens and other signs kept.
-pub(crate) fn normalise_marking(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_uppercase)
-        .collect()
 }

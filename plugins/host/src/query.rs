@@ -232,6 +232,9 @@ fn marking_argument(
     })
 }
 
+/// Reads a query's argument `(doc, ptr, len)` from the guest into a [`Question`].
+type Ask = fn(&[u8], &CallState, &'static str, (i32, i32, i32)) -> Result<Question, CallError>;
+
 /// The answer to `question`, or the end of this run so that the caller answers it.
 fn lookup(
     state: &mut CallState,
@@ -259,7 +262,7 @@ fn text_query(
     function: &'static str,
     arg: (i32, i32, i32),
     (buf, cap): (i32, i32),
-    ask: fn(&[u8], &CallState, &'static str, (i32, i32, i32)) -> Result<Question, CallError>,
+    ask: Ask,
 ) -> wasmtime::Result<i32> {
     let (data, state) = split(caller, function).map_err(err)?;
     range(data.len(), function, buf, cap).map_err(err)?;
@@ -284,7 +287,7 @@ fn int_query(
     function: &'static str,
     arg: (i32, i32, i32),
     out: i32,
-    ask: fn(&[u8], &CallState, &'static str, (i32, i32, i32)) -> Result<Question, CallError>,
+    ask: Ask,
 ) -> wasmtime::Result<i32> {
     let (data, state) = split(caller, function).map_err(err)?;
     let r = range(data.len(), function, out, 8).map_err(err)?;

@@ -221,11 +221,11 @@ fn record(
     )
 }
 
-fn temp_ledger(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("custodia-v2-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("ledger.sqlite")
+/// A ledger file in a temporary folder, removed when the folder is dropped.
+fn temp_ledger() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.sqlite");
+    (dir, path)
 }
 
 /// Actors and sites on day 0, then `refs` in force on day 1.
@@ -396,7 +396,7 @@ fn warning(warnings: &[RuleWarning], code: &str) -> String {
 
 #[test]
 fn queries_answer_from_the_ledger_before_the_event_at_append_and_at_verify() {
-    let path = temp_ledger("campaign");
+    let (_dir, path) = temp_ledger();
     let engine = Recorder::new();
     let mut ledger = Ledger::create(
         &path,
@@ -610,7 +610,7 @@ fn queries_answer_from_the_ledger_before_the_event_at_append_and_at_verify() {
 
 #[test]
 fn a_history_with_an_event_the_queries_deny_fails_verification() {
-    let path = temp_ledger("slipped");
+    let (_dir, path) = temp_ledger();
     let refs = rule_set().refs();
     // Software that skipped the rules recorded a duplicate marking.
     let mut ledger = Ledger::create(
@@ -652,7 +652,7 @@ fn a_malformed_question_is_refused_with_its_code_and_changes_nothing() {
     let mut set = RuleSet::new();
     set.insert(v2_plugin(&host, "malformed", MALFORMED, json!({})));
     let refs = set.refs();
-    let path = temp_ledger("malformed");
+    let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::create(
         &path,
         Options::new().log_key(key("log")).rules(Arc::new(set)),

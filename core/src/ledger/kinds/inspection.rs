@@ -129,6 +129,8 @@ impl Kind for Inspection {
             if after != lot.status {
                 p.fx.statuses.push((Stock::Lot(id.clone()), after));
             }
+            // The rules' "days since the last inspection" (ABI version 2) counts from here.
+            p.fx.facts.inspected.push(id.clone());
             p.fx.surveyed.push(Surveyed {
                 lot: id.clone(),
                 next_inspection: self

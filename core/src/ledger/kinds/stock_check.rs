@@ -123,11 +123,15 @@ impl Kind for StockCheck {
                 p.move_item(&f, &line.item, &at, discrepancy.clone())?;
             }
         }
-        p.note_count(
-            &at,
-            self.lots.iter().map(|l| &l.lot),
-            self.items.iter().map(|c| &c.item),
-        );
+        // For the rules' questions (ABI version 2): a sample count is never a full count,
+        // whatever it happens to list; a full or unqualified count is, when it lists all.
+        if self.scope != Some(CountScope::Sample) {
+            p.note_count(
+                &at,
+                self.lots.iter().map(|l| &l.lot),
+                self.items.iter().map(|c| &c.item),
+            );
+        }
         if self.scope == Some(CountScope::Full) {
             // A full count lists everything the holding holds.
             let listed_lot = |l: &crate::model::LotId| self.lots.iter().any(|c| &c.lot == l);
