@@ -479,6 +479,9 @@ error_table! {
     /// A plugin could not be loaded.
     #[error("cannot load plugin `{path}`: {reason}")]
     PluginLoad { path: String, reason: String } = 6004,
+    /// A plugin's `validate_config` refused the configuration its manifest gives it.
+    #[error("plugin `{plugin}` (`{path}`) refuses its configuration at `{field}`: {code}: {message}")]
+    PluginConfigRefused { path: String, plugin: String, field: String, code: String, message: String } = 6200,
 
     // ---- 7xxx integrity --------------------------------------------------------------------
     /// The `id` column of a stored row differs from the id of its bytes.

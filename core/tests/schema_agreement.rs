@@ -204,7 +204,15 @@ fn site() -> impl Strategy<Value = Site> {
     (
         site_id(),
         text(),
-        prop::sample::select(vec![Depot, Building, Magazine, Range, Armoury]),
+        prop::sample::select(vec![
+            Depot,
+            Building,
+            Magazine,
+            Range,
+            Armoury,
+            Laboratory,
+            Demilitarisation,
+        ]),
         prop::option::of(site_id()),
         prop::option::of(country()),
         prop::option::of(quantity()),
@@ -297,6 +305,7 @@ fn lot() -> impl Strategy<Value = Lot> {
             prop::sample::select(vec![Unit::Round, Unit::Piece, Unit::Gram]),
             quantity(),
             prop::option::of(hazard()),
+            prop::option::of(prop::sample::select(LotCategory::ALL.to_vec())),
         ),
         (
             quantity(),
@@ -310,7 +319,7 @@ fn lot() -> impl Strategy<Value = Lot> {
     )
         .prop_map(
             |(
-                (id, nomenclature, lot_number, unit, quantity, hazard),
+                (id, nomenclature, lot_number, unit, quantity, hazard, category),
                 (
                     neq_grams_per_unit,
                     manufactured,
@@ -334,6 +343,7 @@ fn lot() -> impl Strategy<Value = Lot> {
                 status,
                 condition,
                 disposition,
+                category,
             },
         )
 }

@@ -164,6 +164,7 @@ fn cartridges(lot: &str, lot_number: &str, quantity: u64) -> Lot {
         status: None,
         condition: None,
         disposition: None,
+        category: None,
     }
 }
 

@@ -176,6 +176,8 @@ pub enum custodia_result {
     RulesNotLoaded = 6003,
     /// `PluginLoad`: 6004, rule family.
     PluginLoad = 6004,
+    /// `PluginConfigRefused`: 6200, rule family.
+    PluginConfigRefused = 6200,
     /// `IdColumn`: 7001, integrity family.
     IdColumn = 7001,
     /// `EventMissing`: 7002, integrity family.
@@ -257,7 +259,7 @@ pub enum custodia_result {
 impl custodia_result {
     /// Every value, in number order.
     #[cfg(test)]
-    pub(crate) const ALL: [custodia_result; 121] = [
+    pub(crate) const ALL: [custodia_result; 122] = [
         custodia_result::Ok,
         custodia_result::EventTooLarge,
         custodia_result::JsonMalformed,
@@ -341,6 +343,7 @@ impl custodia_result {
         custodia_result::RuleFailed,
         custodia_result::RulesNotLoaded,
         custodia_result::PluginLoad,
+        custodia_result::PluginConfigRefused,
         custodia_result::IdColumn,
         custodia_result::EventMissing,
         custodia_result::NodeMismatch,
@@ -467,6 +470,7 @@ impl custodia_result {
             6002 => Some(custodia_result::RuleFailed),
             6003 => Some(custodia_result::RulesNotLoaded),
             6004 => Some(custodia_result::PluginLoad),
+            6200 => Some(custodia_result::PluginConfigRefused),
             7001 => Some(custodia_result::IdColumn),
             7002 => Some(custodia_result::EventMissing),
             7003 => Some(custodia_result::NodeMismatch),
@@ -595,6 +599,7 @@ impl custodia_result {
             custodia_result::RuleFailed => c"RULE_FAILED",
             custodia_result::RulesNotLoaded => c"RULES_NOT_LOADED",
             custodia_result::PluginLoad => c"PLUGIN_LOAD",
+            custodia_result::PluginConfigRefused => c"PLUGIN_CONFIG_REFUSED",
             custodia_result::IdColumn => c"ID_COLUMN",
             custodia_result::EventMissing => c"EVENT_MISSING",
             custodia_result::NodeMismatch => c"NODE_MISMATCH",

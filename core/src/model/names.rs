@@ -5,8 +5,8 @@
 
 use crate::model::{
     ActorKind, AttCategory, CompatibilityGroup, Condition, Disposition, HazardDivision,
-    ItemCategory, JudicialDecision, LicenceKind, LossKind, MarkKind, OriginKind, Role, SiteKind,
-    Status, TraceChannel, TraceOutcome, TraceRefusal, TransferBasis, Unit,
+    ItemCategory, JudicialDecision, LicenceKind, LossKind, LotCategory, MarkKind, OriginKind, Role,
+    SiteKind, Status, TraceChannel, TraceOutcome, TraceRefusal, TransferBasis, Unit,
 };
 
 /// A name that is not one of a vocabulary's.
@@ -101,6 +101,15 @@ names! {
         Range => "range",
         Armoury => "armoury",
         Laboratory => "laboratory",
+        Demilitarisation => "demilitarisation",
+    }
+    LotCategory {
+        Ammunition => "ammunition",
+        Explosives => "explosives",
+        Propellant => "propellant",
+        Pyrotechnics => "pyrotechnics",
+        Components => "components",
+        Parts => "parts",
     }
     HazardDivision {
         D1_1 => "1.1",

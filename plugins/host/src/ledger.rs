@@ -103,9 +103,21 @@ impl RuleSet {
             .map_err(|e| load_error(dir, format!("cannot start the plugin host: {e}")))?;
         let mut set = Self::new();
         for path in manifests {
-            let plugin = host
-                .load_manifest(&path)
-                .map_err(|e| load_error(&path, e.to_string()))?;
+            let plugin = host.load_manifest(&path).map_err(|e| match e {
+                LoadError::ConfigRefused {
+                    name,
+                    field,
+                    code,
+                    message,
+                } => custodia::Error::new(custodia::ErrorKind::PluginConfigRefused {
+                    path: path.display().to_string(),
+                    plugin: name,
+                    field,
+                    code,
+                    message,
+                }),
+                other => load_error(&path, other.to_string()),
+            })?;
             set.insert(plugin);
         }
         Ok(set)
@@ -183,6 +195,26 @@ impl RuleEngine for RuleSet {
         rules: &[RuleRef],
         input: &serde_json::Value,
     ) -> Result<Vec<RuleWarning>, RuleOutcome> {
+        #[cfg(debug_assertions)]
+        check_input_in_debug_builds(rules, input)?;
         self.judge_all(rules, &Input::new(input.clone()))
     }
+}
+
+/// In debug builds, the document the ledger built must follow
+/// `schemas/rule-input.schema.json`: a mismatch is a defect of the ledger, reported as a host
+/// failure of the first rule (the event is not judged) naming the pointer of the fault.
+#[cfg(debug_assertions)]
+fn check_input_in_debug_builds(
+    rules: &[RuleRef],
+    input: &serde_json::Value,
+) -> Result<(), RuleOutcome> {
+    let Some(first) = rules.first() else {
+        return Ok(());
+    };
+    custodia::rules::check_input(input).map_err(|e| RuleOutcome::Failed {
+        rule: first.name.clone(),
+        failure: RuleFailure::Host,
+        detail: format!("the ledger built an input document that breaks its schema {e}"),
+    })
 }

@@ -218,6 +218,7 @@ fn lot(id: &str, n: u64, neq: u64, group: CompatibilityGroup) -> Lot {
         status: None,
         condition: None,
         disposition: None,
+        category: None,
     }
 }
 

@@ -21,8 +21,10 @@ pub enum Command {
     /// given a folder, judge every sample `*.json` in it and check the verdict its file name
     /// expects: `allow.DESCRIPTION.json` (a description containing `warns` expects a warning),
     /// `deny.CODE.DESCRIPTION.json` or `CODE.DESCRIPTION.json` (a denial with that code),
-    /// `error.DESCRIPTION.json` (the plugin fails). Prints one line per sample and exits 1 when
-    /// any sample gets another verdict.
+    /// `error.DESCRIPTION.json` (the plugin fails). Every sample must follow
+    /// `schemas/rule-input.schema.json` (one that does not is an `ERROR` row naming the JSON
+    /// Pointer of the fault). Prints one line per sample and exits 1 when any sample gets another
+    /// verdict or breaks the schema.
     Test {
         /// The module (`NAME.wasm`, loaded with its manifest `NAME.json` beside it when there
         /// is one, else with an empty configuration) or the manifest itself.
@@ -102,6 +104,12 @@ fn test(plugin: &Path, context: &Path, out: &mut dyn Write) -> Result<(), Failur
     let text = read_bounded(context, CONTEXT_BYTES_MAX)?;
     let input: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| Failure::usage(format!("`{}` is not JSON: {e}", context.display())))?;
+    custodia::rules::check_input(&input).map_err(|e| {
+        Failure::usage(format!(
+            "`{}` is not an input document the host would give (schemas/rule-input.schema.json) {e}",
+            context.display()
+        ))
+    })?;
     let loaded = load_one(plugin)?;
     let verdict = loaded
         .judge(&Input::new(input))
@@ -198,6 +206,18 @@ fn test_samples(plugin: &Path, dir: &Path, out: &mut dyn Write) -> Result<(), Fa
         let text = read_bounded(path, CONTEXT_BYTES_MAX)?;
         let input: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Failure::usage(format!("`{}` is not JSON: {e}", path.display())))?;
+        // A sample the host would never give proves nothing: it is an error row, naming the
+        // JSON Pointer of the first fault.
+        if let Err(e) = custodia::rules::check_input(&input) {
+            failed += 1;
+            line(
+                out,
+                &format!(
+                    "ERROR {name}: not an input document (schemas/rule-input.schema.json) {e}"
+                ),
+            )?;
+            continue;
+        }
         let got = match loaded.judge(&Input::new(input)) {
             Ok(v) if v.is_allow() => Expected::Allow {
                 warns: !v.warnings().is_empty(),
