@@ -1,4 +1,4 @@
-//! The five example rule plugins, built to .wasm by `scripts/build-plugins.sh`, judged through
+//! The example rule plugins, built to .wasm by `scripts/build-plugins.sh`, judged through
 //! real wasmtime against the sample contexts in `plugins/rules/<name>/tests/`.
 //!
 //! A context file `<EXPECTED>.<description>.json` is an ABI v1 input document; `EXPECTED` is
@@ -70,8 +70,17 @@ fn cases(rule: &str) -> Vec<(String, String, Value)> {
             continue;
         }
         let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        // `deny.CODE.description` and `CODE.description` both expect a denial with CODE.
+        let stem = stem.strip_prefix("deny.").unwrap_or(&stem);
         let (expected, description) = stem.split_once('.').unwrap();
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        // Every sample is a document the host could give.
+        if let Err(e) = custodia::rules::check_input(&doc) {
+            panic!(
+                "`{}` breaks schemas/rule-input.schema.json {e}",
+                path.display()
+            );
+        }
         out.push((expected.to_owned(), description.to_owned(), doc));
     }
     out.sort_by(|a, b| a.1.cmp(&b.1));

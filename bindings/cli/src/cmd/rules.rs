@@ -44,8 +44,9 @@ pub enum Command {
         event_id: custodia::EventId,
     },
     /// Write a new rule crate `DIR/NAME/` that builds outside this project: the rule (an
-    /// example that allows destruction only by configured methods), its manifest, an allow and
-    /// a deny sample, and the SDK vendored beside it.
+    /// example that allows destruction only by configured methods and checks its configuration
+    /// when loaded), its manifest, allow and deny samples, native tests for `cargo test`
+    /// (`tests/native.rs`), and the SDK vendored beside it.
     New {
         /// The rule's name: a lowercase letter, then lowercase letters, digits or `_`.
         name: String,
