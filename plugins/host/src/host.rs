@@ -462,10 +462,10 @@ impl Plugin {
 /// configuration, `""` for the whole of it); a message without a field names the whole
 /// configuration.
 fn split_field(message: &str) -> (&str, &str) {
-    if message.starts_with('/') || message.starts_with(':') {
-        if let Some((field, text)) = message.split_once(": ") {
-            return (field, text);
-        }
+    if (message.starts_with('/') || message.starts_with(':'))
+        && let Some((field, text)) = message.split_once(": ")
+    {
+        return (field, text);
     }
     ("", message)
 }

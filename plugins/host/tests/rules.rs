@@ -273,7 +273,7 @@ fn the_guide_shows_the_shipped_example_and_the_real_limits() {
         let s = n.to_string();
         let mut out = String::new();
         for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
                 out.push(' ');
             }
             out.push(c);

@@ -52,7 +52,7 @@ impl Json {
     /// `i64` (what the host's `kind` calls an integer, code 2).
     pub fn as_i64(&self) -> Option<i64> {
         match self {
-            Json::Number(text) if !text.contains(|c| c == '.' || c == 'e' || c == 'E') => {
+            Json::Number(text) if !text.contains(['.', 'e', 'E']) => {
                 text.parse::<i64>().ok()
             }
             _ => None,

@@ -77,7 +77,7 @@ struct Docs {
 }
 
 thread_local! {
-    static DOCS: RefCell<Option<Docs>> = RefCell::new(None);
+    static DOCS: RefCell<Option<Docs>> = const { RefCell::new(None) };
     static REMARKS: RefCell<Remarks> = RefCell::new(Remarks::default());
 }
 
@@ -205,9 +205,7 @@ pub fn manifest_config<P: AsRef<Path>>(manifest: P) -> Result<String, HarnessErr
 /// `error.*` samples (the plugin fails in the host) are skipped: a native run cannot trap the
 /// way a module does.
 fn expected(stem: &str) -> Option<Option<String>> {
-    let mut parts = stem.splitn(2, '.');
-    let head = parts.next()?;
-    let rest = parts.next()?;
+    let (head, rest) = stem.split_once('.')?;
     let is_code = |s: &str| {
         !s.is_empty()
             && s.len() <= 64
