@@ -26,7 +26,7 @@ def sample_contexts() -> List[Tuple[str, Path]]:
 def test_rule_set_loads_every_plugin(plugins_dir: Path) -> None:
     rules = RuleSet.load(plugins_dir)
     manifests = sorted(plugins_dir.glob("*.json"))
-    assert len(rules) == len(manifests) == 5
+    assert len(rules) == len(manifests) >= 6
     names = {p["name"] for p in rules.plugins}
     assert names == {json.loads(m.read_text())["name"] for m in manifests}
     refs = rules.refs()
@@ -43,8 +43,9 @@ def loaded(plugins_dir: Path) -> Dict[str, Plugin]:
 
 @pytest.mark.parametrize("crate,context", sample_contexts(), ids=lambda x: getattr(x, "name", x))
 def test_sample_contexts(loaded: Dict[str, Plugin], crate: str, context: Path) -> None:
-    """`allow.*.json` must be allowed; `CODE.*.json` denied with CODE."""
-    expected = context.name.split(".")[0]
+    """`allow.*.json` must be allowed; `CODE.*.json` and `deny.CODE.*.json` denied with CODE."""
+    name = context.name[len("deny."):] if context.name.startswith("deny.") else context.name
+    expected = name.split(".")[0]
     verdict = custodia.rules.test(loaded[crate], context)
     if expected == "allow":
         assert verdict.allowed and bool(verdict), verdict

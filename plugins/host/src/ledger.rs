@@ -103,24 +103,37 @@ impl RuleSet {
             .map_err(|e| load_error(dir, format!("cannot start the plugin host: {e}")))?;
         let mut set = Self::new();
         for path in manifests {
-            let plugin = host.load_manifest(&path).map_err(|e| match e {
-                LoadError::ConfigRefused {
-                    name,
-                    field,
-                    code,
-                    message,
-                } => custodia::Error::new(custodia::ErrorKind::PluginConfigRefused {
-                    path: path.display().to_string(),
-                    plugin: name,
-                    field,
-                    code,
-                    message,
-                }),
-                other => load_error(&path, other.to_string()),
-            })?;
+            let plugin = host
+                .load_manifest(&path)
+                .map_err(|e| Self::front_door_error(&path, e))?;
             set.insert(plugin);
         }
         Ok(set)
+    }
+
+    /// A plugin that did not load, as the front door reports it: a configuration its
+    /// `validate_config` refused is `PluginConfigRefused` (6200, naming the plugin, the field
+    /// and the code), anything else `PluginLoad` (6004); both name the file.
+    pub fn front_door_error(path: &Path, e: LoadError) -> custodia::Error {
+        let path = path.display().to_string();
+        match e {
+            LoadError::ConfigRefused {
+                name,
+                field,
+                code,
+                message,
+            } => custodia::Error::new(custodia::ErrorKind::PluginConfigRefused {
+                path,
+                plugin: name,
+                field,
+                code,
+                message,
+            }),
+            other => custodia::Error::new(custodia::ErrorKind::PluginLoad {
+                path,
+                reason: other.to_string(),
+            }),
+        }
     }
 
     /// The plugins, in identity order.
