@@ -224,6 +224,7 @@ fn main() -> Result<()> {
             status: None,
             condition: None,
             disposition: None,
+            category: None,
         },
     };
     record(&mut ledger, 2, "unit:logistics", lot, &[&logistics])?;

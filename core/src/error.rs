@@ -517,6 +517,9 @@ error_table! {
     /// argument; the event is not judged and not appended.
     #[error("rule `{rule}` asked the ledger a malformed question: {detail}")]
     RuleQueryInvalid { rule: String, detail: String } = 6100,
+    /// A plugin's `validate_config` refused the configuration its manifest gives it.
+    #[error("plugin `{plugin}` (`{path}`) refuses its configuration at `{field}`: {code}: {message}")]
+    PluginConfigRefused { path: String, plugin: String, field: String, code: String, message: String } = 6200,
 
     // ---- 7xxx integrity --------------------------------------------------------------------
     /// The `id` column of a stored row differs from the id of its bytes.

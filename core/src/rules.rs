@@ -3,6 +3,7 @@
 //! `rules_in_force` event names the plugins (by [`RuleRef`]) that judge every later event.
 
 pub use crate::error::RuleFailure;
+pub use crate::ledger::input_schema::{INPUT_SCHEMA, InputMismatch, check_input};
 pub use crate::ledger::{
     Answer, DivisionHolding, FullCount, RuleEngine, RuleOutcome, RuleQueries, RuleWarning,
 };

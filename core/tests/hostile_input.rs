@@ -268,6 +268,7 @@ fn depot() -> Depot {
         status: None,
         condition: None,
         disposition: None,
+        category: None,
     };
     ledger
         .record(

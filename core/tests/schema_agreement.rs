@@ -214,7 +214,15 @@ fn site() -> impl Strategy<Value = Site> {
     (
         site_id(),
         text(),
-        prop::sample::select(vec![Depot, Building, Magazine, Range, Armoury]),
+        prop::sample::select(vec![
+            Depot,
+            Building,
+            Magazine,
+            Range,
+            Armoury,
+            Laboratory,
+            Demilitarisation,
+        ]),
         prop::option::of(site_id()),
         prop::option::of(country()),
         prop::option::of(quantity()),
@@ -310,6 +318,7 @@ fn lot() -> impl Strategy<Value = Lot> {
             quantity(),
             prop::option::of(hazard()),
             prop::option::of(quantity()),
+            prop::option::of(prop::sample::select(LotCategory::ALL.to_vec())),
         ),
         (
             quantity(),
@@ -323,7 +332,7 @@ fn lot() -> impl Strategy<Value = Lot> {
     )
         .prop_map(
             |(
-                (id, nomenclature, lot_number, unit, quantity, hazard, neq_mg),
+                (id, nomenclature, lot_number, unit, quantity, hazard, neq_mg, category),
                 (
                     neq_grams_per_unit,
                     manufactured,
@@ -348,6 +357,7 @@ fn lot() -> impl Strategy<Value = Lot> {
                 status,
                 condition,
                 disposition,
+                category,
             },
         )
 }

@@ -172,6 +172,7 @@ fn cartridges(lot: &str, lot_number: &str, quantity: u64) -> Lot {
         status: None,
         condition: None,
         disposition: None,
+        category: None,
     }
 }
 
@@ -807,6 +808,7 @@ fn neq_v2(r: &mut Recorder) {
                 status: None,
                 condition: None,
                 disposition: None,
+                category: Some(custodia::model::LotCategory::Explosives),
             },
         },
         &[],

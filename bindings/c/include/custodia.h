@@ -445,6 +445,10 @@ enum custodia_result
    */
   CUSTODIA_RESULT_RULE_QUERY_INVALID = 6100,
   /**
+   * `PluginConfigRefused`: 6200, rule family.
+   */
+  CUSTODIA_RESULT_PLUGIN_CONFIG_REFUSED = 6200,
+  /**
    * `IdColumn`: 7001, integrity family.
    */
   CUSTODIA_RESULT_ID_COLUMN = 7001,

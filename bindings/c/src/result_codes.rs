@@ -194,6 +194,8 @@ pub enum custodia_result {
     PluginLoad = 6004,
     /// `RuleQueryInvalid`: 6100, rule family.
     RuleQueryInvalid = 6100,
+    /// `PluginConfigRefused`: 6200, rule family.
+    PluginConfigRefused = 6200,
     /// `IdColumn`: 7001, integrity family.
     IdColumn = 7001,
     /// `EventMissing`: 7002, integrity family.
@@ -275,7 +277,7 @@ pub enum custodia_result {
 impl custodia_result {
     /// Every value, in number order.
     #[cfg(test)]
-    pub(crate) const ALL: [custodia_result; 130] = [
+    pub(crate) const ALL: [custodia_result; 131] = [
         custodia_result::Ok,
         custodia_result::EventTooLarge,
         custodia_result::JsonMalformed,
@@ -368,6 +370,7 @@ impl custodia_result {
         custodia_result::RulesNotLoaded,
         custodia_result::PluginLoad,
         custodia_result::RuleQueryInvalid,
+        custodia_result::PluginConfigRefused,
         custodia_result::IdColumn,
         custodia_result::EventMissing,
         custodia_result::NodeMismatch,
@@ -503,6 +506,7 @@ impl custodia_result {
             6003 => Some(custodia_result::RulesNotLoaded),
             6004 => Some(custodia_result::PluginLoad),
             6100 => Some(custodia_result::RuleQueryInvalid),
+            6200 => Some(custodia_result::PluginConfigRefused),
             7001 => Some(custodia_result::IdColumn),
             7002 => Some(custodia_result::EventMissing),
             7003 => Some(custodia_result::NodeMismatch),
@@ -640,6 +644,7 @@ impl custodia_result {
             custodia_result::RulesNotLoaded => c"RULES_NOT_LOADED",
             custodia_result::PluginLoad => c"PLUGIN_LOAD",
             custodia_result::RuleQueryInvalid => c"RULE_QUERY_INVALID",
+            custodia_result::PluginConfigRefused => c"PLUGIN_CONFIG_REFUSED",
             custodia_result::IdColumn => c"ID_COLUMN",
             custodia_result::EventMissing => c"EVENT_MISSING",
             custodia_result::NodeMismatch => c"NODE_MISMATCH",

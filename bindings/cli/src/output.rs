@@ -102,7 +102,9 @@ impl From<Error> for Failure {
 pub fn exit_code(e: &Error) -> u8 {
     match e.code() {
         // A key file or a plugin folder that cannot be used: fix the command, as for any file.
-        ErrorCode::KeyFileInvalid | ErrorCode::PluginLoad => return EXIT_USAGE,
+        ErrorCode::KeyFileInvalid | ErrorCode::PluginLoad | ErrorCode::PluginConfigRefused => {
+            return EXIT_USAGE;
+        }
         // An id not in the ledger is a refused lookup, as `trace` of an unknown stock.
         ErrorCode::EventNotFound => return EXIT_REFUSED,
         _ => {}

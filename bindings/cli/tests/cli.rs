@@ -97,7 +97,6 @@ fn hex32(s: &Value) -> [u8; 32] {
     custodia::merkle::hash_from_hex(s.as_str().unwrap()).unwrap()
 }
 
-/// The example rule crates (`plugins/rules/*` with a `Cargo.toml`), one plugin each.
 /// The example rule crates of ABI version 1: `scripts/build-plugins.sh` puts them in
 /// `target/plugins` (those of version 2, which ask the ledger, go to `target/plugins/v2`).
 fn rule_crates() -> usize {
@@ -1222,6 +1221,39 @@ fn rules_test_and_list() {
         table.ends_with("3 samples: 2 passed, 1 failed\n"),
         "{table}"
     );
+    // A sample the host would never give (not an object; a signer of no known kind): an error
+    // row naming the JSON Pointer of the fault, and exit 1; given alone, a usage error.
+    let odd = dir.path().join("odd");
+    std::fs::create_dir(&odd).unwrap();
+    std::fs::write(odd.join("allow.array.json"), "[1,2]").unwrap();
+    let mut robot = json(&std::fs::read_to_string(&allow_doc).unwrap());
+    robot["signers"][0]["kind"] = "robot".into();
+    std::fs::write(odd.join("allow.robot.json"), robot.to_string()).unwrap();
+    let odd_args = ["rules", "test", p(&wasm), p(&odd)];
+    let out = custodia(&odd_args, None);
+    check_failure(&out, &odd_args, 1, None);
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains(
+            "ERROR allow.array.json: not an input document (schemas/rule-input.schema.json) at ``:"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains("ERROR allow.robot.json: not an input document (schemas/rule-input.schema.json) at `/signers/0/kind`:"),
+        "{table}"
+    );
+    assert!(
+        table.ends_with("2 samples: 0 passed, 2 failed\n"),
+        "{table}"
+    );
+    let e = fails(
+        &["rules", "test", p(&wasm), p(&odd.join("allow.array.json"))],
+        None,
+        2,
+        None,
+    );
+    assert!(e.contains("at ``"), "{e}");
     // A sample whose name says nothing, and a folder without samples: usage errors.
     std::fs::copy(&allow_doc, mine.join("two-agencies.json")).unwrap();
     fails(&["rules", "test", p(&wasm), p(&mine)], None, 2, None);
@@ -1315,6 +1347,45 @@ fn a_rule_made_with_the_kit_builds_anywhere_to_the_same_bytes() {
         table.ends_with("3 samples: 3 passed, 0 failed\n"),
         "{table}"
     );
+    // `cargo test` in the new crate runs the rule natively on its samples (the SDK's harness),
+    // with Debian's Rust 1.63 when installed, offline.
+    let debian = Path::new("/usr/bin/cargo").exists() && Path::new("/usr/bin/rustc").exists();
+    let mut cargo = Command::new(if debian { "/usr/bin/cargo" } else { "cargo" });
+    if debian {
+        cargo
+            .env("RUSTC", "/usr/bin/rustc")
+            .env("RUSTDOC", "/usr/bin/rustdoc");
+    }
+    let tested = cargo
+        .args(["test", "--offline"])
+        .current_dir(&crate_dir)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&tested.stdout);
+    assert!(
+        tested.status.success() && report.contains("test result: ok. 4 passed"),
+        "{report}{}",
+        String::from_utf8_lossy(&tested.stderr)
+    );
+    // The crate's configuration is checked when the plugin is loaded (`validate_config`): an
+    // empty list of methods is a load error naming the field.
+    let mut refused: Value = json(&std::fs::read_to_string(&manifest).unwrap());
+    refused["config"]["methods_allowed"] = json!([]);
+    let refused_dir = dir.path().join("refused");
+    std::fs::create_dir(&refused_dir).unwrap();
+    std::fs::copy(&module, refused_dir.join("destruction_methods.wasm")).unwrap();
+    std::fs::write(
+        refused_dir.join("destruction_methods.json"),
+        refused.to_string(),
+    )
+    .unwrap();
+    let e = fails(
+        &["--plugins", p(&refused_dir), "rules", "list"],
+        None,
+        2,
+        Some(6200),
+    );
+    assert!(e.contains("/methods_allowed"), "{e}");
 
     // The same sources elsewhere (another depth, no build cache): the same module.
     let second = dir.path().join("audit/a/b");

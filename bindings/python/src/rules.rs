@@ -127,7 +127,9 @@ fn load_plugin(path: &Path, config: Option<Value>) -> Result<custodia_plugins::P
         beside.exists().then_some(beside)
     };
     match (manifest_path, config) {
-        (Some(m), None) => host.load_manifest(&m).map_err(|e| load_error(&m, e)),
+        (Some(m), None) => host
+            .load_manifest(&m)
+            .map_err(|e| custodia_plugins::RuleSet::front_door_error(&m, e)),
         (manifest_path, config) => {
             let (manifest, module_path) = match manifest_path {
                 Some(m) => {
@@ -174,7 +176,7 @@ fn load_plugin(path: &Path, config: Option<Value>) -> Result<custodia_plugins::P
                 config.unwrap_or(old_config),
             );
             host.load(manifest, &bytes)
-                .map_err(|e| load_error(&module_path, e))
+                .map_err(|e| custodia_plugins::RuleSet::front_door_error(&module_path, e))
         }
     }
 }

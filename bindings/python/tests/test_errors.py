@@ -291,6 +291,19 @@ def test_rule_plugin_that_cannot_be_loaded(tmp_path: Path) -> None:
     assert e.value.values["path"] == str(tmp_path / "junk.wasm")
 
 
+def test_rule_plugin_whose_config_is_refused(plugins_dir: Path) -> None:
+    # The Argentina-style rule checks its configuration when loaded (`validate_config`).
+    module = plugins_dir / "destruction_ar.wasm"
+    assert custodia.Plugin.load(module.with_suffix(".json")).name == "destruction-ar"
+    bad = {"agency": "anmac", "methods": {"firearm": ["cutting"]}}
+    with pytest.raises(custodia.RuleViolation) as e:
+        custodia.Plugin.load(module, config=bad)
+    assert e.value.name == "PluginConfigRefused" and e.value.code == 6200
+    assert e.value.values["plugin"] == "destruction-ar"
+    assert e.value.values["field"] == "/agency"
+    assert e.value.values["code"] == "CONFIG_INVALID"
+
+
 # ---- integrity (7xxx) -----------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@
 //! 1008), and for stored or exported lines, the canonical bytes (1009).
 
 mod json;
-mod schema;
+pub(crate) mod schema;
 mod sign;
 
 pub use sign::{HeadSigner, Signature, Signer, check_public_key};

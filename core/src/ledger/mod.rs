@@ -6,6 +6,7 @@
 mod account;
 mod apply;
 mod commit;
+pub(crate) mod input_schema;
 pub(crate) mod kinds;
 mod legal;
 mod lifecycle;

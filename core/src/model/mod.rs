@@ -147,12 +147,41 @@ pub enum SiteKind {
     Building,
     /// An explosives magazine.
     Magazine,
-    /// A destruction range or demilitarisation facility.
+    /// A range: a firing range, or an open area where stock is destroyed (open burning, open
+    /// detonation). Until format version 2 it also stood for demilitarisation facilities,
+    /// which version 2 names [`SiteKind::Demilitarisation`]; a range registered in version 1
+    /// keeps that wider meaning.
     Range,
     /// A police station, armoury or other holding point.
     Armoury,
     /// A forensic or ballistic laboratory (format version 2).
     Laboratory,
+    /// A demilitarisation facility: a plant or workshop where weapons and ammunition are
+    /// destroyed or rendered inert (cutting, crushing, shredding, melting, incineration),
+    /// as opposed to a range (format version 2).
+    Demilitarisation,
+}
+
+/// What a lot holds, in the words of the IATG (01.10 glossary) and, for firearms parts, of the
+/// UN Firearms Protocol (format version 2; optional). A rule can tell a lot of complete rounds
+/// from a lot of bulk explosives without parsing its nomenclature.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LotCategory {
+    /// Ammunition: complete rounds, cartridges, projectiles, grenades, mortar bombs, rockets.
+    Ammunition,
+    /// Explosives in bulk (high explosives: TNT, RDX, PETN, plastic explosive, blasting
+    /// charges).
+    Explosives,
+    /// Propellant in bulk (gun and rocket propellants, propelling charges).
+    Propellant,
+    /// Pyrotechnics (signal flares, illuminating, smoke and marking compositions).
+    Pyrotechnics,
+    /// Explosive components of ammunition: fuzes, primers, detonators, initiators, boosters.
+    Components,
+    /// Parts and components of firearms (Firearms Protocol, art. 3 (b)): barrels, frames,
+    /// receivers, slides, cylinders, bolts, breech blocks.
+    Parts,
 }
 
 /// UN hazard division of class 1 (IATG 01.50).
@@ -531,6 +560,9 @@ pub struct Lot {
     /// Initial disposition, format version 2 (in service if absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disposition: Option<Disposition>,
+    /// What the lot holds, format version 2 (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<LotCategory>,
 }
 
 /// Marking text as compared by tracing lookups (`find`) and by rule plugins' questions:

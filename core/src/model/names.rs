@@ -6,7 +6,7 @@
 use crate::model::{
     ActorKind, AttCategory, CompatibilityGroup, Condition, ConditionCode, DestructionMethod,
     Disposition, HazardDivision, InspectionOutcome, InspectionTest, ItemCategory, JudicialDecision,
-    LicenceKind, LossKind, MarkKind, OriginKind, Role, SiteKind, Status, TraceChannel,
+    LicenceKind, LossKind, LotCategory, MarkKind, OriginKind, Role, SiteKind, Status, TraceChannel,
     TraceOutcome, TraceRefusal, TransferBasis, Unit,
 };
 
@@ -103,6 +103,15 @@ names! {
         Range => "range",
         Armoury => "armoury",
         Laboratory => "laboratory",
+        Demilitarisation => "demilitarisation",
+    }
+    LotCategory {
+        Ammunition => "ammunition",
+        Explosives => "explosives",
+        Propellant => "propellant",
+        Pyrotechnics => "pyrotechnics",
+        Components => "components",
+        Parts => "parts",
     }
     HazardDivision {
         D1_1 => "1.1",

@@ -764,6 +764,11 @@ fn lot_def(id: LotId, quantity: Quantity, nomenclature: u8) -> Lot {
         status: None,
         condition: None,
         disposition: None,
+        category: Some(if unit == Unit::Gram {
+            crate::model::LotCategory::Explosives
+        } else {
+            crate::model::LotCategory::Ammunition
+        }),
     }
 }
 
@@ -1072,12 +1077,13 @@ impl History {
                 )
             }
             Op::RegisterSite { kind, parent } => {
-                let kind = match kind % 6 {
+                let kind = match kind % 7 {
                     0 => SiteKind::Depot,
                     1 => SiteKind::Building,
                     2 => SiteKind::Magazine,
                     3 => SiteKind::Range,
                     4 => SiteKind::Laboratory,
+                    5 => SiteKind::Demilitarisation,
                     _ => SiteKind::Armoury,
                 };
                 let id: SiteId = self.fresh("site").parse()?;

@@ -380,6 +380,7 @@ impl Synth {
             status: None,
             condition: None,
             disposition: None,
+            category: Some(crate::model::LotCategory::Ammunition),
         };
         let origin = Origin {
             kind: if n.is_multiple_of(4) {

@@ -463,6 +463,7 @@ pub fn lot_def(id: &str, quantity: u64) -> Lot {
         status: None,
         condition: None,
         disposition: None,
+        category: None,
     }
 }
 

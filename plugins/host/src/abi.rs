@@ -31,6 +31,9 @@ pub const IMPORTS: [&str; 10] = [
 pub const EXPORT_ABI_VERSION: &str = "custodia_abi_version";
 /// Export: `judge() -> i32`, returning 0.
 pub const EXPORT_JUDGE: &str = "judge";
+/// Optional export: `validate_config() -> i32`, returning 0; called once at load time with
+/// the configuration only. A denial refuses the plugin (`LoadError::ConfigRefused`).
+pub const EXPORT_VALIDATE_CONFIG: &str = "validate_config";
 /// Export: the linear memory.
 pub const EXPORT_MEMORY: &str = "memory";
 

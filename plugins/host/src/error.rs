@@ -169,7 +169,19 @@ pub enum LoadError {
         /// wasmtime's explanation.
         reason: String,
     },
-    /// Instantiating the module or calling `custodia_abi_version` failed.
+    /// The plugin's `validate_config` export refused its configuration.
+    #[error("plugin `{name}` refuses its configuration at `{field}`: {code}: {message}")]
+    ConfigRefused {
+        /// Plugin name.
+        name: String,
+        /// JSON Pointer of the refused field in the configuration (`""`: the whole of it).
+        field: String,
+        /// The plugin's stable code.
+        code: String,
+        /// The plugin's explanation.
+        message: String,
+    },
+    /// Instantiating the module or calling `custodia_abi_version` or `validate_config` failed.
     #[error("probing plugin `{name}` failed: {source}")]
     Probe {
         /// Plugin name.

@@ -243,6 +243,7 @@ impl PluginHost {
                 reported: i64::from(reported),
             });
         }
+        plugin.validate_config()?;
         Ok(plugin)
     }
 }
@@ -252,6 +253,8 @@ struct Exports {
     memory: ModuleExport,
     judge: ModuleExport,
     abi_version: ModuleExport,
+    /// The optional `validate_config` export, called once at load time.
+    validate_config: Option<ModuleExport>,
 }
 
 impl Exports {
@@ -283,10 +286,15 @@ impl Exports {
                 .ok_or(missing(abi::EXPORT_MEMORY, "32-bit memory"))?,
             _ => return Err(missing(abi::EXPORT_MEMORY, "32-bit memory")),
         };
+        let validate_config = match module.get_export(abi::EXPORT_VALIDATE_CONFIG) {
+            None => None,
+            Some(_) => Some(nullary_i32(abi::EXPORT_VALIDATE_CONFIG)?),
+        };
         Ok(Exports {
             memory,
             judge: nullary_i32(abi::EXPORT_JUDGE)?,
             abi_version: nullary_i32(abi::EXPORT_ABI_VERSION)?,
+            validate_config,
         })
     }
 }
@@ -368,6 +376,37 @@ impl Plugin {
                 warnings: state.warnings,
             },
         })
+    }
+
+    /// Runs the plugin's `validate_config` export, when it has one, on its configuration: a
+    /// denial is [`LoadError::ConfigRefused`] naming the field (the JSON Pointer before `": "`
+    /// in the denial's message), a failed call is [`LoadError::Probe`]. Without the export
+    /// every configuration is accepted.
+    fn validate_config(&self) -> Result<(), LoadError> {
+        let Some(export) = &self.exports.validate_config else {
+            return Ok(());
+        };
+        let name = self.manifest.name.clone();
+        let probe = |source: CallError| LoadError::Probe {
+            name: name.clone(),
+            source,
+        };
+        let (rc, state) = self.call(None, export).map_err(probe)?;
+        if rc != 0 {
+            return Err(probe(MalformedOutput::ReturnCode { value: rc }.into()));
+        }
+        match state.deny {
+            None => Ok(()),
+            Some(d) => {
+                let (field, message) = split_field(&d.message);
+                Err(LoadError::ConfigRefused {
+                    name,
+                    field: field.to_owned(),
+                    code: d.code,
+                    message: message.to_owned(),
+                })
+            }
+        }
     }
 
     /// Judges one event given as a bare document (copies it; prefer [`Plugin::judge`] with
@@ -475,5 +514,33 @@ impl Plugin {
                 reason: e.to_string(),
             }
         }
+    }
+}
+
+/// Splits a `validate_config` denial's message `FIELD: TEXT` (FIELD a JSON Pointer into the
+/// configuration, `""` for the whole of it); a message without a field names the whole
+/// configuration.
+fn split_field(message: &str) -> (&str, &str) {
+    if (message.starts_with('/') || message.starts_with(':'))
+        && let Some((field, text)) = message.split_once(": ")
+    {
+        return (field, text);
+    }
+    ("", message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_field;
+
+    #[test]
+    fn config_field_is_read_from_the_message() {
+        assert_eq!(
+            split_field("/methods/0: unknown"),
+            ("/methods/0", "unknown")
+        );
+        assert_eq!(split_field(": the whole config"), ("", "the whole config"));
+        assert_eq!(split_field("no field: here"), ("", "no field: here"));
+        assert_eq!(split_field("/a"), ("", "/a"));
     }
 }

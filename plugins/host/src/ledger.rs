@@ -107,10 +107,35 @@ impl RuleSet {
         for path in manifests {
             let plugin = host
                 .load_manifest(&path)
-                .map_err(|e| load_error(&path, e.to_string()))?;
+                .map_err(|e| Self::front_door_error(&path, e))?;
             set.insert(plugin);
         }
         Ok(set)
+    }
+
+    /// A plugin that did not load, as the front door reports it: a configuration its
+    /// `validate_config` refused is `PluginConfigRefused` (6200, naming the plugin, the field
+    /// and the code), anything else `PluginLoad` (6004); both name the file.
+    pub fn front_door_error(path: &Path, e: LoadError) -> custodia::Error {
+        let path = path.display().to_string();
+        match e {
+            LoadError::ConfigRefused {
+                name,
+                field,
+                code,
+                message,
+            } => custodia::Error::new(custodia::ErrorKind::PluginConfigRefused {
+                path,
+                plugin: name,
+                field,
+                code,
+                message,
+            }),
+            other => custodia::Error::new(custodia::ErrorKind::PluginLoad {
+                path,
+                reason: other.to_string(),
+            }),
+        }
     }
 
     /// The plugins, in identity order.
@@ -188,6 +213,8 @@ impl RuleEngine for RuleSet {
         rules: &[RuleRef],
         input: &serde_json::Value,
     ) -> Result<Vec<RuleWarning>, RuleOutcome> {
+        #[cfg(debug_assertions)]
+        check_input_in_debug_builds(rules, input)?;
         self.judge_all(rules, &Input::new(input.clone()), None)
     }
 
@@ -197,6 +224,26 @@ impl RuleEngine for RuleSet {
         input: &serde_json::Value,
         queries: &dyn RuleQueries,
     ) -> Result<Vec<RuleWarning>, RuleOutcome> {
+        #[cfg(debug_assertions)]
+        check_input_in_debug_builds(rules, input)?;
         self.judge_all(rules, &Input::new(input.clone()), Some(queries))
     }
+}
+
+/// In debug builds, the document the ledger built must follow
+/// `schemas/rule-input.schema.json`: a mismatch is a defect of the ledger, reported as a host
+/// failure of the first rule (the event is not judged) naming the pointer of the fault.
+#[cfg(debug_assertions)]
+fn check_input_in_debug_builds(
+    rules: &[RuleRef],
+    input: &serde_json::Value,
+) -> Result<(), RuleOutcome> {
+    let Some(first) = rules.first() else {
+        return Ok(());
+    };
+    custodia::rules::check_input(input).map_err(|e| RuleOutcome::Failed {
+        rule: first.name.clone(),
+        failure: RuleFailure::Host,
+        detail: format!("the ledger built an input document that breaks its schema {e}"),
+    })
 }

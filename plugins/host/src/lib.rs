@@ -15,7 +15,7 @@ mod verdict;
 
 pub use abi::{
     ABI_VERSION, ABI_VERSIONS, DOC_CONFIG, DOC_INPUT, EXPORT_ABI_VERSION, EXPORT_JUDGE,
-    EXPORT_MEMORY, IMPORT_MODULE, IMPORTS,
+    EXPORT_MEMORY, EXPORT_VALIDATE_CONFIG, IMPORT_MODULE, IMPORTS,
 };
 pub use error::{CallError, HostError, LoadError, MalformedOutput};
 pub use host::{Plugin, PluginHost};

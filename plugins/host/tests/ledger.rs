@@ -1,5 +1,5 @@
-//! The rules in the ledger, through the front door: a `rules_in_force` event puts
-//! five example plugins in force; appends they deny are refused with `RuleDenied` (6001), naming the
+//! The rules in the ledger, through the front door: a `rules_in_force` event puts five
+//! example plugins in force (and, in its own test, the Argentina-style destruction rule); appends they deny are refused with `RuleDenied` (6001), naming the
 //! rule and its code, and change nothing; a plugin that fails gives `RuleFailed` (6002) with
 //! how it failed; rules in force without a rule engine give `RulesNotLoaded` (6003).
 //! Verification re-runs the same plugins, and fails when an event the rules deny was slipped
@@ -38,26 +38,32 @@ fn plugins_dir() -> PathBuf {
     dir
 }
 
-/// The rules the campaign is written for. The later example rules judge kinds and dispositions
-/// it does not set up (`judicial_release` rightly refuses its destruction of a seized rifle no
-/// court ordered destroyed); `plugins/host/tests/rules.rs` runs every rule on its samples.
+/// The five example rules this campaign (Colombia-style sites and agencies) is written for;
+/// `destruction_ar` has its own test below.
 const CAMPAIGN_RULES: [&str; 5] = [
-    "destruction_preconditions",
-    "marking",
-    "neq_limit",
-    "storage_compat",
     "witnesses",
+    "marking",
+    "storage_compat",
+    "destruction_preconditions",
+    "neq_limit",
 ];
 
-fn rules() -> Arc<RuleSet> {
+fn load(names: &[&str]) -> Arc<RuleSet> {
     let host = PluginHost::new(Limits::default()).unwrap();
     let mut set = RuleSet::new();
-    for name in CAMPAIGN_RULES {
+    for name in names {
         let manifest = plugins_dir().join(format!("{name}.json"));
-        set.insert(host.load_manifest(&manifest).unwrap());
+        set.insert(
+            host.load_manifest(&manifest)
+                .unwrap_or_else(|e| panic!("`{}`: {e}", manifest.display())),
+        );
     }
-    assert_eq!(set.refs().len(), CAMPAIGN_RULES.len(), "{set:?}");
+    assert_eq!(set.refs().len(), names.len(), "{set:?}");
     Arc::new(set)
+}
+
+fn rules() -> Arc<RuleSet> {
+    load(&CAMPAIGN_RULES)
 }
 
 fn at(day: u32) -> Timestamp {
@@ -237,6 +243,7 @@ fn lot(id: &str, n: u64, neq: u64, group: CompatibilityGroup) -> Lot {
         status: None,
         condition: None,
         disposition: None,
+        category: None,
     }
 }
 
@@ -824,4 +831,161 @@ fn a_failing_or_missing_plugin_refuses_the_event_with_how_it_failed() {
     // Loading them fixes it.
     ledger.set_rules(Some(real));
     record(&mut ledger, 2, "unit:depot", register("item:t2"), &[]).unwrap();
+}
+
+/// The Argentina-style rule (`plugins/rules/destruction_ar`) in force refuses real
+/// destructions: by a method not allowed for firearms, without a witness of ANMaC, at a site
+/// that is not a demilitarisation facility; it allows the lawful one, and verification re-runs
+/// it to the same verdicts.
+#[test]
+fn the_argentina_rule_refuses_real_destructions_once_in_force() {
+    let set = load(&["destruction_ar"]);
+    let refs = set.refs();
+    let mut ledger = setup(Some(set.clone()), refs);
+    for (id, kind, member_of, roles) in [
+        ("agency:anmac", ActorKind::Agency, None, vec![]),
+        (
+            "person:anmac-4",
+            ActorKind::Person,
+            Some("agency:anmac"),
+            vec![Role::Witness],
+        ),
+    ] {
+        let subject = Actor {
+            id: a(id),
+            kind,
+            name: id.into(),
+            member_of: member_of.map(a),
+            roles,
+            keys: vec![key(id).public_key()],
+        };
+        record(&mut ledger, 2, "agency:mod", RegisterActor { subject }, &[]).unwrap();
+    }
+    let plant = Site {
+        id: "demil:plant".parse().unwrap(),
+        name: "Villa Maria demilitarisation plant".into(),
+        kind: SiteKind::Demilitarisation,
+        parent: None,
+        country: Some("AR".into()),
+        licensed_neq_grams: None,
+        hazard_divisions: vec![],
+        two_person_rule: false,
+    };
+    record(
+        &mut ledger,
+        2,
+        "agency:mod",
+        RegisterSite { site: plant },
+        &[],
+    )
+    .unwrap();
+    let seized = Origin {
+        kind: OriginKind::Seized,
+        reference: Some("CAUSA-1187".into()),
+        import: None,
+    };
+    for (site, ids) in [
+        ("demil:plant", ["item:fal-1", "item:fal-2"]),
+        ("range:r", ["item:fal-3", "item:fal-4"]),
+    ] {
+        record(
+            &mut ledger,
+            3,
+            "unit:demil",
+            RegisterItems {
+                site: site.parse().unwrap(),
+                custodian: a("unit:demil"),
+                origin: seized.clone(),
+                items: ids.iter().map(|id| rifle(id, Some(id))).collect(),
+            },
+            &[],
+        )
+        .unwrap();
+    }
+    select_for_destruction(&mut ledger, 4, &["item:fal-1", "item:fal-2", "item:fal-3"]);
+    let auth = record(
+        &mut ledger,
+        4,
+        "agency:mod",
+        DestructionAuthorisation {
+            reference: "RES-2026-55".into(),
+            items: items(&["item:fal-1", "item:fal-2", "item:fal-3"]),
+            lots: vec![],
+            methods: vec!["cutting".into(), "open_burning".into()],
+            steps: vec![DestructionMethod::Cutting, DestructionMethod::OpenBurning],
+            site: None,
+            expires_at: Some(at(365)),
+        },
+        &[],
+    )
+    .unwrap();
+    let at_site = |site: &str, method: &str, id: &str, witness: (&str, &str)| -> Body {
+        custodia::event::Destruction {
+            authorisation: auth.id(),
+            site: site.parse().unwrap(),
+            custodian: a("unit:demil"),
+            method: method.into(),
+            steps: vec![
+                DestructionMethod::ALL
+                    .iter()
+                    .copied()
+                    .find(|m| m.as_str() == method)
+                    .unwrap(),
+            ],
+            certificate: "ACTA-1".into(),
+            items: items(&[id]),
+            lots: vec![],
+            witnesses: vec![Witness {
+                actor: a(witness.0),
+                agency: a(witness.1),
+            }],
+        }
+        .into()
+    };
+    let anmac = ("person:anmac-4", "agency:anmac");
+    let cases = [
+        (
+            at_site("demil:plant", "open_burning", "item:fal-1", anmac),
+            "person:anmac-4",
+            "METHOD_NOT_ALLOWED",
+        ),
+        (
+            at_site(
+                "demil:plant",
+                "cutting",
+                "item:fal-1",
+                ("person:w1", "agency:ag"),
+            ),
+            "person:w1",
+            "AGENCY_WITNESS_MISSING",
+        ),
+        (
+            at_site("range:r", "cutting", "item:fal-3", anmac),
+            "person:anmac-4",
+            "SITE_NOT_DEMILITARISATION",
+        ),
+    ];
+    for (body, cosigner, want) in cases {
+        let (rule, code) = denied(&mut ledger, 10, "unit:demil", body, &[cosigner]);
+        assert_eq!((rule.as_str(), code.as_str()), ("destruction-ar", want));
+    }
+    // The inspector named as witness but not signing: refused too.
+    let (_, code) = denied(
+        &mut ledger,
+        10,
+        "unit:demil",
+        at_site("demil:plant", "cutting", "item:fal-1", anmac),
+        &[],
+    );
+    assert_eq!(code, "AGENCY_WITNESS_MISSING");
+    record(
+        &mut ledger,
+        10,
+        "unit:demil",
+        at_site("demil:plant", "cutting", "item:fal-1", anmac),
+        &["person:anmac-4"],
+    )
+    .unwrap();
+    let report = ledger.verify().unwrap();
+    assert!(report.ok, "{:?}", report.failure);
 }

@@ -308,6 +308,8 @@ fn rifle(id: &str, manufacturer: &str, serial: &str) -> Item {
         condition: None,
         disposition: None,
         att_category: None,
+        hazard: None,
+        neq_mg: None,
     }
 }
 
@@ -357,8 +359,12 @@ fn full_count(booked: u64) -> StockCheck {
             .map(|i| ItemCount {
                 item: i.parse().unwrap(),
                 present: true,
+                observed_serial: None,
             })
             .collect(),
+        scope: None,
+        blind: None,
+        counters: vec![],
     }
 }
 
@@ -419,12 +425,14 @@ fn queries_answer_from_the_ledger_before_the_event_at_append_and_at_verify() {
             group: CompatibilityGroup::D,
         }),
         neq_grams_per_unit: q(200),
+        neq_mg: None,
         manufactured: None,
         next_inspection: None,
         expiry: None,
         status: None,
         condition: None,
         disposition: None,
+        category: None,
     };
     let reg_lot = record(
         &mut ledger,

@@ -80,6 +80,18 @@ fn cases(rule: &str) -> Vec<(String, String, Value)> {
         let stem = stem.strip_prefix("deny.").unwrap_or(&stem);
         let (expected, description) = stem.split_once('.').unwrap();
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        // Every sample is a document the host could give (beside, for rules of ABI version 2,
+        // the ledger's answers in a member `host`).
+        let mut input = doc.clone();
+        if let Some(map) = input.as_object_mut() {
+            map.remove("host");
+        }
+        if let Err(e) = custodia::rules::check_input(&input) {
+            panic!(
+                "`{}` breaks schemas/rule-input.schema.json {e}",
+                path.display()
+            );
+        }
         out.push((expected.to_owned(), description.to_owned(), doc));
     }
     out.sort_by(|a, b| a.1.cmp(&b.1));
@@ -261,4 +273,57 @@ fn manifest_written_by_the_build_script_names_the_module_hash() {
             "{rule}"
         );
     }
+}
+
+/// `docs/PLUGIN_GUIDE.md` shows the Argentina rule and its manifest as shipped, and its table
+/// of limits gives the host's defaults: the guide cannot drift from the code.
+#[test]
+fn the_guide_shows_the_shipped_example_and_the_real_limits() {
+    let read = |p: &str| std::fs::read_to_string(root().join(p)).unwrap();
+    let guide = read("docs/PLUGIN_GUIDE.md");
+    let lib = read("plugins/rules/destruction_ar/src/lib.rs");
+    let manifest = read("plugins/rules/destruction_ar/plugin.json");
+    assert!(
+        guide.contains(&format!("```rust\n{lib}```")),
+        "the guide's rule is not src/lib.rs"
+    );
+    assert!(
+        guide.contains(&format!("```json\n{manifest}```")),
+        "the guide's manifest is not plugin.json"
+    );
+    let thousands = |n: u64| {
+        let s = n.to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
+                out.push(' ');
+            }
+            out.push(c);
+        }
+        out
+    };
+    let d = Limits::default();
+    let rows = [
+        format!("| {} units |", thousands(d.fuel_per_call_max)),
+        format!("| {} MiB |", d.plugin_memory_bytes_max >> 20),
+        format!("| {} KiB |", d.wasm_stack_bytes_max >> 10),
+        format!("| {} KiB |", d.verdict_bytes_max >> 10),
+        format!("| {} |", d.warnings_max),
+        format!("| {} MiB |", d.module_bytes_max >> 20),
+        format!("| {} MiB |", d.config_bytes_max >> 20),
+        format!("| 1 to {} bytes", custodia_plugins::CODE_BYTES_MAX),
+    ];
+    for row in rows {
+        assert!(guide.contains(&row), "the guide's limits lack `{row}`");
+    }
+    let build = read("scripts/build-plugins.sh");
+    assert!(build.contains("-zstack-size=16384") && guide.contains("`-zstack-size=16384`"));
+    let sdk = read("plugins/pdk/src/lib.rs");
+    assert!(
+        sdk.contains("const ARENA_BYTES: usize = 24 * 1024;") && guide.contains("24 KiB arena")
+    );
+    assert!(
+        sdk.contains("const STR_BUF_FIRST_BYTES: usize = 256;")
+            && guide.contains("256-byte buffer")
+    );
 }

@@ -47,39 +47,39 @@ mod sys {
         pub fn warn(code: *const u8, code_len: i32, msg: *const u8, msg_len: i32);
     }
 
-    // Off wasm32 there is no host: every document is empty. This keeps `cargo check` and
-    // `cargo test` of rule crates working natively; real tests run the .wasm in the host.
+    // Off wasm32 the native test harness (`native.rs`) answers the lookups from the documents
+    // a test gives it (`native::judge`); outside a harness call every document is empty, as
+    // before the harness existed. Real tests still run the .wasm in the host
+    // (`custodia rules test`); the harness checks a rule's logic in `cargo test`.
+    //
+    // Keep this block as long as it is: a module's bytes hold the line numbers of the SDK's
+    // panic locations, so moving the lines below would change the module, and so the
+    // identity, of every rule rebuilt with this SDK (the harness is compiled off wasm32 only
+    // and must leave wasm32 modules byte for byte as they were).
+    //
+    //
+    //
+    //
+    //
+    //
+    //
+    //
+    //
+    //
+    //
     #[cfg(not(target_arch = "wasm32"))]
-    mod native {
-        pub unsafe fn kind(_: i32, _: *const u8, _: i32) -> i32 {
-            -1
-        }
-        pub unsafe fn get_bool(_: i32, _: *const u8, _: i32) -> i32 {
-            -1
-        }
-        pub unsafe fn get_int(_: i32, _: *const u8, _: i32, _: *mut i64) -> i32 {
-            0
-        }
-        pub unsafe fn get_str(_: i32, _: *const u8, _: i32, _: *mut u8, _: i32) -> i32 {
-            -1
-        }
-        pub unsafe fn count(_: i32, _: *const u8, _: i32) -> i32 {
-            -1
-        }
-        pub unsafe fn key(_: i32, _: *const u8, _: i32, _: i32, _: *mut u8, _: i32) -> i32 {
-            -1
-        }
-        pub unsafe fn get_json(_: i32, _: *const u8, _: i32, _: *mut u8, _: i32) -> i32 {
-            -1
-        }
-        pub unsafe fn str_eq(_: i32, _: *const u8, _: i32, _: *const u8, _: i32) -> i32 {
-            -1
-        }
-        pub unsafe fn deny(_: *const u8, _: i32, _: *const u8, _: i32) {}
-        pub unsafe fn warn(_: *const u8, _: i32, _: *const u8, _: i32) {}
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    pub use native::*;
+    pub use crate::native::host::{
+        kind,
+        get_bool,
+        get_int,
+        get_str,
+        count,
+        key,
+        get_json,
+        str_eq,
+        deny,
+        warn,
+    };
 }
 
 /// A bump allocator for wasm32. Every call runs in a fresh instance (see the ABI), so memory
@@ -535,8 +535,27 @@ pub fn __run(rule: fn(&Doc, &Doc) -> Verdict) -> i32 {
 
 /// Exports the ABI v1 entry points (`custodia_abi_version`, `judge`) for a rule function
 /// `fn(&Doc, &Doc) -> Verdict` taking the input document and the configuration.
+///
+/// `rule!(my_rule, validate_config = check_config)` also exports `validate_config`, which the
+/// host calls once when it loads the plugin, with the configuration only
+/// (`fn(&Doc) -> Verdict`): a denial is a load error naming the plugin and the field (build
+/// it with [`Verdict::deny_field`]). Without it nothing more is exported and every
+/// configuration is accepted (the module, and so the plugin's identity, is the same as before
+/// `validate_config` existed).
 #[macro_export]
 macro_rules! rule {
+    ($rule:path, validate_config = $check:path) => {
+        $crate::rule!($rule);
+
+        fn __custodia_validate_config(_: &$crate::Doc, config: &$crate::Doc) -> $crate::Verdict {
+            $check(config)
+        }
+
+        #[no_mangle]
+        pub extern "C" fn validate_config() -> i32 {
+            $crate::__run(__custodia_validate_config)
+        }
+    };
     ($rule:path) => {
         #[no_mangle]
         pub extern "C" fn custodia_abi_version() -> i32 {
@@ -548,6 +567,43 @@ macro_rules! rule {
             $crate::__run($rule)
         }
     };
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod json;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;
+
+impl Verdict {
+    /// A refusal of the configuration by a `validate_config` function, naming the refused
+    /// field by its JSON Pointer into the configuration (`""` for the whole of it). The host
+    /// reads the field back from the message, which is `FIELD: MESSAGE`.
+    pub fn deny_field<F: AsRef<str>, C: Into<String>, M: AsRef<str>>(
+        field: F,
+        code: C,
+        message: M,
+    ) -> Verdict {
+        let mut text = String::with_capacity(field.as_ref().len() + 2 + message.as_ref().len());
+        text.push_str(field.as_ref());
+        text.push_str(": ");
+        text.push_str(message.as_ref());
+        Verdict::deny(code, text)
+    }
+
+    /// The denial's code, `None` when the verdict allows.
+    pub fn code(&self) -> Option<&str> {
+        self.deny.as_ref().map(|d| d.code.as_str())
+    }
+
+    /// The denial's message, `None` when the verdict allows.
+    pub fn message(&self) -> Option<&str> {
+        self.deny.as_ref().map(|d| d.message.as_str())
+    }
+
+    /// The warnings, in the order they were added.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
 }
 
 #[cfg(test)]

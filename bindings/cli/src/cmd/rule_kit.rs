@@ -29,6 +29,9 @@ const STACK_FLAG: &str = "-C link-arg=-zstack-size=16384";
 /// The SDK's sources, vendored into every new rule crate.
 const SDK_MANIFEST: &str = include_str!("../../../../plugins/pdk/Cargo.toml");
 const SDK_LIB: &str = include_str!("../../../../plugins/pdk/src/lib.rs");
+/// The SDK's native test harness and its JSON parser (compiled off wasm32 only).
+const SDK_NATIVE: &str = include_str!("../../../../plugins/pdk/src/native.rs");
+const SDK_JSON: &str = include_str!("../../../../plugins/pdk/src/json.rs");
 
 fn usage(message: impl Into<String>) -> Failure {
     Failure::usage(message)
@@ -77,15 +80,18 @@ pub fn new(name: &str, dir: &Path, jurisdiction: &str, out: &mut dyn Write) -> R
             sample("destruction", "cutting"),
         ),
         (
-            PathBuf::from("tests/METHOD_NOT_ALLOWED.open-burning.json"),
-            sample("destruction", "open burning"),
+            PathBuf::from("tests/deny.METHOD_NOT_ALLOWED.open-burning.json"),
+            sample("destruction", "open_burning"),
         ),
         (
             PathBuf::from("tests/allow.not-a-destruction.json"),
-            sample("transfer_dispatch", ""),
+            sample("register_site", ""),
         ),
+        (PathBuf::from("tests/native.rs"), native_tests(name)),
         (PathBuf::from("sdk/Cargo.toml"), vendored_sdk_manifest()),
         (PathBuf::from("sdk/src/lib.rs"), SDK_LIB.to_owned()),
+        (PathBuf::from("sdk/src/native.rs"), SDK_NATIVE.to_owned()),
+        (PathBuf::from("sdk/src/json.rs"), SDK_JSON.to_owned()),
         (PathBuf::from(".gitignore"), "target/\n".to_owned()),
         (PathBuf::from("README.md"), readme(name)),
     ];
@@ -136,6 +142,9 @@ publish = false
 
 [lib]
 crate-type = ["cdylib", "rlib"]
+# Tests are `tests/native.rs` (the SDK's native harness); no doc tests, so that a `rustdoc`
+# other than the `rustc`'s never reads this crate's libraries.
+doctest = false
 
 [dependencies]
 # The custodia rule SDK, vendored by `custodia rules new` (no registry crates: rules build
@@ -156,9 +165,10 @@ fn rule_source(name: &str) -> String {
     format!(
         r#"//! `{name}`: a destruction is done only by a method the configuration allows.
 //!
-//! Config: `{{"methods_allowed": ["cutting", "crushing", "melting"]}}`.
+//! Config: `{{"methods_allowed": ["cutting", "crushing", "melting"]}}`, checked when the
+//! plugin is loaded (`validate_config`).
 
-use custodia_pdk::{{rule, Doc, Verdict}};
+use custodia_pdk::{{path, rule, Doc, Kind, Verdict}};
 
 /// Judges one event; only `destruction` is judged, every other kind is allowed.
 pub fn {name}(ctx: &Doc, cfg: &Doc) -> Verdict {{
@@ -176,8 +186,75 @@ pub fn {name}(ctx: &Doc, cfg: &Doc) -> Verdict {{
     }}
 }}
 
-rule!({name});
+/// Checks the configuration once, when the host loads the plugin: a bad one is a load error
+/// naming the field, instead of a denial of every destruction later.
+pub fn check_config(cfg: &Doc) -> Verdict {{
+    if cfg.kind("/methods_allowed") != Kind::Array || cfg.count("/methods_allowed") == 0 {{
+        return Verdict::deny_field(
+            "/methods_allowed",
+            "CONFIG_INVALID",
+            "a non-empty list of destruction methods is required",
+        );
+    }}
+    for i in 0..cfg.count("/methods_allowed") {{
+        let at = path("/methods_allowed").index(i);
+        if cfg.kind(&at) != Kind::Str {{
+            return Verdict::deny_field(at.build(), "CONFIG_INVALID", "a method is a string");
+        }}
+    }}
+    Verdict::allow()
+}}
+
+rule!({name}, validate_config = check_config);
 "#
+    )
+}
+
+/// `tests/native.rs`: the rule run natively in `cargo test` with the SDK's harness, on the
+/// samples and the configuration the crate ships.
+fn native_tests(name: &str) -> String {
+    let lib = format!("custodia_rule_{name}");
+    format!(
+        r##"//! The rule run natively (`cargo test`, no wasm32 toolchain needed) on the samples in
+//! `tests/` and the configuration in `plugin.json`. `custodia rules test MODULE tests` runs
+//! the same samples through the real module in the real host.
+
+use custodia_pdk::native;
+use {lib}::{{check_config, {name}}};
+
+#[test]
+fn every_sample_gets_the_verdict_its_name_expects() {{
+    native::assert_samples({name}, "tests", "plugin.json");
+}}
+
+#[test]
+fn open_burning_is_refused_with_its_code_and_message() {{
+    let config = native::manifest_config("plugin.json").unwrap();
+    let input = std::fs::read_to_string("tests/deny.METHOD_NOT_ALLOWED.open-burning.json").unwrap();
+    let verdict = native::judge({name}, &input, &config).unwrap();
+    assert_eq!(verdict.code(), Some("METHOD_NOT_ALLOWED"));
+    assert!(verdict.message().unwrap().contains("open_burning"));
+    assert!(verdict.warnings().is_empty());
+}}
+
+#[test]
+fn a_method_added_to_the_config_is_allowed_without_recompiling() {{
+    let input = std::fs::read_to_string("tests/deny.METHOD_NOT_ALLOWED.open-burning.json").unwrap();
+    let config = r#"{{"methods_allowed": ["cutting", "open_burning"]}}"#;
+    assert!(!native::judge({name}, &input, config).unwrap().is_deny());
+}}
+
+#[test]
+fn the_shipped_config_is_accepted_and_a_bad_one_names_its_field() {{
+    let shipped = native::manifest_config("plugin.json").unwrap();
+    assert!(!native::validate_config(check_config, &shipped).unwrap().is_deny());
+    let bad = native::validate_config(check_config, r#"{{"methods_allowed": ["cutting", 3]}}"#).unwrap();
+    assert_eq!(bad.code(), Some("CONFIG_INVALID"));
+    assert!(bad.message().unwrap().starts_with("/methods_allowed/1: "));
+    let empty = native::validate_config(check_config, r#"{{"methods_allowed": []}}"#).unwrap();
+    assert!(empty.message().unwrap().starts_with("/methods_allowed: "));
+}}
+"##
     )
 }
 
@@ -197,29 +274,75 @@ fn manifest_template(name: &str, jurisdiction: &str) -> String {
     text
 }
 
-/// A small input document of `kind` (a destruction by `method`).
+/// An input document of `kind` as the host gives it (`schemas/rule-input.schema.json`): a
+/// destruction by `method` at a demilitarisation facility, or the registration of a site.
 fn sample(kind: &str, method: &str) -> String {
-    let mut event = serde_json::Map::new();
-    event.insert("v".into(), 2.into());
-    event.insert("kind".into(), kind.into());
-    event.insert("at".into(), "2026-06-15T14:00:00Z".into());
-    event.insert("actor".into(), "unit:demil-team-1".into());
-    event.insert(
-        "parents".into(),
-        serde_json::json!(["abababababababababababababababababababababababababababababababab"]),
-    );
-    if kind == "destruction" {
-        event.insert("method".into(), method.into());
-        event.insert("site".into(), "range:demil".into());
-        event.insert("custodian".into(), "unit:demil-team-1".into());
-    }
+    let hex = |b: &str| b.repeat(32);
+    let team = serde_json::json!({"actor": "unit:demil-team-1", "kind": "unit",
+        "agency": "agency:army", "roles": ["custodian", "destroyer"]});
+    let inspector = serde_json::json!({"actor": "person:inspector-7", "kind": "person",
+        "agency": "agency:anmac", "roles": ["witness"]});
+    let signature =
+        |key: &str| serde_json::json!({"key": hex(key), "sig": hex(&format!("{key}{key}"))});
+    let (event, actor, signers, site, authorisation) = if kind == "destruction" {
+        let event = serde_json::json!({
+            "v": 2, "kind": "destruction", "at": "2026-06-15T14:00:00Z",
+            "actor": "unit:demil-team-1", "parents": [hex("ab")],
+            "authorisation": hex("cd"), "site": "demil:plant-1", "custodian": "unit:demil-team-1",
+            "method": method, "certificate": "CERT-2026-0117", "items": ["item:fal-1"],
+            "witnesses": [{"actor": "person:inspector-7", "agency": "agency:anmac"}],
+            "id": hex("ef"), "signatures": [signature("01"), signature("03")],
+        });
+        let site = serde_json::json!({"id": "demil:plant-1", "name": "Demilitarisation plant 1",
+            "kind": "demilitarisation", "country": "AR", "holdings_before": [],
+            "neq_grams_before": 0, "neq_grams_after": 0});
+        let authorisation = serde_json::json!({"id": hex("cd"), "reference": "ORDER-2026-7",
+            "at": "2026-05-01T08:00:00Z", "items": ["item:fal-1"], "lots": [],
+            "methods": ["cutting"]});
+        (
+            event,
+            team.clone(),
+            serde_json::json!([team, inspector]),
+            site,
+            authorisation,
+        )
+    } else {
+        let admin = serde_json::json!({"actor": "agency:mod", "kind": "agency",
+            "agency": "agency:mod", "roles": ["admin"]});
+        let event = serde_json::json!({
+            "v": 2, "kind": "register_site", "at": "2026-06-01T08:00:00Z",
+            "actor": "agency:mod", "parents": [hex("ab")],
+            "site": {"id": "depot:north", "name": "North depot", "kind": "depot"},
+            "id": hex("ef"), "signatures": [signature("01")],
+        });
+        (
+            event,
+            admin.clone(),
+            serde_json::json!([admin]),
+            serde_json::Value::Null,
+            serde_json::Value::Null,
+        )
+    };
+    let items = if kind == "destruction" {
+        serde_json::json!([{"id": "item:fal-1", "category": "firearm", "type": "rifle",
+            "marking": {"manufacturer": "FM", "country_of_manufacture": "AR", "serial": "B-123"},
+            "origin": {"kind": "seized", "reference": "CASE-2025-88"},
+            "registered_at": "2025-01-10T09:00:00Z", "status": "pending_destruction",
+            "condition": "unserviceable", "disposition": "pending_destruction",
+            "holder": {"site": "demil:plant-1", "custodian": "unit:demil-team-1"}}])
+    } else {
+        serde_json::json!([])
+    };
     let doc = serde_json::json!({
+        "abi": 1,
         "event": event,
-        "signers": [{"actor": "unit:demil-team-1", "agency": null, "roles": ["destroyer"]}],
-        "items": [],
+        "actor": actor,
+        "signers": signers,
+        "items": items,
         "lots": [],
-        "site": null,
-        "authorisation": null,
+        "site": site,
+        "authorisation": authorisation,
+        "destination": null,
     });
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
@@ -231,12 +354,15 @@ fn readme(name: &str) -> String {
         "# Rule `{name}`\n\n\
          A custodia national rule (plugin ABI v1, docs/PLUGIN_ABI.md in custodia).\n\n\
          ```sh\n\
+         cargo test --offline                         # the rule run natively on tests/*.json\n\
          custodia rules build .                       # target/plugin/{name}.wasm and .json\n\
          custodia rules test target/plugin/{name}.wasm tests\n\
          custodia rules verify-build . MANIFEST.json  # same sources, same module hash?\n\
          ```\n\n\
          `sdk/` is the custodia rule SDK, vendored: the crate needs nothing else.\n\
-         Samples in `tests/` are named `allow.DESCRIPTION.json` or `CODE.DESCRIPTION.json`.\n"
+         Samples in `tests/` are named `allow.DESCRIPTION.json` or `deny.CODE.DESCRIPTION.json`\n\
+         and follow custodia's `schemas/rule-input.schema.json` (`custodia --ledger L rules \
+         input EVENT_ID` prints a real one).\n"
     )
 }
 

@@ -22,8 +22,10 @@ pub enum Command {
     /// given a folder, judge every sample `*.json` in it and check the verdict its file name
     /// expects: `allow.DESCRIPTION.json` (a description containing `warns` expects a warning),
     /// `deny.CODE.DESCRIPTION.json` or `CODE.DESCRIPTION.json` (a denial with that code),
-    /// `error.DESCRIPTION.json` (the plugin fails). Prints one line per sample and exits 1 when
-    /// any sample gets another verdict.
+    /// `error.DESCRIPTION.json` (the plugin fails). Every sample must follow
+    /// `schemas/rule-input.schema.json` (one that does not is an `ERROR` row naming the JSON
+    /// Pointer of the fault). Prints one line per sample and exits 1 when any sample gets another
+    /// verdict or breaks the schema.
     Test {
         /// The module (`NAME.wasm`, loaded with its manifest `NAME.json` beside it when there
         /// is one, else with an empty configuration) or the manifest itself.
@@ -43,8 +45,9 @@ pub enum Command {
         event_id: custodia::EventId,
     },
     /// Write a new rule crate `DIR/NAME/` that builds outside this project: the rule (an
-    /// example that allows destruction only by configured methods), its manifest, an allow and
-    /// a deny sample, and the SDK vendored beside it.
+    /// example that allows destruction only by configured methods and checks its configuration
+    /// when loaded), its manifest, allow and deny samples, native tests for `cargo test`
+    /// (`tests/native.rs`), and the SDK vendored beside it.
     New {
         /// The rule's name: a lowercase letter, then lowercase letters, digits or `_`.
         name: String,
@@ -104,8 +107,16 @@ fn test(plugin: &Path, context: &Path, out: &mut dyn Write) -> Result<(), Failur
     let input: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| Failure::usage(format!("`{}` is not JSON: {e}", context.display())))?;
     let loaded = load_one(plugin)?;
-    let verdict = judge_sample(&loaded, context, input)?
-        .map_err(|e| Failure::usage(format!("plugin `{}` failed: {e}", plugin.display())))?;
+    let verdict = match judge_sample(&loaded, context, input)? {
+        SampleRun::NotInput(e) => {
+            return Err(Failure::usage(format!(
+                "`{}` is not an input document the host would give (schemas/rule-input.schema.json) {e}",
+                context.display()
+            )));
+        }
+        SampleRun::Judged(v) => v,
+    }
+    .map_err(|e| Failure::usage(format!("plugin `{}` failed: {e}", plugin.display())))?;
     json_line(out, &verdict)?;
     if verdict.is_allow() {
         Ok(())
@@ -199,11 +210,25 @@ fn test_samples(plugin: &Path, dir: &Path, out: &mut dyn Write) -> Result<(), Fa
         let input: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Failure::usage(format!("`{}` is not JSON: {e}", path.display())))?;
         let got = match judge_sample(&loaded, path, input)? {
-            Ok(v) if v.is_allow() => Expected::Allow {
-                warns: !v.warnings().is_empty(),
+            // A sample the host would never give proves nothing: it is an error row, naming
+            // the JSON Pointer of the first fault.
+            SampleRun::NotInput(e) => {
+                failed += 1;
+                line(
+                    out,
+                    &format!(
+                        "ERROR {name}: not an input document (schemas/rule-input.schema.json) {e}"
+                    ),
+                )?;
+                continue;
+            }
+            SampleRun::Judged(v) => match v {
+                Ok(v) if v.is_allow() => Expected::Allow {
+                    warns: !v.warnings().is_empty(),
+                },
+                Ok(v) => Expected::Deny(v.deny_code().unwrap_or_default().to_owned()),
+                Err(_) => Expected::Error,
             },
-            Ok(v) => Expected::Deny(v.deny_code().unwrap_or_default().to_owned()),
-            Err(_) => Expected::Error,
         };
         // An allow expected without a warning passes with warnings too.
         let ok = match (&want, &got) {
@@ -238,17 +263,30 @@ fn test_samples(plugin: &Path, dir: &Path, out: &mut dyn Write) -> Result<(), Fa
 /// Judges a sample: an input document, with the answers to a version 2 rule's questions of the
 /// ledger in its member `host` when it has one (`docs/PLUGIN_ABI.md`, "Samples of version 2
 /// rules"; the member is not part of the input the plugin reads).
+/// What a sample gave: a document the host would never give, or the plugin's verdict.
+enum SampleRun {
+    NotInput(custodia::rules::InputMismatch),
+    Judged(Result<custodia_plugins::Verdict, custodia_plugins::CallError>),
+}
+
+/// Runs one sample: the input document (checked against `schemas/rule-input.schema.json`)
+/// and, for rules of ABI version 2, the ledger's answers in its member `host`.
 fn judge_sample(
     plugin: &Plugin,
     path: &Path,
     doc: serde_json::Value,
-) -> Result<Result<custodia_plugins::Verdict, custodia_plugins::CallError>, Failure> {
+) -> Result<SampleRun, Failure> {
     let (input, host) =
         split_sample(doc).map_err(|e| Failure::usage(format!("`{}`: {e}", path.display())))?;
+    if let Err(e) = custodia::rules::check_input(&input) {
+        return Ok(SampleRun::NotInput(e));
+    }
     let queries = host
         .as_ref()
         .map(|q| q as &dyn custodia::rules::RuleQueries);
-    Ok(plugin.judge_queried(&Input::new(input), queries))
+    Ok(SampleRun::Judged(
+        plugin.judge_queried(&Input::new(input), queries),
+    ))
 }
 
 /// A text file of at most `max` bytes.

@@ -33,6 +33,7 @@ impl Kind for RegisterLot {
         p.origin("/origin", &self.origin, s.site.country.as_deref())?;
         let lot = &self.lot;
         p.new_lot_id("/lot/id", &lot.id)?;
+        p.since_v2("/lot/category", lot.category.is_some())?;
         if lot.quantity.get() == 0 {
             return Err(p.err("/lot/quantity", ErrorKind::ZeroQuantity));
         }
@@ -145,6 +146,7 @@ pub(super) fn example() -> RegisterLot {
             status: None,
             condition: Some(Condition::Serviceable),
             disposition: Some(Disposition::InService),
+            category: Some(crate::model::LotCategory::Ammunition),
         },
     }
 }

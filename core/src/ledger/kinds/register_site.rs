@@ -21,6 +21,10 @@ impl Kind for RegisterSite {
         let site = &self.site;
         p.new_id('s', "/site/id", site.id.as_str())?;
         p.since_v2("/site/kind", site.kind == crate::model::SiteKind::Laboratory)?;
+        p.since_v2(
+            "/site/kind",
+            site.kind == crate::model::SiteKind::Demilitarisation,
+        )?;
         p.since_v2("/site/two_person_rule", site.two_person_rule)?;
         if p.version >= 2
             && let Some(country) = &site.country
