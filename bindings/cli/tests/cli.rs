@@ -8,6 +8,7 @@
     clippy::panic
 )]
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -496,6 +497,32 @@ fn synth_lines(n: u32, seed: u32) -> Vec<String> {
     events.lines().map(str::to_owned).collect()
 }
 
+/// The stock ids a registration event brings onto the books.
+fn registered_stock(v: &Value) -> Vec<String> {
+    match v["kind"].as_str() {
+        Some("register_lot") => vec![v["lot"]["id"].as_str().unwrap().to_owned()],
+        Some("register_items") => v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_owned())
+            .collect(),
+        _ => vec![],
+    }
+}
+
+/// The stock ids an event's `items` and `lots` name (as strings or as `{item}` / `{lot}`).
+fn stock_refs(v: &Value) -> Vec<String> {
+    ["items", "lots"]
+        .iter()
+        .flat_map(|k| v[*k].as_array().cloned().unwrap_or_default())
+        .map(|e| match &e {
+            Value::String(s) => s.clone(),
+            _ => e["item"].as_str().or(e["lot"].as_str()).unwrap().to_owned(),
+        })
+        .collect()
+}
+
 #[test]
 fn init_append_and_bad_input_leave_the_ledger_unchanged() {
     let dir = tempfile::tempdir().unwrap();
@@ -601,8 +628,33 @@ fn init_append_and_bad_input_leave_the_ledger_unchanged() {
     );
     v["signatures"][0]["sig"] = json!(flipped);
     append(format!("{v}\n").as_bytes(), 1, Some(5002));
-    // A missing parent: event 52 (a dispatch of a lot split by event 34) without 30..52.
-    append(format!("{}\n", lines[52]).as_bytes(), 1, Some(2003));
+    // A missing parent: the first later dispatch, count or status change that touches only
+    // stock registered in the first 30 events but names a later event as a parent (the
+    // stock's latest event in this ledger is then not among its parents).
+    let early: BTreeSet<String> = lines[..30]
+        .iter()
+        .map(|l| json(l)["id"].as_str().unwrap().to_owned())
+        .collect();
+    let registered: BTreeSet<String> = lines[..30]
+        .iter()
+        .flat_map(|l| registered_stock(&json(l)))
+        .collect();
+    let late = lines[30..]
+        .iter()
+        .find(|l| {
+            let v = json(l);
+            matches!(
+                v["kind"].as_str(),
+                Some("transfer_dispatch" | "stock_check" | "status_change")
+            ) && stock_refs(&v).iter().all(|s| registered.contains(s))
+                && v["parents"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|p| !early.contains(p.as_str().unwrap()))
+        })
+        .expect("a synthetic event of the kind the missing-parent case needs");
+    append(format!("{late}\n").as_bytes(), 1, Some(2003));
     // A duplicate.
     append(format!("{}\n", lines[0]).as_bytes(), 1, Some(2002));
     // No events at all: an error unless `--allow-empty`.

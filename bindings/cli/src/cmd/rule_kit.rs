@@ -297,7 +297,7 @@ fn sample(kind: &str, method: &str) -> String {
             "kind": "demilitarisation", "country": "AR", "holdings_before": [],
             "neq_grams_before": 0, "neq_grams_after": 0});
         let authorisation = serde_json::json!({"id": hex("cd"), "reference": "ORDER-2026-7",
-            "at": "2026-05-01T08:00:00Z", "items": ["item:fal-1"], "lots": [],
+            "actor": "agency:anmac", "at": "2026-05-01T08:00:00Z", "items": ["item:fal-1"], "lots": [],
             "methods": ["cutting"]});
         (
             event,
