@@ -140,6 +140,8 @@ fn campaign(version: u32, n: usize) -> (Ledger, Vec<SignedEvent>) {
                 condition: None,
                 disposition: None,
                 att_category: None,
+                hazard: None,
+                neq_mg: None,
             })
             .collect();
         let origin = Origin {
