@@ -90,6 +90,26 @@ const REAL: &[(&str, &str, &str)] = &[
         "allow.lot-registered-outside-brazil-not-judged",
         "register_lot_14s",
     ),
+    (
+        "inspection_date",
+        "allow.lot-inspected-in-time-issued",
+        "dispatch_inspected",
+    ),
+    (
+        "inspection_date",
+        "deny.INSPECTION_OVERDUE.lot-past-its-inspection-date-issued",
+        "dispatch_overdue",
+    ),
+    (
+        "inspection_date",
+        "deny.AMMUNITION_EXPIRED.lot-past-its-expiry-issued",
+        "dispatch_expired",
+    ),
+    (
+        "inspection_date",
+        "allow.overdue-lot-sent-for-demilitarisation",
+        "dispatch_overdue_to_demil",
+    ),
 ];
 
 type Docs = BTreeMap<&'static str, Value>;
@@ -279,6 +299,50 @@ fn documents() -> Docs {
     });
     let e = w.record(UNIT_B, body);
     keep(&mut docs, &w, "register_items_import", &e);
+
+    // 7. Lots issued from a depot (the World's clock starts on 2026-01-05): one inspected in
+    // time, one past its next inspection date, one past its expiry; and the overdue one sent to
+    // a demilitarisation plant.
+    let mut w = World::new();
+    w.record(
+        ADMIN,
+        RegisterSite {
+            site: Site {
+                id: site("demil:plant"),
+                name: "demilitarisation plant".into(),
+                kind: SiteKind::Demilitarisation,
+                parent: None,
+                country: Some("CO".into()),
+                licensed_neq_grams: Some(q(1_000_000)),
+                hazard_divisions: vec![HazardDivision::D1_4],
+                two_person_rule: false,
+            },
+        },
+    );
+    let lots = [
+        ("lot:ok", Some("2027-03-01"), None),
+        ("lot:overdue", Some("2025-12"), None),
+        ("lot:expired", Some("2027-03-01"), Some("2025-11-30")),
+    ];
+    for (id, next, expiry) in lots {
+        let mut def = lot_def(id, 10_000);
+        def.next_inspection = next.map(|d| Date::parse(d).unwrap());
+        def.expiry = expiry.map(|d| Date::parse(d).unwrap());
+        w.record(UNIT_A, register_lot_def(DEPOT_A, UNIT_A, def));
+    }
+    for (name, id, to) in [
+        ("dispatch_inspected", "lot:ok", B),
+        ("dispatch_overdue", "lot:overdue", B),
+        ("dispatch_expired", "lot:expired", B),
+        (
+            "dispatch_overdue_to_demil",
+            "lot:overdue",
+            ("demil:plant", DEMIL),
+        ),
+    ] {
+        let d = w.record(UNIT_A, dispatch(A, to, &[], vec![lq(id, 1000)]));
+        keep(&mut docs, &w, name, &d);
+    }
 
     docs
 }
