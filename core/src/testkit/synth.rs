@@ -1,8 +1,9 @@
 //! Deterministic synthetic ledgers: a national stockpile with depots, ammunition lots and
 //! serialized weapons, transfers (some with receipt discrepancies), stock checks, thefts, lot
 //! splits, status changes, witnessed destruction campaigns, exports with their licences,
-//! tracing requests answered, surveillance inspections that suspend lots and clear them, and
-//! boards of inquiry closing discrepancies. The same seed gives the same
+//! tracing requests answered, surveillance inspections that suspend lots and clear them,
+//! boards of inquiry closing discrepancies, and an armoury's day: rifles issued to a soldier
+//! and returned, rounds fired in training and unfired rounds and cases turned in. The same seed gives the same
 //! signed events, byte for byte, at any scale.
 //!
 //! The generator keeps only a [`State`] (bounded by the stockpile, not by the number of
@@ -30,6 +31,9 @@ mod tracing;
 
 #[path = "synth_surveillance.rs"]
 mod surveillance;
+
+#[path = "synth_armoury.rs"]
+mod armoury;
 
 /// Depots in the synthetic stockpile.
 pub const SYNTH_DEPOTS: usize = 4;
@@ -841,6 +845,8 @@ impl Synth {
             self.trace(&cast)?;
             self.inspect(&cast)?;
             self.board(&cast)?;
+            self.armoury(&cast)?;
+            self.armoury(&cast)?;
             self.cast = Some(cast);
             return Ok(());
         };
@@ -848,7 +854,8 @@ impl Synth {
         let result = match roll {
             0..=17 => self.register_lot(&cast),
             18..=25 => self.register_items(&cast),
-            26..=52 => self.transfer(&cast),
+            26..=48 => self.transfer(&cast),
+            49..=52 => self.armoury(&cast),
             53..=55 => self.export(&cast),
             56..=65 => self.stock_check(&cast),
             66..=68 => self.theft(&cast),
@@ -909,6 +916,10 @@ mod tests {
             "export_delivery",
             "inspection",
             "board_of_inquiry",
+            "weapon_issue",
+            "weapon_return",
+            "expenditure",
+            "expenditure_return",
         ] {
             assert!(kinds.contains(k), "missing {k}");
         }
