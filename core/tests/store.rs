@@ -552,10 +552,14 @@ fn tampered_path() -> PathBuf {
 fn an_edited_trace_index_is_named() {
     // One trace row pointed at another stock: the row count is unchanged, only the content
     // check sees that `trace` would now hide an event from one stock's history.
+    // The first event from position 40 on that touches a lot (which one depends on the
+    // synthetic stream's mix).
     let (f, ..) = tampered(
-        "UPDATE touches SET stock = (SELECT min(stock) FROM touches WHERE kind = 'lot'
-                                     AND stock NOT IN (SELECT stock FROM touches WHERE seq = 40))
-         WHERE (kind, stock, seq) IN (SELECT kind, stock, seq FROM touches WHERE seq = 40 AND kind = 'lot' LIMIT 1);",
+        "WITH e(seq) AS (SELECT min(seq) FROM touches WHERE kind = 'lot' AND seq >= 40)
+         UPDATE touches SET stock = (SELECT min(stock) FROM touches WHERE kind = 'lot'
+                                     AND stock NOT IN (SELECT stock FROM touches WHERE seq = (SELECT seq FROM e)))
+         WHERE (kind, stock, seq) IN (SELECT kind, stock, seq FROM touches
+                                      WHERE seq = (SELECT seq FROM e) AND kind = 'lot' LIMIT 1);",
     );
     assert_eq!(f.code(), ErrorCode::Drift, "{f}");
     assert_eq!(f.values()["table"], "touches");
