@@ -159,6 +159,18 @@ fn demo_then_every_read_verb_without_the_log_key() {
         !surveillance.starts_with("ammunition surveillance (IATG 07.20): 0 inspections"),
         "{out}"
     );
+    // The legal life cycle: imports, seizures, forfeitures, restored serials, deactivations,
+    // each at least once (the generator's first pass), counted from the events.
+    let legal = out
+        .lines()
+        .find(|x| x.starts_with("legal life cycle"))
+        .unwrap();
+    let counts: Vec<u64> = legal
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert_eq!(counts.len(), 6, "{out}");
+    assert!(counts.iter().all(|&n| n > 0), "{out}");
     // It holds explosives, in grams of each hazard division.
     let neq = out
         .lines()

@@ -2,9 +2,12 @@
 //! serialized weapons, transfers (some with receipt discrepancies), stock checks, thefts, lot
 //! splits, status changes, witnessed destruction campaigns, exports with their licences,
 //! tracing requests answered, surveillance inspections that suspend lots and clear them,
-//! boards of inquiry closing discrepancies, and an armoury's day: rifles issued to a soldier
-//! and returned, rounds fired in training and unfired rounds and cases turned in. The same seed gives the same
-//! signed events, byte for byte, at any scale.
+//! boards of inquiry closing discrepancies, an armoury's day (rifles issued to a soldier and
+//! returned, rounds fired in training, unfired rounds and cases turned in), and the legal life
+//! cycle: weapons imported from foreign manufacturers with their import records and import
+//! marks, seizures under an evidence hold later forfeited by a court, serial numbers restored
+//! by a forensic laboratory, and deactivations verified by the proof house. The same seed gives
+//! the same signed events, byte for byte, at any scale.
 //!
 //! The generator keeps only a [`State`] (bounded by the stockpile, not by the number of
 //! events), the actors' keys and a few lists of live stock, so millions of events stream
@@ -34,6 +37,9 @@ mod surveillance;
 
 #[path = "synth_armoury.rs"]
 mod armoury;
+
+#[path = "synth_legal.rs"]
+mod legal;
 
 /// Depots in the synthetic stockpile.
 pub const SYNTH_DEPOTS: usize = 4;
@@ -119,6 +125,8 @@ pub struct Synth {
     next_lot: u64,
     next_item: u64,
     next_ref: u64,
+    /// Seizures not yet decided by a court.
+    legal: legal::Legal,
 }
 
 impl std::fmt::Debug for Synth {
@@ -150,6 +158,7 @@ impl Synth {
             next_lot: 0,
             next_item: 0,
             next_ref: 0,
+            legal: legal::Legal::default(),
         }
     }
 
@@ -847,21 +856,31 @@ impl Synth {
             self.board(&cast)?;
             self.armoury(&cast)?;
             self.armoury(&cast)?;
+            self.import(&cast)?;
+            self.seize(&cast)?;
+            self.restore_serial(&cast)?;
+            self.forfeit(&cast)?;
+            self.deactivate(&cast)?;
             self.cast = Some(cast);
             return Ok(());
         };
         let roll = self.rng.range(0, 99);
         let result = match roll {
-            0..=17 => self.register_lot(&cast),
-            18..=25 => self.register_items(&cast),
-            26..=48 => self.transfer(&cast),
-            49..=52 => self.armoury(&cast),
+            0..=16 => self.register_lot(&cast),
+            17 => self.import(&cast),
+            18..=24 => self.register_items(&cast),
+            25 => self.seize(&cast),
+            26..=47 => self.transfer(&cast),
+            48..=51 => self.armoury(&cast),
+            52 => self.forfeit(&cast),
             53..=55 => self.export(&cast),
             56..=65 => self.stock_check(&cast),
             66..=68 => self.theft(&cast),
             69 => self.board(&cast),
-            70..=81 => self.destruction(&cast),
-            82..=89 => self.split(&cast),
+            70..=80 => self.destruction(&cast),
+            81 => self.restore_serial(&cast),
+            82..=88 => self.split(&cast),
+            89 => self.deactivate(&cast),
             90..=93 => self.status(&cast),
             94..=97 => self.inspect(&cast),
             _ => self.trace(&cast),
@@ -920,6 +939,10 @@ mod tests {
             "weapon_return",
             "expenditure",
             "expenditure_return",
+            "seizure",
+            "judicial_order",
+            "marking",
+            "deactivation",
         ] {
             assert!(kinds.contains(k), "missing {k}");
         }

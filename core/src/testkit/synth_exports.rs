@@ -33,11 +33,18 @@ impl Synth {
             .copied()
             .unwrap_or(("PE", None));
         let sent = self.rng.range(1, (units / 4).max(1));
-        let items = if self.rng.range(0, 2) == 0 {
+        let mut items = if self.rng.range(0, 2) == 0 {
             self.pick_items(&site, &custodian, 2)
         } else {
             Vec::new()
         };
+        // Weapons forfeited by a court are not exported (CIFTA art. VII: confiscated arms are
+        // destroyed or kept for official use).
+        items.retain(|id| {
+            self.state
+                .item(id)
+                .is_none_or(|i| i.status.disposition != crate::model::Disposition::Forfeited)
+        });
         let secs = SYNTH_EPOCH_SECONDS
             + SYNTH_STEP_SECONDS * i64::try_from(self.emitted).unwrap_or(i64::MAX / 2);
         let issued = day(secs - LICENCE_ISSUED_DAYS_BEFORE * DAY_SECONDS)?;

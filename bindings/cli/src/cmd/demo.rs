@@ -93,7 +93,9 @@ pub fn run(global: &Global, args: &Args, out: &mut dyn Write) -> Result<(), Fail
     summary::write_table(out, &ledger.summary()?)?;
     let mut answered = 0u64;
     let (mut inspections, mut suspending) = (0u64, 0u64);
+    let mut legal = LegalCounts::default();
     ledger.for_each_event(0, u64::MAX, &mut |r| {
+        legal.count(&r.kind, &r.json);
         if r.kind == "trace_response" {
             answered += 1;
         }
@@ -124,6 +126,18 @@ pub fn run(global: &Global, args: &Args, out: &mut dyn Write) -> Result<(), Fail
         &format!(
             "ammunition surveillance (IATG 07.20): {inspections} inspections by the technical authority, {suspending} suspending a lot; {} lots due for inspection by {a_year_on} (`custodia inspections-due --at T`)",
             ledger.lots_due_inspection(&a_year_on)?.len()
+        ),
+    )?;
+    line(
+        out,
+        &format!(
+            "legal life cycle (Firearms Protocol, CIFTA): {} imports from foreign manufacturers ({} weapons with import marks), {} seizures under evidence hold, {} forfeiture orders, {} serial numbers restored, {} weapons deactivated",
+            legal.imports,
+            legal.imported,
+            legal.seizures,
+            legal.forfeitures,
+            legal.restored,
+            legal.deactivated
         ),
     )?;
     let mut by_division: std::collections::BTreeMap<String, i64> = Default::default();
@@ -169,6 +183,74 @@ pub fn run(global: &Global, args: &Args, out: &mut dyn Write) -> Result<(), Fail
         }
     };
     line(out, &format!("next: {next}"))
+}
+
+/// What the legal life cycle recorded, counted from the events.
+#[derive(Default)]
+struct LegalCounts {
+    /// `register_items` of imported weapons.
+    imports: u64,
+    /// Weapons those imports registered.
+    imported: u64,
+    /// `seizure` events.
+    seizures: u64,
+    /// `judicial_order` events deciding a forfeiture.
+    forfeitures: u64,
+    /// Marks of kind `restored_serial`.
+    restored: u64,
+    /// Weapons deactivated.
+    deactivated: u64,
+}
+
+impl LegalCounts {
+    /// Counts one stored event (its kind and canonical JSON).
+    fn count(&mut self, kind: &str, json: &str) {
+        let interesting = matches!(
+            kind,
+            "register_items" | "seizure" | "judicial_order" | "marking" | "deactivation"
+        );
+        if !interesting {
+            return;
+        }
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(json) else {
+            return;
+        };
+        let len = |member: &str| {
+            v.get(member)
+                .and_then(|m| m.as_array())
+                .map_or(0, |a| a.len() as u64)
+        };
+        match kind {
+            "register_items" => {
+                let imported = v
+                    .get("origin")
+                    .and_then(|o| o.get("kind"))
+                    .and_then(|k| k.as_str())
+                    == Some("imported");
+                if imported {
+                    self.imports += 1;
+                    self.imported += len("items");
+                }
+            }
+            "seizure" => self.seizures += 1,
+            "judicial_order" => {
+                if v.get("decision").and_then(|d| d.as_str()) == Some("forfeiture") {
+                    self.forfeitures += 1;
+                }
+            }
+            "marking" => {
+                let marks = v.get("marks").and_then(|m| m.as_array());
+                self.restored += marks.map_or(0, |a| {
+                    a.iter()
+                        .filter(|m| {
+                            m.get("kind").and_then(|k| k.as_str()) == Some("restored_serial")
+                        })
+                        .count() as u64
+                });
+            }
+            _ => self.deactivated += len("items"),
+        }
+    }
 }
 
 /// Appends `events` synthetic events in batches; returns the generator (it holds the actors'
