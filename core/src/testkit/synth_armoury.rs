@@ -5,21 +5,20 @@
 //! fired. Kept apart from `synth.rs` to ease merging; a child module of it, so it sees the
 //! generator's fields.
 
+use super::tracing::{DAY_SECONDS, day};
 use super::{Cast, SYNTH_EPOCH_SECONDS, SYNTH_STEP_SECONDS, Synth, SynthError, qty};
 use crate::event::{
     Body, Expenditure, ExpenditureReturn, LotQuantity, Place, WeaponIssue, WeaponReturn,
 };
 use crate::model::{
-    ActorId, ActorKind, Condition, Date, Disposition, ExpenditurePurpose, ItemId, LotId, Residue,
-    SiteId, StockStatus, Timestamp, Unit,
+    ActorId, ActorKind, Condition, Disposition, ExpenditurePurpose, ItemId, LotId, Residue, SiteId,
+    StockStatus, Timestamp, Unit,
 };
 
 /// Hours a weapon is issued for.
 const ISSUE_HOURS: i64 = 10;
 /// Seconds in an hour.
 const HOUR_SECONDS: i64 = 3_600;
-/// Seconds in a day.
-const DAY_SECONDS: i64 = 86_400;
 /// Rounds fired per person in a training session, at most.
 const ROUNDS_PER_PERSON_MAX: u64 = 60;
 
@@ -128,12 +127,6 @@ impl Synth {
             .rng
             .range(1, (personnel * ROUNDS_PER_PERSON_MAX).min(units)))?;
         let turn_in = self.rng.range(0, 3) == 0;
-        let day = |secs: i64| -> Result<Date, SynthError> {
-            let t =
-                Timestamp::from_unix_seconds(secs).map_err(|e| SynthError::Value(e.to_string()))?;
-            Date::parse(t.as_str().get(..10).unwrap_or_default())
-                .map_err(|e| SynthError::Value(e.to_string()))
-        };
         let return_by = if turn_in {
             Some(day(self.now() + DAY_SECONDS)?)
         } else {

@@ -5,24 +5,13 @@
 //! apart from `synth.rs` to ease merging; a child
 //! module of it, so it sees the generator's fields.
 
+use super::tracing::{DAY_SECONDS, day};
 use super::{Cast, SYNTH_EPOCH_SECONDS, SYNTH_STEP_SECONDS, Synth, SynthError};
 use crate::event::{Body, Inspection};
-use crate::model::{
-    Condition, ConditionCode, Date, InspectionOutcome, InspectionResult, InspectionTest,
-};
+use crate::model::{Condition, ConditionCode, InspectionOutcome, InspectionResult, InspectionTest};
 
 /// Days from one inspection to the next in the synthetic stockpile.
 const INSPECTION_INTERVAL_DAYS: i64 = 365;
-/// Seconds in a day.
-const DAY_SECONDS: i64 = 86_400;
-
-/// The day (`YYYY-MM-DD`) of a time in Unix seconds.
-fn day(secs: i64) -> Result<Date, SynthError> {
-    let t = crate::model::Timestamp::from_unix_seconds(secs)
-        .map_err(|e| SynthError::Value(e.to_string()))?;
-    Date::parse(t.as_str().get(..10).unwrap_or_default())
-        .map_err(|e| SynthError::Value(e.to_string()))
-}
 
 impl Synth {
     /// An inspection of one lot by the technical authority: a suspended lot is cleared (its

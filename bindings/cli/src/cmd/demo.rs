@@ -197,7 +197,7 @@ struct LegalCounts {
     /// `judicial_order` events deciding a forfeiture.
     forfeitures: u64,
     /// Marks of kind `restored_serial`.
-    restored: u64,
+    restored: usize,
     /// Weapons deactivated.
     deactivated: u64,
 }
@@ -218,7 +218,7 @@ impl LegalCounts {
         let len = |member: &str| {
             v.get(member)
                 .and_then(|m| m.as_array())
-                .map_or(0, |a| a.len() as u64)
+                .map_or(0, |a| u64::try_from(a.len()).unwrap_or(u64::MAX))
         };
         match kind {
             "register_items" => {
@@ -245,7 +245,7 @@ impl LegalCounts {
                         .filter(|m| {
                             m.get("kind").and_then(|k| k.as_str()) == Some("restored_serial")
                         })
-                        .count() as u64
+                        .count()
                 });
             }
             _ => self.deactivated += len("items"),

@@ -269,9 +269,8 @@ fn manifest_template(name: &str, jurisdiction: &str) -> String {
         "description": "Destruction only by a method the configuration allows",
         "config": {"methods_allowed": ["cutting", "crushing", "melting"]},
     });
-    let mut text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
-    text.push('\n');
-    text
+    // A `serde_json::Value` always serialises: `{:#}` is its pretty form, with no error to hide.
+    format!("{manifest:#}\n")
 }
 
 /// An input document of `kind` as the host gives it (`schemas/rule-input.schema.json`): a
@@ -344,9 +343,7 @@ fn sample(kind: &str, method: &str) -> String {
         "authorisation": authorisation,
         "destination": null,
     });
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    text.push('\n');
-    text
+    format!("{doc:#}\n")
 }
 
 fn readme(name: &str) -> String {
