@@ -17,7 +17,7 @@ if [ "${1:-}" = "--smoke" ]; then
     smoke=1
 fi
 
-benches=(append verify proofs trace find)
+benches=(decode append verify proofs trace find)
 for b in "${benches[@]}"; do
     printf '\n== %s\n' "$b"
     cargo bench --quiet -p custodia --bench "$b" -- "${mode[@]}"

@@ -162,7 +162,7 @@ fn first_difference(a: &Value, b: &Value, path: &mut String) -> bool {
 }
 
 /// Typed decode of an event's content, with the JSON Pointer of a refused value.
-fn typed<B: EventBody>(content: &Value) -> Result<Event<B>> {
+pub(crate) fn typed<B: EventBody>(content: &Value) -> Result<Event<B>> {
     serde_path_to_error::deserialize::<_, Event<B>>(content).map_err(|e| {
         let field = pointer_of(e.path());
         let value = content
@@ -202,15 +202,26 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
 fn decode_content<B: EventBody>(content: &Value) -> Result<(Event<B>, Vec<u8>)> {
     let event: Event<B> = typed(content)?;
     let canonical_content = canonical(content)?;
+    interpreted_is_signed(content, &event, &canonical_content)?;
+    Ok((event, canonical_content))
+}
+
+/// The check that the typed event re-encodes to exactly the signed content (whose canonical
+/// bytes are `canonical_content`); refused with the pointer of the first difference.
+pub(crate) fn interpreted_is_signed<B: EventBody>(
+    content: &Value,
+    event: &Event<B>,
+    canonical_content: &[u8],
+) -> Result<()> {
     // INVARIANT (interpreted-is-signed): the typed event re-encodes to exactly the signed
     // content, so no member can be signed but ignored, or interpreted but unsigned.
-    let again = serde_json::to_value(&event).map_err(|e| internal("encoding an event", e))?;
+    let again = serde_json::to_value(event).map_err(|e| internal("encoding an event", e))?;
     if canonical(&again)? != canonical_content {
         let mut path = String::new();
         first_difference(content, &again, &mut path);
         return Err(Error::new(ErrorKind::NotCanonical).at_field(path));
     }
-    Ok((event, canonical_content))
+    Ok(())
 }
 
 /// How strictly the bytes of a signed event are read.

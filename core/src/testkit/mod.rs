@@ -5,6 +5,7 @@
 //! share. Not part of the stable surface.
 
 pub mod decode;
+pub mod decode_stages;
 pub mod ops;
 pub mod proofs;
 mod synth;
