@@ -12,16 +12,31 @@ use serde_json::{Map, Value};
 use crate::envelope::EVENT_BYTES_MAX;
 use crate::error::{Error, ErrorKind, Result};
 
-/// The first duplicate member found: (JSON Pointer of the object, member name).
-type Duplicate = RefCell<Option<(String, String)>>;
+/// The first duplicate member found: the path to its object as pointer tokens, innermost
+/// first (each enclosing level adds its token while the error unwinds), and the member name.
+/// Paths are built only when a duplicate is found, not for every member of every event.
+#[derive(Default)]
+struct Found {
+    tokens: Vec<String>,
+    member: String,
+}
+type Duplicate = RefCell<Option<Found>>;
 
 struct Strict<'d> {
-    path: String,
     duplicate: &'d Duplicate,
 }
 
 fn escape_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
+}
+
+impl Strict<'_> {
+    /// Adds `token` to the path of a duplicate found below this level.
+    fn unwinding(&self, token: impl FnOnce() -> String) {
+        if let Some(found) = self.duplicate.borrow_mut().as_mut() {
+            found.tokens.push(token());
+        }
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for Strict<'_> {
@@ -60,23 +75,38 @@ impl<'de> Visitor<'de> for Strict<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Value, A::Error> {
         let mut out = Vec::new();
-        while let Some(v) = seq.next_element_seed(Strict {
-            path: format!("{}/{}", self.path, out.len()),
-            duplicate: self.duplicate,
-        })? {
-            out.push(v);
+        loop {
+            let next = seq.next_element_seed(Strict {
+                duplicate: self.duplicate,
+            });
+            match next {
+                Ok(Some(v)) => out.push(v),
+                Ok(None) => break,
+                Err(e) => {
+                    self.unwinding(|| out.len().to_string());
+                    return Err(e);
+                }
+            }
         }
         Ok(Value::Array(out))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            let value = map.next_value_seed(Strict {
-                path: format!("{}/{}", self.path, escape_token(&key)),
+            let value = match map.next_value_seed(Strict {
                 duplicate: self.duplicate,
-            })?;
+            }) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.unwinding(|| escape_token(&key));
+                    return Err(e);
+                }
+            };
             if out.contains_key(&key) {
-                self.duplicate.replace(Some((self.path.clone(), key)));
+                self.duplicate.replace(Some(Found {
+                    tokens: Vec::new(),
+                    member: key,
+                }));
                 return Err(serde::de::Error::custom("duplicate member"));
             }
             out.insert(key, value);
@@ -98,7 +128,6 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Value> {
     let duplicate = Duplicate::default();
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let parsed = Strict {
-        path: String::new(),
         duplicate: &duplicate,
     }
     .deserialize(&mut de)
@@ -106,7 +135,8 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Value> {
     match parsed {
         Ok(v) => Ok(v),
         Err(e) => Err(match duplicate.take() {
-            Some((object, member)) => {
+            Some(Found { tokens, member }) => {
+                let object: String = tokens.iter().rev().map(|t| format!("/{t}")).collect();
                 Error::new(ErrorKind::DuplicateMember { member }).at_field(object)
             }
             None => Error::new(ErrorKind::JsonMalformed {

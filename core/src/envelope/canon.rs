@@ -1,0 +1,151 @@
+//! RFC 8785 canonical JSON of a parsed value, written in one pass into one buffer.
+//!
+//! The reference for every byte is `serde_json_canonicalizer` (the crate's canonicaliser
+//! before this writer, and still the one numbers other than safe integers go through): strings
+//! are escaped as `serde_json` escapes them (RFC 8785 §3.2.2.2 is ECMAScript's
+//! `JSON.stringify`, the same set: `"`, `\`, the short escapes and `\u00xx` in lowercase for
+//! the other control characters), members are sorted by their UTF-16 code units, integers of at
+//! most 2^53 in magnitude are written as their digits (what ECMAScript's Number-to-String
+//! gives for them) and any other number is handed to the reference. `core/tests/jcs.rs` holds
+//! both to the RFC author's vectors, and the tests below hold them to each other.
+
+use serde_json::{Map, Number, Value};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Largest integer magnitude written as digits: above it, an IEEE double (what RFC 8785 numbers
+/// are) no longer holds every integer, and the reference's rounding applies.
+const SAFE_INTEGER_MAX: u64 = 1 << 53;
+
+/// Appends the canonical JSON of `value` to `out`.
+pub(crate) fn write(value: &Value, out: &mut Vec<u8>) -> Result<()> {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => number(n, out)?,
+        Value::String(s) => string(s, out)?,
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write(item, out)?;
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => object(map, out)?,
+    }
+    Ok(())
+}
+
+fn internal(e: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::Internal {
+        detail: format!("canonicalising JSON: {e}"),
+    })
+}
+
+fn number(n: &Number, out: &mut Vec<u8>) -> Result<()> {
+    if let Some(u) = n.as_u64()
+        && u <= SAFE_INTEGER_MAX
+    {
+        out.extend_from_slice(u.to_string().as_bytes());
+    } else if let Some(i) = n.as_i64()
+        && i.unsigned_abs() <= SAFE_INTEGER_MAX
+    {
+        out.extend_from_slice(i.to_string().as_bytes());
+    } else {
+        let text = serde_json_canonicalizer::to_vec(n).map_err(internal)?;
+        out.extend_from_slice(&text);
+    }
+    Ok(())
+}
+
+fn string(s: &str, out: &mut Vec<u8>) -> Result<()> {
+    serde_json::to_writer(&mut *out, s).map_err(internal)
+}
+
+/// Whether UTF-8 byte order (a `Map`'s order) may differ from UTF-16 code unit order for this
+/// key: only characters from U+E000 up (lead bytes 0xEE and above) sort differently.
+fn beyond_bmp_order(key: &str) -> bool {
+    key.bytes().any(|b| b >= 0xEE)
+}
+
+fn object(map: &Map<String, Value>, out: &mut Vec<u8>) -> Result<()> {
+    let mut members: Vec<(&String, &Value)> = map.iter().collect();
+    let in_order = members.windows(2).all(|w| match w {
+        [(a, _), (b, _)] => a.as_bytes() < b.as_bytes(),
+        _ => true,
+    });
+    if !in_order || members.iter().any(|(k, _)| beyond_bmp_order(k)) {
+        members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+    }
+    out.push(b'{');
+    for (i, (key, value)) in members.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(key, out)?;
+        out.push(b':');
+        write(value, out)?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ours(v: &Value) -> Vec<u8> {
+        let mut out = Vec::new();
+        write(v, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn agrees_with_the_reference_canonicaliser() {
+        let values = [
+            json!({"b": 1, "a": [true, false, null], "c": {"z": "x", "y": -3}}),
+            json!({"\u{e000}": 1, "\u{10000}": 2, "a": 3, "\u{ffff}": 4, "\u{1F600}": 5}),
+            json!("quote \" backslash \\ slash / controls \u{0}\u{1f}\u{7f}\n\t\r\u{8}\u{c} é 😀"),
+            json!([
+                0,
+                -0,
+                1,
+                -1,
+                9007199254740992u64,
+                9007199254740993u64,
+                -9007199254740993i64,
+                u64::MAX,
+                i64::MIN,
+                1.5,
+                -1e-7,
+                1e21,
+                1e20,
+                0.1,
+                123456789.125
+            ]),
+            json!({}),
+            json!([]),
+            json!({"k": {"": [{}]}}),
+        ];
+        for v in &values {
+            assert_eq!(
+                String::from_utf8(ours(v)).unwrap(),
+                serde_json_canonicalizer::to_string(v).unwrap(),
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn agrees_on_every_synthetic_event() {
+        for e in crate::testkit::events(42, 600).unwrap() {
+            let v: Value = serde_json::from_str(e.to_json()).unwrap();
+            assert_eq!(ours(&v), serde_json_canonicalizer::to_vec(&v).unwrap());
+        }
+    }
+}
