@@ -52,6 +52,40 @@ impl Verifier<'_> {
     }
 }
 
+/// A chunk of lines with what the workers found: each line decoded, with whether its
+/// signatures all check (`None`: refused, decoded again in order to name why).
+struct Decoded {
+    lines: Vec<Vec<u8>>,
+    events: Vec<Option<(SignedEvent, bool)>>,
+}
+
+impl Decoded {
+    fn new(lines: Vec<Vec<u8>>) -> Self {
+        let events = crate::store::parallel_map(&lines, |line| {
+            SignedEvent::from_canonical_json(line).ok().map(|e| {
+                let ok = !e.signatures.is_empty() && e.signatures.iter().all(|s| s.verify(&e.id));
+                (e, ok)
+            })
+        });
+        Self { lines, events }
+    }
+}
+
+/// Replays a decoded chunk in order; `false` once something failed.
+fn replay(verifier: &mut Verifier<'_>, chunk: Decoded) -> bool {
+    for (line, decoded) in chunk.lines.iter().zip(chunk.events) {
+        let going = match decoded {
+            Some((event, true)) => verifier.push_event(&event, SignatureCheck::AlreadyVerified),
+            Some((event, false)) => verifier.push_event(&event, SignatureCheck::Verify),
+            None => verifier.push_json(line),
+        };
+        if !going {
+            return false;
+        }
+    }
+    true
+}
+
 /// Verifies a JSON lines export (one event per line, append order; blank lines ignored),
 /// re-running the rules in force with `rules` when given. Decoding and signature checks run on
 /// all cores, a chunk of lines at a time; the replay runs in order. The report is the one a
@@ -62,54 +96,56 @@ pub fn verify_jsonl(reader: impl BufRead, rules: Option<&dyn RuleEngine>) -> Ver
         rules,
         failure: None,
     };
-    let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(VERIFY_CHUNK_LINES);
+    // A pipeline of three chunks at most: this thread reads chunk k+1 and replays chunk k-1
+    // (in order) while the workers decode chunk k and check its signatures on every core.
+    // Memory: the state plus three chunks of lines.
     let mut lines = reader.split(b'\n');
-    'outer: loop {
+    std::thread::scope(|scope| {
+        let mut decoding: Option<std::thread::ScopedJoinHandle<'_, Decoded>> = None;
+        let mut ready: Option<Decoded> = None;
         let mut read_error = None;
-        for line in lines.by_ref() {
-            match line {
-                Ok(line) if line.iter().all(u8::is_ascii_whitespace) => {}
-                Ok(line) => {
-                    chunk.push(line);
-                    if chunk.len() >= VERIFY_CHUNK_LINES {
-                        break;
+        let mut end = false;
+        loop {
+            if let Some(decoded) = ready.take()
+                && !replay(&mut verifier, decoded)
+            {
+                return;
+            }
+            let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(VERIFY_CHUNK_LINES);
+            while !end && chunk.len() < VERIFY_CHUNK_LINES {
+                match lines.next() {
+                    None => end = true,
+                    Some(Ok(line)) if line.iter().all(u8::is_ascii_whitespace) => {}
+                    Some(Ok(line)) => chunk.push(line),
+                    Some(Err(e)) => {
+                        read_error = Some(e);
+                        end = true;
                     }
                 }
-                Err(e) => {
-                    read_error = Some(e);
-                    break;
+            }
+            if let Some(handle) = decoding.take() {
+                match handle.join() {
+                    Ok(decoded) => ready = Some(decoded),
+                    // A panicking worker is a bug; re-raise it on this thread.
+                    Err(payload) => std::panic::resume_unwind(payload),
                 }
             }
-        }
-        if chunk.is_empty() && read_error.is_none() {
-            break;
-        }
-        let decoded = crate::store::parallel_map(&chunk, |line| {
-            SignedEvent::from_canonical_json(line).ok().map(|e| {
-                let ok = !e.signatures.is_empty() && e.signatures.iter().all(|s| s.verify(&e.id));
-                (e, ok)
-            })
-        });
-        for (line, decoded) in chunk.iter().zip(decoded) {
-            let going = match decoded {
-                Some((event, true)) => verifier.push_event(&event, SignatureCheck::AlreadyVerified),
-                Some((event, false)) => verifier.push_event(&event, SignatureCheck::Verify),
-                None => verifier.push_json(line),
-            };
-            if !going {
-                break 'outer;
+            if !chunk.is_empty() {
+                decoding = Some(scope.spawn(move || Decoded::new(chunk)));
+            } else if ready.is_none() {
+                // Nothing left to read, decode or replay: a read error comes after the lines
+                // read before it.
+                if let Some(e) = read_error.take() {
+                    verifier.fail(Error::new(ErrorKind::Io {
+                        operation: "read".into(),
+                        path: "the export".into(),
+                        reason: e.to_string(),
+                    }));
+                }
+                return;
             }
         }
-        chunk.clear();
-        if let Some(e) = read_error {
-            verifier.fail(Error::new(ErrorKind::Io {
-                operation: "read".into(),
-                path: "the export".into(),
-                reason: e.to_string(),
-            }));
-            break;
-        }
-    }
+    });
     let (digest, digest_error) = match verifier.state.digest() {
         Ok(d) => (d, None),
         Err(e) => (crate::model::Digest::from_bytes([0; 32]), Some(e)),

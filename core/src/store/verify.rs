@@ -8,12 +8,13 @@ use rusqlite::types::Value as Sql;
 use sha2::Digest as _;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::ledger::SignedEvent;
 use crate::ledger::{RuleEngine, SignatureCheck, State};
 use crate::merkle::{Frontier, empty_root, leaf_hash, verify_head};
 use crate::model::Digest;
 use crate::store::derived::{self, TABLES, stock_key};
-use crate::store::log::{self, decode_chunk};
-use crate::store::{Db, REPLAY_CHUNK_EVENTS};
+use crate::store::log;
+use crate::store::{Db, REPLAY_CHUNK_EVENTS, parallel_map, signatures_valid};
 
 /// What a verification found.
 pub(crate) struct Outcome {
@@ -86,16 +87,9 @@ impl Run<'_> {
         }
     }
 
-    fn chunk(
-        &mut self,
-        chunk: Vec<(u64, Vec<u8>, Vec<u8>)>,
-        columns: &[(String, String, String)],
-        rules: Option<&dyn RuleEngine>,
-    ) -> Result<()> {
-        let jsons: Vec<Vec<u8>> = chunk.iter().map(|(_, _, j)| j.clone()).collect();
-        let decoded = decode_chunk(chunk, true);
-        for (((seq, id_col, ev, sig_ok), json), cols) in decoded.into_iter().zip(jsons).zip(columns)
-        {
+    /// Replays a decoded chunk in order (on this thread, while the next chunk decodes).
+    fn chunk(&mut self, chunk: Decoded, rules: Option<&dyn RuleEngine>) -> Result<()> {
+        for ((seq, id_col, json), (ev, sig_ok), cols) in chunk.into_rows() {
             let index = self.state.event_count();
             if seq != index {
                 self.fail(Error::new(ErrorKind::EventMissing {
@@ -128,7 +122,7 @@ impl Run<'_> {
                 );
                 return Ok(());
             }
-            let (kind, at, actor) = cols;
+            let (kind, at, actor) = &cols;
             if kind != ev.kind() || at != ev.event.at.as_str() || actor != ev.event.actor.as_str() {
                 self.fail(
                     Error::new(ErrorKind::Drift {
@@ -179,6 +173,45 @@ impl Run<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// A stored row: (seq, id column, json).
+type Row = (u64, Vec<u8>, Vec<u8>);
+/// The `kind`, `at` and `actor` columns of a stored row.
+type Columns = (String, String, String);
+
+/// A chunk of stored rows with what the workers found: each event decoded (with its
+/// signatures checked) or the error that refused it.
+struct Decoded {
+    rows: Vec<Row>,
+    columns: Vec<Columns>,
+    events: Vec<(Result<SignedEvent>, bool)>,
+}
+
+impl Decoded {
+    /// Decodes the rows and checks their signatures on all cores.
+    fn new(rows: Vec<Row>, columns: Vec<Columns>) -> Self {
+        let events = parallel_map(&rows, |(_, _, json)| {
+            let ev = SignedEvent::from_canonical_json(json);
+            let ok = ev
+                .as_ref()
+                .is_ok_and(|e| signatures_valid(std::slice::from_ref(e)).first() == Some(&true));
+            (ev, ok)
+        });
+        Self {
+            rows,
+            columns,
+            events,
+        }
+    }
+
+    fn into_rows(self) -> impl Iterator<Item = (Row, (Result<SignedEvent>, bool), Columns)> {
+        self.rows
+            .into_iter()
+            .zip(self.events)
+            .zip(self.columns)
+            .map(|((row, ev), cols)| (row, ev, cols))
     }
 }
 
@@ -264,50 +297,67 @@ fn verify_in_snapshot(
     run.check_heads();
     debug_assert!(run.failure.is_some() || run.frontier.root() == empty_root());
 
-    let mut chunk = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
-    let mut columns = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
+    // A pipeline of three chunks at most: this thread reads chunk k+1 and replays chunk k-1
+    // (in order: the replay is sequential) while the workers decode chunk k and check its
+    // signatures on every core. Memory: the state plus three chunks of rows.
     let mut stmt = db
         .conn
         .prepare("SELECT seq, id, json, kind, at, actor FROM events ORDER BY seq")
         .map_err(db.err("reading events"))?;
     let mut rows = stmt.query([]).map_err(db.err("reading events"))?;
     let e = db.err("reading events");
-    loop {
-        let row = if run.failure.is_none() {
-            rows.next().map_err(&e)?
-        } else {
-            None
-        };
-        let end = row.is_none();
-        if let Some(r) = row {
-            let seq: i64 = r.get(0).map_err(&e)?;
-            let seq = u64::try_from(seq).map_err(|_| {
-                Error::new(ErrorKind::Damaged {
-                    what: format!("event position {seq} is negative"),
-                })
-            })?;
-            let id: Vec<u8> = r.get(1).map_err(&e)?;
-            let json: Vec<u8> = match r.get_ref(2).map_err(&e)? {
-                rusqlite::types::ValueRef::Blob(b) => b.to_vec(),
-                rusqlite::types::ValueRef::Text(t) => t.to_vec(),
-                _ => Vec::new(),
-            };
-            chunk.push((seq, id, json));
-            columns.push((
-                r.get::<_, String>(3).map_err(&e)?,
-                r.get::<_, String>(4).map_err(&e)?,
-                r.get::<_, String>(5).map_err(&e)?,
-            ));
+    std::thread::scope(|scope| -> Result<()> {
+        let mut decoding: Option<std::thread::ScopedJoinHandle<'_, Decoded>> = None;
+        let mut ready: Option<Decoded> = None;
+        let mut end = false;
+        loop {
+            if let Some(decoded) = ready.take() {
+                run.chunk(decoded, rules)?;
+                progress(run.state.event_count());
+            }
+            let mut chunk = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
+            let mut columns = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
+            while !end && run.failure.is_none() && chunk.len() < REPLAY_CHUNK_EVENTS {
+                let Some(r) = rows.next().map_err(&e)? else {
+                    end = true;
+                    break;
+                };
+                let seq: i64 = r.get(0).map_err(&e)?;
+                let seq = u64::try_from(seq).map_err(|_| {
+                    Error::new(ErrorKind::Damaged {
+                        what: format!("event position {seq} is negative"),
+                    })
+                })?;
+                let id: Vec<u8> = r.get(1).map_err(&e)?;
+                let json: Vec<u8> = match r.get_ref(2).map_err(&e)? {
+                    rusqlite::types::ValueRef::Blob(b) => b.to_vec(),
+                    rusqlite::types::ValueRef::Text(t) => t.to_vec(),
+                    _ => Vec::new(),
+                };
+                chunk.push((seq, id, json));
+                columns.push((
+                    r.get::<_, String>(3).map_err(&e)?,
+                    r.get::<_, String>(4).map_err(&e)?,
+                    r.get::<_, String>(5).map_err(&e)?,
+                ));
+            }
+            if let Some(handle) = decoding.take() {
+                match handle.join() {
+                    Ok(decoded) => ready = Some(decoded),
+                    // A panicking worker is a bug; re-raise it on this thread.
+                    Err(payload) => std::panic::resume_unwind(payload),
+                }
+            }
+            if run.failure.is_some() {
+                return Ok(());
+            }
+            if !chunk.is_empty() {
+                decoding = Some(scope.spawn(move || Decoded::new(chunk, columns)));
+            } else if ready.is_none() {
+                return Ok(());
+            }
         }
-        if chunk.len() >= REPLAY_CHUNK_EVENTS || (end && !chunk.is_empty()) {
-            run.chunk(std::mem::take(&mut chunk), &columns, rules)?;
-            columns.clear();
-            progress(run.state.event_count());
-        }
-        if end {
-            break;
-        }
-    }
+    })?;
     drop(rows);
     drop(stmt);
     let events = run.state.event_count();
