@@ -41,6 +41,9 @@ mod armoury;
 #[path = "synth_legal.rs"]
 mod legal;
 
+#[path = "synth_steady.rs"]
+mod steady;
+
 /// Depots in the synthetic stockpile.
 pub const SYNTH_DEPOTS: usize = 4;
 /// First event's time: 2026-01-01T00:00:00Z.
@@ -127,6 +130,8 @@ pub struct Synth {
     next_ref: u64,
     /// Seizures not yet decided by a court.
     legal: legal::Legal,
+    /// Steady-state mode ([`Synth::steady`]): transfers and stock checks of a fixed stockpile.
+    steady: bool,
 }
 
 impl std::fmt::Debug for Synth {
@@ -159,6 +164,7 @@ impl Synth {
             next_item: 0,
             next_ref: 0,
             legal: legal::Legal::default(),
+            steady: false,
         }
     }
 
@@ -546,7 +552,8 @@ impl Synth {
         } else {
             Vec::new()
         };
-        let discrepancy = self.rng.range(0, 4) == 0 && sent > 10;
+        // (The steady mode draws the same numbers but opens no discrepancy account.)
+        let discrepancy = self.rng.range(0, 4) == 0 && sent > 10 && !self.steady;
         let received = if discrepancy {
             sent - self.rng.range(1, sent.min(50) - 1)
         } else {
@@ -594,7 +601,7 @@ impl Synth {
         let Some((lot, site, custodian, units)) = self.pick_lot(cast) else {
             return self.register_lot(cast);
         };
-        let short = self.rng.range(0, 9) == 0 && units > 1;
+        let short = self.rng.range(0, 9) == 0 && units > 1 && !self.steady;
         let counted = if short { units - 1 } else { units };
         self.emit(
             &cast.admin,
@@ -839,6 +846,15 @@ impl Synth {
     }
 
     fn step(&mut self) -> Result<(), SynthError> {
+        if self.steady {
+            let cast = match self.cast.take() {
+                Some(cast) => cast,
+                None => self.steady_setup()?,
+            };
+            let result = self.steady_step(&cast);
+            self.cast = Some(cast);
+            return result;
+        }
         let Some(cast) = self.cast.take() else {
             let cast = self.setup()?;
             // Seed the stockpile so that every kind appears early, even in a short run.
