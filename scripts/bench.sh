@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The benchmarks, each a ratio against a baseline measured in the same run (the machines are
-# noisy): append, verify, proofs, trace, find by marking, what trust costs, and a WASM rule call against the same
+# noisy): append, verify, signature checks (single vs batched), proofs, trace, find by marking, what trust costs, and a WASM rule call against the same
 # rule in native Rust. Release builds. `docs/PERFORMANCE.md` explains each table.
 #
 #   bash scripts/bench.sh            full run (tens of minutes on 2 cores)
@@ -17,7 +17,7 @@ if [ "${1:-}" = "--smoke" ]; then
     smoke=1
 fi
 
-benches=(append verify proofs trace find)
+benches=(append verify signatures proofs trace find)
 for b in "${benches[@]}"; do
     printf '\n== %s\n' "$b"
     cargo bench --quiet -p custodia --bench "$b" -- "${mode[@]}"

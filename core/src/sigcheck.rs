@@ -29,8 +29,6 @@ use ed25519_zebra::{VerificationKey, VerificationKeyBytes, batch};
 use rand_core::{CryptoRng, RngCore};
 use sha2::{Digest as _, Sha512};
 
-use crate::SignedEvent;
-
 /// Keys the process-wide cache holds at most; when full it is emptied and refilled.
 pub const KEY_CACHE_ENTRIES_MAX: usize = 4096;
 
@@ -272,11 +270,21 @@ pub fn verify_batch(items: &[Item<'_>]) -> Result<(), usize> {
     Checker::cached().verify_batch(items)
 }
 
+/// A signed message: what [`events_valid`] checks (an event: its id and its signatures).
+pub(crate) trait Signed: Sync {
+    /// The message every signature signs.
+    fn message(&self) -> &[u8];
+    /// How many signatures.
+    fn signature_count(&self) -> usize;
+    /// Signature `i`: (public key, signature bytes).
+    fn signature(&self, i: usize) -> Option<(&[u8; 32], &[u8; 64])>;
+}
+
 /// For each event, whether it is signed and every signature on it verifies, checked in
 /// batches on all cores. `false` is also given to the events after the first bad signature of
 /// a batch (they were not all checked): callers check `false` events again one by one, in
 /// order, which gives the exact error.
-pub(crate) fn events_valid(events: &[&SignedEvent]) -> Vec<bool> {
+pub(crate) fn events_valid<E: Signed>(events: &[&E]) -> Vec<bool> {
     let threads = threads();
     // Below this many events a thread costs more than it saves.
     const PARALLEL_EVENTS_MIN: usize = 64;
@@ -302,7 +310,7 @@ pub(crate) fn events_valid(events: &[&SignedEvent]) -> Vec<bool> {
 }
 
 /// [`events_valid`] on this thread.
-fn events_valid_here(events: &[&SignedEvent]) -> Vec<bool> {
+fn events_valid_here<E: Signed>(events: &[&E]) -> Vec<bool> {
     let checker = Checker::cached();
     let mut out = Vec::with_capacity(events.len());
     let mut items: Vec<Item<'_>> = Vec::new();
@@ -314,11 +322,11 @@ fn events_valid_here(events: &[&SignedEvent]) -> Vec<bool> {
         owner.clear();
         let mut end = start;
         while let Some(e) = events.get(end) {
-            if end > start && items.len() + e.signatures.len() > BATCH_SIGNATURES_MAX {
+            if end > start && items.len() + e.signature_count() > BATCH_SIGNATURES_MAX {
                 break;
             }
-            for s in &e.signatures {
-                items.push((s.key.as_bytes(), e.id.as_bytes(), s.sig.as_bytes()));
+            for (key, sig) in (0..e.signature_count()).filter_map(|i| e.signature(i)) {
+                items.push((key, e.message(), sig));
                 owner.push(end - start);
             }
             end += 1;
@@ -328,7 +336,7 @@ fn events_valid_here(events: &[&SignedEvent]) -> Vec<bool> {
             Err(i) => owner.get(i).copied().unwrap_or(0),
         };
         for (n, e) in events.iter().enumerate().take(end).skip(start) {
-            out.push(n - start < good_before && !e.signatures.is_empty());
+            out.push(n - start < good_before && e.signature_count() > 0);
         }
         start = end;
     }

@@ -43,7 +43,7 @@ enum Key {
 ///
 /// pyca/cryptography (OpenSSL 3) accepts cases 0-3. custodia accepts none: cases 0-5, 8 and 9
 /// are signed by keys of small or mixed order, which never verify; cases 6 and 7 have S >= L.
-/// (Under ZIP 215 alone, without custodia's key and R rules, cases 0-5 would verify.)
+/// (Under ZIP 215 alone, without custodia's key and R rules, cases 0-5 and 9 would verify.)
 const EXPECTED: [(&str, bool, Key); 10] = [
     (
         "small-order A, small-order R, S = 0",
@@ -421,6 +421,37 @@ fn torsion_in_r_verifies_everywhere_in_custodia_and_nowhere_cofactorless() {
     let r = custodia::verify_jsonl(export.as_slice(), None);
     assert!(r.ok, "{:?}", r.failure);
     assert_eq!(r.events, n);
+}
+
+/// The cases really are edge cases, and custodia's key and R rules matter: ZIP 215 alone
+/// (`ed25519-zebra`, no key or R rules) accepts cases 0-5 and 9 (a non-canonical R), and a
+/// lenient cofactorless verifier (`ed25519-dalek`'s `verify`, like OpenSSL) accepts cases 0-3;
+/// custodia accepts none.
+#[test]
+fn zip215_alone_and_a_lenient_cofactorless_verifier_accept_what_custodia_refuses() {
+    use ed25519_dalek::Verifier as _;
+    let cases = cases();
+    let zip215 = |c: &Case| {
+        ed25519_zebra::VerificationKey::try_from(c.key).is_ok_and(|k| {
+            k.verify(&ed25519_zebra::Signature::from_bytes(&c.sig), &c.msg)
+                .is_ok()
+        })
+    };
+    let lenient = |c: &Case| {
+        ed25519_dalek::VerifyingKey::from_bytes(&c.key).is_ok_and(|k| {
+            k.verify(&c.msg, &ed25519_dalek::Signature::from_bytes(&c.sig))
+                .is_ok()
+        })
+    };
+    let accepted = |f: &dyn Fn(&Case) -> bool| -> Vec<usize> {
+        (0..cases.len()).filter(|&i| f(&cases[i])).collect()
+    };
+    assert_eq!(accepted(&zip215), [0, 1, 2, 3, 4, 5, 9]);
+    assert_eq!(accepted(&lenient), [0, 1, 2, 3]);
+    assert_eq!(
+        accepted(&|c| sigcheck::verify_one(&c.key, &c.msg, &c.sig)),
+        Vec::<usize>::new()
+    );
 }
 
 /// A point of order 8 (from the edge cases' own small-order key).

@@ -64,6 +64,20 @@ impl Signature {
     }
 }
 
+impl<B: Sync> crate::sigcheck::Signed for super::SignedEvent<B> {
+    fn message(&self) -> &[u8] {
+        self.id.as_bytes()
+    }
+    fn signature_count(&self) -> usize {
+        self.signatures.len()
+    }
+    fn signature(&self, i: usize) -> Option<(&[u8; 32], &[u8; 64])> {
+        self.signatures
+            .get(i)
+            .map(|s| (s.key.as_bytes(), s.sig.as_bytes()))
+    }
+}
+
 /// Refuses a public key that no honest signer has, by the rules of format version 1: bytes that
 /// are not a curve point, a non-canonical encoding of one (y at or above the field prime), or a
 /// point of small order (the identity, the order-2 point, ...), under which forged signatures
