@@ -499,6 +499,10 @@ error_table! {
     /// A key file that cannot be used.
     #[error("`{path}` is not a usable key file: {reason}")]
     KeyFileInvalid { path: String, reason: String } = 5009,
+    /// (Version 2) a key registered for an actor is of mixed order: a curve point with a
+    /// torsion component, which no key derived from a secret seed has.
+    #[error("`{key}` is of mixed order (not in the prime-order subgroup); no honest Ed25519 key is")]
+    MixedOrderKey { key: String } = 5010,
 
     // ---- 6xxx rules ------------------------------------------------------------------------
     /// A rule plugin in force refused the event.

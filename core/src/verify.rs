@@ -84,17 +84,14 @@ pub fn verify_jsonl(reader: impl BufRead, rules: Option<&dyn RuleEngine>) -> Ver
         if chunk.is_empty() && read_error.is_none() {
             break;
         }
-        let decoded = crate::store::parallel_map(&chunk, |line| {
-            SignedEvent::from_canonical_json(line).ok().map(|e| {
-                let ok = !e.signatures.is_empty() && e.signatures.iter().all(|s| s.verify(&e.id));
-                (e, ok)
-            })
-        });
-        for (line, decoded) in chunk.iter().zip(decoded) {
-            let going = match decoded {
-                Some((event, true)) => verifier.push_event(&event, SignatureCheck::AlreadyVerified),
-                Some((event, false)) => verifier.push_event(&event, SignatureCheck::Verify),
-                None => verifier.push_json(line),
+        let decoded =
+            crate::store::parallel_map(&chunk, |line| SignedEvent::from_canonical_json(line));
+        let valid = crate::store::log::signatures_of_decoded(&decoded);
+        for ((line, decoded), ok) in chunk.iter().zip(decoded).zip(valid) {
+            let going = match (decoded, ok) {
+                (Ok(event), true) => verifier.push_event(&event, SignatureCheck::AlreadyVerified),
+                (Ok(event), false) => verifier.push_event(&event, SignatureCheck::Verify),
+                (Err(_), _) => verifier.push_json(line),
             };
             if !going {
                 break 'outer;

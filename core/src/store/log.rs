@@ -15,7 +15,7 @@ use crate::rows::{
     Balance, BalanceFilter, EventRecord, ItemRecord, LineageEntry, MarkingQuery, StockFilter,
     StockKind, StockLine, TraceEntry,
 };
-use crate::store::{Db, SqlNodes, parallel_map, signatures_valid};
+use crate::store::{Db, SqlNodes, parallel_map};
 
 /// A stored tree head: (size, root, signature).
 pub(crate) type HeadRow = (u64, Hash, [u8; 64]);
@@ -104,20 +104,27 @@ pub(crate) fn decode_chunk(
     rows: Vec<(u64, Vec<u8>, Vec<u8>)>,
     signatures: bool,
 ) -> Vec<DecodedRow> {
-    let decoded = parallel_map(&rows, |(_, _, json)| {
-        let ev = SignedEvent::from_canonical_json(json);
-        let ok = match (&ev, signatures) {
-            (Ok(e), true) => signatures_valid(std::slice::from_ref(e))
-                .first()
-                .copied()
-                .unwrap_or(false),
-            _ => false,
-        };
-        (ev, ok)
-    });
+    let decoded = parallel_map(&rows, |(_, _, json)| SignedEvent::from_canonical_json(json));
+    let valid = if signatures {
+        signatures_of_decoded(&decoded)
+    } else {
+        vec![false; decoded.len()]
+    };
     rows.into_iter()
         .zip(decoded)
-        .map(|((seq, id, _), (ev, ok))| (seq, id, ev, ok))
+        .zip(valid)
+        .map(|(((seq, id, _), ev), ok)| (seq, id, ev, ok))
+        .collect()
+}
+
+/// Whether every signature of each decoded event verifies (batched on all cores); `false` for
+/// events that did not decode.
+pub(crate) fn signatures_of_decoded<E>(decoded: &[Result<SignedEvent, E>]) -> Vec<bool> {
+    let events: Vec<&SignedEvent> = decoded.iter().filter_map(|d| d.as_ref().ok()).collect();
+    let mut valid = crate::sigcheck::events_valid(&events).into_iter();
+    decoded
+        .iter()
+        .map(|d| d.is_ok() && valid.next().unwrap_or(false))
         .collect()
 }
 

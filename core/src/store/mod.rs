@@ -350,12 +350,13 @@ impl Store {
     }
 }
 
-/// Verifies the signatures of many events on all cores: `true` where every signature of the
-/// event checks cryptographically. Key ownership and revocation are left to the state.
+/// Verifies the signatures of many events on all cores, in batches (`crate::sigcheck`): `true`
+/// where every signature of the event checks cryptographically; `false` events are checked
+/// again one by one, in order, by the replay. Key ownership and revocation are left to the
+/// state.
 pub(crate) fn signatures_valid(events: &[SignedEvent]) -> Vec<bool> {
-    let check =
-        |e: &SignedEvent| !e.signatures.is_empty() && e.signatures.iter().all(|s| s.verify(&e.id));
-    parallel_map(events, check)
+    let refs: Vec<&SignedEvent> = events.iter().collect();
+    crate::sigcheck::events_valid(&refs)
 }
 
 /// Maps `f` over `items` on all cores, keeping order.
