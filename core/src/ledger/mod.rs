@@ -10,6 +10,7 @@ pub(crate) mod input_schema;
 pub(crate) mod kinds;
 mod legal;
 mod lifecycle;
+mod lot_integrity;
 mod plan;
 mod queries;
 mod rules;
