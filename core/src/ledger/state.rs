@@ -375,6 +375,12 @@ pub(crate) struct State {
     /// plugins may ask about (plugin ABI version 2).
     #[serde(skip)]
     pub(crate) facts: crate::ledger::queries::Facts,
+    // INVARIANT (marking-index): `markings` indexes exactly the registered markings and the
+    // applied marks of the items in `items`. Not in the state digest (derived from `items`).
+    /// Normalised serial → items marked with it: answers "is this marking registered"
+    /// without a scan of the items.
+    #[serde(skip)]
+    pub(crate) markings: crate::ledger::marking_index::MarkingIndex,
 }
 
 /// The form under which two ids of one kind (`a`ctor, `s`ite, `i`tem, `l`ot) look alike: ASCII
@@ -523,6 +529,12 @@ impl State {
             return broken(
                 "trace-answered-once",
                 format!("tracing request `{request}` is both open and answered"),
+            );
+        }
+        if crate::ledger::marking_index::MarkingIndex::of(self.items.values()) != self.markings {
+            return broken(
+                "marking-index",
+                "the marking index differs from the items' markings".into(),
             );
         }
         let mut expected: BTreeMap<Account, BTreeMap<Stock, i128>> = BTreeMap::new();

@@ -9,4 +9,7 @@ pub mod ops;
 pub mod proofs;
 mod synth;
 
+#[cfg(test)]
+mod marking_index_oracle;
+
 pub use synth::{SYNTH_DEPOTS, SplitMix64, Synth, SynthError, events};
