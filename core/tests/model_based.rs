@@ -1119,7 +1119,7 @@ fn disagreement(w: &World, m: &Model, accepted: u64) -> Result<(), String> {
                     disposition: x.disposition,
                 }
                 .legacy();
-                ((x.stock.clone(), account), (x.units, status, x.neq_grams))
+                ((x.stock.clone(), account), (x.units, status, x.neq_mg))
             })
             .collect();
         let expected: BTreeMap<(String, String), (i64, Status, i64)> = m
@@ -1127,7 +1127,7 @@ fn disagreement(w: &World, m: &Model, accepted: u64) -> Result<(), String> {
             .iter()
             .filter(|((_, a), _)| a.contains('@'))
             .map(|((s, a), v)| {
-                let neq = if m.lots.contains_key(s) { 2 * v } else { 0 };
+                let neq = if m.lots.contains_key(s) { 2_000 * v } else { 0 };
                 ((s.clone(), a.clone()), (*v, m.status_of(s), neq))
             })
             .collect();
