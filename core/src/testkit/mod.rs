@@ -12,4 +12,6 @@ mod synth;
 #[cfg(test)]
 mod marking_index_oracle;
 
-pub use synth::{SYNTH_DEPOTS, SplitMix64, Synth, SynthError, events};
+pub use synth::{
+    SYNTH_DEPOTS, SYNTH_EVENTS_PER_DAY_DEFAULT, SplitMix64, Synth, SynthError, events,
+};
