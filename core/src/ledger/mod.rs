@@ -10,6 +10,8 @@ pub(crate) mod input_schema;
 pub(crate) mod kinds;
 mod legal;
 mod lifecycle;
+mod lot_integrity;
+mod marking_index;
 mod plan;
 mod queries;
 mod rules;
@@ -22,6 +24,8 @@ pub(crate) use apply::{Applied, SignatureCheck};
 pub use kinds::Body;
 pub(crate) use plan::Policy;
 pub use queries::{Answer, DivisionHolding, FullCount, RuleQueries};
+#[cfg(test)]
+pub(crate) use queries::{StateQueries, marking_registered_by_scan};
 pub(crate) use rules::RecordedVerdicts;
 pub use rules::{RuleEngine, RuleOutcome, RuleWarning};
 pub(crate) use state::{ActorState, ItemState, LotState, SiteState, State};

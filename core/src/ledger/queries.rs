@@ -79,6 +79,39 @@ pub trait RuleQueries {
     fn days_since_inspection(&self, lot: &str) -> Answer<i64>;
 }
 
+/// The first item (in id order) with this marking, by a scan of every item: what the marking
+/// index answers, kept as the oracle of its tests.
+#[cfg(test)]
+pub(crate) fn marking_registered_by_scan(
+    state: &State,
+    manufacturer: Option<&str>,
+    serial: &str,
+) -> Option<ItemId> {
+    use crate::model::normalise_marking as normalise;
+    let serial = normalise(serial);
+    let manufacturer = manufacturer.map(normalise);
+    let matches = |m: Option<&str>, s: Option<&str>| {
+        s.is_some_and(|s| normalise(s) == serial)
+            && manufacturer
+                .as_deref()
+                .is_none_or(|want| m.is_some_and(|m| normalise(m) == want))
+    };
+    state
+        .items
+        .values()
+        .find(|item| {
+            let registered = item.item.marking.manufacturer.as_deref();
+            matches(registered, item.item.marking.serial.as_deref())
+                || item.marks.iter().any(|mark| {
+                    matches(
+                        mark.elements.manufacturer.as_deref().or(registered),
+                        mark.elements.serial.as_deref(),
+                    )
+                })
+        })
+        .map(|item| item.item.id.clone())
+}
+
 /// The answers from the state before an event dated `at`.
 pub(crate) struct StateQueries<'a> {
     state: &'a State,
@@ -97,8 +130,6 @@ impl<'a> StateQueries<'a> {
             .div_euclid(DAY_SECONDS)
     }
 }
-
-use crate::model::normalise_marking as normalise;
 
 impl RuleQueries for StateQueries<'_> {
     fn last_full_count(&self, site: &str) -> Answer<FullCount> {
@@ -181,29 +212,9 @@ impl RuleQueries for StateQueries<'_> {
     }
 
     fn marking_registered(&self, manufacturer: Option<&str>, serial: &str) -> Option<ItemId> {
-        let serial = normalise(serial);
-        let manufacturer = manufacturer.map(normalise);
-        let matches = |m: Option<&str>, s: Option<&str>| {
-            s.is_some_and(|s| normalise(s) == serial)
-                && manufacturer
-                    .as_deref()
-                    .is_none_or(|want| m.is_some_and(|m| normalise(m) == want))
-        };
-        // A linear scan of the items: answers only what `find` answers, from the state alone.
-        self.state
-            .items
-            .values()
-            .find(|item| {
-                let registered = item.item.marking.manufacturer.as_deref();
-                matches(registered, item.item.marking.serial.as_deref())
-                    || item.marks.iter().any(|mark| {
-                        matches(
-                            mark.elements.manufacturer.as_deref().or(registered),
-                            mark.elements.serial.as_deref(),
-                        )
-                    })
-            })
-            .map(|item| item.item.id.clone())
+        // The state's marking index: what `find` answers, from the state alone, without a
+        // scan of the items.
+        self.state.markings.find(manufacturer, serial)
     }
 
     fn days_since_seizure(&self, item: &str) -> Answer<i64> {

@@ -149,6 +149,17 @@ pub(crate) struct LotState {
     /// Its last surveillance inspection (skipped when never inspected).
     #[serde(skip_serializing_if = "crate::ledger::surveillance::Surveillance::is_empty")]
     pub(crate) surveillance: crate::ledger::surveillance::Surveillance,
+    // Skipped when empty, so that the state digest of a ledger without version-2 splits and
+    // merges is the one earlier versions computed.
+    /// (Format version 2) For a lot formed by split or merge: the manufacturing lots it came
+    /// from, each with its origin, manufacture date and registration (empty for a registered
+    /// lot, which is its own).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) provenance: Vec<crate::ledger::lot_integrity::Provenance>,
+    /// (Format version 2) The technical authority's approval when the lot is a merge of unlike
+    /// lots (a mixed lot), inherited by the lots split from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) mixed: Option<Box<crate::ledger::lot_integrity::MixedApproval>>,
     /// Latest event that touched it.
     pub(crate) last_event: EventId,
     /// When that event happened.
@@ -364,6 +375,12 @@ pub(crate) struct State {
     /// plugins may ask about (plugin ABI version 2).
     #[serde(skip)]
     pub(crate) facts: crate::ledger::queries::Facts,
+    // INVARIANT (marking-index): `markings` indexes exactly the registered markings and the
+    // applied marks of the items in `items`. Not in the state digest (derived from `items`).
+    /// Normalised serial → items marked with it: answers "is this marking registered"
+    /// without a scan of the items.
+    #[serde(skip)]
+    pub(crate) markings: crate::ledger::marking_index::MarkingIndex,
 }
 
 /// The form under which two ids of one kind (`a`ctor, `s`ite, `i`tem, `l`ot) look alike: ASCII
@@ -512,6 +529,12 @@ impl State {
             return broken(
                 "trace-answered-once",
                 format!("tracing request `{request}` is both open and answered"),
+            );
+        }
+        if crate::ledger::marking_index::MarkingIndex::of(self.items.values()) != self.markings {
+            return broken(
+                "marking-index",
+                "the marking index differs from the items' markings".into(),
             );
         }
         let mut expected: BTreeMap<Account, BTreeMap<Stock, i128>> = BTreeMap::new();

@@ -359,8 +359,9 @@ pub(crate) fn stock_lines(db: &Db, filter: &StockFilter) -> Result<Vec<StockLine
         .conn
         .prepare_cached(
             "SELECT b.site, b.custodian, b.kind, b.stock, b.units,
-                    COALESCE(l.nomenclature, i.type), l.lot_number, l.unit, l.division, l.grp,
-                    COALESCE(l.neq_grams_per_unit, 0), COALESCE(l.condition, i.condition),
+                    COALESCE(l.nomenclature, i.type), l.lot_number, l.unit,
+                    COALESCE(l.division, i.division), COALESCE(l.grp, i.grp),
+                    COALESCE(l.neq_mg_per_unit, i.neq_mg, 0), COALESCE(l.condition, i.condition),
                     COALESCE(l.disposition, i.disposition)
              FROM balances b
              LEFT JOIN lots l ON b.kind = 'lot' AND l.id = b.stock
@@ -402,11 +403,11 @@ pub(crate) fn stock_lines(db: &Db, filter: &StockFilter) -> Result<Vec<StockLine
         let neq_per_unit: i64 = r.get(10).map_err(&e)?;
         let condition: String = r.get(11).map_err(&e)?;
         let disposition: String = r.get(12).map_err(&e)?;
-        let neq_grams = neq_per_unit.checked_mul(units).ok_or_else(|| {
+        let neq_mg = neq_per_unit.checked_mul(units).ok_or_else(|| {
             Error::new(ErrorKind::BalanceOverflow {
                 stock: stock.clone(),
                 account: format!("{custodian}@{site}"),
-                value: format!("{neq_per_unit} g x {units}"),
+                value: format!("{neq_per_unit} mg x {units}"),
             })
         })?;
         let unit: Option<String> = r.get(7).map_err(&e)?;
@@ -433,7 +434,7 @@ pub(crate) fn stock_lines(db: &Db, filter: &StockFilter) -> Result<Vec<StockLine
             condition: parse_wire(&condition, "condition")?,
             disposition: parse_wire(&disposition, "disposition")?,
             units,
-            neq_grams,
+            neq_mg,
         });
     }
     Ok(out)

@@ -9,4 +9,9 @@ pub mod ops;
 pub mod proofs;
 mod synth;
 
-pub use synth::{SYNTH_DEPOTS, SplitMix64, Synth, SynthError, events};
+#[cfg(test)]
+mod marking_index_oracle;
+
+pub use synth::{
+    SYNTH_DEPOTS, SYNTH_EVENTS_PER_DAY_DEFAULT, SplitMix64, Synth, SynthError, events,
+};

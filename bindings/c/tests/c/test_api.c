@@ -478,7 +478,7 @@ static void test_flow_and_queries(void) {
 
     /* Stock on hand with filters. */
     CHECK_OK(custodia_ledger_stock_on_hand(w.ledger, "depot:central", "7.62", "1.4", &out, &err), err);
-    CHECK(out && strstr(out, "\"lines\":[") && strstr(out, "\"units\":36000") && strstr(out, "\"neq_grams\":72000"));
+    CHECK(out && strstr(out, "\"lines\":[") && strstr(out, "\"units\":36000") && strstr(out, "\"neq_mg\":72000000"));
     custodia_string_free(out);
     CHECK_RC(custodia_ledger_stock_on_hand(w.ledger, NULL, NULL, "2.1", &out, &err), CUSTODIA_RESULT_INVALID_ARGUMENT, err);
     custodia_error_free(err);
