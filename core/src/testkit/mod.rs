@@ -7,6 +7,7 @@
 pub mod decode;
 pub mod ops;
 pub mod proofs;
+pub mod stages;
 mod synth;
 
 pub use synth::{SYNTH_DEPOTS, SplitMix64, Synth, SynthError, events};
