@@ -334,8 +334,11 @@ impl Store {
             .into());
         };
         let db = &self.db;
+        // One query for the whole batch: which of its ids are stored already.
+        let ids: Vec<EventId> = events.iter().map(|e| e.id).collect();
+        let stored = log::stored_ids(db, &ids)?;
         let applied = apply_batch(&mut loaded.state, events, rules, policy, |id| {
-            log::index_of(db, id).map(|i| i.is_some())
+            Ok(stored.contains(id))
         })?;
         // INVARIANT (store-sync): from here the state in memory is ahead of the file until the
         // transaction commits; if anything fails, `append` forgets the state, which is then
