@@ -6,14 +6,16 @@
 
 use std::collections::BTreeMap;
 
+use crate::ledger::journal::{BatchOp, JMap};
 use crate::ledger::state::{AppliedMark, ItemState};
 use crate::model::{ItemId, normalise_marking as normalise};
 
 /// Normalised serial → (item, normalised manufacturer) → how many of the item's markings give
 /// that pair (a mark may repeat the registered marking).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct MarkingIndex {
-    by_serial: BTreeMap<String, BTreeMap<(ItemId, Option<String>), u32>>,
+    // Journaled like the state's maps: a refused batch leaves the index as it found it.
+    by_serial: JMap<String, BTreeMap<(ItemId, Option<String>), u32>>,
 }
 
 /// The (serial, manufacturer) pairs an item's registered marking gives.
@@ -38,6 +40,11 @@ fn of_mark(item: &ItemState, mark: &AppliedMark) -> Option<(String, Option<Strin
 }
 
 impl MarkingIndex {
+    /// Opens, commits or rolls back a batch of its journal (`journal`).
+    pub(crate) fn batch(&mut self, op: BatchOp) {
+        op.run(&mut self.by_serial);
+    }
+
     fn add(&mut self, id: &ItemId, pair: Option<(String, Option<String>)>) {
         if let Some((serial, manufacturer)) = pair {
             *self

@@ -7,6 +7,7 @@ mod account;
 mod apply;
 mod commit;
 pub(crate) mod input_schema;
+mod journal;
 pub(crate) mod kinds;
 mod legal;
 mod lifecycle;

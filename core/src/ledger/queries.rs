@@ -8,6 +8,7 @@
 //! `core` knows nothing of WASM: the host (`custodia-plugins`) turns a plugin's call into a
 //! call of this trait and the answer into bytes in the plugin's memory.
 
+use crate::ledger::journal::JMap;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -263,9 +264,9 @@ pub(crate) struct Counted {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Facts {
     /// The last full count of each holding (site, custodian).
-    pub(crate) counts: BTreeMap<(SiteId, ActorId), Counted>,
+    pub(crate) counts: JMap<(SiteId, ActorId), Counted>,
     /// The last inspection of each lot.
-    pub(crate) inspections: BTreeMap<LotId, Counted>,
+    pub(crate) inspections: JMap<LotId, Counted>,
 }
 
 /// What an event changes among the facts.
@@ -285,6 +286,16 @@ pub(crate) struct FactsUndo {
 }
 
 impl Facts {
+    /// Opens, commits or rolls back a batch of its journals (`journal`).
+    pub(crate) fn batch(&mut self, op: crate::ledger::journal::BatchOp) {
+        let Facts {
+            counts,
+            inspections,
+        } = self;
+        op.run(counts);
+        op.run(inspections);
+    }
+
     /// Applies an event's changes, recording how to reverse them.
     pub(crate) fn commit(&mut self, fx: FactsEffects, id: EventId, at: &Timestamp) -> FactsUndo {
         let mut undo = FactsUndo::default();

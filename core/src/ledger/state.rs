@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, ErrorKind};
 use crate::ledger::account::{Account, Posting, Sink, Stock};
+use crate::ledger::journal::{AccountIndex, JMap, JSet};
 use crate::model::{
     Actor, ActorId, Date, EventId, Item, ItemId, Lot, LotId, LotQuantity, MarkKind, Marking,
     Origin, Place, PublicKey, Role, RuleRef, Site, SiteId, StockStatus, Timestamp,
@@ -313,51 +314,51 @@ pub(crate) struct Undo {
 /// Everything derived from the events so far.
 #[derive(Clone, Debug, Default, Serialize)]
 pub(crate) struct State {
-    pub(crate) actors: BTreeMap<ActorId, ActorState>,
-    pub(crate) key_owner: BTreeMap<PublicKey, ActorId>,
-    pub(crate) sites: BTreeMap<SiteId, SiteState>,
-    pub(crate) items: BTreeMap<ItemId, ItemState>,
-    pub(crate) lots: BTreeMap<LotId, LotState>,
-    pub(crate) lot_children: BTreeMap<LotId, BTreeSet<LotId>>,
+    pub(crate) actors: JMap<ActorId, ActorState>,
+    pub(crate) key_owner: JMap<PublicKey, ActorId>,
+    pub(crate) sites: JMap<SiteId, SiteState>,
+    pub(crate) items: JMap<ItemId, ItemState>,
+    pub(crate) lots: JMap<LotId, LotState>,
+    pub(crate) lot_children: JMap<LotId, BTreeSet<LotId>>,
     // INVARIANT (by-account): for every account, the non-zero balance of every stock in it;
     // equal to what items' locations and lots' balances say.
     #[serde(serialize_with = "nested_as_pairs")]
-    pub(crate) by_account: BTreeMap<Account, BTreeMap<Stock, i128>>,
-    pub(crate) transfers: BTreeMap<EventId, Transfer>,
+    pub(crate) by_account: AccountIndex,
+    pub(crate) transfers: JMap<EventId, Transfer>,
     // Skipped when empty, so that the state digest of a ledger without exports is the one
     // earlier versions computed.
     /// Exports awaiting delivery verification.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub(crate) exports: BTreeMap<EventId, Export>,
-    pub(crate) authorisations: BTreeMap<EventId, Authorisation>,
+    #[serde(skip_serializing_if = "JMap::is_empty")]
+    pub(crate) exports: JMap<EventId, Export>,
+    pub(crate) authorisations: JMap<EventId, Authorisation>,
     // Skipped when empty, so that the state digest of a ledger without seizures is the one
     // earlier versions computed.
     // INVARIANT (seizure-known): every hold's seizure is in `seizures`.
     /// Every `seizure` in force (not reversed), decided or not, so that a judicial order can
     /// tell a seizure that never was (2005) from stock its seizure does not hold (3101).
-    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
-    pub(crate) seizures: BTreeSet<EventId>,
+    #[serde(skip_serializing_if = "JSet::is_empty")]
+    pub(crate) seizures: JSet<EventId>,
     // INVARIANT (trace-answered-once): a tracing request is in `trace_requests` until it is
     // answered, then in `trace_answers` (with its answer), never in both.
     // Both skipped when empty, so that the state digest of a ledger without tracing requests
     // is the one earlier versions computed.
     /// Tracing requests not yet answered.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub(crate) trace_requests: BTreeMap<EventId, TraceRequestState>,
+    #[serde(skip_serializing_if = "JMap::is_empty")]
+    pub(crate) trace_requests: JMap<EventId, TraceRequestState>,
     /// Tracing requests answered, with their `trace_response`.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub(crate) trace_answers: BTreeMap<EventId, EventId>,
-    pub(crate) undo: BTreeMap<EventId, Undo>,
+    #[serde(skip_serializing_if = "JMap::is_empty")]
+    pub(crate) trace_answers: JMap<EventId, EventId>,
+    pub(crate) undo: JMap<EventId, Undo>,
     pub(crate) rules: Vec<RuleRef>,
     pub(crate) rules_event: Option<(EventId, Timestamp)>,
     /// When each open discrepancy account was opened.
-    pub(crate) discrepancies: BTreeMap<EventId, Timestamp>,
+    pub(crate) discrepancies: JMap<EventId, Timestamp>,
     /// The first event's time: no event is dated before it.
     pub(crate) genesis_at: Option<Timestamp>,
     // INVARIANT (look-alikes): for every registered actor, site, item and lot, its look-alike
     // key (`lookalike`) maps to its id, so that an id differing only in case or by trailing
     // dots cannot be registered beside it.
-    pub(crate) lookalikes: BTreeMap<String, String>,
+    pub(crate) lookalikes: JMap<String, String>,
     pub(crate) events: u64,
     // INVARIANT (versions-ascend): no accepted event has a lower format version than one
     // accepted before it, so that nobody can sign an old version to escape a newer rule.
@@ -593,7 +594,7 @@ impl State {
             m.retain(|_, b| *b != 0);
             !m.is_empty()
         });
-        if expected != self.by_account {
+        if expected != *self.by_account {
             return broken(
                 "by-account",
                 "the per-account index disagrees with items and lots".into(),
@@ -720,20 +721,12 @@ fn adjust(balances: &mut BTreeMap<Account, i128>, account: &Account, delta: i128
 }
 
 pub(crate) fn adjust_index(
-    index: &mut BTreeMap<Account, BTreeMap<Stock, i128>>,
+    index: &mut AccountIndex,
     account: &Account,
     stock: &Stock,
     delta: i128,
 ) {
-    let per_account = index.entry(account.clone()).or_default();
-    let entry = per_account.entry(stock.clone()).or_insert(0);
-    *entry += delta;
-    if *entry == 0 {
-        per_account.remove(stock);
-    }
-    if per_account.is_empty() {
-        index.remove(account);
-    }
+    index.adjust(account, stock, delta);
 }
 
 fn as_pairs<S: serde::Serializer, K: Serialize, V: Serialize>(
@@ -743,10 +736,7 @@ fn as_pairs<S: serde::Serializer, K: Serialize, V: Serialize>(
     s.collect_seq(map.iter())
 }
 
-fn nested_as_pairs<S: serde::Serializer>(
-    map: &BTreeMap<Account, BTreeMap<Stock, i128>>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
+fn nested_as_pairs<S: serde::Serializer>(map: &AccountIndex, s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(
         map.iter()
             .map(|(a, inner)| (a, inner.iter().collect::<Vec<_>>())),

@@ -60,6 +60,32 @@ pub(crate) fn index_of(db: &Db, id: &EventId) -> Result<Option<u64>> {
     seq.map(|s| to_u64(s, "event position")).transpose()
 }
 
+/// Which of `ids` are stored, in one query per `STORED_IDS_PER_QUERY_MAX` ids (instead of one
+/// lookup per event of a batch).
+pub(crate) fn stored_ids(db: &Db, ids: &[EventId]) -> Result<std::collections::HashSet<EventId>> {
+    // Ids per `IN (...)` list: well under SQLite's limit on bound parameters (32766).
+    const STORED_IDS_PER_QUERY_MAX: usize = 500;
+    let mut out = std::collections::HashSet::new();
+    for chunk in ids.chunks(STORED_IDS_PER_QUERY_MAX) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let sql = format!("SELECT id FROM events WHERE id IN ({marks})");
+        let mut stmt = db
+            .conn
+            .prepare_cached(&sql)
+            .map_err(db.err("looking up events"))?;
+        let params = rusqlite::params_from_iter(chunk.iter().map(|id| id.as_bytes().to_vec()));
+        let mut rows = stmt.query(params).map_err(db.err("looking up events"))?;
+        while let Some(row) = rows.next().map_err(db.err("looking up events"))? {
+            let bytes: Vec<u8> = row.get(0).map_err(db.err("looking up events"))?;
+            let id = <[u8; 32]>::try_from(bytes.as_slice())
+                .map(EventId::from_bytes)
+                .map_err(|_| damaged_row("events", "id"))?;
+            out.insert(id);
+        }
+    }
+    Ok(out)
+}
+
 /// A visitor of stored rows: `(seq, id column, json)`; `Ok(false)` stops.
 pub(crate) type RowVisitor<'f> = dyn FnMut(u64, &[u8], &[u8]) -> Result<bool> + 'f;
 

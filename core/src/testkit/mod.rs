@@ -7,6 +7,7 @@
 pub mod decode;
 pub mod ops;
 pub mod proofs;
+pub mod stages;
 mod synth;
 
 #[cfg(test)]
