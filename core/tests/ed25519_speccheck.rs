@@ -493,3 +493,70 @@ fn python_checker_gives_the_same_verdicts() {
         .collect();
     assert_eq!(got, want, "{stdout}");
 }
+
+/// The verification of a stored ledger checks signatures in batches on all cores and names the
+/// first bad one: two events' signatures replaced in the file, behind the ledger's back.
+#[test]
+fn stored_ledger_verification_names_the_first_bad_signature() {
+    let events = custodia::testkit::events(11, 600).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.ledger");
+    {
+        let mut ledger =
+            custodia::Ledger::create(&path, custodia::Options::new().log_key(common::log_key()))
+                .unwrap();
+        for chunk in events.chunks(97) {
+            ledger.append(chunk).unwrap();
+        }
+    }
+    let spoil = |seq: usize, with: &str| {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let json: Vec<u8> = conn
+            .query_row(
+                "SELECT json FROM events WHERE seq = ?1",
+                [seq as i64],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let old = hex::encode(events[seq].signatures()[0].sig.as_bytes());
+        let text = String::from_utf8(json).unwrap();
+        assert!(text.contains(&old));
+        let new = text.replace(&old, with);
+        conn.execute(
+            "UPDATE events SET json = ?1 WHERE seq = ?2",
+            rusqlite::params![new.into_bytes(), seq as i64],
+        )
+        .unwrap();
+    };
+    // Event 520: the signature of event 519 (a valid signature, over another message); then
+    // event 450: all zeros (R = the encoding of a point of order 4, S = 0).
+    let other = hex::encode(events[519].signatures()[0].sig.as_bytes());
+    spoil(520, &other);
+    let ledger = custodia::Ledger::open(&path, custodia::Options::new()).unwrap();
+    let r = ledger.verify().unwrap();
+    let f = r.failure.expect("a spoilt signature must fail");
+    assert_eq!(
+        (f.code(), f.index()),
+        (ErrorCode::BadSignature, Some(520)),
+        "{f}"
+    );
+    assert_eq!(f.field(), Some("/signatures/0"));
+    assert_eq!(
+        f.values()["key"],
+        json!(events[520].signatures()[0].key.to_hex())
+    );
+    drop(ledger);
+    spoil(450, &"00".repeat(64));
+    let ledger = custodia::Ledger::open(&path, custodia::Options::new()).unwrap();
+    let f = ledger
+        .verify()
+        .unwrap()
+        .failure
+        .expect("two spoilt signatures");
+    assert_eq!(
+        (f.code(), f.index()),
+        (ErrorCode::BadSignature, Some(450)),
+        "{f}"
+    );
+    assert_eq!(f.event(), Some(events[450].id()));
+}
