@@ -55,7 +55,7 @@ impl State {
             if let Some(prev) = prev
                 && Some(prev) != correction
             {
-                self.undo.remove(&prev);
+                self.undo.discard(&prev);
             }
         }
 

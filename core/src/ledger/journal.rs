@@ -4,11 +4,12 @@
 //!
 //! [`JMap`] and [`JSet`] read like the `BTreeMap`/`BTreeSet` they wrap (`Deref`), and every
 //! way to change them is a method here that records, while a batch is open, the value each key
-//! had before its first change in the batch. Rolling back puts those values back; committing
-//! forgets them. The values are cloned whole, so a field added to a value type (an item, a
+//! had before its first change in the batch (`JSet` and `AccountIndex`, whose values are
+//! small, log every change instead). Rolling back puts those values back; committing forgets
+//! them. The values are cloned whole, so a field added to a value type (an item, a
 //! lot) is journaled without anything more. [`AccountIndex`] is the per-account balance index,
-//! journaled per (account, stock) because one account (a source, a large holding) can hold
-//! most of the stock.
+//! journaled per (account, stock) balance because one account (a source, a large holding) can
+//! hold most of the stock.
 //!
 //! Outside a batch nothing is recorded and a change costs what it costs on a `BTreeMap`.
 
@@ -58,7 +59,9 @@ pub(crate) struct JMap<K: Ord, V> {
     map: BTreeMap<K, V>,
     // INVARIANT (journal-first-touch): while a batch is open, `old` holds, for every key changed
     // since the batch opened, its value before the first change (None: absent). Outside a
-    // batch it is None.
+    // batch it is None. A map, not a log of every change: values can be large (a lot's
+    // balances, an authorisation's items) and are touched by many events of a batch, so each is
+    // copied once per batch, not once per change.
     old: Option<BTreeMap<K, Option<V>>>,
 }
 
@@ -121,6 +124,21 @@ impl<K: Ord + Clone, V: Clone> JMap<K, V> {
         }
     }
 
+    /// Removes `key`, dropping its value (kept by the journal without a copy while a batch is
+    /// open).
+    pub(crate) fn discard(&mut self, key: &K) {
+        match &mut self.old {
+            Some(old) if !old.contains_key(key) => {
+                if let Some((k, v)) = self.map.remove_entry(key) {
+                    old.insert(k, Some(v));
+                }
+            }
+            _ => {
+                self.map.remove(key);
+            }
+        }
+    }
+
     /// The value of `key`, to change.
     pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
         if self.old.is_some() && self.map.contains_key(key) {
@@ -180,8 +198,8 @@ impl<K: Ord + Clone, V: Clone> JMap<K, V> {
 #[derive(Clone)]
 pub(crate) struct JSet<K: Ord> {
     set: BTreeSet<K>,
-    // INVARIANT (journal-first-touch): as in `JMap`, whether each changed key was present.
-    old: Option<BTreeMap<K, bool>>,
+    // INVARIANT (journal-in-order): as in `JMap`, whether the key was present before each change.
+    old: Option<Vec<(K, bool)>>,
 }
 
 impl<K: Ord> Default for JSet<K> {
@@ -235,10 +253,8 @@ impl<K: Ord> JSet<K> {
 
 impl<K: Ord + Clone> JSet<K> {
     fn touch(&mut self, key: &K) {
-        if let Some(old) = &mut self.old
-            && !old.contains_key(key)
-        {
-            old.insert(key.clone(), self.set.contains(key));
+        if let Some(old) = &mut self.old {
+            old.push((key.clone(), self.set.contains(key)));
         }
     }
 
@@ -257,7 +273,7 @@ impl<K: Ord + Clone> JSet<K> {
     }
 
     pub(crate) fn begin(&mut self) {
-        self.old = Some(BTreeMap::new());
+        self.old = Some(Vec::new());
     }
 
     pub(crate) fn commit(&mut self) {
@@ -266,7 +282,7 @@ impl<K: Ord + Clone> JSet<K> {
 
     pub(crate) fn rollback(&mut self) {
         if let Some(old) = self.old.take() {
-            for (key, present) in old {
+            for (key, present) in old.into_iter().rev() {
                 if present {
                     self.set.insert(key);
                 } else {
@@ -282,9 +298,12 @@ impl<K: Ord + Clone> JSet<K> {
 #[derive(Clone, Default)]
 pub(crate) struct AccountIndex {
     map: BTreeMap<Account, BTreeMap<Stock, i128>>,
-    // INVARIANT (journal-first-touch): as in `JMap`, per (account, stock), the balance before
-    // the first change in the open batch (None: no balance).
-    old: Option<BTreeMap<(Account, Stock), Option<i128>>>,
+    // INVARIANT (journal-in-order): while a batch is open, `old` holds, for every change since
+    // the batch opened, in order, the balance before it (None: no balance); undoing them in
+    // reverse order restores every balance. A log, not a map keyed by (account, stock): a
+    // posting changes two balances, and looking each up in a map of its own cost more than
+    // the rare repeat it saves.
+    old: Option<Vec<(Account, Stock, Option<i128>)>>,
 }
 
 impl PartialEq for AccountIndex {
@@ -319,24 +338,38 @@ impl AccountIndex {
     /// accounts.
     pub(crate) fn adjust(&mut self, account: &Account, stock: &Stock, delta: i128) {
         if let Some(old) = &mut self.old {
-            let key = (account.clone(), stock.clone());
-            if let Entry::Vacant(slot) = old.entry(key) {
-                slot.insert(self.map.get(account).and_then(|m| m.get(stock)).copied());
+            let before = self.map.get(account).and_then(|m| m.get(stock)).copied();
+            old.push((account.clone(), stock.clone(), before));
+        }
+        // Keys are cloned only when they are new (most changes are to existing balances).
+        match self.map.get_mut(account) {
+            Some(per_account) => {
+                match per_account.get_mut(stock) {
+                    Some(balance) => {
+                        *balance += delta;
+                        if *balance == 0 {
+                            per_account.remove(stock);
+                        }
+                    }
+                    None if delta != 0 => {
+                        per_account.insert(stock.clone(), delta);
+                    }
+                    None => {}
+                }
+                if per_account.is_empty() {
+                    self.map.remove(account);
+                }
             }
-        }
-        let per_account = self.map.entry(account.clone()).or_default();
-        let entry = per_account.entry(stock.clone()).or_insert(0);
-        *entry += delta;
-        if *entry == 0 {
-            per_account.remove(stock);
-        }
-        if per_account.is_empty() {
-            self.map.remove(account);
+            None if delta != 0 => {
+                self.map
+                    .insert(account.clone(), BTreeMap::from([(stock.clone(), delta)]));
+            }
+            None => {}
         }
     }
 
     pub(crate) fn begin(&mut self) {
-        self.old = Some(BTreeMap::new());
+        self.old = Some(Vec::new());
     }
 
     pub(crate) fn commit(&mut self) {
@@ -345,7 +378,7 @@ impl AccountIndex {
 
     pub(crate) fn rollback(&mut self) {
         if let Some(old) = self.old.take() {
-            for ((account, stock), before) in old {
+            for (account, stock, before) in old.into_iter().rev() {
                 match before {
                     Some(b) => {
                         self.map.entry(account).or_default().insert(stock, b);
@@ -509,6 +542,7 @@ mod tests {
         let mut m: JMap<u32, String> = JMap::default();
         m.insert(1, "a".into());
         m.insert(2, "b".into());
+        m.insert(0, "o".into());
         let before = m.clone();
         m.begin();
         m.insert(3, "c".into());
@@ -519,6 +553,9 @@ mod tests {
         m.insert(2, "z".into());
         *m.entry(4).or_default() += "d";
         m.remove(&4);
+        m.discard(&1);
+        m.discard(&9);
+        m.discard(&0);
         assert!(m != before);
         m.rollback();
         assert!(m == before);

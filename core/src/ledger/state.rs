@@ -713,10 +713,18 @@ impl State {
 }
 
 fn adjust(balances: &mut BTreeMap<Account, i128>, account: &Account, delta: i128) {
-    let entry = balances.entry(account.clone()).or_insert(0);
-    *entry += delta;
-    if *entry == 0 {
-        balances.remove(account);
+    // The account is cloned only when it is new to the lot.
+    match balances.get_mut(account) {
+        Some(balance) => {
+            *balance += delta;
+            if *balance == 0 {
+                balances.remove(account);
+            }
+        }
+        None if delta != 0 => {
+            balances.insert(account.clone(), delta);
+        }
+        None => {}
     }
 }
 
