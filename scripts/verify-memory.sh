@@ -38,6 +38,7 @@ if [ -n "$missing" ]; then
     "$bin" generate "$dir" "$sizes" >&2
 fi
 
+rm -f "$dir/summary.txt"
 echo "verify memory: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| events | what | file MiB | events/s | peak RSS MiB | CPU (user+sys) / wall | one-thread control: CPU / wall |"
@@ -67,6 +68,12 @@ for part in field("Elapsed (wall clock) time (h:mm:ss or m:ss)").split(":"):
     wall = wall * 60 + float(part)
 rate = re.search(r"([0-9]+) events/s", out).group(1)
 print(f"| {int(n):,} | {what} | {os.path.getsize(path) / 2**20:.0f} | {int(rate):,} | {rss_kib / 1024:.0f} | {cpu / wall:.2f} | {(cu + cs) / cw:.2f} |")
+# The row of scripts/bench.sh's summary table: peak RSS against the file's size.
+with open(os.path.join(os.path.dirname(timefile), "summary.txt"), "a") as f:
+    f.write(f"SUMMARY\tpeak RSS of verify ({what}), {int(n):,} events, steady state\t{rss_kib / 1024:.0f} MiB\tfile {os.path.getsize(path) / 2**20:.0f} MiB\t{rss_kib * 1024 / os.path.getsize(path):.2f}×\tbounded by the state, not the length\n")
 PY
     done
 done
+# Printed after the table, for scripts/bench.sh to collect.
+cat "$dir/summary.txt"
+rm -f "$dir/summary.txt"

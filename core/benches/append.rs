@@ -153,11 +153,18 @@ fn main() {
         st[1].push(
             time(|| {
                 on_all_cores(&events, |part| {
-                    for e in part {
-                        for s in e.signatures() {
-                            assert!(s.verify(&e.id()));
-                        }
-                    }
+                    // As the ledger checks them: batched (`custodia::sigcheck`).
+                    let ids: Vec<[u8; 32]> = part.iter().map(|e| *e.id().as_bytes()).collect();
+                    let items: Vec<custodia::sigcheck::Item<'_>> = part
+                        .iter()
+                        .zip(&ids)
+                        .flat_map(|(e, id)| {
+                            e.signatures()
+                                .iter()
+                                .map(move |s| (s.key.as_bytes(), id.as_slice(), s.sig.as_bytes()))
+                        })
+                        .collect();
+                    assert_eq!(custodia::sigcheck::verify_batch(&items), Ok(()));
                 });
             })
             .0,
@@ -197,7 +204,7 @@ fn main() {
         ],
         vec![
             format!(
-                "of which, in the ledger: signatures (`Signature::verify`, {} cores)",
+                "of which, in the ledger: signatures (`sigcheck::verify_batch`, batches of ≤ 1,024, {} cores)",
                 common::cores()
             ),
             per(st[1]),
@@ -234,5 +241,69 @@ fn main() {
         &format!("where append time goes ({events_n} events, batches of {batch})"),
         &["stage", "µs/event", "% of append"],
         &rows_out,
+    );
+
+    // The in-memory stages behind the front door (`custodia::testkit::stages`), over the same
+    // events on one core: replay (what opening a store or verifying re-derives), what a batch
+    // of 1000 paid for its whole-state copy before the undo journals (a copy of the state after
+    // each batch), and what the journals cost instead (journaled batches − plain replay).
+    use custodia::testkit::stages::Replayed;
+    let mut sg: [Vec<f64>; 4] = Default::default();
+    for _ in 0..rounds {
+        sg[0].push(time(|| Replayed::replay(&events).unwrap()).0);
+        sg[1].push(
+            time(|| {
+                let mut r = Replayed::default();
+                r.apply_journaled(&events, batch).unwrap();
+                assert_eq!(r.events(), events_n as u64);
+            })
+            .0,
+        );
+        let mut r = Replayed::default();
+        let mut copies = 0.0;
+        for chunk in events.chunks(batch) {
+            r.apply_each(chunk).unwrap();
+            copies += time(|| std::hint::black_box(r.copy_state())).0;
+        }
+        sg[2].push(copies);
+        file += 1;
+        let rp = dir.path().join(format!("raw{file}.db"));
+        sg[3].push(raw_inserts(&rp, &rows, batch));
+        let _ = std::fs::remove_file(&rp);
+    }
+    let sg: Vec<f64> = sg.into_iter().map(median).collect();
+    let vs_raw = |t: f64| format!("{:.2}×", t / sg[3]);
+    table(
+        &format!(
+            "in-memory stages ({events_n} events, 1 core; baseline: raw SQLite inserts of the same rows in batches of {batch}, same run)"
+        ),
+        &["stage", "µs/event", "× raw inserts"],
+        &[
+            vec![
+                "replay (`State::apply`, already verified)".into(),
+                per(sg[0]),
+                vs_raw(sg[0]),
+            ],
+            vec![
+                format!("replay in journaled batches of {batch} (undo journals open, committed)"),
+                per(sg[1]),
+                vs_raw(sg[1]),
+            ],
+            vec![
+                format!("undo journals per batch of {batch} (journaled − plain replay)"),
+                per((sg[1] - sg[0]).max(0.0)),
+                vs_raw((sg[1] - sg[0]).max(0.0)),
+            ],
+            vec![
+                format!("whole-state copy per batch of {batch} (the cost before the journals)"),
+                per(sg[2]),
+                vs_raw(sg[2]),
+            ],
+            vec![
+                "raw SQLite inserts of the same rows (baseline)".into(),
+                per(sg[3]),
+                "1.00×".into(),
+            ],
+        ],
     );
 }

@@ -343,6 +343,14 @@ error_table! {
     /// a newer version's rules cannot be escaped by signing an old one.
     #[error("the event is of format version {version}, older than version {newest} already in the ledger")]
     VersionDecreased { version: u32, newest: u32 } = 2028,
+    /// (Version 2) A merge of lots of different manufacturing lots, manufacture dates or
+    /// origins without a technical authority's `mixed_lot_approval` (IATG 03.10 lot
+    /// integrity).
+    #[error("`{lot}` differs from `{first}` in {attribute} (`{value}`, not `{first_value}`): merging unlike lots needs a technical authority's `mixed_lot_approval`")]
+    UnlikeLots { lot: String, first: String, attribute: String, value: String, first_value: String } = 2029,
+    /// (Version 2) A mixed-lot approval by an actor who did not sign the merge.
+    #[error("`{approver}` approves the mixed lot but did not sign the merge")]
+    ApproverDidNotSign { approver: String } = 2030,
     /// A state that is not an ISO 3166-1 alpha-2 code in the official list.
     #[error("`{value}` is not an ISO 3166-1 alpha-2 country code")]
     UnknownCountry { value: String } = 2100,
@@ -499,6 +507,10 @@ error_table! {
     /// A key file that cannot be used.
     #[error("`{path}` is not a usable key file: {reason}")]
     KeyFileInvalid { path: String, reason: String } = 5009,
+    /// (Version 2) a key registered for an actor is of mixed order: a curve point with a
+    /// torsion component, which no key derived from a secret seed has.
+    #[error("`{key}` is of mixed order (not in the prime-order subgroup); no honest Ed25519 key is")]
+    MixedOrderKey { key: String } = 5010,
 
     // ---- 6xxx rules ------------------------------------------------------------------------
     /// A rule plugin in force refused the event.

@@ -4,7 +4,7 @@
 
 pub use crate::envelope::{
     EVENT_BYTES_MAX, EventBody, FORMAT_VERSION, FORMAT_VERSIONS, Signature, Signer,
-    check_public_key, event_id_of,
+    check_public_key, check_registered_key, event_id_of,
 };
 // Every kind's body struct, `Body` and `KINDS`: the kinds list is the only place they are named.
 pub use crate::ledger::kinds::*;

@@ -19,6 +19,7 @@ pub mod model;
 pub mod note;
 mod rows;
 pub mod rules;
+pub mod sigcheck;
 mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;

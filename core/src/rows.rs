@@ -85,8 +85,9 @@ pub struct StockLine {
     pub disposition: Disposition,
     /// Units held.
     pub units: i64,
-    /// Net explosive quantity of the units held, grams.
-    pub neq_grams: i64,
+    /// Net explosive quantity of the units held, milligrams (a lot's `neq_mg` per unit, or
+    /// its grams × 1000; a serialized munition's `neq_mg`; 0 for other items).
+    pub neq_mg: i64,
 }
 
 /// A total of stock on hand per site and hazard division.
@@ -98,8 +99,8 @@ pub struct StockTotal {
     pub hazard_division: Option<HazardDivision>,
     /// Units.
     pub units: i64,
-    /// Net explosive quantity, grams.
-    pub neq_grams: i64,
+    /// Net explosive quantity, milligrams.
+    pub neq_mg: i64,
 }
 
 /// Stock on hand with totals.

@@ -60,13 +60,17 @@ struct Decoded {
 }
 
 impl Decoded {
+    /// Decodes the lines on every core, then checks the signatures of the decoded events in
+    /// batches on every core (`sigcheck`: the verdict of single checks).
     fn new(lines: Vec<Vec<u8>>) -> Self {
-        let events = crate::store::parallel_map(&lines, |line| {
-            SignedEvent::from_canonical_json(line).ok().map(|e| {
-                let ok = !e.signatures.is_empty() && e.signatures.iter().all(|s| s.verify(&e.id));
-                (e, ok)
-            })
-        });
+        let decoded =
+            crate::store::parallel_map(&lines, |line| SignedEvent::from_canonical_json(line));
+        let valid = crate::store::log::signatures_of_decoded(&decoded);
+        let events = decoded
+            .into_iter()
+            .zip(valid)
+            .map(|(d, ok)| d.ok().map(|e| (e, ok)))
+            .collect();
         Self { lines, events }
     }
 }

@@ -1,6 +1,6 @@
 //! The crate's modules form layers, and no module uses one above it:
 //!
-//! model ← error ← merkle, note ← envelope (JSON, schema, canonical form, ids, signatures)
+//! model ← error ← merkle, note, sigcheck ← envelope (JSON, schema, canonical form, ids, signatures)
 //! ← ledger (kinds, state, rules interface) ← rules, rows ← store ← verify ← api (the front
 //! door) ← event (public re-exports) ← testkit.
 //!
@@ -19,6 +19,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("error", 1),
     ("merkle", 2),
     ("note", 2),
+    ("sigcheck", 2),
     ("witness", 3),
     ("envelope", 3),
     ("ledger", 4),

@@ -920,8 +920,10 @@ fn quantities_and_their_explosive_content_stay_below_two_to_the_53() {
         max.clone(),
     );
     // The largest quantity of inert units, and the largest content, are accepted.
+    // One manufacturing lot (lot integrity lets its parts merge).
     let inert = |id: &str, n: u64, neq: u64| {
         let mut def: Lot = lot_def(id, n);
+        def.lot_number = "LN-inert".into();
         def.neq_grams_per_unit = q(neq);
         register_lot_def(DEPOT_A, UNIT_A, def)
     };
@@ -1207,7 +1209,10 @@ fn lots_merge_only_when_they_are_the_same_thing() {
     let mut other = lot_def("lot:g", 10);
     other.nomenclature = "grenade hand".into();
     w.record(UNIT_A, register_lot_def(DEPOT_A, UNIT_A, other));
-    w.record(UNIT_A, register_lot_body(DEPOT_A, UNIT_A, "lot:l2", 10));
+    // A second delivery of l1's manufacturing lot (lot integrity holds).
+    let mut l2 = lot_def("lot:l2", 10);
+    l2.lot_number = "LN-lot:l1".into();
+    w.record(UNIT_A, register_lot_def(DEPOT_A, UNIT_A, l2));
     let mut heavier = lot_def("lot:h", 10);
     heavier.neq_grams_per_unit = q(3);
     w.record(UNIT_A, register_lot_def(DEPOT_A, UNIT_A, heavier));

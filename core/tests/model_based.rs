@@ -377,7 +377,10 @@ impl Sim {
             m.move_item(id, &held(0));
         }
         let before = m.clone();
-        let p2 = w.record(UNIT_B, register_lot_body(DEPOT_B, UNIT_B, "lot:p2", 500));
+        // Lots of one kind are of one manufacturing lot (lot integrity lets them merge).
+        let mut p2 = lot_def("lot:p2", 500);
+        p2.lot_number = manufacturing_lot(0);
+        let p2 = w.record(UNIT_B, register_lot_def(DEPOT_B, UNIT_B, p2));
         m.lots.insert(
             "lot:p2".into(),
             MLot {
@@ -463,6 +466,7 @@ impl Sim {
                 let id = self.fresh("lot:n");
                 let mut def = lot_def(&id, *qty);
                 def.nomenclature = NOMENCLATURES[*kind].into();
+                def.lot_number = manufacturing_lot(*kind);
                 let expect = if *qty == 0 {
                     Err(ErrorCode::ZeroQuantity)
                 } else {
@@ -1115,7 +1119,7 @@ fn disagreement(w: &World, m: &Model, accepted: u64) -> Result<(), String> {
                     disposition: x.disposition,
                 }
                 .legacy();
-                ((x.stock.clone(), account), (x.units, status, x.neq_grams))
+                ((x.stock.clone(), account), (x.units, status, x.neq_mg))
             })
             .collect();
         let expected: BTreeMap<(String, String), (i64, Status, i64)> = m
@@ -1123,7 +1127,7 @@ fn disagreement(w: &World, m: &Model, accepted: u64) -> Result<(), String> {
             .iter()
             .filter(|((_, a), _)| a.contains('@'))
             .map(|((s, a), v)| {
-                let neq = if m.lots.contains_key(s) { 2 * v } else { 0 };
+                let neq = if m.lots.contains_key(s) { 2_000 * v } else { 0 };
                 ((s.clone(), a.clone()), (*v, m.status_of(s), neq))
             })
             .collect();
@@ -1248,5 +1252,16 @@ fn a_one_unit_error_in_any_posting_is_caught() {
             let found = disagreement(&sim.w, &wrong, sim.accepted);
             assert!(found.is_err(), "{key:?} off by {delta} was not caught");
         }
+    }
+}
+
+/// The manufacturer's lot number of the model's lots of `kind`: one per kind, that of the
+/// standard world's `lot:l1` for kind 0, so that the lots the model merges (same kind) are of
+/// one manufacturing lot, as format version 2's lot integrity requires.
+fn manufacturing_lot(kind: usize) -> String {
+    if kind == 0 {
+        "LN-lot:l1".into()
+    } else {
+        format!("LN-kind-{kind}")
     }
 }

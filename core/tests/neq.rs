@@ -176,3 +176,59 @@ fn lots_of_different_milligrams_do_not_merge() {
         json!({"lot": "lot:b", "first": "lot:a", "attribute": "explosive content per unit"}),
     );
 }
+
+#[test]
+fn stock_on_hand_speaks_milligrams() {
+    let mut w = World::new();
+    w.record(
+        UNIT_A,
+        register_lot_def(DEPOT_A, UNIT_A, nine_mm("lot:9mm", 1000)),
+    );
+    let mut missile = register_items_body(DEPOT_A, UNIT_A, &["item:atgm-1"]);
+    missile.items[0].category = custodia::model::ItemCategory::LightWeapon;
+    missile.items[0].hazard = Some(Hazard {
+        division: HazardDivision::D1_1,
+        group: CompatibilityGroup::E,
+    });
+    missile.items[0].neq_mg = Some(q(2_700_000));
+    w.record(UNIT_A, missile);
+    let soh = w
+        .ledger
+        .stock_on_hand(&custodia::StockFilter::default())
+        .unwrap();
+    let line = |stock: &str| {
+        soh.lines
+            .iter()
+            .find(|l| l.stock == stock)
+            .unwrap_or_else(|| panic!("no line for {stock}"))
+    };
+    // 1000 rounds of 350 mg: 350 g, where the whole grams per unit said 0.
+    assert_eq!(line("lot:9mm").neq_mg, 350_000);
+    // Lot l1 (2 g per round, no milligrams): the grams × 1000.
+    assert_eq!(line("lot:l1").neq_mg, 2_000_000);
+    // A serialized munition: its own milligrams and hazard division; a rifle has none.
+    let atgm = line("item:atgm-1");
+    assert_eq!(
+        (atgm.neq_mg, atgm.hazard_division),
+        (2_700_000, Some(HazardDivision::D1_1))
+    );
+    assert_eq!(line("item:r1").neq_mg, 0);
+    let totals: Vec<(Option<HazardDivision>, i64)> = soh
+        .totals
+        .iter()
+        .filter(|t| t.site == site(DEPOT_A))
+        .map(|t| (t.hazard_division, t.neq_mg))
+        .collect();
+    assert!(
+        totals.contains(&(Some(HazardDivision::D1_4), 2_350_000)),
+        "{totals:?}"
+    );
+    assert!(
+        totals.contains(&(Some(HazardDivision::D1_1), 2_700_000)),
+        "{totals:?}"
+    );
+    // The same figures as the NEQ totals per site and division.
+    assert_eq!(total(&w, DEPOT_A, HazardDivision::D1_4).0, 2_350_000);
+    assert_eq!(total(&w, DEPOT_A, HazardDivision::D1_1).0, 2_700_000);
+    assert!(w.ledger.verify().unwrap().ok);
+}

@@ -457,6 +457,7 @@ fn body() -> impl Strategy<Value = Body> {
                     custodian,
                     lots,
                     into: MergeTarget { id, lot_number },
+                    mixed_lot_approval: None,
                 }
                 .into()
             }

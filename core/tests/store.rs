@@ -144,6 +144,21 @@ fn a_refused_batch_writes_nothing() {
         json!({"event": events()[39].id().to_hex()}),
     );
     assert_eq!(err.index(), Some(0));
+    // The stored event later in a batch (the batch's ids are looked up in one query).
+    let err = ledger
+        .append(&[
+            events()[40].clone(),
+            events()[41].clone(),
+            events()[38].clone(),
+        ])
+        .unwrap_err();
+    check(
+        &err,
+        ErrorCode::DuplicateEvent,
+        json!({"event": events()[38].id().to_hex()}),
+    );
+    assert_eq!(err.index(), Some(2));
+    unchanged(&ledger);
     // JSON lines with a line that does not decode at index 7.
     let mut text = String::new();
     for (i, e) in events()[40..60].iter().enumerate() {

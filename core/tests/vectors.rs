@@ -392,6 +392,7 @@ fn history() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
                 id: id(LOT_M1),
                 lot_number: "KZ-1987-M1".into(),
             },
+            mixed_lot_approval: None,
         },
         &[],
     );
@@ -773,9 +774,68 @@ fn history_v2() -> Vec<(SignedEvent, Vec<[u8; 32]>)> {
     surveillance_v2(&mut r);
     board_v2(&mut r);
     neq_v2(&mut r);
+    lots_v2(&mut r);
     // Last: the command line's tests take the history without its final answer.
     tracing_v2(&mut r);
     r.out
+}
+
+/// What version 2 changed for lot integrity (IATG 03.10): two lots of 5.56 mm of different
+/// manufacturing lots are merged into a mixed lot with the technical authority's approval (the
+/// officer co-signs), and a part of the mixed lot is split off, keeping both origins.
+fn lots_v2(r: &mut Recorder) {
+    for (lot, number, made) in [
+        ("lot:556-2011-07", "FMJ-2011-07", "2011-07"),
+        ("lot:556-2012-02", "FMJ-2012-02", "2012-02"),
+    ] {
+        let mut def = cartridges(lot, number, 3_000);
+        def.nomenclature = "cartridge 5.56x45 ball".into();
+        def.manufactured = Some(Date::parse(made).unwrap());
+        r.record(
+            LOG,
+            RegisterLot {
+                site: id(DEPOT),
+                custodian: id(LOG),
+                origin: Origin {
+                    kind: OriginKind::Manufactured,
+                    reference: Some("CONTRACT-2011-556".into()),
+                    import: None,
+                },
+                lot: def,
+            },
+            &[],
+        );
+    }
+    r.record(
+        LOG,
+        LotMerge {
+            site: id(DEPOT),
+            custodian: id(LOG),
+            lots: vec![lq("lot:556-2011-07", 400), lq("lot:556-2012-02", 600)],
+            into: MergeTarget {
+                id: id("lot:556-mixed-1"),
+                lot_number: "MIXED-556-1".into(),
+            },
+            mixed_lot_approval: Some(MixedLotApproval {
+                by: id(ATO),
+                reference: "ATO-WAIVER-2026-004".into(),
+            }),
+        },
+        &[ATO],
+    );
+    r.record(
+        LOG,
+        LotSplit {
+            lot: id("lot:556-mixed-1"),
+            site: id(DEPOT),
+            custodian: id(LOG),
+            into: vec![SplitPart {
+                id: id("lot:556-mixed-1-a"),
+                quantity: q(100),
+            }],
+        },
+        &[],
+    );
 }
 
 /// 100 m of detonating cord counted in millimetres, 10 mg of PETN per millimetre.
@@ -1510,7 +1570,7 @@ fn events_cover_every_kind() {
 }
 
 /// Events of `events-v2.json`.
-const V2_EVENTS: usize = 36;
+const V2_EVENTS: usize = 40;
 
 #[test]
 fn events_v2_file_matches_the_generator() {
@@ -1617,8 +1677,9 @@ fn every_signature_verifies_strictly() {
     }
     // 26 events of version 1, the destruction co-signed by two witnesses, and the events of
     // version 2, each signed once but the weapon issue and return, co-signed by the officer,
-    // and the destruction, co-signed by its witness.
-    assert_eq!(count, 28 + V2_EVENTS + 3);
+    // the destruction, co-signed by its witness, and the mixed-lot merge, co-signed by the
+    // technical officer who approves it.
+    assert_eq!(count, 28 + V2_EVENTS + 4);
 }
 
 #[test]

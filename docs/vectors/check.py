@@ -13,12 +13,14 @@
 - --jcs DIR: canonicalises the RFC 8785 reference vectors of DIR (input/, output/) that hold
   no floats and compares the bytes.
 
-Strict verification, as custodia does it (docs/FORMAT.md, section 4):
+Verification, as custodia does it (docs/FORMAT.md, section 4: ZIP 215 plus key and R rules):
 - the public key is the canonical encoding of a curve point (y < p, and x = 0 only with a
-  clear sign bit), and the point is not of small order ([8]A is not the identity);
-- R decodes to a point that is not of small order, S < L;
-- [S]B = R + [k]A with k = SHA-512(R || A || M) mod L, checked by encoding [S]B - [k]A and
-  comparing it with the R bytes (cofactorless).
+  clear sign bit), the point is not of small order ([8]A is not the identity) and it is
+  torsion-free ([L]A is the identity); any other key never verifies (and is refused at
+  registration: 5007, or 5010 for a mixed-order key in format version 2);
+- R is the canonical encoding of a point that is not of small order, S < L;
+- [8][S]B = [8]R + [8][k]A with k = SHA-512(R || A || M) mod L (cofactored). With such keys it
+  differs from RFC 8032's cofactorless check (OpenSSL's) only for an R with a torsion part.
 
 Usage: python3 docs/vectors/check.py [EVENTS_JSON] [--edge-cases FILE]
        python3 docs/vectors/check.py --ed25519 FILE
@@ -208,13 +210,33 @@ G_Y = 4 * pow(5, P - 2, P) % P
 G = (recover_x(G_Y, 0), G_Y, 1, recover_x(G_Y, 0) * G_Y % P)
 
 
+KEY_INVALID = 5007
+KEY_MIXED_ORDER = 5010
+_key_faults = {}
+
+
+def key_fault(key):
+    """custodia's check on a public key: None when it is the canonical encoding of a point of
+    the prime-order subgroup, else the code of the refusal (5007: not a canonical point, or of
+    small order; 5010: of mixed order)."""
+    if key not in _key_faults:
+        a = decode_point(key)
+        if a is None or small_order(a):
+            fault = KEY_INVALID
+        elif not point_equal(scalar_mult(L, a), IDENTITY):
+            fault = KEY_MIXED_ORDER
+        else:
+            fault = None
+        _key_faults[key] = fault
+    return _key_faults[key]
+
+
 def key_acceptable(key):
-    """custodia's check on a public key: a canonical encoding of a point of large order."""
-    a = decode_point(key)
-    return a is not None and not small_order(a)
+    return key_fault(key) is None
 
 
-def verify_strict(key, sig, msg):
+def verify_signature(key, sig, msg):
+    """custodia's verdict on one signature (ZIP 215 with its key and R rules)."""
     if len(key) != 32 or len(sig) != 64 or not key_acceptable(key):
         return False
     a = decode_point(key)
@@ -226,13 +248,14 @@ def verify_strict(key, sig, msg):
         return False
     k = int.from_bytes(hashlib.sha512(sig[:32] + key + msg).digest(), "little") % L
     neg_a = ((P - a[0]) % P, a[1], a[2], (P - a[3]) % P)
-    expected_r = point_add(scalar_mult(s, G), scalar_mult(k, neg_a))
-    return encode_point(expected_r) == sig[:32]
+    neg_r = ((P - r[0]) % P, r[1], r[2], (P - r[3]) % P)
+    diff = point_add(point_add(scalar_mult(s, G), scalar_mult(k, neg_a)), neg_r)
+    return small_order(diff)
 
 
 def verify_hex(key, sig, msg):
     try:
-        return verify_strict(bytes.fromhex(key), bytes.fromhex(sig), msg)
+        return verify_signature(bytes.fromhex(key), bytes.fromhex(sig), msg)
     except ValueError:
         return False
 
@@ -329,10 +352,10 @@ def ed25519_cases(path):
         cases = json.load(f)
     for i, c in enumerate(cases):
         ok = verify_hex(c["pub_key"], c["signature"], bytes.fromhex(c["message"]))
-        key_ok = key_acceptable(bytes.fromhex(c["pub_key"]))
+        fault = key_fault(bytes.fromhex(c["pub_key"]))
         print(
             "ed25519 case %d: %s, key %s"
-            % (i, "accept" if ok else "reject", "ok" if key_ok else "refused")
+            % (i, "accept" if ok else "reject", "ok" if fault is None else "refused %d" % fault)
         )
 
 

@@ -50,6 +50,16 @@
 #define CUSTODIA_KEY_SEED_BYTES 32
 
 /**
+ * Bytes in an Ed25519 public key.
+ */
+#define CUSTODIA_PUBLIC_KEY_BYTES 32
+
+/**
+ * Bytes in an Ed25519 signature.
+ */
+#define CUSTODIA_SIGNATURE_BYTES 64
+
+/**
  * Most events `custodia_ledger_events` returns in one call; ask again from the last index + 1
  * for more.
  */
@@ -245,6 +255,14 @@ enum custodia_result
    */
   CUSTODIA_RESULT_VERSION_DECREASED = 2028,
   /**
+   * `UnlikeLots`: 2029, validation family.
+   */
+  CUSTODIA_RESULT_UNLIKE_LOTS = 2029,
+  /**
+   * `ApproverDidNotSign`: 2030, validation family.
+   */
+  CUSTODIA_RESULT_APPROVER_DID_NOT_SIGN = 2030,
+  /**
    * `UnknownCountry`: 2100, validation family.
    */
   CUSTODIA_RESULT_UNKNOWN_COUNTRY = 2100,
@@ -424,6 +442,10 @@ enum custodia_result
    * `KeyFileInvalid`: 5009, signature family.
    */
   CUSTODIA_RESULT_KEY_FILE_INVALID = 5009,
+  /**
+   * `MixedOrderKey`: 5010, signature family.
+   */
+  CUSTODIA_RESULT_MIXED_ORDER_KEY = 5010,
   /**
    * `RuleDenied`: 6001, rule family.
    */
@@ -875,6 +897,34 @@ custodia_result custodia_key_seed(const custodia_key *key,
 void custodia_key_free(custodia_key *key);
 
 /**
+ * Checks one Ed25519 signature by the rule the ledger applies to event signatures (FORMAT.md
+ * §4: ZIP 215's cofactored equation with a canonical S, a public key that is canonical, not of
+ * small order and torsion-free, an R that is canonical and not of small order). An event's
+ * signatures sign its 32-byte id; an auditor checking an export's signatures gets here the
+ * verdict `custodia_ledger_verify` gives.
+ *
+ * On success writes the verdict to `*valid_out` (true: the signature verifies). On error writes
+ * nothing.
+ *
+ * Returns `CUSTODIA_RESULT_OK` (for either verdict), or `CUSTODIA_RESULT_INVALID_ARGUMENT`
+ * (`public_key_len` is not 32 or `signature_len` not 64), `CUSTODIA_RESULT_NULL_ARGUMENT`,
+ * `CUSTODIA_RESULT_PANIC`.
+ *
+ * # Safety
+ * `public_key`, `message` and `signature` are NULL or point to their length in readable bytes
+ * (NULL is refused even with a length of 0: pass any valid pointer for an empty message);
+ * `valid_out` and `error_out` are NULL or writable.
+ */
+custodia_result custodia_signature_verify(const uint8_t *public_key,
+                                          size_t public_key_len,
+                                          const uint8_t *message,
+                                          size_t message_len,
+                                          const uint8_t *signature,
+                                          size_t signature_len,
+                                          bool *valid_out,
+                                          custodia_error **error_out);
+
+/**
  * Creates a new ledger file at `path` whose tree heads are signed by `log_key`. The file
  * records the log key's public key, never the key itself: keep the key (as a key file or in a
  * token) to append later. `origin` names the log in its checkpoints (C2SP tlog-checkpoint), a
@@ -1178,8 +1228,8 @@ custodia_result custodia_ledger_balances(const custodia_ledger *ledger,
  * type) contains `nomenclature` (ignoring case), only hazard division `hazard_division`
  * (`"1.1"` to `"1.6"`); NULL: no filter. As JSON: `{"lines": [{"site", "custodian", "kind",
  * "stock", "description", "lot_number", "unit", "hazard_division", "compatibility_group",
- * "condition", "disposition", "units", "neq_grams"}], "totals": [{"site", "hazard_division", "units",
- * "neq_grams"}]}`.
+ * "condition", "disposition", "units", "neq_mg"}], "totals": [{"site", "hazard_division", "units",
+ * "neq_mg"}]}`.
  *
  * On success writes a new string owned by the caller to `*json_out` (free with
  * `custodia_string_free`). On error writes nothing.

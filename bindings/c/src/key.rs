@@ -248,3 +248,70 @@ pub unsafe extern "C" fn custodia_key_free(key: *mut custodia_key) {
         }
     });
 }
+
+/// Bytes in an Ed25519 public key.
+pub const CUSTODIA_PUBLIC_KEY_BYTES: usize = 32;
+/// Bytes in an Ed25519 signature.
+pub const CUSTODIA_SIGNATURE_BYTES: usize = 64;
+
+/// Checks one Ed25519 signature by the rule the ledger applies to event signatures (FORMAT.md
+/// §4: ZIP 215's cofactored equation with a canonical S, a public key that is canonical, not of
+/// small order and torsion-free, an R that is canonical and not of small order). An event's
+/// signatures sign its 32-byte id; an auditor checking an export's signatures gets here the
+/// verdict `custodia_ledger_verify` gives.
+///
+/// On success writes the verdict to `*valid_out` (true: the signature verifies). On error writes
+/// nothing.
+///
+/// Returns `CUSTODIA_RESULT_OK` (for either verdict), or `CUSTODIA_RESULT_INVALID_ARGUMENT`
+/// (`public_key_len` is not 32 or `signature_len` not 64), `CUSTODIA_RESULT_NULL_ARGUMENT`,
+/// `CUSTODIA_RESULT_PANIC`.
+///
+/// # Safety
+/// `public_key`, `message` and `signature` are NULL or point to their length in readable bytes
+/// (NULL is refused even with a length of 0: pass any valid pointer for an empty message);
+/// `valid_out` and `error_out` are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn custodia_signature_verify(
+    public_key: *const u8,
+    public_key_len: usize,
+    message: *const u8,
+    message_len: usize,
+    signature: *const u8,
+    signature_len: usize,
+    valid_out: *mut bool,
+    error_out: *mut *mut custodia_error,
+) -> custodia_result {
+    // SAFETY: the function's contract (see the header).
+    let (public_key, message, signature, valid_out, error_out) = unsafe {
+        (
+            Bytes::new(public_key, public_key_len),
+            Bytes::new(message, message_len),
+            Bytes::new(signature, signature_len),
+            Out::new(valid_out),
+            ErrorOut::new(error_out),
+        )
+    };
+    run(error_out, || {
+        let key = public_key.required("public_key")?;
+        let message = message.required("message")?;
+        let signature = signature.required("signature")?;
+        let slot = valid_out.required("valid_out")?;
+        let key: &[u8; CUSTODIA_PUBLIC_KEY_BYTES] = key.try_into().map_err(|_| {
+            crate::boundary::invalid_argument(
+                "public_key_len",
+                &public_key_len.to_string(),
+                "an Ed25519 public key is 32 bytes",
+            )
+        })?;
+        let signature: &[u8; CUSTODIA_SIGNATURE_BYTES] = signature.try_into().map_err(|_| {
+            crate::boundary::invalid_argument(
+                "signature_len",
+                &signature_len.to_string(),
+                "an Ed25519 signature is 64 bytes",
+            )
+        })?;
+        slot.write(custodia::sigcheck::verify_one(key, message, signature));
+        Ok(())
+    })
+}

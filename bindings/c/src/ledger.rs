@@ -685,8 +685,8 @@ pub unsafe extern "C" fn custodia_ledger_balances(
 /// type) contains `nomenclature` (ignoring case), only hazard division `hazard_division`
 /// (`"1.1"` to `"1.6"`); NULL: no filter. As JSON: `{"lines": [{"site", "custodian", "kind",
 /// "stock", "description", "lot_number", "unit", "hazard_division", "compatibility_group",
-/// "condition", "disposition", "units", "neq_grams"}], "totals": [{"site", "hazard_division", "units",
-/// "neq_grams"}]}`.
+/// "condition", "disposition", "units", "neq_mg"}], "totals": [{"site", "hazard_division", "units",
+/// "neq_mg"}]}`.
 ///
 /// On success writes a new string owned by the caller to `*json_out` (free with
 /// `custodia_string_free`). On error writes nothing.

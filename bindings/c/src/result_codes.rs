@@ -94,6 +94,10 @@ pub enum custodia_result {
     DispositionReserved = 2027,
     /// `VersionDecreased`: 2028, validation family.
     VersionDecreased = 2028,
+    /// `UnlikeLots`: 2029, validation family.
+    UnlikeLots = 2029,
+    /// `ApproverDidNotSign`: 2030, validation family.
+    ApproverDidNotSign = 2030,
     /// `UnknownCountry`: 2100, validation family.
     UnknownCountry = 2100,
     /// `LicenceExpired`: 2101, validation family.
@@ -184,6 +188,8 @@ pub enum custodia_result {
     NoSigningKey = 5008,
     /// `KeyFileInvalid`: 5009, signature family.
     KeyFileInvalid = 5009,
+    /// `MixedOrderKey`: 5010, signature family.
+    MixedOrderKey = 5010,
     /// `RuleDenied`: 6001, rule family.
     RuleDenied = 6001,
     /// `RuleFailed`: 6002, rule family.
@@ -277,7 +283,7 @@ pub enum custodia_result {
 impl custodia_result {
     /// Every value, in number order.
     #[cfg(test)]
-    pub(crate) const ALL: [custodia_result; 131] = [
+    pub(crate) const ALL: [custodia_result; 134] = [
         custodia_result::Ok,
         custodia_result::EventTooLarge,
         custodia_result::JsonMalformed,
@@ -320,6 +326,8 @@ impl custodia_result {
         custodia_result::LookAlikeId,
         custodia_result::DispositionReserved,
         custodia_result::VersionDecreased,
+        custodia_result::UnlikeLots,
+        custodia_result::ApproverDidNotSign,
         custodia_result::UnknownCountry,
         custodia_result::LicenceExpired,
         custodia_result::LicenceNotYetValid,
@@ -365,6 +373,7 @@ impl custodia_result {
         custodia_result::InvalidPublicKey,
         custodia_result::NoSigningKey,
         custodia_result::KeyFileInvalid,
+        custodia_result::MixedOrderKey,
         custodia_result::RuleDenied,
         custodia_result::RuleFailed,
         custodia_result::RulesNotLoaded,
@@ -456,6 +465,8 @@ impl custodia_result {
             2026 => Some(custodia_result::LookAlikeId),
             2027 => Some(custodia_result::DispositionReserved),
             2028 => Some(custodia_result::VersionDecreased),
+            2029 => Some(custodia_result::UnlikeLots),
+            2030 => Some(custodia_result::ApproverDidNotSign),
             2100 => Some(custodia_result::UnknownCountry),
             2101 => Some(custodia_result::LicenceExpired),
             2102 => Some(custodia_result::LicenceNotYetValid),
@@ -501,6 +512,7 @@ impl custodia_result {
             5007 => Some(custodia_result::InvalidPublicKey),
             5008 => Some(custodia_result::NoSigningKey),
             5009 => Some(custodia_result::KeyFileInvalid),
+            5010 => Some(custodia_result::MixedOrderKey),
             6001 => Some(custodia_result::RuleDenied),
             6002 => Some(custodia_result::RuleFailed),
             6003 => Some(custodia_result::RulesNotLoaded),
@@ -594,6 +606,8 @@ impl custodia_result {
             custodia_result::LookAlikeId => c"LOOK_ALIKE_ID",
             custodia_result::DispositionReserved => c"DISPOSITION_RESERVED",
             custodia_result::VersionDecreased => c"VERSION_DECREASED",
+            custodia_result::UnlikeLots => c"UNLIKE_LOTS",
+            custodia_result::ApproverDidNotSign => c"APPROVER_DID_NOT_SIGN",
             custodia_result::UnknownCountry => c"UNKNOWN_COUNTRY",
             custodia_result::LicenceExpired => c"LICENCE_EXPIRED",
             custodia_result::LicenceNotYetValid => c"LICENCE_NOT_YET_VALID",
@@ -639,6 +653,7 @@ impl custodia_result {
             custodia_result::InvalidPublicKey => c"INVALID_PUBLIC_KEY",
             custodia_result::NoSigningKey => c"NO_SIGNING_KEY",
             custodia_result::KeyFileInvalid => c"KEY_FILE_INVALID",
+            custodia_result::MixedOrderKey => c"MIXED_ORDER_KEY",
             custodia_result::RuleDenied => c"RULE_DENIED",
             custodia_result::RuleFailed => c"RULE_FAILED",
             custodia_result::RulesNotLoaded => c"RULES_NOT_LOADED",

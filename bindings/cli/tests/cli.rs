@@ -171,6 +171,28 @@ fn demo_then_every_read_verb_without_the_log_key() {
         .collect();
     assert_eq!(counts.len(), 6, "{out}");
     assert!(counts.iter().all(|&n| n > 0), "{out}");
+    // The calendar: months of simulated days, with the schedule's events counted.
+    let calendar = out.lines().find(|x| x.starts_with("calendar:")).unwrap();
+    let days: u64 = calendar
+        .trim_start_matches("calendar: ")
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(days > 90, "{out}");
+    for what in [
+        " training expenditures",
+        " rifle issues",
+        " full stock checks",
+        " boards of inquiry",
+    ] {
+        let at = calendar
+            .find(what)
+            .unwrap_or_else(|| panic!("{what}: {out}"));
+        let n: u64 = calendar[..at].rsplit(' ').next().unwrap().parse().unwrap();
+        assert!(n > 0, "{what}: {out}");
+    }
     // It holds explosives, in grams of each hazard division.
     let neq = out
         .lines()

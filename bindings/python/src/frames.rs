@@ -535,7 +535,7 @@ pub(crate) fn stock_lines(rows: &[StockLine]) -> Table {
     let condition = t.add("condition", Column::category());
     let disposition = t.add("disposition", Column::category());
     let units = t.add("units", Column::Int(Vec::new()));
-    let neq = t.add("neq_grams", Column::Int(Vec::new()));
+    let neq = t.add("neq_mg", Column::Int(Vec::new()));
     for l in rows {
         t.cat(site, Some(l.site.as_str()));
         t.cat(custodian, Some(l.custodian.as_str()));
@@ -558,7 +558,7 @@ pub(crate) fn stock_lines(rows: &[StockLine]) -> Table {
         t.cat(condition, enum_text(&l.condition).as_deref());
         t.cat(disposition, enum_text(&l.disposition).as_deref());
         t.int(units, l.units);
-        t.int(neq, l.neq_grams);
+        t.int(neq, l.neq_mg);
     }
     t
 }
@@ -569,7 +569,7 @@ pub(crate) fn stock_totals(rows: &[StockTotal]) -> Table {
     let site = t.add("site", Column::category());
     let division = t.add("hazard_division", Column::category());
     let units = t.add("units", Column::Int(Vec::new()));
-    let neq = t.add("neq_grams", Column::Int(Vec::new()));
+    let neq = t.add("neq_mg", Column::Int(Vec::new()));
     for r in rows {
         t.cat(site, Some(r.site.as_str()));
         t.cat(
@@ -577,7 +577,7 @@ pub(crate) fn stock_totals(rows: &[StockTotal]) -> Table {
             r.hazard_division.as_ref().and_then(enum_text).as_deref(),
         );
         t.int(units, r.units);
-        t.int(neq, r.neq_grams);
+        t.int(neq, r.neq_mg);
     }
     t
 }
@@ -600,7 +600,7 @@ pub(crate) fn stock_history(py: Python<'_>, ledger: &Ledger, every: i64) -> PyRe
     let c_site = t.add("site", Column::category());
     let c_division = t.add("hazard_division", Column::category());
     let c_units = t.add("units", Column::Int(Vec::new()));
-    let c_neq = t.add("neq_grams", Column::Int(Vec::new()));
+    let c_neq = t.add("neq_mg", Column::Int(Vec::new()));
     let mut replay = crate::error::run(py, || {
         custodia::Ledger::in_memory(Options::new().rules(std::sync::Arc::new(AlreadyJudged)))
     })?;
@@ -620,7 +620,7 @@ pub(crate) fn stock_history(py: Python<'_>, ledger: &Ledger, every: i64) -> PyRe
                     .as_deref(),
             );
             t.int(c_units, total.units);
-            t.int(c_neq, total.neq_grams);
+            t.int(c_neq, total.neq_mg);
         }
         Ok(())
     };

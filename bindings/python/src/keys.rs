@@ -91,6 +91,12 @@ impl Key {
         self.signer.public_key().to_hex()
     }
 
+    /// The 64-byte Ed25519 signature of `message` (RFC 8032; an event's signatures sign its
+    /// 32-byte id).
+    fn sign<'py>(&self, py: Python<'py>, message: &[u8]) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.signer.sign_bytes(message))
+    }
+
     /// The 32-byte secret seed. Keep it secret.
     fn seed(&self) -> Vec<u8> {
         self.signer.seed().to_vec()
@@ -112,6 +118,53 @@ impl Key {
         self.signer.public_key().as_bytes().hash(&mut hasher);
         hasher.finish()
     }
+}
+
+/// `bytes`, or hex digits, of exactly `len` bytes; else InvalidArgument naming `argument`.
+fn fixed_bytes<const N: usize>(
+    py: Python<'_>,
+    value: &Bound<'_, PyAny>,
+    argument: &str,
+) -> PyResult<[u8; N]> {
+    let bytes: Vec<u8> = if let Ok(b) = value.cast::<PyBytes>() {
+        b.as_bytes().to_vec()
+    } else if let Ok(s) = value.cast::<PyString>() {
+        let text = s.to_cow()?;
+        decode_hex(&text).ok_or_else(|| {
+            invalid_argument(argument, &text, format!("expected {} hex digits", 2 * N)).into_err(py)
+        })?
+    } else {
+        return Err(invalid_argument(
+            argument,
+            &quote(&value.get_type().into_any()),
+            format!("expected {N} bytes or {} hex digits", 2 * N),
+        )
+        .into_err(py));
+    };
+    bytes.try_into().map_err(|b: Vec<u8>| {
+        invalid_argument(
+            argument,
+            &format!("{} bytes", b.len()),
+            format!("expected {N} bytes"),
+        )
+        .into_err(py)
+    })
+}
+
+/// Whether `signature` (64 bytes or 128 hex digits) is a valid Ed25519 signature of `message`
+/// by `public_key` (32 bytes or 64 hex digits) under the rule the ledger applies to event
+/// signatures (FORMAT.md §4: ZIP 215 with canonical, torsion-free keys and a canonical R not
+/// of small order): the verdict `Ledger.verify()` gives an event's signature of its id.
+#[pyfunction]
+pub(crate) fn verify_signature(
+    py: Python<'_>,
+    public_key: &Bound<'_, PyAny>,
+    message: &[u8],
+    signature: &Bound<'_, PyAny>,
+) -> PyResult<bool> {
+    let key: [u8; 32] = fixed_bytes(py, public_key, "public_key")?;
+    let signature: [u8; 64] = fixed_bytes(py, signature, "signature")?;
+    Ok(custodia::sigcheck::verify_one(&key, message, &signature))
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {

@@ -953,7 +953,7 @@ impl Ledger {
 
     /// Stock on hand per site and hazard division after each period of `every_seconds`
     /// (default: one day), as a DataFrame (`at`, `site`, `hazard_division`, `units`,
-    /// `neq_grams`). The front door has no "as of" query: the events are replayed into a
+    /// `neq_mg`). The front door has no "as of" query: the events are replayed into a
     /// ledger in memory, so this costs about as much as appending them again.
     #[pyo3(signature = (*, every_seconds=None))]
     fn stock_history<'py>(

@@ -50,6 +50,7 @@ fn _custodia(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<testing::Synth>()?;
     m.add_function(wrap_pyfunction!(rules::test_rule, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(keys::verify_signature, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())
 }

@@ -19,7 +19,7 @@ import pytest
 import custodia
 from custodia.testing import SYNTH_ADMIN, Synth, demo_ledger, synthetic_events
 
-from conftest import BASE_EVENTS, LATE, SEED, Base, state, unsigned_item_registration
+from conftest import BASE_EVENTS, LATE, REPO, SEED, Base, state, unsigned_item_registration
 
 
 # ---- opening and closing --------------------------------------------------------------------
@@ -356,9 +356,13 @@ def test_rule_input_and_overdue_issues(reader: custodia.Ledger, base: Base) -> N
     with pytest.raises(custodia.UsageError) as e:
         reader.rule_input("00" * 32)
     assert e.value.code == 9005
-    # The synthetic stockpile issues no weapons to persons.
-    assert reader.overdue_issues("2030-01-01T00:00:00Z") == []
-    assert reader.overdue_issues(datetime(2030, 1, 1, tzinfo=timezone.utc)) == []
+    # Weapons issued to persons and never returned: at most the armoury's issue of the
+    # synthetic day the history stops in (its weapons come back in the evening).
+    returned = {e["issue"] for e in base.events if e["kind"] == "weapon_return"}
+    out = [e["id"] for e in base.events if e["kind"] == "weapon_issue" and e["id"] not in returned]
+    assert len(out) <= 1
+    assert [o["issue"] for o in reader.overdue_issues("2030-01-01T00:00:00Z")] == out
+    assert len(reader.overdue_issues(datetime(2030, 1, 1, tzinfo=timezone.utc))) == len(out)
     with pytest.raises(custodia.UsageError) as e:
         reader.overdue_issues(datetime(2030, 1, 1))
     assert e.value.code == 9001
@@ -538,6 +542,48 @@ def test_key_files_readable_by_others_are_refused(tmp_path: Path) -> None:
     assert e.value.name == "KeyFileInvalid"
     assert e.value.values["path"] == str(path)
     assert "chmod 600" in e.value.message
+
+
+def test_signatures_by_the_ledgers_rule(base: Base) -> None:
+    """The ten ed25519-speccheck edge cases get the verdict the core's single and batched
+    checks give (none is accepted: FORMAT.md section 4); honest signatures verify, among them
+    every signature of the base ledger's events (each signs its event's id)."""
+    cases = json.loads((REPO / "core/tests/data/ed25519-speccheck/cases.json").read_text())
+    assert len(cases) == 10
+    for i, case in enumerate(cases):
+        verdict = custodia.verify_signature(
+            case["pub_key"], bytes.fromhex(case["message"]), case["signature"]
+        )
+        assert verdict is False, f"speccheck case {i}"
+    key = custodia.Key.generate()
+    message = b"an event id is 32 bytes long...."
+    signature = key.sign(message)
+    assert len(signature) == 64
+    assert custodia.verify_signature(key.public_key, message, signature) is True
+    assert custodia.verify_signature(bytes.fromhex(key.public_key), message, signature.hex())
+    assert custodia.verify_signature(key.public_key, message + b"!", signature) is False
+    other = custodia.Key.generate().public_key
+    assert custodia.verify_signature(other, message, signature) is False
+    # RFC 8032, test 1 (empty message).
+    assert custodia.verify_signature(
+        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+        b"",
+        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a3"
+        "3bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+    )
+    checked = 0
+    for event in base.events[:50]:
+        for sig in event["signatures"]:
+            assert custodia.verify_signature(sig["key"], bytes.fromhex(event["id"]), sig["sig"])
+            checked += 1
+    assert checked >= 50
+    for bad_key in ["00" * 31, "zz" * 32, b"\x00" * 33]:
+        with pytest.raises(custodia.UsageError) as e:
+            custodia.verify_signature(bad_key, message, signature)
+        assert e.value.code == 9001
+    with pytest.raises(custodia.UsageError) as e:
+        custodia.verify_signature(key.public_key, message, signature[:63])
+    assert e.value.code == 9001
 
 
 def test_synthetic_events_are_deterministic() -> None:

@@ -35,7 +35,7 @@ def test_balances_and_stock_frames(reader: custodia.Ledger) -> None:
     assert str(balances["units"].dtype) == "int64"
     assert balances["units"].sum() == sum(b["units"] for b in reader.balances())
     lines = reader.to_pandas("stock_on_hand")
-    assert str(lines["units"].dtype) == "int64" and str(lines["neq_grams"].dtype) == "int64"
+    assert str(lines["units"].dtype) == "int64" and str(lines["neq_mg"].dtype) == "int64"
     totals = reader.to_pandas("stock_totals")
     division = lambda df: df["hazard_division"].astype(object).fillna("items")
     by_site = lines.assign(d=division(lines)).groupby(["site", "d"], observed=True)["units"].sum()

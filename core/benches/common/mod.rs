@@ -101,6 +101,21 @@ pub fn table(title: &str, header: &[&str], rows: &[Vec<String>]) {
     }
 }
 
+/// One row of the summary table `scripts/bench.sh` prints at the end of a run: what was
+/// measured, the baseline measured in the same run, their ratio (measured time / baseline time,
+/// or throughput / baseline throughput, as the row says) and the target. Printed as one
+/// tab-separated line starting with `SUMMARY`, which the script collects.
+pub fn summary(row: &str, measured: &str, baseline: &str, ratio: f64, target: &str) {
+    let clean = |s: &str| s.replace(['\t', '\n'], " ");
+    println!(
+        "SUMMARY\t{}\t{}\t{}\t{ratio:.2}×\t{}",
+        clean(row),
+        clean(measured),
+        clean(baseline),
+        clean(target)
+    );
+}
+
 /// Machine notes for the report (and a warning in quick mode).
 pub fn machine() -> String {
     let note = if quick() {

@@ -14,7 +14,7 @@ mod json;
 pub(crate) mod schema;
 mod sign;
 
-pub use sign::{HeadSigner, Signature, Signer, check_public_key};
+pub use sign::{HeadSigner, Signature, Signer, check_public_key, check_registered_key};
 
 pub(crate) use json::parse as parse_json;
 #[cfg(test)]

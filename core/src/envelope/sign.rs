@@ -1,8 +1,9 @@
-//! Ed25519 signatures over the 32 raw bytes of an event id (RFC 8032, via `ed25519-dalek`).
+//! Ed25519 signatures over the 32 raw bytes of an event id (RFC 8032 signing via
+//! `ed25519-dalek`; verification in [`crate::sigcheck`]).
 
 use std::fmt;
 
-use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer as _, SigningKey};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::model::{EventId, PublicKey};
@@ -56,28 +57,52 @@ impl<'de> Deserialize<'de> for SigBytes {
 }
 
 impl Signature {
-    /// Verifies this signature over an event id: strict RFC 8032 verification (no small-order
-    /// key or R, canonical S), so one signature has exactly one valid encoding.
+    /// Verifies this signature over an event id under custodia's rule (ZIP 215 with its key
+    /// and R rules, [`crate::sigcheck`]): the same verdict as the batched check.
     pub fn verify(&self, id: &EventId) -> bool {
-        let Ok(key) = VerifyingKey::from_bytes(self.key.as_bytes()) else {
-            return false;
-        };
-        let sig = ed25519_dalek::Signature::from_bytes(&self.sig.0);
-        key.verify_strict(id.as_bytes(), &sig).is_ok()
+        crate::sigcheck::verify_one(self.key.as_bytes(), id.as_bytes(), &self.sig.0)
     }
 }
 
-/// Refuses a public key that no honest signer has: bytes that are not a curve point, a
-/// non-canonical encoding of one (y at or above the field prime), or a point of small order
-/// (the identity, the order-2 point, ...), under which forged signatures verify in lenient
-/// verifiers.
+impl<B: Sync> crate::sigcheck::Signed for super::SignedEvent<B> {
+    fn message(&self) -> &[u8] {
+        self.id.as_bytes()
+    }
+    fn signature_count(&self) -> usize {
+        self.signatures.len()
+    }
+    fn signature(&self, i: usize) -> Option<(&[u8; 32], &[u8; 64])> {
+        self.signatures
+            .get(i)
+            .map(|s| (s.key.as_bytes(), s.sig.as_bytes()))
+    }
+}
+
+/// Refuses a public key that no honest signer has, by the rules of format version 1: bytes that
+/// are not a curve point, a non-canonical encoding of one (y at or above the field prime), or a
+/// point of small order (the identity, the order-2 point, ...), under which forged signatures
+/// verify in lenient verifiers. A key of mixed order passes (see [`check_registered_key`]).
 pub fn check_public_key(key: &PublicKey) -> crate::error::Result<()> {
-    let refuse = || {
-        crate::error::Error::new(crate::error::ErrorKind::InvalidPublicKey { key: key.to_hex() })
-    };
-    let vk = VerifyingKey::from_bytes(key.as_bytes()).map_err(|_| refuse())?;
-    if vk.is_weak() || vk.to_edwards().compress().to_bytes() != *key.as_bytes() {
-        return Err(refuse());
+    use crate::sigcheck::KeyFault;
+    match crate::sigcheck::key_fault(key.as_bytes()) {
+        Some(KeyFault::NotCanonical | KeyFault::SmallOrder) => Err(crate::error::Error::new(
+            crate::error::ErrorKind::InvalidPublicKey { key: key.to_hex() },
+        )),
+        Some(KeyFault::MixedOrder) | None => Ok(()),
+    }
+}
+
+/// The check on a key an event of format version `version` registers: [`check_public_key`],
+/// and from version 2 on a key of mixed order (with a torsion component) is refused too
+/// (`MixedOrderKey`). Whatever the version, nothing a mixed-order key signs verifies.
+pub fn check_registered_key(key: &PublicKey, version: u32) -> crate::error::Result<()> {
+    check_public_key(key)?;
+    if version >= 2
+        && crate::sigcheck::key_fault(key.as_bytes()) == Some(crate::sigcheck::KeyFault::MixedOrder)
+    {
+        return Err(crate::error::Error::new(
+            crate::error::ErrorKind::MixedOrderKey { key: key.to_hex() },
+        ));
     }
     Ok(())
 }

@@ -55,7 +55,7 @@ impl State {
             if let Some(prev) = prev
                 && Some(prev) != correction
             {
-                self.undo.remove(&prev);
+                self.undo.discard(&prev);
             }
         }
 
@@ -92,6 +92,7 @@ impl State {
             undo.stocks.push(Stock::Item(item.item.id.clone()));
             // Registration postings below move it from its source; start it there.
             item.location = Account::Source(Source::Origin(item.origin.kind));
+            self.markings.add_item(&item);
             self.items.insert(item.item.id.clone(), item);
         }
         for lot in created_lots {
@@ -145,6 +146,7 @@ impl State {
         for mark in marks {
             if let Some(item) = self.items.get_mut(&mark.item) {
                 undo.marked.push(mark.item.clone());
+                self.markings.add_mark(item, &mark);
                 item.marks.push(mark);
             }
         }
@@ -306,6 +308,7 @@ impl State {
                 Stock::Item(i) => {
                     self.lookalikes.remove(&lookalike('i', i.as_str()));
                     if let Some(item) = self.items.remove(i) {
+                        self.markings.remove_item(&item);
                         adjust_index(&mut self.by_account, &item.location, stock, -1);
                         adjust_index(
                             &mut self.by_account,
@@ -354,8 +357,10 @@ impl State {
             self.transfers.insert(*dispatch, t.clone());
         }
         for item in &original.marked {
-            if let Some(s) = self.items.get_mut(item) {
-                s.marks.pop();
+            if let Some(s) = self.items.get_mut(item)
+                && let Some(mark) = s.marks.pop()
+            {
+                self.markings.remove_mark(s, &mark);
             }
         }
         for (stock, old) in original.holds.iter().rev() {

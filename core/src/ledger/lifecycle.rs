@@ -3,6 +3,7 @@
 //! persons. Both are bounded by the stockpile: an expenditure stays open only when it names a
 //! day for its return (and its return closes it); an issue only while one of its weapons is out.
 
+use crate::ledger::journal::JMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
@@ -79,15 +80,25 @@ impl LifecycleUndo {
 pub(crate) struct Lifecycle {
     // INVARIANT (expenditure-open): an open expenditure's units are in the `consumed` sink
     // (it posted them there and only its return takes them back).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub(crate) expenditures: BTreeMap<EventId, OpenExpenditure>,
+    #[serde(skip_serializing_if = "JMap::is_empty")]
+    pub(crate) expenditures: JMap<EventId, OpenExpenditure>,
     // INVARIANT (issue-open): every weapon out on an open issue is in the person's holding at
     // the issuing site, and is out on no other open issue.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub(crate) issues: BTreeMap<EventId, OpenIssue>,
+    #[serde(skip_serializing_if = "JMap::is_empty")]
+    pub(crate) issues: JMap<EventId, OpenIssue>,
 }
 
 impl Lifecycle {
+    /// Opens, commits or rolls back a batch of its journals (`journal`).
+    pub(crate) fn batch(&mut self, op: crate::ledger::journal::BatchOp) {
+        let Lifecycle {
+            expenditures,
+            issues,
+        } = self;
+        op.run(expenditures);
+        op.run(issues);
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.expenditures.is_empty() && self.issues.is_empty()
     }

@@ -8,6 +8,7 @@
 //! `core` knows nothing of WASM: the host (`custodia-plugins`) turns a plugin's call into a
 //! call of this trait and the answer into bytes in the plugin's memory.
 
+use crate::ledger::journal::JMap;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -79,6 +80,39 @@ pub trait RuleQueries {
     fn days_since_inspection(&self, lot: &str) -> Answer<i64>;
 }
 
+/// The first item (in id order) with this marking, by a scan of every item: what the marking
+/// index answers, kept as the oracle of its tests.
+#[cfg(test)]
+pub(crate) fn marking_registered_by_scan(
+    state: &State,
+    manufacturer: Option<&str>,
+    serial: &str,
+) -> Option<ItemId> {
+    use crate::model::normalise_marking as normalise;
+    let serial = normalise(serial);
+    let manufacturer = manufacturer.map(normalise);
+    let matches = |m: Option<&str>, s: Option<&str>| {
+        s.is_some_and(|s| normalise(s) == serial)
+            && manufacturer
+                .as_deref()
+                .is_none_or(|want| m.is_some_and(|m| normalise(m) == want))
+    };
+    state
+        .items
+        .values()
+        .find(|item| {
+            let registered = item.item.marking.manufacturer.as_deref();
+            matches(registered, item.item.marking.serial.as_deref())
+                || item.marks.iter().any(|mark| {
+                    matches(
+                        mark.elements.manufacturer.as_deref().or(registered),
+                        mark.elements.serial.as_deref(),
+                    )
+                })
+        })
+        .map(|item| item.item.id.clone())
+}
+
 /// The answers from the state before an event dated `at`.
 pub(crate) struct StateQueries<'a> {
     state: &'a State,
@@ -97,8 +131,6 @@ impl<'a> StateQueries<'a> {
             .div_euclid(DAY_SECONDS)
     }
 }
-
-use crate::model::normalise_marking as normalise;
 
 impl RuleQueries for StateQueries<'_> {
     fn last_full_count(&self, site: &str) -> Answer<FullCount> {
@@ -181,29 +213,9 @@ impl RuleQueries for StateQueries<'_> {
     }
 
     fn marking_registered(&self, manufacturer: Option<&str>, serial: &str) -> Option<ItemId> {
-        let serial = normalise(serial);
-        let manufacturer = manufacturer.map(normalise);
-        let matches = |m: Option<&str>, s: Option<&str>| {
-            s.is_some_and(|s| normalise(s) == serial)
-                && manufacturer
-                    .as_deref()
-                    .is_none_or(|want| m.is_some_and(|m| normalise(m) == want))
-        };
-        // A linear scan of the items: answers only what `find` answers, from the state alone.
-        self.state
-            .items
-            .values()
-            .find(|item| {
-                let registered = item.item.marking.manufacturer.as_deref();
-                matches(registered, item.item.marking.serial.as_deref())
-                    || item.marks.iter().any(|mark| {
-                        matches(
-                            mark.elements.manufacturer.as_deref().or(registered),
-                            mark.elements.serial.as_deref(),
-                        )
-                    })
-            })
-            .map(|item| item.item.id.clone())
+        // The state's marking index: what `find` answers, from the state alone, without a
+        // scan of the items.
+        self.state.markings.find(manufacturer, serial)
     }
 
     fn days_since_seizure(&self, item: &str) -> Answer<i64> {
@@ -252,9 +264,9 @@ pub(crate) struct Counted {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Facts {
     /// The last full count of each holding (site, custodian).
-    pub(crate) counts: BTreeMap<(SiteId, ActorId), Counted>,
+    pub(crate) counts: JMap<(SiteId, ActorId), Counted>,
     /// The last inspection of each lot.
-    pub(crate) inspections: BTreeMap<LotId, Counted>,
+    pub(crate) inspections: JMap<LotId, Counted>,
 }
 
 /// What an event changes among the facts.
@@ -274,6 +286,16 @@ pub(crate) struct FactsUndo {
 }
 
 impl Facts {
+    /// Opens, commits or rolls back a batch of its journals (`journal`).
+    pub(crate) fn batch(&mut self, op: crate::ledger::journal::BatchOp) {
+        let Facts {
+            counts,
+            inspections,
+        } = self;
+        op.run(counts);
+        op.run(inspections);
+    }
+
     /// Applies an event's changes, recording how to reverse them.
     pub(crate) fn commit(&mut self, fx: FactsEffects, id: EventId, at: &Timestamp) -> FactsUndo {
         let mut undo = FactsUndo::default();

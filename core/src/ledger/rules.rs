@@ -133,6 +133,13 @@ fn lot_json(state: &State, plan: &Plan<'_>, id: &LotId) -> Result<Value> {
     insert_status(&mut map, lot.status);
     map.insert("origin".into(), to_json(&lot.origin)?);
     map.insert("registered_at".into(), json!(lot.registered_at.as_str()));
+    // Format version 2: what a split or merged lot was formed from, and a mixed lot's approval.
+    if !lot.provenance.is_empty() {
+        map.insert("provenance".into(), to_json(&lot.provenance)?);
+    }
+    if let Some(mixed) = &lot.mixed {
+        map.insert("mixed_lot_approval".into(), to_json(mixed)?);
+    }
     map.insert("moved".into(), json!(moved));
     Ok(Value::Object(map))
 }

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, ErrorKind};
 use crate::ledger::account::{Account, Posting, Sink, Stock};
+use crate::ledger::journal::{AccountIndex, JMap, JSet};
 use crate::model::{
     Actor, ActorId, Date, EventId, Item, ItemId, Lot, LotId, LotQuantity, MarkKind, Marking,
     Origin, Place, PublicKey, Role, RuleRef, Site, SiteId, StockStatus, Timestamp,
@@ -149,6 +150,17 @@ pub(crate) struct LotState {
     /// Its last surveillance inspection (skipped when never inspected).
     #[serde(skip_serializing_if = "crate::ledger::surveillance::Surveillance::is_empty")]
     pub(crate) surveillance: crate::ledger::surveillance::Surveillance,
+    // Skipped when empty, so that the state digest of a ledger without version-2 splits and
+    // merges is the one earlier versions computed.
+    /// (Format version 2) For a lot formed by split or merge: the manufacturing lots it came
+    /// from, each with its origin, manufacture date and registration (empty for a registered
+    /// lot, which is its own).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) provenance: Vec<crate::ledger::lot_integrity::Provenance>,
+    /// (Format version 2) The technical authority's approval when the lot is a merge of unlike
+    /// lots (a mixed lot), inherited by the lots split from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) mixed: Option<Box<crate::ledger::lot_integrity::MixedApproval>>,
     /// Latest event that touched it.
     pub(crate) last_event: EventId,
     /// When that event happened.
@@ -302,51 +314,51 @@ pub(crate) struct Undo {
 /// Everything derived from the events so far.
 #[derive(Clone, Debug, Default, Serialize)]
 pub(crate) struct State {
-    pub(crate) actors: BTreeMap<ActorId, ActorState>,
-    pub(crate) key_owner: BTreeMap<PublicKey, ActorId>,
-    pub(crate) sites: BTreeMap<SiteId, SiteState>,
-    pub(crate) items: BTreeMap<ItemId, ItemState>,
-    pub(crate) lots: BTreeMap<LotId, LotState>,
-    pub(crate) lot_children: BTreeMap<LotId, BTreeSet<LotId>>,
+    pub(crate) actors: JMap<ActorId, ActorState>,
+    pub(crate) key_owner: JMap<PublicKey, ActorId>,
+    pub(crate) sites: JMap<SiteId, SiteState>,
+    pub(crate) items: JMap<ItemId, ItemState>,
+    pub(crate) lots: JMap<LotId, LotState>,
+    pub(crate) lot_children: JMap<LotId, BTreeSet<LotId>>,
     // INVARIANT (by-account): for every account, the non-zero balance of every stock in it;
     // equal to what items' locations and lots' balances say.
     #[serde(serialize_with = "nested_as_pairs")]
-    pub(crate) by_account: BTreeMap<Account, BTreeMap<Stock, i128>>,
-    pub(crate) transfers: BTreeMap<EventId, Transfer>,
+    pub(crate) by_account: AccountIndex,
+    pub(crate) transfers: JMap<EventId, Transfer>,
     // Skipped when empty, so that the state digest of a ledger without exports is the one
     // earlier versions computed.
     /// Exports awaiting delivery verification.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub(crate) exports: BTreeMap<EventId, Export>,
-    pub(crate) authorisations: BTreeMap<EventId, Authorisation>,
+    #[serde(skip_serializing_if = "JMap::is_empty")]
+    pub(crate) exports: JMap<EventId, Export>,
+    pub(crate) authorisations: JMap<EventId, Authorisation>,
     // Skipped when empty, so that the state digest of a ledger without seizures is the one
     // earlier versions computed.
     // INVARIANT (seizure-known): every hold's seizure is in `seizures`.
     /// Every `seizure` in force (not reversed), decided or not, so that a judicial order can
     /// tell a seizure that never was (2005) from stock its seizure does not hold (3101).
-    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
-    pub(crate) seizures: BTreeSet<EventId>,
+    #[serde(skip_serializing_if = "JSet::is_empty")]
+    pub(crate) seizures: JSet<EventId>,
     // INVARIANT (trace-answered-once): a tracing request is in `trace_requests` until it is
     // answered, then in `trace_answers` (with its answer), never in both.
     // Both skipped when empty, so that the state digest of a ledger without tracing requests
     // is the one earlier versions computed.
     /// Tracing requests not yet answered.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub(crate) trace_requests: BTreeMap<EventId, TraceRequestState>,
+    #[serde(skip_serializing_if = "JMap::is_empty")]
+    pub(crate) trace_requests: JMap<EventId, TraceRequestState>,
     /// Tracing requests answered, with their `trace_response`.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub(crate) trace_answers: BTreeMap<EventId, EventId>,
-    pub(crate) undo: BTreeMap<EventId, Undo>,
+    #[serde(skip_serializing_if = "JMap::is_empty")]
+    pub(crate) trace_answers: JMap<EventId, EventId>,
+    pub(crate) undo: JMap<EventId, Undo>,
     pub(crate) rules: Vec<RuleRef>,
     pub(crate) rules_event: Option<(EventId, Timestamp)>,
     /// When each open discrepancy account was opened.
-    pub(crate) discrepancies: BTreeMap<EventId, Timestamp>,
+    pub(crate) discrepancies: JMap<EventId, Timestamp>,
     /// The first event's time: no event is dated before it.
     pub(crate) genesis_at: Option<Timestamp>,
     // INVARIANT (look-alikes): for every registered actor, site, item and lot, its look-alike
     // key (`lookalike`) maps to its id, so that an id differing only in case or by trailing
     // dots cannot be registered beside it.
-    pub(crate) lookalikes: BTreeMap<String, String>,
+    pub(crate) lookalikes: JMap<String, String>,
     pub(crate) events: u64,
     // INVARIANT (versions-ascend): no accepted event has a lower format version than one
     // accepted before it, so that nobody can sign an old version to escape a newer rule.
@@ -364,6 +376,12 @@ pub(crate) struct State {
     /// plugins may ask about (plugin ABI version 2).
     #[serde(skip)]
     pub(crate) facts: crate::ledger::queries::Facts,
+    // INVARIANT (marking-index): `markings` indexes exactly the registered markings and the
+    // applied marks of the items in `items`. Not in the state digest (derived from `items`).
+    /// Normalised serial → items marked with it: answers "is this marking registered"
+    /// without a scan of the items.
+    #[serde(skip)]
+    pub(crate) markings: crate::ledger::marking_index::MarkingIndex,
 }
 
 /// The form under which two ids of one kind (`a`ctor, `s`ite, `i`tem, `l`ot) look alike: ASCII
@@ -514,6 +532,12 @@ impl State {
                 format!("tracing request `{request}` is both open and answered"),
             );
         }
+        if crate::ledger::marking_index::MarkingIndex::of(self.items.values()) != self.markings {
+            return broken(
+                "marking-index",
+                "the marking index differs from the items' markings".into(),
+            );
+        }
         let mut expected: BTreeMap<Account, BTreeMap<Stock, i128>> = BTreeMap::new();
         for (id, item) in &self.items {
             if &item.item.id != id {
@@ -570,7 +594,7 @@ impl State {
             m.retain(|_, b| *b != 0);
             !m.is_empty()
         });
-        if expected != self.by_account {
+        if expected != *self.by_account {
             return broken(
                 "by-account",
                 "the per-account index disagrees with items and lots".into(),
@@ -689,28 +713,28 @@ impl State {
 }
 
 fn adjust(balances: &mut BTreeMap<Account, i128>, account: &Account, delta: i128) {
-    let entry = balances.entry(account.clone()).or_insert(0);
-    *entry += delta;
-    if *entry == 0 {
-        balances.remove(account);
+    // The account is cloned only when it is new to the lot.
+    match balances.get_mut(account) {
+        Some(balance) => {
+            *balance += delta;
+            if *balance == 0 {
+                balances.remove(account);
+            }
+        }
+        None if delta != 0 => {
+            balances.insert(account.clone(), delta);
+        }
+        None => {}
     }
 }
 
 pub(crate) fn adjust_index(
-    index: &mut BTreeMap<Account, BTreeMap<Stock, i128>>,
+    index: &mut AccountIndex,
     account: &Account,
     stock: &Stock,
     delta: i128,
 ) {
-    let per_account = index.entry(account.clone()).or_default();
-    let entry = per_account.entry(stock.clone()).or_insert(0);
-    *entry += delta;
-    if *entry == 0 {
-        per_account.remove(stock);
-    }
-    if per_account.is_empty() {
-        index.remove(account);
-    }
+    index.adjust(account, stock, delta);
 }
 
 fn as_pairs<S: serde::Serializer, K: Serialize, V: Serialize>(
@@ -720,10 +744,7 @@ fn as_pairs<S: serde::Serializer, K: Serialize, V: Serialize>(
     s.collect_seq(map.iter())
 }
 
-fn nested_as_pairs<S: serde::Serializer>(
-    map: &BTreeMap<Account, BTreeMap<Stock, i128>>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
+fn nested_as_pairs<S: serde::Serializer>(map: &AccountIndex, s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(
         map.iter()
             .map(|(a, inner)| (a, inner.iter().collect::<Vec<_>>())),

@@ -32,8 +32,8 @@ pub use ids::{
     ActorId, Digest, EventId, IdError, ItemId, LotId, NAME_ID_BYTES_MAX, PublicKey, SiteId,
 };
 pub use parts::{
-    CountScope, ItemCount, LossKind, LotCount, LotQuantity, MergeTarget, Place, RuleRef, SplitPart,
-    Witness,
+    CountScope, ItemCount, LossKind, LotCount, LotQuantity, MergeTarget, MixedLotApproval, Place,
+    RuleRef, SplitPart, Witness,
 };
 pub use time::{Date, TimeError, Timestamp};
 

@@ -42,6 +42,18 @@ pub struct MergeTarget {
     pub lot_number: String,
 }
 
+/// (Format version 2) A technical authority's approval of a merge of unlike lots (different
+/// manufacturing lots, manufacture dates or origins; IATG 03.10 lot integrity). The approver
+/// signs the merge; the merged lot records that it is mixed and keeps every source's origin.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct MixedLotApproval {
+    /// The technical authority who approves (holds the `technical_authority` role and signs
+    /// the event).
+    pub by: ActorId,
+    /// The approval's reference (technical authority decision, waiver number).
+    pub reference: String,
+}
+
 /// One line of a stock check for a lot.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct LotCount {

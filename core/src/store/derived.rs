@@ -33,6 +33,9 @@ pub(crate) const ITEMS: Table = Table {
         "marking",
         "manufacturer_norm",
         "serial_norm",
+        "neq_mg",
+        "division",
+        "grp",
         "origin",
         "origin_reference",
         "registered_at",
@@ -55,6 +58,7 @@ pub(crate) const LOTS: Table = Table {
         "division",
         "grp",
         "neq_grams_per_unit",
+        "neq_mg_per_unit",
         "quantity",
         "origin",
         "origin_reference",
@@ -221,6 +225,12 @@ pub(crate) fn item_row(item: &ItemState) -> Result<Row> {
                 .map(normalise_marking),
         ),
         opt_text(item.item.marking.serial.as_deref().map(normalise_marking)),
+        match item.item.neq_mg {
+            Some(mg) => u64_col(mg.get(), "a net explosive quantity")?,
+            None => Sql::Null,
+        },
+        opt_text(item.item.hazard.map(|h| h.division.as_str())),
+        opt_text(item.item.hazard.map(|h| h.group.as_str())),
         text(item.origin.kind.as_str()),
         opt_text(item.origin.reference.as_deref()),
         text(item.registered_at.as_str()),
@@ -268,6 +278,16 @@ pub(crate) fn lot_row(lot: &LotState) -> Result<Row> {
         opt_text(division),
         opt_text(group),
         u64_col(lot.lot.neq_grams_per_unit.get(), "a net explosive quantity")?,
+        // INVARIANT (neq-bounded): registration keeps quantity × content within 2^53, so the
+        // milligrams of a lot registered in grams (× 1000) fit 64 bits.
+        u64_col(
+            lot.lot.neq_mg_per_unit().ok_or_else(|| {
+                Error::new(ErrorKind::QuantityOverflow {
+                    max: crate::model::QUANTITY_MAX,
+                })
+            })?,
+            "a net explosive quantity",
+        )?,
         u64_col(lot.lot.quantity.get(), "a quantity")?,
         text(lot.origin.kind.as_str()),
         opt_text(lot.origin.reference.as_deref()),

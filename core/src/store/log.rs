@@ -15,7 +15,7 @@ use crate::rows::{
     Balance, BalanceFilter, EventRecord, ItemRecord, LineageEntry, MarkingQuery, StockFilter,
     StockKind, StockLine, TraceEntry,
 };
-use crate::store::{Db, SqlNodes, parallel_map, signatures_valid};
+use crate::store::{Db, SqlNodes, parallel_map};
 
 /// A stored tree head: (size, root, signature).
 pub(crate) type HeadRow = (u64, Hash, [u8; 64]);
@@ -58,6 +58,32 @@ pub(crate) fn index_of(db: &Db, id: &EventId) -> Result<Option<u64>> {
         })
         .map_err(db.err("looking up an event"))?;
     seq.map(|s| to_u64(s, "event position")).transpose()
+}
+
+/// Which of `ids` are stored, in one query per `STORED_IDS_PER_QUERY_MAX` ids (instead of one
+/// lookup per event of a batch).
+pub(crate) fn stored_ids(db: &Db, ids: &[EventId]) -> Result<std::collections::HashSet<EventId>> {
+    // Ids per `IN (...)` list: well under SQLite's limit on bound parameters (32766).
+    const STORED_IDS_PER_QUERY_MAX: usize = 500;
+    let mut out = std::collections::HashSet::new();
+    for chunk in ids.chunks(STORED_IDS_PER_QUERY_MAX) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let sql = format!("SELECT id FROM events WHERE id IN ({marks})");
+        let mut stmt = db
+            .conn
+            .prepare_cached(&sql)
+            .map_err(db.err("looking up events"))?;
+        let params = rusqlite::params_from_iter(chunk.iter().map(|id| id.as_bytes().to_vec()));
+        let mut rows = stmt.query(params).map_err(db.err("looking up events"))?;
+        while let Some(row) = rows.next().map_err(db.err("looking up events"))? {
+            let bytes: Vec<u8> = row.get(0).map_err(db.err("looking up events"))?;
+            let id = <[u8; 32]>::try_from(bytes.as_slice())
+                .map(EventId::from_bytes)
+                .map_err(|_| damaged_row("events", "id"))?;
+            out.insert(id);
+        }
+    }
+    Ok(out)
 }
 
 /// A visitor of stored rows: `(seq, id column, json)`; `Ok(false)` stops.
@@ -104,20 +130,27 @@ pub(crate) fn decode_chunk(
     rows: Vec<(u64, Vec<u8>, Vec<u8>)>,
     signatures: bool,
 ) -> Vec<DecodedRow> {
-    let decoded = parallel_map(&rows, |(_, _, json)| {
-        let ev = SignedEvent::from_canonical_json(json);
-        let ok = match (&ev, signatures) {
-            (Ok(e), true) => signatures_valid(std::slice::from_ref(e))
-                .first()
-                .copied()
-                .unwrap_or(false),
-            _ => false,
-        };
-        (ev, ok)
-    });
+    let decoded = parallel_map(&rows, |(_, _, json)| SignedEvent::from_canonical_json(json));
+    let valid = if signatures {
+        signatures_of_decoded(&decoded)
+    } else {
+        vec![false; decoded.len()]
+    };
     rows.into_iter()
         .zip(decoded)
-        .map(|((seq, id, _), (ev, ok))| (seq, id, ev, ok))
+        .zip(valid)
+        .map(|(((seq, id, _), ev), ok)| (seq, id, ev, ok))
+        .collect()
+}
+
+/// Whether every signature of each decoded event verifies (batched on all cores); `false` for
+/// events that did not decode.
+pub(crate) fn signatures_of_decoded<E>(decoded: &[Result<SignedEvent, E>]) -> Vec<bool> {
+    let events: Vec<&SignedEvent> = decoded.iter().filter_map(|d| d.as_ref().ok()).collect();
+    let mut valid = crate::sigcheck::events_valid(&events).into_iter();
+    decoded
+        .iter()
+        .map(|d| d.is_ok() && valid.next().unwrap_or(false))
         .collect()
 }
 
@@ -352,8 +385,9 @@ pub(crate) fn stock_lines(db: &Db, filter: &StockFilter) -> Result<Vec<StockLine
         .conn
         .prepare_cached(
             "SELECT b.site, b.custodian, b.kind, b.stock, b.units,
-                    COALESCE(l.nomenclature, i.type), l.lot_number, l.unit, l.division, l.grp,
-                    COALESCE(l.neq_grams_per_unit, 0), COALESCE(l.condition, i.condition),
+                    COALESCE(l.nomenclature, i.type), l.lot_number, l.unit,
+                    COALESCE(l.division, i.division), COALESCE(l.grp, i.grp),
+                    COALESCE(l.neq_mg_per_unit, i.neq_mg, 0), COALESCE(l.condition, i.condition),
                     COALESCE(l.disposition, i.disposition)
              FROM balances b
              LEFT JOIN lots l ON b.kind = 'lot' AND l.id = b.stock
@@ -395,11 +429,11 @@ pub(crate) fn stock_lines(db: &Db, filter: &StockFilter) -> Result<Vec<StockLine
         let neq_per_unit: i64 = r.get(10).map_err(&e)?;
         let condition: String = r.get(11).map_err(&e)?;
         let disposition: String = r.get(12).map_err(&e)?;
-        let neq_grams = neq_per_unit.checked_mul(units).ok_or_else(|| {
+        let neq_mg = neq_per_unit.checked_mul(units).ok_or_else(|| {
             Error::new(ErrorKind::BalanceOverflow {
                 stock: stock.clone(),
                 account: format!("{custodian}@{site}"),
-                value: format!("{neq_per_unit} g x {units}"),
+                value: format!("{neq_per_unit} mg x {units}"),
             })
         })?;
         let unit: Option<String> = r.get(7).map_err(&e)?;
@@ -426,7 +460,7 @@ pub(crate) fn stock_lines(db: &Db, filter: &StockFilter) -> Result<Vec<StockLine
             condition: parse_wire(&condition, "condition")?,
             disposition: parse_wire(&disposition, "disposition")?,
             units,
-            neq_grams,
+            neq_mg,
         });
     }
     Ok(out)

@@ -334,8 +334,11 @@ impl Store {
             .into());
         };
         let db = &self.db;
+        // One query for the whole batch: which of its ids are stored already.
+        let ids: Vec<EventId> = events.iter().map(|e| e.id).collect();
+        let stored = log::stored_ids(db, &ids)?;
         let applied = apply_batch(&mut loaded.state, events, rules, policy, |id| {
-            log::index_of(db, id).map(|i| i.is_some())
+            Ok(stored.contains(id))
         })?;
         // INVARIANT (store-sync): from here the state in memory is ahead of the file until the
         // transaction commits; if anything fails, `append` forgets the state, which is then
@@ -350,12 +353,13 @@ impl Store {
     }
 }
 
-/// Verifies the signatures of many events on all cores: `true` where every signature of the
-/// event checks cryptographically. Key ownership and revocation are left to the state.
+/// Verifies the signatures of many events on all cores, in batches (`crate::sigcheck`): `true`
+/// where every signature of the event checks cryptographically; `false` events are checked
+/// again one by one, in order, by the replay. Key ownership and revocation are left to the
+/// state.
 pub(crate) fn signatures_valid(events: &[SignedEvent]) -> Vec<bool> {
-    let check =
-        |e: &SignedEvent| !e.signatures.is_empty() && e.signatures.iter().all(|s| s.verify(&e.id));
-    parallel_map(events, check)
+    let refs: Vec<&SignedEvent> = events.iter().collect();
+    crate::sigcheck::events_valid(&refs)
 }
 
 /// Maps `f` over `items` on all cores, keeping order.
@@ -390,9 +394,8 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + 
 
 /// Validates a batch and applies it to `state`: duplicates (within the batch and per
 /// `stored`), signatures (in parallel), every ledger rule, in order. On error `state` is
-/// unchanged. A single event is applied in place (`State::apply` is all-or-nothing per
-/// event); a longer batch is applied to a copy that replaces `state` only when every event
-/// passed.
+/// unchanged: a longer batch is applied in place with the state's undo journals open
+/// (`ledger::journal`) and rolled back when an event is refused.
 pub(crate) fn apply_batch(
     state: &mut State,
     events: &[SignedEvent],
@@ -409,8 +412,9 @@ pub(crate) fn apply_batch(
         }
     }
     let valid = signatures_valid(events);
-    let mut copy = (events.len() > 1).then(|| state.clone());
-    let target = copy.as_mut().unwrap_or(state);
+    // A single event is applied in place (`State::apply` is all-or-nothing per event); a longer
+    // batch records what it changes and undoes it if an event is refused.
+    let scalars = (events.len() > 1).then(|| state.begin_batch());
     let mut applied = Vec::with_capacity(events.len());
     for (index, (e, ok)) in events.iter().zip(valid).enumerate() {
         // Events whose signatures all checked skip the cryptography; the others are checked
@@ -420,15 +424,27 @@ pub(crate) fn apply_batch(
         } else {
             SignatureCheck::Verify
         };
-        match target.apply_with(e, check, rules, policy) {
+        match state.apply_with(e, check, rules, policy) {
             Ok(a) => applied.push(a),
             Err(error) => {
+                if let Some(scalars) = scalars {
+                    state.rollback_batch(scalars);
+                }
                 return Err(error.for_event(e.id).at_index(index as u64));
             }
         }
     }
-    if let Some(copy) = copy {
-        *state = copy;
+    if scalars.is_some() {
+        state.commit_batch();
     }
     Ok(applied)
+}
+
+/// `apply_batch` with no rules, no policy and nothing stored (the journal's property test).
+#[cfg(test)]
+pub(crate) fn apply_batch_for_tests(
+    state: &mut State,
+    events: &[SignedEvent],
+) -> Result<Vec<Applied>> {
+    apply_batch(state, events, None, None, |_| Ok(false))
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::merkle::{Hash, NodeSource, ProofError};
+use crate::merkle::{Hash, NewNode, NodeSource, ProofError};
 
 /// Merkle nodes at or above this level (subtrees of 2^level leaves) are cached for proofs:
 /// every proof at a given size shares its upper nodes, which are most of its reads.
@@ -60,4 +60,31 @@ pub(crate) fn read_node(
         .optional()
         .map_err(|e| ProofError::Store(e.to_string()))?;
     Ok(hash.and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok()))
+}
+
+/// Writes the nodes a batch completed, level by level, many rows per statement (instead of one
+/// statement per node). `nodes` are `(level, index, hash)`, as `Frontier::push` gives them.
+pub(crate) fn write_nodes(conn: &Connection, nodes: &mut [NewNode]) -> rusqlite::Result<()> {
+    // Rows per `INSERT`: three bound parameters each, well under SQLite's limit (32766).
+    const NODE_ROWS_PER_INSERT_MAX: usize = 256;
+    nodes.sort_unstable_by_key(|&(level, idx, _)| (level, idx));
+    for chunk in nodes.chunks(NODE_ROWS_PER_INSERT_MAX) {
+        let rows = vec!["(?,?,?)"; chunk.len()].join(",");
+        let mut stmt = conn.prepare_cached(&format!(
+            "INSERT INTO nodes (level, idx, hash) VALUES {rows}"
+        ))?;
+        let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(chunk.len() * 3);
+        for (level, idx, hash) in chunk.iter() {
+            let idx = i64::try_from(*idx).map_err(|_| {
+                rusqlite::Error::ToSqlConversionFailure(
+                    format!("node index {idx} does not fit a 64-bit column").into(),
+                )
+            })?;
+            values.push(i64::from(*level).into());
+            values.push(idx.into());
+            values.push(hash.to_vec().into());
+        }
+        stmt.execute(rusqlite::params_from_iter(values))?;
+    }
+    Ok(())
 }

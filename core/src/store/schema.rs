@@ -42,7 +42,7 @@ CREATE TABLE touches (kind TEXT NOT NULL, stock TEXT NOT NULL, seq INTEGER NOT N
 /// file's) when opened read-only. Version 1 kept one `status` per item and lot; version 2 keeps
 /// `condition` and `disposition`; version 3 adds `item_marks`, the serial numbers of marks applied
 /// after registration, for tracing lookups.
-pub(crate) const DERIVED_VERSION: i64 = 3;
+pub(crate) const DERIVED_VERSION: i64 = 4;
 
 /// The derived tables: everything not in [`LOG_SCHEMA`], re-derived by `verify`. Each statement
 /// starts a line with `CREATE TABLE ` or `CREATE INDEX ` (the read-only rebuild makes them
@@ -53,7 +53,8 @@ CREATE TABLE balances (kind TEXT NOT NULL, stock TEXT NOT NULL, account TEXT NOT
                        PRIMARY KEY (kind, stock, account)) WITHOUT ROWID;
 CREATE INDEX balances_by_site ON balances (site, custodian);
 CREATE TABLE items (id TEXT PRIMARY KEY, category TEXT NOT NULL, type TEXT NOT NULL,
-                    marking TEXT NOT NULL, manufacturer_norm TEXT, serial_norm TEXT,
+                    marking TEXT NOT NULL, manufacturer_norm TEXT, serial_norm TEXT, neq_mg INTEGER,
+                    division TEXT, grp TEXT,
                     origin TEXT NOT NULL, origin_reference TEXT, registered_at TEXT NOT NULL,
                     condition TEXT NOT NULL, disposition TEXT NOT NULL, location TEXT NOT NULL,
                     site TEXT, custodian TEXT,
@@ -61,6 +62,7 @@ CREATE TABLE items (id TEXT PRIMARY KEY, category TEXT NOT NULL, type TEXT NOT N
 CREATE INDEX items_by_marking ON items (serial_norm, manufacturer_norm);
 CREATE TABLE lots (id TEXT PRIMARY KEY, nomenclature TEXT NOT NULL, lot_number TEXT NOT NULL,
                    unit TEXT NOT NULL, division TEXT, grp TEXT, neq_grams_per_unit INTEGER NOT NULL,
+                   neq_mg_per_unit INTEGER NOT NULL,
                    quantity INTEGER NOT NULL, origin TEXT NOT NULL, origin_reference TEXT,
                    registered_at TEXT NOT NULL, condition TEXT NOT NULL, disposition TEXT NOT NULL,
                    last_event BLOB NOT NULL)

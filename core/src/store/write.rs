@@ -52,15 +52,13 @@ pub(crate) fn write_batch(
     // `state` already holds the batch: its events are numbered from where the file ends.
     let base = state.event_count().saturating_sub(events.len() as u64);
     let mut dirty = Dirty::default();
+    let mut nodes = Vec::with_capacity(events.len() * 2 + 32);
     {
         let mut ins = conn
             .prepare_cached(
                 "INSERT INTO events (seq, id, kind, at, actor, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
             .map_err(db.err("writing events"))?;
-        let mut node = conn
-            .prepare_cached("INSERT INTO nodes (level, idx, hash) VALUES (?1, ?2, ?3)")
-            .map_err(db.err("writing nodes"))?;
         let mut touch = conn
             .prepare_cached("INSERT OR IGNORE INTO touches (kind, stock, seq) VALUES (?1, ?2, ?3)")
             .map_err(db.err("writing the trace index"))?;
@@ -76,10 +74,7 @@ pub(crate) fn write_batch(
                 json.as_bytes()
             ])
             .map_err(db.err("writing events"))?;
-            for (level, idx, hash) in frontier.push(leaf_hash(&ev.id)) {
-                node.execute(params![level, seq_col(idx)?, hash.as_slice()])
-                    .map_err(db.err("writing nodes"))?;
-            }
+            nodes.extend(frontier.push(leaf_hash(&ev.id)));
             for stock in &a.stocks {
                 let (kind, id) = stock_key(stock);
                 touch
@@ -91,6 +86,7 @@ pub(crate) fn write_batch(
             mark_dirty(&mut dirty, ev);
         }
     }
+    crate::store::nodes::write_nodes(conn, &mut nodes).map_err(db.err("writing nodes"))?;
     derived::write(conn, state, &dirty)?;
     let (size, root) = (frontier.size(), frontier.root());
     let sig = signer.sign(checkpoint_body(&db.origin, size, &root).as_bytes())?;

@@ -8,6 +8,12 @@ pub mod decode;
 pub mod decode_stages;
 pub mod ops;
 pub mod proofs;
+pub mod stages;
 mod synth;
 
-pub use synth::{SYNTH_DEPOTS, SplitMix64, Synth, SynthError, events};
+#[cfg(test)]
+mod marking_index_oracle;
+
+pub use synth::{
+    SYNTH_DEPOTS, SYNTH_EVENTS_PER_DAY_DEFAULT, SplitMix64, Synth, SynthError, events,
+};

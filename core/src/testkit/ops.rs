@@ -806,6 +806,9 @@ pub struct History {
     custodians: Vec<ActorId>,
     sites: Vec<SiteId>,
     lots: Vec<LotId>,
+    /// The registered lot each lot's units come from (lot integrity: merges that should be
+    /// accepted combine lots of one such root).
+    roots: BTreeMap<LotId, LotId>,
     items: Vec<ItemId>,
     dispatches: Vec<(EventId, TransferDispatch)>,
     /// Dispatches not received yet.
@@ -871,6 +874,7 @@ impl History {
             custodians: vec![UNIT_A.parse()?, UNIT_B.parse()?, DEMIL.parse()?],
             sites: vec![DEPOT_A.parse()?, DEPOT_B.parse()?, RANGE.parse()?],
             lots: vec!["lot:l1".parse()?],
+            roots: BTreeMap::new(),
             items: vec!["item:r1".parse()?, "item:r2".parse()?],
             dispatches: Vec::new(),
             open_dispatches: Vec::new(),
@@ -1418,6 +1422,17 @@ impl History {
                         here.push(l.clone());
                     }
                 }
+                // Mostly a lot of the same manufacturing lot (IATG lot integrity): a merge of
+                // unlike lots is refused without a technical authority's approval.
+                let root = |l: &LotId| self.roots.get(l).unwrap_or(l).clone();
+                let alike: Vec<LotId> = here
+                    .iter()
+                    .filter(|l| root(l) == root(&la))
+                    .cloned()
+                    .collect();
+                if b % 4 != 0 && !alike.is_empty() {
+                    here = alike;
+                }
                 let lb = match pick(&here, *b) {
                     Some(l) if b % 8 != 0 => l,
                     _ => pick(&self.lots, *b).unwrap_or_else(|| la.clone()),
@@ -1443,6 +1458,7 @@ impl History {
                         id: self.fresh("lot").parse()?,
                         lot_number: "MERGED".into(),
                     },
+                    mixed_lot_approval: None,
                 });
                 (h.custodian, body, vec![])
             }
@@ -2054,8 +2070,21 @@ impl History {
                     }
                 }
             }
-            Body::LotSplit(s) => self.lots.extend(s.into.iter().map(|p| p.id.clone())),
-            Body::LotMerge(m) => self.lots.push(m.into.id.clone()),
+            Body::LotSplit(s) => {
+                let root = self.roots.get(&s.lot).unwrap_or(&s.lot).clone();
+                for p in &s.into {
+                    self.roots.insert(p.id.clone(), root.clone());
+                }
+                self.lots.extend(s.into.iter().map(|p| p.id.clone()));
+            }
+            Body::LotMerge(m) => {
+                let first = m.lots.first().map(|l| l.lot.clone());
+                if let Some(first) = first {
+                    let root = self.roots.get(&first).unwrap_or(&first).clone();
+                    self.roots.insert(m.into.id.clone(), root);
+                }
+                self.lots.push(m.into.id.clone());
+            }
             Body::TransferDispatch(d) => {
                 self.dispatches.push((signed.id(), d.clone()));
                 self.open_dispatches.push((signed.id(), d.clone()));

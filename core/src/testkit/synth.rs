@@ -6,8 +6,10 @@
 //! returned, rounds fired in training, unfired rounds and cases turned in), and the legal life
 //! cycle: weapons imported from foreign manufacturers with their import records and import
 //! marks, seizures under an evidence hold later forfeited by a court, serial numbers restored
-//! by a forensic laboratory, and deactivations verified by the proof house. The same seed gives
-//! the same signed events, byte for byte, at any scale.
+//! by a forensic laboratory, and deactivations verified by the proof house. Events fall on
+//! simulated days at working hours, with a schedule beside the random mix (`synth_calendar.rs`:
+//! daily armoury issues, monthly training, quarterly full counts). The same seed gives the same
+//! signed events, byte for byte, at any scale.
 //!
 //! The generator keeps only a [`State`] (bounded by the stockpile, not by the number of
 //! events), the actors' keys and a few lists of live stock, so millions of events stream
@@ -41,6 +43,10 @@ mod armoury;
 #[path = "synth_legal.rs"]
 mod legal;
 
+#[path = "synth_calendar.rs"]
+mod calendar;
+
+pub use calendar::SYNTH_EVENTS_PER_DAY_DEFAULT;
 #[path = "synth_steady.rs"]
 mod steady;
 
@@ -48,8 +54,6 @@ mod steady;
 pub const SYNTH_DEPOTS: usize = 4;
 /// First event's time: 2026-01-01T00:00:00Z.
 const SYNTH_EPOCH_SECONDS: i64 = 1_767_225_600;
-/// Seconds between two synthetic events.
-const SYNTH_STEP_SECONDS: i64 = 60;
 /// How long a synthetic destruction authorisation is valid: 30 days, in seconds.
 const AUTHORISATION_VALID_SECONDS: i64 = 30 * 86_400;
 /// Attempts at finding live stock before registering new stock instead.
@@ -130,6 +134,8 @@ pub struct Synth {
     next_ref: u64,
     /// Seizures not yet decided by a court.
     legal: legal::Legal,
+    /// The clock and the schedule.
+    calendar: calendar::Calendar,
     /// Steady-state mode ([`Synth::steady`]): transfers and stock checks of a fixed stockpile.
     steady: bool,
 }
@@ -150,6 +156,12 @@ fn qty(n: u64) -> Result<Quantity, SynthError> {
 impl Synth {
     /// A generator; `seed` fixes every key, id, quantity and choice.
     pub fn new(seed: u64) -> Self {
+        Self::with_events_per_day(seed, SYNTH_EVENTS_PER_DAY_DEFAULT)
+    }
+
+    /// A generator whose simulated days hold `per_day` random events besides the schedule
+    /// (fewer a day: the same number of events spans more days, months and quarters).
+    pub fn with_events_per_day(seed: u64, per_day: u32) -> Self {
         Self {
             seed,
             rng: SplitMix64::new(seed),
@@ -164,6 +176,7 @@ impl Synth {
             next_item: 0,
             next_ref: 0,
             legal: legal::Legal::default(),
+            calendar: calendar::Calendar::new(per_day),
             steady: false,
         }
     }
@@ -197,8 +210,7 @@ impl Synth {
         body: Body,
         cosigners: &[&ActorId],
     ) -> Result<SignedEvent, SynthError> {
-        let secs = SYNTH_EPOCH_SECONDS
-            + SYNTH_STEP_SECONDS * i64::try_from(self.emitted).unwrap_or(i64::MAX / 2);
+        let secs = self.clock();
         let at =
             Timestamp::from_unix_seconds(secs).map_err(|e| SynthError::Value(e.to_string()))?;
         let mut event = Event::new(at, actor.clone(), Vec::new(), body);
@@ -215,6 +227,7 @@ impl Synth {
         self.state
             .apply(&signed, SignatureCheck::AlreadyVerified, None)?;
         self.emitted += 1;
+        self.calendar.emitted(secs);
         self.queue.push_back(signed.clone());
         Ok(signed)
     }
@@ -788,8 +801,7 @@ impl Synth {
             &[],
         )?;
         let order = self.reference("ORDER");
-        let secs = SYNTH_EPOCH_SECONDS
-            + SYNTH_STEP_SECONDS * i64::try_from(self.emitted).unwrap_or(i64::MAX / 2);
+        let secs = self.clock();
         let expires_at = Timestamp::from_unix_seconds(secs + AUTHORISATION_VALID_SECONDS)
             .map_err(|e| SynthError::Value(e.to_string()))?;
         let auth = self.emit(
@@ -880,6 +892,13 @@ impl Synth {
             self.cast = Some(cast);
             return Ok(());
         };
+        match self.scheduled(&cast) {
+            Ok(false) => {}
+            done => {
+                self.cast = Some(cast);
+                return done.map(|_| ());
+            }
+        }
         let roll = self.rng.range(0, 99);
         let result = match roll {
             0..=16 => self.register_lot(&cast),

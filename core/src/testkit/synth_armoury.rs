@@ -6,7 +6,7 @@
 //! generator's fields.
 
 use super::tracing::{DAY_SECONDS, day};
-use super::{Cast, SYNTH_EPOCH_SECONDS, SYNTH_STEP_SECONDS, Synth, SynthError, qty};
+use super::{Cast, Synth, SynthError, qty};
 use crate::event::{
     Body, Expenditure, ExpenditureReturn, LotQuantity, Place, WeaponIssue, WeaponReturn,
 };
@@ -23,7 +23,7 @@ const HOUR_SECONDS: i64 = 3_600;
 const ROUNDS_PER_PERSON_MAX: u64 = 60;
 
 /// Stock that may be issued or fired: serviceable, in service, under no legal hold.
-fn usable(status: StockStatus, held: bool) -> bool {
+pub(super) fn usable(status: StockStatus, held: bool) -> bool {
     status.condition == Condition::Serviceable
         && status.disposition == Disposition::InService
         && !held
@@ -41,11 +41,11 @@ impl Synth {
     }
 
     fn now(&self) -> i64 {
-        SYNTH_EPOCH_SECONDS + SYNTH_STEP_SECONDS * i64::try_from(self.emitted).unwrap_or(0)
+        self.clock()
     }
 
     /// The soldier of a depot's unit who draws its weapons (registered on first use).
-    fn soldier(&mut self, cast: &Cast, depot: usize) -> Result<ActorId, SynthError> {
+    pub(super) fn soldier(&mut self, cast: &Cast, depot: usize) -> Result<ActorId, SynthError> {
         let id = format!("person:soldier-{:02}", depot + 1);
         let actor: ActorId = id.parse()?;
         if !self.keys.contains_key(&actor) {
@@ -118,7 +118,7 @@ impl Synth {
 
     /// Rounds fired in training by a depot's unit; now and then unfired rounds and fired cases
     /// are turned in afterwards.
-    fn training(&mut self, cast: &Cast) -> Result<(), SynthError> {
+    pub(super) fn training(&mut self, cast: &Cast) -> Result<(), SynthError> {
         let Some((lot, site, unit, units)) = self.rounds_for_training(cast) else {
             return self.register_lot(cast);
         };

@@ -6,7 +6,7 @@
 //! merging; a child module of it, so it sees the generator's fields.
 
 use super::tracing::{DAY_SECONDS, day};
-use super::{Cast, SYNTH_EPOCH_SECONDS, SYNTH_STEP_SECONDS, Synth, SynthError, qty};
+use super::{Cast, Synth, SynthError, qty};
 use crate::event::{Body, ExportDelivery, ExportDispatch, LotQuantity, Place};
 use crate::model::{
     Consignee, DeliveryVerification, EndUserCertificate, Licence, LicenceKind, TransferBasis,
@@ -45,8 +45,7 @@ impl Synth {
                 .item(id)
                 .is_none_or(|i| i.status.disposition != crate::model::Disposition::Forfeited)
         });
-        let secs = SYNTH_EPOCH_SECONDS
-            + SYNTH_STEP_SECONDS * i64::try_from(self.emitted).unwrap_or(i64::MAX / 2);
+        let secs = self.clock();
         let issued = day(secs - LICENCE_ISSUED_DAYS_BEFORE * DAY_SECONDS)?;
         let expires = day(secs + LICENCE_EXPIRES_DAYS_AFTER * DAY_SECONDS)?;
         let dispatched_on = day(secs)?;

@@ -11,7 +11,7 @@
 use std::collections::VecDeque;
 
 use super::tracing::{DAY_SECONDS, day};
-use super::{Cast, SYNTH_EPOCH_SECONDS, SYNTH_STEP_SECONDS, Synth, SynthError};
+use super::{Cast, Synth, SynthError};
 use crate::event::{Body, Deactivation, JudicialOrder, MarkItems, RegisterItems, Seizure};
 use crate::model::{
     ActorId, ActorKind, AttCategory, DeactivationMark, DeliveryVerification, EndUserCertificate,
@@ -105,8 +105,7 @@ pub(super) struct Legal {
 
 impl Synth {
     fn now_seconds(&self) -> i64 {
-        SYNTH_EPOCH_SECONDS
-            + SYNTH_STEP_SECONDS * i64::try_from(self.emitted).unwrap_or(i64::MAX / 2)
+        self.clock()
     }
 
     /// The year of a time in Unix seconds.

@@ -6,7 +6,7 @@
 //! module of it, so it sees the generator's fields.
 
 use super::tracing::{DAY_SECONDS, day};
-use super::{Cast, SYNTH_EPOCH_SECONDS, SYNTH_STEP_SECONDS, Synth, SynthError};
+use super::{Cast, Synth, SynthError};
 use crate::event::{Body, Inspection};
 use crate::model::{Condition, ConditionCode, InspectionOutcome, InspectionResult, InspectionTest};
 
@@ -25,8 +25,7 @@ impl Synth {
             .lot(&lot)
             .is_some_and(|l| l.status.condition == Condition::Suspended);
         let suspend = !suspended && self.rng.range(0, 4) == 0;
-        let secs = SYNTH_EPOCH_SECONDS
-            + SYNTH_STEP_SECONDS * i64::try_from(self.emitted).unwrap_or(i64::MAX / 2);
+        let secs = self.clock();
         let (code, stability, remarks) = if suspend {
             (
                 ConditionCode::J,

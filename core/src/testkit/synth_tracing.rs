@@ -1,10 +1,10 @@
 //! The synthetic stockpile's tracing requests (format version 2, ITI §V): another state or
 //! INTERPOL asks about a weapon by its marking — mostly one on the books (by its registered
-//! serial), sometimes one the ledger never had — and the ministry answers the next minute:
+//! serial), sometimes one the ledger never had — and the ministry answers at once (the next event):
 //! identified, not found, or now and then refused while a criminal case is open. Kept apart
 //! from `synth.rs` to ease merging; a child module of it, so it sees the generator's fields.
 
-use super::{Cast, SYNTH_EPOCH_SECONDS, SYNTH_STEP_SECONDS, Synth, SynthError};
+use super::{Cast, Synth, SynthError};
 use crate::event::{Body, TraceRequest, TraceResponse};
 use crate::model::{Date, Marking, TraceChannel, TraceOutcome, TraceRefusal};
 
@@ -49,8 +49,7 @@ impl Synth {
         } else {
             TraceChannel::Interpol
         };
-        let secs = SYNTH_EPOCH_SECONDS
-            + SYNTH_STEP_SECONDS * i64::try_from(self.emitted).unwrap_or(i64::MAX / 2);
+        let secs = self.clock();
         let received = day(secs)?;
         let reference = self.reference(&format!("TRACE-{state}"));
         let request = self.emit(

@@ -532,6 +532,7 @@ pub fn merge(at: (&str, &str), lots: Vec<LotQuantity>, into: &str) -> LotMerge {
             id: lot(into),
             lot_number: format!("M-{into}"),
         },
+        mixed_lot_approval: None,
     }
 }
 
@@ -751,7 +752,10 @@ pub fn history_world() -> World {
         UNIT_B,
         loss(LossKind::Lost, B, Some(r.id()), &[], vec![lq("lot:l1", 10)]),
     );
-    w.record(UNIT_A, register_lot_body(DEPOT_A, UNIT_A, "lot:l2", 50));
+    // A second delivery of l1's manufacturing lot: merging it with l1 keeps lot integrity.
+    let mut l2 = lot_def("lot:l2", 50);
+    l2.lot_number = "LN-lot:l1".into();
+    w.record(UNIT_A, register_lot_def(DEPOT_A, UNIT_A, l2));
     let typo = w.record(UNIT_A, register_lot_body(DEPOT_A, UNIT_A, "lot:typo", 5));
     w.record(UNIT_A, correction(typo.id()));
     let s = w.record(UNIT_A, split("lot:l2", A, &[("lot:l2-x", 10)]));

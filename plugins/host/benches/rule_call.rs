@@ -2,7 +2,8 @@
 //! the same run. Not a timed test: it prints ns/call for both and their ratio.
 //!
 //! Run `scripts/build-plugins.sh` first, then
-//! `cargo bench -p custodia-plugins --bench rule_call`.
+//! `cargo bench -p custodia-plugins --bench rule_call` (smoke run: `-- --quick`, a hundred
+//! calls per round: checks that it runs, measures nothing).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -86,8 +87,18 @@ fn witnesses_native(ctx: &Value, cfg: &Value, lookup: Lookup) -> Verdict {
     Verdict::Allow { warnings: vec![] }
 }
 
+/// Calls per function per round: 10,000, or 100 in the smoke run (`-- --quick`).
+fn iterations() -> u32 {
+    if std::env::args().any(|a| a == "--quick") {
+        100
+    } else {
+        10_000
+    }
+}
+
 /// Median ns/call of each closure over interleaved rounds: the machine is shared and noisy,
 /// and interleaving exposes every contender to the same disturbances.
+
 fn time_interleaved(iterations: u32, fs: &mut [&mut dyn FnMut() -> bool]) -> Vec<f64> {
     for f in fs.iter_mut() {
         for _ in 0..iterations / 10 {
@@ -168,7 +179,7 @@ fn main() {
             &empty,
         )
         .unwrap();
-    let iterations = 10_000;
+    let iterations = iterations();
     let t = time_interleaved(
         iterations,
         &mut [
@@ -195,6 +206,11 @@ fn main() {
         "  wasm minus fixed cost:                   {:>8.0} ns/call   vs native {:.2}",
         wasm - fixed,
         (wasm - fixed) / native_fast
+    );
+    // The row of `scripts/bench.sh`'s summary table (tab-separated, see core/benches/common).
+    println!(
+        "SUMMARY\tWASM rule call (witnesses, fresh instance) vs the same rule in native Rust\t{wasm:.0} ns\tnative {native_serde:.0} ns\t{:.2}×\tno target (fixed cost {fixed:.0} ns)",
+        wasm / native_serde
     );
 }
 
@@ -260,7 +276,7 @@ fn abi_v2(root: &Path, host: &PluginHost, empty: &Plugin, input: &Input, fixed_v
     let one = asking(host, 1);
     let two = asking(host, 2);
     let four = asking(host, 4);
-    let iterations = 10_000;
+    let iterations = iterations();
     let t = time_interleaved(
         iterations,
         &mut [

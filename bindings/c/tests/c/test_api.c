@@ -478,7 +478,7 @@ static void test_flow_and_queries(void) {
 
     /* Stock on hand with filters. */
     CHECK_OK(custodia_ledger_stock_on_hand(w.ledger, "depot:central", "7.62", "1.4", &out, &err), err);
-    CHECK(out && strstr(out, "\"lines\":[") && strstr(out, "\"units\":36000") && strstr(out, "\"neq_grams\":72000"));
+    CHECK(out && strstr(out, "\"lines\":[") && strstr(out, "\"units\":36000") && strstr(out, "\"neq_mg\":72000000"));
     custodia_string_free(out);
     CHECK_RC(custodia_ledger_stock_on_hand(w.ledger, NULL, NULL, "2.1", &out, &err), CUSTODIA_RESULT_INVALID_ARGUMENT, err);
     custodia_error_free(err);
@@ -1075,6 +1075,110 @@ static void test_rules(void) {
     world_free(&w);
 }
 
+/* The ten Ed25519 edge cases of ed25519-speccheck (core/tests/data/ed25519-speccheck): the
+ * ledger's signature rule (FORMAT.md section 4) accepts none of them, and the C API gives the
+ * same verdict as the core's single and batched checks; two RFC 8032 vectors verify. */
+static size_t unhex(const char *hex, uint8_t *out, size_t cap) {
+    size_t n = strlen(hex) / 2;
+    CHECK(n <= cap);
+    for (size_t i = 0; i < n && i < cap; i++) {
+        unsigned int b = 0;
+        CHECK(sscanf(hex + 2 * i, "%2x", &b) == 1);
+        out[i] = (uint8_t)b;
+    }
+    return n;
+}
+
+static void test_signature_verify(void) {
+    static const char *const cases[10][3] = {
+        {"8c93255d71dcab10e8f379c26200f3c7bd5f09d9bc3068d3ef4edeb4853022b6",
+         "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+         "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a0000000000000000000000000000000000000000000000000000000000000000"},
+        {"9bd9f44f4dcc75bd531b56b2cd280b0bb38fc1cd6d1230e14861d861de092e79",
+         "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+         "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43a5bb704786be79fc476f91d3f3f89b03984d8068dcf1bb7dfc6637b45450ac04"},
+        {"aebf3f2601a0c8c5d39cc7d8911642f740b78168218da8471772b35f9d35b9ab",
+         "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43",
+         "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa8c4bd45aecaca5b24fb97bc10ac27ac8751a7dfe1baff8b953ec9f5833ca260e"},
+        {"9bd9f44f4dcc75bd531b56b2cd280b0bb38fc1cd6d1230e14861d861de092e79",
+         "cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d",
+         "9046a64750444938de19f227bb80485e92b83fdb4b6506c160484c016cc1852f87909e14428a7a1d62e9f22f3d3ad7802db02eb2e688b6c52fcd6648a98bd009"},
+        {"e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec4011eaccd55b53f56c",
+         "cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d",
+         "160a1cb0dc9c0258cd0a7d23e94d8fa878bcb1925f2c64246b2dee1796bed5125ec6bc982a269b723e0668e540911a9a6a58921d6925e434ab10aa7940551a09"},
+        {"e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec4011eaccd55b53f56c",
+         "cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d",
+         "21122a84e0b5fca4052f5b1235c80a537878b38f3142356b2c2384ebad4668b7e40bc836dac0f71076f9abe3a53f9c03c1ceeeddb658d0030494ace586687405"},
+        {"85e241a07d148b41e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec40",
+         "442aad9f089ad9e14647b1ef9099a1ff4798d78589e66f28eca69c11f582a623",
+         "e96f66be976d82e60150baecff9906684aebb1ef181f67a7189ac78ea23b6c0e547f7690a0e2ddcd04d87dbc3490dc19b3b3052f7ff0538cb68afb369ba3a514"},
+        {"85e241a07d148b41e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec40",
+         "442aad9f089ad9e14647b1ef9099a1ff4798d78589e66f28eca69c11f582a623",
+         "8ce5b96c8f26d0ab6c47958c9e68b937104cd36e13c33566acd2fe8d38aa19427e71f98a473474f2f13f06f97c20d58cc3f54b8bd0d272f42b695dd7e89a8c22"},
+        {"fdaebc429f4a735932a160da1301080c13280eea8bc280d1b392c6b9e6ba3a5a",
+         "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43",
+         "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f454d370c8d9fc323a41450f8d513eafeb5b0697390c1e505a0d4ddc71f566607"},
+        {"84b698d39be126ff55fe45079e6c8bf64a0d7db6994560b4e96b7021eb39c1a1",
+         "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43",
+         "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f084d5b99c2a9463d9c8bd5026916996984eeec87ddf1d3be329006ace1b37b09"},
+    };
+    static const char *const good[2][3] = {
+        {"",
+         "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+         "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"},
+        {"72",
+         "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+         "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"},
+    };
+    uint8_t msg[64] = {0}, key[32] = {0}, sig[64] = {0};
+    custodia_error *err = NULL;
+    for (size_t i = 0; i < 10; i++) {
+        size_t m = unhex(cases[i][0], msg, sizeof msg);
+        CHECK(unhex(cases[i][1], key, sizeof key) == 32);
+        CHECK(unhex(cases[i][2], sig, sizeof sig) == 64);
+        bool valid = true;
+        CHECK_OK(custodia_signature_verify(key, 32, msg, m, sig, 64, &valid, &err), err);
+        if (valid)
+            fprintf(stderr, "speccheck case %zu: accepted, expected refused\n", i);
+        CHECK(!valid);
+    }
+    for (size_t i = 0; i < 2; i++) {
+        size_t m = unhex(good[i][0], msg, sizeof msg);
+        CHECK(unhex(good[i][1], key, sizeof key) == 32);
+        CHECK(unhex(good[i][2], sig, sizeof sig) == 64);
+        bool valid = false;
+        CHECK_OK(custodia_signature_verify(key, 32, msg, m, sig, 64, &valid, &err), err);
+        CHECK(valid);
+        /* Another message (one more byte, or one bit flipped): refused. */
+        uint8_t other[64];
+        memcpy(other, msg, sizeof other);
+        other[0] ^= 1;
+        valid = true;
+        CHECK_OK(custodia_signature_verify(key, 32, other, m > 0 ? m : 1, sig, 64, &valid, &err),
+                 err);
+        CHECK(!valid);
+    }
+    /* Bad lengths and NULLs: typed errors, the verdict left alone. */
+    bool untouched = true;
+    CHECK_RC(custodia_signature_verify(key, 31, msg, 1, sig, 64, &untouched, &err),
+             CUSTODIA_RESULT_INVALID_ARGUMENT, err);
+    CHECK(custodia_error_code(err) == CUSTODIA_RESULT_INVALID_ARGUMENT);
+    custodia_error_free(err);
+    err = NULL;
+    CHECK_RC(custodia_signature_verify(key, 32, msg, 1, sig, 65, &untouched, &err),
+             CUSTODIA_RESULT_INVALID_ARGUMENT, err);
+    custodia_error_free(err);
+    err = NULL;
+    CHECK_RC(custodia_signature_verify(key, 32, NULL, 0, sig, 64, &untouched, &err),
+             CUSTODIA_RESULT_NULL_ARGUMENT, err);
+    custodia_error_free(err);
+    err = NULL;
+    CHECK_RC(custodia_signature_verify(key, 32, msg, 1, sig, 64, NULL, &err),
+             CUSTODIA_RESULT_NULL_ARGUMENT, err);
+    custodia_error_free(err);
+    CHECK(untouched);
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "-") == 0)
         no_plugin_host = 1;
@@ -1085,6 +1189,7 @@ int main(int argc, char **argv) {
     RUN(test_free_null);
     RUN(test_keys);
     RUN(test_key_files);
+    RUN(test_signature_verify);
     RUN(test_error_object);
     RUN(test_null_arguments);
     RUN(test_invalid_utf8);

@@ -27,6 +27,9 @@ const DEMO_BATCH_EVENTS: usize = 1000;
 const DEMO_EVENTS_DEFAULT: u64 = 2000;
 /// Seed of the demo ledger.
 const DEMO_SEED: u64 = 2026;
+/// Random events a simulated day of the demo holds besides the schedule: 2,000 events span
+/// about five months (monthly training, quarterly full counts).
+const DEMO_EVENTS_PER_DAY: u32 = 6;
 /// The synthetic ledger's administrator, who puts rules in force.
 const DEMO_ADMIN: &str = "agency:ministry-of-defence";
 /// How long after the latest synthetic event the showcase happens, in seconds.
@@ -94,8 +97,10 @@ pub fn run(global: &Global, args: &Args, out: &mut dyn Write) -> Result<(), Fail
     let mut answered = 0u64;
     let (mut inspections, mut suspending) = (0u64, 0u64);
     let mut legal = LegalCounts::default();
+    let mut calendar = CalendarCounts::default();
     ledger.for_each_event(0, u64::MAX, &mut |r| {
         legal.count(&r.kind, &r.json);
+        calendar.count(&r.kind, &r.json, r.at.unix_seconds());
         if r.kind == "trace_response" {
             answered += 1;
         }
@@ -138,6 +143,21 @@ pub fn run(global: &Global, args: &Args, out: &mut dyn Write) -> Result<(), Fail
             legal.forfeitures,
             legal.restored,
             legal.deactivated
+        ),
+    )?;
+    line(
+        out,
+        &format!(
+            "calendar: {} days ({} to {}); {} training expenditures in {} months; {} rifle issues and {} returns at the armoury; {} full stock checks (IATG 03.10); {} boards of inquiry",
+            calendar.days(),
+            day_of(calendar.first)?,
+            day_of(calendar.last)?,
+            calendar.training,
+            calendar.training_months.len(),
+            calendar.issues,
+            calendar.returns,
+            calendar.full_counts,
+            calendar.boards
         ),
     )?;
     let mut by_division: std::collections::BTreeMap<String, i64> = Default::default();
@@ -183,6 +203,57 @@ pub fn run(global: &Global, args: &Args, out: &mut dyn Write) -> Result<(), Fail
         }
     };
     line(out, &format!("next: {next}"))
+}
+
+/// What the generator's schedule recorded, counted from the events.
+#[derive(Default)]
+struct CalendarCounts {
+    first: i64,
+    last: i64,
+    training: u64,
+    training_months: std::collections::BTreeSet<String>,
+    issues: u64,
+    returns: u64,
+    full_counts: u64,
+    boards: u64,
+}
+
+impl CalendarCounts {
+    fn count(&mut self, kind: &str, json: &str, at: i64) {
+        if self.first == 0 || at < self.first {
+            self.first = at;
+        }
+        self.last = self.last.max(at);
+        let member = |name: &str| -> Option<String> {
+            let v: serde_json::Value = serde_json::from_str(json).ok()?;
+            Some(v.get(name)?.as_str()?.to_owned())
+        };
+        match kind {
+            "expenditure" if member("purpose").as_deref() == Some("training") => {
+                self.training += 1;
+                if let Some(month) = member("at").and_then(|t| t.get(..7).map(str::to_owned)) {
+                    self.training_months.insert(month);
+                }
+            }
+            "weapon_issue" => self.issues += 1,
+            "weapon_return" => self.returns += 1,
+            "stock_check" if member("scope").as_deref() == Some("full") => self.full_counts += 1,
+            "board_of_inquiry" => self.boards += 1,
+            _ => {}
+        }
+    }
+
+    /// Whole days from the first event to the last, counting both.
+    fn days(&self) -> i64 {
+        (self.last - self.first).div_euclid(86_400) + 1
+    }
+}
+
+/// The day (`YYYY-MM-DD`) of a time in Unix seconds.
+fn day_of(secs: i64) -> Result<String, Failure> {
+    let t = custodia::Timestamp::from_unix_seconds(secs)
+        .map_err(|e| Failure::usage(format!("internal error: {e}")))?;
+    Ok(t.as_str().get(..10).unwrap_or_default().to_owned())
 }
 
 /// What the legal life cycle recorded, counted from the events.
@@ -257,7 +328,7 @@ impl LegalCounts {
 /// keys).
 fn build(ledger: &mut Ledger, events: u64) -> Result<Synth, Failure> {
     let bar = progress(events, "building");
-    let mut synth = Synth::new(DEMO_SEED);
+    let mut synth = Synth::with_events_per_day(DEMO_SEED, DEMO_EVENTS_PER_DAY);
     let mut batch = Vec::with_capacity(DEMO_BATCH_EVENTS);
     for n in 0..events {
         let event = synth

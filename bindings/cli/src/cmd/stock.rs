@@ -69,7 +69,7 @@ fn write_csv(out: &mut dyn Write, stock: &StockOnHand) -> Result<(), Failure> {
             "condition",
             "disposition",
             "units",
-            "neq_grams",
+            "neq_mg",
         ],
     )?;
     for l in &stock.lines {
@@ -89,7 +89,7 @@ fn write_csv(out: &mut dyn Write, stock: &StockOnHand) -> Result<(), Failure> {
                 &wire(&l.condition)?,
                 &wire(&l.disposition)?,
                 &l.units.to_string(),
-                &l.neq_grams.to_string(),
+                &l.neq_mg.to_string(),
             ],
         )?;
     }
@@ -110,7 +110,7 @@ fn write_csv(out: &mut dyn Write, stock: &StockOnHand) -> Result<(), Failure> {
                 "",
                 "",
                 &t.units.to_string(),
-                &t.neq_grams.to_string(),
+                &t.neq_mg.to_string(),
             ],
         )?;
     }
@@ -129,7 +129,7 @@ fn write_table(out: &mut dyn Write, stock: &StockOnHand) -> Result<(), Failure> 
         ("DISPOSITION", Align::Left),
         ("UNITS", Align::Right),
         ("UNIT", Align::Left),
-        ("NEQ (g)", Align::Right),
+        ("NEQ (mg)", Align::Right),
     ]);
     for l in &stock.lines {
         let hazard = format!(
@@ -148,7 +148,7 @@ fn write_table(out: &mut dyn Write, stock: &StockOnHand) -> Result<(), Failure> 
             wire(&l.disposition)?,
             l.units.to_string(),
             l.unit.clone(),
-            l.neq_grams.to_string(),
+            l.neq_mg.to_string(),
         ]);
     }
     lines.write(out)?;
@@ -157,7 +157,7 @@ fn write_table(out: &mut dyn Write, stock: &StockOnHand) -> Result<(), Failure> 
         ("SITE", Align::Left),
         ("DIVISION", Align::Left),
         ("UNITS", Align::Right),
-        ("NEQ (g)", Align::Right),
+        ("NEQ (mg)", Align::Right),
     ]);
     for t in &stock.totals {
         let division = match &t.hazard_division {
@@ -168,7 +168,7 @@ fn write_table(out: &mut dyn Write, stock: &StockOnHand) -> Result<(), Failure> 
             t.site.to_string(),
             division,
             t.units.to_string(),
-            t.neq_grams.to_string(),
+            t.neq_mg.to_string(),
         ]);
     }
     totals.write(out)

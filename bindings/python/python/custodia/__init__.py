@@ -26,6 +26,7 @@ from ._custodia import (
     VerifyReport,
     __version__,
     error_codes,
+    verify_signature,
 )
 from ._errors import (
     AuthorisationError,
@@ -52,6 +53,7 @@ __all__ = [
     "Plugin",
     "Verdict",
     "error_codes",
+    "verify_signature",
     "rules",
     "testing",
     "CustodiaError",

@@ -33,6 +33,7 @@ __all__ = [
     "Synth",
     "test_rule",
     "error_codes",
+    "verify_signature",
     "_panic_for_tests",
 ]
 
@@ -42,6 +43,12 @@ BATCH_EVENTS_MAX: int
 
 def error_codes() -> List[Tuple[int, str, str]]:
     """Every error code: ``(code, name, family)``, in code order."""
+
+def verify_signature(
+    public_key: Union[bytes, str], message: bytes, signature: Union[bytes, str]
+) -> bool:
+    """Whether ``signature`` is a valid Ed25519 signature of ``message`` by ``public_key``
+    under the ledger's rule for event signatures (FORMAT.md section 4)."""
 
 def test_rule(
     plugin: Union["Plugin", _Path], context: Union[Mapping[str, Any], str, bytes, _Path]
@@ -63,6 +70,7 @@ class Key:
     def save(self, path: _Path, actor: Optional[str] = None) -> None: ...
     @property
     def public_key(self) -> str: ...
+    def sign(self, message: bytes) -> bytes: ...
     def seed(self) -> bytes: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...

@@ -321,7 +321,7 @@ impl Inner {
                 .or_insert((0, 0));
             t.0 = t.0.checked_add(l.units).ok_or_else(|| overflow(&l.stock))?;
             t.1 =
-                t.1.checked_add(l.neq_grams)
+                t.1.checked_add(l.neq_mg)
                     .ok_or_else(|| overflow(&l.stock))?;
         }
         let mut out_totals = Vec::with_capacity(totals.len());
@@ -334,7 +334,7 @@ impl Inner {
                 })?,
                 hazard_division: division,
                 units,
-                neq_grams: neq,
+                neq_mg: neq,
             });
         }
         Ok(StockOnHand {

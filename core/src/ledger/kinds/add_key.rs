@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::envelope::check_public_key;
+use crate::envelope::check_registered_key;
 use crate::ledger::kinds::Kind;
 use crate::ledger::plan::{ActorOp, Plan};
 use crate::model::{ActorId, PublicKey, Role};
@@ -28,7 +28,7 @@ impl Kind for AddKey {
         if p.state.key_owner.contains_key(&self.key) {
             return Err(p.already_exists("/key", self.key));
         }
-        check_public_key(&self.key).map_err(|e| e.for_event(p.id).at_field("/key"))?;
+        check_registered_key(&self.key, p.version).map_err(|e| e.for_event(p.id).at_field("/key"))?;
         p.require_parent(s.last_event, &self.subject, &s.last_at)?;
         p.fx.actor_ops
             .push(ActorOp::AddKey(self.subject.clone(), self.key));

@@ -1,5 +1,6 @@
 //! `lot_split`: new lots are cut out of one lot at one holding; the source keeps the rest.
-//! The new lots inherit the source's attributes, origin and status.
+//! The new lots inherit the source's attributes, origin and status; from format version 2
+//! also the manufacturing lots, manufacture dates, origins and registrations it came from.
 
 use std::collections::BTreeMap;
 
@@ -8,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ErrorKind, Result};
 use crate::ledger::account::{Account, Sink, Source};
 use crate::ledger::kinds::Kind;
+use crate::ledger::lot_integrity;
 use crate::ledger::plan::{Plan, field, held};
 use crate::ledger::state::LotState;
 use crate::model::{ActorId, LotId, QUANTITY_MAX, SiteId, SplitPart};
@@ -49,11 +51,20 @@ impl Kind for LotSplit {
             def.status = None;
             def.condition = None;
             def.disposition = None;
+            // Format version 2: the new lot keeps the manufacturing lots, manufacture dates,
+            // origins and registrations of its source, and whether it is a mixed lot.
+            let (provenance, mixed) = if p.version >= 2 {
+                (lot_integrity::provenance(source), source.mixed.clone())
+            } else {
+                (Vec::new(), None)
+            };
             p.fx.created_lots.push(LotState {
-            hold: None,
-            surveillance: source.surveillance.clone(),
+                hold: None,
+                surveillance: source.surveillance.clone(),
                 lot: def,
                 origin: source.origin.clone(),
+                provenance,
+                mixed,
                 registered_at: p.at.clone(),
                 status: source.status,
                 balances: BTreeMap::new(),

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorKind, Result};
-use crate::envelope::check_public_key;
+use crate::envelope::check_registered_key;
 use crate::ledger::kinds::Kind;
 use crate::ledger::plan::{ActorOp, Plan, field};
 use crate::model::{Actor, ActorKind, Role};
@@ -64,7 +64,7 @@ impl Kind for RegisterActor {
             {
                 return Err(p.already_exists(f, key));
             }
-            check_public_key(key).map_err(|e| e.for_event(p.id).at_field(f))?;
+            check_registered_key(key, p.version).map_err(|e| e.for_event(p.id).at_field(f))?;
         }
         p.fx.actor_ops.push(ActorOp::Register(subject.clone()));
         Ok(())

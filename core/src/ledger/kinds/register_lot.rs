@@ -92,6 +92,8 @@ impl Kind for RegisterLot {
         p.fx.created_lots.push(LotState {
             hold: None,
             surveillance: Default::default(),
+            provenance: Vec::new(),
+            mixed: None,
             status,
             lot: lot.clone(),
             origin: self.origin.clone(),
