@@ -245,6 +245,14 @@ enum custodia_result
    */
   CUSTODIA_RESULT_VERSION_DECREASED = 2028,
   /**
+   * `UnlikeLots`: 2029, validation family.
+   */
+  CUSTODIA_RESULT_UNLIKE_LOTS = 2029,
+  /**
+   * `ApproverDidNotSign`: 2030, validation family.
+   */
+  CUSTODIA_RESULT_APPROVER_DID_NOT_SIGN = 2030,
+  /**
    * `UnknownCountry`: 2100, validation family.
    */
   CUSTODIA_RESULT_UNKNOWN_COUNTRY = 2100,

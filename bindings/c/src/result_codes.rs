@@ -94,6 +94,10 @@ pub enum custodia_result {
     DispositionReserved = 2027,
     /// `VersionDecreased`: 2028, validation family.
     VersionDecreased = 2028,
+    /// `UnlikeLots`: 2029, validation family.
+    UnlikeLots = 2029,
+    /// `ApproverDidNotSign`: 2030, validation family.
+    ApproverDidNotSign = 2030,
     /// `UnknownCountry`: 2100, validation family.
     UnknownCountry = 2100,
     /// `LicenceExpired`: 2101, validation family.
@@ -277,7 +281,7 @@ pub enum custodia_result {
 impl custodia_result {
     /// Every value, in number order.
     #[cfg(test)]
-    pub(crate) const ALL: [custodia_result; 131] = [
+    pub(crate) const ALL: [custodia_result; 133] = [
         custodia_result::Ok,
         custodia_result::EventTooLarge,
         custodia_result::JsonMalformed,
@@ -320,6 +324,8 @@ impl custodia_result {
         custodia_result::LookAlikeId,
         custodia_result::DispositionReserved,
         custodia_result::VersionDecreased,
+        custodia_result::UnlikeLots,
+        custodia_result::ApproverDidNotSign,
         custodia_result::UnknownCountry,
         custodia_result::LicenceExpired,
         custodia_result::LicenceNotYetValid,
@@ -456,6 +462,8 @@ impl custodia_result {
             2026 => Some(custodia_result::LookAlikeId),
             2027 => Some(custodia_result::DispositionReserved),
             2028 => Some(custodia_result::VersionDecreased),
+            2029 => Some(custodia_result::UnlikeLots),
+            2030 => Some(custodia_result::ApproverDidNotSign),
             2100 => Some(custodia_result::UnknownCountry),
             2101 => Some(custodia_result::LicenceExpired),
             2102 => Some(custodia_result::LicenceNotYetValid),
@@ -594,6 +602,8 @@ impl custodia_result {
             custodia_result::LookAlikeId => c"LOOK_ALIKE_ID",
             custodia_result::DispositionReserved => c"DISPOSITION_RESERVED",
             custodia_result::VersionDecreased => c"VERSION_DECREASED",
+            custodia_result::UnlikeLots => c"UNLIKE_LOTS",
+            custodia_result::ApproverDidNotSign => c"APPROVER_DID_NOT_SIGN",
             custodia_result::UnknownCountry => c"UNKNOWN_COUNTRY",
             custodia_result::LicenceExpired => c"LICENCE_EXPIRED",
             custodia_result::LicenceNotYetValid => c"LICENCE_NOT_YET_VALID",
