@@ -24,7 +24,7 @@ import pandas as pd
 import custodia
 from custodia.testing import demo_ledger
 
-GRAMS_PER_KG = 1000
+MILLIGRAMS_PER_KG = 1_000_000
 
 
 def open_or_build(path: Path | None, events: int) -> custodia.Ledger:
@@ -41,7 +41,7 @@ def stock_tables(ledger: custodia.Ledger) -> tuple[pd.DataFrame, pd.DataFrame]:
     totals = ledger.to_pandas("stock_totals")
     # Serialized weapons have no hazard division: show them as their own column.
     totals["hazard_division"] = totals["hazard_division"].cat.add_categories("weapons").fillna("weapons")
-    totals["neq_kg"] = totals["neq_grams"] / GRAMS_PER_KG
+    totals["neq_kg"] = totals["neq_mg"] / MILLIGRAMS_PER_KG
 
     def table(values: str) -> pd.DataFrame:
         t = totals.pivot_table(index="site", columns="hazard_division", values=values,
@@ -60,7 +60,7 @@ def thousands(ax: plt.Axes) -> None:
 def chart_stock_levels(ledger: custodia.Ledger, out: Path) -> Path:
     """Net explosive quantity per site, and units held per site for each hazard division."""
     history = ledger.stock_history()  # totals per site and hazard division, end of each day
-    history["neq_kg"] = history["neq_grams"] / GRAMS_PER_KG
+    history["neq_kg"] = history["neq_mg"] / MILLIGRAMS_PER_KG
     neq = history.pivot_table(
         index="at", columns="site", values="neq_kg", aggfunc="sum", observed=True
     ).fillna(0)

@@ -171,7 +171,8 @@ fn demo_then_every_read_verb_without_the_log_key() {
         .collect();
     assert_eq!(counts.len(), 6, "{out}");
     assert!(counts.iter().all(|&n| n > 0), "{out}");
-    // The calendar: months of simulated days, with the schedule's events counted.
+    // The calendar: simulated days (weeks for these 400 events), with the schedule's events
+    // counted.
     let calendar = out.lines().find(|x| x.starts_with("calendar:")).unwrap();
     let days: u64 = calendar
         .trim_start_matches("calendar: ")
@@ -180,7 +181,7 @@ fn demo_then_every_read_verb_without_the_log_key() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!(days > 90, "{out}");
+    assert!(days > 7, "{out}");
     for what in [
         " training expenditures",
         " rifle issues",
@@ -621,7 +622,8 @@ fn init_append_and_bad_input_leave_the_ledger_unchanged() {
     );
     assert!(!target.exists());
 
-    let lines = synth_lines(60, 3);
+    // 120: the missing-parent case below needs a later event of the first 30's stock.
+    let lines = synth_lines(120, 3);
     let first: String = lines[..30].iter().map(|x| format!("{x}\n")).collect();
     let file = dir.path().join("first.jsonl");
     std::fs::write(&file, &first).unwrap();
@@ -662,7 +664,7 @@ fn init_append_and_bad_input_leave_the_ledger_unchanged() {
     );
     v["signatures"][0]["sig"] = json!(flipped);
     append(format!("{v}\n").as_bytes(), 1, Some(5002));
-    // A missing parent: the first later dispatch, count or status change that touches only
+    // A missing parent: the first later dispatch or status change that touches only
     // stock registered in the first 30 events but names a later event as a parent (the
     // stock's latest event in this ledger is then not among its parents).
     let early: BTreeSet<String> = lines[..30]
@@ -679,7 +681,8 @@ fn init_append_and_bad_input_leave_the_ledger_unchanged() {
             let v = json(l);
             matches!(
                 v["kind"].as_str(),
-                Some("transfer_dispatch" | "stock_check" | "status_change")
+                // (Not a stock check: its booked figures are judged before its parents.)
+                Some("transfer_dispatch" | "status_change")
             ) && stock_refs(&v).iter().all(|s| registered.contains(s))
                 && v["parents"]
                     .as_array()
@@ -791,7 +794,7 @@ fn init_append_and_bad_input_leave_the_ledger_unchanged() {
         "{e}"
     );
     assert_eq!(json(&ok(&["--ledger", l, "head"]))["size"], 38);
-    let rest: String = lines[38..].iter().map(|x| format!("{x}\n")).collect();
+    let rest: String = lines[38..60].iter().map(|x| format!("{x}\n")).collect();
     let args = ["--ledger", l, "append", "-", "--batch-size", "7"];
     let out = custodia_env(&args, Some(rest.as_bytes()), &env_key);
     assert!(

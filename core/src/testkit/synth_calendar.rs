@@ -61,8 +61,6 @@ pub(super) struct Calendar {
     counted: BTreeMap<usize, i64>,
     /// The day a board of inquiry is due (a short full count).
     board_on: Option<i64>,
-    /// Scheduled events emitted, by what they were.
-    pub(super) scheduled: BTreeMap<&'static str, u64>,
 }
 
 impl Calendar {
@@ -78,7 +76,6 @@ impl Calendar {
             inspected: None,
             counted: BTreeMap::new(),
             board_on: None,
-            scheduled: BTreeMap::new(),
         }
     }
 
@@ -107,10 +104,6 @@ impl Calendar {
     /// Records an event emitted at `at`.
     pub(super) fn emitted(&mut self, at: i64) {
         self.last = Some(at);
-    }
-
-    fn count(&mut self, what: &'static str) {
-        *self.scheduled.entry(what).or_default() += 1;
     }
 }
 
@@ -147,30 +140,27 @@ impl Synth {
         self.issue_for_the_day_at_the_armoury(cast)?;
         if self.calendar.trained != Some(month) {
             self.calendar.trained = Some(month);
-            let before = self.emitted;
             self.training(cast)?;
-            if self.emitted > before {
-                self.calendar.count("training");
-            }
         }
         // Mid-month: the technical authority's surveillance inspection.
         if day % MONTH_DAYS == MONTH_DAYS / 2 && self.calendar.inspected != Some(month) {
             self.calendar.inspected = Some(month);
             self.inspect(cast)?;
-            self.calendar.count("inspection");
         }
-        // Quarterly full counts: one depot a day from the first day of the quarter.
-        let due = (0..cast.depots.len()).find(|d| self.calendar.counted.get(d) != Some(&quarter));
-        if let Some(depot) = due {
-            self.calendar.counted.insert(depot, quarter);
+        // Quarterly full counts: one depot a day from the first day of the quarter (a depot
+        // whose unit holds nothing there yet stays due).
+        let due: Vec<usize> = (0..cast.depots.len())
+            .filter(|d| self.calendar.counted.get(d) != Some(&quarter))
+            .collect();
+        for depot in due {
             if self.full_count(cast, depot)? {
-                self.calendar.count("full count");
+                self.calendar.counted.insert(depot, quarter);
+                break;
             }
         }
         if self.calendar.board_on.is_some_and(|d| d <= day) {
             self.calendar.board_on = None;
             self.board(cast)?;
-            self.calendar.count("board of inquiry");
         }
         Ok(())
     }
@@ -200,7 +190,6 @@ impl Synth {
             }),
             &[],
         )?;
-        self.calendar.count("armoury return");
         Ok(())
     }
 
@@ -239,14 +228,13 @@ impl Synth {
             }),
             &[],
         )?;
-        self.calendar.count("armoury issue");
         self.calendar.out = Some((issue.id(), unit));
         Ok(())
     }
 
     /// A full, blind count of everything a depot's unit holds there, by two counters; now and
-    /// then one round short, which a board of inquiry closes a week later. Returns whether it
-    /// counted anything.
+    /// then one round short, which a board of inquiry closes a week later. Returns whether the
+    /// unit held anything there to count.
     fn full_count(&mut self, cast: &Cast, depot: usize) -> Result<bool, SynthError> {
         let Some((site, unit)) = cast.depots.get(depot).cloned() else {
             return Ok(false);
