@@ -98,7 +98,6 @@ fn iterations() -> u32 {
 
 /// Median ns/call of each closure over interleaved rounds: the machine is shared and noisy,
 /// and interleaving exposes every contender to the same disturbances.
-
 fn time_interleaved(iterations: u32, fs: &mut [&mut dyn FnMut() -> bool]) -> Vec<f64> {
     for f in fs.iter_mut() {
         for _ in 0..iterations / 10 {
