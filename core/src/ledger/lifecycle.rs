@@ -104,6 +104,13 @@ impl Lifecycle {
     }
 
     /// Checks the invariants of open expenditures and issues against the state.
+    #[cfg_attr(
+        not(any(debug_assertions, test, feature = "testkit")),
+        allow(
+            dead_code,
+            reason = "only debug builds, tests and the testkit check invariants"
+        )
+    )]
     pub(crate) fn check(&self, state: &State) -> Result<(), InvariantError> {
         let broken =
             |invariant: &'static str, detail: String| Err(InvariantError { invariant, detail });

@@ -113,6 +113,13 @@ impl MarkingIndex {
     }
 
     /// The index of `items`, built from scratch (for the invariant check).
+    #[cfg_attr(
+        not(any(debug_assertions, test, feature = "testkit")),
+        allow(
+            dead_code,
+            reason = "only debug builds, tests and the testkit check invariants"
+        )
+    )]
     pub(crate) fn of<'a>(items: impl Iterator<Item = &'a ItemState>) -> MarkingIndex {
         let mut index = MarkingIndex::default();
         for item in items {

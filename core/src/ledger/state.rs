@@ -519,6 +519,13 @@ impl State {
 
     /// Checks every invariant. Property tests and fuzz targets call it after every step; debug
     /// builds after every event.
+    #[cfg_attr(
+        not(any(debug_assertions, test, feature = "testkit")),
+        allow(
+            dead_code,
+            reason = "only debug builds, tests and the testkit check invariants"
+        )
+    )]
     pub(crate) fn check_invariants(&self) -> Result<(), InvariantError> {
         let broken =
             |invariant: &'static str, detail: String| Err(InvariantError { invariant, detail });
