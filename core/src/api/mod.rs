@@ -36,6 +36,9 @@ pub struct Options {
 pub const FUTURE_SECS_MAX_DEFAULT: i64 = 86_400;
 /// How much more of a lot a receipt may acknowledge than was dispatched, by default: 10 %.
 pub const RECEIPT_EXCESS_PERCENT_MAX_DEFAULT: u64 = 10;
+/// Most rows one page of a trace ([`Ledger::trace_page`]) holds: a page of this many rows
+/// reads in well under a millisecond (`core/benches/scale.rs`), however long the history.
+pub const TRACE_PAGE_ROWS_MAX: u32 = 1_000;
 
 impl std::fmt::Debug for Options {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -269,8 +272,37 @@ impl Ledger {
     }
 
     /// Every event that touched an item or lot, oldest first.
+    ///
+    /// A history has no bound: an armoury's rifle issued every morning and returned every
+    /// evening gains two events a working day, thousands in its service life. Where an answer
+    /// must come in bounded time, read it by pages with [`Ledger::trace_page`].
     pub fn trace(&self, stock: &str) -> Result<Vec<TraceEntry>> {
-        self.inner.trace(stock)
+        self.inner.trace(stock, None, None)
+    }
+
+    /// One page of the history of an item or lot, oldest first: at most `limit` events (1 to
+    /// [`TRACE_PAGE_ROWS_MAX`]) among those after position `after` (from the first event when
+    /// `None`). The next page is asked for with `after` = the last row's `index`; a page with
+    /// fewer than `limit` rows is the last (an empty page: nothing after `after`). The pages
+    /// of a history, joined, are its [`Ledger::trace`].
+    ///
+    /// Errors: [`ErrorKind::InvalidArgument`] for a `limit` of 0 or above
+    /// [`TRACE_PAGE_ROWS_MAX`].
+    pub fn trace_page(
+        &self,
+        stock: &str,
+        after: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<TraceEntry>> {
+        if limit == 0 || limit > TRACE_PAGE_ROWS_MAX {
+            return Err(ErrorKind::InvalidArgument {
+                argument: "limit".into(),
+                value: limit.to_string(),
+                reason: format!("a page of a trace holds 1 to {TRACE_PAGE_ROWS_MAX} rows"),
+            }
+            .into());
+        }
+        self.inner.trace(stock, after, Some(limit))
     }
 
     /// The lots formed from `lot` by splits and merges, transitively, with what each received

@@ -294,31 +294,80 @@ pub(crate) fn proof_error(e: merkle::ProofError) -> Error {
 }
 
 /// Every event that touched an item or lot, oldest first (an index range scan).
-pub(crate) fn trace(db: &Db, stock: &str) -> Result<Vec<TraceEntry>> {
+/// The history of one item or lot: the events after position `after` (all when `None`),
+/// oldest first, at most `limit` of them (all when `None`).
+///
+/// One statement serves a whole trace and a page of it. A stock id names an item or a lot (the
+/// two id spaces are apart, so both are searched, and an event that touched an item and a lot
+/// of the same id is one row); each kind is one ordered range of the `touches` primary key
+/// `(kind, stock, seq)`, and SQLite merges the two ranges in position order (no sort, so a page
+/// stops reading after `limit` rows). Only the columns a trace row
+/// shows are read: the event's JSON, the last column of `events`, is never read, which matters
+/// because one event can be large (a depot's full count lists every lot there, hundreds of
+/// kilobytes) while its trace row is about a hundred bytes.
+pub(crate) fn trace(
+    db: &Db,
+    stock: &str,
+    after: Option<u64>,
+    limit: Option<u32>,
+) -> Result<Vec<TraceEntry>> {
     let e = db.err("tracing");
-    // Naming both kinds lets SQLite search the `(kind, stock, seq)` primary key instead of
-    // scanning every row of `touches`.
-    let mut stmt = db
-        .conn
-        .prepare_cached(
-            "SELECT e.seq, e.id, e.kind, e.at, e.actor, e.json FROM touches t
-             JOIN events e ON e.seq = t.seq
-             WHERE t.kind IN ('item', 'lot') AND t.stock = ?1 ORDER BY t.seq",
-        )
-        .map_err(&e)?;
-    let mut rows = stmt.query([stock]).map_err(&e)?;
+    let mut stmt = db.conn.prepare_cached(TRACE_SQL).map_err(&e)?;
+    // -1: from the first event (positions start at 0); a negative LIMIT is none.
+    let after = after.map_or(-1, to_i64);
+    let limit = limit.map_or(-1, i64::from);
+    let mut rows = stmt.query(params![stock, after, limit]).map_err(&e)?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(&e)? {
-        let r = record(db, row)?;
-        out.push(TraceEntry {
-            index: r.index,
-            id: r.id,
-            kind: r.kind,
-            at: r.at,
-            actor: r.actor,
-        });
+        out.push(trace_entry(row, &e)?);
     }
     Ok(out)
+}
+
+/// The trace statement (see [`trace`]): `?1` the stock, `?2` the position rows come after,
+/// `?3` the most rows (negative: no limit). The first result column is `t.seq`, the order of
+/// both ranges, so that the compound `ORDER BY` is a merge and not a sort.
+pub(crate) const TRACE_SQL: &str = "
+SELECT t.seq, e.id, e.kind, e.at, e.actor FROM touches t JOIN events e ON e.seq = t.seq
+ WHERE t.kind = 'item' AND t.stock = ?1 AND t.seq > ?2
+UNION
+SELECT t.seq, e.id, e.kind, e.at, e.actor FROM touches t JOIN events e ON e.seq = t.seq
+ WHERE t.kind = 'lot' AND t.stock = ?1 AND t.seq > ?2
+ORDER BY 1 LIMIT ?3";
+
+/// One trace row, decoded from borrowed column values (the id, time and actor are checked
+/// before anything is copied). `e` maps SQLite failures.
+fn trace_entry(
+    row: &rusqlite::Row<'_>,
+    e: &dyn Fn(rusqlite::Error) -> Error,
+) -> Result<TraceEntry> {
+    let index = to_u64(row.get(0).map_err(e)?, "event position")?;
+    let damaged = |what: &str| {
+        Error::new(ErrorKind::Damaged {
+            what: format!("event {index}: the stored {what} is malformed (run `verify`)"),
+        })
+    };
+    let id = row
+        .get_ref(1)
+        .map_err(e)?
+        .as_blob()
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .map(EventId::from_bytes)
+        .ok_or_else(|| damaged("id"))?;
+    let text = |i: usize, what: &str| -> Result<&str> {
+        row.get_ref(i)
+            .map_err(e)?
+            .as_str()
+            .map_err(|_| damaged(what))
+    };
+    Ok(TraceEntry {
+        index,
+        id,
+        kind: text(2, "kind")?.to_owned(),
+        at: Timestamp::parse(text(3, "time")?).map_err(|_| damaged("time"))?,
+        actor: ActorId::new(text(4, "actor")?).map_err(|_| damaged("actor"))?,
+    })
 }
 
 fn stock_kind(kind: &str) -> Result<StockKind> {
@@ -747,4 +796,42 @@ pub(crate) fn count(db: &Db, sql: &str) -> Result<i64> {
         .query_row(sql, [], |r| r.get::<_, Option<i64>>(0))
         .map(|v| v.unwrap_or(0))
         .map_err(db.err("counting rows"))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// The trace's plan: both kinds' ranges of the `touches` key searched from the position
+    /// on, each joined to `events` by its key, merged; nothing scanned, nothing sorted (a sort
+    /// would read a whole history before the first row of a page).
+    #[test]
+    fn a_trace_merges_two_ordered_key_ranges_and_sorts_nothing() {
+        let key = crate::Signer::from_seed([1; 32]).public_key();
+        let db = Db::create(None, key, "example.org/trace").unwrap();
+        let mut st = db
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {TRACE_SQL}"))
+            .unwrap();
+        let plan: Vec<String> = st
+            .query_map(params!["lot:x", -1, 10], |r| r.get(3))
+            .unwrap()
+            .collect::<std::result::Result<_, _>>()
+            .unwrap();
+        let has = |what: &str| plan.iter().filter(|p| p.contains(what)).count();
+        assert_eq!(has("MERGE (UNION)"), 1, "{plan:#?}");
+        assert_eq!(
+            has("SEARCH t USING PRIMARY KEY (kind=? AND stock=? AND seq>?)"),
+            2,
+            "{plan:#?}"
+        );
+        assert_eq!(
+            has("SEARCH e USING INTEGER PRIMARY KEY (rowid=?)"),
+            2,
+            "{plan:#?}"
+        );
+        assert_eq!(has("TEMP B-TREE") + has("SCAN"), 0, "{plan:#?}");
+    }
 }

@@ -343,8 +343,13 @@ impl Inner {
         })
     }
 
-    pub(crate) fn trace(&self, stock: &str) -> Result<Vec<TraceEntry>> {
-        crate::store::log::trace(&self.store()?.db, stock)
+    pub(crate) fn trace(
+        &self,
+        stock: &str,
+        after: Option<u64>,
+        limit: Option<u32>,
+    ) -> Result<Vec<TraceEntry>> {
+        crate::store::log::trace(&self.store()?.db, stock, after, limit)
     }
 
     pub(crate) fn lineage(&self, lot: &LotId) -> Result<Vec<LineageEntry>> {
