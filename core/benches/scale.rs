@@ -4,6 +4,12 @@
 //! of an event by primary key on the same file (baseline, measured in the same rounds).
 //! Targets (DESIGN.md): trace and find < 1 ms, inclusion proof < 100 µs, at 10^7 events.
 //!
+//! Trace is reported by history length (rows ≤ 10, ≤ 100, ≤ 1,000, > 1,000; the stocks of the
+//! uniform sample plus every stock whose history is longer than 1,000 rows, up to 1,000 of
+//! them): time per call, time per row, the same rows read with each event's JSON (what `trace`
+//! read before it selected only a row's columns), and the first page of a long history
+//! (`trace_page`, `TRACE_PAGE_ROWS_MAX` rows).
+//!
 //! Run: `cargo bench -p custodia --bench scale` (smoke run: `-- --quick`, sizes 2,000 and
 //! 4,000). Sizes: `CUSTODIA_SCALE_EVENTS=1000000,10000000` (the default; about 1.4 KB of disk
 //! per event). `CUSTODIA_SCALE_LEDGER=PATH` keeps the ledger at PATH and grows it from where it
@@ -23,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use common::{median, per_call, quick, scale, summary, table};
 use custodia::testkit::{SplitMix64, Synth};
-use custodia::{Ledger, MarkingQuery, Options};
+use custodia::{Ledger, MarkingQuery, Options, TRACE_PAGE_ROWS_MAX};
 use rusqlite::Connection;
 
 /// How far past the clock an appended event may be dated: a thousand years, in seconds.
@@ -31,6 +37,9 @@ const FUTURE_SECS_MAX: i64 = 1_000 * 366 * 86_400;
 
 /// How many of each (stock, marking, event) the queries draw from, sampled once per size.
 const SAMPLE: usize = 1000;
+
+/// Trace is reported by history length: at most each of these rows, and above the last.
+const TRACE_ROWS_BOUNDS: [usize; 3] = [10, 100, 1_000];
 
 fn sizes() -> Vec<u64> {
     if quick() {
@@ -79,11 +88,77 @@ fn sample<T: rusqlite::types::FromSql>(
 struct Row {
     events: u64,
     pk: f64,
+    /// Trace of a stock of the uniform sample.
     trace: f64,
+    /// Mean rows of the uniform sample's histories.
     trace_rows: f64,
+    /// Trace by history length, one per bucket of `TRACE_ROWS_BOUNDS` (and above the last).
+    buckets: Vec<Bucket>,
+    /// The first page (`TRACE_PAGE_ROWS_MAX` rows) of a history longer than a page.
+    page: Option<f64>,
     find: f64,
     inclusion: f64,
     consistency: f64,
+}
+
+/// The sampled stocks of one range of history lengths and their trace times.
+struct Bucket {
+    label: String,
+    /// (stock, rows of its history).
+    stocks: Vec<(String, usize)>,
+    /// Seconds per call and per row of `Ledger::trace`, medians of the rounds.
+    per_call: f64,
+    per_row: f64,
+    /// Seconds per call of the same rows read with each event's JSON.
+    json_per_call: f64,
+}
+
+impl Bucket {
+    fn mean_rows(&self) -> f64 {
+        self.stocks.iter().map(|(_, n)| *n).sum::<usize>() as f64 / self.stocks.len() as f64
+    }
+}
+
+/// Seconds per call and per row of `f` (which returns the rows it read) on random stocks of
+/// `stocks`, calling it until at least `min` has passed (at least once).
+fn per_call_rows(
+    min: Duration,
+    stocks: &[(String, usize)],
+    rng: &mut SplitMix64,
+    mut f: impl FnMut(&str) -> usize,
+) -> (f64, f64) {
+    let t = Instant::now();
+    let (mut calls, mut rows) = (0u64, 0u64);
+    loop {
+        let (stock, _) = &stocks[rng.index(stocks.len())];
+        rows += f(stock) as u64;
+        calls += 1;
+        let e = t.elapsed();
+        if e >= min {
+            let e = e.as_secs_f64();
+            return (e / calls as f64, e / rows.max(1) as f64);
+        }
+    }
+}
+
+/// The trace statement as the library ran it before it selected only a row's columns: every
+/// event's JSON read and copied with the row (the `record` reader); returns the rows.
+fn trace_with_json(side: &Connection, stock: &str) -> usize {
+    let mut st = side
+        .prepare_cached(
+            "SELECT e.seq, e.id, e.kind, e.at, e.actor, e.json FROM touches t
+             JOIN events e ON e.seq = t.seq
+             WHERE t.kind IN ('item', 'lot') AND t.stock = ?1 ORDER BY t.seq",
+        )
+        .unwrap();
+    let mut rows = st.query([stock]).unwrap();
+    let mut n = 0;
+    while let Some(r) = rows.next().unwrap() {
+        let json: Vec<u8> = r.get(5).unwrap();
+        std::hint::black_box(String::from_utf8(json).unwrap());
+        n += 1;
+    }
+    n
 }
 
 fn measure(ledger: &Ledger, path: &std::path::Path, rng: &mut SplitMix64) -> Row {
@@ -118,16 +193,62 @@ fn measure(ledger: &Ledger, path: &std::path::Path, rng: &mut SplitMix64) -> Row
         })
         .collect();
     // Every query must find what it looks for: a bench that measures empty answers measures
-    // nothing.
-    let trace_rows: Vec<usize> = stocks
+    // nothing. Each sampled stock's history length, by a trace.
+    let sampled: Vec<(String, usize)> = stocks
         .iter()
-        .take(50)
-        .map(|s| ledger.trace(s).unwrap().len())
+        .map(|s| (s.clone(), ledger.trace(s).unwrap().len()))
         .collect();
     assert!(
-        trace_rows.iter().all(|r| *r > 0),
+        sampled.iter().all(|(_, r)| *r > 0),
         "every sampled stock has a trace"
     );
+    // The long histories are too few for a uniform sample to meet: take them all (up to
+    // `SAMPLE`).
+    let mut long: Vec<String> = side
+        .prepare(&format!(
+            "SELECT stock FROM touches GROUP BY kind, stock HAVING count(*) > {} LIMIT {SAMPLE}",
+            TRACE_ROWS_BOUNDS[TRACE_ROWS_BOUNDS.len() - 1]
+        ))
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    long.retain(|s| !stocks.contains(s));
+    let mut buckets: Vec<Bucket> = (0..=TRACE_ROWS_BOUNDS.len())
+        .map(|i| Bucket {
+            label: match (
+                i.checked_sub(1).map(|j| TRACE_ROWS_BOUNDS[j]),
+                TRACE_ROWS_BOUNDS.get(i),
+            ) {
+                (None, Some(hi)) => format!("1–{hi}"),
+                (Some(lo), Some(hi)) => format!("{}–{hi}", lo + 1),
+                (Some(lo), None) => format!("> {lo}"),
+                (None, None) => unreachable!(),
+            },
+            stocks: Vec::new(),
+            per_call: f64::NAN,
+            per_row: f64::NAN,
+            json_per_call: f64::NAN,
+        })
+        .collect();
+    for (stock, rows) in sampled.iter().cloned().chain(
+        long.iter()
+            .map(|s| (s.clone(), ledger.trace(s).unwrap().len())),
+    ) {
+        let b = TRACE_ROWS_BOUNDS
+            .iter()
+            .position(|hi| rows <= *hi)
+            .unwrap_or(TRACE_ROWS_BOUNDS.len());
+        buckets[b].stocks.push((stock, rows));
+    }
+    let page_limit = usize::try_from(TRACE_PAGE_ROWS_MAX).unwrap();
+    let paged: Vec<(String, usize)> = buckets
+        .iter()
+        .flat_map(|b| b.stocks.iter())
+        .filter(|(_, rows)| *rows > page_limit)
+        .cloned()
+        .collect();
     for (serial, manufacturer) in markings.iter().take(50) {
         let q = MarkingQuery {
             serial: serial.clone(),
@@ -139,6 +260,8 @@ fn measure(ledger: &Ledger, path: &std::path::Path, rng: &mut SplitMix64) -> Row
         .prepare_cached("SELECT json FROM events WHERE seq = ?1")
         .unwrap();
     let (mut pk, mut tr, mut fi, mut inc, mut con) = (vec![], vec![], vec![], vec![], vec![]);
+    let mut by_len: Vec<[Vec<f64>; 3]> = buckets.iter().map(|_| [vec![], vec![], vec![]]).collect();
+    let mut pages = vec![];
     for _ in 0..rounds {
         pk.push(per_call(min, || {
             let seq = i64::try_from(rng.range(0, n - 1)).unwrap();
@@ -149,6 +272,28 @@ fn measure(ledger: &Ledger, path: &std::path::Path, rng: &mut SplitMix64) -> Row
             let s = &stocks[rng.index(stocks.len())];
             std::hint::black_box(ledger.trace(s).unwrap());
         }));
+        for (b, times) in buckets.iter().zip(by_len.iter_mut()) {
+            if b.stocks.is_empty() {
+                continue;
+            }
+            let (call, row) = per_call_rows(min, &b.stocks, rng, |s| {
+                std::hint::black_box(ledger.trace(s).unwrap()).len()
+            });
+            times[0].push(call);
+            times[1].push(row);
+            let (call, _) = per_call_rows(min, &b.stocks, rng, |s| trace_with_json(&side, s));
+            times[2].push(call);
+        }
+        if !paged.is_empty() {
+            pages.push(
+                per_call_rows(min, &paged, rng, |s| {
+                    let page = ledger.trace_page(s, None, TRACE_PAGE_ROWS_MAX).unwrap();
+                    assert_eq!(page.len(), page_limit);
+                    page.len()
+                })
+                .0,
+            );
+        }
         fi.push(per_call(min, || {
             let (serial, manufacturer) = &markings[rng.index(markings.len())];
             let q = MarkingQuery {
@@ -168,11 +313,18 @@ fn measure(ledger: &Ledger, path: &std::path::Path, rng: &mut SplitMix64) -> Row
             assert!(p.verify());
         }));
     }
+    for (b, [call, row, json]) in buckets.iter_mut().zip(by_len) {
+        b.per_call = median(call);
+        b.per_row = median(row);
+        b.json_per_call = median(json);
+    }
     Row {
         events: n,
         pk: median(pk),
         trace: median(tr),
-        trace_rows: trace_rows.iter().sum::<usize>() as f64 / trace_rows.len() as f64,
+        trace_rows: sampled.iter().map(|(_, r)| *r).sum::<usize>() as f64 / sampled.len() as f64,
+        buckets,
+        page: (!pages.is_empty()).then(|| median(pages)),
         find: median(fi),
         inclusion: median(inc),
         consistency: median(con),
@@ -257,14 +409,99 @@ fn main() {
             .collect::<Vec<_>>(),
     );
     for r in &out {
+        let mut rows: Vec<Vec<String>> = r
+            .buckets
+            .iter()
+            .filter(|b| !b.stocks.is_empty())
+            .map(|b| {
+                vec![
+                    b.label.clone(),
+                    b.stocks.len().to_string(),
+                    format!("{:.1}", b.mean_rows()),
+                    us(b.per_call),
+                    format!("{:.2}", b.per_row * 1e6),
+                    format!("{:.1}×", b.per_call / r.pk),
+                    us(b.json_per_call),
+                    format!("{:.1}×", b.json_per_call / b.per_call),
+                ]
+            })
+            .collect();
+        if let Some(page) = r.page {
+            rows.push(vec![
+                format!("first page (`trace_page`) of a history > {TRACE_PAGE_ROWS_MAX}"),
+                r.buckets
+                    .iter()
+                    .flat_map(|b| b.stocks.iter())
+                    .filter(|(_, n)| *n > TRACE_PAGE_ROWS_MAX as usize)
+                    .count()
+                    .to_string(),
+                TRACE_PAGE_ROWS_MAX.to_string(),
+                us(page),
+                format!("{:.2}", page / f64::from(TRACE_PAGE_ROWS_MAX) * 1e6),
+                format!("{:.1}×", page / r.pk),
+                "–".into(),
+                "–".into(),
+            ]);
+        }
+        table(
+            &format!(
+                "trace by history length at {} events, vs one SELECT by primary key ({} µs) and \
+                 vs the same rows read with each event's JSON (as trace read them before)",
+                r.events,
+                us(r.pk)
+            ),
+            &[
+                "history rows",
+                "stocks",
+                "mean rows",
+                "trace µs",
+                "µs per row",
+                "trace / PK",
+                "with JSON µs",
+                "with JSON / trace",
+            ],
+            &rows,
+        );
+    }
+    for r in &out {
         let at = format!("{} events", r.events);
         summary(
-            &format!("trace of one item or lot, {at}"),
+            &format!(
+                "trace of one item or lot (uniform sample, mean {:.1} rows), {at}",
+                r.trace_rows
+            ),
             &format!("{} µs", us(r.trace)),
             &format!("PK select {} µs", us(r.pk)),
             r.trace / r.pk,
             "< 1 ms",
         );
+        for b in r.buckets.iter().filter(|b| !b.stocks.is_empty()) {
+            summary(
+                &format!(
+                    "trace, histories of {} rows (mean {:.0}), {at}",
+                    b.label,
+                    b.mean_rows()
+                ),
+                &format!("{} µs ({:.2} µs per row)", us(b.per_call), b.per_row * 1e6),
+                &format!("PK select {} µs", us(r.pk)),
+                b.per_call / r.pk,
+                if b.stocks.iter().all(|(_, n)| *n <= 100) {
+                    "< 1 ms".to_owned()
+                } else {
+                    format!("none: read by pages of {TRACE_PAGE_ROWS_MAX} (< 1 ms a page)")
+                }
+                .as_str(),
+            );
+        }
+        if let Some(page) = r.page {
+            summary(
+                &format!("trace_page, first {TRACE_PAGE_ROWS_MAX} rows of a longer history, {at}"),
+                &format!("{} µs", us(page)),
+                &format!("PK select {} µs", us(r.pk)),
+                page / r.pk,
+                "< 1 ms",
+            );
+        }
         summary(
             &format!("find by marking, {at}"),
             &format!("{} µs", us(r.find)),

@@ -36,9 +36,10 @@ pub struct Options {
 pub const FUTURE_SECS_MAX_DEFAULT: i64 = 86_400;
 /// How much more of a lot a receipt may acknowledge than was dispatched, by default: 10 %.
 pub const RECEIPT_EXCESS_PERCENT_MAX_DEFAULT: u64 = 10;
-/// Most rows one page of a trace ([`Ledger::trace_page`]) holds: a page of this many rows
-/// reads in well under a millisecond (`core/benches/scale.rs`), however long the history.
-pub const TRACE_PAGE_ROWS_MAX: u32 = 1_000;
+/// Most rows one page of a trace ([`Ledger::trace_page`]) holds: a page reads in under a
+/// millisecond however long the history (a row costs about 2 µs, one lookup of its event by
+/// position: `core/benches/scale.rs`, docs/PERFORMANCE.md §6).
+pub const TRACE_PAGE_ROWS_MAX: u32 = 250;
 
 impl std::fmt::Debug for Options {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -297,14 +297,16 @@ pub(crate) fn proof_error(e: merkle::ProofError) -> Error {
 /// The history of one item or lot: the events after position `after` (all when `None`),
 /// oldest first, at most `limit` of them (all when `None`).
 ///
-/// One statement serves a whole trace and a page of it. A stock id names an item or a lot (the
-/// two id spaces are apart, so both are searched, and an event that touched an item and a lot
-/// of the same id is one row); each kind is one ordered range of the `touches` primary key
-/// `(kind, stock, seq)`, and SQLite merges the two ranges in position order (no sort, so a page
-/// stops reading after `limit` rows). Only the columns a trace row
-/// shows are read: the event's JSON, the last column of `events`, is never read, which matters
-/// because one event can be large (a depot's full count lists every lot there, hundreds of
-/// kilobytes) while its trace row is about a hundred bytes.
+/// A stock id names an item or a lot, and the two id spaces are apart, so both are searched:
+/// each kind is one range of the `touches` primary key `(kind, stock, seq)`, read in position
+/// order (no sort, so a page stops reading after `limit` rows), and the two are merged here (an
+/// event that touched an item and a lot of the same id is one row). One SQL statement could
+/// merge them (`UNION` with `ORDER BY`), but SQLite's merge cost more than the second lookup:
+/// 41 against 34 µs for histories of up to 10 rows at 3×10^5 events (`core/benches/scale.rs`,
+/// two runs on the same file). Only the
+/// columns a trace row shows are read: the event's JSON, the last column of `events`, is
+/// never read, which matters because one event can be large (a depot's full count lists every
+/// lot there, hundreds of kilobytes) while its trace row is about a hundred bytes.
 pub(crate) fn trace(
     db: &Db,
     stock: &str,
@@ -315,25 +317,59 @@ pub(crate) fn trace(
     let mut stmt = db.conn.prepare_cached(TRACE_SQL).map_err(&e)?;
     // -1: from the first event (positions start at 0); a negative LIMIT is none.
     let after = after.map_or(-1, to_i64);
-    let limit = limit.map_or(-1, i64::from);
-    let mut rows = stmt.query(params![stock, after, limit]).map_err(&e)?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(&e)? {
-        out.push(trace_entry(row, &e)?);
+    let sql_limit = limit.map_or(-1, i64::from);
+    let mut kinds = [Vec::new(), Vec::new()];
+    for (kind, out) in ["item", "lot"].into_iter().zip(kinds.iter_mut()) {
+        let mut rows = stmt
+            .query(params![kind, stock, after, sql_limit])
+            .map_err(&e)?;
+        while let Some(row) = rows.next().map_err(&e)? {
+            out.push(trace_entry(row, &e)?);
+        }
+    }
+    let [items, lots] = kinds;
+    let mut out = if lots.is_empty() {
+        items
+    } else if items.is_empty() {
+        lots
+    } else {
+        merge_by_index(items, lots)
+    };
+    if let Some(limit) = limit {
+        out.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     }
     Ok(out)
 }
 
-/// The trace statement (see [`trace`]): `?1` the stock, `?2` the position rows come after,
-/// `?3` the most rows (negative: no limit). The first result column is `t.seq`, the order of
-/// both ranges, so that the compound `ORDER BY` is a merge and not a sort.
+/// Two lists of trace rows in position order, merged in position order; a position in both
+/// (one event that touched an item and a lot of the same id) is kept once.
+fn merge_by_index(a: Vec<TraceEntry>, b: Vec<TraceEntry>) -> Vec<TraceEntry> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if x.index == y.index => {
+                b.next();
+                a.next()
+            }
+            (Some(x), Some(y)) if x.index < y.index => a.next(),
+            (Some(_), Some(_)) | (None, Some(_)) => b.next(),
+            (Some(_), None) => a.next(),
+            (None, None) => None,
+        };
+        match next {
+            Some(row) => out.push(row),
+            None => return out,
+        }
+    }
+}
+
+/// The trace statement (see [`trace`]): `?1` the stock kind, `?2` the stock, `?3` the position
+/// rows come after, `?4` the most rows (negative: no limit). One range of the `touches` key,
+/// already in position order.
 pub(crate) const TRACE_SQL: &str = "
 SELECT t.seq, e.id, e.kind, e.at, e.actor FROM touches t JOIN events e ON e.seq = t.seq
- WHERE t.kind = 'item' AND t.stock = ?1 AND t.seq > ?2
-UNION
-SELECT t.seq, e.id, e.kind, e.at, e.actor FROM touches t JOIN events e ON e.seq = t.seq
- WHERE t.kind = 'lot' AND t.stock = ?1 AND t.seq > ?2
-ORDER BY 1 LIMIT ?3";
+ WHERE t.kind = ?1 AND t.stock = ?2 AND t.seq > ?3 ORDER BY t.seq LIMIT ?4";
 
 /// One trace row, decoded from borrowed column values (the id, time and actor are checked
 /// before anything is copied). `e` maps SQLite failures.
@@ -804,11 +840,11 @@ mod tests {
 
     use super::*;
 
-    /// The trace's plan: both kinds' ranges of the `touches` key searched from the position
-    /// on, each joined to `events` by its key, merged; nothing scanned, nothing sorted (a sort
-    /// would read a whole history before the first row of a page).
+    /// The trace's plan: one range of the `touches` key searched from the position on, each
+    /// row joined to `events` by its key; nothing scanned, nothing sorted (a sort would read a
+    /// whole history before the first row of a page).
     #[test]
-    fn a_trace_merges_two_ordered_key_ranges_and_sorts_nothing() {
+    fn a_trace_reads_one_ordered_key_range_and_sorts_nothing() {
         let key = crate::Signer::from_seed([1; 32]).public_key();
         let db = Db::create(None, key, "example.org/trace").unwrap();
         let mut st = db
@@ -816,20 +852,19 @@ mod tests {
             .prepare(&format!("EXPLAIN QUERY PLAN {TRACE_SQL}"))
             .unwrap();
         let plan: Vec<String> = st
-            .query_map(params!["lot:x", -1, 10], |r| r.get(3))
+            .query_map(params!["lot", "lot:x", -1, 10], |r| r.get(3))
             .unwrap()
             .collect::<std::result::Result<_, _>>()
             .unwrap();
         let has = |what: &str| plan.iter().filter(|p| p.contains(what)).count();
-        assert_eq!(has("MERGE (UNION)"), 1, "{plan:#?}");
         assert_eq!(
             has("SEARCH t USING PRIMARY KEY (kind=? AND stock=? AND seq>?)"),
-            2,
+            1,
             "{plan:#?}"
         );
         assert_eq!(
             has("SEARCH e USING INTEGER PRIMARY KEY (rowid=?)"),
-            2,
+            1,
             "{plan:#?}"
         );
         assert_eq!(has("TEMP B-TREE") + has("SCAN"), 0, "{plan:#?}");
