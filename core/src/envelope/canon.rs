@@ -46,7 +46,7 @@ fn internal(e: impl std::fmt::Display) -> Error {
     })
 }
 
-fn number(n: &Number, out: &mut Vec<u8>) -> Result<()> {
+pub(super) fn number(n: &Number, out: &mut Vec<u8>) -> Result<()> {
     if let Some(u) = n.as_u64()
         && u <= SAFE_INTEGER_MAX
     {
@@ -62,13 +62,13 @@ fn number(n: &Number, out: &mut Vec<u8>) -> Result<()> {
     Ok(())
 }
 
-fn string(s: &str, out: &mut Vec<u8>) -> Result<()> {
+pub(super) fn string(s: &str, out: &mut Vec<u8>) -> Result<()> {
     serde_json::to_writer(&mut *out, s).map_err(internal)
 }
 
 /// Whether UTF-8 byte order (a `Map`'s order) may differ from UTF-16 code unit order for this
 /// key: only characters from U+E000 up (lead bytes 0xEE and above) sort differently.
-fn beyond_bmp_order(key: &str) -> bool {
+pub(super) fn beyond_bmp_order(key: &str) -> bool {
     key.bytes().any(|b| b >= 0xEE)
 }
 

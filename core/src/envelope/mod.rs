@@ -10,6 +10,7 @@
 //! 1008), and for stored or exported lines, the canonical bytes (1009).
 
 mod canon;
+pub(crate) mod canon_ser;
 mod json;
 pub(crate) mod schema;
 mod sign;
@@ -227,18 +228,16 @@ pub(crate) fn interpreted_is_signed<B: EventBody>(
 ) -> Result<()> {
     // INVARIANT (interpreted-is-signed): the typed event re-encodes to exactly the signed
     // content, so no member can be signed but ignored, or interpreted but unsigned.
-    let again = serde_json::to_value(event).map_err(|e| internal("encoding an event", e))?;
-    // Equal trees have equal canonical bytes; only trees that differ (a number written
-    // differently, a member the typed event drops or adds) are compared by their bytes.
-    if again == *content {
+    // The typed event's canonical bytes, written straight from serde (no `Value` tree), are
+    // compared with the signed ones; only a refusal builds the tree, to name the first
+    // difference.
+    if canon_ser::to_vec(event)? == canonical_content {
         return Ok(());
     }
-    if canonical(&again)? != canonical_content {
-        let mut path = String::new();
-        first_difference(content, &again, &mut path);
-        return Err(Error::new(ErrorKind::NotCanonical).at_field(path));
-    }
-    Ok(())
+    let again = serde_json::to_value(event).map_err(|e| internal("encoding an event", e))?;
+    let mut path = String::new();
+    first_difference(content, &again, &mut path);
+    Err(Error::new(ErrorKind::NotCanonical).at_field(path))
 }
 
 /// How strictly the bytes of a signed event are read.

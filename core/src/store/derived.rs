@@ -206,11 +206,12 @@ pub(crate) fn balance_rows(state: &State, stock: &Stock) -> Result<Vec<Row>> {
 }
 
 pub(crate) fn item_row(item: &ItemState) -> Result<Row> {
-    let marking = serde_json_canonicalizer::to_string(&item.item.marking).map_err(|e| {
-        Error::new(ErrorKind::Internal {
-            detail: format!("encoding a marking: {e}"),
-        })
-    })?;
+    let marking = String::from_utf8(crate::envelope::canon_ser::to_vec(&item.item.marking)?)
+        .map_err(|e| {
+            Error::new(ErrorKind::Internal {
+                detail: format!("encoding a marking: {e}"),
+            })
+        })?;
     let (site, custodian) = holding_parts(&item.location);
     Ok(vec![
         text(item.item.id.as_str()),
