@@ -150,7 +150,7 @@ fn main() {
             world.record(UNIT_A, register_items_body(DEPOT_A, UNIT_A, &refs));
             world.journal.clear();
             next += ITEMS_PER_EVENT as u64;
-            if next % 100_000 == 0 {
+            if next.is_multiple_of(100_000) {
                 eprintln!(
                     "{next} items registered after {:.0} s",
                     start.elapsed().as_secs_f64()
