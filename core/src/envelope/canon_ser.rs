@@ -582,7 +582,7 @@ impl ser::Serializer for KeySer {
 mod tests {
     use super::*;
     use serde::Serialize;
-    use serde_json::{Value, json};
+    use serde_json::Value;
     use std::collections::BTreeMap;
 
     /// The reference: the `Value` tree, then the crate the project used before.
