@@ -318,7 +318,20 @@ fn full_line(content: Value, id: &EventId, signatures: &[Signature]) -> Result<S
         "signatures".into(),
         serde_json::to_value(signatures).map_err(|e| internal("encoding signatures", e))?,
     );
-    String::from_utf8(canonical(&Value::Object(map))?).map_err(|e| internal("encoding an event", e))
+    let line = String::from_utf8(canonical(&Value::Object(map))?)
+        .map_err(|e| internal("encoding an event", e))?;
+    // INVARIANT (stored-lines-readable): no signed event has a line longer than a reader
+    // accepts, so that nothing appended can make the ledger unreadable on its next opening.
+    // Reading checks the bytes given (`json::parse`); this checks the line kept, which signing
+    // builds and a non-canonical input may make longer (`1e2` is `100`).
+    if line.len() > EVENT_BYTES_MAX {
+        return Err(ErrorKind::EventTooLarge {
+            bytes: line.len() as u64,
+            max: EVENT_BYTES_MAX as u64,
+        }
+        .into());
+    }
+    Ok(line)
 }
 
 impl<B: EventBody> SignedEvent<B> {
