@@ -94,45 +94,46 @@ fn object(map: &Map<String, Value>, out: &mut Vec<u8>) -> Result<()> {
     Ok(())
 }
 
+/// Values whose canonical form is easy to get wrong: member order across the BMP, string
+/// escapes, integers around 2^53, other numbers. `canon_ser`'s tests use them too.
 #[cfg(test)]
-pub(super) mod tests {
-    use super::*;
+pub(super) fn tricky_values() -> Vec<Value> {
     use serde_json::json;
+    vec![
+        json!({"b": 1, "a": [true, false, null], "c": {"z": "x", "y": -3}}),
+        json!({"\u{e000}": 1, "\u{10000}": 2, "a": 3, "\u{ffff}": 4, "\u{1F600}": 5}),
+        json!("quote \" backslash \\ slash / controls \u{0}\u{1f}\u{7f}\n\t\r\u{8}\u{c} é 😀"),
+        json!([
+            0,
+            -0,
+            1,
+            -1,
+            9007199254740992u64,
+            9007199254740993u64,
+            -9007199254740993i64,
+            u64::MAX,
+            i64::MIN,
+            1.5,
+            -1e-7,
+            1e21,
+            1e20,
+            0.1,
+            123456789.125
+        ]),
+        json!({}),
+        json!([]),
+        json!({"k": {"": [{}]}}),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     fn ours(v: &Value) -> Vec<u8> {
         let mut out = Vec::new();
         write(v, &mut out).unwrap();
         out
-    }
-
-    /// Values whose canonical form is easy to get wrong: member order across the BMP, string
-    /// escapes, integers around 2^53, other numbers. `canon_ser`'s tests use them too.
-    pub(in crate::envelope) fn tricky_values() -> Vec<Value> {
-        vec![
-            json!({"b": 1, "a": [true, false, null], "c": {"z": "x", "y": -3}}),
-            json!({"\u{e000}": 1, "\u{10000}": 2, "a": 3, "\u{ffff}": 4, "\u{1F600}": 5}),
-            json!("quote \" backslash \\ slash / controls \u{0}\u{1f}\u{7f}\n\t\r\u{8}\u{c} é 😀"),
-            json!([
-                0,
-                -0,
-                1,
-                -1,
-                9007199254740992u64,
-                9007199254740993u64,
-                -9007199254740993i64,
-                u64::MAX,
-                i64::MIN,
-                1.5,
-                -1e-7,
-                1e21,
-                1e20,
-                0.1,
-                123456789.125
-            ]),
-            json!({}),
-            json!([]),
-            json!({"k": {"": [{}]}}),
-        ]
     }
 
     #[test]

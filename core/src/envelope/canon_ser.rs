@@ -692,7 +692,7 @@ mod tests {
 
     #[test]
     fn agrees_on_json_values() {
-        for v in crate::envelope::canon::tests::tricky_values() {
+        for v in crate::envelope::canon::tricky_values() {
             agree(&v);
         }
     }
