@@ -98,7 +98,24 @@ fn measure(world: &World, path: &std::path::Path, items: u64, rng: &mut SplitMix
         format!("{:.1}", x * 1e6),
         format!("{:.1}", b * 1e6),
         format!("{:.1}×", s / b),
+        resident()
+            .map(|kib| format!("{:.0}", kib as f64 * 1024.0 / items as f64))
+            .unwrap_or_else(|| "not measured".into()),
     ]
+}
+
+/// Resident memory of this process in KiB (`VmRSS` of `/proc/self/status`), or none where
+/// there is no `/proc`.
+fn resident() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }
 
 fn main() {
@@ -133,12 +150,21 @@ fn main() {
             world.record(UNIT_A, register_items_body(DEPOT_A, UNIT_A, &refs));
             world.journal.clear();
             next += ITEMS_PER_EVENT as u64;
+            if next.is_multiple_of(100_000) {
+                eprintln!(
+                    "{next} items registered after {:.0} s",
+                    start.elapsed().as_secs_f64()
+                );
+            }
         }
         eprintln!(
             "{next} items registered after {:.0} s",
             start.elapsed().as_secs_f64()
         );
-        out.push(measure(&world, &path, next, &mut rng));
+        let row = measure(&world, &path, next, &mut rng);
+        // Each row as soon as it is measured: the 10^7 run takes long enough to be interrupted.
+        eprintln!("measured: | {} |", row.join(" | "));
+        out.push(row);
     }
     table(
         "find_items vs one SELECT by primary key (target: < 1 ms at 10^7 items)",
@@ -149,6 +175,7 @@ fn main() {
             "miss µs",
             "PK select µs",
             "by serial / PK",
+            "resident bytes per item",
         ],
         &out,
     );

@@ -453,3 +453,36 @@ fn look_alike_ids_are_refused_at_registration() {
     assert_eq!(d.ledger.tree_head().unwrap(), head);
     d.ledger.check_invariants().unwrap();
 }
+
+#[path = "common/mod.rs"]
+mod common;
+
+#[test]
+fn an_event_longer_than_a_reader_accepts_cannot_be_signed_or_appended() {
+    // A registration of 8,000 rifles is about 1.6 MB of JSON: were it stored, the next opening
+    // of the file would refuse its own row (EventTooLarge) and the ledger would be unreadable.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l.ledger");
+    let ledger = Ledger::create(&path, Options::new().log_key(common::log_key())).unwrap();
+    let mut w = common::World::with_ledger(ledger);
+    w.populate();
+    let ids: Vec<String> = (0..8_000).map(|n| format!("item:big-{n}")).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let body = common::register_items_body(common::DEPOT_A, common::UNIT_A, &refs);
+    let event = w.event(common::UNIT_A, body);
+    let prepared = w.ledger.prepare(event.clone()).unwrap();
+    let signer = w.signers(common::UNIT_A, &[]);
+    // (`err().map(code)`: the Debug form of the event, were it signed, is megabytes long.)
+    let signed = prepared.sign(&signer);
+    assert_eq!(
+        signed.err().map(|e| e.code()),
+        Some(ErrorCode::EventTooLarge)
+    );
+    let err = common::refused_event(&mut w, event);
+    assert_eq!(err.code(), ErrorCode::EventTooLarge);
+    let len = w.ledger.len().unwrap();
+    drop(w);
+    let reopened = Ledger::open(&path, Options::new()).unwrap();
+    assert_eq!(reopened.len().unwrap(), len);
+    assert!(reopened.verify().unwrap().ok);
+}

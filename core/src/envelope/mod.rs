@@ -10,6 +10,7 @@
 //! 1008), and for stored or exported lines, the canonical bytes (1009).
 
 mod canon;
+pub(crate) mod canon_ser;
 mod json;
 pub(crate) mod schema;
 mod sign;
@@ -227,18 +228,16 @@ pub(crate) fn interpreted_is_signed<B: EventBody>(
 ) -> Result<()> {
     // INVARIANT (interpreted-is-signed): the typed event re-encodes to exactly the signed
     // content, so no member can be signed but ignored, or interpreted but unsigned.
-    let again = serde_json::to_value(event).map_err(|e| internal("encoding an event", e))?;
-    // Equal trees have equal canonical bytes; only trees that differ (a number written
-    // differently, a member the typed event drops or adds) are compared by their bytes.
-    if again == *content {
+    // The typed event's canonical bytes, written straight from serde (no `Value` tree), are
+    // compared with the signed ones; only a refusal builds the tree, to name the first
+    // difference.
+    if canon_ser::to_vec(event)? == canonical_content {
         return Ok(());
     }
-    if canonical(&again)? != canonical_content {
-        let mut path = String::new();
-        first_difference(content, &again, &mut path);
-        return Err(Error::new(ErrorKind::NotCanonical).at_field(path));
-    }
-    Ok(())
+    let again = serde_json::to_value(event).map_err(|e| internal("encoding an event", e))?;
+    let mut path = String::new();
+    first_difference(content, &again, &mut path);
+    Err(Error::new(ErrorKind::NotCanonical).at_field(path))
 }
 
 /// How strictly the bytes of a signed event are read.
@@ -319,7 +318,20 @@ fn full_line(content: Value, id: &EventId, signatures: &[Signature]) -> Result<S
         "signatures".into(),
         serde_json::to_value(signatures).map_err(|e| internal("encoding signatures", e))?,
     );
-    String::from_utf8(canonical(&Value::Object(map))?).map_err(|e| internal("encoding an event", e))
+    let line = String::from_utf8(canonical(&Value::Object(map))?)
+        .map_err(|e| internal("encoding an event", e))?;
+    // INVARIANT (stored-lines-readable): no signed event has a line longer than a reader
+    // accepts, so that nothing appended can make the ledger unreadable on its next opening.
+    // Reading checks the bytes given (`json::parse`); this checks the line kept, which signing
+    // builds and a non-canonical input may make longer (`1e2` is `100`).
+    if line.len() > EVENT_BYTES_MAX {
+        return Err(ErrorKind::EventTooLarge {
+            bytes: line.len() as u64,
+            max: EVENT_BYTES_MAX as u64,
+        }
+        .into());
+    }
+    Ok(line)
 }
 
 impl<B: EventBody> SignedEvent<B> {

@@ -93,7 +93,7 @@ impl State {
             // Registration postings below move it from its source; start it there.
             item.location = Account::Source(Source::Origin(item.origin.kind));
             self.markings.add_item(&item);
-            self.items.insert(item.item.id.clone(), item);
+            self.items.insert(item.item.id.clone(), Box::new(item));
         }
         for lot in created_lots {
             self.lookalikes

@@ -170,7 +170,7 @@ pub(crate) fn rule_input(state: &State, plan: &Plan<'_>, signed: &SignedEvent) -
         match &stock {
             Stock::Item(id) => {
                 let created = plan.fx.created_items.iter().find(|i| &i.item.id == id);
-                if let Some(item) = created.or_else(|| state.items.get(id)) {
+                if let Some(item) = created.or_else(|| state.item(id)) {
                     let mut map = object(to_json(&item.item)?);
                     map.insert("origin".into(), to_json(&item.origin)?);
                     map.insert("registered_at".into(), json!(item.registered_at.as_str()));

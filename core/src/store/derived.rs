@@ -206,11 +206,12 @@ pub(crate) fn balance_rows(state: &State, stock: &Stock) -> Result<Vec<Row>> {
 }
 
 pub(crate) fn item_row(item: &ItemState) -> Result<Row> {
-    let marking = serde_json_canonicalizer::to_string(&item.item.marking).map_err(|e| {
-        Error::new(ErrorKind::Internal {
-            detail: format!("encoding a marking: {e}"),
-        })
-    })?;
+    let marking = String::from_utf8(crate::envelope::canon_ser::to_vec(&item.item.marking)?)
+        .map_err(|e| {
+            Error::new(ErrorKind::Internal {
+                detail: format!("encoding a marking: {e}"),
+            })
+        })?;
     let (site, custodian) = holding_parts(&item.location);
     Ok(vec![
         text(item.item.id.as_str()),
@@ -435,8 +436,28 @@ fn insert_sql(table: &Table) -> String {
     )
 }
 
+/// The `INSERT` of each of `TABLES`, built once: building it per row (a `format!` and two
+/// joins) cost as much as SQLite's insert of the row.
+fn insert_sqls() -> &'static [String; TABLES.len()] {
+    static SQL: std::sync::OnceLock<[String; TABLES.len()]> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| TABLES.map(insert_sql))
+}
+
 fn insert(conn: &Connection, table: &Table, row: &Row) -> rusqlite::Result<()> {
-    conn.prepare_cached(&insert_sql(table))?
+    let built;
+    let sql = match TABLES
+        .iter()
+        .position(|t| t.name == table.name)
+        .and_then(|i| insert_sqls().get(i))
+    {
+        Some(sql) => sql.as_str(),
+        // Every table is in `TABLES`; one that is not still gets its statement.
+        None => {
+            built = insert_sql(table);
+            built.as_str()
+        }
+    };
+    conn.prepare_cached(sql)?
         .execute(rusqlite::params_from_iter(row.iter()))?;
     Ok(())
 }

@@ -89,6 +89,8 @@ impl Run<'_> {
 
     /// Replays a decoded chunk in order (on this thread, while the next chunk decodes).
     fn chunk(&mut self, chunk: Decoded, rules: Option<&dyn RuleEngine>) -> Result<()> {
+        let first = self.state.event_count();
+        let mut nodes = stored_nodes(self.db, first, first + chunk.rows.len() as u64)?;
         for ((seq, id_col, json), (ev, sig_ok), cols) in chunk.into_rows() {
             let index = self.state.event_count();
             if seq != index {
@@ -156,7 +158,10 @@ impl Run<'_> {
                 }
             }
             for (level, idx, hash) in self.frontier.push(leaf_hash(&ev.id)) {
-                let stored = read_node_raw(self.db, level, idx)?;
+                let stored = match nodes.remove(&(level, idx)) {
+                    Some(hash) => Some(hash),
+                    None => read_node_raw(self.db, level, idx)?,
+                };
                 if stored.as_deref() != Some(hash.as_slice()) {
                     self.fail(Error::new(ErrorKind::NodeMismatch {
                         level,
@@ -213,6 +218,47 @@ impl Decoded {
             .zip(self.columns)
             .map(|((row, ev), cols)| (row, ev, cols))
     }
+}
+
+/// The stored Merkle nodes that leaves `first..end` complete, by (level, index): one range scan
+/// per level instead of one `SELECT` per node. Node `i` of level `L` is complete once leaf
+/// `(i + 1)·2^L − 1` is in, so the leaves complete indices `first >> L .. end >> L` of level `L`.
+fn stored_nodes(
+    db: &Db,
+    first: u64,
+    end: u64,
+) -> Result<std::collections::HashMap<(u32, u64), Vec<u8>>> {
+    let e = db.err("reading nodes");
+    let mut out = std::collections::HashMap::new();
+    let mut stmt = db
+        .conn
+        .prepare_cached("SELECT idx, hash FROM nodes WHERE level = ?1 AND idx >= ?2 AND idx < ?3")
+        .map_err(&e)?;
+    let as_sql = |n: u64| {
+        i64::try_from(n).map_err(|_| {
+            Error::new(ErrorKind::Internal {
+                detail: format!("node index {n} does not fit 64 bits"),
+            })
+        })
+    };
+    for level in 0..u64::BITS {
+        let (lo, hi) = (first >> level, end >> level);
+        if lo >= hi {
+            break;
+        }
+        let mut rows = stmt
+            .query(rusqlite::params![level, as_sql(lo)?, as_sql(hi)?])
+            .map_err(&e)?;
+        while let Some(row) = rows.next().map_err(&e)? {
+            let idx: i64 = row.get(0).map_err(&e)?;
+            let hash: Vec<u8> = row.get(1).map_err(&e)?;
+            // A negative index is no node the frontier asks for; it stays unread here.
+            if let Ok(idx) = u64::try_from(idx) {
+                out.insert((level, idx), hash);
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn read_node_raw(db: &Db, level: u32, idx: u64) -> Result<Option<Vec<u8>>> {

@@ -38,6 +38,12 @@ const QUARTER_DAYS: i64 = 91;
 const MONTH_DAYS: i64 = 30;
 /// Days after a short count before its board of inquiry sits.
 const BOARD_AFTER_DAYS: i64 = 7;
+/// Most stocks one quarterly count lists. A full count lists every stock of the holding in one
+/// event, and an event holds at most `EVENT_BYTES_MAX` (1 MiB) of JSON, about 10,000 listed
+/// items; a holding larger than this is counted by a sample of this many stocks instead (a
+/// depot counts such a holding over several count sheets, which the format cannot yet tie
+/// into one full count).
+const COUNT_STOCKS_MAX: usize = 4_000;
 
 /// The generator's clock and schedule.
 #[derive(Debug)]
@@ -232,8 +238,8 @@ impl Synth {
         Ok(())
     }
 
-    /// A full, blind count of everything a depot's unit holds there, by two counters; now and
-    /// then one round short, which a board of inquiry closes a week later. Returns whether the
+    /// A full, blind count of everything a depot's unit holds there (a sample when it holds
+    /// more than `COUNT_STOCKS_MAX` stocks), by two counters; now and then one round short, which a board of inquiry closes a week later. Returns whether the
     /// unit held anything there to count.
     fn full_count(&mut self, cast: &Cast, depot: usize) -> Result<bool, SynthError> {
         let Some((site, unit)) = cast.depots.get(depot).cloned() else {
@@ -256,6 +262,13 @@ impl Synth {
         if lots.is_empty() && items.is_empty() {
             return Ok(false);
         }
+        let scope = if lots.len() + items.len() > COUNT_STOCKS_MAX {
+            lots.truncate(COUNT_STOCKS_MAX);
+            items.truncate(COUNT_STOCKS_MAX - lots.len());
+            CountScope::Sample
+        } else {
+            CountScope::Full
+        };
         let short = self.calendar.board_on.is_none()
             && self.rng.range(0, 2) == 0
             && lots.iter().any(|(_, n)| *n > 1);
@@ -295,7 +308,7 @@ impl Synth {
                 custodian: unit,
                 lots: counts,
                 items,
-                scope: Some(CountScope::Full),
+                scope: Some(scope),
                 blind: Some(true),
                 counters: vec![cast.inspector.clone(), cast.officer.clone()],
             }),

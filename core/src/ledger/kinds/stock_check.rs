@@ -133,9 +133,13 @@ impl Kind for StockCheck {
             );
         }
         if self.scope == Some(CountScope::Full) {
-            // A full count lists everything the holding holds.
-            let listed_lot = |l: &crate::model::LotId| self.lots.iter().any(|c| &c.lot == l);
-            let listed_item = |i: &crate::model::ItemId| self.items.iter().any(|c| &c.item == i);
+            // A full count lists everything the holding holds. Sets, not scans of the lists: a
+            // depot's full count lists thousands of stocks.
+            let lots: std::collections::BTreeSet<_> = self.lots.iter().map(|c| &c.lot).collect();
+            let items: std::collections::BTreeSet<_> =
+                self.items.iter().map(|c| &c.item).collect();
+            let listed_lot = |l: &crate::model::LotId| lots.contains(l);
+            let listed_item = |i: &crate::model::ItemId| items.contains(i);
             for (custodian, stock, units) in p.state.holdings_at(&self.site) {
                 if custodian != &self.custodian || units <= 0 {
                     continue;
