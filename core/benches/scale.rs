@@ -14,9 +14,9 @@
 //! 4,000). Sizes: `CUSTODIA_SCALE_EVENTS=1000000,10000000` (the default; about 1.4 KB of disk
 //! per event). `CUSTODIA_SCALE_LEDGER=PATH` keeps the ledger at PATH and grows it from where it
 //! stands on the next run (the generator is deterministic: it re-generates and skips the events
-//! already there), so a 10^7-event ledger is built once. (Not past 217,210 events for now: the
-//! generator's full counts grow above `EVENT_BYTES_MAX` there, which `append` takes from a
-//! typed event but the replay on reopening refuses; build such sizes in one run.)
+//! already there), so a 10^7-event ledger is built once. (A kept ledger built before session 20
+//! may hold generated full counts above `EVENT_BYTES_MAX`, which the ledger then refuses on
+//! reopening: build it again.)
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
