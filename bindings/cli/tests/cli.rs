@@ -330,6 +330,41 @@ fn demo_then_every_read_verb_without_the_log_key() {
             .all(|w| w[0]["index"].as_u64() < w[1]["index"].as_u64())
     );
 
+    // trace by pages: the pages, joined, are the whole history; a page after the last
+    // position is empty, not an error; a limit outside 1..=250 is refused with its code.
+    assert!(entries.len() > 2, "a history of several pages: {entries:?}");
+    let mut paged: Vec<Value> = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut args = vec!["--ledger", l, "trace", "item:akm-00000001", "--limit", "2"];
+        if let Some(a) = &after {
+            args.extend(["--after", a.as_str()]);
+        }
+        let page: Vec<Value> = ok(&args).lines().map(json).collect();
+        assert!(page.len() <= 2);
+        let Some(last) = page.last() else { break };
+        after = Some(last["index"].to_string());
+        let full = page.len() == 2;
+        paged.extend(page);
+        if !full {
+            break;
+        }
+    }
+    assert_eq!(paged, entries);
+    fails(
+        &[
+            "--ledger",
+            l,
+            "trace",
+            "item:akm-00000001",
+            "--limit",
+            "251",
+        ],
+        None,
+        2,
+        Some(9001),
+    );
+
     // find: the same rifle by its marking, ignoring case and spaces.
     let found: Vec<Value> = ok(&["--ledger", l, "find", "--serial", "0000 0001"])
         .lines()
