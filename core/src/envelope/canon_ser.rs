@@ -217,6 +217,7 @@ impl<'a> ser::Serializer for Ser<'a> {
         })
     }
     fn serialize_map(self, len: Option<usize>) -> std::result::Result<Obj<'a>, SerError> {
+        // `len` only sizes the members' vector: a map of unknown length starts empty and grows.
         Ok(Obj::open(self.out, len.unwrap_or(0), false))
     }
     fn serialize_struct(

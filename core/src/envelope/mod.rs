@@ -325,6 +325,8 @@ fn full_line(content: Value, id: &EventId, signatures: &[Signature]) -> Result<S
     // Reading checks the bytes given (`json::parse`); this checks the line kept, which signing
     // builds and a non-canonical input may make longer (`1e2` is `100`).
     if line.len() > EVENT_BYTES_MAX {
+        // `as u64`: a usize never exceeds 64 bits on the targets this builds for (as in
+        // `json::parse`, which reports the same error for the bytes it reads).
         return Err(ErrorKind::EventTooLarge {
             bytes: line.len() as u64,
             max: EVENT_BYTES_MAX as u64,

@@ -336,6 +336,8 @@ pub(crate) fn trace(
         merge_by_index(items, lots)
     };
     if let Some(limit) = limit {
+        // A u32 fits a usize on every target this builds for; were it not to, nothing would
+        // need truncating (each range was already limited to `limit` rows by SQLite).
         out.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     }
     Ok(out)

@@ -90,6 +90,8 @@ impl Run<'_> {
     /// Replays a decoded chunk in order (on this thread, while the next chunk decodes).
     fn chunk(&mut self, chunk: Decoded, rules: Option<&dyn RuleEngine>) -> Result<()> {
         let first = self.state.event_count();
+        // The nodes the chunk's leaves complete, read ahead; a row out of sequence is refused
+        // below, and a node missing here is read one by one (`read_node_raw`).
         let mut nodes = stored_nodes(self.db, first, first + chunk.rows.len() as u64)?;
         for ((seq, id_col, json), (ev, sig_ok), cols) in chunk.into_rows() {
             let index = self.state.event_count();
