@@ -20,7 +20,7 @@ use crate::store::{Db, SqlNodes, parallel_map};
 /// A stored tree head: (size, root, signature).
 pub(crate) type HeadRow = (u64, Hash, [u8; 64]);
 
-fn to_u64(v: i64, what: &str) -> Result<u64> {
+pub(crate) fn to_u64(v: i64, what: &str) -> Result<u64> {
     u64::try_from(v).map_err(|_| {
         Error::new(ErrorKind::Damaged {
             what: format!("{what} {v} is negative"),

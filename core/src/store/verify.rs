@@ -452,7 +452,8 @@ fn final_checks(
         let size = *size;
         return Ok(Some(Error::new(ErrorKind::HeadBeyondLog { size, events })));
     }
-    let stored = u64::try_from(log::count(db, "SELECT COUNT(*) FROM nodes")?).unwrap_or(0);
+    // A negative count is damage, named as such, never read as zero nodes.
+    let stored = log::to_u64(log::count(db, "SELECT COUNT(*) FROM nodes")?, "node count")?;
     let expected = 2 * events - u64::from(events.count_ones());
     if stored != expected {
         return Ok(Some(Error::new(ErrorKind::ExtraNodes {
