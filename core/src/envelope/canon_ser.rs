@@ -21,12 +21,41 @@ use crate::error::{Error, ErrorKind, Result};
 /// The canonical JSON of `value`.
 pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    value.serialize(Ser { out: &mut out }).map_err(|e| {
-        Error::new(ErrorKind::Internal {
-            detail: format!("canonicalising JSON: {}", e.0),
+    value
+        .serialize(Ser {
+            out: &mut out,
+            members: None,
         })
-    })?;
+        .map_err(internal)?;
     Ok(out)
+}
+
+/// The canonical JSON of `value`, which must serialise as an object (a struct or a map), and
+/// its members in the order written: each one's key and where `"key":value` lies in the bytes.
+pub(crate) fn object_to_vec<T: Serialize + ?Sized>(value: &T) -> Result<(Vec<u8>, Vec<Member>)> {
+    let mut out = Vec::with_capacity(OBJECT_CAPACITY_BYTES);
+    let mut members = Vec::new();
+    value
+        .serialize(Ser {
+            out: &mut out,
+            members: Some(&mut members),
+        })
+        .map_err(internal)?;
+    // A value that is not an object never reaches `Obj::close`, which reports the members: an
+    // object with none is `{}`, and anything else is a bug in what is serialised.
+    if members.is_empty() && out != b"{}" {
+        return Err(internal(SerError("not an object".into())));
+    }
+    Ok((out, members))
+}
+
+/// Room reserved for the canonical bytes of one object: most events fit without growing.
+const OBJECT_CAPACITY_BYTES: usize = 1024;
+
+fn internal(e: SerError) -> Error {
+    Error::new(ErrorKind::Internal {
+        detail: format!("canonicalising JSON: {}", e.0),
+    })
 }
 
 /// Why a value has no canonical JSON (a bug in what is serialised, reported as such).
@@ -55,6 +84,9 @@ type R = std::result::Result<(), SerError>;
 
 struct Ser<'a> {
     out: &'a mut Vec<u8>,
+    /// Where the members of the object being serialised are reported (`object_to_vec`), or
+    /// `None` (every nested value, and `to_vec`).
+    members: Option<&'a mut Vec<Member>>,
 }
 
 impl Ser<'_> {
@@ -178,6 +210,7 @@ impl<'a> ser::Serializer for Ser<'a> {
         self.out.push(b':');
         value.serialize(Ser {
             out: &mut *self.out,
+            members: None,
         })?;
         self.out.push(b'}');
         Ok(())
@@ -218,14 +251,14 @@ impl<'a> ser::Serializer for Ser<'a> {
     }
     fn serialize_map(self, len: Option<usize>) -> std::result::Result<Obj<'a>, SerError> {
         // `len` only sizes the members' vector: a map of unknown length starts empty and grows.
-        Ok(Obj::open(self.out, len.unwrap_or(0), false))
+        Ok(Obj::open(self.out, len.unwrap_or(0), false, self.members))
     }
     fn serialize_struct(
         self,
         _name: &'static str,
         len: usize,
     ) -> std::result::Result<Obj<'a>, SerError> {
-        Ok(Obj::open(self.out, len, false))
+        Ok(Obj::open(self.out, len, false, self.members))
     }
     fn serialize_struct_variant(
         self,
@@ -237,7 +270,7 @@ impl<'a> ser::Serializer for Ser<'a> {
         self.out.push(b'{');
         string(variant, self.out)?;
         self.out.push(b':');
-        Ok(Obj::open(self.out, len, true))
+        Ok(Obj::open(self.out, len, true, None))
     }
 }
 
@@ -256,6 +289,7 @@ impl Seq<'_> {
         self.first = false;
         value.serialize(Ser {
             out: &mut *self.out,
+            members: None,
         })
     }
     fn close(self) -> R {
@@ -291,11 +325,11 @@ seq_impl!(
 );
 
 /// One member written: its key, and where `"key":value` lies in the buffer.
-struct Member {
+pub(crate) struct Member {
     // Borrowed for a struct's fields (their names are static): no allocation per member.
-    key: std::borrow::Cow<'static, str>,
-    start: usize,
-    end: usize,
+    pub(crate) key: std::borrow::Cow<'static, str>,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
 }
 
 // INVARIANT (members-in-buffer): every member's `start..end` lies after `open` in `out`, the
@@ -309,10 +343,17 @@ struct Obj<'a> {
     /// The key given by `serialize_key`, awaiting its value.
     key: Option<String>,
     variant: bool,
+    /// Where the members are reported, in their final order, when the object is closed.
+    report: Option<&'a mut Vec<Member>>,
 }
 
 impl<'a> Obj<'a> {
-    fn open(out: &'a mut Vec<u8>, len: usize, variant: bool) -> Obj<'a> {
+    fn open(
+        out: &'a mut Vec<u8>,
+        len: usize,
+        variant: bool,
+        report: Option<&'a mut Vec<Member>>,
+    ) -> Obj<'a> {
         let open = out.len();
         out.push(b'{');
         Obj {
@@ -321,6 +362,7 @@ impl<'a> Obj<'a> {
             members: Vec::with_capacity(len),
             key: None,
             variant,
+            report,
         }
     }
 
@@ -337,6 +379,7 @@ impl<'a> Obj<'a> {
         self.out.push(b':');
         value.serialize(Ser {
             out: &mut *self.out,
+            members: None,
         })?;
         self.members.push(Member {
             key,
@@ -365,17 +408,22 @@ impl<'a> Obj<'a> {
             }
             let body = self.out.split_off(self.open + 1);
             let base = self.open + 1;
-            for (i, m) in self.members.iter().enumerate() {
+            for (i, m) in self.members.iter_mut().enumerate() {
                 if i > 0 {
                     self.out.push(b',');
                 }
                 let part = body
                     .get(m.start - base..m.end - base)
                     .ok_or_else(|| SerError("a member outside its object".into()))?;
+                m.start = self.out.len();
                 self.out.extend_from_slice(part);
+                m.end = self.out.len();
             }
         }
         self.out.push(b'}');
+        if let Some(report) = self.report {
+            *report = self.members;
+        }
         if self.variant {
             self.out.push(b'}');
         }

@@ -212,18 +212,30 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
 /// Decodes the content of an event (an object without `id` and `signatures`): typed decode,
 /// then the check that the typed event re-encodes to exactly the content. Returns the event and
 /// the canonical bytes of the content.
-fn decode_content<B: EventBody>(content: &Value) -> Result<(Event<B>, Vec<u8>)> {
+fn decode_content<B: EventBody>(content: &Value) -> Result<(Event<B>, Encoded)> {
     let event: Event<B> = typed(content)?;
     let canonical_content = canonical(content)?;
-    interpreted_is_signed(content, &event, &canonical_content)?;
-    Ok((event, canonical_content))
+    let encoded = interpreted_is_signed(content, &event, &canonical_content)?;
+    Ok((event, encoded))
 }
 
 /// The check that the typed event re-encodes to exactly the signed content (whose canonical
-/// bytes are `canonical_content`); refused with the pointer of the first difference.
+/// bytes are `canonical_content`); refused with the pointer of the first difference. Returns
+/// the typed event's encoding (whose bytes are then `canonical_content`).
 pub(crate) fn interpreted_is_signed<B: EventBody>(
     content: &Value,
     event: &Event<B>,
+    canonical_content: &[u8],
+) -> Result<Encoded> {
+    let encoded = Encoded::of(event)?;
+    refuse_unless_signed(content, event, &encoded, canonical_content)?;
+    Ok(encoded)
+}
+
+fn refuse_unless_signed<B: EventBody>(
+    content: &Value,
+    event: &Event<B>,
+    encoded: &Encoded,
     canonical_content: &[u8],
 ) -> Result<()> {
     // INVARIANT (interpreted-is-signed): the typed event re-encodes to exactly the signed
@@ -231,13 +243,99 @@ pub(crate) fn interpreted_is_signed<B: EventBody>(
     // The typed event's canonical bytes, written straight from serde (no `Value` tree), are
     // compared with the signed ones; only a refusal builds the tree, to name the first
     // difference.
-    if canon_ser::to_vec(event)? == canonical_content {
+    if encoded.bytes == canonical_content {
         return Ok(());
     }
     let again = serde_json::to_value(event).map_err(|e| internal("encoding an event", e))?;
     let mut path = String::new();
     first_difference(content, &again, &mut path);
     Err(Error::new(ErrorKind::NotCanonical).at_field(path))
+}
+
+/// The canonical JSON of a typed event's content (its members sorted as RFC 8785 sorts them),
+/// and where each member lies in it, so that the canonical line can be written by adding the
+/// `id` and `signatures` members between them (RFC 8785 is compositional: a member's bytes do
+/// not depend on its neighbours) instead of canonicalising the whole object again.
+pub(crate) struct Encoded {
+    bytes: Vec<u8>,
+    members: Vec<canon_ser::Member>,
+}
+
+impl Encoded {
+    fn of<T: Serialize + ?Sized>(content: &T) -> Result<Self> {
+        let (bytes, members) = canon_ser::object_to_vec(content)?;
+        Ok(Self { bytes, members })
+    }
+
+    /// The content's id: SHA-256 of its canonical bytes.
+    fn id(&self) -> EventId {
+        EventId::from_bytes(Sha256::digest(&self.bytes).into())
+    }
+
+    /// The canonical line of the signed event: the content's members, and `id` and
+    /// `signatures` each where its key sorts among theirs.
+    fn line(&self, id: &EventId, signatures: &[Signature]) -> Result<String> {
+        let mut id_member = Vec::with_capacity(72);
+        id_member.extend_from_slice(b"\"id\":");
+        canon::string(&id.to_hex(), &mut id_member)?;
+        let mut signatures_member = b"\"signatures\":".to_vec();
+        signatures_member.extend_from_slice(&canon_ser::to_vec(signatures)?);
+        // In RFC 8785 order ("id" < "signatures"), each inserted before the first member whose
+        // key sorts after it.
+        let mut added = [("id", id_member), ("signatures", signatures_member)]
+            .into_iter()
+            .peekable();
+        let mut out = Vec::with_capacity(self.bytes.len() + 256);
+        out.push(b'{');
+        let mut first = true;
+        let mut put = |out: &mut Vec<u8>, part: &[u8]| {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(part);
+        };
+        for m in &self.members {
+            while let Some((key, _)) = added.peek() {
+                match key.encode_utf16().cmp(m.key.encode_utf16()) {
+                    std::cmp::Ordering::Less => {
+                        if let Some((_, part)) = added.next() {
+                            put(&mut out, &part);
+                        }
+                    }
+                    std::cmp::Ordering::Equal => {
+                        return Err(internal(
+                            "encoding an event",
+                            format!("the content has a member `{key}`"),
+                        ));
+                    }
+                    std::cmp::Ordering::Greater => break,
+                }
+            }
+            let part = self.bytes.get(m.start..m.end).ok_or_else(|| {
+                internal("encoding an event", "a member outside the content's bytes")
+            })?;
+            put(&mut out, part);
+        }
+        for (_, part) in added {
+            put(&mut out, &part);
+        }
+        out.push(b'}');
+        // INVARIANT (stored-lines-readable): no signed event has a line longer than a reader
+        // accepts, so that nothing appended can make the ledger unreadable on its next opening.
+        // Reading checks the bytes given (`json::parse`); this checks the line kept, which
+        // signing builds and a non-canonical input may make longer (`1e2` is `100`).
+        if out.len() > EVENT_BYTES_MAX {
+            // `as u64`: a usize never exceeds 64 bits on the targets this builds for (as in
+            // `json::parse`, which reports the same error for the bytes it reads).
+            return Err(ErrorKind::EventTooLarge {
+                bytes: out.len() as u64,
+                max: EVENT_BYTES_MAX as u64,
+            }
+            .into());
+        }
+        String::from_utf8(out).map_err(|e| internal("encoding an event", e))
+    }
 }
 
 /// How strictly the bytes of a signed event are read.
@@ -263,9 +361,8 @@ impl<B: EventBody> Event<B> {
 
     /// The event's id: SHA-256 of its canonical JSON.
     pub fn id(&self) -> Result<EventId> {
-        let value = serde_json::to_value(self).map_err(|e| internal("encoding an event", e))?;
         Ok(EventId::from_bytes(
-            Sha256::digest(canonical(&value)?).into(),
+            Sha256::digest(canon_ser::to_vec(self)?).into(),
         ))
     }
 
@@ -292,10 +389,10 @@ impl<B: EventBody> Event<B> {
     pub fn sign(self, signers: &[&Signer]) -> Result<SignedEvent<B>> {
         let content = serde_json::to_value(&self).map_err(|e| internal("encoding an event", e))?;
         schema::check_event(&content, false)?;
-        let (event, canonical_content) = decode_content::<B>(&content)?;
-        let id = EventId::from_bytes(Sha256::digest(&canonical_content).into());
+        let (event, encoded) = decode_content::<B>(&content)?;
+        let id = encoded.id();
         let signatures: Vec<Signature> = signers.iter().map(|s| s.sign(&id)).collect();
-        let line = full_line(content, &id, &signatures)?;
+        let line = encoded.line(&id, &signatures)?;
         Ok(SignedEvent {
             event,
             id,
@@ -303,37 +400,6 @@ impl<B: EventBody> Event<B> {
             line,
         })
     }
-}
-
-/// The canonical line of a signed event: its content with `id` and `signatures` added.
-fn full_line(content: Value, id: &EventId, signatures: &[Signature]) -> Result<String> {
-    let Value::Object(mut map) = content else {
-        return Err(internal(
-            "encoding an event",
-            "the content is not an object",
-        ));
-    };
-    map.insert("id".into(), Value::String(id.to_hex()));
-    map.insert(
-        "signatures".into(),
-        serde_json::to_value(signatures).map_err(|e| internal("encoding signatures", e))?,
-    );
-    let line = String::from_utf8(canonical(&Value::Object(map))?)
-        .map_err(|e| internal("encoding an event", e))?;
-    // INVARIANT (stored-lines-readable): no signed event has a line longer than a reader
-    // accepts, so that nothing appended can make the ledger unreadable on its next opening.
-    // Reading checks the bytes given (`json::parse`); this checks the line kept, which signing
-    // builds and a non-canonical input may make longer (`1e2` is `100`).
-    if line.len() > EVENT_BYTES_MAX {
-        // `as u64`: a usize never exceeds 64 bits on the targets this builds for (as in
-        // `json::parse`, which reports the same error for the bytes it reads).
-        return Err(ErrorKind::EventTooLarge {
-            bytes: line.len() as u64,
-            max: EVENT_BYTES_MAX as u64,
-        }
-        .into());
-    }
-    Ok(line)
 }
 
 impl<B: EventBody> SignedEvent<B> {
@@ -386,7 +452,32 @@ impl<B: EventBody> SignedEvent<B> {
         let claimed = map.remove("id");
         let sigs = map.remove("signatures").unwrap_or(Value::Null);
         let content = Value::Object(map);
-        let (event, canonical_content) = decode_content::<B>(&content)?;
+        let event: Event<B> = typed(&content)?;
+        let encoded = Encoded::of(&event)?;
+        // Stored rows and exported lines are canonical, so they are read by one comparison:
+        // the line written from the typed event, with the id of its bytes and the signatures
+        // decoded, is compared with the bytes read. If they are equal, every check below holds:
+        // the content read is the typed event's (same bytes, so the same JSON), so the event is
+        // interpreted as signed, its canonical bytes are the typed event's and the `id` member
+        // read is the hex of their hash. Otherwise the checks run one by one below, so that a
+        // refusal names the first thing wrong, as for any other bytes.
+        if form == Bytes::Canonical
+            && let Ok(signatures) = Vec::<Signature>::deserialize(&sigs)
+        {
+            let id = encoded.id();
+            if let Ok(line) = encoded.line(&id, &signatures)
+                && line.as_bytes() == bytes
+            {
+                return Ok(SignedEvent {
+                    event,
+                    id,
+                    signatures,
+                    line,
+                });
+            }
+        }
+        let canonical_content = canonical(&content)?;
+        refuse_unless_signed(&content, &event, &encoded, &canonical_content)?;
         let computed = EventId::from_bytes(Sha256::digest(&canonical_content).into());
         let claimed = match claimed {
             Some(Value::String(text)) => EventId::from_hex(&text).map_err(|e| {
@@ -414,7 +505,7 @@ impl<B: EventBody> SignedEvent<B> {
                 .for_event(computed)
             })?,
         };
-        let line = full_line(content, &computed, &signatures)?;
+        let line = encoded.line(&computed, &signatures)?;
         if form == Bytes::Canonical && line.as_bytes() != bytes {
             return Err(Error::new(ErrorKind::NotCanonicalBytes).for_event(computed));
         }
@@ -463,6 +554,88 @@ mod tests {
         let e = SignedEvent::<Body>::from_canonical_json(spaced.as_bytes()).unwrap_err();
         assert_eq!(e.code(), ErrorCode::NotCanonicalBytes);
         assert_eq!(e.event(), Some(signed.id()));
+    }
+
+    #[test]
+    fn lines_are_the_canonical_json_of_content_id_and_signatures() {
+        // The line is written by adding two members to the content's canonical bytes; the
+        // reference is canonicalising the whole object. Keys around "id" and "signatures", and
+        // keys whose UTF-8 and UTF-16 orders differ.
+        let (_, signed) = genesis();
+        let signatures = signed.signatures().to_vec();
+        let id = signed.id();
+        let mut objects: Vec<Value> = crate::testkit::events(42, 300)
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let mut v: Value = serde_json::from_str(e.to_json()).unwrap();
+                if let Value::Object(m) = &mut v {
+                    m.remove("id");
+                    m.remove("signatures");
+                }
+                v
+            })
+            .collect();
+        objects.push(serde_json::json!({}));
+        objects.push(
+            serde_json::json!({"a": 1, "i": 2, "ia": 3, "idd": [{"z": 1, "a": 2}],
+            "s": null, "signature": "x", "signaturesz": true, "z": "\u{1F600}",
+            "\u{e000}": 4, "\u{10000}": 5, "\u{ffff}": 6}),
+        );
+        objects.push(serde_json::json!({"\u{e000}": 1}));
+        for content in &objects {
+            let Value::Object(map) = content else {
+                panic!("not an object")
+            };
+            let mut whole = map.clone();
+            whole.insert("id".into(), Value::String(id.to_hex()));
+            whole.insert(
+                "signatures".into(),
+                serde_json::to_value(&signatures).unwrap(),
+            );
+            let reference = canonical(&Value::Object(whole)).unwrap();
+            let encoded = Encoded::of(content).unwrap();
+            assert_eq!(encoded.bytes, canonical(content).unwrap(), "{content}");
+            let line = encoded.line(&id, &signatures).unwrap();
+            assert_eq!(line.as_bytes(), &reference[..], "{content}");
+        }
+        // No signatures, and a content that already has an `id` member (a bug, not a line).
+        let content = serde_json::json!({"a": 1});
+        let line = Encoded::of(&content).unwrap().line(&id, &[]).unwrap();
+        assert_eq!(
+            line,
+            format!(r#"{{"a":1,"id":"{}","signatures":[]}}"#, id.to_hex())
+        );
+        let e = Encoded::of(&serde_json::json!({"id": 1}))
+            .unwrap()
+            .line(&id, &[])
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Internal);
+    }
+
+    #[test]
+    fn canonical_lines_read_in_one_comparison_decode_as_any_other_bytes() {
+        // `from_canonical_json` takes the one-comparison path for canonical lines; the same
+        // bytes read as any JSON (`from_json`) take every check one by one. Same event.
+        for e in crate::testkit::events(7, 400).unwrap() {
+            let line = e.to_json().as_bytes();
+            let fast = SignedEvent::<Body>::from_canonical_json(line).unwrap();
+            let slow = SignedEvent::<Body>::from_json(line).unwrap();
+            assert_eq!(fast, slow);
+            assert_eq!(fast, e);
+        }
+        // A line whose claimed id is not its content's fails the comparison and is then
+        // refused by the id check (1008), not as non-canonical bytes (1009).
+        let (_, signed) = genesis();
+        let hex = signed.id().to_hex();
+        let other = format!(
+            "{}{}",
+            &hex[..63],
+            if hex.ends_with('0') { "1" } else { "0" }
+        );
+        let forged = signed.to_json().replacen(&hex, &other, 1);
+        let e = SignedEvent::<Body>::from_canonical_json(forged.as_bytes()).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::IdMismatch);
     }
 
     #[test]

@@ -36,23 +36,20 @@ impl fmt::Debug for SigBytes {
 
 impl Serialize for SigBytes {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(self.0))
+        s.serialize_str(&crate::model::hex::encode(&self.0))
     }
 }
 
 impl<'de> Deserialize<'de> for SigBytes {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        let mut out = [0u8; 64];
-        let lower = s
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if !lower || hex::decode_to_slice(&s, &mut out).is_err() {
-            return Err(serde::de::Error::custom(format!(
-                "signature `{s}` must be 128 lowercase hex digits"
-            )));
-        }
-        Ok(SigBytes(out))
+        d.deserialize_str(crate::model::hex::StrVisitor(
+            |s: &str| {
+                crate::model::hex::decode_lower::<64>(s)
+                    .map(SigBytes)
+                    .ok_or_else(|| format!("signature `{s}` must be 128 lowercase hex digits"))
+            },
+            "128 lowercase hex digits",
+        ))
     }
 }
 

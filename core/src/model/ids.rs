@@ -153,17 +153,13 @@ macro_rules! hex32 {
             }
             /// Lowercase hex, 64 digits.
             pub fn to_hex(&self) -> String {
-                hex::encode(self.0)
+                crate::model::hex::encode(&self.0)
             }
             /// Parses 64 lowercase hex digits (uppercase is refused: ids are compared as text).
             pub fn from_hex(value: &str) -> Result<Self, IdError> {
-                let ok = value.len() == 64
-                    && value.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-                let mut out = [0u8; 32];
-                if ok && hex::decode_to_slice(value, &mut out).is_ok() {
-                    Ok(Self(out))
-                } else {
-                    Err(IdError::$err { value: value.to_owned() })
+                match crate::model::hex::decode_lower::<32>(value) {
+                    Some(bytes) => Ok(Self(bytes)),
+                    None => Err(IdError::$err { value: value.to_owned() }),
                 }
             }
         }
@@ -195,8 +191,10 @@ macro_rules! hex32 {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                Self::from_hex(&s).map_err(serde::de::Error::custom)
+                d.deserialize_str(crate::model::hex::StrVisitor(
+                    |s: &str| Self::from_hex(s).map_err(|e| e.to_string()),
+                    "64 lowercase hex digits",
+                ))
             }
         }
     };

@@ -4,6 +4,7 @@
 
 mod ammunition;
 mod destruction;
+pub(crate) mod hex;
 mod ids;
 mod iso3166;
 mod legal;

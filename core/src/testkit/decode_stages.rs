@@ -54,5 +54,5 @@ pub fn interpreted_is_signed(
     event: &Event,
     canonical_content: &[u8],
 ) -> Result<()> {
-    envelope::interpreted_is_signed(content, event, canonical_content)
+    envelope::interpreted_is_signed(content, event, canonical_content).map(|_| ())
 }

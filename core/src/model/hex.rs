@@ -1,0 +1,80 @@
+//! Lowercase hex, the only form ids, keys and signatures take on the wire: written from a
+//! table and read in one pass (the `hex` crate's encoder goes through an iterator of `char`s,
+//! and reading with it took a check of the case first and then a second pass).
+
+const DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Lowercase hex of `bytes`.
+pub(crate) fn encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        for nibble in [b >> 4, b & 0x0f] {
+            // A nibble is below 16: `get` always finds its digit.
+            if let Some(d) = DIGITS.get(usize::from(nibble)) {
+                out.push(char::from(*d));
+            }
+        }
+    }
+    out
+}
+
+fn nibble(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        _ => None,
+    }
+}
+
+/// The `N` bytes written as exactly `2 * N` lowercase hex digits, or `None` (a wrong length,
+/// an uppercase digit or any other character).
+pub(crate) fn decode_lower<const N: usize>(text: &str) -> Option<[u8; N]> {
+    if text.len() != 2 * N {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (byte, pair) in out.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
+        let [hi, lo] = pair else { return None };
+        *byte = (nibble(*hi)? << 4) | nibble(*lo)?;
+    }
+    Some(out)
+}
+
+/// A serde visitor of a string, borrowed when the input allows it (no copy of the digits).
+pub(crate) struct StrVisitor<F>(pub(crate) F, pub(crate) &'static str);
+
+impl<'de, T, F> serde::de::Visitor<'de> for StrVisitor<F>
+where
+    F: FnOnce(&str) -> Result<T, String>,
+{
+    type Value = T;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.1)
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+        (self.0)(v).map_err(E::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn agrees_with_the_hex_crate_and_refuses_what_it_should() {
+        let bytes: Vec<u8> = (0..=255u8).collect();
+        assert_eq!(encode(&bytes), ::hex::encode(&bytes));
+        let text = ::hex::encode(&bytes[..32]);
+        assert_eq!(decode_lower::<32>(&text).unwrap()[..], bytes[..32]);
+        assert_eq!(decode_lower::<32>(&text[..62]), None);
+        assert_eq!(decode_lower::<31>(&text), None);
+        assert_eq!(decode_lower::<32>(&text.to_uppercase()), None);
+        for bad in ['g', 'G', ' ', '/', ':', '`', 'é'] {
+            let mut t = text.clone();
+            t.replace_range(0..bad.len_utf8(), &bad.to_string());
+            assert_eq!(decode_lower::<32>(&t), None, "{t}");
+        }
+        assert_eq!(decode_lower::<0>(""), Some([]));
+    }
+}
