@@ -341,19 +341,23 @@ impl Plan<'_> {
     pub(crate) fn note_count<'l>(
         &mut self,
         at: &Account,
-        lots: impl Iterator<Item = &'l LotId> + Clone,
-        items: impl Iterator<Item = &'l ItemId> + Clone,
+        lots: impl Iterator<Item = &'l LotId>,
+        items: impl Iterator<Item = &'l ItemId>,
     ) {
         let Account::Holding { site, custodian } = at else {
             return;
         };
+        // Sets, not a search of the counted lists per stock: a full count of a holding of n
+        // items was n² comparisons.
+        let lots: std::collections::BTreeSet<&LotId> = lots.collect();
+        let items: std::collections::BTreeSet<&ItemId> = items.collect();
         let full = self.state.by_account.get(at).is_none_or(|stocks| {
             stocks
                 .iter()
                 .filter(|(_, units)| **units > 0)
                 .all(|(stock, _)| match stock {
-                    Stock::Lot(l) => lots.clone().any(|c| c == l),
-                    Stock::Item(i) => items.clone().any(|c| c == i),
+                    Stock::Lot(l) => lots.contains(l),
+                    Stock::Item(i) => items.contains(i),
                 })
         });
         if full {
