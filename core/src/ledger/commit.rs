@@ -248,7 +248,7 @@ impl State {
             self.discrepancies.insert(id, at.clone());
         }
         if correctable {
-            self.undo.insert(id, undo);
+            self.undo.insert(id, Box::new(undo));
         }
         if self.genesis_at.is_none() {
             self.genesis_at = Some(at);
