@@ -211,7 +211,7 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
 
 /// Decodes the content of an event (an object without `id` and `signatures`): typed decode,
 /// then the check that the typed event re-encodes to exactly the content. Returns the event and
-/// the canonical bytes of the content.
+/// its encoding (the canonical bytes of the content, and where each member lies in them).
 fn decode_content<B: EventBody>(content: &Value) -> Result<(Event<B>, Encoded)> {
     let event: Event<B> = typed(content)?;
     let canonical_content = canonical(content)?;
