@@ -63,6 +63,17 @@ pub(super) fn number(n: &Number, out: &mut Vec<u8>) -> Result<()> {
 }
 
 pub(super) fn string(s: &str, out: &mut Vec<u8>) -> Result<()> {
+    // Most strings (ids, names, codes, times) need no escape: they are copied between quotes
+    // in one go. `serde_json` escapes exactly `"`, `\` and the control characters below
+    // U+0020 (not U+007F, and nothing beyond ASCII), so a string without those is written by
+    // it as itself; any other string is written by it.
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return Ok(());
+    }
     serde_json::to_writer(&mut *out, s).map_err(internal)
 }
 
@@ -145,6 +156,19 @@ mod tests {
                 serde_json_canonicalizer::to_string(v).unwrap(),
                 "{v}"
             );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn strings_are_written_as_serde_json_writes_them(
+            chars in proptest::collection::vec(proptest::char::any(), 0..40)
+        ) {
+            // Every character class: controls, quotes, backslashes, U+007F, beyond ASCII.
+            let s: String = chars.into_iter().collect();
+            let mut ours = Vec::new();
+            string(&s, &mut ours).unwrap();
+            proptest::prop_assert_eq!(ours, serde_json::to_vec(&s).unwrap());
         }
     }
 
