@@ -462,22 +462,27 @@ impl<B: EventBody> SignedEvent<B> {
         // are the typed event's, the `id` member read is the hex of their hash, and the bytes
         // are canonical (whatever `form` asks). Otherwise the checks run one by one below, so
         // that a refusal names the first thing wrong, as for any other bytes.
-        if let Ok(signatures) = Vec::<Signature>::deserialize(&sigs) {
-            let id = encoded.id();
-            if let Ok(line) = encoded.line(&id, &signatures)
-                && line.as_bytes() == bytes
-            {
-                return Ok(SignedEvent {
-                    event,
-                    id,
-                    signatures,
-                    line,
-                });
-            }
+        // The id of the typed event's bytes, its signatures and its line: what the comparison
+        // needs, and what the checks below reuse when it fails (the id is then the hash of the
+        // signed content too, once the interpreted-equals-signed check has passed).
+        let id = encoded.id();
+        let decoded = Vec::<Signature>::deserialize(&sigs).ok().map(|signatures| {
+            let line = encoded.line(&id, &signatures);
+            (signatures, line)
+        });
+        let same_bytes = matches!(&decoded, Some((_, Ok(line))) if line.as_bytes() == bytes);
+        if same_bytes && let Some((signatures, Ok(line))) = decoded {
+            return Ok(SignedEvent {
+                event,
+                id,
+                signatures,
+                line,
+            });
         }
         let canonical_content = canonical(&content)?;
         refuse_unless_signed(&content, &event, &encoded, &canonical_content)?;
-        let computed = EventId::from_bytes(Sha256::digest(&canonical_content).into());
+        // The content's canonical bytes are the typed event's (checked just above): same id.
+        let computed = id;
         let claimed = match claimed {
             Some(Value::String(text)) => EventId::from_hex(&text).map_err(|e| {
                 Error::new(ErrorKind::FieldInvalid {
@@ -493,18 +498,25 @@ impl<B: EventBody> SignedEvent<B> {
                 .for_event(computed)
                 .at_field("/id"));
         }
-        let signatures: Vec<Signature> = match Vec::<Signature>::deserialize(&sigs) {
-            Ok(signatures) => signatures,
-            Err(_) => serde_path_to_error::deserialize(&sigs).map_err(|e| {
-                Error::new(ErrorKind::FieldInvalid {
-                    value: sigs.to_string(),
-                    reason: e.inner().to_string(),
-                })
-                .at_field(format!("/signatures{}", pointer_of(e.path())))
-                .for_event(computed)
-            })?,
+        let (signatures, line) = match decoded {
+            Some(decoded) => decoded,
+            None => {
+                // Decoded again, by the same `Deserialize` wrapped in the path-tracking
+                // decoder, to name the member refused (as `typed` does).
+                let signatures: Vec<Signature> =
+                    serde_path_to_error::deserialize(&sigs).map_err(|e| {
+                        Error::new(ErrorKind::FieldInvalid {
+                            value: sigs.to_string(),
+                            reason: e.inner().to_string(),
+                        })
+                        .at_field(format!("/signatures{}", pointer_of(e.path())))
+                        .for_event(computed)
+                    })?;
+                let line = encoded.line(&computed, &signatures);
+                (signatures, line)
+            }
         };
-        let line = encoded.line(&computed, &signatures)?;
+        let line = line?;
         if form == Bytes::Canonical && line.as_bytes() != bytes {
             return Err(Error::new(ErrorKind::NotCanonicalBytes).for_event(computed));
         }
