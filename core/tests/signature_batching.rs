@@ -69,5 +69,12 @@ fn appending_and_verifying_check_signatures_in_batches() {
             counts.single <= batches,
             "{what}: {counts:?} for {signatures} signatures"
         );
+        // Each signature checked once: none skipped, none checked twice (a failed batch's
+        // one-by-one redo would show here).
+        assert_eq!(
+            counts.single + counts.batched,
+            signatures,
+            "{what}: {counts:?} for {signatures} signatures"
+        );
     }
 }

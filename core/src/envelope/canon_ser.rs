@@ -33,7 +33,7 @@ pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
 /// The canonical JSON of `value`, which must serialise as an object (a struct or a map), and
 /// its members in the order written: each one's key and where `"key":value` lies in the bytes.
 pub(crate) fn object_to_vec<T: Serialize + ?Sized>(value: &T) -> Result<(Vec<u8>, Vec<Member>)> {
-    let mut out = Vec::with_capacity(OBJECT_CAPACITY_BYTES);
+    let mut out = Vec::with_capacity(super::CANONICAL_CAPACITY_BYTES);
     let mut members = Vec::new();
     value
         .serialize(Ser {
@@ -48,9 +48,6 @@ pub(crate) fn object_to_vec<T: Serialize + ?Sized>(value: &T) -> Result<(Vec<u8>
     }
     Ok((out, members))
 }
-
-/// Room reserved for the canonical bytes of one object: most events fit without growing.
-const OBJECT_CAPACITY_BYTES: usize = 1024;
 
 fn internal(e: SerError) -> Error {
     Error::new(ErrorKind::Internal {

@@ -15,10 +15,21 @@ pub(crate) const EVENT_SCHEMA: &str = include_str!("../../../schemas/event.schem
 struct Validators {
     /// The schema's `$defs`, which every kind's validator refers into.
     defs: Value,
-    /// Per kind: its validators (unsigned, signed), each compiled when first used: a command
-    /// that reads a few kinds does not pay for compiling every kind's (about 1 ms each).
-    by_kind: HashMap<String, [OnceLock<std::result::Result<jsonschema::Validator, String>>; 2]>,
+    /// Per kind: its validators, each compiled when first used: a command that reads a few
+    /// kinds does not pay for compiling every kind's (about 1 ms each).
+    by_kind: HashMap<String, KindValidators>,
     kinds: Vec<String>,
+}
+
+/// A validator compiled when first used, or why it does not compile.
+type Lazy = OnceLock<std::result::Result<jsonschema::Validator, String>>;
+
+/// One kind's validators: of the unsigned event, and of the signed one (`id` and `signatures`
+/// required).
+#[derive(Default)]
+struct KindValidators {
+    unsigned: Lazy,
+    signed: Lazy,
 }
 
 fn build() -> std::result::Result<Validators, String> {
@@ -39,7 +50,7 @@ fn build() -> std::result::Result<Validators, String> {
         if defs.get(format!("event_{kind}")).is_none() {
             return Err(format!("the schema has no `$defs/event_{kind}`"));
         }
-        by_kind.insert(kind.clone(), [OnceLock::new(), OnceLock::new()]);
+        by_kind.insert(kind.clone(), KindValidators::default());
     }
     Ok(Validators {
         defs,
@@ -141,7 +152,7 @@ pub(crate) fn check_event(value: &Value, signed: bool) -> Result<()> {
             .at_field("/kind"));
         }
     };
-    let Some(cells) = v.by_kind.get(kind) else {
+    let Some(of_kind) = v.by_kind.get(kind) else {
         return Err(Error::new(ErrorKind::SchemaViolation {
             reason: format!(
                 "`{kind}` is not one of the event kinds: {}",
@@ -150,9 +161,11 @@ pub(crate) fn check_event(value: &Value, signed: bool) -> Result<()> {
         })
         .at_field("/kind"));
     };
-    let cell = cells
-        .get(usize::from(signed))
-        .ok_or_else(|| schema_broken("no cell"))?;
+    let cell = if signed {
+        &of_kind.signed
+    } else {
+        &of_kind.unsigned
+    };
     let validator = cell
         .get_or_init(|| compile(&v.defs, kind, signed))
         .as_ref()
