@@ -67,7 +67,7 @@ pub(super) fn string(s: &str, out: &mut Vec<u8>) -> Result<()> {
     // in one go. `serde_json` escapes exactly `"`, `\` and the control characters below
     // U+0020 (not U+007F, and nothing beyond ASCII), so a string without those is written by
     // it as itself; any other string is written by it.
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if needs_no_escape(s.as_bytes()) {
         out.reserve(s.len() + 2);
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
@@ -75,6 +75,33 @@ pub(super) fn string(s: &str, out: &mut Vec<u8>) -> Result<()> {
         return Ok(());
     }
     serde_json::to_writer(&mut *out, s).map_err(internal)
+}
+
+/// Whether no byte is `"`, `\` or below 0x20, eight bytes at a time: a word has a byte below
+/// `n` (n ≤ 128) exactly when `(w − n·0x01…01) & !w & 0x80…80` is not zero, and a byte equal to
+/// `c` exactly when `w ^ c·0x01…01` has a byte below 1 (the "has less" and "has zero" tests of
+/// Bit Twiddling Hacks; exact as yes/no answers, which is all that is asked here).
+fn needs_no_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGHS;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let w = u64::from_le_bytes(w);
+        if below(w, 0x20)
+            | below(w ^ (ONES * u64::from(b'"')), 1)
+            | below(w ^ (ONES * u64::from(b'\\')), 1)
+            != 0
+        {
+            return false;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .all(|&b| b >= 0x20 && b != b'"' && b != b'\\')
 }
 
 /// Whether UTF-8 byte order (a `Map`'s order) may differ from UTF-16 code unit order for this
@@ -161,6 +188,18 @@ mod tests {
 
     proptest::proptest! {
         #[test]
+        fn the_escape_scan_agrees_with_the_byte_by_byte_test(
+            // Mostly bytes that need no escape, so that most vectors reach their end.
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![40 => 0x20u8..=0xFF, 1 => proptest::num::u8::ANY],
+                0..64,
+            )
+        ) {
+            let expected = bytes.iter().all(|&b| b >= 0x20 && b != b'"' && b != b'\\');
+            proptest::prop_assert_eq!(needs_no_escape(&bytes), expected);
+        }
+
+        #[test]
         fn strings_are_written_as_serde_json_writes_them(
             chars in proptest::collection::vec(proptest::char::any(), 0..40)
         ) {
@@ -170,6 +209,27 @@ mod tests {
             string(&s, &mut ours).unwrap();
             proptest::prop_assert_eq!(ours, serde_json::to_vec(&s).unwrap());
         }
+    }
+
+    /// Every byte that needs an escape is found at every position of words and tails, and
+    /// every other byte value passes.
+    #[test]
+    fn the_escape_scan_finds_every_byte_that_needs_one() {
+        for len in 1..=19 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = b;
+                    let expected = b >= 0x20 && b != b'"' && b != b'\\';
+                    assert_eq!(
+                        needs_no_escape(&bytes),
+                        expected,
+                        "byte {b:#04x} at {at} of {len}"
+                    );
+                }
+            }
+        }
+        assert!(needs_no_escape(b""));
     }
 
     #[test]

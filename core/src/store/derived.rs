@@ -377,29 +377,65 @@ pub(crate) fn rule_rows(state: &State) -> Result<Vec<Row>> {
 /// Every derived row of the state, table by table in [`TABLES`] order, each table's rows
 /// sorted by key as SQLite orders them.
 pub(crate) fn all_rows(state: &State) -> Result<Vec<Vec<Row>>> {
-    let mut balances = Vec::new();
-    let mut items = Vec::new();
-    let mut marks = Vec::new();
-    for item in state.items() {
-        balances.extend(balance_rows(state, &Stock::Item(item.item.id.clone()))?);
-        items.push(item_row(item)?);
-        marks.extend(item_mark_rows(item)?);
+    Ok(merge(
+        rows_of(state, Half::Items)?,
+        rows_of(state, Half::Rest)?,
+    ))
+}
+
+/// A share of the derived rows, so that two threads can derive them together (`verify`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Half {
+    /// The items' rows: their balances, the items, their marks.
+    Items,
+    /// Everything else: the lots' balances, the lots and their sources, sites, actors, rules.
+    Rest,
+}
+
+/// The rows of one [`Half`] of the state, table by table in [`TABLES`] order (the other
+/// half's tables empty), unsorted; [`merge`] puts two halves together.
+pub(crate) fn rows_of(state: &State, half: Half) -> Result<Vec<Vec<Row>>> {
+    let (mut balances, mut items, mut marks) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut lots, mut sources) = (Vec::new(), Vec::new());
+    let (mut sites, mut actors, mut rules) = (Vec::new(), Vec::new(), Vec::new());
+    match half {
+        Half::Items => {
+            for item in state.items() {
+                balances.extend(balance_rows(state, &Stock::Item(item.item.id.clone()))?);
+                items.push(item_row(item)?);
+                marks.extend(item_mark_rows(item)?);
+            }
+        }
+        Half::Rest => {
+            for lot in state.lots() {
+                balances.extend(balance_rows(state, &Stock::Lot(lot.lot.id.clone()))?);
+                lots.push(lot_row(lot)?);
+                sources.extend(lot_source_rows(lot)?);
+            }
+            sites = state.sites().map(site_row).collect::<Result<Vec<_>>>()?;
+            actors = state.actors().map(actor_row).collect::<Result<Vec<_>>>()?;
+            rules = rule_rows(state)?;
+        }
     }
-    let mut lots = Vec::new();
-    let mut sources = Vec::new();
-    for lot in state.lots() {
-        balances.extend(balance_rows(state, &Stock::Lot(lot.lot.id.clone()))?);
-        lots.push(lot_row(lot)?);
-        sources.extend(lot_source_rows(lot)?);
-    }
-    let sites = state.sites().map(site_row).collect::<Result<Vec<_>>>()?;
-    let actors = state.actors().map(actor_row).collect::<Result<Vec<_>>>()?;
-    let rules = rule_rows(state)?;
-    let mut tables = vec![balances, items, lots, sources, sites, actors, rules, marks];
+    Ok(vec![
+        balances, items, lots, sources, sites, actors, rules, marks,
+    ])
+}
+
+/// Both halves' rows, table by table, each table sorted by key as SQLite orders them.
+pub(crate) fn merge(a: Vec<Vec<Row>>, b: Vec<Vec<Row>>) -> Vec<Vec<Row>> {
+    let mut tables: Vec<Vec<Row>> = a
+        .into_iter()
+        .zip(b)
+        .map(|(mut a, b)| {
+            a.extend(b);
+            a
+        })
+        .collect();
     for (table, rows) in TABLES.iter().zip(tables.iter_mut()) {
         rows.sort_by(|a, b| compare_keys(a, b, table.key_columns));
     }
-    Ok(tables)
+    tables
 }
 
 /// Orders rows by their key columns as SQLite's `ORDER BY` does for text and integers.

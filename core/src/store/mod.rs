@@ -31,7 +31,12 @@ use crate::model::{EventId, PublicKey};
 /// Largest batch one append takes, in events.
 pub const BATCH_EVENTS_MAX: usize = 100_000;
 /// Events decoded per chunk while replaying or verifying (bounds memory, feeds all cores).
+#[cfg(not(test))]
 pub(crate) const REPLAY_CHUNK_EVENTS: usize = 4096;
+/// Small in the crate's own tests, so that ledgers of a few hundred events replay and verify
+/// through many chunks of the pipeline.
+#[cfg(test)]
+pub(crate) const REPLAY_CHUNK_EVENTS: usize = 64;
 
 /// The state replayed from the file so far, with the Merkle frontier of the same events.
 struct Loaded {
@@ -173,31 +178,17 @@ impl Store {
         let mut state = State::default();
         let rules: &dyn RuleEngine = &RecordedVerdicts;
         let mut target = None;
-        let mut chunk: Vec<(u64, Vec<u8>, Vec<u8>)> = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
-        let replay = |chunk: Vec<(u64, Vec<u8>, Vec<u8>)>,
-                      state: &mut State,
-                      target: &mut Option<SignedEvent>|
-         -> Result<()> {
-            for (seq, _id, ev, _) in log::decode_chunk(chunk, false) {
-                let ev = ev.map_err(|e| e.at_index(seq))?;
-                if seq == index {
-                    *target = Some(ev);
-                } else {
-                    state
-                        .apply(&ev, SignatureCheck::AlreadyVerified, Some(rules))
-                        .map_err(|e| e.at_index(seq))?;
-                }
+        self.replay_rows(0, index + 1, &mut |seq, ev| {
+            let ev = ev.map_err(|e| e.at_index(seq))?;
+            if seq == index {
+                target = Some(ev);
+            } else {
+                state
+                    .apply(&ev, SignatureCheck::AlreadyVerified, Some(rules))
+                    .map_err(|e| e.at_index(seq))?;
             }
             Ok(())
-        };
-        log::for_each_row(&self.db, 0, index + 1, &mut |seq, id, json| {
-            chunk.push((seq, id.to_vec(), json.to_vec()));
-            if chunk.len() >= REPLAY_CHUNK_EVENTS {
-                replay(std::mem::take(&mut chunk), &mut state, &mut target)?;
-            }
-            Ok(true)
         })?;
-        replay(chunk, &mut state, &mut target)?;
         match target {
             Some(ev) => state.rule_input_for(&ev).map(Some),
             None => Err(ErrorKind::EventMissing {
@@ -211,32 +202,21 @@ impl Store {
     fn replay_into(&self, loaded: &mut Loaded) -> Result<()> {
         let from = loaded.state.event_count();
         let rules: &dyn RuleEngine = &RecordedVerdicts;
-        let mut chunk: Vec<(u64, Vec<u8>, Vec<u8>)> = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
         let state = &mut loaded.state;
-        let mut replay = |chunk: Vec<(u64, Vec<u8>, Vec<u8>)>| -> Result<()> {
-            for (seq, _id, ev, _) in log::decode_chunk(chunk, false) {
-                if seq != state.event_count() {
-                    return Err(ErrorKind::EventMissing {
-                        expected: state.event_count(),
-                        found: seq,
-                    }
-                    .into());
+        self.replay_rows(from, u64::MAX, &mut |seq, ev| {
+            if seq != state.event_count() {
+                return Err(ErrorKind::EventMissing {
+                    expected: state.event_count(),
+                    found: seq,
                 }
-                let ev = ev.map_err(|e| e.at_index(seq))?;
-                state
-                    .apply(&ev, SignatureCheck::AlreadyVerified, Some(rules))
-                    .map_err(|e| e.at_index(seq))?;
+                .into());
             }
+            let ev = ev.map_err(|e| e.at_index(seq))?;
+            state
+                .apply(&ev, SignatureCheck::AlreadyVerified, Some(rules))
+                .map_err(|e| e.at_index(seq))?;
             Ok(())
-        };
-        log::for_each_row(&self.db, from, u64::MAX, &mut |seq, id, json| {
-            chunk.push((seq, id.to_vec(), json.to_vec()));
-            if chunk.len() >= REPLAY_CHUNK_EVENTS {
-                replay(std::mem::take(&mut chunk))?;
-            }
-            Ok(true)
         })?;
-        replay(chunk)?;
         let size = loaded.state.event_count();
         if size != loaded.frontier.size() {
             let nodes = SqlNodes {
@@ -251,6 +231,53 @@ impl Store {
             })?;
         }
         Ok(())
+    }
+
+    /// Hands the stored events `from..to` to `f` in order, on this thread, each decoded (not
+    /// signature-checked: the writer did that). Chunks are decoded on every core one chunk
+    /// ahead, so that decoding chunk k + 1 overlaps `f` on chunk k; memory: three chunks. An
+    /// error from `f` stops the replay and is returned.
+    fn replay_rows(
+        &self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(u64, Result<SignedEvent>) -> Result<()>,
+    ) -> Result<()> {
+        type Rows = Vec<(u64, Vec<u8>, Vec<u8>)>;
+        std::thread::scope(|scope| {
+            let mut decoding: Option<std::thread::ScopedJoinHandle<'_, Vec<log::DecodedRow>>> =
+                None;
+            // Starts decoding `chunk` (if any) and gives `f` the chunk decoded before it.
+            let mut hand_over = |chunk: Rows| -> Result<()> {
+                let next = (!chunk.is_empty())
+                    .then(|| scope.spawn(move || log::decode_chunk(chunk, false)));
+                let Some(previous) = std::mem::replace(&mut decoding, next) else {
+                    return Ok(());
+                };
+                // A panicking worker is a bug; re-raise it on this thread.
+                let decoded = previous
+                    .join()
+                    .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
+                for (seq, _id, ev, _) in decoded {
+                    f(seq, ev)?;
+                }
+                Ok(())
+            };
+            let mut chunk: Rows = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
+            log::for_each_row(&self.db, from, to, &mut |seq, id, json| {
+                chunk.push((seq, id.to_vec(), json.to_vec()));
+                if chunk.len() >= REPLAY_CHUNK_EVENTS {
+                    hand_over(std::mem::replace(
+                        &mut chunk,
+                        Vec::with_capacity(REPLAY_CHUNK_EVENTS),
+                    ))?;
+                }
+                Ok(true)
+            })?;
+            // The last, partial chunk, then the one still decoding.
+            hand_over(chunk)?;
+            hand_over(Vec::new())
+        })
     }
 
     /// Appends a batch atomically: validated completely, then written in one transaction with a
@@ -447,4 +474,98 @@ pub(crate) fn apply_batch_for_tests(
     events: &[SignedEvent],
 ) -> Result<Vec<Applied>> {
     apply_batch(state, events, None, None, |_| Ok(false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use crate::{Ledger, Options, Signer};
+
+    /// A file of `n` synthetic events appended in batches, and the state their plain replay
+    /// gives.
+    fn ledger_file(dir: &Path, n: usize) -> (std::path::PathBuf, Vec<SignedEvent>) {
+        let path = dir.join("l.ledger");
+        let events = crate::testkit::events(42, n).unwrap();
+        let mut ledger =
+            Ledger::create(&path, Options::new().log_key(Signer::from_seed([3; 32]))).unwrap();
+        for batch in events.chunks(97) {
+            ledger.append(batch).unwrap();
+        }
+        (path, events)
+    }
+
+    fn digest_of(events: &[SignedEvent]) -> crate::model::Digest {
+        let mut state = State::default();
+        for e in events {
+            state
+                .apply(e, SignatureCheck::AlreadyVerified, Some(&RecordedVerdicts))
+                .unwrap();
+        }
+        state.digest().unwrap()
+    }
+
+    /// Opening a file replays it through the decoding pipeline, chunk after chunk (64 events a
+    /// chunk in tests), to the state a plain replay gives; a later append catches up from
+    /// where it stopped; and the rule input of an event is that of the state just before it.
+    #[test]
+    fn opening_replays_every_chunk_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = 10 * REPLAY_CHUNK_EVENTS + 17;
+        let (path, events) = ledger_file(dir.path(), n);
+        let mut store = Store::open(&path, true).unwrap();
+        assert_eq!(store.state().unwrap().event_count(), n as u64);
+        assert_eq!(store.state().unwrap().digest().unwrap(), digest_of(&events));
+
+        // Another writer appends; this store catches up from where it was.
+        let more = crate::testkit::events(42, n + 40).unwrap();
+        let mut ledger = Ledger::open(
+            &path,
+            Options::new().log_key(Signer::from_seed([3; 32])),
+        )
+        .unwrap();
+        ledger.append(&more[n..]).unwrap();
+        assert_eq!(store.state().unwrap().event_count(), (n + 40) as u64);
+        assert_eq!(store.state().unwrap().digest().unwrap(), digest_of(&more));
+        // Verification goes through the same chunks with its own pipeline.
+        let report = ledger.verify().unwrap();
+        assert!(report.ok, "{:?}", report.failure);
+        assert_eq!(report.events, (n + 40) as u64);
+        assert_eq!(report.state_digest, digest_of(&more));
+
+        let k = 5 * REPLAY_CHUNK_EVENTS + 3;
+        let mut before = State::default();
+        for e in &events[..k] {
+            before
+                .apply(e, SignatureCheck::AlreadyVerified, Some(&RecordedVerdicts))
+                .unwrap();
+        }
+        assert_eq!(
+            store.rule_input(&events[k].id()).unwrap(),
+            Some(before.rule_input_for(&events[k]).unwrap())
+        );
+    }
+
+    /// A damaged event in a middle chunk stops the replay there, named by its position, and
+    /// leaves nothing half-replayed: asking again gives the same error.
+    #[test]
+    fn a_damaged_event_in_a_middle_chunk_is_named_by_its_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = 6 * REPLAY_CHUNK_EVENTS;
+        let (path, _) = ledger_file(dir.path(), n);
+        let bad = (3 * REPLAY_CHUNK_EVENTS + 5) as i64;
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute(
+            "UPDATE events SET json = CAST('{\"v\":1}' AS BLOB) WHERE seq = ?1",
+            [bad],
+        )
+        .unwrap();
+        drop(conn);
+        let mut store = Store::open(&path, true).unwrap();
+        for _ in 0..2 {
+            let e = store.state().unwrap_err();
+            assert_eq!(e.index(), Some(bad as u64));
+            assert_eq!(e.code(), ErrorCode::SchemaViolation);
+        }
+    }
 }

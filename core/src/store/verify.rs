@@ -437,8 +437,11 @@ fn verify_in_snapshot(
     })?;
     drop(rows);
     drop(stmt);
-    // The state digest (a canonical serialisation of the whole state) on another core while
-    // this thread compares the stored tables with the re-derived state: both only read it.
+    // Another core derives the lots' and the other non-item derived rows, then the state digest
+    // (a canonical serialisation of the whole state); this thread reads the trace index,
+    // derives the items' rows, and compares the stored tables with both halves. Both only read
+    // the state. (The halves balance the two threads: on 40 k synthetic events, the digest
+    // alone took as long as everything this thread does.)
     let Run {
         state,
         heads,
@@ -449,10 +452,28 @@ fn verify_in_snapshot(
         ..
     } = run;
     let (digest, failure) = std::thread::scope(|scope| {
-        let digest = scope.spawn(|| state.digest());
+        let (rows_tx, rows_rx) = std::sync::mpsc::sync_channel(1);
+        let failed = failure.is_some();
+        let state = &state;
+        let digest = scope.spawn(move || {
+            if !failed {
+                // Nobody waiting (an earlier check failed) is not an error here.
+                let _ = rows_tx.send(derived::rows_of(state, derived::Half::Rest));
+            }
+            state.digest()
+        });
         let failure = match failure {
             Some(f) => Ok(Some(f)),
-            None => final_checks(db, &state, &heads, next_head, touches_digest),
+            None => final_checks(db, state, &heads, next_head, touches_digest, || {
+                let items = derived::rows_of(state, derived::Half::Items)?;
+                // No rows means the other thread panicked: the join below re-raises it.
+                let rest = rows_rx.recv().unwrap_or_else(|_| {
+                    Err(Error::new(ErrorKind::Internal {
+                        detail: "the derived rows were not computed".into(),
+                    }))
+                })?;
+                Ok(derived::merge(items, rest))
+            }),
         };
         let digest = match digest.join() {
             Ok(d) => d,
@@ -461,8 +482,17 @@ fn verify_in_snapshot(
         };
         (digest, failure)
     });
+    let events = state.event_count();
+    // Freeing a large state (every item, lot and undo record: a tenth of the replay's time)
+    // is left to a thread of its own: the verdict does not wait for it.
+    if events >= REPLAY_CHUNK_EVENTS as u64 {
+        // Detached. If no thread can be made, the closure, and the state in it, is freed here.
+        let _detached = std::thread::Builder::new()
+            .name("custodia-free-state".into())
+            .spawn(move || drop(state));
+    }
     Ok(Outcome {
-        events: state.event_count(),
+        events,
         tree_heads: heads_checked,
         state_digest: digest?,
         failure: failure?,
@@ -477,6 +507,7 @@ fn final_checks(
     heads: &[StoredHead],
     next_head: usize,
     touches_digest: sha2::Sha256,
+    expected_rows: impl FnOnce() -> Result<Vec<Vec<derived::Row>>>,
 ) -> Result<Option<Error>> {
     let events = state.event_count();
     if let Some((size, ..)) = heads.get(next_head) {
@@ -503,7 +534,7 @@ fn final_checks(
             expected: Some(expected),
         })));
     }
-    derived_drift(db, state)
+    derived_drift(db, expected_rows()?)
 }
 
 fn stored_touches_digest(db: &Db) -> Result<String> {
@@ -516,12 +547,55 @@ fn stored_touches_digest(db: &Db) -> Result<String> {
     let mut rows = stmt.query([]).map_err(&e)?;
     while let Some(row) = rows.next().map_err(&e)? {
         let seq: i64 = row.get(0).map_err(&e)?;
-        let kind: String = row.get(1).map_err(&e)?;
-        let stock: String = row.get(2).map_err(&e)?;
+        // Borrowed, not copied: the table has a row per item or lot an event touched.
+        let text = |i: usize| {
+            row.get_ref(i)
+                .and_then(|v| {
+                    v.as_str().map_err(|err| {
+                        rusqlite::Error::FromSqlConversionFailure(i, v.data_type(), Box::new(err))
+                    })
+                })
+                .map_err(&e)
+        };
+        let (kind, stock) = (text(1)?, text(2)?);
         // A negative position is drift like any other: it cannot match an event's.
-        touch_row(&mut digest, seq as u64, &kind, &stock);
+        touch_row(&mut digest, seq as u64, kind, stock);
     }
     Ok(hex::encode(digest.finalize()))
+}
+
+/// A stored row's order against an expected one by their key columns, as
+/// [`derived::compare_keys`] orders two expected rows.
+fn stored_order(
+    stored: &rusqlite::Row<'_>,
+    want: &[Sql],
+    key_columns: usize,
+) -> rusqlite::Result<std::cmp::Ordering> {
+    use rusqlite::types::ValueRef;
+    for (i, w) in want.iter().enumerate().take(key_columns) {
+        let o = match (stored.get_ref(i)?, w) {
+            (ValueRef::Integer(x), Sql::Integer(y)) => x.cmp(y),
+            (ValueRef::Text(x), Sql::Text(y)) => x.cmp(y.as_bytes()),
+            _ => std::cmp::Ordering::Equal,
+        };
+        if o.is_ne() {
+            return Ok(o);
+        }
+    }
+    Ok(std::cmp::Ordering::Equal)
+}
+
+/// Whether a stored row holds exactly the expected values (as `Vec<Sql>` equality would say).
+fn stored_equals(stored: &rusqlite::Row<'_>, want: &[Sql]) -> rusqlite::Result<bool> {
+    if stored.as_ref().column_count() != want.len() {
+        return Ok(false);
+    }
+    for (i, w) in want.iter().enumerate() {
+        if stored.get_ref(i)? != rusqlite::types::ValueRef::from(w) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 fn show(row: &[Sql]) -> String {
@@ -539,8 +613,7 @@ fn show(row: &[Sql]) -> String {
 
 /// Compares every derived table with the rows the re-derived state gives; the first
 /// difference, in key order.
-fn derived_drift(db: &Db, state: &State) -> Result<Option<Error>> {
-    let expected_tables = derived::all_rows(state)?;
+fn derived_drift(db: &Db, expected_tables: Vec<Vec<derived::Row>>) -> Result<Option<Error>> {
     for (table, expected) in TABLES.iter().zip(expected_tables) {
         let keys = table
             .columns
@@ -559,35 +632,30 @@ fn derived_drift(db: &Db, state: &State) -> Result<Option<Error>> {
         let n = table.columns.len();
         let mut rows = stmt.query([]).map_err(&e)?;
         let mut expected = expected.into_iter().peekable();
-        let mut next_stored = || -> Result<Option<Vec<Sql>>> {
-            match rows.next().map_err(&e)? {
-                Some(r) => Ok(Some(
-                    (0..n)
-                        .map(|i| r.get::<_, Sql>(i))
-                        .collect::<rusqlite::Result<Vec<_>>>()
-                        .map_err(&e)?,
-                )),
-                None => Ok(None),
-            }
-        };
         // A merge of two key-ordered lists: a row only one side has is named as missing from
-        // the other, not compared with its neighbour.
-        let mut stored = next_stored()?;
+        // the other, not compared with its neighbour. Stored rows are compared where they lie
+        // (`ValueRef`), and copied out only to name a difference.
+        let owned = |r: &rusqlite::Row<'_>| -> Result<Vec<Sql>> {
+            (0..n)
+                .map(|i| r.get::<_, Sql>(i))
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(&e)
+        };
+        let mut stored = rows.next().map_err(&e)?;
         loop {
-            let (s, w) = (stored.as_ref(), expected.peek());
-            let (found, want) = match (s, w) {
+            let (found, want) = match (stored, expected.peek()) {
                 (None, None) => break,
-                (Some(s), Some(w)) => match derived::compare_keys(s, w, table.key_columns) {
-                    std::cmp::Ordering::Equal if s == w => {
-                        stored = next_stored()?;
+                (Some(s), Some(w)) => match stored_order(s, w, table.key_columns).map_err(&e)? {
+                    std::cmp::Ordering::Equal if stored_equals(s, w).map_err(&e)? => {
                         expected.next();
+                        stored = rows.next().map_err(&e)?;
                         continue;
                     }
-                    std::cmp::Ordering::Equal => (Some(s.clone()), Some(w.clone())),
-                    std::cmp::Ordering::Less => (Some(s.clone()), None),
+                    std::cmp::Ordering::Equal => (Some(owned(s)?), Some(w.clone())),
+                    std::cmp::Ordering::Less => (Some(owned(s)?), None),
                     std::cmp::Ordering::Greater => (None, Some(w.clone())),
                 },
-                (Some(s), None) => (Some(s.clone()), None),
+                (Some(s), None) => (Some(owned(s)?), None),
                 (None, Some(w)) => (None, Some(w.clone())),
             };
             let Some(row) = found.as_ref().or(want.as_ref()) else {

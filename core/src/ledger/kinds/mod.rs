@@ -42,6 +42,15 @@ macro_rules! kinds {
                     $(Body::$ty(_) => $name,)*
                 }
             }
+
+            fn from_content(content: &serde_json::Map<String, serde_json::Value>) -> Option<Self> {
+                use serde::Deserialize as _;
+                let members = crate::envelope::content_de::BodyMembers(content);
+                match content.get("kind")?.as_str()? {
+                    $($name => $ty::deserialize(members).ok().map(Body::$ty),)*
+                    _ => None,
+                }
+            }
         }
 
         impl Body {
