@@ -1138,3 +1138,60 @@ fn the_drift_check_catches_drift() {
         "{found:?}"
     );
 }
+
+/// A list of unique values of an enumeration holds all of them: its `maxItems` is not below
+/// the enumeration's length. (Roles grew to seven while `subject.roles` still said at most
+/// six, so an actor holding every role was refused; a property test found it by chance.)
+#[test]
+fn lists_of_unique_enum_values_may_hold_every_value() {
+    fn walk(node: &Value, defs: &serde_json::Map<String, Value>, at: &str, out: &mut Vec<String>) {
+        match node {
+            Value::Object(map) => {
+                let unique = map.get("uniqueItems") == Some(&Value::Bool(true));
+                let enum_len = map
+                    .get("items")
+                    .and_then(|items| items.get("$ref"))
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix("#/$defs/"))
+                    .and_then(|name| defs.get(name))
+                    .and_then(|def| def.get("enum"))
+                    .and_then(Value::as_array)
+                    .map(Vec::len);
+                if let (true, Some(n), Some(max)) = (
+                    unique,
+                    enum_len,
+                    map.get("maxItems").and_then(Value::as_u64),
+                ) && max < n as u64
+                {
+                    out.push(format!("{at}: maxItems {max} < {n} values"));
+                }
+                for (k, v) in map {
+                    walk(v, defs, &format!("{at}/{k}"), out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    walk(v, defs, &format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let root = schema();
+    let defs = root["$defs"].as_object().expect("$defs").clone();
+    let mut out = Vec::new();
+    walk(&root, &defs, "", &mut out);
+    assert!(out.is_empty(), "{out:#?}");
+    // And the case that was refused: an actor with every role.
+    let roles = root["$defs"]["role"]["enum"].as_array().unwrap().clone();
+    let line = serde_json::json!({
+        "v": 2, "kind": "register_actor", "at": "2026-02-01T08:00:00Z", "actor": "agency:mod",
+        "parents": [],
+        "subject": {"id": "agency:mod", "kind": "agency", "name": "MoD", "roles": roles, "keys": []}
+    });
+    let event = Event::from_json(line.to_string().as_bytes()).unwrap();
+    let Body::RegisterActor(r) = &event.body else {
+        panic!("not a register_actor")
+    };
+    assert_eq!(r.subject.roles.len(), roles.len());
+}

@@ -14,7 +14,7 @@
 //! Outside a batch nothing is recorded and a change costs what it costs on a `BTreeMap`.
 
 use std::collections::btree_map::Entry;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::ops::Deref;
 
@@ -293,11 +293,21 @@ impl<K: Ord + Clone> JSet<K> {
     }
 }
 
+/// The balances of one account, by stock (no order: [`AccountIndex::sorted`] gives one).
+pub(crate) type Balances = HashMap<Stock, i128, ahash::RandomState>;
+
 /// For every account, the non-zero balance of every stock in it, journaled per
 /// (account, stock).
+///
+/// Hashed, not ordered: a posting changes two balances, and in a B-tree each lookup was a
+/// dozen comparisons of multi-part string keys (a depot's account holds thousands of
+/// stocks), the largest part of committing an event. Whatever needs an order (the state
+/// digest, what the rules are told a site holds, the synthetic generator) sorts what it
+/// reads. The hasher (aHash) is randomly keyed per process: the keys are ids that event
+/// writers choose.
 #[derive(Clone, Default)]
 pub(crate) struct AccountIndex {
-    map: BTreeMap<Account, BTreeMap<Stock, i128>>,
+    map: HashMap<Account, Balances, ahash::RandomState>,
     // INVARIANT (journal-in-order): while a batch is open, `old` holds, for every change since
     // the batch opened, in order, the balance before it (None: no balance); undoing them in
     // reverse order restores every balance. A log, not a map keyed by (account, stock): a
@@ -312,28 +322,59 @@ impl PartialEq for AccountIndex {
     }
 }
 
-impl Deref for AccountIndex {
-    type Target = BTreeMap<Account, BTreeMap<Stock, i128>>;
-    fn deref(&self) -> &Self::Target {
-        &self.map
-    }
-}
-
 impl fmt::Debug for AccountIndex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.map.fmt(f)
-    }
-}
-
-impl<'a> IntoIterator for &'a AccountIndex {
-    type Item = (&'a Account, &'a BTreeMap<Stock, i128>);
-    type IntoIter = std::collections::btree_map::Iter<'a, Account, BTreeMap<Stock, i128>>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.map.iter()
+        f.debug_list().entries(self.sorted()).finish()
     }
 }
 
 impl AccountIndex {
+    /// The balances of `account`, if it holds anything.
+    pub(crate) fn get(&self, account: &Account) -> Option<&Balances> {
+        self.map.get(account)
+    }
+
+    /// Whether `account` holds anything.
+    pub(crate) fn contains_key(&self, account: &Account) -> bool {
+        self.map.contains_key(account)
+    }
+
+    /// Every account with its balances, in no order.
+    pub(crate) fn accounts(&self) -> impl Iterator<Item = (&Account, &Balances)> {
+        self.map.iter()
+    }
+
+    /// Every account with its balances, accounts and stocks in their order.
+    pub(crate) fn sorted(&self) -> Vec<(&Account, Vec<(&Stock, &i128)>)> {
+        let mut out: Vec<_> = self
+            .map
+            .iter()
+            .map(|(account, balances)| {
+                let mut balances: Vec<_> = balances.iter().collect();
+                balances.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                (account, balances)
+            })
+            .collect();
+        out.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        out
+    }
+
+    /// Whether it holds exactly these balances.
+    pub(crate) fn holds_exactly(
+        &self,
+        expected: &BTreeMap<Account, BTreeMap<Stock, i128>>,
+    ) -> bool {
+        self.map.len() == expected.len()
+            && expected.iter().all(|(account, want)| {
+                self.map.get(account).is_some_and(|have| {
+                    have.len() == want.len()
+                        && want
+                            .iter()
+                            .all(|(stock, units)| have.get(stock) == Some(units))
+                })
+            })
+    }
+
     /// Adds `delta` to the balance of `stock` in `account`, dropping zero balances and empty
     /// accounts.
     pub(crate) fn adjust(&mut self, account: &Account, stock: &Stock, delta: i128) {
@@ -361,8 +402,9 @@ impl AccountIndex {
                 }
             }
             None if delta != 0 => {
-                self.map
-                    .insert(account.clone(), BTreeMap::from([(stock.clone(), delta)]));
+                let mut balances = Balances::default();
+                balances.insert(stock.clone(), delta);
+                self.map.insert(account.clone(), balances);
             }
             None => {}
         }

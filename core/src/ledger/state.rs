@@ -463,8 +463,10 @@ impl State {
         &'a self,
         site: &'a SiteId,
     ) -> impl Iterator<Item = (&'a ActorId, &'a Stock, i128)> + 'a {
-        self.by_account
-            .iter()
+        // In account order (custodian, then stock), as the rules and the counts are given it.
+        let mut held: Vec<_> = self
+            .by_account
+            .accounts()
             .filter_map(move |(account, stocks)| match account {
                 Account::Holding { site: s, custodian } if s == site => {
                     Some(stocks.iter().map(move |(st, b)| (custodian, st, *b)))
@@ -472,6 +474,9 @@ impl State {
                 _ => None,
             })
             .flatten()
+            .collect();
+        held.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        held.into_iter()
     }
     /// Whether `actor` may act for `custodian`: it is the custodian or a member of it, up the
     /// `member_of` chain.
@@ -601,7 +606,7 @@ impl State {
             m.retain(|_, b| *b != 0);
             !m.is_empty()
         });
-        if expected != *self.by_account {
+        if !self.by_account.holds_exactly(&expected) {
             return broken(
                 "by-account",
                 "the per-account index disagrees with items and lots".into(),
@@ -752,8 +757,5 @@ fn as_pairs<S: serde::Serializer, K: Serialize, V: Serialize>(
 }
 
 fn nested_as_pairs<S: serde::Serializer>(map: &AccountIndex, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(
-        map.iter()
-            .map(|(a, inner)| (a, inner.iter().collect::<Vec<_>>())),
-    )
+    s.collect_seq(map.sorted())
 }

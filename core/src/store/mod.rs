@@ -519,11 +519,8 @@ mod tests {
 
         // Another writer appends; this store catches up from where it was.
         let more = crate::testkit::events(42, n + 40).unwrap();
-        let mut ledger = Ledger::open(
-            &path,
-            Options::new().log_key(Signer::from_seed([3; 32])),
-        )
-        .unwrap();
+        let mut ledger =
+            Ledger::open(&path, Options::new().log_key(Signer::from_seed([3; 32]))).unwrap();
         ledger.append(&more[n..]).unwrap();
         assert_eq!(store.state().unwrap().event_count(), (n + 40) as u64);
         assert_eq!(store.state().unwrap().digest().unwrap(), digest_of(&more));

@@ -52,7 +52,7 @@ mod tests {
             s.sites.len(),
             s.items.len(),
             s.lots.len(),
-            s.by_account.values().map(|m| m.len()).sum(),
+            s.by_account.accounts().map(|(_, m)| m.len()).sum(),
             s.transfers.len(),
             s.undo.len(),
             s.discrepancies.len(),

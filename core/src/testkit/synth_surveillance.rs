@@ -85,9 +85,16 @@ impl Synth {
         let open = self
             .state
             .by_account
-            .iter()
+            .sorted()
+            .into_iter()
             .find_map(|(a, stocks)| match a {
-                Account::Discrepancy(id) => Some((*id, stocks.clone())),
+                Account::Discrepancy(id) => Some((
+                    *id,
+                    stocks
+                        .into_iter()
+                        .map(|(stock, units)| (stock.clone(), *units))
+                        .collect::<std::collections::BTreeMap<_, _>>(),
+                )),
                 _ => None,
             });
         let Some((discrepancy, stocks)) = open else {
