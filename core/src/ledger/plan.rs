@@ -94,8 +94,9 @@ pub(crate) struct Plan<'a> {
     pub(crate) version: u32,
     pub(crate) fx: Effects,
     /// Balance changes so far, per lot and account, so that several postings of one event see
-    /// each other.
-    lot_delta: BTreeMap<(LotId, Account), i128>,
+    /// each other. Per lot, a short list of accounts (a posting touches two), so that a look-up
+    /// borrows the ids instead of cloning them into a key.
+    lot_delta: BTreeMap<LotId, Vec<(Account, i128)>>,
     /// Item locations so far.
     item_loc: BTreeMap<ItemId, Account>,
     /// The parents the event must carry, with what each is the latest event of.
@@ -442,7 +443,8 @@ impl<'a> Plan<'a> {
         to: Account,
     ) -> Result<()> {
         let item = self.item(field, id)?;
-        if &self.item_location(id, &item.location) != from {
+        // Where it is now, borrowed: `item_location` without the copy.
+        if self.item_loc.get(id).unwrap_or(&item.location) != from {
             return Err(self.err(
                 field,
                 ErrorKind::InsufficientStock {
@@ -466,11 +468,24 @@ impl<'a> Plan<'a> {
     /// A lot's balance in an account, counting this event's earlier postings.
     pub(crate) fn lot_balance(&self, id: &LotId, account: &Account) -> i128 {
         let base = self.state.lots.get(id).map_or(0, |l| l.balance(account));
-        base + self
-            .lot_delta
-            .get(&(id.clone(), account.clone()))
-            .copied()
-            .unwrap_or(0)
+        let moved = self.lot_delta.get(id).and_then(|accounts| {
+            accounts
+                .iter()
+                .find_map(|(a, delta)| (a == account).then_some(*delta))
+        });
+        base + moved.unwrap_or(0)
+    }
+
+    /// Adds `delta` to what this event moved of lot `id` in `account`.
+    fn add_lot_delta(&mut self, id: &LotId, account: &Account, delta: i128) {
+        let accounts = match self.lot_delta.get_mut(id) {
+            Some(accounts) => accounts,
+            None => self.lot_delta.entry(id.clone()).or_default(),
+        };
+        match accounts.iter_mut().find(|(a, _)| a == account) {
+            Some((_, d)) => *d += delta,
+            None => accounts.push((account.clone(), delta)),
+        }
     }
 
     /// Moves `quantity` units of a lot from `from` to `to`. A lot registered by this event is
@@ -513,11 +528,8 @@ impl<'a> Plan<'a> {
                 },
             ));
         }
-        *self
-            .lot_delta
-            .entry((id.clone(), from.clone()))
-            .or_insert(0) -= q;
-        *self.lot_delta.entry((id.clone(), to.clone())).or_insert(0) += q;
+        self.add_lot_delta(id, from, -q);
+        self.add_lot_delta(id, &to, q);
         self.fx.postings.push(Posting {
             stock: Stock::Lot(id.clone()),
             from: from.clone(),

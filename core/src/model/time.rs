@@ -11,8 +11,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp {
     // INVARIANT (timestamp-form): always `YYYY-MM-DDTHH:MM:SSZ` naming a real moment, so that
-    // comparing the text compares the times.
-    text: String,
+    // comparing the text compares the times. ASCII, held inline: every event and every record
+    // of the state carries timestamps, and a `String` made each copy an allocation.
+    text: [u8; 20],
     unix_seconds: i64,
 }
 
@@ -93,10 +94,9 @@ impl Timestamp {
             return Err(err());
         }
         let unix_seconds = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s;
-        Ok(Self {
-            text: value.to_owned(),
-            unix_seconds,
-        })
+        // Twenty bytes: checked above.
+        let text: [u8; 20] = b.try_into().map_err(|_| err())?;
+        Ok(Self { text, unix_seconds })
     }
 
     /// Builds a timestamp from seconds since the Unix epoch.
@@ -129,32 +129,45 @@ impl Timestamp {
 
     /// The RFC 3339 text.
     pub fn as_str(&self) -> &str {
-        &self.text
+        // INVARIANT (timestamp-form): `parse` let only ASCII in, so this cannot fail; the
+        // empty text it would give instead is never a timestamp, so nothing could mistake it
+        // for one.
+        std::str::from_utf8(&self.text).unwrap_or_default()
     }
 }
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Timestamp({})", self.text)
+        write!(f, "Timestamp({})", self.as_str())
     }
 }
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.text)
+        s.serialize_str(self.as_str())
     }
 }
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Self::parse(&s).map_err(serde::de::Error::custom)
+        // Parsed from the text as given (borrowed or not), without an owned copy.
+        struct TimestampVisitor;
+        impl serde::de::Visitor<'_> for TimestampVisitor {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a UTC timestamp `YYYY-MM-DDTHH:MM:SSZ`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Timestamp, E> {
+                Timestamp::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(TimestampVisitor)
     }
 }
 
