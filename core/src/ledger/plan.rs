@@ -114,25 +114,22 @@ pub(crate) struct Plan<'a> {
 pub(crate) fn field(base: &str, i: usize, rest: &str) -> String {
     // Built by hand, not by `format!`: every list element's checks make a few of these, used
     // only if a check fails, and the formatting machinery cost several times the copy.
-    let mut out = Vec::with_capacity(base.len() + 21 + rest.len());
-    out.extend_from_slice(base.as_bytes());
-    out.push(b'/');
-    let start = out.len();
-    let mut n = i;
-    loop {
-        // A digit: `n % 10` is below 10.
-        out.push(b'0' + (n % 10) as u8);
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+    let mut out = String::with_capacity(base.len() + 21 + rest.len());
+    out.push_str(base);
+    out.push('/');
+    // The largest power of ten not above `i` (at least 1); `10 * unit <= i` whenever it is
+    // computed, so it cannot overflow.
+    let mut unit = 1usize;
+    while i / unit >= 10 {
+        unit *= 10;
     }
-    if let Some(digits) = out.get_mut(start..) {
-        digits.reverse();
+    while unit > 0 {
+        // A digit: below 10.
+        out.push(char::from(b'0' + (i / unit % 10) as u8));
+        unit /= 10;
     }
-    out.extend_from_slice(rest.as_bytes());
-    // UTF-8: two strings and ASCII digits.
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    out.push_str(rest);
+    out
 }
 
 /// The holding account of a place.

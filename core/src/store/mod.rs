@@ -514,7 +514,10 @@ mod tests {
         let n = 10 * REPLAY_CHUNK_EVENTS + 17;
         let (path, events) = ledger_file(dir.path(), n);
         let mut store = Store::open(&path, true).unwrap();
-        assert_eq!(store.state().unwrap().event_count(), n as u64);
+        assert_eq!(
+            store.state().unwrap().event_count(),
+            u64::try_from(n).unwrap()
+        );
         assert_eq!(store.state().unwrap().digest().unwrap(), digest_of(&events));
 
         // Another writer appends; this store catches up from where it was.
@@ -522,12 +525,15 @@ mod tests {
         let mut ledger =
             Ledger::open(&path, Options::new().log_key(Signer::from_seed([3; 32]))).unwrap();
         ledger.append(&more[n..]).unwrap();
-        assert_eq!(store.state().unwrap().event_count(), (n + 40) as u64);
+        assert_eq!(
+            store.state().unwrap().event_count(),
+            u64::try_from(n + 40).unwrap()
+        );
         assert_eq!(store.state().unwrap().digest().unwrap(), digest_of(&more));
         // Verification goes through the same chunks with its own pipeline.
         let report = ledger.verify().unwrap();
         assert!(report.ok, "{:?}", report.failure);
-        assert_eq!(report.events, (n + 40) as u64);
+        assert_eq!(report.events, u64::try_from(n + 40).unwrap());
         assert_eq!(report.state_digest, digest_of(&more));
 
         let k = 5 * REPLAY_CHUNK_EVENTS + 3;
@@ -550,18 +556,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let n = 6 * REPLAY_CHUNK_EVENTS;
         let (path, _) = ledger_file(dir.path(), n);
-        let bad = (3 * REPLAY_CHUNK_EVENTS + 5) as i64;
+        let bad = u64::try_from(3 * REPLAY_CHUNK_EVENTS + 5).unwrap();
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute(
             "UPDATE events SET json = CAST('{\"v\":1}' AS BLOB) WHERE seq = ?1",
-            [bad],
+            [i64::try_from(bad).unwrap()],
         )
         .unwrap();
         drop(conn);
         let mut store = Store::open(&path, true).unwrap();
         for _ in 0..2 {
             let e = store.state().unwrap_err();
-            assert_eq!(e.index(), Some(bad as u64));
+            assert_eq!(e.index(), Some(bad));
             assert_eq!(e.code(), ErrorCode::SchemaViolation);
         }
     }
