@@ -2,6 +2,7 @@
 //! passed where a `LotId` is expected.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -69,15 +70,23 @@ pub(crate) fn check_name_id(value: &str) -> Result<(), IdError> {
 macro_rules! name_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
+        ///
+        /// The text is shared (`Arc<str>`): the state keeps an id in several maps, its undo
+        /// records and its derived-row lists, and a copy is a count, not an allocation.
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(String);
+        pub struct $name(Arc<str>);
 
         impl $name {
             /// Parses and checks an id.
             pub fn new(value: impl Into<String>) -> Result<Self, IdError> {
                 let value = value.into();
                 check_name_id(&value)?;
-                Ok(Self(value))
+                Ok(Self(Arc::from(value)))
+            }
+            /// Checks and shares borrowed text (one allocation, no intermediate `String`).
+            fn from_text(value: &str) -> Result<Self, IdError> {
+                check_name_id(value)?;
+                Ok(Self(Arc::from(value)))
             }
             /// The id as text.
             pub fn as_str(&self) -> &str {
@@ -112,8 +121,10 @@ macro_rules! name_id {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                Self::new(s).map_err(serde::de::Error::custom)
+                d.deserialize_str(crate::model::hex::StrVisitor(
+                    |s: &str| Self::from_text(s).map_err(|e| e.to_string()),
+                    "a string",
+                ))
             }
         }
     };
