@@ -53,43 +53,156 @@ impl BatchOp {
     }
 }
 
-/// A `BTreeMap` whose changes can be rolled back to the start of the open batch.
+/// The map under a [`JMap`]: a `BTreeMap` (ordered) or a [`HashStore`] (looked up by key only).
+pub(crate) trait MapStore<K, V>: Default {
+    fn get(&self, key: &K) -> Option<&V>;
+    fn get_mut(&mut self, key: &K) -> Option<&mut V>;
+    fn contains_key(&self, key: &K) -> bool;
+    fn insert(&mut self, key: K, value: V) -> Option<V>;
+    fn remove(&mut self, key: &K) -> Option<V>;
+    fn remove_entry(&mut self, key: &K) -> Option<(K, V)>;
+    fn is_empty(&self) -> bool;
+    /// Serialises the map in key order (the state digest depends on it).
+    fn serialize_ordered<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error>
+    where
+        K: Serialize,
+        V: Serialize;
+    /// Formats the map in key order (`Debug` of a state is compared by tests).
+    fn fmt_ordered(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result
+    where
+        K: fmt::Debug,
+        V: fmt::Debug;
+}
+
+impl<K: Ord, V> MapStore<K, V> for BTreeMap<K, V> {
+    fn get(&self, key: &K) -> Option<&V> {
+        BTreeMap::get(self, key)
+    }
+    fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        BTreeMap::get_mut(self, key)
+    }
+    fn contains_key(&self, key: &K) -> bool {
+        BTreeMap::contains_key(self, key)
+    }
+    fn insert(&mut self, key: K, value: V) -> Option<V> {
+        BTreeMap::insert(self, key, value)
+    }
+    fn remove(&mut self, key: &K) -> Option<V> {
+        BTreeMap::remove(self, key)
+    }
+    fn remove_entry(&mut self, key: &K) -> Option<(K, V)> {
+        BTreeMap::remove_entry(self, key)
+    }
+    fn is_empty(&self) -> bool {
+        BTreeMap::is_empty(self)
+    }
+    fn serialize_ordered<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error>
+    where
+        K: Serialize,
+        V: Serialize,
+    {
+        s.collect_map(self.iter())
+    }
+    fn fmt_ordered(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result
+    where
+        K: fmt::Debug,
+        V: fmt::Debug,
+    {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// A hash map with per-process random keys (event writers choose the ids it is keyed by),
+/// for state maps that are only looked up by key: one hash and one comparison instead of a
+/// dozen string comparisons down a B-tree. It has no order; what needs one sorts.
+pub(crate) type HashStore<K, V> = HashMap<K, V, ahash::RandomState>;
+
+impl<K: Ord + std::hash::Hash, V> MapStore<K, V> for HashStore<K, V> {
+    fn get(&self, key: &K) -> Option<&V> {
+        HashMap::get(self, key)
+    }
+    fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        HashMap::get_mut(self, key)
+    }
+    fn contains_key(&self, key: &K) -> bool {
+        HashMap::contains_key(self, key)
+    }
+    fn insert(&mut self, key: K, value: V) -> Option<V> {
+        HashMap::insert(self, key, value)
+    }
+    fn remove(&mut self, key: &K) -> Option<V> {
+        HashMap::remove(self, key)
+    }
+    fn remove_entry(&mut self, key: &K) -> Option<(K, V)> {
+        HashMap::remove_entry(self, key)
+    }
+    fn is_empty(&self) -> bool {
+        HashMap::is_empty(self)
+    }
+    fn serialize_ordered<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error>
+    where
+        K: Serialize,
+        V: Serialize,
+    {
+        s.collect_map(sorted_entries(self))
+    }
+    fn fmt_ordered(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result
+    where
+        K: fmt::Debug,
+        V: fmt::Debug,
+    {
+        f.debug_map().entries(sorted_entries(self)).finish()
+    }
+}
+
+/// The entries of a hash map in key order.
+fn sorted_entries<K: Ord, V>(map: &HashStore<K, V>) -> Vec<(&K, &V)> {
+    let mut entries: Vec<(&K, &V)> = map.iter().collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    entries
+}
+
+/// A map whose changes can be rolled back to the start of the open batch: a `BTreeMap`, or,
+/// for a map only looked up by key, a [`HashStore`] ([`HJMap`]).
 #[derive(Clone)]
-pub(crate) struct JMap<K: Ord, V> {
-    map: BTreeMap<K, V>,
+pub(crate) struct JMap<K: Ord, V, M = BTreeMap<K, V>> {
+    map: M,
     // INVARIANT (journal-first-touch): while a batch is open, `old` holds, for every key changed
     // since the batch opened, its value before the first change (None: absent). Outside a
     // batch it is None. A map, not a log of every change: values can be large (a lot's
     // balances, an authorisation's items) and are touched by many events of a batch, so each is
     // copied once per batch, not once per change.
-    old: Option<BTreeMap<K, Option<V>>>,
+    old: Option<HashStore<K, Option<V>>>,
 }
 
-impl<K: Ord, V> Default for JMap<K, V> {
+/// A [`JMap`] over a hash map: no order, for maps only looked up by key.
+pub(crate) type HJMap<K, V> = JMap<K, V, HashStore<K, V>>;
+
+impl<K: Ord, V, M: Default> Default for JMap<K, V, M> {
     fn default() -> Self {
         JMap {
-            map: BTreeMap::new(),
+            map: M::default(),
             old: None,
         }
     }
 }
 
-impl<K: Ord, V> Deref for JMap<K, V> {
-    type Target = BTreeMap<K, V>;
-    fn deref(&self) -> &BTreeMap<K, V> {
+impl<K: Ord, V, M> Deref for JMap<K, V, M> {
+    type Target = M;
+    fn deref(&self) -> &M {
         &self.map
     }
 }
 
-impl<K: Ord + fmt::Debug, V: fmt::Debug> fmt::Debug for JMap<K, V> {
+impl<K: Ord + fmt::Debug, V: fmt::Debug, M: MapStore<K, V>> fmt::Debug for JMap<K, V, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.map.fmt(f)
+        self.map.fmt_ordered(f)
     }
 }
 
-impl<K: Ord + Serialize, V: Serialize> Serialize for JMap<K, V> {
+impl<K: Ord + Serialize, V: Serialize, M: MapStore<K, V>> Serialize for JMap<K, V, M> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.map.serialize(s)
+        self.map.serialize_ordered(s)
     }
 }
 
@@ -101,20 +214,20 @@ impl<'a, K: Ord, V> IntoIterator for &'a JMap<K, V> {
     }
 }
 
-impl<K: Ord, V: PartialEq> PartialEq for JMap<K, V> {
+impl<K: Ord, V, M: PartialEq> PartialEq for JMap<K, V, M> {
     fn eq(&self, other: &Self) -> bool {
         self.map == other.map
     }
 }
 
-impl<K: Ord, V> JMap<K, V> {
+impl<K: Ord, V, M: MapStore<K, V>> JMap<K, V, M> {
     /// Whether it is empty (for `skip_serializing_if`).
     pub(crate) fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
 }
 
-impl<K: Ord + Clone, V: Clone> JMap<K, V> {
+impl<K: Ord + std::hash::Hash + Clone, V: Clone, M: MapStore<K, V>> JMap<K, V, M> {
     /// Records the value of `key` before its first change in the open batch.
     fn touch(&mut self, key: &K) {
         if let Some(old) = &mut self.old
@@ -161,15 +274,9 @@ impl<K: Ord + Clone, V: Clone> JMap<K, V> {
         self.map.remove(key)
     }
 
-    /// The entry of `key`, to change (recorded as changed even if it is only read).
-    pub(crate) fn entry(&mut self, key: K) -> Entry<'_, K, V> {
-        self.touch(&key);
-        self.map.entry(key)
-    }
-
     /// Opens a batch: changes from now on are recorded.
     pub(crate) fn begin(&mut self) {
-        self.old = Some(BTreeMap::new());
+        self.old = Some(HashStore::default());
     }
 
     /// Closes the batch keeping its changes.
@@ -191,6 +298,22 @@ impl<K: Ord + Clone, V: Clone> JMap<K, V> {
                 }
             }
         }
+    }
+}
+
+impl<K: Ord, V> JMap<K, V, HashStore<K, V>> {
+    /// Every entry, in key order (a hash map has none of its own): for whatever a reader
+    /// or the state digest sees, so that it does not depend on the process's hash keys.
+    pub(crate) fn sorted(&self) -> Vec<(&K, &V)> {
+        sorted_entries(&self.map)
+    }
+}
+
+impl<K: Ord + std::hash::Hash + Clone, V: Clone> JMap<K, V> {
+    /// The entry of `key`, to change (recorded as changed even if it is only read).
+    pub(crate) fn entry(&mut self, key: K) -> Entry<'_, K, V> {
+        self.touch(&key);
+        self.map.entry(key)
     }
 }
 
@@ -439,7 +562,7 @@ impl AccountIndex {
     }
 }
 
-impl<K: Ord + Clone, V: Clone> Journaled for JMap<K, V> {
+impl<K: Ord + std::hash::Hash + Clone, V: Clone, M: MapStore<K, V>> Journaled for JMap<K, V, M> {
     fn begin(&mut self) {
         JMap::begin(self);
     }

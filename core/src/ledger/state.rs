@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, ErrorKind};
 use crate::ledger::account::{Account, Posting, Sink, Stock};
-use crate::ledger::journal::{AccountIndex, JMap, JSet};
+use crate::ledger::journal::{AccountIndex, HJMap, JMap, JSet};
 use crate::model::{
     Actor, ActorId, Date, EventId, Item, ItemId, Lot, LotId, LotQuantity, MarkKind, Marking,
     Origin, Place, PublicKey, Role, RuleRef, Site, SiteId, StockStatus, Timestamp,
@@ -315,24 +315,24 @@ pub(crate) struct Undo {
 #[derive(Clone, Debug, Default, Serialize)]
 pub(crate) struct State {
     pub(crate) actors: JMap<ActorId, ActorState>,
-    pub(crate) key_owner: JMap<PublicKey, ActorId>,
+    pub(crate) key_owner: HJMap<PublicKey, ActorId>,
     pub(crate) sites: JMap<SiteId, SiteState>,
     // Boxed: an `ItemState` is about 500 bytes, and a B-tree filled in id order leaves about
     // half of each node's slots empty; boxed, the empty slots cost 8 bytes, not 500.
-    pub(crate) items: JMap<ItemId, Box<ItemState>>,
-    pub(crate) lots: JMap<LotId, LotState>,
+    pub(crate) items: HJMap<ItemId, Box<ItemState>>,
+    pub(crate) lots: HJMap<LotId, LotState>,
     pub(crate) lot_children: JMap<LotId, BTreeSet<LotId>>,
     // INVARIANT (by-account): for every account, the non-zero balance of every stock in it;
     // equal to what items' locations and lots' balances say.
     #[serde(serialize_with = "nested_as_pairs")]
     pub(crate) by_account: AccountIndex,
-    pub(crate) transfers: JMap<EventId, Transfer>,
+    pub(crate) transfers: HJMap<EventId, Transfer>,
     // Skipped when empty, so that the state digest of a ledger without exports is the one
     // earlier versions computed.
     /// Exports awaiting delivery verification.
     #[serde(skip_serializing_if = "JMap::is_empty")]
-    pub(crate) exports: JMap<EventId, Export>,
-    pub(crate) authorisations: JMap<EventId, Authorisation>,
+    pub(crate) exports: HJMap<EventId, Export>,
+    pub(crate) authorisations: HJMap<EventId, Authorisation>,
     // Skipped when empty, so that the state digest of a ledger without seizures is the one
     // earlier versions computed.
     // INVARIANT (seizure-known): every hold's seizure is in `seizures`.
@@ -349,21 +349,21 @@ pub(crate) struct State {
     pub(crate) trace_requests: JMap<EventId, TraceRequestState>,
     /// Tracing requests answered, with their `trace_response`.
     #[serde(skip_serializing_if = "JMap::is_empty")]
-    pub(crate) trace_answers: JMap<EventId, EventId>,
+    pub(crate) trace_answers: HJMap<EventId, EventId>,
     // Boxed: an `Undo` is 1,280 bytes, a B-tree node shifts its values on every insert and
     // removal (every correctable event does both), and a node filled in id order leaves about
     // half its slots empty: 8-byte boxes, not the records (verify's peak RSS: 2 % less).
-    pub(crate) undo: JMap<EventId, Box<Undo>>,
+    pub(crate) undo: HJMap<EventId, Box<Undo>>,
     pub(crate) rules: Vec<RuleRef>,
     pub(crate) rules_event: Option<(EventId, Timestamp)>,
     /// When each open discrepancy account was opened.
-    pub(crate) discrepancies: JMap<EventId, Timestamp>,
+    pub(crate) discrepancies: HJMap<EventId, Timestamp>,
     /// The first event's time: no event is dated before it.
     pub(crate) genesis_at: Option<Timestamp>,
     // INVARIANT (look-alikes): for every registered actor, site, item and lot, its look-alike
     // key (`lookalike`) maps to its id, so that an id differing only in case or by trailing
     // dots cannot be registered beside it.
-    pub(crate) lookalikes: JMap<String, String>,
+    pub(crate) lookalikes: HJMap<String, String>,
     pub(crate) events: u64,
     // INVARIANT (versions-ascend): no accepted event has a lower format version than one
     // accepted before it, so that nobody can sign an old version to escape a newer rule.
@@ -442,17 +442,17 @@ impl State {
     pub(crate) fn item(&self, id: &ItemId) -> Option<&ItemState> {
         self.items.get(id).map(Box::as_ref)
     }
-    /// Every item.
+    /// Every item, in id order.
     pub(crate) fn items(&self) -> impl Iterator<Item = &ItemState> {
-        self.items.values().map(Box::as_ref)
+        self.items.sorted().into_iter().map(|(_, i)| i.as_ref())
     }
     /// A lot.
     pub(crate) fn lot(&self, id: &LotId) -> Option<&LotState> {
         self.lots.get(id)
     }
-    /// Every lot.
+    /// Every lot, in id order.
     pub(crate) fn lots(&self) -> impl Iterator<Item = &LotState> {
-        self.lots.values()
+        self.lots.sorted().into_iter().map(|(_, l)| l)
     }
     /// Rules in force.
     pub(crate) fn rules_in_force(&self) -> &[RuleRef] {
@@ -551,7 +551,7 @@ impl State {
             );
         }
         let mut expected: BTreeMap<Account, BTreeMap<Stock, i128>> = BTreeMap::new();
-        for (id, item) in &self.items {
+        for (id, item) in self.items.sorted() {
             if &item.item.id != id {
                 return broken(
                     "item-location",
@@ -571,7 +571,7 @@ impl State {
                 .entry(stock)
                 .or_default() -= 1;
         }
-        for (id, lot) in &self.lots {
+        for (id, lot) in self.lots.sorted() {
             let sum: i128 = lot.balances.values().sum();
             if sum != 0 {
                 return broken("lot-balance", format!("balances of `{id}` sum to {sum}"));
@@ -613,20 +613,17 @@ impl State {
             );
         }
         let held = self
-            .items
-            .values()
+            .items()
             .map(|i| (i.item.id.to_string(), i.hold.is_some(), i.status))
             .chain(
-                self.lots
-                    .values()
+                self.lots()
                     .map(|l| (l.lot.id.to_string(), l.hold.is_some(), l.status)),
             );
         // INVARIANT (seizure-known): every hold's seizure is a seizure in force.
         let holds = self
-            .items
-            .values()
+            .items()
             .filter_map(|i| i.hold.as_deref())
-            .chain(self.lots.values().filter_map(|l| l.hold.as_deref()));
+            .chain(self.lots().filter_map(|l| l.hold.as_deref()));
         for hold in holds {
             if !self.seizures.contains(&hold.seizure) {
                 return broken(
@@ -646,7 +643,7 @@ impl State {
                 );
             }
         }
-        for (key, owner) in &self.key_owner {
+        for (key, owner) in self.key_owner.sorted() {
             if !self
                 .actors
                 .get(owner)
@@ -663,8 +660,8 @@ impl State {
             .keys()
             .map(|i| lookalike('a', i.as_str()))
             .chain(self.sites.keys().map(|i| lookalike('s', i.as_str())))
-            .chain(self.items.keys().map(|i| lookalike('i', i.as_str())))
-            .chain(self.lots.keys().map(|i| lookalike('l', i.as_str())));
+            .chain(self.items.sorted().into_iter().map(|(i, _)| lookalike('i', i.as_str())))
+            .chain(self.lots.sorted().into_iter().map(|(i, _)| lookalike('l', i.as_str())));
         let mut expected_lookalikes = BTreeSet::new();
         for key in registered {
             if !self.lookalikes.contains_key(&key) || !expected_lookalikes.insert(key.clone()) {
@@ -677,7 +674,7 @@ impl State {
                 "the map holds ids that are not registered".into(),
             );
         }
-        for (id, export) in &self.exports {
+        for (id, export) in self.exports.sorted() {
             let account = Account::InTransit(*id);
             for item in &export.items {
                 if self.items.get(item).is_some_and(|s| s.location != account) {
@@ -689,7 +686,7 @@ impl State {
             }
         }
         self.lifecycle.check(self)?;
-        for (id, transfer) in &self.transfers {
+        for (id, transfer) in self.transfers.sorted() {
             let account = Account::InTransit(*id);
             for item in &transfer.items {
                 if self.items.get(item).is_some_and(|s| s.location != account) {
