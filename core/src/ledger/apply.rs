@@ -219,7 +219,7 @@ impl State {
                     "/parents",
                     ErrorKind::MissingParent {
                         expected: *expected,
-                        of: of.clone(),
+                        of: of.to_string(),
                     },
                 ));
             }

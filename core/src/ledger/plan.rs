@@ -81,6 +81,59 @@ pub(crate) struct Policy {
     pub(crate) receipt_excess_percent_max: u64,
 }
 
+/// What a required parent is the latest event of: kept as it is and written out only when an
+/// error names it (every event requires a parent or more; formatting each was a cost on every
+/// replay).
+#[derive(Clone, Debug)]
+pub(crate) enum ParentOf {
+    /// An item or lot.
+    Stock(Stock),
+    /// A site.
+    Site(SiteId),
+    /// An actor.
+    Actor(ActorId),
+    /// An event referred to, with what it is (`transfer`, `discrepancy`).
+    Event(&'static str, EventId),
+    /// Something without an id (`rules in force`).
+    Named(&'static str),
+}
+
+impl std::fmt::Display for ParentOf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParentOf::Stock(stock) => stock.fmt(f),
+            ParentOf::Site(site) => site.fmt(f),
+            ParentOf::Actor(actor) => actor.fmt(f),
+            ParentOf::Event(what, id) => write!(f, "{what} {id}"),
+            ParentOf::Named(what) => f.write_str(what),
+        }
+    }
+}
+
+impl From<&Stock> for ParentOf {
+    fn from(stock: &Stock) -> Self {
+        ParentOf::Stock(stock.clone())
+    }
+}
+
+impl From<&SiteId> for ParentOf {
+    fn from(site: &SiteId) -> Self {
+        ParentOf::Site(site.clone())
+    }
+}
+
+impl From<&ActorId> for ParentOf {
+    fn from(actor: &ActorId) -> Self {
+        ParentOf::Actor(actor.clone())
+    }
+}
+
+impl From<&'static str> for ParentOf {
+    fn from(what: &'static str) -> Self {
+        ParentOf::Named(what)
+    }
+}
+
 /// The plan of one event over the state before it.
 pub(crate) struct Plan<'a> {
     pub(crate) state: &'a State,
@@ -100,7 +153,7 @@ pub(crate) struct Plan<'a> {
     /// Item locations so far.
     item_loc: BTreeMap<ItemId, Account>,
     /// The parents the event must carry, with what each is the latest event of.
-    pub(crate) parents: BTreeMap<EventId, String>,
+    pub(crate) parents: BTreeMap<EventId, ParentOf>,
     /// The site whose contents change, for rule plugins.
     pub(crate) focus_site: Option<SiteId>,
     /// The append-time checks, when appending.
@@ -207,9 +260,10 @@ impl<'a> Plan<'a> {
     pub(crate) fn require_parent(
         &mut self,
         parent: EventId,
-        of: impl ToString,
+        of: impl Into<ParentOf>,
         parent_at: &Timestamp,
     ) -> Result<()> {
+        let of = of.into();
         if self.at < parent_at {
             return Err(self.err(
                 "/at",
@@ -220,7 +274,7 @@ impl<'a> Plan<'a> {
                 },
             ));
         }
-        self.parents.entry(parent).or_insert_with(|| of.to_string());
+        self.parents.entry(parent).or_insert(of);
         Ok(())
     }
 

@@ -660,8 +660,18 @@ impl State {
             .keys()
             .map(|i| lookalike('a', i.as_str()))
             .chain(self.sites.keys().map(|i| lookalike('s', i.as_str())))
-            .chain(self.items.sorted().into_iter().map(|(i, _)| lookalike('i', i.as_str())))
-            .chain(self.lots.sorted().into_iter().map(|(i, _)| lookalike('l', i.as_str())));
+            .chain(
+                self.items
+                    .sorted()
+                    .into_iter()
+                    .map(|(i, _)| lookalike('i', i.as_str())),
+            )
+            .chain(
+                self.lots
+                    .sorted()
+                    .into_iter()
+                    .map(|(i, _)| lookalike('l', i.as_str())),
+            );
         let mut expected_lookalikes = BTreeSet::new();
         for key in registered {
             if !self.lookalikes.contains_key(&key) || !expected_lookalikes.insert(key.clone()) {

@@ -89,7 +89,7 @@ impl Kind for BoardOfInquiry {
             .discrepancies
             .get(&d)
             .ok_or_else(|| p.unknown("/discrepancy", d))?;
-        p.require_parent(d, format!("discrepancy {d}"), opened)?;
+        p.require_parent(d, crate::ledger::plan::ParentOf::Event("discrepancy", d), opened)?;
         if self.members.is_empty() {
             return Err(p.err(
                 "/members",

@@ -34,7 +34,7 @@ impl Kind for Correction {
         if &undo.actor != p.actor && !p.actor_state.is_some_and(|a| a.has_role(Role::Admin)) {
             p.require_role(Role::Admin, Self::NAME)?;
         }
-        p.require_parent(target, format!("reversed event {target}"), &undo.at)?;
+        p.require_parent(target, crate::ledger::plan::ParentOf::Event("reversed event", target), &undo.at)?;
         // Set first: the reversal may refill a lot the corrected event emptied (see
         // `Plan::touch`).
         p.fx.correction = Some(target);

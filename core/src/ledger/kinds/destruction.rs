@@ -60,7 +60,7 @@ impl Kind for Destruction {
             .authorisations
             .get(&id)
             .ok_or_else(|| p.unknown("/authorisation", id))?;
-        p.require_parent(id, format!("authorisation {id}"), &auth.at)?;
+        p.require_parent(id, crate::ledger::plan::ParentOf::Event("authorisation", id), &auth.at)?;
         self.check_steps(p, id, auth)?;
         // An authorisation that names steps (version 2) leaves the free text free.
         if auth.steps.is_empty() && !auth.methods.contains(&self.method) {

@@ -38,7 +38,7 @@ impl Kind for ExpenditureReturn {
             .expenditures
             .get(&id)
             .ok_or_else(|| p.unknown("/expenditure", id))?;
-        p.require_parent(id, format!("expenditure {id}"), &open.at)?;
+        p.require_parent(id, crate::ledger::plan::ParentOf::Event("expenditure", id), &open.at)?;
         if !p.state.acts_for(p.actor, &open.from.custodian) {
             return Err(p.not_custodian("/actor", &open.from.custodian));
         }

@@ -38,7 +38,7 @@ impl Kind for ExportDelivery {
             .exports
             .get(&dispatch)
             .ok_or_else(|| p.unknown("/dispatch", dispatch))?;
-        p.require_parent(dispatch, format!("export {dispatch}"), &export.at)?;
+        p.require_parent(dispatch, crate::ledger::plan::ParentOf::Event("export", dispatch), &export.at)?;
         if !p.state.acts_for(p.actor, &export.from.custodian) {
             return Err(p.not_custodian("/actor", &export.from.custodian));
         }

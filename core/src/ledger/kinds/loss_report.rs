@@ -45,7 +45,7 @@ impl Kind for LossReport {
                     .discrepancies
                     .get(&d)
                     .ok_or_else(|| p.unknown("/discrepancy", d))?;
-                p.require_parent(d, format!("discrepancy {d}"), opened)?;
+                p.require_parent(d, crate::ledger::plan::ParentOf::Event("discrepancy", d), opened)?;
                 Account::Discrepancy(d)
             }
             None => held(&self.site, &self.custodian),

@@ -55,7 +55,7 @@ impl Kind for TraceResponse {
             .trace_requests
             .get(&id)
             .ok_or_else(|| p.unknown("/request", id))?;
-        p.require_parent(id, format!("tracing request {id}"), &request.at)?;
+        p.require_parent(id, crate::ledger::plan::ParentOf::Event("tracing request", id), &request.at)?;
         let answered = p.day("/answered_on", &self.answered_on)?;
         if answered > p.at.unix_seconds() {
             return Err(p.err(

@@ -34,7 +34,7 @@ impl Kind for TransferReceipt {
             .transfers
             .get(&dispatch)
             .ok_or_else(|| p.unknown("/dispatch", dispatch))?;
-        p.require_parent(dispatch, format!("transfer {dispatch}"), &transfer.at)?;
+        p.require_parent(dispatch, crate::ledger::plan::ParentOf::Event("transfer", dispatch), &transfer.at)?;
         if !p.state.acts_for(p.actor, &transfer.to.custodian) {
             return Err(p.not_custodian("/actor", &transfer.to.custodian));
         }

@@ -31,7 +31,7 @@ impl Kind for WeaponReturn {
             .issues
             .get(&id)
             .ok_or_else(|| p.unknown("/issue", id))?;
-        p.require_parent(id, format!("issue {id}"), &open.at)?;
+        p.require_parent(id, crate::ledger::plan::ParentOf::Event("issue", id), &open.at)?;
         if !p.state.acts_for(p.actor, &open.from.custodian) {
             return Err(p.not_custodian("/actor", &open.from.custodian));
         }
