@@ -2,16 +2,17 @@
 //! exactly when one of its events is refused, instead of applying it to a copy of the whole
 //! state (whose cost grows with the stockpile, not with the batch).
 //!
-//! [`JMap`] and [`JSet`] read like the `BTreeMap`/`BTreeSet` they wrap (`Deref`), and every
-//! way to change them is a method here that records, while a batch is open, the value each key
-//! had before its first change in the batch (`JSet` and `AccountIndex`, whose values are
-//! small, log every change instead). Rolling back puts those values back; committing forgets
-//! them. The values are cloned whole, so a field added to a value type (an item, a
-//! lot) is journaled without anything more. [`AccountIndex`] is the per-account balance index,
+//! [`JMap`] and [`JSet`] read like the map or set they wrap (`Deref`): a `BTreeMap`, a
+//! [`HashStore`] for maps only looked up by key ([`HJMap`], which lends no iteration and lists
+//! its entries sorted), a `BTreeSet`. Every way to change them is a method here that records,
+//! while a batch is open, the value each key had before its first change in the batch (`JSet`
+//! and `AccountIndex`, whose values are small, log every change instead). Rolling back puts
+//! those values back; committing forgets them. The values are cloned whole, so a field added
+//! to a value type (an item, a lot) is journaled without anything more. [`AccountIndex`] is the per-account balance index,
 //! journaled per (account, stock) balance because one account (a source, a large holding) can
 //! hold most of the stock.
 //!
-//! Outside a batch nothing is recorded and a change costs what it costs on a `BTreeMap`.
+//! Outside a batch nothing is recorded and a change costs what it costs on the map it wraps.
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -114,53 +115,88 @@ impl<K: Ord, V> MapStore<K, V> for BTreeMap<K, V> {
 
 /// A hash map with per-process random keys (event writers choose the ids it is keyed by),
 /// for state maps that are only looked up by key: one hash and one comparison instead of a
-/// dozen string comparisons down a B-tree. It has no order; what needs one sorts.
-pub(crate) type HashStore<K, V> = HashMap<K, V, ahash::RandomState>;
+/// dozen string comparisons down a B-tree. It has no order, so it lends no iteration: what
+/// lists its entries takes them sorted ([`JMap::sorted`]), and nothing can depend on the
+/// process's hash keys by mistake.
+#[derive(Clone)]
+pub(crate) struct HashStore<K, V>(HashMap<K, V, ahash::RandomState>);
+
+impl<K, V> Default for HashStore<K, V> {
+    fn default() -> Self {
+        HashStore(HashMap::default())
+    }
+}
+
+impl<K: Eq + std::hash::Hash, V: PartialEq> PartialEq for HashStore<K, V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl<K: Eq + std::hash::Hash, V> HashStore<K, V> {
+    /// The value of `key`.
+    pub(crate) fn get(&self, key: &K) -> Option<&V> {
+        self.0.get(key)
+    }
+    /// Whether `key` has a value.
+    pub(crate) fn contains_key(&self, key: &K) -> bool {
+        self.0.contains_key(key)
+    }
+    /// How many keys have a value.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+}
 
 impl<K: Ord + std::hash::Hash, V> MapStore<K, V> for HashStore<K, V> {
     fn get(&self, key: &K) -> Option<&V> {
-        HashMap::get(self, key)
+        self.0.get(key)
     }
     fn get_mut(&mut self, key: &K) -> Option<&mut V> {
-        HashMap::get_mut(self, key)
+        self.0.get_mut(key)
     }
     fn contains_key(&self, key: &K) -> bool {
-        HashMap::contains_key(self, key)
+        self.0.contains_key(key)
     }
     fn insert(&mut self, key: K, value: V) -> Option<V> {
-        HashMap::insert(self, key, value)
+        self.0.insert(key, value)
     }
     fn remove(&mut self, key: &K) -> Option<V> {
-        HashMap::remove(self, key)
+        self.0.remove(key)
     }
     fn remove_entry(&mut self, key: &K) -> Option<(K, V)> {
-        HashMap::remove_entry(self, key)
+        self.0.remove_entry(key)
     }
     fn is_empty(&self) -> bool {
-        HashMap::is_empty(self)
+        self.0.is_empty()
     }
     fn serialize_ordered<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error>
     where
         K: Serialize,
         V: Serialize,
     {
-        s.collect_map(sorted_entries(self))
+        s.collect_map(self.sorted())
     }
     fn fmt_ordered(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result
     where
         K: fmt::Debug,
         V: fmt::Debug,
     {
-        f.debug_map().entries(sorted_entries(self)).finish()
+        f.debug_map().entries(self.sorted()).finish()
     }
 }
 
-/// The entries of a hash map in key order.
-fn sorted_entries<K: Ord, V>(map: &HashStore<K, V>) -> Vec<(&K, &V)> {
-    let mut entries: Vec<(&K, &V)> = map.iter().collect();
-    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    entries
+impl<K: Ord, V> HashStore<K, V> {
+    /// The entries in key order.
+    fn sorted(&self) -> Vec<(&K, &V)> {
+        let mut entries: Vec<(&K, &V)> = self.0.iter().collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        entries
+    }
 }
+
+/// What a [`JMap`] records while a batch is open: each changed key's value before the batch.
+type Journal<K, V> = HashMap<K, Option<V>, ahash::RandomState>;
 
 /// A map whose changes can be rolled back to the start of the open batch: a `BTreeMap`, or,
 /// for a map only looked up by key, a [`HashStore`] ([`HJMap`]).
@@ -172,7 +208,7 @@ pub(crate) struct JMap<K: Ord, V, M = BTreeMap<K, V>> {
     // batch it is None. A map, not a log of every change: values can be large (a lot's
     // balances, an authorisation's items) and are touched by many events of a batch, so each is
     // copied once per batch, not once per change.
-    old: Option<HashStore<K, Option<V>>>,
+    old: Option<Journal<K, V>>,
 }
 
 /// A [`JMap`] over a hash map: no order, for maps only looked up by key.
@@ -276,7 +312,7 @@ impl<K: Ord + std::hash::Hash + Clone, V: Clone, M: MapStore<K, V>> JMap<K, V, M
 
     /// Opens a batch: changes from now on are recorded.
     pub(crate) fn begin(&mut self) {
-        self.old = Some(HashStore::default());
+        self.old = Some(Journal::default());
     }
 
     /// Closes the batch keeping its changes.
@@ -305,7 +341,7 @@ impl<K: Ord, V> JMap<K, V, HashStore<K, V>> {
     /// Every entry, in key order (a hash map has none of its own): for whatever a reader
     /// or the state digest sees, so that it does not depend on the process's hash keys.
     pub(crate) fn sorted(&self) -> Vec<(&K, &V)> {
-        sorted_entries(&self.map)
+        self.map.sorted()
     }
 }
 

@@ -98,8 +98,7 @@ pub(crate) fn marking_registered_by_scan(
                 .is_none_or(|want| m.is_some_and(|m| normalise(m) == want))
     };
     state
-        .items
-        .values()
+        .items()
         .find(|item| {
             let registered = item.item.marking.manufacturer.as_deref();
             matches(registered, item.item.marking.serial.as_deref())

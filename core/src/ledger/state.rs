@@ -317,8 +317,8 @@ pub(crate) struct State {
     pub(crate) actors: JMap<ActorId, ActorState>,
     pub(crate) key_owner: HJMap<PublicKey, ActorId>,
     pub(crate) sites: JMap<SiteId, SiteState>,
-    // Boxed: an `ItemState` is about 500 bytes, and a B-tree filled in id order leaves about
-    // half of each node's slots empty; boxed, the empty slots cost 8 bytes, not 500.
+    // Boxed: an `ItemState` is about 500 bytes, and a hash table keeps an eighth or more of
+    // its slots empty (up to half just after it grows); boxed, an empty slot costs 8 bytes.
     pub(crate) items: HJMap<ItemId, Box<ItemState>>,
     pub(crate) lots: HJMap<LotId, LotState>,
     pub(crate) lot_children: JMap<LotId, BTreeSet<LotId>>,
@@ -350,9 +350,9 @@ pub(crate) struct State {
     /// Tracing requests answered, with their `trace_response`.
     #[serde(skip_serializing_if = "JMap::is_empty")]
     pub(crate) trace_answers: HJMap<EventId, EventId>,
-    // Boxed: an `Undo` is 1,280 bytes, a B-tree node shifts its values on every insert and
-    // removal (every correctable event does both), and a node filled in id order leaves about
-    // half its slots empty: 8-byte boxes, not the records (verify's peak RSS: 2 % less).
+    // Boxed: an `Undo` is 1,280 bytes, every correctable event inserts one and removes
+    // another, and a hash table keeps an eighth or more of its slots empty: 8-byte boxes, not
+    // the records.
     pub(crate) undo: HJMap<EventId, Box<Undo>>,
     pub(crate) rules: Vec<RuleRef>,
     pub(crate) rules_event: Option<(EventId, Timestamp)>,

@@ -79,9 +79,7 @@ macro_rules! name_id {
         impl $name {
             /// Parses and checks an id.
             pub fn new(value: impl Into<String>) -> Result<Self, IdError> {
-                let value = value.into();
-                check_name_id(&value)?;
-                Ok(Self(Arc::from(value)))
+                Self::from_text(&value.into())
             }
             /// Checks and shares borrowed text (one allocation, no intermediate `String`).
             fn from_text(value: &str) -> Result<Self, IdError> {

@@ -21,7 +21,7 @@ fn the_index_agrees_with_a_scan_after_a_synthetic_history() {
     let at = crate::model::Timestamp::from_unix_seconds(2_000_000_000).unwrap();
     let queries = StateQueries::new(&state, &at);
     let mut questions: Vec<(Option<String>, String)> = Vec::new();
-    for item in state.items.values() {
+    for item in state.items() {
         let m = &item.item.marking;
         let mut pairs = vec![(m.manufacturer.clone(), m.serial.clone())];
         pairs.extend(
