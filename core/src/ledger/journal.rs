@@ -8,9 +8,9 @@
 //! while a batch is open, the value each key had before its first change in the batch (`JSet`
 //! and `AccountIndex`, whose values are small, log every change instead). Rolling back puts
 //! those values back; committing forgets them. The values are cloned whole, so a field added
-//! to a value type (an item, a lot) is journaled without anything more. [`AccountIndex`] is the per-account balance index,
-//! journaled per (account, stock) balance because one account (a source, a large holding) can
-//! hold most of the stock.
+//! to a value type (an item, a lot) is journaled without anything more. [`AccountIndex`] is
+//! the per-account balance index, journaled per (account, stock) balance because one account
+//! (a source, a large holding) can hold most of the stock.
 //!
 //! Outside a batch nothing is recorded and a change costs what it costs on the map it wraps.
 
