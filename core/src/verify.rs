@@ -100,56 +100,36 @@ pub fn verify_jsonl(reader: impl BufRead, rules: Option<&dyn RuleEngine>) -> Ver
         rules,
         failure: None,
     };
-    // A pipeline of three chunks at most: this thread reads chunk k+1 and replays chunk k-1
-    // (in order) while the workers decode chunk k and check its signatures on every core.
-    // Memory: the state plus three chunks of lines.
+    // A pipeline (`store::pipeline`): this thread reads chunks of lines and replays them in
+    // order, while the workers decode the chunks read ahead and check their signatures on
+    // every core. Memory: the state plus a few chunks of lines.
     let mut lines = reader.split(b'\n');
-    std::thread::scope(|scope| {
-        let mut decoding: Option<std::thread::ScopedJoinHandle<'_, Decoded>> = None;
-        let mut ready: Option<Decoded> = None;
-        let mut read_error = None;
-        let mut end = false;
-        loop {
-            if let Some(decoded) = ready.take()
-                && !replay(&mut verifier, decoded)
-            {
-                return;
-            }
-            let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(VERIFY_CHUNK_LINES);
-            while !end && chunk.len() < VERIFY_CHUNK_LINES {
-                match lines.next() {
-                    None => end = true,
-                    Some(Ok(line)) if line.iter().all(u8::is_ascii_whitespace) => {}
-                    Some(Ok(line)) => chunk.push(line),
-                    Some(Err(e)) => {
-                        read_error = Some(e);
-                        end = true;
-                    }
-                }
-            }
-            if let Some(handle) = decoding.take() {
-                match handle.join() {
-                    Ok(decoded) => ready = Some(decoded),
-                    // A panicking worker is a bug; re-raise it on this thread.
-                    Err(payload) => std::panic::resume_unwind(payload),
-                }
-            }
-            if !chunk.is_empty() {
-                decoding = Some(scope.spawn(move || Decoded::new(chunk)));
-            } else if ready.is_none() {
-                // Nothing left to read, decode or replay: a read error comes after the lines
-                // read before it.
-                if let Some(e) = read_error.take() {
-                    verifier.fail(Error::new(ErrorKind::Io {
-                        operation: "read".into(),
-                        path: "the export".into(),
-                        reason: e.to_string(),
-                    }));
-                }
-                return;
+    let mut read_error = None;
+    let next = || -> crate::error::Result<Option<Vec<Vec<u8>>>> {
+        let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(VERIFY_CHUNK_LINES);
+        while read_error.is_none() && chunk.len() < VERIFY_CHUNK_LINES {
+            match lines.next() {
+                None => break,
+                Some(Ok(line)) if line.iter().all(u8::is_ascii_whitespace) => {}
+                Some(Ok(line)) => chunk.push(line),
+                Some(Err(e)) => read_error = Some(e),
             }
         }
-    });
+        Ok((!chunk.is_empty()).then_some(chunk))
+    };
+    let consume = |decoded: Decoded| Ok(replay(&mut verifier, decoded));
+    let piped = crate::store::pipeline(crate::store::PIPELINE_AHEAD, next, Decoded::new, consume);
+    if let Err(e) = piped {
+        verifier.fail(e);
+    }
+    // A read error comes after the lines read before it (the first failure is the one kept).
+    if let Some(e) = read_error {
+        verifier.fail(Error::new(ErrorKind::Io {
+            operation: "read".into(),
+            path: "the export".into(),
+            reason: e.to_string(),
+        }));
+    }
     let (digest, digest_error) = match verifier.state.digest() {
         Ok(d) => (d, None),
         Err(e) => (crate::model::Digest::from_bytes([0; 32]), Some(e)),

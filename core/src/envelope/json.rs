@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 use crate::envelope::EVENT_BYTES_MAX;
@@ -102,14 +103,19 @@ impl<'de> Visitor<'de> for Strict<'_> {
                     return Err(e);
                 }
             };
-            if out.contains_key(&key) {
-                self.duplicate.replace(Some(Found {
-                    tokens: Vec::new(),
-                    member: key,
-                }));
-                return Err(serde::de::Error::custom("duplicate member"));
+            // One search of the map for both the check and the insertion.
+            match out.entry(key) {
+                Entry::Vacant(slot) => {
+                    slot.insert(value);
+                }
+                Entry::Occupied(taken) => {
+                    self.duplicate.replace(Some(Found {
+                        tokens: Vec::new(),
+                        member: taken.key().clone(),
+                    }));
+                    return Err(serde::de::Error::custom("duplicate member"));
+                }
             }
-            out.insert(key, value);
         }
         Ok(Value::Object(out))
     }

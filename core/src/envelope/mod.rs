@@ -311,11 +311,8 @@ impl Encoded {
     /// The canonical line of the signed event: the content's members, and `id` and
     /// `signatures` each where its key sorts among theirs.
     fn line(&self, id: &EventId, signatures: &[Signature]) -> Result<String> {
-        let mut id_member = Vec::with_capacity(72);
-        id_member.extend_from_slice(b"\"id\":");
-        canon::string(&id.to_hex(), &mut id_member)?;
-        let mut signatures_member = b"\"signatures\":".to_vec();
-        signatures_member.extend_from_slice(&canon_ser::to_vec(signatures)?);
+        let id_member = id_member(id);
+        let signatures_member = signatures_member(signatures);
         // In RFC 8785 order ("id" < "signatures"), each inserted before the first member whose
         // key sorts after it.
         let mut added = [("id", id_member), ("signatures", signatures_member)]
@@ -372,6 +369,43 @@ impl Encoded {
         }
         String::from_utf8(out).map_err(|e| internal("encoding an event", e))
     }
+}
+
+/// The `id` member of a canonical line: `"id":"<64 hex digits>"`. Hex digits need no escape,
+/// so this is what RFC 8785 writes (checked against the serde writer in the tests).
+fn id_member(id: &EventId) -> Vec<u8> {
+    let mut digits = [0u8; 64];
+    let mut out = Vec::with_capacity(72);
+    out.extend_from_slice(b"\"id\":\"");
+    out.extend_from_slice(crate::model::hex::encode_into(id.as_bytes(), &mut digits).as_bytes());
+    out.push(b'"');
+    out
+}
+
+/// The `signatures` member of a canonical line: `"signatures":[{"key":"…","sig":"…"},…]`, the
+/// members of each signature in RFC 8785 order (`key` before `sig`) and hex digits needing no
+/// escape (checked against the serde writer in the tests).
+fn signatures_member(signatures: &[Signature]) -> Vec<u8> {
+    let mut key = [0u8; 64];
+    let mut sig = [0u8; 128];
+    let mut out = Vec::with_capacity(16 + signatures.len() * 210);
+    out.extend_from_slice(b"\"signatures\":[");
+    for (i, s) in signatures.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"key\":\"");
+        out.extend_from_slice(
+            crate::model::hex::encode_into(s.key.as_bytes(), &mut key).as_bytes(),
+        );
+        out.extend_from_slice(b"\",\"sig\":\"");
+        out.extend_from_slice(
+            crate::model::hex::encode_into(s.sig.as_bytes(), &mut sig).as_bytes(),
+        );
+        out.extend_from_slice(b"\"}");
+    }
+    out.push(b']');
+    out
 }
 
 /// How strictly the bytes of a signed event are read.
@@ -580,6 +614,23 @@ mod tests {
         let event = Event::<Body>::from_json(line.as_bytes()).unwrap();
         let signed = event.sign(&[&key]).unwrap();
         (key, signed)
+    }
+
+    #[test]
+    fn the_id_and_signatures_members_are_what_the_canonical_writer_writes() {
+        // Written directly (no serde) for speed; the reference is the RFC 8785 writer, on
+        // ids and keys with every byte value, and on no, one and several signatures.
+        let signers: Vec<Signer> = (0..3u8).map(|i| Signer::from_seed([i; 32])).collect();
+        for n in 0..=signers.len() {
+            let id = EventId::from_bytes(std::array::from_fn(|i| (i * 8 + n) as u8));
+            let signatures: Vec<Signature> = signers.iter().take(n).map(|s| s.sign(&id)).collect();
+            let mut expected = b"\"id\":".to_vec();
+            expected.extend_from_slice(&canon_ser::to_vec(&id).unwrap());
+            assert_eq!(id_member(&id), expected);
+            let mut expected = b"\"signatures\":".to_vec();
+            expected.extend_from_slice(&canon_ser::to_vec(&signatures).unwrap());
+            assert_eq!(signatures_member(&signatures), expected, "{n} signatures");
+        }
     }
 
     #[test]

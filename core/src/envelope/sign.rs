@@ -36,7 +36,8 @@ impl fmt::Debug for SigBytes {
 
 impl Serialize for SigBytes {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::model::hex::encode(&self.0))
+        let mut digits = [0u8; 128];
+        s.serialize_str(crate::model::hex::encode_into(&self.0, &mut digits))
     }
 }
 

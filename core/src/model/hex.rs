@@ -4,18 +4,49 @@
 
 const DIGITS: &[u8; 16] = b"0123456789abcdef";
 
+/// The two lowercase hex digits of every byte value, so that a byte is written with one
+/// look-up and one two-byte copy (ids, keys and signatures are written on every event line).
+// Evaluated when compiled: an index out of bounds would fail the build, not a run.
+#[allow(clippy::indexing_slicing)]
+const PAIRS: [[u8; 2]; 256] = {
+    let mut table = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = [DIGITS[i >> 4], DIGITS[i & 0x0f]];
+        i += 1;
+    }
+    table
+};
+
+/// The digits of `byte`.
+#[allow(clippy::indexing_slicing)] // A byte (below 256) always indexes a table of 256.
+fn pair(byte: u8) -> [u8; 2] {
+    PAIRS[usize::from(byte)]
+}
+
 /// Lowercase hex of `bytes`.
 pub(crate) fn encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        for nibble in [b >> 4, b & 0x0f] {
-            // A nibble is below 16: `get` always finds its digit.
-            if let Some(d) = DIGITS.get(usize::from(nibble)) {
-                out.push(char::from(*d));
-            }
-        }
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.extend_from_slice(&pair(b));
     }
-    out
+    // INVARIANT (hex-ascii): only digits of `DIGITS`, all ASCII, are written, so the bytes are
+    // UTF-8 and the fallback is never taken.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Lowercase hex of `bytes` written into `out` (without allocating), as text: `out` holds
+/// exactly `2 * N` bytes (`M`, checked when compiled).
+pub(crate) fn encode_into<'a, const N: usize, const M: usize>(
+    bytes: &[u8; N],
+    out: &'a mut [u8; M],
+) -> &'a str {
+    const { assert!(M == 2 * N, "the output holds two digits per byte") };
+    for (digits, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        digits.copy_from_slice(&pair(b));
+    }
+    // INVARIANT (hex-ascii), as in `encode`.
+    std::str::from_utf8(out).unwrap_or_default()
 }
 
 fn nibble(digit: u8) -> Option<u8> {
@@ -65,6 +96,9 @@ mod tests {
     fn agrees_with_the_hex_crate_and_refuses_what_it_should() {
         let bytes: Vec<u8> = (0..=255u8).collect();
         assert_eq!(encode(&bytes), ::hex::encode(&bytes));
+        let mut out = [0u8; 64];
+        let first: [u8; 32] = bytes[224..].try_into().unwrap();
+        assert_eq!(encode_into(&first, &mut out), ::hex::encode(first));
         let text = ::hex::encode(&bytes[..32]);
         assert_eq!(decode_lower::<32>(&text).unwrap()[..], bytes[..32]);
         assert_eq!(decode_lower::<32>(&text[..62]), None);

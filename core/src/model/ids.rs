@@ -194,7 +194,8 @@ macro_rules! hex32 {
 
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.to_hex())
+                let mut digits = [0u8; 64];
+                s.serialize_str(crate::model::hex::encode_into(&self.0, &mut digits))
             }
         }
 

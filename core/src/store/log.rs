@@ -30,7 +30,7 @@ pub(crate) fn to_u64(v: i64, what: &str) -> Result<u64> {
 
 /// A position as an SQL bound. Positions beyond `i64::MAX` do not exist, so clamping keeps the
 /// meaning of a range such as `from..u64::MAX` ("to the end").
-fn to_i64(v: u64) -> i64 {
+pub(crate) fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
@@ -93,33 +93,42 @@ pub(crate) type RowVisitor<'f> = dyn FnMut(u64, &[u8], &[u8]) -> Result<bool> + 
 /// returns `Ok(false)`.
 pub(crate) fn for_each_row(db: &Db, from: u64, to: u64, f: &mut RowVisitor<'_>) -> Result<()> {
     let e = db.err("reading events");
-    let mut stmt = db
-        .conn
-        .prepare_cached(
-            "SELECT seq, id, json FROM events WHERE seq >= ?1 AND seq < ?2 ORDER BY seq",
-        )
-        .map_err(&e)?;
+    let mut stmt = db.conn.prepare_cached(EVENTS_IN_RANGE).map_err(&e)?;
     let mut rows = stmt.query(params![to_i64(from), to_i64(to)]).map_err(&e)?;
     while let Some(row) = rows.next().map_err(&e)? {
-        let seq = to_u64(row.get(0).map_err(&e)?, "event position")?;
-        let id = row.get_ref(1).map_err(&e)?;
-        let json = row.get_ref(2).map_err(&e)?;
-        let (Ok(id), Some(json)) = (
-            id.as_blob(),
-            json.as_blob()
-                .ok()
-                .or_else(|| json.as_str().ok().map(str::as_bytes)),
-        ) else {
-            return Err(ErrorKind::Damaged {
-                what: format!("event {seq} is not stored as bytes"),
-            }
-            .into());
-        };
+        let (seq, id, json) = row_bytes(db, row)?;
         if !f(seq, id, json)? {
             break;
         }
     }
     Ok(())
+}
+
+/// The stored events at positions `?1..?2`, in order: `seq`, `id`, `json` (see [`row_bytes`]).
+pub(crate) const EVENTS_IN_RANGE: &str =
+    "SELECT seq, id, json FROM events WHERE seq >= ?1 AND seq < ?2 ORDER BY seq";
+
+/// A row of [`EVENTS_IN_RANGE`]: its position, id column and JSON bytes.
+pub(crate) fn row_bytes<'r>(
+    db: &Db,
+    row: &'r rusqlite::Row<'_>,
+) -> Result<(u64, &'r [u8], &'r [u8])> {
+    let e = db.err("reading events");
+    let seq = to_u64(row.get(0).map_err(&e)?, "event position")?;
+    let id = row.get_ref(1).map_err(&e)?;
+    let json = row.get_ref(2).map_err(&e)?;
+    let (Ok(id), Some(json)) = (
+        id.as_blob(),
+        json.as_blob()
+            .ok()
+            .or_else(|| json.as_str().ok().map(str::as_bytes)),
+    ) else {
+        return Err(ErrorKind::Damaged {
+            what: format!("event {seq} is not stored as bytes"),
+        }
+        .into());
+    };
+    Ok((seq, id, json))
 }
 
 /// A stored row decoded: (seq, id column, decoded event, signatures all valid).

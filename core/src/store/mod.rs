@@ -38,6 +38,10 @@ pub(crate) const REPLAY_CHUNK_EVENTS: usize = 4096;
 #[cfg(test)]
 pub(crate) const REPLAY_CHUNK_EVENTS: usize = 64;
 
+/// Chunks decoded ahead of the replay (`pipeline`): two keep the workers busy while a chunk
+/// replays, including one that replays slowly.
+pub(crate) const PIPELINE_AHEAD: usize = 2;
+
 /// The state replayed from the file so far, with the Merkle frontier of the same events.
 struct Loaded {
     state: State,
@@ -234,9 +238,9 @@ impl Store {
     }
 
     /// Hands the stored events `from..to` to `f` in order, on this thread, each decoded (not
-    /// signature-checked: the writer did that). Chunks are decoded on every core one chunk
-    /// ahead, so that decoding chunk k + 1 overlaps `f` on chunk k; memory: three chunks. An
-    /// error from `f` stops the replay and is returned.
+    /// signature-checked: the writer did that). Chunks are decoded on every core ahead of `f`
+    /// (`pipeline`), so that decoding overlaps `f`; memory: a few chunks. An error from `f`
+    /// stops the replay and is returned.
     fn replay_rows(
         &self,
         from: u64,
@@ -244,40 +248,38 @@ impl Store {
         f: &mut dyn FnMut(u64, Result<SignedEvent>) -> Result<()>,
     ) -> Result<()> {
         type Rows = Vec<(u64, Vec<u8>, Vec<u8>)>;
-        std::thread::scope(|scope| {
-            let mut decoding: Option<std::thread::ScopedJoinHandle<'_, Vec<log::DecodedRow>>> =
-                None;
-            // Starts decoding `chunk` (if any) and gives `f` the chunk decoded before it.
-            let mut hand_over = |chunk: Rows| -> Result<()> {
-                let next = (!chunk.is_empty())
-                    .then(|| scope.spawn(move || log::decode_chunk(chunk, false)));
-                let Some(previous) = std::mem::replace(&mut decoding, next) else {
-                    return Ok(());
-                };
-                // A panicking worker is a bug; re-raise it on this thread.
-                let decoded = previous
-                    .join()
-                    .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
-                for (seq, _id, ev, _) in decoded {
-                    f(seq, ev)?;
-                }
-                Ok(())
-            };
+        let e = self.db.err("reading events");
+        let mut stmt = self
+            .db
+            .conn
+            .prepare_cached(log::EVENTS_IN_RANGE)
+            .map_err(&e)?;
+        let mut rows = stmt
+            .query(rusqlite::params![log::to_i64(from), log::to_i64(to)])
+            .map_err(&e)?;
+        let next = || -> Result<Option<Rows>> {
             let mut chunk: Rows = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
-            log::for_each_row(&self.db, from, to, &mut |seq, id, json| {
+            while chunk.len() < REPLAY_CHUNK_EVENTS {
+                let Some(row) = rows.next().map_err(&e)? else {
+                    break;
+                };
+                let (seq, id, json) = log::row_bytes(&self.db, row)?;
                 chunk.push((seq, id.to_vec(), json.to_vec()));
-                if chunk.len() >= REPLAY_CHUNK_EVENTS {
-                    hand_over(std::mem::replace(
-                        &mut chunk,
-                        Vec::with_capacity(REPLAY_CHUNK_EVENTS),
-                    ))?;
-                }
-                Ok(true)
-            })?;
-            // The last, partial chunk, then the one still decoding.
-            hand_over(chunk)?;
-            hand_over(Vec::new())
-        })
+            }
+            Ok((!chunk.is_empty()).then_some(chunk))
+        };
+        let consume = |decoded: Vec<log::DecodedRow>| -> Result<bool> {
+            for (seq, _id, ev, _) in decoded {
+                f(seq, ev)?;
+            }
+            Ok(true)
+        };
+        pipeline(
+            PIPELINE_AHEAD,
+            next,
+            |chunk| log::decode_chunk(chunk, false),
+            consume,
+        )
     }
 
     /// Appends a batch atomically: validated completely, then written in one transaction with a
@@ -389,10 +391,15 @@ pub(crate) fn signatures_valid(events: &[SignedEvent]) -> Vec<bool> {
     crate::sigcheck::events_valid(&refs)
 }
 
-/// Maps `f` over `items` on all cores, keeping order.
+/// Maps `f` over `items` on all cores, keeping order. The items are taken a piece at a time
+/// by whichever thread is free (this one included), so that a thread slowed down by another
+/// (the replay, on a machine with few cores) does not leave the others waiting for its
+/// share, as equal shares fixed in advance did.
 pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     // Below this many items a thread costs more than it saves.
     const PARALLEL_ITEMS_MIN: usize = 64;
+    // Items taken at a time: small enough to even out, large enough that taking is rare.
+    const PIECE_ITEMS: usize = 64;
     // Asking the OS costs a read of cgroup files on Linux; the answer does not change.
     static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     let threads =
@@ -400,22 +407,109 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + 
     if threads < 2 || items.len() < PARALLEL_ITEMS_MIN {
         return items.iter().map(&f).collect();
     }
-    let chunk = items.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+    let pieces: Vec<&[T]> = items.chunks(PIECE_ITEMS).collect();
+    let taken = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done: Vec<(usize, Vec<R>)> = Vec::new();
+        loop {
+            let i = taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(piece) = pieces.get(i) else {
+                return done;
+            };
+            done.push((i, piece.iter().map(&f).collect()));
+        }
+    };
+    let mut done = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads.min(pieces.len()))
+            .map(|_| scope.spawn(work))
             .collect();
-        let mut out = Vec::with_capacity(items.len());
-        for h in handles {
+        let mut done = work();
+        for h in helpers {
             match h.join() {
-                Ok(part) => out.extend(part),
+                Ok(part) => done.extend(part),
                 // A panicking worker is a bug; re-raise it on this thread.
                 Err(payload) => std::panic::resume_unwind(payload),
             }
         }
-        out
+        done
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    let mut out = Vec::with_capacity(items.len());
+    for (_, part) in done {
+        out.extend(part);
+    }
+    out
+}
+
+/// Chunks read on this thread by `next`, put through `work` on another thread (which may
+/// spread each over every core), and handed to `consume` on this thread in the order read,
+/// until `next` has no more or `consume` says stop (`false`) or fails. Up to `ahead` chunks
+/// are read and worked on beyond the one being consumed, so that the workers go on while
+/// this thread consumes (a replay, which is sequential) instead of waiting for it between
+/// chunks; memory: `ahead + 1` chunks and their results.
+pub(crate) fn pipeline<C: Send, O: Send>(
+    ahead: usize,
+    mut next: impl FnMut() -> Result<Option<C>>,
+    work: impl Fn(C) -> O + Sync,
+    mut consume: impl FnMut(O) -> Result<bool>,
+) -> Result<()> {
+    let ahead = ahead.max(1);
+    std::thread::scope(|scope| {
+        // Both channels hold `ahead` items, and at most `ahead` chunks are sent and not yet
+        // received back: neither side ever blocks on a send.
+        let (to_work, inbox) = std::sync::mpsc::sync_channel::<C>(ahead);
+        let (to_consume, outbox) = std::sync::mpsc::sync_channel::<O>(ahead);
+        let work = &work;
+        let worker = scope.spawn(move || {
+            for chunk in inbox {
+                // Nobody receiving: this side stopped early; the chunks left are dropped.
+                if to_consume.send(work(chunk)).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut in_flight = 0usize;
+        let mut read_all = false;
+        let mut top_up = |in_flight: &mut usize| -> Result<()> {
+            while !read_all && *in_flight < ahead {
+                match next()? {
+                    Some(chunk) => {
+                        if to_work.send(chunk).is_err() {
+                            // The worker is gone: it panicked; its join below re-raises it.
+                            read_all = true;
+                            return Ok(());
+                        }
+                        *in_flight += 1;
+                    }
+                    None => read_all = true,
+                }
+            }
+            Ok(())
+        };
+        let outcome = (|| -> Result<()> {
+            top_up(&mut in_flight)?;
+            while in_flight > 0 {
+                let Ok(done) = outbox.recv() else {
+                    // The worker is gone: it panicked; its join below re-raises it.
+                    return Ok(());
+                };
+                in_flight -= 1;
+                // The next chunk is read and sent before this one is consumed, so that the
+                // worker has it while this thread consumes.
+                top_up(&mut in_flight)?;
+                if !consume(done)? {
+                    return Ok(());
+                }
+            }
+            Ok(())
+        })();
+        drop(to_work);
+        drop(outbox);
+        match worker.join() {
+            Ok(()) => outcome,
+            // A panicking worker is a bug; re-raise it on this thread.
+            Err(payload) => std::panic::resume_unwind(payload),
+        }
     })
 }
 
@@ -481,6 +575,111 @@ mod tests {
     use super::*;
     use crate::error::ErrorCode;
     use crate::{Ledger, Options, Signer};
+
+    fn failure(detail: &str) -> Error {
+        Error::new(ErrorKind::Internal {
+            detail: detail.into(),
+        })
+    }
+
+    #[test]
+    fn parallel_map_keeps_the_order_of_its_items() {
+        for n in [0, 1, 63, 64, 65, 1000, 4097] {
+            let items: Vec<usize> = (0..n).collect();
+            let out = parallel_map(&items, |i| i * 3);
+            assert_eq!(out, items.iter().map(|i| i * 3).collect::<Vec<_>>(), "{n}");
+        }
+    }
+
+    #[test]
+    fn the_pipeline_hands_over_every_chunk_in_the_order_read() {
+        for ahead in [0, 1, 2, 5] {
+            let mut source = 0..100u32;
+            let mut seen = Vec::new();
+            let consume = |o| {
+                seen.push(o);
+                Ok(true)
+            };
+            pipeline(ahead, || Ok(source.next()), |c| c * 2, consume).unwrap();
+            assert_eq!(seen, (0..100).map(|c| c * 2).collect::<Vec<_>>(), "{ahead}");
+        }
+        let mut consumed = 0;
+        pipeline(
+            2,
+            || Ok(None::<u32>),
+            |c| c,
+            |_| {
+                consumed += 1;
+                Ok(true)
+            },
+        )
+        .unwrap();
+        assert_eq!(consumed, 0);
+    }
+
+    #[test]
+    fn the_pipeline_stops_when_told_and_reads_at_most_ahead_of_it() {
+        // A source without end: only `consume` stops it.
+        let reads = std::cell::Cell::new(0u32);
+        let mut consumed = 0;
+        let next = || {
+            reads.set(reads.get() + 1);
+            Ok(Some(reads.get()))
+        };
+        pipeline(
+            2,
+            next,
+            |c| c,
+            |_| {
+                consumed += 1;
+                Ok(consumed < 5)
+            },
+        )
+        .unwrap();
+        assert_eq!(consumed, 5);
+        // The five consumed, and the two read ahead of the last.
+        assert_eq!(reads.get(), 7);
+    }
+
+    #[test]
+    fn the_pipeline_returns_the_first_error_of_either_side() {
+        let mut n = 0;
+        let next = || {
+            n += 1;
+            if n == 4 {
+                Err(failure("read"))
+            } else {
+                Ok(Some(n))
+            }
+        };
+        let e = pipeline(1, next, |c| c, |_| Ok(true)).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Internal);
+        assert_eq!(
+            e.values().get("detail").and_then(|v| v.as_str()),
+            Some("read")
+        );
+        let mut source = 0..10;
+        let consume = |c| {
+            if c == 3 {
+                Err(failure("consume"))
+            } else {
+                Ok(true)
+            }
+        };
+        let e = pipeline(2, || Ok(source.next()), |c| c, consume).unwrap_err();
+        assert_eq!(
+            e.values().get("detail").and_then(|v| v.as_str()),
+            Some("consume")
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "worker bug")]
+    fn a_panicking_worker_is_raised_again_on_the_calling_thread() {
+        let mut source = 0..10;
+        let work = |c: i32| if c == 2 { panic!("worker bug") } else { c };
+        let _ = pipeline(2, || Ok(source.next()), work, |_| Ok(true));
+    }
 
     /// A file of `n` synthetic events appended in batches, and the state their plain replay
     /// gives.

@@ -14,7 +14,7 @@ use crate::merkle::{Frontier, empty_root, leaf_hash, verify_head};
 use crate::model::Digest;
 use crate::store::derived::{self, TABLES, stock_key};
 use crate::store::log;
-use crate::store::{Db, REPLAY_CHUNK_EVENTS, parallel_map};
+use crate::store::{Db, PIPELINE_AHEAD, REPLAY_CHUNK_EVENTS, parallel_map};
 
 /// What a verification found.
 pub(crate) struct Outcome {
@@ -194,6 +194,8 @@ impl Run<'_> {
 type Row = (u64, Vec<u8>, Vec<u8>);
 /// The `kind`, `at` and `actor` columns of a stored row.
 type Columns = (String, String, String);
+/// A chunk of rows read, with the rows of the chunk replayed before it (freed by the worker).
+type RowChunk = (Vec<Row>, Vec<Columns>, Vec<Spent>);
 
 /// A chunk of stored rows with what the workers found: each event decoded (with its
 /// signatures checked) or the error that refused it.
@@ -369,72 +371,61 @@ fn verify_in_snapshot(
     run.check_heads();
     debug_assert!(run.failure.is_some() || run.frontier.root() == empty_root());
 
-    // A pipeline of three chunks at most: this thread reads chunk k+1 and replays chunk k-1
-    // (in order: the replay is sequential) while the workers decode chunk k and check its
-    // signatures on every core. Memory: the state plus four chunks of rows (the fourth is the
-    // chunk replayed last, freed by the next worker).
+    // A pipeline (`store::pipeline`): this thread reads chunks of rows and replays them in
+    // order, while the workers decode the chunks read ahead and check their signatures on
+    // every core. Memory: the state plus a few chunks of rows (`PIPELINE_AHEAD`, and the chunk
+    // replayed last, freed by the worker with the next chunk).
     let mut stmt = db
         .conn
         .prepare("SELECT seq, id, json, kind, at, actor FROM events ORDER BY seq")
         .map_err(db.err("reading events"))?;
     let mut rows = stmt.query([]).map_err(db.err("reading events"))?;
     let e = db.err("reading events");
-    std::thread::scope(|scope| -> Result<()> {
-        let mut decoding: Option<std::thread::ScopedJoinHandle<'_, Decoded>> = None;
-        let mut ready: Option<Decoded> = None;
-        let mut end = false;
-        loop {
-            if let Some(decoded) = ready.take() {
-                run.chunk(decoded, rules)?;
-                progress(run.state.event_count());
-            }
-            let mut chunk = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
-            let mut columns = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
-            while !end && run.failure.is_none() && chunk.len() < REPLAY_CHUNK_EVENTS {
-                let Some(r) = rows.next().map_err(&e)? else {
-                    end = true;
-                    break;
-                };
-                let seq: i64 = r.get(0).map_err(&e)?;
-                let seq = u64::try_from(seq).map_err(|_| {
-                    Error::new(ErrorKind::Damaged {
-                        what: format!("event position {seq} is negative"),
-                    })
-                })?;
-                let id: Vec<u8> = r.get(1).map_err(&e)?;
-                let json: Vec<u8> = match r.get_ref(2).map_err(&e)? {
-                    rusqlite::types::ValueRef::Blob(b) => b.to_vec(),
-                    rusqlite::types::ValueRef::Text(t) => t.to_vec(),
-                    _ => Vec::new(),
-                };
-                chunk.push((seq, id, json));
-                columns.push((
-                    r.get::<_, String>(3).map_err(&e)?,
-                    r.get::<_, String>(4).map_err(&e)?,
-                    r.get::<_, String>(5).map_err(&e)?,
-                ));
-            }
-            if let Some(handle) = decoding.take() {
-                match handle.join() {
-                    Ok(decoded) => ready = Some(decoded),
-                    // A panicking worker is a bug; re-raise it on this thread.
-                    Err(payload) => std::panic::resume_unwind(payload),
-                }
-            }
-            if run.failure.is_some() {
-                return Ok(());
-            }
-            if !chunk.is_empty() {
-                let spent = std::mem::take(&mut run.spent);
-                decoding = Some(scope.spawn(move || {
-                    drop(spent);
-                    Decoded::new(chunk, columns)
-                }));
-            } else if ready.is_none() {
-                return Ok(());
-            }
+    // The rows of the chunk replayed last, handed to the worker with the next chunk read.
+    let spent: std::cell::RefCell<Vec<Spent>> = std::cell::RefCell::new(Vec::new());
+    // Nothing is read once a check before the events (the first tree head) has failed.
+    let going = run.failure.is_none();
+    let next = || -> Result<Option<RowChunk>> {
+        let mut chunk = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
+        let mut columns = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
+        while chunk.len() < REPLAY_CHUNK_EVENTS {
+            let Some(r) = rows.next().map_err(&e)? else {
+                break;
+            };
+            let seq: i64 = r.get(0).map_err(&e)?;
+            let seq = u64::try_from(seq).map_err(|_| {
+                Error::new(ErrorKind::Damaged {
+                    what: format!("event position {seq} is negative"),
+                })
+            })?;
+            let id: Vec<u8> = r.get(1).map_err(&e)?;
+            let json: Vec<u8> = match r.get_ref(2).map_err(&e)? {
+                rusqlite::types::ValueRef::Blob(b) => b.to_vec(),
+                rusqlite::types::ValueRef::Text(t) => t.to_vec(),
+                _ => Vec::new(),
+            };
+            chunk.push((seq, id, json));
+            columns.push((
+                r.get::<_, String>(3).map_err(&e)?,
+                r.get::<_, String>(4).map_err(&e)?,
+                r.get::<_, String>(5).map_err(&e)?,
+            ));
         }
-    })?;
+        Ok((!chunk.is_empty()).then(|| (chunk, columns, spent.take())))
+    };
+    let work = |(chunk, columns, spent): RowChunk| {
+        drop(spent);
+        Decoded::new(chunk, columns)
+    };
+    let consume = |decoded: Decoded| -> Result<bool> {
+        run.chunk(decoded, rules)?;
+        progress(run.state.event_count());
+        spent.replace(std::mem::take(&mut run.spent));
+        Ok(run.failure.is_none())
+    };
+    if going {
+        crate::store::pipeline(PIPELINE_AHEAD, next, work, consume)?;
+    }
     drop(rows);
     drop(stmt);
     // Another core derives the lots' and the other non-item derived rows, then the state digest
