@@ -49,6 +49,9 @@ pub(crate) fn object_to_vec<T: Serialize + ?Sized>(value: &T) -> Result<(Vec<u8>
     Ok((out, members))
 }
 
+/// Members reserved for a map whose length serde does not tell (see `serialize_map`).
+const UNKNOWN_MAP_MEMBERS: usize = 16;
+
 fn internal(e: SerError) -> Error {
     Error::new(ErrorKind::Internal {
         detail: format!("canonicalising JSON: {}", e.0),
@@ -247,8 +250,15 @@ impl<'a> ser::Serializer for Ser<'a> {
         })
     }
     fn serialize_map(self, len: Option<usize>) -> std::result::Result<Obj<'a>, SerError> {
-        // `len` only sizes the members' vector: a map of unknown length starts empty and grows.
-        Ok(Obj::open(self.out, len.unwrap_or(0), false, self.members))
+        // `len` only sizes the members' vector. A map of unknown length is most often an event
+        // (its body is flattened into it, which serde writes as such a map): room for the
+        // members of most events, so that it seldom grows.
+        Ok(Obj::open(
+            self.out,
+            len.unwrap_or(UNKNOWN_MAP_MEMBERS),
+            false,
+            self.members,
+        ))
     }
     fn serialize_struct(
         self,

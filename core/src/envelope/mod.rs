@@ -313,12 +313,15 @@ impl Encoded {
     fn line(&self, id: &EventId, signatures: &[Signature]) -> Result<String> {
         let id_member = id_member(id);
         let signatures_member = signatures_member(signatures);
+        // The room the line takes: the content's bytes (braces included), the two members and
+        // a comma before each (one fewer for an empty content).
+        let mut out =
+            Vec::with_capacity(self.bytes.len() + id_member.len() + signatures_member.len() + 2);
         // In RFC 8785 order ("id" < "signatures"), each inserted before the first member whose
         // key sorts after it.
         let mut added = [("id", id_member), ("signatures", signatures_member)]
             .into_iter()
             .peekable();
-        let mut out = Vec::with_capacity(self.bytes.len() + 256);
         out.push(b'{');
         let mut first = true;
         let mut put = |out: &mut Vec<u8>, part: &[u8]| {

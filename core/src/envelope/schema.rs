@@ -129,23 +129,66 @@ impl Pattern {
         match self {
             Pattern::NameId => match b.split_first() {
                 Some((first, rest)) => {
-                    first.is_ascii_alphanumeric()
+                    all_in(std::slice::from_ref(first), ALNUM)
                         && rest.len() <= 127
-                        && rest
-                            .iter()
-                            .all(|c| c.is_ascii_alphanumeric() || b"._:/-".contains(c))
+                        && all_in(rest, NAME)
                 }
                 None => false,
             },
-            Pattern::Hex(digits) => {
-                b.len() == digits && b.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
-            }
+            Pattern::Hex(digits) => b.len() == digits && all_in(b, HEX),
             Pattern::Timestamp => shaped(b, b"0000-00-00T00:00:00Z"),
             Pattern::Date => shaped(b, b"0000-00") || shaped(b, b"0000-00-00"),
             Pattern::Day => shaped(b, b"0000-00-00"),
-            Pattern::Country => b.len() == 2 && b.iter().all(u8::is_ascii_uppercase),
+            Pattern::Country => b.len() == 2 && all_in(b, UPPER),
         }
     }
+}
+
+/// Classes of ASCII bytes, one bit each in [`CLASSES`]: `[0-9a-f]`, `[A-Za-z0-9]`,
+/// `[A-Za-z0-9._:/-]`, `[A-Z]`. Every other byte (every byte of a character beyond ASCII
+/// included) is in none.
+const HEX: u8 = 1;
+const ALNUM: u8 = 2;
+const NAME: u8 = 4;
+const UPPER: u8 = 8;
+
+/// The classes of every byte value: one look-up per byte instead of a chain of comparisons
+/// (these checks run on every id, key and signature of every event).
+// Evaluated when compiled: an index out of bounds would fail the build, not a run.
+#[allow(clippy::indexing_slicing)]
+const CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let digit = c.is_ascii_digit();
+        let alnum = c.is_ascii_alphanumeric();
+        let mut class = 0;
+        if digit || matches!(c, b'a'..=b'f') {
+            class |= HEX;
+        }
+        if alnum {
+            class |= ALNUM | NAME;
+        }
+        if matches!(c, b'.' | b'_' | b':' | b'/' | b'-') {
+            class |= NAME;
+        }
+        if c.is_ascii_uppercase() {
+            class |= UPPER;
+        }
+        table[b] = class;
+        b += 1;
+    }
+    table
+};
+
+/// Whether every byte of `b` is in `class`: without a branch per byte (one look-up and one
+/// `and` each), since nearly every string checked passes.
+#[allow(clippy::indexing_slicing)] // A byte (below 256) always indexes a table of 256.
+fn all_in(b: &[u8], class: u8) -> bool {
+    b.iter()
+        .fold(class, |acc, &c| acc & CLASSES[usize::from(c)])
+        == class
 }
 
 /// Whether `b` has the shape of `template`: an ASCII digit where it has `0`, and its other
