@@ -38,9 +38,10 @@ pub(crate) const REPLAY_CHUNK_EVENTS: usize = 4096;
 #[cfg(test)]
 pub(crate) const REPLAY_CHUNK_EVENTS: usize = 64;
 
-/// Chunks decoded ahead of the replay (`pipeline`): two keep the workers busy while a chunk
-/// replays, including one that replays slowly.
-pub(crate) const PIPELINE_AHEAD: usize = 2;
+/// Chunks decoded ahead of the one replaying (`pipeline`). One keeps the workers busy while a
+/// chunk replays: two were no faster (`custodia verify` of 200 k steady-state events, 2.97–3.00
+/// against 2.99–3.01 s) and held a chunk more (72–75 against 61–62 MB).
+pub(crate) const PIPELINE_AHEAD: usize = 1;
 
 /// The state replayed from the file so far, with the Merkle frontier of the same events.
 struct Loaded {
@@ -444,9 +445,9 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + 
 /// Chunks read on this thread by `next`, put through `work` on another thread (which may
 /// spread each over every core), and handed to `consume` on this thread in the order read,
 /// until `next` has no more or `consume` says stop (`false`) or fails. Up to `ahead` chunks
-/// are read and worked on beyond the one being consumed, so that the workers go on while
-/// this thread consumes (a replay, which is sequential) instead of waiting for it between
-/// chunks; memory: `ahead + 1` chunks and their results.
+/// are read and worked on beyond the one being consumed, so that the workers go on while this
+/// thread consumes (a replay, which is sequential); memory: `ahead + 1` chunks and their
+/// results. Verification, verification of an export and opening a ledger all run on it.
 pub(crate) fn pipeline<C: Send, O: Send>(
     ahead: usize,
     mut next: impl FnMut() -> Result<Option<C>>,

@@ -373,8 +373,8 @@ fn verify_in_snapshot(
 
     // A pipeline (`store::pipeline`): this thread reads chunks of rows and replays them in
     // order, while the workers decode the chunks read ahead and check their signatures on
-    // every core. Memory: the state plus a few chunks of rows (`PIPELINE_AHEAD`, and the chunk
-    // replayed last, freed by the worker with the next chunk).
+    // every core. Memory: the state plus a few chunks of rows (the one replaying, the one read
+    // ahead and its result, and the chunk replayed last, freed by the worker with the next).
     let mut stmt = db
         .conn
         .prepare("SELECT seq, id, json, kind, at, actor FROM events ORDER BY seq")
