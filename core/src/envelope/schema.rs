@@ -160,6 +160,7 @@ const CLASSES: [u8; 256] = {
     let mut table = [0u8; 256];
     let mut b = 0;
     while b < 256 {
+        // `as u8`: `b` is below 256.
         let c = b as u8;
         let digit = c.is_ascii_digit();
         let alnum = c.is_ascii_alphanumeric();
@@ -436,6 +437,26 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_refused_pattern_names_its_member() {
+        // The code checks keep the engine's error: a schema violation at the member's pointer.
+        let v = json!({"v": 1, "kind": "lot_merge", "at": "2026-01-05T08:00:00Z\n",
+            "actor": "unit:a", "parents": [], "site": "depot:a", "custodian": "unit:a",
+            "lots": [{"lot": "lot:a", "quantity": 1}, {"lot": "lot:c", "quantity": 1}],
+            "into": {"id": "lot:b", "lot_number": "B"}});
+        let e = check_event(&v, false).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::SchemaViolation);
+        assert_eq!(e.field(), Some("/at"));
+        let mut v = v;
+        v["at"] = json!("2026-01-05T08:00:00Z");
+        check_event(&v, false).unwrap();
+        v["lots"][1]["lot"] = json!("lot c");
+        assert_eq!(
+            check_event(&v, false).unwrap_err().field(),
+            Some("/lots/1/lot")
+        );
     }
 
     #[test]
