@@ -590,6 +590,14 @@ mod tests {
             let out = parallel_map(&items, |i| i * 3);
             assert_eq!(out, items.iter().map(|i| i * 3).collect::<Vec<_>>(), "{n}");
         }
+        // Slow items, so that every thread takes pieces (quick ones may all be taken by the
+        // calling thread before another starts), and their pieces interleave.
+        let items: Vec<usize> = (0..2000).collect();
+        let out = parallel_map(&items, |i| {
+            std::thread::sleep(std::time::Duration::from_micros(20));
+            i * 3
+        });
+        assert_eq!(out, items.iter().map(|i| i * 3).collect::<Vec<_>>());
     }
 
     #[test]
@@ -620,26 +628,28 @@ mod tests {
 
     #[test]
     fn the_pipeline_stops_when_told_and_reads_at_most_ahead_of_it() {
-        // A source without end: only `consume` stops it.
-        let reads = std::cell::Cell::new(0u32);
-        let mut consumed = 0;
-        let next = || {
-            reads.set(reads.get() + 1);
-            Ok(Some(reads.get()))
-        };
-        pipeline(
-            2,
-            next,
-            |c| c,
-            |_| {
-                consumed += 1;
-                Ok(consumed < 5)
-            },
-        )
-        .unwrap();
-        assert_eq!(consumed, 5);
-        // The five consumed, and the two read ahead of the last.
-        assert_eq!(reads.get(), 7);
+        for ahead in [1, 2, 3] {
+            // A source without end: only `consume` stops it.
+            let reads = std::cell::Cell::new(0usize);
+            let mut consumed = 0;
+            let next = || {
+                reads.set(reads.get() + 1);
+                Ok(Some(reads.get()))
+            };
+            pipeline(
+                ahead,
+                next,
+                |c| c,
+                |_| {
+                    consumed += 1;
+                    Ok(consumed < 5)
+                },
+            )
+            .unwrap();
+            assert_eq!(consumed, 5);
+            // The five consumed, and the chunks read ahead of the last.
+            assert_eq!(reads.get(), 5 + ahead, "{ahead}");
+        }
     }
 
     #[test]
