@@ -238,13 +238,13 @@ fn pattern_keyword<'a>(
     _path: jsonschema::paths::Location,
 ) -> std::result::Result<Box<dyn for<'i> jsonschema::Keyword<'i>>, jsonschema::ValidationError<'a>>
 {
-    let source = value.as_str().unwrap_or_default();
-    match Pattern::of(source) {
-        Some(pattern) => Ok(Box::new(PatternKeyword {
+    // A pattern that is not a string, or one without a check, refuses the schema.
+    match value.as_str().map(|source| (source, Pattern::of(source))) {
+        Some((source, Some(pattern))) => Ok(Box::new(PatternKeyword {
             pattern,
             source: source.to_owned(),
         })),
-        None => Err(jsonschema::ValidationError::custom(format!(
+        _ => Err(jsonschema::ValidationError::custom(format!(
             "the pattern {value} has no check in `envelope::schema::Pattern`"
         ))),
     }
@@ -461,13 +461,16 @@ mod tests {
 
     #[test]
     fn a_pattern_without_a_check_does_not_compile() {
-        let schema = json!({ "pattern": "^[a-z]+$" });
-        assert!(
-            jsonschema::options()
-                .with_keyword("pattern", pattern_keyword)
-                .build(&schema)
-                .is_err()
-        );
+        for pattern in [json!("^[a-z]+$"), json!(12)] {
+            let schema = json!({ "pattern": pattern });
+            assert!(
+                jsonschema::options()
+                    .with_keyword("pattern", pattern_keyword)
+                    .build(&schema)
+                    .is_err(),
+                "{pattern}"
+            );
+        }
     }
 
     proptest::proptest! {
