@@ -339,7 +339,7 @@ pub(crate) fn events_valid<E: Signed>(events: &[&E]) -> Vec<bool> {
 }
 
 /// [`events_valid`] on this thread.
-fn events_valid_here<E: Signed>(events: &[&E]) -> Vec<bool> {
+pub(crate) fn events_valid_here<E: Signed>(events: &[&E]) -> Vec<bool> {
     let checker = Checker::cached();
     let mut out = Vec::with_capacity(events.len());
     let mut items: Vec<Item<'_>> = Vec::new();
@@ -372,7 +372,9 @@ fn events_valid_here<E: Signed>(events: &[&E]) -> Vec<bool> {
     out
 }
 
-fn threads() -> usize {
+/// Threads to run on: the cores this process may use (1 when the OS does not say). Shared by
+/// every fan-out of the crate (here, and `store`'s pipeline and `parallel_map`).
+pub(crate) fn threads() -> usize {
     // Asking the OS costs a read of cgroup files on Linux; the answer does not change.
     static THREADS: OnceLock<usize> = OnceLock::new();
     *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))

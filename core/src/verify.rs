@@ -59,20 +59,13 @@ struct Decoded {
     events: Vec<Option<(SignedEvent, bool)>>,
 }
 
-impl Decoded {
-    /// Decodes the lines on every core, then checks the signatures of the decoded events in
-    /// batches on every core (`sigcheck`: the verdict of single checks).
-    fn new(lines: Vec<Vec<u8>>) -> Self {
-        let decoded =
-            crate::store::parallel_map(&lines, |line| SignedEvent::from_canonical_json(line));
-        let valid = crate::store::log::signatures_of_decoded(&decoded);
-        let events = decoded
-            .into_iter()
-            .zip(valid)
-            .map(|(d, ok)| d.ok().map(|e| (e, ok)))
-            .collect();
-        Self { lines, events }
-    }
+/// One piece of the pipeline: the lines decoded, and the signatures of the decoded events
+/// checked in one batch (`sigcheck`: the verdict of single checks).
+fn decode_piece(lines: &[Vec<u8>]) -> Vec<Option<(SignedEvent, bool)>> {
+    crate::store::log::decode_piece(lines.iter().map(Vec::as_slice), true)
+        .into_iter()
+        .map(|(d, ok)| d.ok().map(|e| (e, ok)))
+        .collect()
 }
 
 /// Replays a decoded chunk in order; `false` once something failed.
@@ -101,8 +94,9 @@ pub fn verify_jsonl(reader: impl BufRead, rules: Option<&dyn RuleEngine>) -> Ver
         failure: None,
     };
     // A pipeline (`store::pipeline`): this thread reads chunks of lines and replays them in
-    // order, while the workers decode the chunks read ahead and check their signatures on
-    // every core. Memory: the state plus a few chunks of lines.
+    // order, while the workers decode the chunks read ahead and check their signatures, a
+    // piece at a time; this thread takes pieces too whenever it waits. Memory: the state plus
+    // a few chunks of lines.
     let mut lines = reader.split(b'\n');
     let mut read_error = None;
     let next = || -> crate::error::Result<Option<Vec<Vec<u8>>>> {
@@ -117,8 +111,14 @@ pub fn verify_jsonl(reader: impl BufRead, rules: Option<&dyn RuleEngine>) -> Ver
         }
         Ok((!chunk.is_empty()).then_some(chunk))
     };
-    let consume = |decoded: Decoded| Ok(replay(&mut verifier, decoded));
-    let piped = crate::store::pipeline(crate::store::PIPELINE_AHEAD, next, Decoded::new, consume);
+    let consume = |lines, events| Ok(replay(&mut verifier, Decoded { lines, events }));
+    let piped = crate::store::pipeline(
+        crate::store::PIPELINE_AHEAD,
+        crate::store::PIPELINE_PIECE,
+        next,
+        decode_piece,
+        consume,
+    );
     if let Err(e) = piped {
         verifier.fail(e);
     }

@@ -15,7 +15,7 @@ use crate::rows::{
     Balance, BalanceFilter, EventRecord, ItemRecord, LineageEntry, MarkingQuery, StockFilter,
     StockKind, StockLine, TraceEntry,
 };
-use crate::store::{Db, SqlNodes, parallel_map};
+use crate::store::{Db, SqlNodes};
 
 /// A stored tree head: (size, root, signature).
 pub(crate) type HeadRow = (u64, Hash, [u8; 64]);
@@ -131,35 +131,28 @@ pub(crate) fn row_bytes<'r>(
     Ok((seq, id, json))
 }
 
-/// A stored row decoded: (seq, id column, decoded event, signatures all valid).
-pub(crate) type DecodedRow = (u64, Vec<u8>, Result<SignedEvent, DecodeError>, bool);
-
-/// Decodes a chunk of stored rows on all cores; with `signatures`, also checks signatures.
-pub(crate) fn decode_chunk(
-    rows: Vec<(u64, Vec<u8>, Vec<u8>)>,
+/// One piece of a pipeline (`store::pipeline`), on this thread: each canonical line decoded,
+/// and with `signatures`, whether every signature of the event checks (in one batch of the
+/// piece's signatures, `sigcheck`: the verdict of single checks; `false` for an event that did
+/// not decode, and for those after a bad signature, which the replay checks again one by one).
+pub(crate) fn decode_piece<'a>(
+    lines: impl Iterator<Item = &'a [u8]>,
     signatures: bool,
-) -> Vec<DecodedRow> {
-    let decoded = parallel_map(&rows, |(_, _, json)| SignedEvent::from_canonical_json(json));
-    let valid = if signatures {
-        signatures_of_decoded(&decoded)
+) -> Vec<(Result<SignedEvent, DecodeError>, bool)> {
+    let decoded: Vec<_> = lines.map(SignedEvent::from_canonical_json).collect();
+    let mut valid = if signatures {
+        let events: Vec<&SignedEvent> = decoded.iter().filter_map(|d| d.as_ref().ok()).collect();
+        crate::sigcheck::events_valid_here(&events)
     } else {
-        vec![false; decoded.len()]
-    };
-    rows.into_iter()
-        .zip(decoded)
-        .zip(valid)
-        .map(|(((seq, id, _), ev), ok)| (seq, id, ev, ok))
-        .collect()
-}
-
-/// Whether every signature of each decoded event verifies (batched on all cores); `false` for
-/// events that did not decode.
-pub(crate) fn signatures_of_decoded<E>(decoded: &[Result<SignedEvent, E>]) -> Vec<bool> {
-    let events: Vec<&SignedEvent> = decoded.iter().filter_map(|d| d.as_ref().ok()).collect();
-    let mut valid = crate::sigcheck::events_valid(&events).into_iter();
+        Vec::new()
+    }
+    .into_iter();
     decoded
-        .iter()
-        .map(|d| d.is_ok() && valid.next().unwrap_or(false))
+        .into_iter()
+        .map(|d| {
+            let ok = d.is_ok() && valid.next().unwrap_or(false);
+            (d, ok)
+        })
         .collect()
 }
 

@@ -27,6 +27,7 @@ use crate::ledger::{
 };
 use crate::merkle::Frontier;
 use crate::model::{EventId, PublicKey};
+use crate::sigcheck::threads;
 
 /// Largest batch one append takes, in events.
 pub const BATCH_EVENTS_MAX: usize = 100_000;
@@ -42,6 +43,15 @@ pub(crate) const REPLAY_CHUNK_EVENTS: usize = 64;
 /// chunk replays: two were no faster (`custodia verify` of 200 k steady-state events, 2.97–3.00
 /// against 2.99–3.01 s) and held a chunk more (72–75 against 61–62 MB).
 pub(crate) const PIPELINE_AHEAD: usize = 1;
+
+/// Events a thread takes at a time in `pipeline`: decoded, then their signatures checked in
+/// one batch. A batch of 512 signatures costs 1.5 % more per signature than one of 1,024, one
+/// of 64 a third more (`sigcheck::verify_batch`, five signing keys as in the synthetic mix).
+#[cfg(not(test))]
+pub(crate) const PIPELINE_PIECE: usize = 512;
+/// Small in the crate's own tests, so that a chunk has several pieces.
+#[cfg(test)]
+pub(crate) const PIPELINE_PIECE: usize = 16;
 
 /// The state replayed from the file so far, with the Merkle frontier of the same events.
 struct Loaded {
@@ -269,18 +279,16 @@ impl Store {
             }
             Ok((!chunk.is_empty()).then_some(chunk))
         };
-        let consume = |decoded: Vec<log::DecodedRow>| -> Result<bool> {
-            for (seq, _id, ev, _) in decoded {
+        let work = |rows: &[(u64, Vec<u8>, Vec<u8>)]| {
+            log::decode_piece(rows.iter().map(|(_, _, json)| json.as_slice()), false)
+        };
+        let consume = |rows: Rows, decoded: Vec<(Result<SignedEvent>, bool)>| -> Result<bool> {
+            for ((seq, ..), (ev, _)) in rows.into_iter().zip(decoded) {
                 f(seq, ev)?;
             }
             Ok(true)
         };
-        pipeline(
-            PIPELINE_AHEAD,
-            next,
-            |chunk| log::decode_chunk(chunk, false),
-            consume,
-        )
+        pipeline(PIPELINE_AHEAD, PIPELINE_PIECE, next, work, consume)
     }
 
     /// Appends a batch atomically: validated completely, then written in one transaction with a
@@ -401,10 +409,7 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + 
     const PARALLEL_ITEMS_MIN: usize = 64;
     // Items taken at a time: small enough to even out, large enough that taking is rare.
     const PIECE_ITEMS: usize = 64;
-    // Asking the OS costs a read of cgroup files on Linux; the answer does not change.
-    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    let threads =
-        *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = threads();
     if threads < 2 || items.len() < PARALLEL_ITEMS_MIN {
         return items.iter().map(&f).collect();
     }
@@ -442,76 +447,285 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + 
     out
 }
 
-/// Chunks read on this thread by `next`, put through `work` on another thread (which may
-/// spread each over every core), and handed to `consume` on this thread in the order read,
-/// until `next` has no more or `consume` says stop (`false`) or fails. Up to `ahead` chunks
-/// are read and worked on beyond the one being consumed, so that the workers go on while this
-/// thread consumes (a replay, which is sequential); memory: `ahead + 1` chunks and their
-/// results. Verification, verification of an export and opening a ledger all run on it.
-pub(crate) fn pipeline<C: Send, O: Send>(
+/// Chunks read on this thread by `next`, cut into pieces of `piece` items, put through `work`
+/// a piece at a time by whichever thread is free, and handed to `consume` on this thread with
+/// their results, in the order read, until `next` has no more or `consume` says stop (`false`)
+/// or fails. Verification, verification of an export and opening a ledger all run on it.
+///
+/// One thread per core: this one, which reads and consumes in order (a replay, which is
+/// sequential), and `threads() - 1` workers. Whenever this thread is not reading or consuming
+/// it takes pieces like a worker, so no core waits while a piece is left; a single core does
+/// everything here, in order. Before a chunk is consumed, up to `ahead` chunks beyond it are
+/// read, so that the workers go on meanwhile; memory: `ahead + 1` chunks and their results.
+/// `work` must give one result per item of its piece.
+pub(crate) fn pipeline<T: Send + Sync, R: Send>(
     ahead: usize,
-    mut next: impl FnMut() -> Result<Option<C>>,
-    work: impl Fn(C) -> O + Sync,
-    mut consume: impl FnMut(O) -> Result<bool>,
+    piece: usize,
+    mut next: impl FnMut() -> Result<Option<Vec<T>>>,
+    work: impl Fn(&[T]) -> Vec<R> + Sync,
+    mut consume: impl FnMut(Vec<T>, Vec<R>) -> Result<bool>,
 ) -> Result<()> {
     let ahead = ahead.max(1);
+    let shared = pool::Shared::new(piece);
     std::thread::scope(|scope| {
-        // Both channels hold `ahead` items, and at most `ahead` chunks are sent and not yet
-        // received back: neither side ever blocks on a send.
-        let (to_work, inbox) = std::sync::mpsc::sync_channel::<C>(ahead);
-        let (to_consume, outbox) = std::sync::mpsc::sync_channel::<O>(ahead);
-        let work = &work;
-        let worker = scope.spawn(move || {
-            for chunk in inbox {
-                // Nobody receiving: this side stopped early; the chunks left are dropped.
-                if to_consume.send(work(chunk)).is_err() {
-                    return;
-                }
-            }
-        });
-        let mut in_flight = 0usize;
+        // Dropped when this closure ends in any way (done, an error, a panic), before the
+        // scope waits for the workers: it tells them to stop.
+        let _stop = pool::StopOnDrop(&shared);
+        for _ in 1..threads() {
+            scope.spawn(|| shared.work_until_stopped(&work));
+        }
         let mut read_all = false;
-        let mut top_up = |in_flight: &mut usize| -> Result<()> {
-            while !read_all && *in_flight < ahead {
+        loop {
+            // Top up: the chunk consumed next and `ahead` beyond it, read outside the lock.
+            while !read_all && shared.chunks() < ahead + 1 {
                 match next()? {
-                    Some(chunk) => {
-                        if to_work.send(chunk).is_err() {
-                            // The worker is gone: it panicked; its join below re-raises it.
-                            read_all = true;
-                            return Ok(());
-                        }
-                        *in_flight += 1;
-                    }
+                    Some(items) => shared.push(items),
                     None => read_all = true,
                 }
             }
-            Ok(())
-        };
-        let outcome = (|| -> Result<()> {
-            top_up(&mut in_flight)?;
-            while in_flight > 0 {
-                let Ok(done) = outbox.recv() else {
-                    // The worker is gone: it panicked; its join below re-raises it.
-                    return Ok(());
-                };
-                in_flight -= 1;
-                // The next chunk is read and sent before this one is consumed, so that the
-                // worker has it while this thread consumes.
-                top_up(&mut in_flight)?;
-                if !consume(done)? {
-                    return Ok(());
-                }
+            let Some((items, results)) = shared.help_until_front_done(&work)? else {
+                return Ok(());
+            };
+            // The workers go on with the chunks read ahead while this one is consumed.
+            if !consume(items, results)? {
+                return Ok(());
             }
-            Ok(())
-        })();
-        drop(to_work);
-        drop(outbox);
-        match worker.join() {
-            Ok(()) => outcome,
-            // A panicking worker is a bug; re-raise it on this thread.
-            Err(payload) => std::panic::resume_unwind(payload),
         }
     })
+}
+
+/// The work-sharing pool of [`pipeline`]: chunks in the order read, each cut into pieces that
+/// any thread takes; results kept per piece until the chunk is consumed.
+mod pool {
+    use std::collections::VecDeque;
+    use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+
+    use crate::error::{ErrorKind, Result};
+
+    type Panic = Box<dyn std::any::Any + Send>;
+
+    struct Chunk<T, R> {
+        items: Arc<Vec<T>>,
+        pieces: usize,
+        taken: usize,
+        done: usize,
+        results: Vec<Option<Vec<R>>>,
+    }
+
+    struct Pool<T, R> {
+        chunks: VecDeque<Chunk<T, R>>,
+        /// The sequence number of `chunks[0]` (chunks are numbered in the order read).
+        first: u64,
+        stop: bool,
+        /// A worker's panic, raised again on the consuming thread.
+        panic: Option<Panic>,
+    }
+
+    /// A piece taken: its chunk's number, its index in the chunk, and the chunk's items.
+    struct Taken<T> {
+        chunk: u64,
+        index: usize,
+        items: Arc<Vec<T>>,
+    }
+
+    pub(super) struct Shared<T, R> {
+        pool: Mutex<Pool<T, R>>,
+        /// A piece to take, or stop (workers wait on it).
+        work_ready: Condvar,
+        /// A piece done, or a worker panicked (the consuming thread waits on it).
+        piece_done: Condvar,
+        piece: usize,
+    }
+
+    /// Tells the workers to stop when dropped.
+    pub(super) struct StopOnDrop<'a, T, R>(pub(super) &'a Shared<T, R>);
+
+    impl<T, R> Drop for StopOnDrop<'_, T, R> {
+        fn drop(&mut self) {
+            self.0.lock().stop = true;
+            self.0.work_ready.notify_all();
+        }
+    }
+
+    impl<T, R> Shared<T, R> {
+        /// The lock. No code but this module's runs under it, and none of it panics but on a
+        /// failed allocation, after which the pool is still whole: a poisoned lock is taken.
+        fn lock(&self) -> MutexGuard<'_, Pool<T, R>> {
+            self.pool.lock().unwrap_or_else(PoisonError::into_inner)
+        }
+    }
+
+    impl<T: Send + Sync, R: Send> Shared<T, R> {
+        pub(super) fn new(piece: usize) -> Self {
+            Self {
+                pool: Mutex::new(Pool {
+                    chunks: VecDeque::new(),
+                    first: 0,
+                    stop: false,
+                    panic: None,
+                }),
+                work_ready: Condvar::new(),
+                piece_done: Condvar::new(),
+                piece: piece.max(1),
+            }
+        }
+
+        /// Chunks read and not yet consumed.
+        pub(super) fn chunks(&self) -> usize {
+            self.lock().chunks.len()
+        }
+
+        /// Adds a chunk read; the workers may take its pieces at once.
+        pub(super) fn push(&self, items: Vec<T>) {
+            let pieces = items.len().div_ceil(self.piece);
+            let chunk = Chunk {
+                items: Arc::new(items),
+                pieces,
+                taken: 0,
+                done: 0,
+                results: (0..pieces).map(|_| None).collect(),
+            };
+            self.lock().chunks.push_back(chunk);
+            self.work_ready.notify_all();
+        }
+
+        /// The first piece nobody took yet, oldest chunk first.
+        fn take(&self, pool: &mut Pool<T, R>) -> Option<Taken<T>> {
+            let first = pool.first;
+            pool.chunks
+                .iter_mut()
+                .zip(first..)
+                .find(|(c, _)| c.taken < c.pieces)
+                .map(|(c, n)| {
+                    c.taken += 1;
+                    Taken {
+                        chunk: n,
+                        index: c.taken - 1,
+                        items: Arc::clone(&c.items),
+                    }
+                })
+        }
+
+        /// Runs `work` on a piece taken, outside the lock; `Err` is a panic of `work`.
+        fn run<W: Fn(&[T]) -> Vec<R>>(
+            &self,
+            taken: Taken<T>,
+            work: &W,
+        ) -> (u64, usize, std::thread::Result<Vec<R>>) {
+            let start = taken.index.saturating_mul(self.piece);
+            let end = start.saturating_add(self.piece).min(taken.items.len());
+            let part = taken.items.get(start..end).unwrap_or_default();
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(part)));
+            // The items are released before the piece counts as done, so that the consuming
+            // thread holds the only reference to a chunk whose pieces are all done.
+            let (chunk, index) = (taken.chunk, taken.index);
+            drop(taken);
+            (chunk, index, out)
+        }
+
+        /// Records a piece's results, or a panic (which stops the pool).
+        fn finish(
+            &self,
+            pool: &mut Pool<T, R>,
+            chunk: u64,
+            index: usize,
+            out: std::thread::Result<Vec<R>>,
+        ) {
+            match out {
+                Ok(results) => {
+                    // The chunk is still queued: it is consumed only once all its pieces are done.
+                    let at = usize::try_from(chunk.wrapping_sub(pool.first)).unwrap_or(usize::MAX);
+                    if let Some(c) = pool.chunks.get_mut(at)
+                        && let Some(slot) = c.results.get_mut(index)
+                    {
+                        *slot = Some(results);
+                        c.done += 1;
+                    }
+                }
+                Err(panic) => {
+                    pool.panic.get_or_insert(panic);
+                    pool.stop = true;
+                    self.work_ready.notify_all();
+                }
+            }
+            self.piece_done.notify_all();
+        }
+
+        /// A worker: takes pieces until told to stop.
+        pub(super) fn work_until_stopped<W: Fn(&[T]) -> Vec<R>>(&self, work: &W) {
+            let mut pool = self.lock();
+            loop {
+                if pool.stop {
+                    return;
+                }
+                let Some(taken) = self.take(&mut pool) else {
+                    pool = self
+                        .work_ready
+                        .wait(pool)
+                        .unwrap_or_else(PoisonError::into_inner);
+                    continue;
+                };
+                drop(pool);
+                let (chunk, index, out) = self.run(taken, work);
+                pool = self.lock();
+                self.finish(&mut pool, chunk, index, out);
+            }
+        }
+
+        /// The consuming thread: takes pieces (of any chunk) until every piece of the oldest
+        /// chunk is done, then removes that chunk and gives its items and results, in order.
+        /// `None` when no chunk is left. A worker's panic is raised again here.
+        pub(super) fn help_until_front_done<W: Fn(&[T]) -> Vec<R>>(
+            &self,
+            work: &W,
+        ) -> Result<Option<(Vec<T>, Vec<R>)>> {
+            let mut pool = self.lock();
+            let chunk = loop {
+                if let Some(panic) = pool.panic.take() {
+                    drop(pool);
+                    std::panic::resume_unwind(panic);
+                }
+                let Some(front) = pool.chunks.front() else {
+                    return Ok(None);
+                };
+                if front.done == front.pieces {
+                    pool.first += 1;
+                    match pool.chunks.pop_front() {
+                        Some(chunk) => break chunk,
+                        None => return Ok(None),
+                    }
+                }
+                match self.take(&mut pool) {
+                    Some(taken) => {
+                        drop(pool);
+                        let (chunk, index, out) = self.run(taken, work);
+                        pool = self.lock();
+                        self.finish(&mut pool, chunk, index, out);
+                    }
+                    None => {
+                        pool = self
+                            .piece_done
+                            .wait(pool)
+                            .unwrap_or_else(PoisonError::into_inner);
+                    }
+                }
+            };
+            drop(pool);
+            let bug = |detail: &str| ErrorKind::Internal {
+                detail: format!("pipeline: {detail}"),
+            };
+            let items = Arc::try_unwrap(chunk.items)
+                .map_err(|_| bug("a finished chunk is still shared"))?;
+            let mut results = Vec::with_capacity(items.len());
+            for part in chunk.results {
+                results.extend(part.ok_or_else(|| bug("a piece has no results"))?);
+            }
+            if results.len() != items.len() {
+                return Err(bug("a piece gave a result count other than its item count").into());
+            }
+            Ok(Some((items, results)))
+        }
+    }
 }
 
 /// Validates a batch and applies it to `state`: duplicates (within the batch and per
@@ -600,47 +814,94 @@ mod tests {
         assert_eq!(out, items.iter().map(|i| i * 3).collect::<Vec<_>>());
     }
 
+    /// Chunks of 1 to 7 consecutive numbers, `chunks` of them.
+    fn numbered(chunks: u32) -> impl FnMut() -> Result<Option<Vec<u32>>> {
+        let (mut k, mut n) = (0u32, 0u32);
+        move || {
+            if k == chunks {
+                return Ok(None);
+            }
+            let len = k % 7 + 1;
+            k += 1;
+            n += len;
+            Ok(Some((n - len..n).collect()))
+        }
+    }
+
     #[test]
-    fn the_pipeline_hands_over_every_chunk_in_the_order_read() {
+    fn the_pipeline_hands_over_every_chunk_in_the_order_read_with_its_results() {
         for ahead in [0, 1, 2, 5] {
-            let mut source = 0..100u32;
-            let mut seen = Vec::new();
-            let consume = |o| {
-                seen.push(o);
-                Ok(true)
-            };
-            pipeline(ahead, || Ok(source.next()), |c| c * 2, consume).unwrap();
-            assert_eq!(seen, (0..100).map(|c| c * 2).collect::<Vec<_>>(), "{ahead}");
+            for piece in [1, 3, 16] {
+                let mut seen = Vec::new();
+                let mut chunks = 0;
+                // Slow pieces now and then, so that pieces finish out of order.
+                let work = |part: &[u32]| {
+                    if part.first().is_some_and(|n| n % 5 == 0) {
+                        std::thread::sleep(std::time::Duration::from_micros(300));
+                    }
+                    part.iter().map(|n| (*n, n * 2)).collect::<Vec<_>>()
+                };
+                let consume = |items: Vec<u32>, results: Vec<(u32, u32)>| {
+                    assert_eq!(items.len(), results.len());
+                    assert_eq!(items.len(), chunks % 7 + 1, "chunk {chunks} whole");
+                    chunks += 1;
+                    for (item, (of, result)) in items.into_iter().zip(results) {
+                        assert_eq!(item, of, "a result beside its own item");
+                        seen.push(result);
+                    }
+                    Ok(true)
+                };
+                pipeline(ahead, piece, numbered(60), work, consume).unwrap();
+                assert_eq!(chunks, 60);
+                let want: Vec<u32> = (0..seen.len() as u32).map(|n| n * 2).collect();
+                assert_eq!(seen, want, "ahead {ahead}, piece {piece}");
+            }
         }
         let mut consumed = 0;
-        pipeline(
-            2,
-            || Ok(None::<u32>),
-            |c| c,
-            |_| {
-                consumed += 1;
-                Ok(true)
-            },
-        )
-        .unwrap();
+        let none = || Ok(None::<Vec<u32>>);
+        let consume = |_, _: Vec<u32>| {
+            consumed += 1;
+            Ok(true)
+        };
+        pipeline(2, 4, none, |c: &[u32]| c.to_vec(), consume).unwrap();
         assert_eq!(consumed, 0);
+    }
+
+    #[test]
+    fn every_thread_takes_pieces_the_calling_one_included() {
+        let caller = std::thread::current().id();
+        let ran = std::sync::Mutex::new(HashSet::new());
+        let work = |part: &[u32]| {
+            std::thread::sleep(std::time::Duration::from_micros(200));
+            ran.lock().unwrap().insert(std::thread::current().id());
+            part.to_vec()
+        };
+        pipeline(1, 1, numbered(80), work, |_, _| Ok(true)).unwrap();
+        let ran = ran.into_inner().unwrap();
+        assert!(ran.contains(&caller), "the calling thread takes pieces");
+        assert_eq!(
+            ran.len(),
+            threads(),
+            "one thread per core, each took pieces"
+        );
     }
 
     #[test]
     fn the_pipeline_stops_when_told_and_reads_at_most_ahead_of_it() {
         for ahead in [1, 2, 3] {
             // A source without end: only `consume` stops it.
-            let reads = std::cell::Cell::new(0usize);
+            let reads = std::cell::Cell::new(0u32);
             let mut consumed = 0;
             let next = || {
                 reads.set(reads.get() + 1);
-                Ok(Some(reads.get()))
+                Ok(Some(vec![reads.get(); 5]))
             };
             pipeline(
                 ahead,
+                2,
                 next,
-                |c| c,
-                |_| {
+                |c: &[u32]| c.to_vec(),
+                |_, _| {
                     consumed += 1;
                     Ok(consumed < 5)
                 },
@@ -648,7 +909,7 @@ mod tests {
             .unwrap();
             assert_eq!(consumed, 5);
             // The five consumed, and the chunks read ahead of the last.
-            assert_eq!(reads.get(), 5 + ahead, "{ahead}");
+            assert_eq!(reads.get() as usize, 5 + ahead, "{ahead}");
         }
     }
 
@@ -660,24 +921,23 @@ mod tests {
             if n == 4 {
                 Err(failure("read"))
             } else {
-                Ok(Some(n))
+                Ok(Some(vec![n; 3]))
             }
         };
-        let e = pipeline(1, next, |c| c, |_| Ok(true)).unwrap_err();
+        let e = pipeline(1, 2, next, |c: &[u32]| c.to_vec(), |_, _| Ok(true)).unwrap_err();
         assert_eq!(e.code(), ErrorCode::Internal);
         assert_eq!(
             e.values().get("detail").and_then(|v| v.as_str()),
             Some("read")
         );
-        let mut source = 0..10;
-        let consume = |c| {
-            if c == 3 {
+        let consume = |c: Vec<u32>, _| {
+            if c.contains(&7) {
                 Err(failure("consume"))
             } else {
                 Ok(true)
             }
         };
-        let e = pipeline(2, || Ok(source.next()), |c| c, consume).unwrap_err();
+        let e = pipeline(2, 2, numbered(10), |c: &[u32]| c.to_vec(), consume).unwrap_err();
         assert_eq!(
             e.values().get("detail").and_then(|v| v.as_str()),
             Some("consume")
@@ -685,11 +945,41 @@ mod tests {
     }
 
     #[test]
+    fn a_piece_without_one_result_per_item_is_an_internal_error() {
+        let work = |c: &[u32]| c.iter().skip(1).copied().collect::<Vec<_>>();
+        let e = pipeline(1, 2, numbered(10), work, |_, _| Ok(true)).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Internal);
+    }
+
+    #[test]
     #[should_panic(expected = "worker bug")]
     fn a_panicking_worker_is_raised_again_on_the_calling_thread() {
-        let mut source = 0..10;
-        let work = |c: i32| if c == 2 { panic!("worker bug") } else { c };
-        let _ = pipeline(2, || Ok(source.next()), work, |_| Ok(true));
+        assert!(threads() >= 2, "needs a worker thread: one core only");
+        let caller = std::thread::current().id();
+        // Only a worker panics; slow pieces make sure that one takes some.
+        let work = |c: &[u32]| {
+            std::thread::sleep(std::time::Duration::from_micros(200));
+            if std::thread::current().id() != caller {
+                panic!("worker bug");
+            }
+            c.to_vec()
+        };
+        let _ = pipeline(2, 1, numbered(50), work, |_, _| Ok(true));
+    }
+
+    #[test]
+    #[should_panic(expected = "caller bug")]
+    fn a_panic_on_the_calling_thread_stops_the_workers_and_is_raised() {
+        let mut n = 0;
+        let consume = |_, _: Vec<u32>| {
+            n += 1;
+            if n == 3 {
+                panic!("caller bug");
+            }
+            Ok(true)
+        };
+        // Were the workers not told to stop, the scope would wait for them for ever.
+        let _ = pipeline(2, 1, numbered(50), |c: &[u32]| c.to_vec(), consume);
     }
 
     /// A file of `n` synthetic events appended in batches, and the state their plain replay

@@ -14,7 +14,7 @@ use crate::merkle::{Frontier, empty_root, leaf_hash, verify_head};
 use crate::model::Digest;
 use crate::store::derived::{self, TABLES, stock_key};
 use crate::store::log;
-use crate::store::{Db, PIPELINE_AHEAD, REPLAY_CHUNK_EVENTS, parallel_map};
+use crate::store::{Db, PIPELINE_AHEAD, PIPELINE_PIECE, REPLAY_CHUNK_EVENTS};
 
 /// What a verification found.
 pub(crate) struct Outcome {
@@ -39,13 +39,7 @@ struct Run<'a> {
     touches: u64,
     touches_digest: sha2::Sha256,
     failure: Option<Error>,
-    /// The rows and events replayed since the last worker was started: freed by the next
-    /// worker, not by this thread, which bounds the run (freeing them was 6 % of it).
-    spent: Vec<Spent>,
 }
-
-/// A replayed row and its event, to be freed.
-type Spent = (Vec<u8>, Vec<u8>, SignedEvent, Columns);
 
 /// Feeds one trace-index row into a digest, unambiguously (ids hold no NUL).
 fn touch_row(digest: &mut sha2::Sha256, seq: u64, kind: &str, stock: &str) {
@@ -98,7 +92,7 @@ impl Run<'_> {
         let first = self.state.event_count();
         // The nodes the chunk's leaves complete, read ahead; a row out of sequence is refused
         // below, and a node missing here is read one by one (`read_node_raw`).
-        let mut nodes = stored_nodes(self.db, first, first + chunk.rows.len() as u64)?;
+        let mut nodes = stored_nodes(self.db, first, first + chunk.items.len() as u64)?;
         for ((seq, id_col, json), (ev, sig_ok), cols) in chunk.into_rows() {
             let index = self.state.event_count();
             if seq != index {
@@ -184,7 +178,6 @@ impl Run<'_> {
             if self.failure.is_some() {
                 return Ok(());
             }
-            self.spent.push((id_col, json, ev, cols));
         }
         Ok(())
     }
@@ -194,38 +187,20 @@ impl Run<'_> {
 type Row = (u64, Vec<u8>, Vec<u8>);
 /// The `kind`, `at` and `actor` columns of a stored row.
 type Columns = (String, String, String);
-/// A chunk of rows read, with the rows of the chunk replayed before it (freed by the worker).
-type RowChunk = (Vec<Row>, Vec<Columns>, Vec<Spent>);
 
-/// A chunk of stored rows with what the workers found: each event decoded (with its
-/// signatures checked) or the error that refused it.
+/// A chunk of stored rows with what the workers found (`log::decode_piece`): each event
+/// decoded, with whether its signatures all check, or the error that refused it.
 struct Decoded {
-    rows: Vec<Row>,
-    columns: Vec<Columns>,
+    items: Vec<(Row, Columns)>,
     events: Vec<(Result<SignedEvent>, bool)>,
 }
 
 impl Decoded {
-    /// Decodes the rows and checks their signatures on all cores.
-    fn new(rows: Vec<Row>, columns: Vec<Columns>) -> Self {
-        // Decoded on all cores, then the signatures of the whole chunk checked in batches on
-        // all cores: one event at a time would be a batch of one, a single check (6× slower).
-        let decoded = parallel_map(&rows, |(_, _, json)| SignedEvent::from_canonical_json(json));
-        let valid = log::signatures_of_decoded(&decoded);
-        let events = decoded.into_iter().zip(valid).collect();
-        Self {
-            rows,
-            columns,
-            events,
-        }
-    }
-
     fn into_rows(self) -> impl Iterator<Item = (Row, (Result<SignedEvent>, bool), Columns)> {
-        self.rows
+        self.items
             .into_iter()
             .zip(self.events)
-            .zip(self.columns)
-            .map(|((row, ev), cols)| (row, ev, cols))
+            .map(|((row, cols), ev)| (row, ev, cols))
     }
 }
 
@@ -361,7 +336,6 @@ fn verify_in_snapshot(
         touches: 0,
         touches_digest: sha2::Sha256::default(),
         failure: None,
-        spent: Vec::new(),
     };
     if run.heads.first().map(|h| h.0) != Some(0) {
         run.fail(Error::new(ErrorKind::Damaged {
@@ -372,22 +346,19 @@ fn verify_in_snapshot(
     debug_assert!(run.failure.is_some() || run.frontier.root() == empty_root());
 
     // A pipeline (`store::pipeline`): this thread reads chunks of rows and replays them in
-    // order, while the workers decode the chunks read ahead and check their signatures on
-    // every core. Memory: the state plus a few chunks of rows (the one replaying, the one read
-    // ahead and its result, and the chunk replayed last, freed by the worker with the next).
+    // order, while the workers decode the chunks read ahead and check their signatures, a
+    // piece at a time; this thread takes pieces too whenever it waits. Memory: the state plus
+    // a few chunks of rows (the one replaying, and the ones read ahead with their results).
     let mut stmt = db
         .conn
         .prepare("SELECT seq, id, json, kind, at, actor FROM events ORDER BY seq")
         .map_err(db.err("reading events"))?;
     let mut rows = stmt.query([]).map_err(db.err("reading events"))?;
     let e = db.err("reading events");
-    // The rows of the chunk replayed last, handed to the worker with the next chunk read.
-    let spent: std::cell::RefCell<Vec<Spent>> = std::cell::RefCell::new(Vec::new());
     // Nothing is read once a check before the events (the first tree head) has failed.
     let going = run.failure.is_none();
-    let next = || -> Result<Option<RowChunk>> {
+    let next = || -> Result<Option<Vec<(Row, Columns)>>> {
         let mut chunk = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
-        let mut columns = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
         while chunk.len() < REPLAY_CHUNK_EVENTS {
             let Some(r) = rows.next().map_err(&e)? else {
                 break;
@@ -404,27 +375,25 @@ fn verify_in_snapshot(
                 rusqlite::types::ValueRef::Text(t) => t.to_vec(),
                 _ => Vec::new(),
             };
-            chunk.push((seq, id, json));
-            columns.push((
+            let columns = (
                 r.get::<_, String>(3).map_err(&e)?,
                 r.get::<_, String>(4).map_err(&e)?,
                 r.get::<_, String>(5).map_err(&e)?,
-            ));
+            );
+            chunk.push(((seq, id, json), columns));
         }
-        Ok((!chunk.is_empty()).then(|| (chunk, columns, spent.take())))
+        Ok((!chunk.is_empty()).then_some(chunk))
     };
-    let work = |(chunk, columns, spent): RowChunk| {
-        drop(spent);
-        Decoded::new(chunk, columns)
+    let work = |items: &[(Row, Columns)]| {
+        log::decode_piece(items.iter().map(|((_, _, json), _)| json.as_slice()), true)
     };
-    let consume = |decoded: Decoded| -> Result<bool> {
-        run.chunk(decoded, rules)?;
+    let consume = |items, events| -> Result<bool> {
+        run.chunk(Decoded { items, events }, rules)?;
         progress(run.state.event_count());
-        spent.replace(std::mem::take(&mut run.spent));
         Ok(run.failure.is_none())
     };
     if going {
-        crate::store::pipeline(PIPELINE_AHEAD, next, work, consume)?;
+        crate::store::pipeline(PIPELINE_AHEAD, PIPELINE_PIECE, next, work, consume)?;
     }
     drop(rows);
     drop(stmt);
