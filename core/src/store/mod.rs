@@ -39,9 +39,9 @@ pub(crate) const REPLAY_CHUNK_EVENTS: usize = 4096;
 #[cfg(test)]
 pub(crate) const REPLAY_CHUNK_EVENTS: usize = 64;
 
-/// Chunks decoded ahead of the one replaying (`pipeline`). One keeps the workers busy while a
-/// chunk replays: two were no faster (`custodia verify` of 200 k steady-state events, 2.97–3.00
-/// against 2.99–3.01 s) and held a chunk more (72–75 against 61–62 MB).
+/// Chunks read ahead of the one replaying (`pipeline`). One keeps the workers busy while a
+/// chunk replays: two were no faster (`custodia verify` of 200 k steady-state events with work
+/// sharing, 2.30–2.37 against 2.29–2.30 s) and held more (43–44 against 39–40 MB).
 pub(crate) const PIPELINE_AHEAD: usize = 1;
 
 /// Events a thread takes at a time in `pipeline`: decoded, then their signatures checked in
