@@ -17,6 +17,7 @@ mod ledger;
 pub mod merkle;
 pub mod model;
 pub mod note;
+mod par;
 mod rows;
 pub mod rules;
 pub mod sigcheck;

@@ -310,32 +310,21 @@ pub(crate) trait Signed: Sync {
 }
 
 /// For each event, whether it is signed and every signature on it verifies, checked in
-/// batches on all cores. `false` is also given to the events after the first bad signature of
+/// batches on all cores (`par`, pieces of 512 events). `false` is also given to the events after the first bad signature of
 /// a batch (they were not all checked): callers check `false` events again one by one, in
 /// order, which gives the exact error.
 pub(crate) fn events_valid<E: Signed>(events: &[&E]) -> Vec<bool> {
-    let threads = threads();
-    // Below this many events a thread costs more than it saves.
-    const PARALLEL_EVENTS_MIN: usize = 64;
-    if threads < 2 || events.len() < PARALLEL_EVENTS_MIN {
-        return events_valid_here(events);
-    }
-    let chunk = events.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = events
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || events_valid_here(part)))
-            .collect();
-        let mut out = Vec::with_capacity(events.len());
-        for h in handles {
-            match h.join() {
-                Ok(part) => out.extend(part),
-                // A panicking worker is a bug; re-raise it on this thread.
-                Err(payload) => std::panic::resume_unwind(payload),
-            }
-        }
-        out
-    })
+    // Events taken at a time, each piece one batch: an equal share per core, but at least 64
+    // (below that a thread costs more than it saves) and at most 512, so that the threads even
+    // out (a batch of 512 signatures costs 1.5 % more per signature than one of 1,024, one of
+    // 64 a third more; five signing keys).
+    const PIECE_EVENTS_MIN: usize = 64;
+    const PIECE_EVENTS_MAX: usize = 512;
+    let piece = events
+        .len()
+        .div_ceil(crate::par::threads())
+        .clamp(PIECE_EVENTS_MIN, PIECE_EVENTS_MAX);
+    crate::par::parallel_pieces(events, piece, events_valid_here)
 }
 
 /// [`events_valid`] on this thread.
@@ -370,14 +359,6 @@ pub(crate) fn events_valid_here<E: Signed>(events: &[&E]) -> Vec<bool> {
         start = end;
     }
     out
-}
-
-/// Threads to run on: the cores this process may use (1 when the OS does not say). Shared by
-/// every fan-out of the crate (here, and `store`'s pipeline and `parallel_map`).
-pub(crate) fn threads() -> usize {
-    // Asking the OS costs a read of cgroup files on Linux; the answer does not change.
-    static THREADS: OnceLock<usize> = OnceLock::new();
-    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// The batch's random coefficients: SHA-512 in counter mode over a 32-byte seed from the

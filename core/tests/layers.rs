@@ -16,6 +16,7 @@ use std::path::Path;
 
 const LAYERS: &[(&str, u32)] = &[
     ("model", 0),
+    ("par", 0),
     ("error", 1),
     ("merkle", 2),
     ("note", 2),

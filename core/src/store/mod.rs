@@ -27,7 +27,8 @@ use crate::ledger::{
 };
 use crate::merkle::Frontier;
 use crate::model::{EventId, PublicKey};
-use crate::sigcheck::threads;
+pub(crate) use crate::par::parallel_map;
+use crate::par::threads;
 
 /// Largest batch one append takes, in events.
 pub const BATCH_EVENTS_MAX: usize = 100_000;
@@ -400,53 +401,6 @@ pub(crate) fn signatures_valid(events: &[SignedEvent]) -> Vec<bool> {
     crate::sigcheck::events_valid(&refs)
 }
 
-/// Maps `f` over `items` on all cores, keeping order. The items are taken a piece at a time
-/// by whichever thread is free (this one included), so that a thread slowed down by another
-/// (the replay, on a machine with few cores) does not leave the others waiting for its
-/// share, as equal shares fixed in advance did.
-pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    // Below this many items a thread costs more than it saves.
-    const PARALLEL_ITEMS_MIN: usize = 64;
-    // Items taken at a time: small enough to even out, large enough that taking is rare.
-    const PIECE_ITEMS: usize = 64;
-    let threads = threads();
-    if threads < 2 || items.len() < PARALLEL_ITEMS_MIN {
-        return items.iter().map(&f).collect();
-    }
-    let pieces: Vec<&[T]> = items.chunks(PIECE_ITEMS).collect();
-    let taken = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut done: Vec<(usize, Vec<R>)> = Vec::new();
-        loop {
-            let i = taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(piece) = pieces.get(i) else {
-                return done;
-            };
-            done.push((i, piece.iter().map(&f).collect()));
-        }
-    };
-    let mut done = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads.min(pieces.len()))
-            .map(|_| scope.spawn(work))
-            .collect();
-        let mut done = work();
-        for h in helpers {
-            match h.join() {
-                Ok(part) => done.extend(part),
-                // A panicking worker is a bug; re-raise it on this thread.
-                Err(payload) => std::panic::resume_unwind(payload),
-            }
-        }
-        done
-    });
-    done.sort_unstable_by_key(|(i, _)| *i);
-    let mut out = Vec::with_capacity(items.len());
-    for (_, part) in done {
-        out.extend(part);
-    }
-    out
-}
-
 /// Chunks read on this thread by `next`, cut into pieces of `piece` items, put through `work`
 /// a piece at a time by whichever thread is free, and handed to `consume` on this thread with
 /// their results, in the order read, until `next` has no more or `consume` says stop (`false`)
@@ -519,6 +473,9 @@ mod pool {
         stop: bool,
         /// A worker's panic, raised again on the consuming thread.
         panic: Option<Panic>,
+        /// A piece's results had nowhere to go (a bug: its chunk is consumed only once all its
+        /// pieces are done). Reported as an internal error instead of waiting for ever.
+        lost: bool,
     }
 
     /// A piece taken: its chunk's number, its index in the chunk, and the chunk's items.
@@ -563,6 +520,7 @@ mod pool {
                     first: 0,
                     stop: false,
                     panic: None,
+                    lost: false,
                 }),
                 work_ready: Condvar::new(),
                 piece_done: Condvar::new(),
@@ -614,6 +572,8 @@ mod pool {
         ) -> (u64, usize, std::thread::Result<Vec<R>>) {
             let start = taken.index.saturating_mul(self.piece);
             let end = start.saturating_add(self.piece).min(taken.items.len());
+            // In bounds: a chunk of n items has ceil(n / piece) pieces. Were it not, the empty
+            // piece's results would not match its items, which is refused as a bug.
             let part = taken.items.get(start..end).unwrap_or_default();
             let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(part)));
             // The items are released before the piece counts as done, so that the consuming
@@ -634,12 +594,21 @@ mod pool {
             match out {
                 Ok(results) => {
                     // The chunk is still queued: it is consumed only once all its pieces are done.
-                    let at = usize::try_from(chunk.wrapping_sub(pool.first)).unwrap_or(usize::MAX);
-                    if let Some(c) = pool.chunks.get_mut(at)
-                        && let Some(slot) = c.results.get_mut(index)
-                    {
-                        *slot = Some(results);
-                        c.done += 1;
+                    let slot = chunk
+                        .checked_sub(pool.first)
+                        .and_then(|at| usize::try_from(at).ok())
+                        .and_then(|at| pool.chunks.get_mut(at))
+                        .and_then(|c| Some((c.results.get_mut(index)?, &mut c.done)));
+                    match slot {
+                        Some((slot, done)) => {
+                            *slot = Some(results);
+                            *done += 1;
+                        }
+                        None => {
+                            pool.lost = true;
+                            pool.stop = true;
+                            self.work_ready.notify_all();
+                        }
                     }
                 }
                 Err(panic) => {
@@ -684,6 +653,12 @@ mod pool {
                 if let Some(panic) = pool.panic.take() {
                     drop(pool);
                     std::panic::resume_unwind(panic);
+                }
+                if pool.lost {
+                    return Err(ErrorKind::Internal {
+                        detail: "pipeline: a piece's results had no chunk to go to".into(),
+                    }
+                    .into());
                 }
                 let Some(front) = pool.chunks.front() else {
                     return Ok(None);
@@ -795,23 +770,6 @@ mod tests {
         Error::new(ErrorKind::Internal {
             detail: detail.into(),
         })
-    }
-
-    #[test]
-    fn parallel_map_keeps_the_order_of_its_items() {
-        for n in [0, 1, 63, 64, 65, 1000, 4097] {
-            let items: Vec<usize> = (0..n).collect();
-            let out = parallel_map(&items, |i| i * 3);
-            assert_eq!(out, items.iter().map(|i| i * 3).collect::<Vec<_>>(), "{n}");
-        }
-        // Slow items, so that every thread takes pieces (quick ones may all be taken by the
-        // calling thread before another starts), and their pieces interleave.
-        let items: Vec<usize> = (0..2000).collect();
-        let out = parallel_map(&items, |i| {
-            std::thread::sleep(std::time::Duration::from_micros(20));
-            i * 3
-        });
-        assert_eq!(out, items.iter().map(|i| i * 3).collect::<Vec<_>>());
     }
 
     /// Chunks of 1 to 7 consecutive numbers, `chunks` of them.
