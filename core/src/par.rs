@@ -112,7 +112,9 @@ mod tests {
                 "the calling thread takes pieces ({piece})"
             );
             let pieces = items.len().div_ceil(piece.max(1));
-            if pieces >= 50 {
+            // A thousand pieces of 50 µs (50 ms): time enough for every helper to start and
+            // take some even on a loaded machine.
+            if pieces >= 1000 {
                 assert_eq!(ran.len(), threads(), "every thread took pieces ({piece})");
             } else if pieces == 1 {
                 assert_eq!(ran.len(), 1, "one piece runs on the calling thread");
