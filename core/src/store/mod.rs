@@ -46,10 +46,9 @@ pub(crate) const REPLAY_CHUNK_EVENTS: usize = 64;
 pub(crate) const PIPELINE_AHEAD: usize = 1;
 
 /// Events a thread takes at a time in `pipeline`: decoded, then their signatures checked in
-/// one batch. A batch of 512 signatures costs 1.5 % more per signature than one of 1,024, one
-/// of 64 a third more (`sigcheck::verify_batch`, five signing keys as in the synthetic mix).
+/// one batch, of the size `sigcheck` chose for its own fan-out.
 #[cfg(not(test))]
-pub(crate) const PIPELINE_PIECE: usize = 512;
+pub(crate) const PIPELINE_PIECE: usize = crate::sigcheck::PIECE_EVENTS_MAX;
 /// Small in the crate's own tests, so that a chunk has several pieces.
 #[cfg(test)]
 pub(crate) const PIPELINE_PIECE: usize = 16;
