@@ -15,6 +15,7 @@ pub(crate) mod content_de;
 mod json;
 pub(crate) mod schema;
 mod sign;
+pub(crate) mod tape;
 
 pub use sign::{HeadSigner, Signature, Signer, check_public_key, check_registered_key};
 
@@ -56,6 +57,15 @@ pub trait EventBody: Serialize + DeserializeOwned + Clone + PartialEq + std::fmt
     #[doc(hidden)]
     fn from_content(content: &Map<String, Value>) -> Option<Self> {
         let _ = content;
+        None
+    }
+
+    /// As [`EventBody::from_content`], from the members of an event read as a tape (the fast
+    /// path of decoding a canonical line), or `None` to leave the bytes to the full path. The
+    /// default: `None`.
+    #[doc(hidden)]
+    fn from_tape(members: tape::BodyMembers<'_>, kind: &str) -> Option<Self> {
+        let _ = (members, kind);
         None
     }
 }
@@ -333,7 +343,13 @@ impl Encoded {
         };
         for m in &self.members {
             while let Some((key, _)) = added.peek() {
-                match key.encode_utf16().cmp(m.key.encode_utf16()) {
+                // `key` is ASCII: its UTF-16 order against an ASCII key is their bytes' order.
+                let order = if m.key.is_ascii() {
+                    key.as_bytes().cmp(m.key.as_bytes())
+                } else {
+                    key.encode_utf16().cmp(m.key.encode_utf16())
+                };
+                match order {
                     std::cmp::Ordering::Less => {
                         if let Some((_, part)) = added.next() {
                             put(&mut out, &part);
@@ -517,6 +533,54 @@ impl<B: EventBody> SignedEvent<B> {
     }
 
     pub(crate) fn decode(bytes: &[u8], form: Bytes) -> Result<Self> {
+        if let Some(event) = Self::from_tape(bytes) {
+            debug_assert_eq!(
+                Self::decode_value(bytes, form).ok().as_ref(),
+                Some(&event),
+                "the tape's decoding disagrees with the full path's"
+            );
+            return Ok(event);
+        }
+        Self::decode_value(bytes, form)
+    }
+
+    /// The fast path of decoding: canonical bytes read as a tape (no `Value` tree), checked
+    /// against the schema, decoded to the typed event, and accepted only if the line written
+    /// from that event (with the id of its bytes and the signatures read) is the bytes read.
+    /// Then every check of the full path holds (as for its own comparison of the same line,
+    /// below): the bytes are canonical, so they hold no duplicate member and nothing the typed
+    /// event leaves out; the content is the typed event's; and the `id` member is the hash of
+    /// its bytes. `None` sends the bytes to the full path, which accepts or names the fault.
+    fn from_tape(bytes: &[u8]) -> Option<Self> {
+        let tape = tape::Tape::parse(bytes)?;
+        let root = tape.root();
+        if !schema::tape_is_valid(root) {
+            return None;
+        }
+        let object = root.object()?;
+        let kind = jsonschema::json::Node::as_string(&object.get("kind")?)?;
+        let event = Event {
+            v: u32::deserialize(object.get("v")?).ok()?,
+            at: Timestamp::deserialize(object.get("at")?).ok()?,
+            actor: ActorId::deserialize(object.get("actor")?).ok()?,
+            parents: Vec::<EventId>::deserialize(object.get("parents")?).ok()?,
+            body: B::from_tape(tape::BodyMembers(object), &kind)?,
+        };
+        let signatures = Vec::<Signature>::deserialize(object.get("signatures")?).ok()?;
+        let encoded = Encoded::of(&event).ok()?;
+        let id = encoded.id();
+        let line = encoded.line(&id, &signatures).ok()?;
+        (line.as_bytes() == bytes).then_some(SignedEvent {
+            event,
+            id,
+            signatures,
+            line,
+        })
+    }
+
+    /// The full path of decoding: the bytes parsed to a `Value` tree, then each check in turn,
+    /// each refusal naming its fault.
+    fn decode_value(bytes: &[u8], form: Bytes) -> Result<Self> {
         let value = json::parse(bytes)?;
         schema::check_event(&value, true)?;
         let Value::Object(mut map) = value else {
@@ -813,5 +877,149 @@ mod tests {
                 assert_eq!(e.code(), ErrorCode::FieldInvalid, "{kind}: {value}");
             }
         }
+    }
+
+    /// Canonical lines take the tape (no `Value` tree): every kind with every optional member
+    /// filled, with strings that need escapes, and the synthetic mix; each gives the event the
+    /// full path gives.
+    #[test]
+    fn canonical_lines_of_every_kind_take_the_tape() {
+        let key = Signer::from_seed([3; 32]);
+        let mut lines = Vec::new();
+        for body in Body::examples() {
+            let event = Event::new(
+                Timestamp::parse("2026-02-01T08:00:00Z").unwrap(),
+                ActorId::new("agency:mod").unwrap(),
+                vec![EventId::from_bytes([9; 32])],
+                body,
+            );
+            lines.push(event.sign(&[&key]).unwrap().to_json().to_owned());
+        }
+        for e in crate::testkit::events(11, 300).unwrap() {
+            lines.push(e.to_json().to_owned());
+        }
+        let (_, genesis) = genesis();
+        let escaped = genesis
+            .event()
+            .clone()
+            .sign(&[&key])
+            .unwrap()
+            .to_json()
+            .replacen("\"name\":\"M\"", "\"name\":\"M \\\"é\\\\ \\n\\u001f\"", 1);
+        let escaped = Event::<Body>::from_json(
+            serde_json::to_vec(&{
+                let mut v: Value = serde_json::from_str(&escaped).unwrap();
+                let map = v.as_object_mut().unwrap();
+                map.remove("id");
+                map.remove("signatures");
+                v
+            })
+            .unwrap()
+            .as_slice(),
+        )
+        .unwrap()
+        .sign(&[&key])
+        .unwrap();
+        assert!(escaped.to_json().contains("\\\""), "{}", escaped.to_json());
+        lines.push(escaped.to_json().to_owned());
+        for line in &lines {
+            let tape = SignedEvent::<Body>::from_tape(line.as_bytes());
+            let full =
+                SignedEvent::<Body>::decode_value(line.as_bytes(), Bytes::Canonical).unwrap();
+            assert_eq!(tape.as_ref(), Some(&full), "{line}");
+        }
+    }
+
+    /// Whatever a canonical line never holds is left to the full path (`None`), which accepts
+    /// it or names the fault: the tape never refuses and never accepts more.
+    #[test]
+    fn the_tape_leaves_all_else_to_the_full_path() {
+        let (_, signed) = genesis();
+        let line = signed.to_json();
+        let hex = signed.id().to_hex();
+        let other = format!(
+            "{}{}",
+            &hex[..63],
+            if hex.ends_with('0') { "1" } else { "0" }
+        );
+        let cases = [
+            // Not canonical, but the same event.
+            (line.replacen('{', "{ ", 1), None),
+            (line.replacen("\"v\":1", "\"v\":1.0", 1), None),
+            (line.replacen("\"v\":1", "\"v\":1e0", 1), None),
+            (
+                line.replacen("\"name\":\"M\"", "\"name\":\"\\u004d\"", 1),
+                None,
+            ),
+            // Faults, each named by the full path.
+            (
+                line.replacen("\"name\":\"M\"", "\"name\":\"M\",\"name\":\"N\"", 1),
+                Some(ErrorCode::DuplicateMember),
+            ),
+            (line.replacen(&hex, &other, 1), Some(ErrorCode::IdMismatch)),
+            (
+                line.replacen("\"name\":\"M\"", "\"name\":\"\"", 1),
+                Some(ErrorCode::SchemaViolation),
+            ),
+            (
+                line.replacen("\"v\":1", "\"v\":-1", 1),
+                Some(ErrorCode::SchemaViolation),
+            ),
+            (
+                line.replacen("\"v\":1", "\"v\":-0", 1),
+                Some(ErrorCode::SchemaViolation),
+            ),
+            (
+                line.replacen("\"v\":1", "\"v\":18446744073709551616", 1),
+                Some(ErrorCode::SchemaViolation),
+            ),
+            (
+                line.replacen("2026-01-05T08:00:00Z", "2026-02-30T08:00:00Z", 1),
+                Some(ErrorCode::FieldInvalid),
+            ),
+            (line.replacen("\"admin\"", "\"admin\",\"admin\"", 1), None),
+            (format!("{line} "), None),
+            // A raw control character (a canonical line escapes it; JSON refuses it raw).
+            (
+                line.replacen("\"name\":\"M\"", "\"name\":\"M\u{1}\"", 1),
+                Some(ErrorCode::JsonMalformed),
+            ),
+            (
+                line.replacen("\"name\":\"M\"", "\"name\":\"M\t\"", 1),
+                Some(ErrorCode::JsonMalformed),
+            ),
+            (
+                line[..line.len() - 1].to_owned(),
+                Some(ErrorCode::JsonMalformed),
+            ),
+            (
+                line.replacen("\"name\":\"M\"", "\"name\":\"M\\q\"", 1),
+                Some(ErrorCode::JsonMalformed),
+            ),
+            (
+                line.replacen("\"name\":\"M\"", "\"na\\u006de\":\"M\"", 1),
+                None,
+            ),
+        ];
+        for (bytes, code) in cases {
+            assert_eq!(
+                SignedEvent::<Body>::from_tape(bytes.as_bytes()),
+                None,
+                "{bytes}"
+            );
+            let full = SignedEvent::<Body>::from_canonical_json(bytes.as_bytes());
+            match code {
+                Some(code) => assert_eq!(full.unwrap_err().code(), code, "{bytes}"),
+                None => {
+                    let any = SignedEvent::<Body>::from_json(bytes.as_bytes());
+                    // The same event in another form, or (a duplicate role, an escaped name)
+                    // whatever the full path says of it: never the tape's verdict.
+                    if let Ok(e) = any {
+                        assert_ne!(e.to_json().as_bytes(), bytes.as_bytes(), "{bytes}");
+                    }
+                }
+            }
+        }
+        assert!(SignedEvent::<Body>::from_tape(line.as_bytes()).is_some());
     }
 }

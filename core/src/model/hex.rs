@@ -49,12 +49,28 @@ pub(crate) fn encode_into<'a, const N: usize, const M: usize>(
     std::str::from_utf8(out).unwrap_or_default()
 }
 
-fn nibble(digit: u8) -> Option<u8> {
-    match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        _ => None,
+/// The value of every byte as a lowercase hex digit, or [`NOT_A_DIGIT`]: one look-up per digit,
+/// and one check per string instead of one branch per digit (every id, key and signature of
+/// every event is read).
+// Evaluated when compiled: an index out of bounds would fail the build, not a run.
+#[allow(clippy::indexing_slicing)]
+const NIBBLES: [u8; 256] = {
+    let mut table = [NOT_A_DIGIT; 256];
+    let mut i = 0;
+    while i < 16 {
+        table[DIGITS[i] as usize] = i as u8;
+        i += 1;
     }
+    table
+};
+
+/// Any byte that is not a lowercase hex digit, in [`NIBBLES`]: its high bits are set, which a
+/// digit's value (below 16) never has.
+const NOT_A_DIGIT: u8 = 0xf0;
+
+#[allow(clippy::indexing_slicing)] // A byte (below 256) always indexes a table of 256.
+fn nibble(digit: u8) -> u8 {
+    NIBBLES[usize::from(digit)]
 }
 
 /// The `N` bytes written as exactly `2 * N` lowercase hex digits, or `None` (a wrong length,
@@ -64,11 +80,16 @@ pub(crate) fn decode_lower<const N: usize>(text: &str) -> Option<[u8; N]> {
         return None;
     }
     let mut out = [0u8; N];
+    // The high bits of every digit's value, or-ed: zero if and only if every byte is a digit.
+    let mut high = 0u8;
     for (byte, pair) in out.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
         let [hi, lo] = pair else { return None };
-        *byte = (nibble(*hi)? << 4) | nibble(*lo)?;
+        let (hi, lo) = (nibble(*hi), nibble(*lo));
+        high |= hi | lo;
+        // A non-digit's high bits shift out or spill into `lo`'s: the result is refused below.
+        *byte = (hi << 4) | lo;
     }
-    Some(out)
+    (high & NOT_A_DIGIT == 0).then_some(out)
 }
 
 /// A serde visitor of a string, borrowed when the input allows it (no copy of the digits).
@@ -110,5 +131,26 @@ mod tests {
             assert_eq!(decode_lower::<32>(&t), None, "{t}");
         }
         assert_eq!(decode_lower::<0>(""), Some([]));
+    }
+
+    /// Every ASCII character in either digit of a byte: a digit's value exactly where it is a
+    /// lowercase hex digit, and a refusal anywhere else.
+    #[test]
+    fn every_ascii_character_is_read_or_refused_in_either_place() {
+        for c in 0u8..128 {
+            let expected = match c {
+                b'0'..=b'9' => Some(c - b'0'),
+                b'a'..=b'f' => Some(c - b'a' + 10),
+                _ => None,
+            };
+            let hi = String::from_utf8(vec![c, b'7']).unwrap();
+            let lo = String::from_utf8(vec![b'7', c]).unwrap();
+            assert_eq!(
+                decode_lower::<1>(&hi),
+                expected.map(|v| [v << 4 | 7]),
+                "{c}"
+            );
+            assert_eq!(decode_lower::<1>(&lo), expected.map(|v| [0x70 | v]), "{c}");
+        }
     }
 }

@@ -51,6 +51,14 @@ macro_rules! kinds {
                     _ => None,
                 }
             }
+
+            fn from_tape(members: crate::envelope::tape::BodyMembers<'_>, kind: &str) -> Option<Self> {
+                use serde::Deserialize as _;
+                match kind {
+                    $($name => $ty::deserialize(members).ok().map(Body::$ty),)*
+                    _ => None,
+                }
+            }
         }
 
         impl Body {

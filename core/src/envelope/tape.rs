@@ -1,0 +1,769 @@
+//! The fast path of decoding: an event's bytes parsed once into a flat list of entries that
+//! borrow their strings from the bytes (a "tape"), read by the schema validator and by the
+//! typed decoder without building a `serde_json::Value` tree.
+//!
+//! Only canonical bytes can pass this way (`SignedEvent::decode` accepts the tape's event only
+//! if the line written from it is the bytes read), so the parser refuses, rather than reads,
+//! whatever a canonical line never holds: whitespace, a fraction or an exponent, `-0`, an
+//! integer beyond 64 bits, an escape in a member name. What it reads but a canonical line
+//! never holds (a raw control character in a string, an escape where none is needed, members
+//! out of order or twice) cannot pass either: the line written back differs from the bytes. A refusal here is never an error: the
+//! bytes are then decoded by the full path, which names the fault or accepts them. The tape
+//! only ever answers "here is the same event the full path would give" or "ask the full
+//! path" (debug builds decode every event both ways and compare).
+
+use std::borrow::Cow;
+
+use jsonschema::json::{self, JsonNumber};
+use jsonschema::types::JsonType;
+use serde::de::{self, DeserializeSeed, IntoDeserializer as _, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use crate::envelope::EVENT_BYTES_MAX;
+
+/// Deepest nesting read (serde_json's limit, which the full path applies).
+const DEPTH_MAX: usize = 128;
+
+/// One entry of a tape. A container is followed by its contents (for an object, each member's
+/// name and then its value), and knows where its contents end.
+#[derive(Clone, Copy, Debug)]
+enum Entry {
+    Null,
+    Bool(bool),
+    U64(u64),
+    I64(i64),
+    /// A string without escapes: the byte range of its contents (between the quotes).
+    Str {
+        start: u32,
+        end: u32,
+    },
+    /// A string with escapes: its unescaped text, by index into [`Tape::owned`].
+    Owned(u32),
+    /// An array of `len` elements; its contents end before entry `next`.
+    Arr {
+        len: u32,
+        next: u32,
+    },
+    /// An object of `len` members; its contents end before entry `next`.
+    Obj {
+        len: u32,
+        next: u32,
+    },
+}
+
+/// One JSON text, parsed.
+pub struct Tape<'a> {
+    text: &'a str,
+    entries: Vec<Entry>,
+    owned: Vec<String>,
+}
+
+/// Where the parser stopped: the bytes are not for this path (see the module's doc).
+struct NotHere;
+
+type Parsed<T> = std::result::Result<T, NotHere>;
+
+fn index(n: usize) -> Parsed<u32> {
+    u32::try_from(n).map_err(|_| NotHere)
+}
+
+struct Parser<'a> {
+    bytes: &'a [u8],
+    text: &'a str,
+    pos: usize,
+    entries: Vec<Entry>,
+    owned: Vec<String>,
+}
+
+impl<'a> Tape<'a> {
+    /// The tape of `bytes`, or `None` if they are not for this path.
+    pub(crate) fn parse(bytes: &'a [u8]) -> Option<Tape<'a>> {
+        if bytes.len() > EVENT_BYTES_MAX {
+            return None;
+        }
+        let text = std::str::from_utf8(bytes).ok()?;
+        let mut p = Parser {
+            bytes,
+            text,
+            pos: 0,
+            // About one entry per 12 bytes of an event.
+            entries: Vec::with_capacity(bytes.len() / 8),
+            owned: Vec::new(),
+        };
+        p.value(0).ok()?;
+        if p.pos != bytes.len() {
+            return None;
+        }
+        Some(Tape {
+            text,
+            entries: p.entries,
+            owned: p.owned,
+        })
+    }
+
+    /// The whole text's value.
+    pub(crate) fn root(&self) -> Node<'_> {
+        Node { tape: self, at: 0 }
+    }
+
+    fn entry(&self, at: usize) -> Entry {
+        // Every index handed out points at an entry (the parser wrote them); `Null` is never
+        // read for a missing one.
+        self.entries.get(at).copied().unwrap_or(Entry::Null)
+    }
+
+    /// The index of the entry after the value at `at` (its contents included).
+    fn after(&self, at: usize) -> usize {
+        match self.entry(at) {
+            Entry::Arr { next, .. } | Entry::Obj { next, .. } => next as usize,
+            _ => at + 1,
+        }
+    }
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Parsed<u8> {
+        self.bytes.get(self.pos).copied().ok_or(NotHere)
+    }
+
+    fn value(&mut self, depth: usize) -> Parsed<()> {
+        match self.peek()? {
+            b'{' => self.container(depth + 1, b'}', true),
+            b'[' => self.container(depth + 1, b']', false),
+            b'"' => {
+                let entry = self.string()?;
+                self.entries.push(entry);
+                Ok(())
+            }
+            b't' => self.literal(b"true", Entry::Bool(true)),
+            b'f' => self.literal(b"false", Entry::Bool(false)),
+            b'n' => self.literal(b"null", Entry::Null),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => Err(NotHere),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8], entry: Entry) -> Parsed<()> {
+        if !self
+            .bytes
+            .get(self.pos..)
+            .is_some_and(|b| b.starts_with(word))
+        {
+            return Err(NotHere);
+        }
+        self.pos += word.len();
+        self.entries.push(entry);
+        Ok(())
+    }
+
+    /// An object (members) or an array, without whitespace.
+    fn container(&mut self, depth: usize, close: u8, members: bool) -> Parsed<()> {
+        if depth > DEPTH_MAX {
+            return Err(NotHere);
+        }
+        let at = self.entries.len();
+        self.entries.push(Entry::Null);
+        self.pos += 1;
+        let mut len: u32 = 0;
+        if self.peek()? == close {
+            self.pos += 1;
+        } else {
+            loop {
+                if members {
+                    if self.peek()? != b'"' {
+                        return Err(NotHere);
+                    }
+                    match self.string()? {
+                        name @ Entry::Str { .. } => self.entries.push(name),
+                        _ => return Err(NotHere),
+                    }
+                    if self.peek()? != b':' {
+                        return Err(NotHere);
+                    }
+                    self.pos += 1;
+                }
+                self.value(depth)?;
+                len = len.checked_add(1).ok_or(NotHere)?;
+                let next = self.peek()?;
+                self.pos += 1;
+                if next == close {
+                    break;
+                }
+                if next != b',' {
+                    return Err(NotHere);
+                }
+            }
+        }
+        let next = index(self.entries.len())?;
+        let entry = if members {
+            Entry::Obj { len, next }
+        } else {
+            Entry::Arr { len, next }
+        };
+        let slot = self.entries.get_mut(at).ok_or(NotHere)?;
+        *slot = entry;
+        Ok(())
+    }
+
+    /// A string at `pos` (its opening quote).
+    fn string(&mut self) -> Parsed<Entry> {
+        let open = self.pos;
+        let start = open + 1;
+        let mut at = start;
+        let mut escaped = false;
+        // Control characters are not looked for: a canonical line escapes them, so a string
+        // holding one is not written back as read, and the bytes go to the full path.
+        loop {
+            let rest = self.bytes.get(at..).ok_or(NotHere)?;
+            at += memchr::memchr2(b'"', b'\\', rest).ok_or(NotHere)?;
+            if self.bytes.get(at) == Some(&b'"') {
+                break;
+            }
+            escaped = true;
+            // The escaped byte cannot end the string (`\"`); the escape itself is checked
+            // when the string is read below.
+            at += 2;
+        }
+        self.pos = at + 1;
+        if escaped {
+            let quoted = self.text.get(open..=at).ok_or(NotHere)?;
+            let text: String = serde_json::from_str(quoted).map_err(|_| NotHere)?;
+            let i = index(self.owned.len())?;
+            self.owned.push(text);
+            return Ok(Entry::Owned(i));
+        }
+        Ok(Entry::Str {
+            start: index(start)?,
+            end: index(at)?,
+        })
+    }
+
+    /// An integer as serde_json reads one (a `u64`, or an `i64` if negative); anything else
+    /// is not for this path.
+    fn number(&mut self) -> Parsed<()> {
+        let negative = self.peek()? == b'-';
+        if negative {
+            self.pos += 1;
+        }
+        let first = self.pos;
+        let mut magnitude: u64 = 0;
+        while let Some(d) = self.bytes.get(self.pos).filter(|b| b.is_ascii_digit()) {
+            magnitude = magnitude
+                .checked_mul(10)
+                .and_then(|m| m.checked_add(u64::from(d - b'0')))
+                .ok_or(NotHere)?;
+            self.pos += 1;
+        }
+        let digits = self.pos - first;
+        // No digits, a leading zero, or a fraction or exponent after them.
+        let leading_zero = digits > 1 && self.bytes.get(first) == Some(&b'0');
+        if digits == 0 || leading_zero || matches!(self.peek(), Ok(b'.' | b'e' | b'E')) {
+            return Err(NotHere);
+        }
+        let entry = if negative {
+            // serde_json reads `-0` as a float, and so do canonical lines never hold it.
+            let value = i64::try_from(magnitude).map_err(|_| NotHere)?;
+            if value == 0 {
+                return Err(NotHere);
+            }
+            Entry::I64(-value)
+        } else {
+            Entry::U64(magnitude)
+        };
+        self.entries.push(entry);
+        Ok(())
+    }
+}
+
+/// One value of a tape.
+#[derive(Clone, Copy)]
+pub struct Node<'a> {
+    tape: &'a Tape<'a>,
+    at: usize,
+}
+
+impl<'a> Node<'a> {
+    fn entry(&self) -> Entry {
+        self.tape.entry(self.at)
+    }
+
+    fn str(&self) -> Option<&'a str> {
+        match self.entry() {
+            Entry::Str { start, end } => self.tape.text.get(start as usize..end as usize),
+            Entry::Owned(i) => self.tape.owned.get(i as usize).map(String::as_str),
+            _ => None,
+        }
+    }
+
+    /// The members of an object.
+    pub(crate) fn object(&self) -> Option<Object<'a>> {
+        match self.entry() {
+            Entry::Obj { len, .. } => Some(Object {
+                tape: self.tape,
+                at: self.at,
+                len: len as usize,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The same value as a `serde_json::Value` (for the validator's cold paths).
+    fn to_value(self) -> Value {
+        match self.entry() {
+            Entry::Null => Value::Null,
+            Entry::Bool(b) => Value::Bool(b),
+            Entry::U64(n) => Value::from(n),
+            Entry::I64(n) => Value::from(n),
+            Entry::Str { .. } | Entry::Owned(_) => {
+                Value::String(self.str().unwrap_or_default().to_owned())
+            }
+            Entry::Arr { .. } => Value::Array(Elements::of(self).map(Node::to_value).collect()),
+            Entry::Obj { len, .. } => Value::Object(
+                Members::of(self.tape, self.at, len as usize)
+                    .map(|(k, v)| (k.to_owned(), v.to_value()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// An object's members.
+#[derive(Clone, Copy)]
+pub struct Object<'a> {
+    tape: &'a Tape<'a>,
+    at: usize,
+    len: usize,
+}
+
+impl<'a> Object<'a> {
+    /// The value of member `name`.
+    pub(crate) fn get(&self, name: &str) -> Option<Node<'a>> {
+        self.members().find(|(k, _)| *k == name).map(|(_, v)| v)
+    }
+
+    /// Its members in the order written.
+    pub(crate) fn members(&self) -> Members<'a> {
+        Members::of(self.tape, self.at, self.len)
+    }
+}
+
+/// An object's members in the order written: name, value.
+pub struct Members<'a> {
+    tape: &'a Tape<'a>,
+    next: usize,
+    left: usize,
+}
+
+impl<'a> Members<'a> {
+    fn of(tape: &'a Tape<'a>, at: usize, len: usize) -> Self {
+        Self {
+            tape,
+            next: at + 1,
+            left: len,
+        }
+    }
+}
+
+impl<'a> Iterator for Members<'a> {
+    type Item = (&'a str, Node<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let name = Node {
+            tape: self.tape,
+            at: self.next,
+        };
+        let value = Node {
+            tape: self.tape,
+            at: self.next + 1,
+        };
+        self.next = self.tape.after(self.next + 1);
+        Some((name.str()?, value))
+    }
+}
+
+/// An array's elements.
+#[derive(Clone)]
+pub struct Elements<'a> {
+    tape: &'a Tape<'a>,
+    next: usize,
+    left: usize,
+}
+
+impl<'a> Elements<'a> {
+    fn of(node: Node<'a>) -> Self {
+        let left = match node.entry() {
+            Entry::Arr { len, .. } => len as usize,
+            _ => 0,
+        };
+        Self {
+            tape: node.tape,
+            next: node.at + 1,
+            left,
+        }
+    }
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = Node<'a>;
+
+    fn next(&mut self) -> Option<Node<'a>> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let node = Node {
+            tape: self.tape,
+            at: self.next,
+        };
+        self.next = self.tape.after(self.next);
+        Some(node)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for Elements<'_> {}
+
+// ---- The schema validator's view (`jsonschema::json`) ----
+
+/// Tapes as a JSON representation the schema validator reads.
+pub struct TapeJson;
+
+impl json::Json for TapeJson {
+    type Node<'a> = Node<'a>;
+    type PreparedKey = String;
+    type StringBuffer = ();
+
+    // An object is looked up by a scan of its members, so one pass over the members costs
+    // no more than the lookups it replaces; the bound only keeps the validator's product
+    // (this times the names looked for) far from overflowing.
+    const KEYS_PER_LOOKUP: usize = 32;
+    const ACYCLIC: bool = true;
+
+    fn prepare_key(key: &str) -> String {
+        key.to_owned()
+    }
+
+    fn with_string_node<T>((): &mut (), string: &str, f: impl FnOnce(Node<'_>) -> T) -> T {
+        let tape = Tape {
+            text: "",
+            entries: vec![Entry::Owned(0)],
+            owned: vec![string.to_owned()],
+        };
+        f(tape.root())
+    }
+}
+
+/// A number of a tape: an integer.
+#[derive(Clone, Copy)]
+pub enum Number {
+    U64(u64),
+    I64(i64),
+}
+
+impl JsonNumber for Number {
+    fn as_u64(&self) -> Option<u64> {
+        match *self {
+            Number::U64(n) => Some(n),
+            Number::I64(n) => u64::try_from(n).ok(),
+        }
+    }
+    fn as_i64(&self) -> Option<i64> {
+        match *self {
+            Number::U64(n) => i64::try_from(n).ok(),
+            Number::I64(n) => Some(n),
+        }
+    }
+    fn as_f64(&self) -> Option<f64> {
+        // As serde_json converts its integers.
+        #[allow(clippy::cast_precision_loss)]
+        match *self {
+            Number::U64(n) => Some(n as f64),
+            Number::I64(n) => Some(n as f64),
+        }
+    }
+    fn as_str(&self) -> Cow<'_, str> {
+        match *self {
+            Number::U64(n) => Cow::Owned(n.to_string()),
+            Number::I64(n) => Cow::Owned(n.to_string()),
+        }
+    }
+    fn to_number(&self) -> Cow<'_, serde_json::Number> {
+        match *self {
+            Number::U64(n) => Cow::Owned(n.into()),
+            Number::I64(n) => Cow::Owned(n.into()),
+        }
+    }
+    fn is_integer(&self) -> bool {
+        true
+    }
+    fn is_written_as_integer(&self) -> bool {
+        true
+    }
+}
+
+impl<'a> json::Node<'a, TapeJson> for Node<'a> {
+    type Object = Object<'a>;
+    type Array = Elements<'a>;
+    type Number = Number;
+
+    fn as_object(&self) -> Option<Object<'a>> {
+        self.object()
+    }
+    fn as_array(&self) -> Option<Elements<'a>> {
+        matches!(self.entry(), Entry::Arr { .. }).then(|| Elements::of(*self))
+    }
+    fn as_string(&self) -> Option<Cow<'a, str>> {
+        self.str().map(Cow::Borrowed)
+    }
+    fn as_number(&self) -> Option<Number> {
+        match self.entry() {
+            Entry::U64(n) => Some(Number::U64(n)),
+            Entry::I64(n) => Some(Number::I64(n)),
+            _ => None,
+        }
+    }
+    fn as_boolean(&self) -> Option<bool> {
+        match self.entry() {
+            Entry::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+    fn is_null(&self) -> bool {
+        matches!(self.entry(), Entry::Null)
+    }
+    fn json_type(&self) -> JsonType {
+        match self.entry() {
+            Entry::Null => JsonType::Null,
+            Entry::Bool(_) => JsonType::Boolean,
+            Entry::U64(_) | Entry::I64(_) => JsonType::Number,
+            Entry::Str { .. } | Entry::Owned(_) => JsonType::String,
+            Entry::Arr { .. } => JsonType::Array,
+            Entry::Obj { .. } => JsonType::Object,
+        }
+    }
+    fn equals_value(&self, expected: &Value) -> bool {
+        // Strings (every `enum` and `const` of the schema) without building a value.
+        match (self.str(), expected) {
+            (Some(s), Value::String(e)) => s == e,
+            (Some(_), _) | (None, Value::String(_)) => false,
+            (None, _) => json::cmp::equal(&self.to_value(), expected),
+        }
+    }
+    fn to_value(&self) -> Cow<'a, Value> {
+        Cow::Owned(Node::to_value(*self))
+    }
+    fn identity(&self) -> Option<json::NodeIdentity> {
+        let at = u32::try_from(self.at).ok()?;
+        Some(json::NodeIdentity::tagged(
+            std::ptr::from_ref(self.tape) as usize,
+            at,
+        ))
+    }
+}
+
+impl<'a> json::Object<'a, TapeJson> for Object<'a> {
+    type Node = Node<'a>;
+    type MemberName = &'a str;
+    type MembersIter = Members<'a>;
+
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn get(&self, key: &String) -> Option<Node<'a>> {
+        Object::get(self, key)
+    }
+    fn members(&self) -> Members<'a> {
+        Object::members(self)
+    }
+}
+
+impl<'a> json::Array<'a, TapeJson> for Elements<'a> {
+    type Node = Node<'a>;
+    type ElementsIter = Elements<'a>;
+
+    fn len(&self) -> usize {
+        self.left
+    }
+    fn elements(&self) -> Elements<'a> {
+        self.clone()
+    }
+}
+
+// ---- The typed decoder's view (`serde`) ----
+
+/// The error of the typed decoder's view: serde_json's, as the full path's.
+type DeError = serde_json::Error;
+
+impl<'de> de::Deserializer<'de> for Node<'de> {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        // As serde_json's `&Value` hands each kind of value to a visitor.
+        match self.entry() {
+            Entry::Null => visitor.visit_unit(),
+            Entry::Bool(b) => visitor.visit_bool(b),
+            Entry::U64(n) => visitor.visit_u64(n),
+            Entry::I64(n) => visitor.visit_i64(n),
+            Entry::Str { .. } | Entry::Owned(_) => match self.str() {
+                Some(s) => visitor.visit_borrowed_str(s),
+                None => Err(de::Error::custom("a string outside its text")),
+            },
+            Entry::Arr { len, .. } => {
+                let mut seq = Elements::of(self);
+                let value = visitor.visit_seq(&mut seq)?;
+                if seq.left == 0 {
+                    Ok(value)
+                } else {
+                    Err(de::Error::invalid_length(
+                        len as usize,
+                        &"fewer elements in array",
+                    ))
+                }
+            }
+            Entry::Obj { len, .. } => {
+                let mut map = MembersAccess {
+                    members: Members::of(self.tape, self.at, len as usize),
+                    skip: &[],
+                    value: None,
+                };
+                let value = visitor.visit_map(&mut map)?;
+                if map.members.left == 0 {
+                    Ok(value)
+                } else {
+                    Err(de::Error::invalid_length(
+                        len as usize,
+                        &"fewer elements in map",
+                    ))
+                }
+            }
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match self.entry() {
+            Entry::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        // Unit variants only (the only enums the event types hold outside `Body`); anything
+        // else goes to the full path.
+        match self.str() {
+            Some(s) => visitor.visit_enum(s.into_deserializer()),
+            None => Err(de::Error::custom("an enum that is not a string")),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_unit()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct seq tuple tuple_struct map struct identifier
+    }
+}
+
+impl<'de> SeqAccess<'de> for Elements<'de> {
+    type Error = DeError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
+        match Iterator::next(self) {
+            Some(node) => seed.deserialize(node).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.left)
+    }
+}
+
+/// An object's members as a serde map, less the members named in `skip`.
+struct MembersAccess<'de> {
+    members: Members<'de>,
+    skip: &'static [&'static str],
+    value: Option<Node<'de>>,
+}
+
+impl<'de> MapAccess<'de> for MembersAccess<'de> {
+    type Error = DeError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
+        for (name, value) in self.members.by_ref() {
+            if self.skip.contains(&name) {
+                continue;
+            }
+            self.value = Some(value);
+            return seed
+                .deserialize(de::value::BorrowedStrDeserializer::new(name))
+                .map(Some);
+        }
+        Ok(None)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
+        match self.value.take() {
+            Some(value) => seed.deserialize(value),
+            None => Err(de::Error::custom("a value asked for before its key")),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        // Not exact once members are skipped: no hint, as serde_json gives none for a view.
+        (self.skip.is_empty()).then_some(self.members.left)
+    }
+}
+
+/// The members of a signed event's object that belong to its body, as a serde map: all but
+/// the envelope's, `kind`, `id` and `signatures` (what the full path's body decoder sees, once
+/// `id` and `signatures` are removed from the content).
+pub struct BodyMembers<'de>(pub(crate) Object<'de>);
+
+/// The members a body does not see.
+const NOT_BODY: &[&str] = &["v", "at", "actor", "parents", "kind", "id", "signatures"];
+
+impl<'de> de::Deserializer<'de> for BodyMembers<'de> {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_map(MembersAccess {
+            members: self.0.members(),
+            skip: NOT_BODY,
+            value: None,
+        })
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        identifier ignored_any
+    }
+}
