@@ -1,7 +1,9 @@
 //! Where decoding one signed event goes: each stage of `SignedEvent::from_json` timed
 //! separately on the same events (the synthetic mix, seed 42), one core, against two baselines
 //! measured in the same run: a bare `serde_json::from_slice::<Value>` of the same bytes and a
-//! bare SHA-256 of the same bytes. Rounds are interleaved; medians are reported.
+//! bare SHA-256 of the same bytes. Rounds are interleaved; medians are reported. Stages 1-6
+//! are the full path (any bytes, through a `Value` tree: what a non-canonical line takes);
+//! stages T1-T5 the path a canonical line takes (a tape, no tree).
 //!
 //! Run: `cargo bench -p custodia --bench decode` (smoke run: `-- --quick`)
 #![allow(
@@ -46,6 +48,17 @@ fn main() {
     let trees: Vec<serde_json::Value> = lines.iter().map(|l| stage::parse(l).unwrap()).collect();
     let contents: Vec<serde_json::Value> = trees.iter().map(stage::content).collect();
     let typed: Vec<_> = contents.iter().map(|c| stage::typed(c).unwrap()).collect();
+    let tapes: Vec<_> = lines.iter().map(|l| stage::tape(l).unwrap()).collect();
+    // Each kind's validators are compiled when first used (about 1 ms each): compiled here,
+    // outside the timed rounds.
+    for (tree, tape) in trees.iter().zip(&tapes) {
+        stage::schema(tree).unwrap();
+        assert!(stage::tape_schema(tape));
+    }
+    let tape_typed: Vec<_> = tapes
+        .iter()
+        .map(|t| stage::tape_typed(t).unwrap())
+        .collect();
     let canon: Vec<Vec<u8>> = contents
         .iter()
         .map(|c| stage::canonical(c).unwrap())
@@ -71,6 +84,11 @@ fn main() {
         "`SignedEvent::from_json` of the canonical line (whole)",
         "`SignedEvent::from_canonical_json` of the canonical line (whole)",
         "`SignedEvent::from_json` of a non-canonical line (whole)",
+        "T1. the canonical line read as a tape",
+        "T2. schema of its kind, on the tape",
+        "T3. typed decode of the event and its signatures, from the tape",
+        "T4. canonical bytes written from the typed event, and their id",
+        "T5. the line written from it (T4 included) and compared with the bytes read",
     ];
     let mut t: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     for _ in 0..rounds {
@@ -162,6 +180,46 @@ fn main() {
             })
             .0,
         );
+        t[11].push(
+            time(|| {
+                for l in &lines {
+                    black_box(stage::tape(l).unwrap());
+                }
+            })
+            .0,
+        );
+        t[12].push(
+            time(|| {
+                for tape in &tapes {
+                    assert!(stage::tape_schema(tape));
+                }
+            })
+            .0,
+        );
+        t[13].push(
+            time(|| {
+                for tape in &tapes {
+                    black_box(stage::tape_typed(tape).unwrap());
+                }
+            })
+            .0,
+        );
+        t[14].push(
+            time(|| {
+                for (e, _) in &tape_typed {
+                    black_box(stage::encode(e).unwrap());
+                }
+            })
+            .0,
+        );
+        t[15].push(
+            time(|| {
+                for (l, (e, s)) in lines.iter().zip(&tape_typed) {
+                    assert!(stage::line_is(l, e, s).unwrap());
+                }
+            })
+            .0,
+        );
     }
     let n = events_n as f64;
     let med: Vec<f64> = t.into_iter().map(median).collect();
@@ -183,9 +241,12 @@ fn main() {
         &rows,
     );
     let stages: f64 = med[2..8].iter().sum();
+    // T5 includes T4.
+    let tape_stages: f64 = med[11..14].iter().sum::<f64>() + med[15];
     println!(
-        "\nstages 1-6 sum to {:.2} µs/event; the whole canonical decode is {:.2} µs/event ({:.1}× a bare parse, {:.1}× a bare SHA-256 of the line)",
+        "\nstages 1-6 (the full path, any bytes) sum to {:.2} µs/event; stages T1-T3 and T5 (the path of a canonical line) to {:.2}; the whole canonical decode is {:.2} µs/event ({:.1}× a bare parse, {:.1}× a bare SHA-256 of the line)",
         stages / n * 1e6,
+        tape_stages / n * 1e6,
         med[9] / n * 1e6,
         med[9] / parse_base,
         med[9] / med[1]

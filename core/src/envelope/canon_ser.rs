@@ -399,13 +399,22 @@ impl<'a> Obj<'a> {
     fn close(mut self) -> R {
         // RFC 8785 §3.2.3: members sorted by the UTF-16 code units of their keys. UTF-8 byte
         // order is the same unless a key holds a character from U+E000 up (`canon`).
-        let in_order = self.members.windows(2).all(|w| match w {
-            [a, b] => a.key.as_bytes() < b.key.as_bytes(),
-            _ => true,
-        }) && !self.members.iter().any(|m| canon::beyond_bmp_order(&m.key));
+        let bytewise = !self.members.iter().any(|m| canon::beyond_bmp_order(&m.key));
+        let in_order = bytewise
+            && self.members.windows(2).all(|w| match w {
+                [a, b] => a.key.as_bytes() < b.key.as_bytes(),
+                _ => true,
+            });
         if !in_order {
-            self.members
-                .sort_by(|a, b| a.key.encode_utf16().cmp(b.key.encode_utf16()));
+            // Most objects out of order are structs (fields in declaration order) with ASCII
+            // names: sorted by their bytes, the same order, without decoding UTF-16.
+            if bytewise {
+                self.members
+                    .sort_by(|a, b| a.key.as_bytes().cmp(b.key.as_bytes()));
+            } else {
+                self.members
+                    .sort_by(|a, b| a.key.encode_utf16().cmp(b.key.encode_utf16()));
+            }
             if let Some(w) = self.members.windows(2).find(|w| match w {
                 [a, b] => a.key == b.key,
                 _ => false,

@@ -223,6 +223,22 @@ pub(crate) fn typed<B: EventBody>(content: &Value) -> Result<Event<B>> {
     })
 }
 
+/// The typed event and signatures of a signed event read as a tape: the envelope's members read
+/// by key, the body by [`EventBody::from_tape`]; `None` whenever anything does not decode.
+pub(crate) fn tape_typed<B: EventBody>(root: tape::Node<'_>) -> Option<(Event<B>, Vec<Signature>)> {
+    let object = root.object()?;
+    let kind = jsonschema::json::Node::as_string(&object.get("kind")?)?;
+    let event = Event {
+        v: u32::deserialize(object.get("v")?).ok()?,
+        at: Timestamp::deserialize(object.get("at")?).ok()?,
+        actor: ActorId::deserialize(object.get("actor")?).ok()?,
+        parents: Vec::<EventId>::deserialize(object.get("parents")?).ok()?,
+        body: B::from_tape(tape::BodyMembers(object), &kind)?,
+    };
+    let signatures = Vec::<Signature>::deserialize(object.get("signatures")?).ok()?;
+    Some((event, signatures))
+}
+
 /// The envelope's members read by key and the body by [`EventBody::from_content`]; `None`
 /// whenever anything does not decode (the derived decoder then runs and names the fault).
 fn typed_fast<B: EventBody>(content: &Value) -> Option<Event<B>> {
@@ -308,19 +324,19 @@ pub(crate) struct Encoded {
 }
 
 impl Encoded {
-    fn of<T: Serialize + ?Sized>(content: &T) -> Result<Self> {
+    pub(crate) fn of<T: Serialize + ?Sized>(content: &T) -> Result<Self> {
         let (bytes, members) = canon_ser::object_to_vec(content)?;
         Ok(Self { bytes, members })
     }
 
     /// The content's id: SHA-256 of its canonical bytes.
-    fn id(&self) -> EventId {
+    pub(crate) fn id(&self) -> EventId {
         EventId::from_bytes(Sha256::digest(&self.bytes).into())
     }
 
     /// The canonical line of the signed event: the content's members, and `id` and
     /// `signatures` each where its key sorts among theirs.
-    fn line(&self, id: &EventId, signatures: &[Signature]) -> Result<String> {
+    pub(crate) fn line(&self, id: &EventId, signatures: &[Signature]) -> Result<String> {
         let id_member = id_member(id);
         let signatures_member = signatures_member(signatures);
         // The room the line takes: the content's bytes (braces included), the two members and
@@ -557,16 +573,7 @@ impl<B: EventBody> SignedEvent<B> {
         if !schema::tape_is_valid(root) {
             return None;
         }
-        let object = root.object()?;
-        let kind = jsonschema::json::Node::as_string(&object.get("kind")?)?;
-        let event = Event {
-            v: u32::deserialize(object.get("v")?).ok()?,
-            at: Timestamp::deserialize(object.get("at")?).ok()?,
-            actor: ActorId::deserialize(object.get("actor")?).ok()?,
-            parents: Vec::<EventId>::deserialize(object.get("parents")?).ok()?,
-            body: B::from_tape(tape::BodyMembers(object), &kind)?,
-        };
-        let signatures = Vec::<Signature>::deserialize(object.get("signatures")?).ok()?;
+        let (event, signatures) = tape_typed::<B>(root)?;
         let encoded = Encoded::of(&event).ok()?;
         let id = encoded.id();
         let line = encoded.line(&id, &signatures).ok()?;

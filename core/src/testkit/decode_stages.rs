@@ -1,13 +1,16 @@
 //! The stages of decoding one signed event, callable one at a time so that a benchmark
 //! (`core/benches/decode.rs`) can time each separately on the same bytes. Each stage is the
-//! code `SignedEvent::from_json` runs, not a copy of it.
+//! code `SignedEvent::from_json` runs, not a copy of it: stages 1 to 6 are the full path (any
+//! bytes, a `Value` tree), stages T1 to T5 the path a canonical line takes (a tape).
 
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use crate::envelope;
+use crate::envelope::tape::Tape;
 use crate::error::Result;
 use crate::event::Event;
+use crate::event::Signature;
 use crate::model::EventId;
 
 /// Stage 1: JSON text to a tree (size, syntax, no duplicate members).
@@ -55,4 +58,31 @@ pub fn interpreted_is_signed(
     canonical_content: &[u8],
 ) -> Result<()> {
     envelope::interpreted_is_signed(content, event, canonical_content).map(|_| ())
+}
+
+/// Stage T1: a canonical line read as a tape (`None`: not for this path).
+pub fn tape(bytes: &[u8]) -> Option<Tape<'_>> {
+    Tape::parse(bytes)
+}
+
+/// Stage T2: the schema of the event's kind, on its tape.
+pub fn tape_schema(tape: &Tape<'_>) -> bool {
+    envelope::schema::tape_is_valid(tape.root())
+}
+
+/// Stage T3: the typed event and its signatures, decoded from the tape.
+pub fn tape_typed(tape: &Tape<'_>) -> Option<(Event, Vec<Signature>)> {
+    envelope::tape_typed(tape.root())
+}
+
+/// Stage T4: the canonical bytes of the typed event's content (written from it) and their id.
+pub fn encode(event: &Event) -> Result<EventId> {
+    Ok(envelope::Encoded::of(event)?.id())
+}
+
+/// Stage T5: the whole line written from the typed event, its id and signatures, and compared
+/// with the bytes read (stage T4 included).
+pub fn line_is(bytes: &[u8], event: &Event, signatures: &[Signature]) -> Result<bool> {
+    let encoded = envelope::Encoded::of(event)?;
+    Ok(encoded.line(&encoded.id(), signatures)?.as_bytes() == bytes)
 }
