@@ -27,16 +27,13 @@ const DEPTH_MAX: usize = 128;
 /// One entry of a tape. A container is followed by its contents (for an object, each member's
 /// name and then its value), and knows where its contents end.
 #[derive(Clone, Copy, Debug)]
-enum Entry {
+enum Entry<'a> {
     Null,
     Bool(bool),
     U64(u64),
     I64(i64),
-    /// A string without escapes: the byte range of its contents (between the quotes).
-    Str {
-        start: u32,
-        end: u32,
-    },
+    /// A string without escapes: its contents (between the quotes), borrowed from the text.
+    Str(&'a str),
     /// A string with escapes: its unescaped text, by index into [`Tape::owned`].
     Owned(u32),
     /// An array of `len` elements; its contents end before entry `next`.
@@ -53,8 +50,7 @@ enum Entry {
 
 /// One JSON text, parsed.
 pub struct Tape<'a> {
-    text: &'a str,
-    entries: Vec<Entry>,
+    entries: Vec<Entry<'a>>,
     owned: Vec<String>,
 }
 
@@ -71,7 +67,7 @@ struct Parser<'a> {
     bytes: &'a [u8],
     text: &'a str,
     pos: usize,
-    entries: Vec<Entry>,
+    entries: Vec<Entry<'a>>,
     owned: Vec<String>,
 }
 
@@ -95,7 +91,6 @@ impl<'a> Tape<'a> {
             return None;
         }
         Some(Tape {
-            text,
             entries: p.entries,
             owned: p.owned,
         })
@@ -106,7 +101,7 @@ impl<'a> Tape<'a> {
         Node { tape: self, at: 0 }
     }
 
-    fn entry(&self, at: usize) -> Entry {
+    fn entry(&self, at: usize) -> Entry<'a> {
         // Every index handed out points at an entry (the parser wrote them); `Null` is never
         // read for a missing one.
         self.entries.get(at).copied().unwrap_or(Entry::Null)
@@ -121,7 +116,7 @@ impl<'a> Tape<'a> {
     }
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn peek(&self) -> Parsed<u8> {
         self.bytes.get(self.pos).copied().ok_or(NotHere)
     }
@@ -143,7 +138,7 @@ impl Parser<'_> {
         }
     }
 
-    fn literal(&mut self, word: &[u8], entry: Entry) -> Parsed<()> {
+    fn literal(&mut self, word: &[u8], entry: Entry<'a>) -> Parsed<()> {
         if !self
             .bytes
             .get(self.pos..)
@@ -174,7 +169,7 @@ impl Parser<'_> {
                         return Err(NotHere);
                     }
                     match self.string()? {
-                        name @ Entry::Str { .. } => self.entries.push(name),
+                        name @ Entry::Str(_) => self.entries.push(name),
                         _ => return Err(NotHere),
                     }
                     if self.peek()? != b':' {
@@ -206,7 +201,7 @@ impl Parser<'_> {
     }
 
     /// A string at `pos` (its opening quote).
-    fn string(&mut self) -> Parsed<Entry> {
+    fn string(&mut self) -> Parsed<Entry<'a>> {
         let open = self.pos;
         let start = open + 1;
         let mut at = start;
@@ -232,10 +227,8 @@ impl Parser<'_> {
             self.owned.push(text);
             return Ok(Entry::Owned(i));
         }
-        Ok(Entry::Str {
-            start: index(start)?,
-            end: index(at)?,
-        })
+        let text: &'a str = self.text;
+        Ok(Entry::Str(text.get(start..at).ok_or(NotHere)?))
     }
 
     /// An integer as serde_json reads one (a `u64`, or an `i64` if negative); anything else
@@ -283,13 +276,13 @@ pub struct Node<'a> {
 }
 
 impl<'a> Node<'a> {
-    fn entry(&self) -> Entry {
+    fn entry(&self) -> Entry<'a> {
         self.tape.entry(self.at)
     }
 
     fn str(&self) -> Option<&'a str> {
         match self.entry() {
-            Entry::Str { start, end } => self.tape.text.get(start as usize..end as usize),
+            Entry::Str(s) => Some(s),
             Entry::Owned(i) => self.tape.owned.get(i as usize).map(String::as_str),
             _ => None,
         }
@@ -314,7 +307,7 @@ impl<'a> Node<'a> {
             Entry::Bool(b) => Value::Bool(b),
             Entry::U64(n) => Value::from(n),
             Entry::I64(n) => Value::from(n),
-            Entry::Str { .. } | Entry::Owned(_) => {
+            Entry::Str(_) | Entry::Owned(_) => {
                 Value::String(self.str().unwrap_or_default().to_owned())
             }
             Entry::Arr { .. } => Value::Array(Elements::of(self).map(Node::to_value).collect()),
@@ -452,7 +445,6 @@ impl json::Json for TapeJson {
 
     fn with_string_node<T>((): &mut (), string: &str, f: impl FnOnce(Node<'_>) -> T) -> T {
         let tape = Tape {
-            text: "",
             entries: vec![Entry::Owned(0)],
             owned: vec![string.to_owned()],
         };
@@ -543,7 +535,7 @@ impl<'a> json::Node<'a, TapeJson> for Node<'a> {
             Entry::Null => JsonType::Null,
             Entry::Bool(_) => JsonType::Boolean,
             Entry::U64(_) | Entry::I64(_) => JsonType::Number,
-            Entry::Str { .. } | Entry::Owned(_) => JsonType::String,
+            Entry::Str(_) | Entry::Owned(_) => JsonType::String,
             Entry::Arr { .. } => JsonType::Array,
             Entry::Obj { .. } => JsonType::Object,
         }
@@ -611,7 +603,7 @@ impl<'de> de::Deserializer<'de> for Node<'de> {
             Entry::Bool(b) => visitor.visit_bool(b),
             Entry::U64(n) => visitor.visit_u64(n),
             Entry::I64(n) => visitor.visit_i64(n),
-            Entry::Str { .. } | Entry::Owned(_) => match self.str() {
+            Entry::Str(_) | Entry::Owned(_) => match self.str() {
                 Some(s) => visitor.visit_borrowed_str(s),
                 None => Err(de::Error::custom("a string outside its text")),
             },
