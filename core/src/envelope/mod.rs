@@ -8,6 +8,12 @@
 //! size and JSON syntax with no duplicate members (1001-1003), the schema of the event's kind
 //! (1004), typed decoding (1005), the interpreted-equals-signed check (1006), the id (1007,
 //! 1008), and for stored or exported lines, the canonical bytes (1009).
+//!
+//! A canonical line (every stored row, every exported line, what signing tools write) first
+//! takes a faster path without a `serde_json::Value` tree ([`tape`]): read in place, checked
+//! against the same schema, decoded by the same `Deserialize` impls, and accepted only if the
+//! line written back from the typed event is the bytes read. Anything else takes the pipeline
+//! above, which names the fault.
 
 mod canon;
 pub(crate) mod canon_ser;
