@@ -759,3 +759,74 @@ impl<'de> de::Deserializer<'de> for BodyMembers<'de> {
         identifier ignored_any
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use serde_json::json;
+
+    const TEXT: &[u8] =
+        br#"{"a":"x","b":1,"c":[1,"y",[]],"d":{"e":null},"f":"q\"z\u00e9","g":-3,"h":true,"i":{}}"#;
+
+    /// `depth` arrays, each inside the one before.
+    fn nested(depth: usize) -> Vec<u8> {
+        [vec![b'['; depth], vec![b']'; depth]].concat()
+    }
+
+    #[test]
+    fn a_tape_holds_the_value_serde_json_reads() {
+        let tape = Tape::parse(TEXT).unwrap();
+        let expected: Value = serde_json::from_slice(TEXT).unwrap();
+        assert_eq!(tape.root().to_value(), expected);
+        assert_eq!(tape.root().object().unwrap().members().count(), 8);
+        // Not for this path: whitespace, a fraction, an exponent, `-0`, 2^64, an escaped
+        // member name, a bad escape, trailing bytes, too deep.
+        for text in [
+            &b"{ }"[..],
+            b"[1.5]",
+            b"[1e2]",
+            b"[-0]",
+            b"[18446744073709551616]",
+            br#"{"\u0061":1}"#,
+            br#"["\q"]"#,
+            b"{}{}",
+            &nested(DEPTH_MAX + 1),
+        ] {
+            assert!(
+                Tape::parse(text).is_none(),
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        assert!(Tape::parse(&nested(DEPTH_MAX)).is_some());
+    }
+
+    #[test]
+    fn equals_value_is_json_equality() {
+        let tape = Tape::parse(TEXT).unwrap();
+        let values = [
+            json!("x"),
+            json!("y"),
+            json!("q\"zé"),
+            json!(1),
+            json!(1.0),
+            json!(-3),
+            json!(true),
+            json!(null),
+            json!([1, "y", []]),
+            json!({"e": null}),
+            json!({}),
+        ];
+        for (name, node) in tape.root().object().unwrap().members() {
+            let value = node.to_value();
+            for expected in &values {
+                assert_eq!(
+                    json::Node::equals_value(&node, expected),
+                    json::cmp::equal(&value, expected),
+                    "{name}: {expected}"
+                );
+            }
+        }
+    }
+}
