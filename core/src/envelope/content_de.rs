@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 /// The members of the envelope itself (`Event`'s fields) and the tag: what a body's struct
 /// does not see.
-const NOT_BODY: [&str; 5] = ["v", "at", "actor", "parents", "kind"];
+pub(crate) const NOT_BODY: [&str; 5] = ["v", "at", "actor", "parents", "kind"];
 
 /// The members of an event's content that belong to its body, as a `Deserializer` of a map.
 pub(crate) struct BodyMembers<'a>(pub(crate) &'a Map<String, Value>);

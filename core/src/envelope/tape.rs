@@ -19,7 +19,11 @@ use jsonschema::types::JsonType;
 use serde::de::{self, DeserializeSeed, IntoDeserializer as _, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::envelope::EVENT_BYTES_MAX;
+use crate::envelope::{EVENT_BYTES_MAX, content_de};
+
+// Tape indices and lengths are `u32` (half the size of `usize` entries) and are widened to
+// `usize` with `as` wherever they are used: lossless on every target this builds for.
+const _: () = assert!(usize::BITS >= u32::BITS);
 
 /// Deepest nesting read (serde_json's limit, which the full path applies).
 const DEPTH_MAX: usize = 128;
@@ -110,6 +114,7 @@ impl<'a> Tape<'a> {
     /// The index of the entry after the value at `at` (its contents included).
     fn after(&self, at: usize) -> usize {
         match self.entry(at) {
+            // Widening (see the assertion at the top).
             Entry::Arr { next, .. } | Entry::Obj { next, .. } => next as usize,
             _ => at + 1,
         }
@@ -307,6 +312,7 @@ impl<'a> Node<'a> {
             Entry::Bool(b) => Value::Bool(b),
             Entry::U64(n) => Value::from(n),
             Entry::I64(n) => Value::from(n),
+            // `str` answers for exactly these two entries; the default is never taken.
             Entry::Str(_) | Entry::Owned(_) => {
                 Value::String(self.str().unwrap_or_default().to_owned())
             }
@@ -554,6 +560,8 @@ impl<'a> json::Node<'a, TapeJson> for Node<'a> {
     fn identity(&self) -> Option<json::NodeIdentity> {
         let at = u32::try_from(self.at).ok()?;
         Some(json::NodeIdentity::tagged(
+            // The tape's address names it (an identity, never dereferenced): two nodes are
+            // the same node if they are the same entry of the same tape.
             std::ptr::from_ref(self.tape) as usize,
             at,
         ))
@@ -622,7 +630,7 @@ impl<'de> de::Deserializer<'de> for Node<'de> {
             Entry::Obj { len, .. } => {
                 let mut map = MembersAccess {
                     members: Members::of(self.tape, self.at, len as usize),
-                    skip: &[],
+                    body_only: false,
                     value: None,
                 };
                 let value = visitor.visit_map(&mut map)?;
@@ -695,10 +703,10 @@ impl<'de> SeqAccess<'de> for Elements<'de> {
     }
 }
 
-/// An object's members as a serde map, less the members named in `skip`.
+/// An object's members as a serde map; only the body's if `body_only` (see [`BodyMembers`]).
 struct MembersAccess<'de> {
     members: Members<'de>,
-    skip: &'static [&'static str],
+    body_only: bool,
     value: Option<Node<'de>>,
 }
 
@@ -710,7 +718,7 @@ impl<'de> MapAccess<'de> for MembersAccess<'de> {
         seed: K,
     ) -> Result<Option<K::Value>, DeError> {
         for (name, value) in self.members.by_ref() {
-            if self.skip.contains(&name) {
+            if self.body_only && !is_body_member(name) {
                 continue;
             }
             self.value = Some(value);
@@ -730,7 +738,7 @@ impl<'de> MapAccess<'de> for MembersAccess<'de> {
 
     fn size_hint(&self) -> Option<usize> {
         // Not exact once members are skipped: no hint, as serde_json gives none for a view.
-        (self.skip.is_empty()).then_some(self.members.left)
+        (!self.body_only).then_some(self.members.left)
     }
 }
 
@@ -739,8 +747,11 @@ impl<'de> MapAccess<'de> for MembersAccess<'de> {
 /// `id` and `signatures` are removed from the content).
 pub struct BodyMembers<'de>(pub(crate) Object<'de>);
 
-/// The members a body does not see.
-const NOT_BODY: &[&str] = &["v", "at", "actor", "parents", "kind", "id", "signatures"];
+/// Whether a member of a signed event's object is its body's: not the envelope's or `kind`
+/// (the list the full path's body decoder skips), and not one of the two members signing adds.
+fn is_body_member(name: &str) -> bool {
+    !(content_de::NOT_BODY.contains(&name) || name == "id" || name == "signatures")
+}
 
 impl<'de> de::Deserializer<'de> for BodyMembers<'de> {
     type Error = DeError;
@@ -748,7 +759,7 @@ impl<'de> de::Deserializer<'de> for BodyMembers<'de> {
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         visitor.visit_map(MembersAccess {
             members: self.0.members(),
-            skip: NOT_BODY,
+            body_only: true,
             value: None,
         })
     }
