@@ -3,9 +3,7 @@
 //! signature), the kind's plan, the exact set of parents, the rules in force; then an
 //! infallible commit. A refused event changes nothing.
 
-use std::collections::BTreeSet;
-
-use crate::envelope::Event;
+use crate::envelope::{Event, Signature};
 use crate::error::{Error, ErrorKind, Result, RuleFailure, at};
 use crate::ledger::account::{Posting, Stock};
 use crate::ledger::kinds::{Body, RegisterActor};
@@ -60,11 +58,14 @@ impl State {
             return Err(sig_err(ErrorKind::Unsigned));
         }
         let genesis = self.events == 0;
-        let mut seen = BTreeSet::new();
         let mut actor_signed = false;
         for (i, sig) in signed.signatures.iter().enumerate() {
             let sig_err = |kind| at(id, format!("/signatures/{i}"), kind);
-            if !seen.insert(sig.key) {
+            // A key seen before among the earlier signatures: a scan, not a set, as an event
+            // carries a few (a set cost an allocation per event). A bounded event holds at most
+            // a few hundred, so the worst case stays well under a millisecond.
+            let earlier = signed.signatures.get(..i).unwrap_or_default();
+            if earlier.iter().any(|s| s.key == sig.key) {
                 return Err(sig_err(ErrorKind::DuplicateSignature {
                     key: sig.key.to_string(),
                 }));
@@ -209,14 +210,25 @@ impl State {
             ));
         }
         self.check_signatures(signed, check)?;
-        let plan = self.plan_with(event, id, policy, Some(self.signers(signed)))?;
+        let plan = self.plan_with(event, id, policy, Some(&signed.signatures))?;
         // Parents must be exactly the required set: nothing missing, nothing stray.
-        // A sorted copy of the given parents, searched by halves (a tree of them cost an
-        // allocation per parent on every event).
-        let mut given: Vec<EventId> = event.parents.clone();
-        given.sort_unstable();
+        // The few parents of an event are scanned; many are searched by halves in a sorted
+        // copy (a tree of them cost an allocation per parent on every event, and a copy one).
+        const SCANNED_PARENTS_MAX: usize = 16;
+        let mut sorted: Vec<EventId> = Vec::new();
+        if event.parents.len() > SCANNED_PARENTS_MAX {
+            sorted.clone_from(&event.parents);
+            sorted.sort_unstable();
+        }
+        let is_given = |expected: &EventId| {
+            if sorted.is_empty() {
+                event.parents.contains(expected)
+            } else {
+                sorted.binary_search(expected).is_ok()
+            }
+        };
         for (expected, of) in &plan.parents {
-            if given.binary_search(expected).is_err() {
+            if !is_given(expected) {
                 return Err(at(
                     id,
                     "/parents",
@@ -308,7 +320,7 @@ impl State {
     /// state (plugin ABI, `docs/PLUGIN_ABI.md`): for a stored event, this state must be the one
     /// just before it.
     pub(crate) fn rule_input_for(&self, signed: &SignedEvent) -> Result<serde_json::Value> {
-        let plan = self.plan_with(&signed.event, signed.id, None, Some(self.signers(signed)))?;
+        let plan = self.plan_with(&signed.event, signed.id, None, Some(&signed.signatures))?;
         rule_input(self, &plan, signed)
     }
 
@@ -323,12 +335,12 @@ impl State {
         event: &'a Event<Body>,
         id: EventId,
         policy: Option<Policy>,
-        signers: Option<Vec<ActorId>>,
+        signatures: Option<&'a [Signature]>,
     ) -> Result<Plan<'a>> {
         let actor_state = self.actors.get(&event.actor);
         let mut p = Plan::new(self, id, &event.actor, actor_state, &event.at, event.v);
         p.policy = policy;
-        p.signers = signers;
+        p.signatures = signatures;
         if self.events > 0 && actor_state.is_none() {
             return Err(p.unknown("/actor", &event.actor));
         }

@@ -127,17 +127,17 @@ impl State {
             }
         }
         if let Some(transfer) = open_transfer {
-            self.transfers.insert(id, transfer);
+            self.transfers.insert(id, *transfer);
             undo.opened_transfer = Some(id);
         }
         if let Some(dispatch) = close_transfer
             && let Some(t) = self.transfers.remove(&dispatch)
         {
-            undo.closed_transfer = Some((dispatch, t));
+            undo.closed_transfer = Some(Box::new((dispatch, t)));
         }
         // Tracing requests and responses are not correctable: nothing to undo.
         if let Some(request) = open_trace {
-            self.trace_requests.insert(id, request);
+            self.trace_requests.insert(id, *request);
         }
         if let Some(request) = answer_trace {
             self.trace_requests.remove(&request);
@@ -164,16 +164,16 @@ impl State {
             }
         }
         if let Some(export) = open_export {
-            self.exports.insert(id, export);
+            self.exports.insert(id, *export);
             undo.opened_export = Some(id);
         }
         if let Some(dispatch) = close_export
             && let Some(e) = self.exports.remove(&dispatch)
         {
-            undo.closed_export = Some((dispatch, e));
+            undo.closed_export = Some(Box::new((dispatch, e)));
         }
         if let Some(auth) = open_authorisation {
-            self.authorisations.insert(id, auth);
+            self.authorisations.insert(id, *auth);
             undo.opened_authorisation = Some(id);
         }
         if let Some((auth_id, items, lots)) = consume_authorisation
@@ -201,6 +201,7 @@ impl State {
             self.apply_actor_op(op, id, &at);
         }
         if let Some(site) = site {
+            let site = *site;
             self.lookalikes
                 .insert(lookalike('s', site.id.as_str()), site.id.to_string());
             self.sites.insert(
@@ -353,7 +354,7 @@ impl State {
         if let Some(t) = original.opened_transfer {
             self.transfers.remove(&t);
         }
-        if let Some((dispatch, t)) = &original.closed_transfer {
+        if let Some((dispatch, t)) = original.closed_transfer.as_deref() {
             self.transfers.insert(*dispatch, t.clone());
         }
         for item in &original.marked {
@@ -380,7 +381,7 @@ impl State {
         if let Some(e) = original.opened_export {
             self.exports.remove(&e);
         }
-        if let Some((dispatch, e)) = &original.closed_export {
+        if let Some((dispatch, e)) = original.closed_export.as_deref() {
             self.exports.insert(*dispatch, e.clone());
         }
         if let Some(a) = original.opened_authorisation {

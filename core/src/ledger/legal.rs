@@ -5,7 +5,7 @@
 //! on the version anyway, so that version 1's rules stay what they were.
 
 use crate::error::{ErrorKind, Result};
-use crate::ledger::plan::Plan;
+use crate::ledger::plan::{Path, Plan};
 use crate::model::{Disposition, ItemId, LotId, SiteId, SiteKind, StockStatus};
 
 /// The case of a hold, for messages: its case number, or `unrecorded` for stock whose
@@ -15,13 +15,14 @@ fn case_of(hold: Option<&crate::ledger::state::Hold>) -> String {
 }
 
 impl Plan<'_> {
-    fn refuse_held(
+    fn refuse_held<'f>(
         &self,
-        field: &str,
+        field: impl Into<Path<'f>>,
         stock: &str,
         status: StockStatus,
         hold: Option<&crate::ledger::state::Hold>,
     ) -> Result<()> {
+        let field: Path<'_> = field.into();
         if self.version >= 2 && status.disposition == Disposition::EvidenceHold {
             return Err(self.err(
                 field,
@@ -36,7 +37,8 @@ impl Plan<'_> {
 
     /// In version 2, an item not under an evidence hold (it is destroyed, exported, rebatched,
     /// seized again or deactivated).
-    pub(crate) fn item_not_held(&self, field: &str, id: &ItemId) -> Result<()> {
+    pub(crate) fn item_not_held<'f>(&self, field: impl Into<Path<'f>>, id: &ItemId) -> Result<()> {
+        let field: Path<'_> = field.into();
         match self.state.items.get(id) {
             Some(i) => self.refuse_held(field, id.as_str(), i.status, i.hold.as_deref()),
             None => Ok(()),
@@ -44,7 +46,8 @@ impl Plan<'_> {
     }
 
     /// In version 2, a lot not under an evidence hold.
-    pub(crate) fn lot_not_held(&self, field: &str, id: &LotId) -> Result<()> {
+    pub(crate) fn lot_not_held<'f>(&self, field: impl Into<Path<'f>>, id: &LotId) -> Result<()> {
+        let field: Path<'_> = field.into();
         match self.state.lots.get(id) {
             Some(l) => self.refuse_held(field, id.as_str(), l.status, l.hold.as_deref()),
             None => Ok(()),
@@ -54,7 +57,12 @@ impl Plan<'_> {
     /// In version 2, stock is not registered under a disposition that only its own events set
     /// (an evidence hold, a forfeiture, a deactivation): they carry the record (case, court
     /// order, certificate) that the disposition alone would lack.
-    pub(crate) fn registered_disposition(&self, field: &str, status: StockStatus) -> Result<()> {
+    pub(crate) fn registered_disposition<'f>(
+        &self,
+        field: impl Into<Path<'f>>,
+        status: StockStatus,
+    ) -> Result<()> {
+        let field: Path<'_> = field.into();
         if self.version < 2 {
             return Ok(());
         }

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::error::{ErrorKind, Result};
 use crate::ledger::account::{Account, Sink};
-use crate::ledger::plan::Plan;
+use crate::ledger::plan::{Path, Plan};
 use crate::ledger::state::{InvariantError, SiteState, State};
 use crate::model::{ActorId, Date, EventId, ItemId, LotId, Place, StockStatus, Timestamp};
 
@@ -58,12 +58,12 @@ pub(crate) struct LifecycleUndo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) opened_expenditure: Option<EventId>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) closed_expenditure: Option<(EventId, OpenExpenditure)>,
+    pub(crate) closed_expenditure: Option<Box<(EventId, OpenExpenditure)>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) opened_issue: Option<EventId>,
     /// The issue as it was before a return changed it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) returned: Option<(EventId, OpenIssue)>,
+    pub(crate) returned: Option<Box<(EventId, OpenIssue)>>,
 }
 
 impl LifecycleUndo {
@@ -169,7 +169,7 @@ impl Lifecycle {
         if let Some(e) = fx.close_expenditure
             && let Some(open) = self.expenditures.remove(&e)
         {
-            undo.closed_expenditure = Some((e, open));
+            undo.closed_expenditure = Some(Box::new((e, open)));
         }
         if let Some(issue) = fx.open_issue {
             self.issues.insert(id, issue);
@@ -178,7 +178,7 @@ impl Lifecycle {
         if let Some((issue, items)) = fx.return_items
             && let Some(open) = self.issues.get_mut(&issue)
         {
-            undo.returned = Some((issue, open.clone()));
+            undo.returned = Some(Box::new((issue, open.clone())));
             for item in &items {
                 open.items.remove(item);
             }
@@ -194,13 +194,13 @@ impl Lifecycle {
         if let Some(e) = undo.opened_expenditure {
             self.expenditures.remove(&e);
         }
-        if let Some((e, open)) = &undo.closed_expenditure {
+        if let Some((e, open)) = undo.closed_expenditure.as_deref() {
             self.expenditures.insert(*e, open.clone());
         }
         if let Some(i) = undo.opened_issue {
             self.issues.remove(&i);
         }
-        if let Some((i, open)) = &undo.returned {
+        if let Some((i, open)) = undo.returned.as_deref() {
             self.issues.insert(*i, open.clone());
         }
     }
@@ -214,10 +214,10 @@ impl Plan<'_> {
         if !site.site.two_person_rule {
             return Ok(());
         }
-        let Some(signers) = &self.signers else {
+        let Some(signed) = self.signed_by(person) else {
             return Ok(());
         };
-        if self.actor == person || !signers.contains(person) {
+        if self.actor == person || !signed {
             return Err(self.err(
                 "/signatures",
                 ErrorKind::TwoPersonRule {
@@ -232,14 +232,15 @@ impl Plan<'_> {
     /// Stock whose condition and disposition allow `purpose`: serviceable and in service
     /// (or surplus, or forfeited to the state); a test of the ammunition itself (proof or
     /// surveillance firing) may also take suspended or unserviceable lots.
-    pub(crate) fn fit_for(
+    pub(crate) fn fit_for<'f>(
         &self,
-        field: &str,
+        field: impl Into<Path<'f>>,
         stock: &str,
         status: StockStatus,
         purpose: &str,
         tests_the_ammunition: bool,
     ) -> Result<()> {
+        let field: Path<'_> = field.into();
         use crate::model::{Condition, Disposition};
         let condition_ok = match status.condition {
             Condition::Serviceable => true,

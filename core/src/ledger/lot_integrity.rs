@@ -151,9 +151,7 @@ impl Plan<'_> {
                 },
             ));
         }
-        if let Some(signers) = &self.signers
-            && !signers.contains(by)
-        {
+        if self.signed_by(by) == Some(false) {
             return Err(self.err(
                 "/mixed_lot_approval/by",
                 ErrorKind::ApproverDidNotSign {

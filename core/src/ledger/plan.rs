@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::envelope::Signature;
 use crate::error::{Error, ErrorKind, Result, at};
 use crate::ledger::account::{Account, Posting, Sink, Stock};
 use crate::ledger::state::{
@@ -28,7 +29,9 @@ pub(crate) enum ActorOp {
 /// What a destruction takes from its authorisation: (authorisation, items, lot quantities).
 pub(crate) type Consumption = (EventId, Vec<ItemId>, Vec<(LotId, u64)>);
 
-/// Everything an event changes, applied by `commit` once every check passed.
+/// Everything an event changes, applied by `commit` once every check passed. The records only
+/// one kind opens (a transfer, an export, a tracing request, an authorisation, a site) are
+/// boxed: a plan is moved a few times per event, and the others need not carry their bytes.
 #[derive(Default, Debug)]
 pub(crate) struct Effects {
     pub(crate) postings: Vec<Posting>,
@@ -37,22 +40,22 @@ pub(crate) struct Effects {
     pub(crate) created_items: Vec<ItemState>,
     pub(crate) created_lots: Vec<LotState>,
     pub(crate) statuses: Vec<(Stock, StockStatus)>,
-    pub(crate) open_transfer: Option<Transfer>,
+    pub(crate) open_transfer: Option<Box<Transfer>>,
     pub(crate) close_transfer: Option<EventId>,
-    pub(crate) open_export: Option<Export>,
+    pub(crate) open_export: Option<Box<Export>>,
     pub(crate) close_export: Option<EventId>,
     /// Marks applied to existing items.
     pub(crate) marks: Vec<crate::ledger::state::AppliedMark>,
     /// Evidence holds set (`Some`) or lifted (`None`).
     pub(crate) holds: Vec<(Stock, Option<Box<crate::ledger::state::Hold>>)>,
     /// A tracing request received.
-    pub(crate) open_trace: Option<crate::ledger::state::TraceRequestState>,
+    pub(crate) open_trace: Option<Box<crate::ledger::state::TraceRequestState>>,
     /// The tracing request answered.
     pub(crate) answer_trace: Option<EventId>,
-    pub(crate) open_authorisation: Option<Authorisation>,
+    pub(crate) open_authorisation: Option<Box<Authorisation>>,
     pub(crate) consume_authorisation: Option<Consumption>,
     pub(crate) actor_ops: Vec<ActorOp>,
-    pub(crate) site: Option<Site>,
+    pub(crate) site: Option<Box<Site>>,
     pub(crate) rules: Option<Vec<RuleRef>>,
     pub(crate) correction: Option<EventId>,
     /// Discrepancy accounts the event opens (for their time, which later events must follow).
@@ -158,31 +161,68 @@ pub(crate) struct Plan<'a> {
     pub(crate) focus_site: Option<SiteId>,
     /// The append-time checks, when appending.
     pub(crate) policy: Option<Policy>,
-    /// The actors who signed the event, once its signatures were checked; `None` while the
-    /// event is only being prepared (its parents computed before it is signed).
-    pub(crate) signers: Option<Vec<ActorId>>,
+    /// The event's signatures, once checked; `None` while the event is only being prepared
+    /// (its parents computed before it is signed). Read through [`Plan::signed_by`].
+    pub(crate) signatures: Option<&'a [Signature]>,
+}
+
+/// Where a check looks in an event: a JSON Pointer, written out only if the check fails. An
+/// event's checks name many places (several per list element) and nearly all of them pass, so
+/// none is built until an error needs it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Path<'s> {
+    /// A pointer, as written.
+    Str(&'s str),
+    /// `base/i/rest`: a member of the `i`-th element of a list.
+    Element {
+        base: &'s str,
+        i: usize,
+        rest: &'s str,
+    },
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Str(s) => f.write_str(s),
+            Path::Element { base, i, rest } => write!(f, "{base}/{i}{rest}"),
+        }
+    }
+}
+
+impl<'s> From<&'s str> for Path<'s> {
+    fn from(s: &'s str) -> Self {
+        Path::Str(s)
+    }
+}
+
+impl<'s> From<&'s String> for Path<'s> {
+    fn from(s: &'s String) -> Self {
+        Path::Str(s)
+    }
+}
+
+impl<'s> From<&Path<'s>> for Path<'s> {
+    fn from(p: &Path<'s>) -> Self {
+        *p
+    }
+}
+
+impl From<Path<'_>> for String {
+    fn from(p: Path<'_>) -> Self {
+        p.to_string()
+    }
+}
+
+impl From<&Path<'_>> for String {
+    fn from(p: &Path<'_>) -> Self {
+        p.to_string()
+    }
 }
 
 /// `base/i/rest`: the JSON Pointer of a member of the `i`-th element of a list.
-pub(crate) fn field(base: &str, i: usize, rest: &str) -> String {
-    // Built by hand, not by `format!`: every list element's checks make a few of these, used
-    // only if a check fails, and the formatting machinery cost several times the copy.
-    let mut out = String::with_capacity(base.len() + 21 + rest.len());
-    out.push_str(base);
-    out.push('/');
-    // The largest power of ten not above `i` (at least 1); `10 * unit <= i` whenever it is
-    // computed, so it cannot overflow.
-    let mut unit = 1usize;
-    while i / unit >= 10 {
-        unit *= 10;
-    }
-    while unit > 0 {
-        // A digit: below 10.
-        out.push(char::from(b'0' + (i / unit % 10) as u8));
-        unit /= 10;
-    }
-    out.push_str(rest);
-    out
+pub(crate) fn field<'s>(base: &'s str, i: usize, rest: &'s str) -> Path<'s> {
+    Path::Element { base, i, rest }
 }
 
 /// The holding account of a place.
@@ -226,8 +266,25 @@ impl<'a> Plan<'a> {
             parents: BTreeMap::new(),
             focus_site: None,
             policy: None,
-            signers: None,
+            signatures: None,
         }
+    }
+
+    /// Whether `actor` signed the event (owns a key that signed it), once its signatures were
+    /// checked; `None` while it is only being prepared. As [`State::signers`]: when no signing
+    /// key has an owner yet (the genesis event), the recording actor is the signer. Asked of
+    /// the signatures where needed, so an event pays for no list of its signers.
+    pub(crate) fn signed_by(&self, actor: &ActorId) -> Option<bool> {
+        let mut owned = false;
+        for s in self.signatures? {
+            if let Some(owner) = self.state.key_owner.get(&s.key) {
+                if owner == actor {
+                    return Some(true);
+                }
+                owned = true;
+            }
+        }
+        Some(!owned && actor == self.actor)
     }
 
     /// An error about this event at `field`.
@@ -282,14 +339,15 @@ impl<'a> Plan<'a> {
     /// `condition` and `disposition` of version 2 (each kept when absent). `status` and the
     /// pair exclude each other; version-1 events carry only `status`. `at` is the JSON pointer
     /// of the object holding the members (`""` for the event itself).
-    pub(crate) fn status_members(
+    pub(crate) fn status_members<'f>(
         &self,
-        at: &str,
+        at: impl Into<Path<'f>>,
         before: StockStatus,
         status: Option<Status>,
         condition: Option<Condition>,
         disposition: Option<Disposition>,
     ) -> Result<StockStatus> {
+        let at: Path<'_> = at.into();
         let refuse = |member: &str, value: &str, reason: &str| {
             self.err(
                 format!("{at}/{member}"),
@@ -354,7 +412,12 @@ impl<'a> Plan<'a> {
     }
 
     /// A registered site; the event may not be dated before its registration.
-    pub(crate) fn site(&self, field: &str, id: &SiteId) -> Result<&'a SiteState> {
+    pub(crate) fn site<'f>(
+        &self,
+        field: impl Into<Path<'f>>,
+        id: &SiteId,
+    ) -> Result<&'a SiteState> {
+        let field: Path<'_> = field.into();
         let site = self
             .state
             .sites
@@ -373,7 +436,12 @@ impl<'a> Plan<'a> {
         Ok(site)
     }
 
-    fn holder(&self, field: &str, custodian: &ActorId) -> Result<&'a ActorState> {
+    fn holder<'f>(
+        &self,
+        field: impl Into<Path<'f>>,
+        custodian: &ActorId,
+    ) -> Result<&'a ActorState> {
+        let field: Path<'_> = field.into();
         let state = self
             .state
             .actors
@@ -394,7 +462,12 @@ impl<'a> Plan<'a> {
 
     /// The custodian must be registered with the custodian role, and the recording actor must
     /// act for it.
-    pub(crate) fn custodian(&self, field: &str, custodian: &ActorId) -> Result<()> {
+    pub(crate) fn custodian<'f>(
+        &self,
+        field: impl Into<Path<'f>>,
+        custodian: &ActorId,
+    ) -> Result<()> {
+        let field: Path<'_> = field.into();
         self.holder(field, custodian)?;
         if !self.state.acts_for(self.actor, custodian) {
             return Err(self.not_custodian(field, custodian));
@@ -402,7 +475,12 @@ impl<'a> Plan<'a> {
         Ok(())
     }
 
-    pub(crate) fn not_custodian(&self, field: &str, custodian: &ActorId) -> Error {
+    pub(crate) fn not_custodian<'f>(
+        &self,
+        field: impl Into<Path<'f>>,
+        custodian: &ActorId,
+    ) -> Error {
+        let field: Path<'_> = field.into();
         self.err(
             field,
             ErrorKind::NotCustodian {
@@ -413,7 +491,12 @@ impl<'a> Plan<'a> {
     }
 
     /// A custodian that may receive stock (registered, with the custodian role).
-    pub(crate) fn addressee(&self, field: &str, custodian: &ActorId) -> Result<()> {
+    pub(crate) fn addressee<'f>(
+        &self,
+        field: impl Into<Path<'f>>,
+        custodian: &ActorId,
+    ) -> Result<()> {
+        let field: Path<'_> = field.into();
         self.holder(field, custodian).map(|_| ())
     }
 
@@ -422,14 +505,15 @@ impl<'a> Plan<'a> {
     /// looks destroyed (units destroyed, none live): the event it reverses is still the latest
     /// of every stock it touched and destructions are not correctable, so that event emptied
     /// the lot (a split or a loss after a partial destruction) and reversing it refills it.
-    fn touch(
+    fn touch<'f>(
         &mut self,
-        field: &str,
+        field: impl Into<Path<'f>>,
         stock: Stock,
         destroyed: bool,
         last_event: EventId,
         last_at: &Timestamp,
     ) -> Result<()> {
+        let field: Path<'_> = field.into();
         if destroyed && self.fx.correction.is_none() {
             return Err(self.err(
                 field,
@@ -446,7 +530,12 @@ impl<'a> Plan<'a> {
     }
 
     /// An existing item, not destroyed; it becomes touched and its latest event a parent.
-    pub(crate) fn item(&mut self, field: &str, id: &ItemId) -> Result<&'a ItemState> {
+    pub(crate) fn item<'f>(
+        &mut self,
+        field: impl Into<Path<'f>>,
+        id: &ItemId,
+    ) -> Result<&'a ItemState> {
+        let field: Path<'_> = field.into();
         let item = self
             .state
             .items
@@ -464,7 +553,12 @@ impl<'a> Plan<'a> {
     }
 
     /// An existing lot, not destroyed; it becomes touched and its latest event a parent.
-    pub(crate) fn lot(&mut self, field: &str, id: &LotId) -> Result<&'a LotState> {
+    pub(crate) fn lot<'f>(
+        &mut self,
+        field: impl Into<Path<'f>>,
+        id: &LotId,
+    ) -> Result<&'a LotState> {
+        let field: Path<'_> = field.into();
         let lot = self
             .state
             .lots
@@ -486,13 +580,14 @@ impl<'a> Plan<'a> {
     }
 
     /// Moves an item from `from` (where it must be) to `to`.
-    pub(crate) fn move_item(
+    pub(crate) fn move_item<'f>(
         &mut self,
-        field: &str,
+        field: impl Into<Path<'f>>,
         id: &ItemId,
         from: &Account,
         to: Account,
     ) -> Result<()> {
+        let field: Path<'_> = field.into();
         let item = self.item(field, id)?;
         // Where it is now, borrowed: `item_location` without the copy.
         if self.item_loc.get(id).unwrap_or(&item.location) != from {
@@ -541,14 +636,15 @@ impl<'a> Plan<'a> {
 
     /// Moves `quantity` units of a lot from `from` to `to`. A lot registered by this event is
     /// not touched (it has no latest event yet).
-    pub(crate) fn move_lot(
+    pub(crate) fn move_lot<'f>(
         &mut self,
-        field: &str,
+        field: impl Into<Path<'f>>,
         id: &LotId,
         from: &Account,
         to: Account,
         quantity: u64,
     ) -> Result<()> {
+        let field: Path<'_> = field.into();
         if quantity == 0 {
             return Err(self.err(field, ErrorKind::ZeroQuantity));
         }
@@ -641,15 +737,15 @@ impl<'a> Plan<'a> {
         self.distinct_items("/items", items)?;
         self.distinct_lots("/lots", lots.iter().map(|l| &l.lot))?;
         for (i, id) in items.iter().enumerate() {
-            self.move_item(&field("/items", i, ""), id, from, to.clone())?;
+            self.move_item(field("/items", i, ""), id, from, to.clone())?;
         }
         for (i, line) in lots.iter().enumerate() {
             // The lot must exist (named at its id), then the quantity must be there.
             if !self.fx.created_lots.iter().any(|l| l.lot.id == line.lot) {
-                self.lot(&field("/lots", i, "/lot"), &line.lot)?;
+                self.lot(field("/lots", i, "/lot"), &line.lot)?;
             }
             self.move_lot(
-                &field("/lots", i, "/quantity"),
+                field("/lots", i, "/quantity"),
                 &line.lot,
                 from,
                 to.clone(),
@@ -670,7 +766,8 @@ impl<'a> Plan<'a> {
 
     /// A lot id that is neither registered nor created earlier in this event, nor a look-alike
     /// of one.
-    pub(crate) fn new_lot_id(&self, field: &str, id: &LotId) -> Result<()> {
+    pub(crate) fn new_lot_id<'f>(&self, field: impl Into<Path<'f>>, id: &LotId) -> Result<()> {
+        let field: Path<'_> = field.into();
         let key = crate::ledger::state::lookalike('l', id.as_str());
         if let Some(l) = self
             .fx
@@ -688,7 +785,13 @@ impl<'a> Plan<'a> {
     }
 
     /// An id (of kind `a`ctor, `s`ite, `i`tem or `l`ot) that no registered id looks like.
-    pub(crate) fn new_id(&self, kind: char, field: &str, id: &str) -> Result<()> {
+    pub(crate) fn new_id<'f>(
+        &self,
+        kind: char,
+        field: impl Into<Path<'f>>,
+        id: &str,
+    ) -> Result<()> {
+        let field: Path<'_> = field.into();
         match self
             .state
             .lookalikes
@@ -700,7 +803,8 @@ impl<'a> Plan<'a> {
         }
     }
 
-    fn lookalike_of(&self, field: &str, id: &str, existing: &str) -> Error {
+    fn lookalike_of<'f>(&self, field: impl Into<Path<'f>>, id: &str, existing: &str) -> Error {
+        let field: Path<'_> = field.into();
         self.err(
             field,
             ErrorKind::LookAlikeId {
@@ -733,12 +837,18 @@ impl<'a> Plan<'a> {
 
 #[cfg(test)]
 mod field_tests {
+    use super::{Path, field};
+
     #[test]
-    fn field_writes_the_pointer_as_format_would() {
-        for i in [0, 1, 9, 10, 99, 100, 12_345, usize::MAX] {
-            for (base, rest) in [("/items", ""), ("/lots", "/quantity"), ("", "/x")] {
-                assert_eq!(super::field(base, i, rest), format!("{base}/{i}{rest}"));
-            }
+    fn a_path_is_written_out_as_its_json_pointer() {
+        for (path, written) in [
+            (field("/items", 0, ""), "/items/0"),
+            (field("/lots", 12_345, "/quantity"), "/lots/12345/quantity"),
+            (field("", 9, "/x"), "/9/x"),
+            (Path::Str("/site"), "/site"),
+        ] {
+            assert_eq!(String::from(path), written);
+            assert_eq!(String::from(&path), written);
         }
     }
 }

@@ -4,7 +4,7 @@
 //! version-1 event. Kinds call these from their plans.
 
 use crate::error::{ErrorKind, Result};
-use crate::ledger::plan::{Plan, field};
+use crate::ledger::plan::{Path, Plan, field};
 use crate::model::{
     Date, ImportRecord, Licence, LicenceKind, Marking, Origin, OriginKind, is_country,
 };
@@ -25,12 +25,13 @@ pub(crate) struct States<'s> {
 
 impl Plan<'_> {
     /// A member that format version 2 added: refused in a version-1 event.
-    pub(crate) fn since_v2(&self, field: &str, present: bool) -> Result<()> {
+    pub(crate) fn since_v2<'f>(&self, field: impl Into<Path<'f>>, present: bool) -> Result<()> {
+        let field: Path<'_> = field.into();
         if present && self.version < 2 {
             return Err(self.err(
                 field,
                 ErrorKind::FieldInvalid {
-                    value: field.trim_start_matches('/').to_owned(),
+                    value: field.to_string().trim_start_matches('/').to_owned(),
                     reason: format!(
                         "a member of format version 2; this event is of version {}",
                         self.version
@@ -57,7 +58,8 @@ impl Plan<'_> {
     }
 
     /// An ISO 3166-1 alpha-2 code of the official list.
-    pub(crate) fn country(&self, field: &str, code: &str) -> Result<()> {
+    pub(crate) fn country<'f>(&self, field: impl Into<Path<'f>>, code: &str) -> Result<()> {
+        let field: Path<'_> = field.into();
         if is_country(code) {
             Ok(())
         } else {
@@ -71,7 +73,8 @@ impl Plan<'_> {
     }
 
     /// A whole date `YYYY-MM-DD`; its first second in Unix time.
-    pub(crate) fn day(&self, field: &str, date: &Date) -> Result<i64> {
+    pub(crate) fn day<'f>(&self, field: impl Into<Path<'f>>, date: &Date) -> Result<i64> {
+        let field: Path<'_> = field.into();
         date.day_start_unix().ok_or_else(|| {
             self.err(
                 field,
@@ -84,13 +87,14 @@ impl Plan<'_> {
     }
 
     /// `state` must be `expected` (the `role` of the record).
-    pub(crate) fn same_state(
+    pub(crate) fn same_state<'f>(
         &self,
-        field: &str,
+        field: impl Into<Path<'f>>,
         state: &str,
         expected: &str,
         role: &str,
     ) -> Result<()> {
+        let field: Path<'_> = field.into();
         if state == expected {
             Ok(())
         } else {
@@ -123,9 +127,9 @@ impl Plan<'_> {
         } = states;
         let (now, on_text) = on;
         for (i, l) in licences.iter().enumerate() {
-            self.country(&field(base, i, "/state"), &l.state)?;
-            let issued = self.day(&field(base, i, "/issued"), &l.issued)?;
-            let expires = self.day(&field(base, i, "/expires"), &l.expires)?;
+            self.country(field(base, i, "/state"), &l.state)?;
+            let issued = self.day(field(base, i, "/issued"), &l.issued)?;
+            let expires = self.day(field(base, i, "/expires"), &l.expires)?;
             if expires < issued {
                 return Err(self.err(
                     field(base, i, "/expires"),
@@ -161,11 +165,11 @@ impl Plan<'_> {
             let f = field(base, i, "/state");
             match l.kind {
                 LicenceKind::Export => {
-                    self.same_state(&f, &l.state, exporting, "exporting state")?
+                    self.same_state(f, &l.state, exporting, "exporting state")?
                 }
                 LicenceKind::Import => {
                     if let Some(importing) = importing {
-                        self.same_state(&f, &l.state, importing, "importing state")?;
+                        self.same_state(f, &l.state, importing, "importing state")?;
                     }
                 }
                 LicenceKind::Transit => {
@@ -222,7 +226,12 @@ impl Plan<'_> {
     }
 
     /// In version 2, the countries of a marking are codes of the official list.
-    pub(crate) fn marking_countries(&self, base: &str, marking: &Marking) -> Result<()> {
+    pub(crate) fn marking_countries<'f>(
+        &self,
+        base: impl Into<Path<'f>>,
+        marking: &Marking,
+    ) -> Result<()> {
+        let base: Path<'_> = base.into();
         if self.version < 2 {
             return Ok(());
         }
@@ -269,7 +278,7 @@ impl Plan<'_> {
             ));
         }
         for (i, s) in record.transit_states.iter().enumerate() {
-            self.country(&field(&format!("{base}/transit_states"), i, ""), s)?;
+            self.country(field(&format!("{base}/transit_states"), i, ""), s)?;
         }
         self.licences(
             &format!("{base}/licences"),

@@ -928,15 +928,31 @@ mod tests {
     #[should_panic(expected = "caller bug")]
     fn a_panic_on_the_calling_thread_stops_the_workers_and_is_raised() {
         let mut n = 0;
-        let consume = |_, _: Vec<u32>| {
+        let consume = move |_, _: Vec<u32>| {
             n += 1;
             if n == 3 {
                 panic!("caller bug");
             }
             Ok(true)
         };
-        // Were the workers not told to stop, the scope would wait for them for ever.
-        let _ = pipeline(2, 1, numbered(50), |c: &[u32]| c.to_vec(), consume);
+        // Were the workers not told to stop, the scope would wait for them for ever: run on a
+        // thread of its own, so that a hang fails the test (with another message) instead of
+        // stopping the run.
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let run = std::thread::spawn(move || {
+            // Dropped however the pipeline ends, its panic included.
+            let _done = done_tx;
+            let _ = pipeline(2, 1, numbered(50), |c: &[u32]| c.to_vec(), consume);
+        });
+        // Disconnected (the thread ended) is the expected outcome; a timeout is the hang.
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+            done_rx.recv_timeout(std::time::Duration::from_secs(120))
+        {
+            panic!("the pipeline did not stop its workers after a panic");
+        }
+        if let Err(payload) = run.join() {
+            std::panic::resume_unwind(payload);
+        }
     }
 
     /// A file of `n` synthetic events appended in batches, and the state their plain replay

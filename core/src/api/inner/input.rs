@@ -29,8 +29,9 @@ fn lines(jsonl: &[u8]) -> Result<Vec<&[u8]>> {
     Ok(out)
 }
 
-/// Most bytes one batch read from JSON lines may hold: with [`BATCH_EVENTS_MAX`] events and
-/// [`INPUT_LINE_BYTES_MAX`] per line, what a hostile input can make the reader keep in memory.
+/// Most bytes one batch read from JSON lines may hold: with [`BATCH_EVENTS_MAX`] events and a
+/// line per event of at most an event's size (1 MiB), what a hostile input can make the
+/// reader keep in memory.
 pub const BATCH_BYTES_MAX: usize = 256 << 20;
 
 /// Lines decoded together on all cores while reading a batch: at most this many, and no more

@@ -155,7 +155,7 @@ impl Kind for BoardOfInquiry {
                 ));
             }
             let f = field("/lots", i, "/quantity");
-            p.lot(&field("/lots", i, "/lot"), &l.lot)?;
+            p.lot(field("/lots", i, "/lot"), &l.lot)?;
             let q = l.quantity.get();
             let balance = p.lot_balance(&l.lot, &account);
             // Missing units are a positive balance, found ones a negative one.
@@ -177,14 +177,14 @@ impl Kind for BoardOfInquiry {
             }
             match (l.decision, &to) {
                 (BoardDecision::WrittenOff, _) => {
-                    p.move_lot(&f, &l.lot, &account, Account::Sink(Sink::Lost), q)?;
+                    p.move_lot(f, &l.lot, &account, Account::Sink(Sink::Lost), q)?;
                 }
                 (BoardDecision::Found, Some(to)) => {
-                    p.move_lot(&f, &l.lot, &account, to.clone(), q)?;
+                    p.move_lot(f, &l.lot, &account, to.clone(), q)?;
                 }
                 (BoardDecision::Regularised, _) => {
                     let source = Account::Source(Source::Regularised);
-                    p.move_lot(&f, &l.lot, &source, account.clone(), q)?;
+                    p.move_lot(f, &l.lot, &source, account.clone(), q)?;
                 }
                 (BoardDecision::Found, None) => {
                     return Err(p.err("/to", ErrorKind::NothingToMove));
@@ -194,7 +194,7 @@ impl Kind for BoardOfInquiry {
         p.distinct_items("/items", self.items.iter().map(|i| &i.item))?;
         for (i, it) in self.items.iter().enumerate() {
             let f = field("/items", i, "/item");
-            let item = p.item(&f, &it.item)?;
+            let item = p.item(f, &it.item)?;
             let dest = match (it.decision, &to) {
                 (BoardDecision::WrittenOff, _) => Account::Sink(Sink::Lost),
                 (BoardDecision::Found, Some(to)) => to.clone(),
@@ -220,7 +220,7 @@ impl Kind for BoardOfInquiry {
                     },
                 ));
             }
-            p.move_item(&f, &it.item, &account, dest)?;
+            p.move_item(f, &it.item, &account, dest)?;
         }
         p.focus_site = self.to.as_ref().map(|t| t.site.clone());
         p.fx.correctable = true;

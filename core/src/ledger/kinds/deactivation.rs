@@ -84,7 +84,7 @@ impl Kind for Deactivation {
                     },
                 ));
             }
-            let item = p.item(&f, id)?;
+            let item = p.item(f, id)?;
             if item.location != here {
                 return Err(p.err(
                     f,
@@ -95,7 +95,7 @@ impl Kind for Deactivation {
                     },
                 ));
             }
-            p.item_not_held(&f, id)?;
+            p.item_not_held(f, id)?;
             if item.status.disposition == Disposition::Deactivated {
                 return Err(p.err(
                     f,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ErrorKind, Result};
 use crate::ledger::account::{Account, Sink};
 use crate::ledger::kinds::Kind;
-use crate::ledger::plan::{Plan, field, held};
+use crate::ledger::plan::{Path, Plan, field, held};
 use crate::ledger::state::Authorisation;
 use crate::model::{
     ActorId, ActorKind, DestructionMethod, Disposition, EventId, ItemId, LotQuantity, Role,
@@ -120,10 +120,10 @@ impl Kind for Destruction {
             self.check_witnesses(p)?;
         }
         for (i, item) in self.items.iter().enumerate() {
-            p.item_not_held(&field("/items", i, ""), item)?;
+            p.item_not_held(field("/items", i, ""), item)?;
         }
         for (i, line) in self.lots.iter().enumerate() {
-            p.lot_not_held(&field("/lots", i, "/lot"), &line.lot)?;
+            p.lot_not_held(field("/lots", i, "/lot"), &line.lot)?;
         }
         if p.version >= 2 {
             self.check_released(p)?;
@@ -241,7 +241,7 @@ impl Destruction {
         if &auth.actor == p.actor {
             return Err(separation("/actor"));
         }
-        if p.signers.as_ref().is_some_and(|s| s.contains(&auth.actor)) {
+        if p.signed_by(&auth.actor) == Some(true) {
             return Err(separation("/signatures"));
         }
         Ok(())
@@ -269,7 +269,7 @@ impl Destruction {
             let role = if &w.actor == p.actor {
                 Some("the recording actor")
             } else if state.has_role(Role::Destroyer)
-                && p.signers.as_ref().is_some_and(|s| s.contains(&w.actor))
+                && p.signed_by(&w.actor) == Some(true)
             {
                 Some("a signer holding the destroyer role")
             } else {
@@ -310,7 +310,7 @@ impl Destruction {
 
     /// (Version 2) every item and lot destroyed was released for destruction.
     fn check_released(&self, p: &Plan<'_>) -> Result<()> {
-        let refuse = |f: String, stock: &str, status: StockStatus| {
+        let refuse = |f: Path<'_>, stock: &str, status: StockStatus| {
             p.err(
                 f,
                 ErrorKind::NotReleasedForDestruction {

@@ -101,11 +101,11 @@ impl Kind for DestructionAuthorisation {
         p.distinct_items("/items", &self.items)?;
         p.distinct_lots("/lots", self.lots.iter().map(|l| &l.lot))?;
         for (i, item) in self.items.iter().enumerate() {
-            p.item(&field("/items", i, ""), item)?;
+            p.item(field("/items", i, ""), item)?;
         }
         for (i, line) in self.lots.iter().enumerate() {
             let f = field("/lots", i, "/quantity");
-            let l = p.lot(&field("/lots", i, "/lot"), &line.lot)?;
+            let l = p.lot(field("/lots", i, "/lot"), &line.lot)?;
             if line.quantity.get() == 0 {
                 return Err(p.err(f, ErrorKind::ZeroQuantity));
             }
@@ -122,7 +122,7 @@ impl Kind for DestructionAuthorisation {
                 ));
             }
         }
-        p.fx.open_authorisation = Some(Authorisation {
+        p.fx.open_authorisation = Some(Box::new(Authorisation {
             reference: self.reference.clone(),
             actor: p.actor.clone(),
             at: p.at.clone(),
@@ -136,7 +136,7 @@ impl Kind for DestructionAuthorisation {
             steps: self.steps.clone(),
             site: self.site.clone(),
             expires_at: self.expires_at.clone(),
-        });
+        }));
         p.fx.correctable = true;
         Ok(())
     }

@@ -77,9 +77,9 @@ impl Kind for Expenditure {
         p.something_moves(&[], &self.lots)?;
         p.distinct_lots("/lots", self.lots.iter().map(|l| &l.lot))?;
         for (i, line) in self.lots.iter().enumerate() {
-            let lot = p.lot(&field("/lots", i, "/lot"), &line.lot)?;
+            let lot = p.lot(field("/lots", i, "/lot"), &line.lot)?;
             p.fit_for(
-                &field("/lots", i, "/lot"),
+                field("/lots", i, "/lot"),
                 line.lot.as_str(),
                 lot.status,
                 self.purpose.as_str(),

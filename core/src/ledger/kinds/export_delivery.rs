@@ -108,7 +108,7 @@ impl Kind for ExportDelivery {
             } else {
                 discrepancy.clone()
             };
-            p.move_item(&field("/items", i, ""), item, &transit, to)?;
+            p.move_item(field("/items", i, ""), item, &transit, to)?;
         }
         for sent in &export.lots {
             let got = self

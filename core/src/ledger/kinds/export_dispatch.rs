@@ -73,7 +73,7 @@ impl Kind for ExportDispatch {
             ));
         }
         for (i, s) in self.transit_states.iter().enumerate() {
-            p.country(&field("/transit_states", i, ""), s)?;
+            p.country(field("/transit_states", i, ""), s)?;
         }
         p.country("/final_consignee/country", &self.final_consignee.country)?;
         p.same_state(
@@ -96,10 +96,10 @@ impl Kind for ExportDispatch {
         )?;
         p.something_moves(&self.items, &self.lots)?;
         for (i, item) in self.items.iter().enumerate() {
-            p.item_not_held(&field("/items", i, ""), item)?;
+            p.item_not_held(field("/items", i, ""), item)?;
         }
         for (i, line) in self.lots.iter().enumerate() {
-            p.lot_not_held(&field("/lots", i, "/lot"), &line.lot)?;
+            p.lot_not_held(field("/lots", i, "/lot"), &line.lot)?;
         }
         p.move_all(
             &self.items,
@@ -107,13 +107,13 @@ impl Kind for ExportDispatch {
             &holding(&self.from),
             &Account::InTransit(p.id),
         )?;
-        p.fx.open_export = Some(Export {
+        p.fx.open_export = Some(Box::new(Export {
             from: self.from.clone(),
             items: self.items.clone(),
             lots: self.lots.clone(),
             importing_state: self.importing_state.clone(),
             at: p.at.clone(),
-        });
+        }));
         p.focus_site = Some(self.from.site.clone());
         p.fx.correctable = true;
         Ok(())

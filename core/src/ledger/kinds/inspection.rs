@@ -121,7 +121,7 @@ impl Kind for Inspection {
                     },
                 ));
             }
-            let lot = p.lot(&f, id)?;
+            let lot = p.lot(f, id)?;
             let after = StockStatus {
                 condition,
                 disposition: lot.status.disposition,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ErrorKind, Result};
 use crate::ledger::account::{Account, Sink, Stock};
 use crate::ledger::kinds::Kind;
-use crate::ledger::plan::{Plan, field};
+use crate::ledger::plan::{Path, Plan, field};
 use crate::ledger::state::Hold;
 use crate::model::{Date, Disposition, EventId, ItemId, JudicialDecision, LotId};
 
@@ -41,7 +41,8 @@ pub struct JudicialOrder {
 
 impl JudicialOrder {
     /// The hold of a stock named by the order: it must be this order's seizure's.
-    fn hold_of<'h>(&self, p: &Plan<'_>, f: &str, stock: String, hold: Option<&'h Hold>) -> Result<&'h Hold> {
+    fn hold_of<'h, 'f>(&self, p: &Plan<'_>, f: impl Into<Path<'f>>, stock: String, hold: Option<&'h Hold>) -> Result<&'h Hold> {
+        let f: Path<'_> = f.into();
         match hold {
             Some(h) if h.seizure == self.seizure => Ok(h),
             _ => Err(p.err(
@@ -135,8 +136,8 @@ impl Kind for JudicialOrder {
         p.distinct_items("/items", &self.items)?;
         for (i, id) in self.items.iter().enumerate() {
             let f = field("/items", i, "");
-            let item = p.item(&f, id)?;
-            let hold = self.hold_of(p, &f, id.to_string(), item.hold.as_deref())?;
+            let item = p.item(f, id)?;
+            let hold = self.hold_of(p, f, id.to_string(), item.hold.as_deref())?;
             let holder = match &item.location {
                 Account::Holding { custodian, .. } => Some(custodian),
                 _ => None,
@@ -157,7 +158,7 @@ impl Kind for JudicialOrder {
                         },
                     ));
                 }
-                p.move_item(&f, id, &location, returned.clone())?;
+                p.move_item(f, id, &location, returned.clone())?;
             }
             p.fx.statuses.push((Stock::Item(id.clone()), status));
             p.fx.holds.push((Stock::Item(id.clone()), None));
@@ -173,8 +174,8 @@ impl Kind for JudicialOrder {
                     },
                 ));
             }
-            let lot = p.lot(&f, id)?;
-            let hold = self.hold_of(p, &f, id.to_string(), lot.hold.as_deref())?;
+            let lot = p.lot(f, id)?;
+            let hold = self.hold_of(p, f, id.to_string(), lot.hold.as_deref())?;
             let holdings: Vec<(Account, u64)> = lot
                 .balances
                 .iter()
@@ -191,7 +192,7 @@ impl Kind for JudicialOrder {
             status.disposition = disposition;
             if returning {
                 for (account, units) in holdings {
-                    p.move_lot(&f, id, &account, returned.clone(), units)?;
+                    p.move_lot(f, id, &account, returned.clone(), units)?;
                 }
             }
             p.fx.statuses.push((Stock::Lot(id.clone()), status));

@@ -74,8 +74,8 @@ impl Kind for LotMerge {
         let mut sources: Vec<&LotState> = Vec::new();
         let mut total: u64 = 0;
         for (i, line) in self.lots.iter().enumerate() {
-            let l = p.lot(&field("/lots", i, "/lot"), &line.lot)?;
-            p.lot_not_held(&field("/lots", i, "/lot"), &line.lot)?;
+            let l = p.lot(field("/lots", i, "/lot"), &line.lot)?;
+            p.lot_not_held(field("/lots", i, "/lot"), &line.lot)?;
             if let Some(f) = sources.first()
                 && let Some(attribute) = difference(f, l, p.version)
             {
@@ -94,7 +94,7 @@ impl Kind for LotMerge {
                 .filter(|t| *t <= QUANTITY_MAX)
                 .ok_or_else(|| p.err("/lots", ErrorKind::QuantityOverflow { max: QUANTITY_MAX }))?;
             p.move_lot(
-                &field("/lots", i, "/quantity"),
+                field("/lots", i, "/quantity"),
                 &line.lot,
                 &at,
                 Account::Sink(Sink::Rebatched),

@@ -35,7 +35,7 @@ impl Kind for LotSplit {
         p.lot_not_held("/lot", &self.lot)?;
         let mut total: u64 = 0;
         for (i, part) in self.into.iter().enumerate() {
-            p.new_lot_id(&field("/into", i, "/id"), &part.id)?;
+            p.new_lot_id(field("/into", i, "/id"), &part.id)?;
             if part.quantity.get() == 0 {
                 return Err(p.err(field("/into", i, "/quantity"), ErrorKind::ZeroQuantity));
             }
@@ -77,7 +77,7 @@ impl Kind for LotSplit {
         p.move_lot("/into", &self.lot, &at, Account::Sink(Sink::Rebatched), total)?;
         for (i, part) in self.into.iter().enumerate() {
             p.move_lot(
-                &field("/into", i, "/quantity"),
+                field("/into", i, "/quantity"),
                 &part.id,
                 &Account::Source(Source::Rebatched),
                 at.clone(),

@@ -75,7 +75,7 @@ impl Kind for MarkItems {
                     },
                 ));
             }
-            let item = p.item(&f, &mark.item)?;
+            let item = p.item(f, &mark.item)?;
             if p.item_location(&mark.item, &item.location) != here {
                 return Err(p.err(
                     f,
@@ -103,7 +103,7 @@ impl Kind for MarkItems {
                     },
                 ));
             }
-            p.marking_countries(&base, e)?;
+            p.marking_countries(base, e)?;
             // The element a mark of its kind exists to carry.
             let needed = match mark.kind {
                 MarkKind::Import => e.import.is_some().then_some(()).ok_or("import"),

@@ -35,11 +35,11 @@ impl Kind for RegisterItems {
         let mut seen = BTreeSet::new();
         for (i, item) in self.items.iter().enumerate() {
             p.since_v2(
-                &field("/items", i, "/att_category"),
+                field("/items", i, "/att_category"),
                 item.att_category.is_some(),
             )?;
-            p.since_v2(&field("/items", i, "/hazard"), item.hazard.is_some())?;
-            p.since_v2(&field("/items", i, "/neq_mg"), item.neq_mg.is_some())?;
+            p.since_v2(field("/items", i, "/hazard"), item.hazard.is_some())?;
+            p.since_v2(field("/items", i, "/neq_mg"), item.neq_mg.is_some())?;
             // A serialized munition's explosive content goes with its hazard classification.
             if item.neq_mg.is_some() && item.hazard.is_none() {
                 return Err(p.err(
@@ -50,20 +50,20 @@ impl Kind for RegisterItems {
                     },
                 ));
             }
-            p.marking_countries(&field("/items", i, "/marking"), &item.marking)?;
+            p.marking_countries(field("/items", i, "/marking"), &item.marking)?;
             let f = field("/items", i, "/id");
             if !seen.insert(crate::ledger::state::lookalike('i', item.id.as_str())) {
                 return Err(p.already_exists(f, &item.id));
             }
-            p.new_id('i', &f, item.id.as_str())?;
+            p.new_id('i', f, item.id.as_str())?;
             let status = p.status_members(
-                &field("/items", i, ""),
+                field("/items", i, ""),
                 StockStatus::default(),
                 item.status,
                 item.condition,
                 item.disposition,
             )?;
-            p.registered_disposition(&field("/items", i, "/disposition"), status)?;
+            p.registered_disposition(field("/items", i, "/disposition"), status)?;
             p.fx.created_items.push(ItemState {
                 marks: Vec::new(),
                 hold: None,

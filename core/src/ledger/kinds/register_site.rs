@@ -42,7 +42,7 @@ impl Kind for RegisterSite {
                 }
             }
         }
-        p.fx.site = Some(site.clone());
+        p.fx.site = Some(Box::new(site.clone()));
         Ok(())
     }
 }

@@ -90,7 +90,7 @@ impl Kind for Seizure {
         p.distinct_items("/items", &self.items)?;
         for (i, id) in self.items.iter().enumerate() {
             let f = field("/items", i, "");
-            let item = p.item(&f, id)?;
+            let item = p.item(f, id)?;
             if item.location != here {
                 return Err(p.err(
                     f,
@@ -101,7 +101,7 @@ impl Kind for Seizure {
                     },
                 ));
             }
-            p.item_not_held(&f, id)?;
+            p.item_not_held(f, id)?;
             let mut status = item.status;
             status.disposition = Disposition::EvidenceHold;
             p.fx.statuses.push((Stock::Item(id.clone()), status));
@@ -120,7 +120,7 @@ impl Kind for Seizure {
                     },
                 ));
             }
-            let lot = p.lot(&f, id)?;
+            let lot = p.lot(f, id)?;
             // The hold is on the whole lot: every live unit of it is here.
             let elsewhere = lot.balances.iter().find(|(a, b)| {
                 **b > 0
@@ -148,7 +148,7 @@ impl Kind for Seizure {
                     },
                 ));
             }
-            p.lot_not_held(&f, id)?;
+            p.lot_not_held(f, id)?;
             let mut status = lot.status;
             status.disposition = Disposition::EvidenceHold;
             p.fx.statuses.push((Stock::Lot(id.clone()), status));

@@ -62,12 +62,12 @@ impl Kind for StatusChange {
             });
         for (i, id) in self.items.iter().enumerate() {
             let f = field("/items", i, "");
-            let item = p.item(&f, id)?;
+            let item = p.item(f, id)?;
             if let Account::Holding { custodian, .. } = &item.location
                 && !privileged
                 && !p.state.acts_for(p.actor, custodian)
             {
-                return Err(p.not_custodian(&f, custodian));
+                return Err(p.not_custodian(f, custodian));
             }
             let after = self.after(p, item.status)?;
             p.fx.statuses.push((Stock::Item(id.clone()), after));
@@ -82,7 +82,7 @@ impl Kind for StatusChange {
                     },
                 ));
             }
-            let l = p.lot(&f, lot)?;
+            let l = p.lot(f, lot)?;
             let holder = l.balances.keys().any(|a| {
                 matches!(a, Account::Holding { custodian, .. } if p.state.acts_for(p.actor, custodian))
             });

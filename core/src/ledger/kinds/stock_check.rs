@@ -71,7 +71,7 @@ impl Kind for StockCheck {
         let discrepancy = Account::Discrepancy(p.id);
         p.distinct_lots("/lots", self.lots.iter().map(|l| &l.lot))?;
         for (i, line) in self.lots.iter().enumerate() {
-            p.lot(&field("/lots", i, "/lot"), &line.lot)?;
+            p.lot(field("/lots", i, "/lot"), &line.lot)?;
             let ledger = p.lot_balance(&line.lot, &at);
             if i128::from(line.booked.get()) != ledger {
                 return Err(p.err(
@@ -87,15 +87,15 @@ impl Kind for StockCheck {
             let (b, c) = (line.booked.get(), line.counted.get());
             let f = field("/lots", i, "/counted");
             if c < b {
-                p.move_lot(&f, &line.lot, &at, discrepancy.clone(), b - c)?;
+                p.move_lot(f, &line.lot, &at, discrepancy.clone(), b - c)?;
             } else if c > b {
-                p.move_lot(&f, &line.lot, &discrepancy, at.clone(), c - b)?;
+                p.move_lot(f, &line.lot, &discrepancy, at.clone(), c - b)?;
             }
         }
         p.distinct_items("/items", self.items.iter().map(|c| &c.item))?;
         for (i, line) in self.items.iter().enumerate() {
             p.since_v2(
-                &field("/items", i, "/observed_serial"),
+                field("/items", i, "/observed_serial"),
                 line.observed_serial.is_some(),
             )?;
             if let (Some(serial), false) = (&line.observed_serial, line.present) {
@@ -108,7 +108,7 @@ impl Kind for StockCheck {
                 ));
             }
             let f = field("/items", i, "/item");
-            let item = p.item(&f, &line.item)?;
+            let item = p.item(f, &line.item)?;
             if item.location != at {
                 return Err(p.err(
                     f,
@@ -120,7 +120,7 @@ impl Kind for StockCheck {
                 ));
             }
             if !line.present {
-                p.move_item(&f, &line.item, &at, discrepancy.clone())?;
+                p.move_item(f, &line.item, &at, discrepancy.clone())?;
             }
         }
         // For the rules' questions (ABI version 2): a sample count is never a full count,

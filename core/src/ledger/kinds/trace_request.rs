@@ -87,7 +87,7 @@ impl Kind for TraceRequest {
                     },
                 ));
             }
-            p.marking_countries(&base, weapon)?;
+            p.marking_countries(base, weapon)?;
         }
         // One open request per requester's reference: a second one is the same request
         // recorded twice.
@@ -102,7 +102,7 @@ impl Kind for TraceRequest {
                 ),
             ));
         }
-        p.fx.open_trace = Some(TraceRequestState {
+        p.fx.open_trace = Some(Box::new(TraceRequestState {
             requesting_state: self.requesting_state.clone(),
             channel: self.channel,
             reference: self.reference.clone(),
@@ -110,7 +110,7 @@ impl Kind for TraceRequest {
             deadline: self.deadline.clone(),
             weapons: self.weapons.clone(),
             at: p.at.clone(),
-        });
+        }));
         Ok(())
     }
 }

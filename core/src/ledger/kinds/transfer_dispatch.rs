@@ -42,10 +42,10 @@ impl Kind for TransferDispatch {
         // Version 2: stock under an evidence hold goes only to a forensic laboratory, or back.
         if !p.is_laboratory(&self.from.site) && !p.is_laboratory(&self.to.site) {
             for (i, item) in self.items.iter().enumerate() {
-                p.item_not_held(&field("/items", i, ""), item)?;
+                p.item_not_held(field("/items", i, ""), item)?;
             }
             for (i, line) in self.lots.iter().enumerate() {
-                p.lot_not_held(&field("/lots", i, "/lot"), &line.lot)?;
+                p.lot_not_held(field("/lots", i, "/lot"), &line.lot)?;
             }
         }
         p.move_all(
@@ -54,13 +54,13 @@ impl Kind for TransferDispatch {
             &holding(&self.from),
             &Account::InTransit(p.id),
         )?;
-        p.fx.open_transfer = Some(Transfer {
+        p.fx.open_transfer = Some(Box::new(Transfer {
             from: self.from.clone(),
             to: self.to.clone(),
             items: self.items.clone(),
             lots: self.lots.clone(),
             at: p.at.clone(),
-        });
+        }));
         p.fx.correctable = true;
         Ok(())
     }

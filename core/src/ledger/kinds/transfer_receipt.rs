@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ErrorKind, Result};
 use crate::ledger::account::Account;
 use crate::ledger::kinds::Kind;
-use crate::ledger::plan::{Plan, field, holding};
+use crate::ledger::plan::{Path, Plan, field, holding};
 use crate::model::{EventId, ItemId, LotQuantity};
 
 /// The addressee acknowledges what arrived.
@@ -71,7 +71,7 @@ impl Kind for TransferReceipt {
             } else {
                 discrepancy.clone()
             };
-            p.move_item(&field("/items", i, ""), item, &transit, target)?;
+            p.move_item(field("/items", i, ""), item, &transit, target)?;
         }
         for sent in &transfer.lots {
             let (pos, got) = self
@@ -80,14 +80,14 @@ impl Kind for TransferReceipt {
                 .enumerate()
                 .find(|(_, l)| l.lot == sent.lot)
                 .map_or((None, 0), |(i, l)| (Some(i), l.quantity.get()));
-            let f = pos.map_or_else(|| "/lots".to_owned(), |i| field("/lots", i, "/quantity"));
+            let f = pos.map_or(Path::Str("/lots"), |i| field("/lots", i, "/quantity"));
             let (sent_q, lot) = (sent.quantity.get(), &sent.lot);
             let arrived = got.min(sent_q);
             if arrived > 0 {
-                p.move_lot(&f, lot, &transit, to.clone(), arrived)?;
+                p.move_lot(f, lot, &transit, to.clone(), arrived)?;
             }
             if sent_q > got {
-                p.move_lot(&f, lot, &transit, discrepancy.clone(), sent_q - got)?;
+                p.move_lot(f, lot, &transit, discrepancy.clone(), sent_q - got)?;
             }
             if got > sent_q {
                 let excess = got - sent_q;
@@ -105,7 +105,7 @@ impl Kind for TransferReceipt {
                         ));
                     }
                 }
-                p.move_lot(&f, lot, &discrepancy, to.clone(), excess)?;
+                p.move_lot(f, lot, &discrepancy, to.clone(), excess)?;
             }
         }
         p.fx.close_transfer = Some(dispatch);

@@ -68,9 +68,9 @@ impl Kind for WeaponIssue {
                     },
                 ));
             }
-            let item = p.item(&f, id)?;
-            p.fit_for(&f, id.as_str(), item.status, "issue", false)?;
-            p.move_item(&f, id, &holding(&self.from), held(&self.from.site, &self.to))?;
+            let item = p.item(f, id)?;
+            p.fit_for(f, id.as_str(), item.status, "issue", false)?;
+            p.move_item(f, id, &holding(&self.from), held(&self.from.site, &self.to))?;
         }
         p.two_persons(site, &self.to)?;
         p.fx.lifecycle.open_issue = Some(OpenIssue {

@@ -50,7 +50,7 @@ impl Kind for WeaponReturn {
                 ));
             }
             p.move_item(
-                &f,
+                f,
                 item,
                 &held(&open.from.site, &open.person),
                 holding(&open.from),
