@@ -426,6 +426,31 @@ fn parents_are_exactly_the_latest_events_of_what_an_event_touches() {
         Some("/parents/1"),
         json!({"parent": hex(genesis)}),
     );
+    // Beyond 16 given parents they are searched in a sorted copy instead of scanned: the same
+    // verdicts. Sixteen strays and the genesis, the required parent missing:
+    let strays: Vec<EventId> = (1..=16u8).map(|n| EventId::from_bytes([n; 32])).collect();
+    let mut many = e.clone();
+    many.parents = strays.clone();
+    many.parents.push(genesis);
+    let signed = sign_as_is(&many, &[w.key(UNIT_A)]);
+    let err = refused_append(&mut w, &signed);
+    check(
+        &err,
+        ErrorCode::MissingParent,
+        Some("/parents"),
+        json!({"expected": hex(items_registered), "of": "item:r1"}),
+    );
+    // The required parent found among 17, the first stray named.
+    let mut many = prepared.clone();
+    many.parents.extend(strays.iter().copied());
+    let signed = sign_as_is(&many, &[w.key(UNIT_A)]);
+    let err = refused_append(&mut w, &signed);
+    check(
+        &err,
+        ErrorCode::UnexpectedParent,
+        Some("/parents/1"),
+        json!({"parent": hex(strays[0])}),
+    );
     // An outdated parent in place of the latest.
     w.record(UNIT_A, status_change(&["item:r1"], &[], Status::Suspended));
     let latest = w.journal.last().unwrap().id();
@@ -1675,6 +1700,20 @@ fn signatures_count_only_from_the_actors_current_keys() {
 
     let twice = sign_as_is(&e, &[&key_a, &key_a]);
     let err = refused_append(&mut w, &twice);
+    check(
+        &err,
+        ErrorCode::DuplicateSignature,
+        Some("/signatures/1"),
+        json!({"key": key_a.public_key().to_hex()}),
+    );
+    // Beyond 16 signatures a repeated key is found by a set instead of a scan: the same
+    // verdict, named at the same place (before the unknown keys that follow it).
+    let strangers: Vec<Signer> = (0..16u8)
+        .map(|n| Signer::from_seed([100 + n; 32]))
+        .collect();
+    let mut many: Vec<&Signer> = vec![&key_a, &key_a];
+    many.extend(strangers.iter());
+    let err = refused_append(&mut w, &sign_as_is(&e, &many));
     check(
         &err,
         ErrorCode::DuplicateSignature,

@@ -3,6 +3,8 @@
 //! signature), the kind's plan, the exact set of parents, the rules in force; then an
 //! infallible commit. A refused event changes nothing.
 
+use std::collections::BTreeSet;
+
 use crate::envelope::{Event, Signature};
 use crate::error::{Error, ErrorKind, Result, RuleFailure, at};
 use crate::ledger::account::{Posting, Stock};
@@ -12,6 +14,11 @@ use crate::ledger::rules::{RuleEngine, RuleOutcome, RuleWarning, rule_input};
 use crate::ledger::state::State;
 use crate::ledger::{Event as LedgerEvent, SignedEvent};
 use crate::model::{ActorId, EventId, Role};
+
+/// Signatures of one event checked for a repeated key by a scan; beyond this, by a set.
+const SCANNED_SIGNATURES_MAX: usize = 16;
+/// Given parents of one event searched by a scan; beyond this, in a sorted copy.
+const SCANNED_PARENTS_MAX: usize = 16;
 
 /// How signatures are checked while applying.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -58,14 +65,20 @@ impl State {
             return Err(sig_err(ErrorKind::Unsigned));
         }
         let genesis = self.events == 0;
+        // Used only beyond `SCANNED_SIGNATURES_MAX` signatures (an empty set allocates nothing).
+        let mut seen = BTreeSet::new();
         let mut actor_signed = false;
         for (i, sig) in signed.signatures.iter().enumerate() {
             let sig_err = |kind| at(id, format!("/signatures/{i}"), kind);
-            // A key seen before among the earlier signatures: a scan, not a set, as an event
-            // carries a few (a set cost an allocation per event). A bounded event holds at most
-            // a few hundred, so the worst case stays well under a millisecond.
-            let earlier = signed.signatures.get(..i).unwrap_or_default();
-            if earlier.iter().any(|s| s.key == sig.key) {
+            // A key seen before among the earlier signatures: a scan of the few an event
+            // usually carries (a set cost an allocation per event); a set beyond that, as a
+            // 1 MiB event can carry thousands.
+            let repeated = if signed.signatures.len() <= SCANNED_SIGNATURES_MAX {
+                signed.signatures.iter().take(i).any(|s| s.key == sig.key)
+            } else {
+                !seen.insert(sig.key)
+            };
+            if repeated {
                 return Err(sig_err(ErrorKind::DuplicateSignature {
                     key: sig.key.to_string(),
                 }));
@@ -214,7 +227,6 @@ impl State {
         // Parents must be exactly the required set: nothing missing, nothing stray.
         // The few parents of an event are scanned; many are searched by halves in a sorted
         // copy (a tree of them cost an allocation per parent on every event, and a copy one).
-        const SCANNED_PARENTS_MAX: usize = 16;
         let mut sorted: Vec<EventId> = Vec::new();
         if event.parents.len() > SCANNED_PARENTS_MAX {
             sorted.clone_from(&event.parents);
