@@ -87,8 +87,8 @@ fn main() {
         "T1. the canonical line read as a tape",
         "T2. schema of its kind, on the tape",
         "T3. typed decode of the event and its signatures, from the tape",
-        "T4. canonical bytes written from the typed event, and their id",
-        "T5. the line written from it (T4 included) and compared with the bytes read",
+        "T4. canonical bytes written from the typed event (into the thread's buffer), and their id",
+        "T5. the line of it (T4 included) compared with the bytes read, part by part",
     ];
     let mut t: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     for _ in 0..rounds {

@@ -106,8 +106,8 @@ fn needs_no_escape(bytes: &[u8]) -> bool {
 
 /// Whether UTF-8 byte order (a `Map`'s order) may differ from UTF-16 code unit order for this
 /// key: only characters from U+E000 up (lead bytes 0xEE and above) sort differently.
-pub(super) fn beyond_bmp_order(key: &str) -> bool {
-    key.bytes().any(|b| b >= 0xEE)
+pub(super) fn beyond_bmp_order(key: &[u8]) -> bool {
+    key.iter().any(|&b| b >= 0xEE)
 }
 
 fn object(map: &Map<String, Value>, out: &mut Vec<u8>) -> Result<()> {
@@ -116,7 +116,7 @@ fn object(map: &Map<String, Value>, out: &mut Vec<u8>) -> Result<()> {
         [(a, _), (b, _)] => a.as_bytes() < b.as_bytes(),
         _ => true,
     });
-    if !in_order || members.iter().any(|(k, _)| beyond_bmp_order(k)) {
+    if !in_order || members.iter().any(|(k, _)| beyond_bmp_order(k.as_bytes())) {
         members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
     }
     out.push(b'{');

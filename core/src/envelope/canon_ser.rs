@@ -20,37 +20,84 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// The canonical JSON of `value`.
 pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
+    let mut buf = Buf::new(Vec::new());
     value
         .serialize(Ser {
-            out: &mut out,
-            members: None,
+            buf: &mut buf,
+            report: None,
         })
         .map_err(internal)?;
-    Ok(out)
+    Ok(buf.out)
 }
 
 /// The canonical JSON of `value`, which must serialise as an object (a struct or a map), and
 /// its members in the order written: each one's key and where `"key":value` lies in the bytes.
 pub(crate) fn object_to_vec<T: Serialize + ?Sized>(value: &T) -> Result<(Vec<u8>, Vec<Member>)> {
-    let mut out = Vec::with_capacity(super::CANONICAL_CAPACITY_BYTES);
+    let mut buf = Buf::new(Vec::with_capacity(super::CANONICAL_CAPACITY_BYTES));
     let mut members = Vec::new();
     value
         .serialize(Ser {
-            out: &mut out,
-            members: Some(&mut members),
+            buf: &mut buf,
+            report: Some(&mut members),
         })
         .map_err(internal)?;
     // A value that is not an object never reaches `Obj::close`, which reports the members: an
     // object with none is `{}`, and anything else is a bug in what is serialised.
-    if members.is_empty() && out != b"{}" {
+    if members.is_empty() && buf.out != b"{}" {
         return Err(internal(SerError("not an object".into())));
     }
-    Ok((out, members))
+    Ok((buf.out, members))
 }
 
-/// Members reserved for a map whose length serde does not tell (see `serialize_map`).
-const UNKNOWN_MAP_MEMBERS: usize = 16;
+/// Largest buffer kept by a thread for its next value (see [`with_object`]).
+const POOLED_BYTES_MAX: usize = 1 << 16;
+
+thread_local! {
+    /// This thread's buffer and members' vector for [`with_object`], kept between calls.
+    static POOL: std::cell::Cell<Option<(Buf, Vec<Member>)>> = const { std::cell::Cell::new(None) };
+}
+
+/// As [`object_to_vec`], the bytes and members handed to `f` in this thread's buffers instead
+/// of new ones (decoding writes every event's content to compare it with the bytes read, and
+/// keeps nothing of it but its hash).
+pub(crate) fn with_object<T: Serialize + ?Sized, R>(
+    value: &T,
+    f: impl FnOnce(&[u8], &[Member]) -> R,
+) -> Result<R> {
+    let (mut buf, mut members) = POOL
+        .try_with(std::cell::Cell::take)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| {
+            (
+                Buf::new(Vec::with_capacity(super::CANONICAL_CAPACITY_BYTES)),
+                Vec::new(),
+            )
+        });
+    buf.out.clear();
+    buf.stack.clear();
+    members.clear();
+    let written = value.serialize(Ser {
+        buf: &mut buf,
+        report: Some(&mut members),
+    });
+    let result = match written {
+        Err(e) => Err(internal(e)),
+        // As in `object_to_vec`.
+        Ok(()) if members.is_empty() && buf.out != b"{}" => {
+            Err(internal(SerError("not an object".into())))
+        }
+        Ok(()) => Ok(f(&buf.out, &members)),
+    };
+    if buf.out.capacity().max(buf.scratch.capacity()) <= POOLED_BYTES_MAX {
+        // A thread being torn down has no pool left: the buffers are then freed.
+        let _ = POOL.try_with(|pool| pool.set(Some((buf, members))));
+    }
+    result
+}
+
+/// Room for the members of the objects open at once: most values never grow it.
+const STACK_MEMBERS: usize = 16;
 
 fn internal(e: SerError) -> Error {
     Error::new(ErrorKind::Internal {
@@ -82,16 +129,38 @@ fn from_crate(e: Error) -> SerError {
 
 type R = std::result::Result<(), SerError>;
 
+/// What one value is written into: its bytes, and the members of the objects being written.
+/// One of each for the whole value, however many objects it holds (an allocation per object
+/// was a third of the allocations of decoding an event).
+struct Buf {
+    out: Vec<u8>,
+    /// The members of every object open, the innermost's last: each object's are taken off
+    /// when it is closed.
+    stack: Vec<Member>,
+    /// Where the bytes of an object's members are copied while they are put in order.
+    scratch: Vec<u8>,
+}
+
+impl Buf {
+    fn new(out: Vec<u8>) -> Buf {
+        Buf {
+            out,
+            stack: Vec::with_capacity(STACK_MEMBERS),
+            scratch: Vec::new(),
+        }
+    }
+}
+
 struct Ser<'a> {
-    out: &'a mut Vec<u8>,
+    buf: &'a mut Buf,
     /// Where the members of the object being serialised are reported (`object_to_vec`), or
     /// `None` (every nested value, and `to_vec`).
-    members: Option<&'a mut Vec<Member>>,
+    report: Option<&'a mut Vec<Member>>,
 }
 
 impl Ser<'_> {
     fn number(self, n: Number) -> R {
-        canon::number(&n, self.out).map_err(from_crate)
+        canon::number(&n, &mut self.buf.out).map_err(from_crate)
     }
 }
 
@@ -111,7 +180,8 @@ impl<'a> ser::Serializer for Ser<'a> {
     type SerializeStructVariant = Obj<'a>;
 
     fn serialize_bool(self, v: bool) -> R {
-        self.out
+        self.buf
+            .out
             .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
@@ -166,10 +236,10 @@ impl<'a> ser::Serializer for Ser<'a> {
         }
     }
     fn serialize_char(self, v: char) -> R {
-        string(v.encode_utf8(&mut [0u8; 4]), self.out)
+        string(v.encode_utf8(&mut [0u8; 4]), &mut self.buf.out)
     }
     fn serialize_str(self, v: &str) -> R {
-        string(v, self.out)
+        string(v, &mut self.buf.out)
     }
     fn serialize_bytes(self, v: &[u8]) -> R {
         use ser::SerializeSeq as _;
@@ -186,14 +256,14 @@ impl<'a> ser::Serializer for Ser<'a> {
         value.serialize(self)
     }
     fn serialize_unit(self) -> R {
-        self.out.extend_from_slice(b"null");
+        self.buf.out.extend_from_slice(b"null");
         Ok(())
     }
     fn serialize_unit_struct(self, _name: &'static str) -> R {
         self.serialize_unit()
     }
     fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> R {
-        string(variant, self.out)
+        string(variant, &mut self.buf.out)
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> R {
         value.serialize(self)
@@ -205,20 +275,20 @@ impl<'a> ser::Serializer for Ser<'a> {
         variant: &'static str,
         value: &T,
     ) -> R {
-        self.out.push(b'{');
-        string(variant, self.out)?;
-        self.out.push(b':');
+        self.buf.out.push(b'{');
+        string(variant, &mut self.buf.out)?;
+        self.buf.out.push(b':');
         value.serialize(Ser {
-            out: &mut *self.out,
-            members: None,
+            buf: &mut *self.buf,
+            report: None,
         })?;
-        self.out.push(b'}');
+        self.buf.out.push(b'}');
         Ok(())
     }
     fn serialize_seq(self, _len: Option<usize>) -> std::result::Result<Seq<'a>, SerError> {
-        self.out.push(b'[');
+        self.buf.out.push(b'[');
         Ok(Seq {
-            out: self.out,
+            buf: self.buf,
             first: true,
             variant: false,
         })
@@ -240,50 +310,44 @@ impl<'a> ser::Serializer for Ser<'a> {
         variant: &'static str,
         _len: usize,
     ) -> std::result::Result<Seq<'a>, SerError> {
-        self.out.push(b'{');
-        string(variant, self.out)?;
-        self.out.extend_from_slice(b":[");
+        self.buf.out.push(b'{');
+        string(variant, &mut self.buf.out)?;
+        self.buf.out.extend_from_slice(b":[");
         Ok(Seq {
-            out: self.out,
+            buf: self.buf,
             first: true,
             variant: true,
         })
     }
     fn serialize_map(self, len: Option<usize>) -> std::result::Result<Obj<'a>, SerError> {
-        // `len` only sizes the members' vector. A map of unknown length is most often an event
-        // (its body is flattened into it, which serde writes as such a map): room for the
-        // members of most events, so that it seldom grows.
-        Ok(Obj::open(
-            self.out,
-            len.unwrap_or(UNKNOWN_MAP_MEMBERS),
-            false,
-            self.members,
-        ))
+        // `len` is not needed: the members go on the buffer's stack.
+        let _ = len;
+        Ok(Obj::open(self.buf, false, self.report))
     }
     fn serialize_struct(
         self,
         _name: &'static str,
-        len: usize,
+        _len: usize,
     ) -> std::result::Result<Obj<'a>, SerError> {
-        Ok(Obj::open(self.out, len, false, self.members))
+        Ok(Obj::open(self.buf, false, self.report))
     }
     fn serialize_struct_variant(
         self,
         _name: &'static str,
         _index: u32,
         variant: &'static str,
-        len: usize,
+        _len: usize,
     ) -> std::result::Result<Obj<'a>, SerError> {
-        self.out.push(b'{');
-        string(variant, self.out)?;
-        self.out.push(b':');
-        Ok(Obj::open(self.out, len, true, None))
+        self.buf.out.push(b'{');
+        string(variant, &mut self.buf.out)?;
+        self.buf.out.push(b':');
+        Ok(Obj::open(self.buf, true, None))
     }
 }
 
 /// An array being written (for a tuple variant, inside its one-member object).
 struct Seq<'a> {
-    out: &'a mut Vec<u8>,
+    buf: &'a mut Buf,
     first: bool,
     variant: bool,
 }
@@ -291,18 +355,18 @@ struct Seq<'a> {
 impl Seq<'_> {
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> R {
         if !self.first {
-            self.out.push(b',');
+            self.buf.out.push(b',');
         }
         self.first = false;
         value.serialize(Ser {
-            out: &mut *self.out,
-            members: None,
+            buf: &mut *self.buf,
+            report: None,
         })
     }
     fn close(self) -> R {
-        self.out.push(b']');
+        self.buf.out.push(b']');
         if self.variant {
-            self.out.push(b'}');
+            self.buf.out.push(b'}');
         }
         Ok(())
     }
@@ -333,115 +397,171 @@ seq_impl!(
 
 /// One member written: its key, and where `"key":value` lies in the buffer.
 pub(crate) struct Member {
-    // Borrowed for a struct's fields (their names are static): no allocation per member.
-    pub(crate) key: std::borrow::Cow<'static, str>,
+    key: Key,
     pub(crate) start: usize,
     pub(crate) end: usize,
 }
 
+/// A member's key, without an allocation where it can be had: a struct's field names are
+/// static, and a map's keys (an event's members: its body is flattened into a map) are read
+/// back from the bytes written when they needed no escape.
+enum Key {
+    Static(&'static str),
+    /// The `len` bytes after the member's opening quote, as written.
+    Written {
+        len: usize,
+    },
+    /// A key that was escaped when written.
+    Owned(String),
+}
+
+impl Member {
+    /// The key's text; `bytes` are those the member was written into.
+    pub(crate) fn key<'b>(&'b self, bytes: &'b [u8]) -> &'b str {
+        match &self.key {
+            Key::Static(key) => key,
+            Key::Owned(key) => key,
+            // Written from a `&str` without escapes, so UTF-8; "" is never taken.
+            Key::Written { .. } => std::str::from_utf8(self.key_bytes(bytes)).unwrap_or_default(),
+        }
+    }
+
+    /// The key's bytes (UTF-8), as [`Member::key`] without checking them again.
+    pub(crate) fn key_bytes<'b>(&'b self, bytes: &'b [u8]) -> &'b [u8] {
+        match &self.key {
+            Key::Static(key) => key.as_bytes(),
+            Key::Owned(key) => key.as_bytes(),
+            Key::Written { len } => bytes
+                .get(self.start + 1..self.start + 1 + len)
+                .unwrap_or_default(),
+        }
+    }
+}
+
 // INVARIANT (members-in-buffer): every member's `start..end` lies after `open` in `out`, the
-// members in the order written, separated by single commas.
+// members in the order written, separated by single commas; a `Key::Written` key is the
+// bytes after the member's opening quote.
 /// An object being written (for a struct variant, inside its one-member object).
 struct Obj<'a> {
-    out: &'a mut Vec<u8>,
+    buf: &'a mut Buf,
     /// Where the object's `{` is.
     open: usize,
-    members: Vec<Member>,
-    /// The key given by `serialize_key`, awaiting its value.
-    key: Option<String>,
+    /// Where its members start on the buffer's stack.
+    base: usize,
+    /// The key given by `serialize_key`, and where its member starts, awaiting its value.
+    key: Option<(Key, usize)>,
     variant: bool,
     /// Where the members are reported, in their final order, when the object is closed.
     report: Option<&'a mut Vec<Member>>,
 }
 
 impl<'a> Obj<'a> {
-    fn open(
-        out: &'a mut Vec<u8>,
-        len: usize,
-        variant: bool,
-        report: Option<&'a mut Vec<Member>>,
-    ) -> Obj<'a> {
-        let open = out.len();
-        out.push(b'{');
+    fn open(buf: &'a mut Buf, variant: bool, report: Option<&'a mut Vec<Member>>) -> Obj<'a> {
+        let open = buf.out.len();
+        buf.out.push(b'{');
+        let base = buf.stack.len();
         Obj {
-            out,
+            buf,
             open,
-            members: Vec::with_capacity(len),
+            base,
             key: None,
             variant,
             report,
         }
     }
 
-    fn member<T: Serialize + ?Sized>(
-        &mut self,
-        key: std::borrow::Cow<'static, str>,
-        value: &T,
-    ) -> R {
-        if !self.members.is_empty() {
-            self.out.push(b',');
+    /// A comma, unless the object has no member yet.
+    fn comma(&mut self) {
+        if self.buf.stack.len() > self.base {
+            self.buf.out.push(b',');
         }
-        let start = self.out.len();
-        string(&key, self.out)?;
-        self.out.push(b':');
+    }
+
+    /// A member whose key is a field's name.
+    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> R {
+        self.comma();
+        let start = self.buf.out.len();
+        string(key, &mut self.buf.out)?;
+        self.buf.out.push(b':');
+        self.value(Key::Static(key), start, value)
+    }
+
+    /// The value of the member whose `"key":` was written at `start`.
+    fn value<T: Serialize + ?Sized>(&mut self, key: Key, start: usize, value: &T) -> R {
         value.serialize(Ser {
-            out: &mut *self.out,
-            members: None,
+            buf: &mut *self.buf,
+            report: None,
         })?;
-        self.members.push(Member {
-            key,
-            start,
-            end: self.out.len(),
-        });
+        let end = self.buf.out.len();
+        self.buf.stack.push(Member { key, start, end });
         Ok(())
     }
 
-    fn close(mut self) -> R {
+    fn close(self) -> R {
+        let Buf {
+            out,
+            stack,
+            scratch,
+        } = &mut *self.buf;
+        let members = stack
+            .get_mut(self.base..)
+            .ok_or_else(|| SerError("an object's members outside the stack".into()))?;
         // RFC 8785 §3.2.3: members sorted by the UTF-16 code units of their keys. UTF-8 byte
         // order is the same unless a key holds a character from U+E000 up (`canon`).
-        let bytewise = !self.members.iter().any(|m| canon::beyond_bmp_order(&m.key));
+        let bytes: &[u8] = out;
+        let bytewise = !members
+            .iter()
+            .any(|m| canon::beyond_bmp_order(m.key_bytes(bytes)));
         let in_order = bytewise
-            && self.members.windows(2).all(|w| match w {
-                [a, b] => a.key.as_bytes() < b.key.as_bytes(),
+            && members.windows(2).all(|w| match w {
+                [a, b] => a.key_bytes(bytes) < b.key_bytes(bytes),
                 _ => true,
             });
         if !in_order {
             // Most objects out of order are structs (fields in declaration order) with ASCII
             // names: sorted by their bytes, the same order, without decoding UTF-16.
             if bytewise {
-                self.members
-                    .sort_by(|a, b| a.key.as_bytes().cmp(b.key.as_bytes()));
+                members.sort_by(|a, b| a.key_bytes(bytes).cmp(b.key_bytes(bytes)));
             } else {
-                self.members
-                    .sort_by(|a, b| a.key.encode_utf16().cmp(b.key.encode_utf16()));
+                members
+                    .sort_by(|a, b| a.key(bytes).encode_utf16().cmp(b.key(bytes).encode_utf16()));
             }
-            if let Some(w) = self.members.windows(2).find(|w| match w {
-                [a, b] => a.key == b.key,
+            if let Some(w) = members.windows(2).find(|w| match w {
+                [a, b] => a.key_bytes(bytes) == b.key_bytes(bytes),
                 _ => false,
             }) && let Some(m) = w.first()
             {
-                return Err(SerError(format!("the member `{}` is written twice", m.key)));
+                return Err(SerError(format!(
+                    "the member `{}` is written twice",
+                    m.key(bytes)
+                )));
             }
-            let body = self.out.split_off(self.open + 1);
             let base = self.open + 1;
-            for (i, m) in self.members.iter_mut().enumerate() {
+            scratch.clear();
+            scratch.extend_from_slice(
+                out.get(base..)
+                    .ok_or_else(|| SerError("an object outside its buffer".into()))?,
+            );
+            out.truncate(base);
+            for (i, m) in members.iter_mut().enumerate() {
                 if i > 0 {
-                    self.out.push(b',');
+                    out.push(b',');
                 }
-                let part = body
+                let part = scratch
                     .get(m.start - base..m.end - base)
                     .ok_or_else(|| SerError("a member outside its object".into()))?;
-                m.start = self.out.len();
-                self.out.extend_from_slice(part);
-                m.end = self.out.len();
+                m.start = out.len();
+                out.extend_from_slice(part);
+                m.end = out.len();
             }
         }
-        self.out.push(b'}');
-        if let Some(report) = self.report {
-            *report = self.members;
+        out.push(b'}');
+        match self.report {
+            Some(report) => report.extend(stack.drain(self.base..)),
+            None => stack.truncate(self.base),
         }
         if self.variant {
-            self.out.push(b'}');
+            out.push(b'}');
         }
         Ok(())
     }
@@ -451,15 +571,21 @@ impl ser::SerializeMap for Obj<'_> {
     type Ok = ();
     type Error = SerError;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> R {
-        self.key = Some(key.serialize(KeySer)?);
+        self.comma();
+        let start = self.buf.out.len();
+        let key = key.serialize(KeySer {
+            out: &mut self.buf.out,
+        })?;
+        self.buf.out.push(b':');
+        self.key = Some((key, start));
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> R {
-        let key = self
+        let (key, start) = self
             .key
             .take()
             .ok_or_else(|| SerError("a map value without its key".into()))?;
-        self.member(key.into(), value)
+        self.value(key, start, value)
     }
     fn end(self) -> R {
         self.close()
@@ -470,7 +596,7 @@ impl ser::SerializeStruct for Obj<'_> {
     type Ok = ();
     type Error = SerError;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> R {
-        self.member(key.into(), value)
+        self.field(key, value)
     }
     fn end(self) -> R {
         self.close()
@@ -481,7 +607,7 @@ impl ser::SerializeStructVariant for Obj<'_> {
     type Ok = ();
     type Error = SerError;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> R {
-        self.member(key.into(), value)
+        self.field(key, value)
     }
     fn end(self) -> R {
         self.close()
@@ -490,84 +616,101 @@ impl ser::SerializeStructVariant for Obj<'_> {
 
 /// A map key: a string, or what `serde_json` turns into one (integers, a char, a bool, a unit
 /// variant's name); anything else has no JSON key.
-struct KeySer;
+struct KeySer<'a> {
+    out: &'a mut Vec<u8>,
+}
+
+impl KeySer<'_> {
+    /// `text` written as a JSON string, and the key it names: found again in the bytes if
+    /// written as is (no escape).
+    fn text(self, text: &str) -> std::result::Result<Key, SerError> {
+        let start = self.out.len();
+        string(text, self.out)?;
+        // An escape only ever lengthens a string.
+        Ok(if self.out.len() - start == text.len() + 2 {
+            Key::Written { len: text.len() }
+        } else {
+            Key::Owned(text.to_owned())
+        })
+    }
+}
 
 fn not_a_key(what: &str) -> SerError {
     SerError(format!("a map key must be a string, not {what}"))
 }
 
-impl ser::Serializer for KeySer {
-    type Ok = String;
+impl ser::Serializer for KeySer<'_> {
+    type Ok = Key;
     type Error = SerError;
-    type SerializeSeq = ser::Impossible<String, SerError>;
-    type SerializeTuple = ser::Impossible<String, SerError>;
-    type SerializeTupleStruct = ser::Impossible<String, SerError>;
-    type SerializeTupleVariant = ser::Impossible<String, SerError>;
-    type SerializeMap = ser::Impossible<String, SerError>;
-    type SerializeStruct = ser::Impossible<String, SerError>;
-    type SerializeStructVariant = ser::Impossible<String, SerError>;
+    type SerializeSeq = ser::Impossible<Key, SerError>;
+    type SerializeTuple = ser::Impossible<Key, SerError>;
+    type SerializeTupleStruct = ser::Impossible<Key, SerError>;
+    type SerializeTupleVariant = ser::Impossible<Key, SerError>;
+    type SerializeMap = ser::Impossible<Key, SerError>;
+    type SerializeStruct = ser::Impossible<Key, SerError>;
+    type SerializeStructVariant = ser::Impossible<Key, SerError>;
 
-    fn serialize_bool(self, v: bool) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
+    fn serialize_bool(self, v: bool) -> std::result::Result<Key, SerError> {
+        self.text(&v.to_string())
     }
-    fn serialize_i8(self, v: i8) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
+    fn serialize_i8(self, v: i8) -> std::result::Result<Key, SerError> {
+        self.text(&v.to_string())
     }
-    fn serialize_i16(self, v: i16) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
+    fn serialize_i16(self, v: i16) -> std::result::Result<Key, SerError> {
+        self.text(&v.to_string())
     }
-    fn serialize_i32(self, v: i32) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
+    fn serialize_i32(self, v: i32) -> std::result::Result<Key, SerError> {
+        self.text(&v.to_string())
     }
-    fn serialize_i64(self, v: i64) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
+    fn serialize_i64(self, v: i64) -> std::result::Result<Key, SerError> {
+        self.text(&v.to_string())
     }
-    fn serialize_i128(self, v: i128) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
+    fn serialize_i128(self, v: i128) -> std::result::Result<Key, SerError> {
+        self.text(&v.to_string())
     }
-    fn serialize_u8(self, v: u8) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
+    fn serialize_u8(self, v: u8) -> std::result::Result<Key, SerError> {
+        self.text(&v.to_string())
     }
-    fn serialize_u16(self, v: u16) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
+    fn serialize_u16(self, v: u16) -> std::result::Result<Key, SerError> {
+        self.text(&v.to_string())
     }
-    fn serialize_u32(self, v: u32) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
+    fn serialize_u32(self, v: u32) -> std::result::Result<Key, SerError> {
+        self.text(&v.to_string())
     }
-    fn serialize_u64(self, v: u64) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
+    fn serialize_u64(self, v: u64) -> std::result::Result<Key, SerError> {
+        self.text(&v.to_string())
     }
-    fn serialize_u128(self, v: u128) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
+    fn serialize_u128(self, v: u128) -> std::result::Result<Key, SerError> {
+        self.text(&v.to_string())
     }
-    fn serialize_f32(self, _v: f32) -> std::result::Result<String, SerError> {
+    fn serialize_f32(self, _v: f32) -> std::result::Result<Key, SerError> {
         Err(not_a_key("a float"))
     }
-    fn serialize_f64(self, _v: f64) -> std::result::Result<String, SerError> {
+    fn serialize_f64(self, _v: f64) -> std::result::Result<Key, SerError> {
         Err(not_a_key("a float"))
     }
-    fn serialize_char(self, v: char) -> std::result::Result<String, SerError> {
-        Ok(v.to_string())
+    fn serialize_char(self, v: char) -> std::result::Result<Key, SerError> {
+        self.text(&v.to_string())
     }
-    fn serialize_str(self, v: &str) -> std::result::Result<String, SerError> {
-        Ok(v.to_owned())
+    fn serialize_str(self, v: &str) -> std::result::Result<Key, SerError> {
+        self.text(v)
     }
-    fn serialize_bytes(self, _v: &[u8]) -> std::result::Result<String, SerError> {
+    fn serialize_bytes(self, _v: &[u8]) -> std::result::Result<Key, SerError> {
         Err(not_a_key("bytes"))
     }
-    fn serialize_none(self) -> std::result::Result<String, SerError> {
+    fn serialize_none(self) -> std::result::Result<Key, SerError> {
         Err(not_a_key("null"))
     }
     fn serialize_some<T: Serialize + ?Sized>(
         self,
         _value: &T,
-    ) -> std::result::Result<String, SerError> {
+    ) -> std::result::Result<Key, SerError> {
         Err(not_a_key("an option"))
     }
-    fn serialize_unit(self) -> std::result::Result<String, SerError> {
+    fn serialize_unit(self) -> std::result::Result<Key, SerError> {
         Err(not_a_key("null"))
     }
-    fn serialize_unit_struct(self, _name: &'static str) -> std::result::Result<String, SerError> {
+    fn serialize_unit_struct(self, _name: &'static str) -> std::result::Result<Key, SerError> {
         Err(not_a_key("null"))
     }
     fn serialize_unit_variant(
@@ -575,14 +718,14 @@ impl ser::Serializer for KeySer {
         _name: &'static str,
         _index: u32,
         variant: &'static str,
-    ) -> std::result::Result<String, SerError> {
-        Ok(variant.to_owned())
+    ) -> std::result::Result<Key, SerError> {
+        self.text(variant)
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _name: &'static str,
         value: &T,
-    ) -> std::result::Result<String, SerError> {
+    ) -> std::result::Result<Key, SerError> {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -591,7 +734,7 @@ impl ser::Serializer for KeySer {
         _index: u32,
         _variant: &'static str,
         _value: &T,
-    ) -> std::result::Result<String, SerError> {
+    ) -> std::result::Result<Key, SerError> {
         Err(not_a_key("an enum variant with a value"))
     }
     fn serialize_seq(

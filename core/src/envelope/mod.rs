@@ -22,6 +22,7 @@ mod json;
 pub(crate) mod schema;
 mod sign;
 pub(crate) mod tape;
+mod tape_schema;
 
 pub use sign::{HeadSigner, Signature, Signer, check_public_key, check_registered_key};
 
@@ -233,13 +234,13 @@ pub(crate) fn typed<B: EventBody>(content: &Value) -> Result<Event<B>> {
 /// by key, the body by [`EventBody::from_tape`]; `None` whenever anything does not decode.
 pub(crate) fn tape_typed<B: EventBody>(root: tape::Node<'_>) -> Option<(Event<B>, Vec<Signature>)> {
     let object = root.object()?;
-    let kind = jsonschema::json::Node::as_string(&object.get("kind")?)?;
+    let kind = object.get("kind")?.str()?;
     let event = Event {
         v: u32::deserialize(object.get("v")?).ok()?,
         at: Timestamp::deserialize(object.get("at")?).ok()?,
         actor: ActorId::deserialize(object.get("actor")?).ok()?,
         parents: Vec::<EventId>::deserialize(object.get("parents")?).ok()?,
-        body: B::from_tape(tape::BodyMembers(object), &kind)?,
+        body: B::from_tape(tape::BodyMembers(object), kind)?,
     };
     let signatures = Vec::<Signature>::deserialize(object.get("signatures")?).ok()?;
     Some((event, signatures))
@@ -343,110 +344,242 @@ impl Encoded {
     /// The canonical line of the signed event: the content's members, and `id` and
     /// `signatures` each where its key sorts among theirs.
     pub(crate) fn line(&self, id: &EventId, signatures: &[Signature]) -> Result<String> {
-        let id_member = id_member(id);
-        let signatures_member = signatures_member(signatures);
-        // The room the line takes: the content's bytes (braces included), the two members and
-        // a comma before each (one fewer for an empty content).
-        let mut out =
-            Vec::with_capacity(self.bytes.len() + id_member.len() + signatures_member.len() + 2);
-        // In RFC 8785 order ("id" < "signatures"), each inserted before the first member whose
-        // key sorts after it.
-        let mut added = [("id", id_member), ("signatures", signatures_member)]
-            .into_iter()
-            .peekable();
-        out.push(b'{');
-        let mut first = true;
-        let mut put = |out: &mut Vec<u8>, part: &[u8]| {
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-            out.extend_from_slice(part);
-        };
-        for m in &self.members {
-            while let Some((key, _)) = added.peek() {
-                // `key` is ASCII: its UTF-16 order against an ASCII key is their bytes' order.
-                let order = if m.key.is_ascii() {
-                    key.as_bytes().cmp(m.key.as_bytes())
-                } else {
-                    key.encode_utf16().cmp(m.key.encode_utf16())
-                };
-                match order {
-                    std::cmp::Ordering::Less => {
-                        if let Some((_, part)) = added.next() {
-                            put(&mut out, &part);
-                        }
-                    }
-                    std::cmp::Ordering::Equal => {
-                        return Err(internal(
-                            "encoding an event",
-                            format!("the content has a member `{key}`"),
-                        ));
-                    }
-                    std::cmp::Ordering::Greater => break,
-                }
-            }
-            let part = self.bytes.get(m.start..m.end).ok_or_else(|| {
-                internal("encoding an event", "a member outside the content's bytes")
-            })?;
-            put(&mut out, part);
-        }
-        for (_, part) in added {
-            put(&mut out, &part);
-        }
-        out.push(b'}');
-        // INVARIANT (stored-lines-readable): no signed event has a line longer than a reader
-        // accepts, so that nothing appended can make the ledger unreadable on its next opening.
-        // Reading checks the bytes given (`json::parse`); this checks the line kept, which
-        // signing builds and a non-canonical input may make longer (`1e2` is `100`).
-        if out.len() > EVENT_BYTES_MAX {
-            // `as u64`: a usize never exceeds 64 bits on the targets this builds for (as in
-            // `json::parse`, which reports the same error for the bytes it reads).
-            return Err(ErrorKind::EventTooLarge {
-                bytes: out.len() as u64,
-                max: EVENT_BYTES_MAX as u64,
-            }
-            .into());
-        }
-        String::from_utf8(out).map_err(|e| internal("encoding an event", e))
+        line(&self.bytes, &self.members, id, signatures)
     }
+}
+
+/// One part of a canonical line, between its commas.
+enum Piece<'b> {
+    /// A member of the content, as written.
+    Member(&'b [u8]),
+    /// The `id` member.
+    Id,
+    /// The `signatures` member.
+    Signatures,
+}
+
+/// The parts of the canonical line of a signed event whose content's canonical bytes and
+/// members are `bytes` and `members`, in order, each handed to `put` until it answers `false`:
+/// the content's members, and `id` and `signatures` each where its key sorts among theirs
+/// (RFC 8785 is compositional: a member's bytes do not depend on its neighbours).
+fn pieces<'b>(
+    bytes: &'b [u8],
+    members: &'b [canon_ser::Member],
+    mut put: impl FnMut(Piece<'b>) -> bool,
+) -> Result<()> {
+    // In RFC 8785 order ("id" < "signatures").
+    let mut added = [("id", Piece::Id), ("signatures", Piece::Signatures)]
+        .into_iter()
+        .peekable();
+    for m in members {
+        while let Some((key, _)) = added.peek() {
+            // `key` is ASCII: its UTF-16 order against an ASCII key is their bytes' order.
+            let member_key = m.key_bytes(bytes);
+            let order = if member_key.is_ascii() {
+                key.as_bytes().cmp(member_key)
+            } else {
+                key.encode_utf16().cmp(m.key(bytes).encode_utf16())
+            };
+            match order {
+                std::cmp::Ordering::Less => {
+                    if let Some((_, piece)) = added.next()
+                        && !put(piece)
+                    {
+                        return Ok(());
+                    }
+                }
+                std::cmp::Ordering::Equal => {
+                    return Err(internal(
+                        "encoding an event",
+                        format!("the content has a member `{key}`"),
+                    ));
+                }
+                std::cmp::Ordering::Greater => break,
+            }
+        }
+        let part = bytes
+            .get(m.start..m.end)
+            .ok_or_else(|| internal("encoding an event", "a member outside the content's bytes"))?;
+        if !put(Piece::Member(part)) {
+            return Ok(());
+        }
+    }
+    for (_, piece) in added {
+        if !put(piece) {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// The canonical line of a signed event whose content's canonical bytes and members are
+/// `bytes` and `members`.
+fn line(
+    bytes: &[u8],
+    members: &[canon_ser::Member],
+    id: &EventId,
+    signatures: &[Signature],
+) -> Result<String> {
+    // The room the line takes: the content's bytes (braces included), the two members and
+    // a comma before each (one fewer for an empty content).
+    let mut out = Vec::with_capacity(
+        bytes.len() + ID_MEMBER_BYTES + signatures_member_bytes(signatures.len()) + 2,
+    );
+    out.push(b'{');
+    let mut first = true;
+    pieces(bytes, members, |piece| {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        match piece {
+            Piece::Member(part) => out.extend_from_slice(part),
+            Piece::Id => out.extend_from_slice(&id_member(id)),
+            Piece::Signatures => signatures_member(signatures, &mut out),
+        }
+        true
+    })?;
+    out.push(b'}');
+    // INVARIANT (stored-lines-readable): no signed event has a line longer than a reader
+    // accepts, so that nothing appended can make the ledger unreadable on its next opening.
+    // Reading checks the bytes given (`json::parse`); this checks the line kept, which
+    // signing builds and a non-canonical input may make longer (`1e2` is `100`).
+    if out.len() > EVENT_BYTES_MAX {
+        // `as u64`: a usize never exceeds 64 bits on the targets this builds for (as in
+        // `json::parse`, which reports the same error for the bytes it reads).
+        return Err(ErrorKind::EventTooLarge {
+            bytes: out.len() as u64,
+            max: EVENT_BYTES_MAX as u64,
+        }
+        .into());
+    }
+    String::from_utf8(out).map_err(|e| internal("encoding an event", e))
+}
+
+/// The id of `content` (an event's), if `read` is the canonical line of the signed event of
+/// that content and `signatures`: the content written into this thread's buffer (no
+/// allocation), hashed, and the line compared with `read` part by part, without writing it.
+pub(crate) fn id_if_line_is<T: Serialize + ?Sized>(
+    content: &T,
+    signatures: &[Signature],
+    read: &[u8],
+) -> Option<EventId> {
+    canon_ser::with_object(content, |bytes, members| {
+        let id = EventId::from_bytes(Sha256::digest(bytes).into());
+        matches!(line_is(bytes, members, &id, signatures, read), Ok(true)).then_some(id)
+    })
+    .ok()
+    .flatten()
+}
+
+/// The id of `content`'s canonical bytes, written into this thread's buffer.
+#[cfg(feature = "testkit")]
+pub(crate) fn content_id<T: Serialize + ?Sized>(content: &T) -> Result<EventId> {
+    canon_ser::with_object(content, |bytes, _| {
+        EventId::from_bytes(Sha256::digest(bytes).into())
+    })
+}
+
+/// Whether `read` is the canonical line [`line`] writes for the same content, id and
+/// signatures: compared part by part, without writing the line.
+fn line_is(
+    bytes: &[u8],
+    members: &[canon_ser::Member],
+    id: &EventId,
+    signatures: &[Signature],
+    read: &[u8],
+) -> Result<bool> {
+    let Some(mut rest) = read.strip_prefix(b"{") else {
+        return Ok(false);
+    };
+    let mut first = true;
+    let mut same = true;
+    // `rest` loses each part found at its start; `same` turns false at the first not found.
+    fn take(rest: &mut &[u8], part: &[u8]) -> bool {
+        match rest.strip_prefix(part) {
+            Some(after) => {
+                *rest = after;
+                true
+            }
+            None => false,
+        }
+    }
+    pieces(bytes, members, |piece| {
+        if !first && !take(&mut rest, b",") {
+            same = false;
+            return false;
+        }
+        first = false;
+        same = match piece {
+            Piece::Member(part) => take(&mut rest, part),
+            Piece::Id => take(&mut rest, &id_member(id)),
+            Piece::Signatures => {
+                take(&mut rest, SIGNATURES_OPEN)
+                    && signatures.iter().enumerate().all(|(i, s)| {
+                        (i == 0 || take(&mut rest, b",")) && take(&mut rest, &signature_json(s))
+                    })
+                    && take(&mut rest, b"]")
+            }
+        };
+        same
+    })?;
+    Ok(same && rest == b"}")
 }
 
 /// The `id` member of a canonical line: `"id":"<64 hex digits>"`. Hex digits need no escape,
 /// so this is what RFC 8785 writes (checked against the serde writer in the tests).
-fn id_member(id: &EventId) -> Vec<u8> {
-    let mut digits = [0u8; 64];
-    let mut out = Vec::with_capacity(72);
-    out.extend_from_slice(b"\"id\":\"");
-    out.extend_from_slice(crate::model::hex::encode_into(id.as_bytes(), &mut digits).as_bytes());
-    out.push(b'"');
+fn id_member(id: &EventId) -> [u8; ID_MEMBER_BYTES] {
+    let mut out = [0u8; ID_MEMBER_BYTES];
+    let (open, rest) = out.split_at_mut(6);
+    open.copy_from_slice(b"\"id\":\"");
+    let (digits, close) = rest.split_at_mut(64);
+    crate::model::hex::encode_to(id.as_bytes(), digits);
+    close.copy_from_slice(b"\"");
     out
 }
 
-/// The `signatures` member of a canonical line: `"signatures":[{"key":"…","sig":"…"},…]`, the
-/// members of each signature in RFC 8785 order (`key` before `sig`) and hex digits needing no
-/// escape (checked against the serde writer in the tests).
-fn signatures_member(signatures: &[Signature]) -> Vec<u8> {
-    let mut key = [0u8; 64];
-    let mut sig = [0u8; 128];
-    let mut out = Vec::with_capacity(16 + signatures.len() * 210);
-    out.extend_from_slice(b"\"signatures\":[");
+/// The length of the `id` member.
+const ID_MEMBER_BYTES: usize = 71;
+
+/// How the `signatures` member opens.
+const SIGNATURES_OPEN: &[u8] = b"\"signatures\":[";
+
+/// The length of one signature's object.
+const SIGNATURE_BYTES: usize = 211;
+
+/// The length of the `signatures` member with `n` signatures.
+fn signatures_member_bytes(n: usize) -> usize {
+    // The opening and `]`; each signature and a comma but the first.
+    SIGNATURES_OPEN.len() + 1 + n * (SIGNATURE_BYTES + 1) - usize::from(n > 0)
+}
+
+/// One signature of the `signatures` member: `{"key":"…","sig":"…"}`, its members in RFC 8785
+/// order (`key` before `sig`) and hex digits needing no escape.
+fn signature_json(s: &Signature) -> [u8; SIGNATURE_BYTES] {
+    let mut out = [0u8; SIGNATURE_BYTES];
+    let (open, rest) = out.split_at_mut(8);
+    open.copy_from_slice(b"{\"key\":\"");
+    let (key, rest) = rest.split_at_mut(64);
+    crate::model::hex::encode_to(s.key.as_bytes(), key);
+    let (between, rest) = rest.split_at_mut(9);
+    between.copy_from_slice(b"\",\"sig\":\"");
+    let (sig, close) = rest.split_at_mut(128);
+    crate::model::hex::encode_to(s.sig.as_bytes(), sig);
+    close.copy_from_slice(b"\"}");
+    out
+}
+
+/// The `signatures` member of a canonical line: `"signatures":[{"key":"…","sig":"…"},…]`
+/// (checked against the serde writer in the tests).
+fn signatures_member(signatures: &[Signature], out: &mut Vec<u8>) {
+    out.extend_from_slice(SIGNATURES_OPEN);
     for (i, s) in signatures.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(b"{\"key\":\"");
-        out.extend_from_slice(
-            crate::model::hex::encode_into(s.key.as_bytes(), &mut key).as_bytes(),
-        );
-        out.extend_from_slice(b"\",\"sig\":\"");
-        out.extend_from_slice(
-            crate::model::hex::encode_into(s.sig.as_bytes(), &mut sig).as_bytes(),
-        );
-        out.extend_from_slice(b"\"}");
+        out.extend_from_slice(&signature_json(s));
     }
     out.push(b']');
-    out
 }
 
 /// How strictly the bytes of a signed event are read.
@@ -585,14 +718,13 @@ impl<B: EventBody> SignedEvent<B> {
             return None;
         }
         let (event, signatures) = tape_typed::<B>(root)?;
-        let encoded = Encoded::of(&event).ok()?;
-        let id = encoded.id();
-        let line = encoded.line(&id, &signatures).ok()?;
-        (line.as_bytes() == bytes).then_some(SignedEvent {
+        // The line kept is then the bytes read.
+        let id = id_if_line_is(&event, &signatures, bytes)?;
+        Some(SignedEvent {
             event,
             id,
             signatures,
-            line,
+            line: tape.text().to_owned(),
         })
     }
 
@@ -711,10 +843,13 @@ mod tests {
             let signatures: Vec<Signature> = signers.iter().take(n).map(|s| s.sign(&id)).collect();
             let mut expected = b"\"id\":".to_vec();
             expected.extend_from_slice(&canon_ser::to_vec(&id).unwrap());
-            assert_eq!(id_member(&id), expected);
+            assert_eq!(id_member(&id).as_slice(), expected);
             let mut expected = b"\"signatures\":".to_vec();
             expected.extend_from_slice(&canon_ser::to_vec(&signatures).unwrap());
-            assert_eq!(signatures_member(&signatures), expected, "{n} signatures");
+            let mut written = Vec::new();
+            signatures_member(&signatures, &mut written);
+            assert_eq!(written, expected, "{n} signatures");
+            assert_eq!(written.len(), signatures_member_bytes(n), "{n} signatures");
         }
     }
 

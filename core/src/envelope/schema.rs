@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 use jsonschema::json::{Json, Node as _, SerdeJson};
 use serde_json::{Value, json};
 
-use crate::envelope::tape::{Node as TapeNode, TapeJson};
+use crate::envelope::tape::Node as TapeNode;
+use crate::envelope::tape_schema::Compiled;
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -22,6 +23,9 @@ struct Validators {
     /// kinds does not pay for compiling every kind's (about 1 ms each).
     by_kind: HashMap<String, KindValidators>,
     kinds: Vec<String>,
+    /// Every kind's signed events' schema compiled for tapes (the fast path of decoding),
+    /// compiled when first used, or why it does not compile.
+    tapes: OnceLock<std::result::Result<Compiled, String>>,
 }
 
 /// A validator compiled when first used, or why it does not compile.
@@ -33,8 +37,6 @@ type Lazy<F = SerdeJson> = OnceLock<std::result::Result<jsonschema::Validator<F>
 struct KindValidators {
     unsigned: Lazy,
     signed: Lazy,
-    /// The signed events' validator, reading tapes (the fast path of decoding).
-    signed_tape: Lazy<TapeJson>,
 }
 
 fn build() -> std::result::Result<Validators, String> {
@@ -61,6 +63,7 @@ fn build() -> std::result::Result<Validators, String> {
         defs,
         by_kind,
         kinds,
+        tapes: OnceLock::new(),
     })
 }
 
@@ -358,25 +361,27 @@ pub(crate) fn check_event(value: &Value, signed: bool) -> Result<()> {
 /// Whether a signed event's tape passes the schema of its kind; `false` also where that is not
 /// known here (the full path then decides, and names the fault).
 pub(crate) fn tape_is_valid(event: TapeNode<'_>) -> bool {
-    let Ok(v) = validators() else {
+    let Some(compiled) = tape_validator() else {
         return false;
     };
     let Some(kind) = event.object().and_then(|o| o.get("kind")) else {
         return false;
     };
-    let Some(kind) = jsonschema::json::Node::as_string(&kind) else {
+    let Some(kind) = kind.str() else {
         return false;
     };
-    let Some(of_kind) = v.by_kind.get(kind.as_ref()) else {
-        return false;
-    };
-    match of_kind
-        .signed_tape
-        .get_or_init(|| compile(&v.defs, &kind, true))
-    {
-        Ok(validator) => validator.is_valid(event),
-        Err(_) => false,
-    }
+    compiled.is_valid(kind, event).unwrap_or(false)
+}
+
+/// The schema compiled for tapes, or `None` if it does not compile (then every event takes
+/// the full path; a test compiles it, so that a keyword it does not know fails the build's
+/// tests, not a ministry's speed).
+fn tape_validator() -> Option<&'static Compiled> {
+    let v = validators().ok()?;
+    v.tapes
+        .get_or_init(|| Compiled::new(&v.defs, &v.kinds))
+        .as_ref()
+        .ok()
 }
 
 #[cfg(test)]
@@ -405,9 +410,9 @@ mod tests {
         for kind in &v.kinds {
             for signed in [false, true] {
                 compile::<SerdeJson>(&v.defs, kind, signed).unwrap();
-                compile::<TapeJson>(&v.defs, kind, signed).unwrap();
             }
         }
+        Compiled::new(&v.defs, &v.kinds).unwrap();
     }
 
     /// The engine's verdict on `text` for the pattern `source` (its own regular expressions).

@@ -12,11 +12,8 @@
 //! only ever answers "here is the same event the full path would give" or "ask the full
 //! path" (debug builds decode every event both ways and compare).
 
-use std::borrow::Cow;
-
-use jsonschema::json::{self, JsonNumber};
-use jsonschema::types::JsonType;
 use serde::de::{self, DeserializeSeed, IntoDeserializer as _, MapAccess, SeqAccess, Visitor};
+#[cfg(test)]
 use serde_json::Value;
 
 use crate::envelope::{EVENT_BYTES_MAX, content_de};
@@ -31,13 +28,17 @@ const DEPTH_MAX: usize = 128;
 /// One entry of a tape. A container is followed by its contents (for an object, each member's
 /// name and then its value), and knows where its contents end.
 #[derive(Clone, Copy, Debug)]
-enum Entry<'a> {
+enum Entry {
     Null,
     Bool(bool),
     U64(u64),
     I64(i64),
-    /// A string without escapes: its contents (between the quotes), borrowed from the text.
-    Str(&'a str),
+    /// A string without escapes: its contents (between the quotes), by place in the text
+    /// (no lifetime, so that a thread's tapes reuse one vector of entries: see [`POOL`]).
+    Str {
+        at: u32,
+        len: u32,
+    },
     /// A string with escapes: its unescaped text, by index into [`Tape::owned`].
     Owned(u32),
     /// An array of `len` elements; its contents end before entry `next`.
@@ -54,8 +55,31 @@ enum Entry<'a> {
 
 /// One JSON text, parsed.
 pub struct Tape<'a> {
-    entries: Vec<Entry<'a>>,
+    text: &'a str,
+    entries: Vec<Entry>,
     owned: Vec<String>,
+}
+
+/// Most entries a vector kept for reuse holds (16 bytes each): a tape of a larger event (up to
+/// one per byte of 1 MiB) frees its own.
+const POOLED_ENTRIES_MAX: usize = 1 << 16;
+
+thread_local! {
+    /// The entries of this thread's last tape, cleared, for its next: one allocation per
+    /// thread instead of one per event (a few KiB, past the allocator's per-thread cache, and
+    /// about a tenth of decoding's time when allocated each time).
+    static POOL: std::cell::Cell<Vec<Entry>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+impl Drop for Tape<'_> {
+    fn drop(&mut self) {
+        let mut entries = std::mem::take(&mut self.entries);
+        if entries.capacity() <= POOLED_ENTRIES_MAX {
+            entries.clear();
+            // A thread being torn down has no pool left: the vector is then freed.
+            let _ = POOL.try_with(|pool| pool.set(entries));
+        }
+    }
 }
 
 /// Where the parser stopped: the bytes are not for this path (see the module's doc).
@@ -71,7 +95,7 @@ struct Parser<'a> {
     bytes: &'a [u8],
     text: &'a str,
     pos: usize,
-    entries: Vec<Entry<'a>>,
+    entries: Vec<Entry>,
     owned: Vec<String>,
 }
 
@@ -82,22 +106,29 @@ impl<'a> Tape<'a> {
             return None;
         }
         let text = std::str::from_utf8(bytes).ok()?;
+        let mut entries = POOL.try_with(std::cell::Cell::take).unwrap_or_default();
+        // About one entry per 12 bytes of an event.
+        entries.reserve(bytes.len() / 8);
         let mut p = Parser {
             bytes,
             text,
             pos: 0,
-            // About one entry per 12 bytes of an event.
-            entries: Vec::with_capacity(bytes.len() / 8),
+            entries,
             owned: Vec::new(),
         };
-        p.value(0).ok()?;
-        if p.pos != bytes.len() {
-            return None;
-        }
-        Some(Tape {
+        let parsed = p.value(0).is_ok() && p.pos == bytes.len();
+        // Made whatever the verdict, so that its entries go back to the pool when dropped.
+        let tape = Tape {
+            text,
             entries: p.entries,
             owned: p.owned,
-        })
+        };
+        parsed.then_some(tape)
+    }
+
+    /// The text read.
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
     }
 
     /// The whole text's value.
@@ -105,7 +136,7 @@ impl<'a> Tape<'a> {
         Node { tape: self, at: 0 }
     }
 
-    fn entry(&self, at: usize) -> Entry<'a> {
+    fn entry(&self, at: usize) -> Entry {
         // Every index handed out points at an entry (the parser wrote them); `Null` is never
         // read for a missing one.
         self.entries.get(at).copied().unwrap_or(Entry::Null)
@@ -143,7 +174,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn literal(&mut self, word: &[u8], entry: Entry<'a>) -> Parsed<()> {
+    fn literal(&mut self, word: &[u8], entry: Entry) -> Parsed<()> {
         if !self
             .bytes
             .get(self.pos..)
@@ -174,7 +205,7 @@ impl<'a> Parser<'a> {
                         return Err(NotHere);
                     }
                     match self.string()? {
-                        name @ Entry::Str(_) => self.entries.push(name),
+                        name @ Entry::Str { .. } => self.entries.push(name),
                         _ => return Err(NotHere),
                     }
                     if self.peek()? != b':' {
@@ -206,7 +237,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A string at `pos` (its opening quote).
-    fn string(&mut self) -> Parsed<Entry<'a>> {
+    fn string(&mut self) -> Parsed<Entry> {
         let open = self.pos;
         let start = open + 1;
         let mut at = start;
@@ -232,8 +263,10 @@ impl<'a> Parser<'a> {
             self.owned.push(text);
             return Ok(Entry::Owned(i));
         }
-        let text: &'a str = self.text;
-        Ok(Entry::Str(text.get(start..at).ok_or(NotHere)?))
+        Ok(Entry::Str {
+            at: index(start)?,
+            len: index(at - start)?,
+        })
     }
 
     /// An integer as serde_json reads one (a `u64`, or an `i64` if negative); anything else
@@ -281,15 +314,35 @@ pub struct Node<'a> {
 }
 
 impl<'a> Node<'a> {
-    fn entry(&self) -> Entry<'a> {
+    fn entry(&self) -> Entry {
         self.tape.entry(self.at)
     }
 
-    fn str(&self) -> Option<&'a str> {
+    /// The text of a string.
+    pub(crate) fn str(&self) -> Option<&'a str> {
         match self.entry() {
-            Entry::Str(s) => Some(s),
+            // Widening (see the assertion at the top).
+            Entry::Str { at, len } => self.tape.text.get(at as usize..at as usize + len as usize),
             Entry::Owned(i) => self.tape.owned.get(i as usize).map(String::as_str),
             _ => None,
+        }
+    }
+
+    /// The value, by its type.
+    pub(crate) fn view(&self) -> View<'a> {
+        match self.entry() {
+            Entry::Null => View::Null,
+            Entry::Bool(b) => View::Bool(b),
+            Entry::U64(n) => View::Int(i128::from(n)),
+            Entry::I64(n) => View::Int(i128::from(n)),
+            // `str` answers for exactly these two entries; the default is never taken.
+            Entry::Str { .. } | Entry::Owned(_) => View::Str(self.str().unwrap_or_default()),
+            Entry::Arr { .. } => View::Arr(Elements::of(*self)),
+            Entry::Obj { len, .. } => View::Obj(Object {
+                tape: self.tape,
+                at: self.at,
+                len: len as usize,
+            }),
         }
     }
 
@@ -305,7 +358,8 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// The same value as a `serde_json::Value` (for the validator's cold paths).
+    /// The same value as a `serde_json::Value`.
+    #[cfg(test)]
     fn to_value(self) -> Value {
         match self.entry() {
             Entry::Null => Value::Null,
@@ -313,7 +367,7 @@ impl<'a> Node<'a> {
             Entry::U64(n) => Value::from(n),
             Entry::I64(n) => Value::from(n),
             // `str` answers for exactly these two entries; the default is never taken.
-            Entry::Str(_) | Entry::Owned(_) => {
+            Entry::Str { .. } | Entry::Owned(_) => {
                 Value::String(self.str().unwrap_or_default().to_owned())
             }
             Entry::Arr { .. } => Value::Array(Elements::of(self).map(Node::to_value).collect()),
@@ -324,6 +378,17 @@ impl<'a> Node<'a> {
             ),
         }
     }
+}
+
+/// One value of a tape, by its type.
+pub(crate) enum View<'a> {
+    Null,
+    Bool(bool),
+    /// A number: an integer (a tape holds no other).
+    Int(i128),
+    Str(&'a str),
+    Arr(Elements<'a>),
+    Obj(Object<'a>),
 }
 
 /// An object's members.
@@ -338,6 +403,11 @@ impl<'a> Object<'a> {
     /// The value of member `name`.
     pub(crate) fn get(&self, name: &str) -> Option<Node<'a>> {
         self.members().find(|(k, _)| *k == name).map(|(_, v)| v)
+    }
+
+    /// How many members it has (a name written twice counts twice).
+    pub(crate) fn len(&self) -> usize {
+        self.len
     }
 
     /// Its members in the order written.
@@ -429,173 +499,6 @@ impl<'a> Iterator for Elements<'a> {
 
 impl ExactSizeIterator for Elements<'_> {}
 
-// ---- The schema validator's view (`jsonschema::json`) ----
-
-/// Tapes as a JSON representation the schema validator reads.
-pub struct TapeJson;
-
-impl json::Json for TapeJson {
-    type Node<'a> = Node<'a>;
-    type PreparedKey = String;
-    type StringBuffer = ();
-
-    // An object is looked up by a scan of its members, so one pass over the members costs
-    // no more than the lookups it replaces; the bound only keeps the validator's product
-    // (this times the names looked for) far from overflowing.
-    const KEYS_PER_LOOKUP: usize = 32;
-    const ACYCLIC: bool = true;
-
-    fn prepare_key(key: &str) -> String {
-        key.to_owned()
-    }
-
-    fn with_string_node<T>((): &mut (), string: &str, f: impl FnOnce(Node<'_>) -> T) -> T {
-        let tape = Tape {
-            entries: vec![Entry::Owned(0)],
-            owned: vec![string.to_owned()],
-        };
-        f(tape.root())
-    }
-}
-
-/// A number of a tape: an integer.
-#[derive(Clone, Copy)]
-pub enum Number {
-    U64(u64),
-    I64(i64),
-}
-
-impl JsonNumber for Number {
-    fn as_u64(&self) -> Option<u64> {
-        match *self {
-            Number::U64(n) => Some(n),
-            Number::I64(n) => u64::try_from(n).ok(),
-        }
-    }
-    fn as_i64(&self) -> Option<i64> {
-        match *self {
-            Number::U64(n) => i64::try_from(n).ok(),
-            Number::I64(n) => Some(n),
-        }
-    }
-    fn as_f64(&self) -> Option<f64> {
-        // As serde_json converts its integers.
-        #[allow(clippy::cast_precision_loss)]
-        match *self {
-            Number::U64(n) => Some(n as f64),
-            Number::I64(n) => Some(n as f64),
-        }
-    }
-    fn as_str(&self) -> Cow<'_, str> {
-        match *self {
-            Number::U64(n) => Cow::Owned(n.to_string()),
-            Number::I64(n) => Cow::Owned(n.to_string()),
-        }
-    }
-    fn to_number(&self) -> Cow<'_, serde_json::Number> {
-        match *self {
-            Number::U64(n) => Cow::Owned(n.into()),
-            Number::I64(n) => Cow::Owned(n.into()),
-        }
-    }
-    fn is_integer(&self) -> bool {
-        true
-    }
-    fn is_written_as_integer(&self) -> bool {
-        true
-    }
-}
-
-impl<'a> json::Node<'a, TapeJson> for Node<'a> {
-    type Object = Object<'a>;
-    type Array = Elements<'a>;
-    type Number = Number;
-
-    fn as_object(&self) -> Option<Object<'a>> {
-        self.object()
-    }
-    fn as_array(&self) -> Option<Elements<'a>> {
-        matches!(self.entry(), Entry::Arr { .. }).then(|| Elements::of(*self))
-    }
-    fn as_string(&self) -> Option<Cow<'a, str>> {
-        self.str().map(Cow::Borrowed)
-    }
-    fn as_number(&self) -> Option<Number> {
-        match self.entry() {
-            Entry::U64(n) => Some(Number::U64(n)),
-            Entry::I64(n) => Some(Number::I64(n)),
-            _ => None,
-        }
-    }
-    fn as_boolean(&self) -> Option<bool> {
-        match self.entry() {
-            Entry::Bool(b) => Some(b),
-            _ => None,
-        }
-    }
-    fn is_null(&self) -> bool {
-        matches!(self.entry(), Entry::Null)
-    }
-    fn json_type(&self) -> JsonType {
-        match self.entry() {
-            Entry::Null => JsonType::Null,
-            Entry::Bool(_) => JsonType::Boolean,
-            Entry::U64(_) | Entry::I64(_) => JsonType::Number,
-            Entry::Str(_) | Entry::Owned(_) => JsonType::String,
-            Entry::Arr { .. } => JsonType::Array,
-            Entry::Obj { .. } => JsonType::Object,
-        }
-    }
-    fn equals_value(&self, expected: &Value) -> bool {
-        // Strings (every `enum` and `const` of the schema) without building a value.
-        match (self.str(), expected) {
-            (Some(s), Value::String(e)) => s == e,
-            (Some(_), _) | (None, Value::String(_)) => false,
-            (None, _) => json::cmp::equal(&self.to_value(), expected),
-        }
-    }
-    fn to_value(&self) -> Cow<'a, Value> {
-        Cow::Owned(Node::to_value(*self))
-    }
-    fn identity(&self) -> Option<json::NodeIdentity> {
-        let at = u32::try_from(self.at).ok()?;
-        Some(json::NodeIdentity::tagged(
-            // The tape's address names it (an identity, never dereferenced): two nodes are
-            // the same node if they are the same entry of the same tape.
-            std::ptr::from_ref(self.tape) as usize,
-            at,
-        ))
-    }
-}
-
-impl<'a> json::Object<'a, TapeJson> for Object<'a> {
-    type Node = Node<'a>;
-    type MemberName = &'a str;
-    type MembersIter = Members<'a>;
-
-    fn len(&self) -> usize {
-        self.len
-    }
-    fn get(&self, key: &String) -> Option<Node<'a>> {
-        Object::get(self, key)
-    }
-    fn members(&self) -> Members<'a> {
-        Object::members(self)
-    }
-}
-
-impl<'a> json::Array<'a, TapeJson> for Elements<'a> {
-    type Node = Node<'a>;
-    type ElementsIter = Elements<'a>;
-
-    fn len(&self) -> usize {
-        self.left
-    }
-    fn elements(&self) -> Elements<'a> {
-        self.clone()
-    }
-}
-
 // ---- The typed decoder's view (`serde`) ----
 
 /// The error of the typed decoder's view: serde_json's, as the full path's.
@@ -611,7 +514,7 @@ impl<'de> de::Deserializer<'de> for Node<'de> {
             Entry::Bool(b) => visitor.visit_bool(b),
             Entry::U64(n) => visitor.visit_u64(n),
             Entry::I64(n) => visitor.visit_i64(n),
-            Entry::Str(_) | Entry::Owned(_) => match self.str() {
+            Entry::Str { .. } | Entry::Owned(_) => match self.str() {
                 Some(s) => visitor.visit_borrowed_str(s),
                 None => Err(de::Error::custom("a string outside its text")),
             },
@@ -775,7 +678,6 @@ impl<'de> de::Deserializer<'de> for BodyMembers<'de> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
-    use serde_json::json;
 
     const TEXT: &[u8] =
         br#"{"a":"x","b":1,"c":[1,"y",[]],"d":{"e":null},"f":"q\"z\u00e9","g":-3,"h":true,"i":{}}"#;
@@ -811,33 +713,5 @@ mod tests {
             );
         }
         assert!(Tape::parse(&nested(DEPTH_MAX)).is_some());
-    }
-
-    #[test]
-    fn equals_value_is_json_equality() {
-        let tape = Tape::parse(TEXT).unwrap();
-        let values = [
-            json!("x"),
-            json!("y"),
-            json!("q\"zé"),
-            json!(1),
-            json!(1.0),
-            json!(-3),
-            json!(true),
-            json!(null),
-            json!([1, "y", []]),
-            json!({"e": null}),
-            json!({}),
-        ];
-        for (name, node) in tape.root().object().unwrap().members() {
-            let value = node.to_value();
-            for expected in &values {
-                assert_eq!(
-                    json::Node::equals_value(&node, expected),
-                    json::cmp::equal(&value, expected),
-                    "{name}: {expected}"
-                );
-            }
-        }
     }
 }

@@ -35,6 +35,14 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// Lowercase hex of `bytes` written into the first `2 * bytes.len()` bytes of `out` (as many
+/// pairs as fit).
+pub(crate) fn encode_to(bytes: &[u8], out: &mut [u8]) {
+    for (digits, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        digits.copy_from_slice(&pair(b));
+    }
+}
+
 /// Lowercase hex of `bytes` written into `out` (without allocating), as text: `out` holds
 /// exactly `2 * N` bytes (`M`, checked when compiled).
 pub(crate) fn encode_into<'a, const N: usize, const M: usize>(

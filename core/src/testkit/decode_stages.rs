@@ -75,14 +75,14 @@ pub fn tape_typed(tape: &Tape<'_>) -> Option<(Event, Vec<Signature>)> {
     envelope::tape_typed(tape.root())
 }
 
-/// Stage T4: the canonical bytes of the typed event's content (written from it) and their id.
+/// Stage T4: the canonical bytes of the typed event's content, written from it into the
+/// thread's buffer, and their id.
 pub fn encode(event: &Event) -> Result<EventId> {
-    Ok(envelope::Encoded::of(event)?.id())
+    envelope::content_id(event)
 }
 
-/// Stage T5: the whole line written from the typed event, its id and signatures, and compared
-/// with the bytes read (stage T4 included).
+/// Stage T5: stage T4, and the line of the typed event, its id and signatures compared with the
+/// bytes read, part by part (what the path of a canonical line does).
 pub fn line_is(bytes: &[u8], event: &Event, signatures: &[Signature]) -> Result<bool> {
-    let encoded = envelope::Encoded::of(event)?;
-    Ok(encoded.line(&encoded.id(), signatures)?.as_bytes() == bytes)
+    Ok(envelope::id_if_line_is(event, signatures, bytes).is_some())
 }

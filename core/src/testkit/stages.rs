@@ -59,4 +59,9 @@ impl Replayed {
     pub fn events(&self) -> u64 {
         self.state.event_count()
     }
+
+    /// The state's digest (what `verify` reports at its end), as hex.
+    pub fn digest(&self) -> Result<String> {
+        Ok(self.state.digest()?.to_string())
+    }
 }
