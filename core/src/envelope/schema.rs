@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use jsonschema::json::{Json, Node as _, SerdeJson};
+use jsonschema::json::{Json, Node as _};
 use serde_json::{Value, json};
 
 use crate::envelope::tape::Node as TapeNode;
@@ -29,7 +29,7 @@ struct Validators {
 }
 
 /// A validator compiled when first used, or why it does not compile.
-type Lazy<F = SerdeJson> = OnceLock<std::result::Result<jsonschema::Validator<F>, String>>;
+type Lazy = OnceLock<std::result::Result<jsonschema::Validator, String>>;
 
 /// One kind's validators: of the unsigned event, and of the signed one (`id` and `signatures`
 /// required).
@@ -67,13 +67,12 @@ fn build() -> std::result::Result<Validators, String> {
     })
 }
 
-/// The validator of one kind's events, unsigned or signed (`id` and `signatures` required),
-/// for values of the representation `F`.
-fn compile<F: Json>(
+/// The validator of one kind's events, unsigned or signed (`id` and `signatures` required).
+fn compile(
     defs: &Value,
     kind: &str,
     signed: bool,
-) -> std::result::Result<jsonschema::Validator<F>, String> {
+) -> std::result::Result<jsonschema::Validator, String> {
     let mut schema = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$ref": format!("#/$defs/event_{kind}"),
@@ -82,8 +81,8 @@ fn compile<F: Json>(
     if signed && let Value::Object(map) = &mut schema {
         map.insert("required".into(), json!(["id", "signatures"]));
     }
-    jsonschema::options_for::<F>()
-        .with_keyword("pattern", pattern_keyword::<F>)
+    jsonschema::options()
+        .with_keyword("pattern", pattern_keyword)
         .build(&schema)
         .map_err(|e| format!("`{kind}`: {e}"))
 }
@@ -409,7 +408,7 @@ mod tests {
         assert!(!v.kinds.is_empty());
         for kind in &v.kinds {
             for signed in [false, true] {
-                compile::<SerdeJson>(&v.defs, kind, signed).unwrap();
+                compile(&v.defs, kind, signed).unwrap();
             }
         }
         Compiled::new(&v.defs, &v.kinds).unwrap();

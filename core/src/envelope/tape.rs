@@ -53,6 +53,8 @@ enum Entry {
     },
 }
 
+const _: () = assert!(std::mem::size_of::<Entry>() == 16);
+
 /// One JSON text, parsed.
 pub struct Tape<'a> {
     text: &'a str,
