@@ -35,10 +35,20 @@ pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
 pub(crate) fn object_to_vec<T: Serialize + ?Sized>(value: &T) -> Result<(Vec<u8>, Vec<Member>)> {
     let mut buf = Buf::new(Vec::with_capacity(super::CANONICAL_CAPACITY_BYTES));
     let mut members = Vec::new();
+    write_object(value, &mut buf, &mut members)?;
+    Ok((buf.out, members))
+}
+
+/// `value` written into `buf` as an object, its members reported into `members`.
+fn write_object<T: Serialize + ?Sized>(
+    value: &T,
+    buf: &mut Buf,
+    members: &mut Vec<Member>,
+) -> Result<()> {
     value
         .serialize(Ser {
-            buf: &mut buf,
-            report: Some(&mut members),
+            buf: &mut *buf,
+            report: Some(&mut *members),
         })
         .map_err(internal)?;
     // A value that is not an object never reaches `Obj::close`, which reports the members: an
@@ -46,7 +56,7 @@ pub(crate) fn object_to_vec<T: Serialize + ?Sized>(value: &T) -> Result<(Vec<u8>
     if members.is_empty() && buf.out != b"{}" {
         return Err(internal(SerError("not an object".into())));
     }
-    Ok((buf.out, members))
+    Ok(())
 }
 
 /// As [`object_to_vec`], but the fields of `value` (a struct) named in `deferred` are written
@@ -61,12 +71,7 @@ pub(crate) fn object_to_vec_deferring<T: Serialize + ?Sized>(
     let mut buf = Buf::new(Vec::new());
     buf.deferred = deferred;
     let mut members = Vec::new();
-    value
-        .serialize(Ser {
-            buf: &mut buf,
-            report: Some(&mut members),
-        })
-        .map_err(internal)?;
+    write_object(value, &mut buf, &mut members)?;
     Ok((buf.out, members))
 }
 
@@ -98,18 +103,7 @@ pub(crate) fn with_object<T: Serialize + ?Sized, R>(
     buf.out.clear();
     buf.stack.clear();
     members.clear();
-    let written = value.serialize(Ser {
-        buf: &mut buf,
-        report: Some(&mut members),
-    });
-    let result = match written {
-        Err(e) => Err(internal(e)),
-        // As in `object_to_vec`.
-        Ok(()) if members.is_empty() && buf.out != b"{}" => {
-            Err(internal(SerError("not an object".into())))
-        }
-        Ok(()) => Ok(f(&buf.out, &members)),
-    };
+    let result = write_object(value, &mut buf, &mut members).map(|()| f(&buf.out, &members));
     if buf.out.capacity().max(buf.scratch.capacity()) <= POOLED_BYTES_MAX {
         // A thread being torn down has no pool left: the buffers are then freed.
         let _ = POOL.try_with(|pool| pool.set(Some((buf, members))));

@@ -530,8 +530,8 @@ impl State {
         // `canon::write(&serde_json::to_value(self)?)`, in a fraction of the time.
         //
         // On two threads: the lots and the undo records (about half the bytes of a stockpile's
-        // state) are written by a second one while this one writes the rest (`verify` computes
-        // the digest at its end, when every other core is idle). RFC 8785 is compositional: a
+        // state) are written by a second one while this one writes the rest (`verify_jsonl`
+        // computes the digest at its end, with the other cores idle). RFC 8785 is compositional: a
         // member's bytes do not depend on its neighbours, so the bytes hashed are those of the
         // whole state written at once (a test compares both). Without a second thread, the
         // state is written on this one.

@@ -50,9 +50,7 @@ pub(crate) fn encode_into<'a, const N: usize, const M: usize>(
     out: &'a mut [u8; M],
 ) -> &'a str {
     const { assert!(M == 2 * N, "the output holds two digits per byte") };
-    for (digits, &b) in out.chunks_exact_mut(2).zip(bytes) {
-        digits.copy_from_slice(&pair(b));
-    }
+    encode_to(bytes, out);
     // INVARIANT (hex-ascii), as in `encode`.
     std::str::from_utf8(out).unwrap_or_default()
 }
