@@ -37,15 +37,10 @@ const PAIRWISE_MAX: usize = 64;
 /// `uniqueItems` on an array of up to this many elements is checked by comparing every pair.
 const SHORT_ARRAY: usize = 8;
 
-/// Keywords that only annotate, and are ignored (`$defs` only holds what `$ref` names).
-const ANNOTATIONS: [&str; 6] = [
-    "$schema",
-    "$id",
-    "$defs",
-    "title",
-    "description",
-    "$comment",
-];
+/// Keywords that only annotate, and are ignored (`$defs` only holds what `$ref` names). Not
+/// `$id`: inside a definition it would change what `$ref`s below it name (the root's, which
+/// names the schema, is never compiled here: only its `$defs` are).
+const ANNOTATIONS: [&str; 5] = ["$schema", "$defs", "title", "description", "$comment"];
 
 /// One type of JSON value, a bit each (`type`).
 mod ty {
@@ -820,6 +815,7 @@ mod tests {
             json!({"anyOf": []}),
             json!({"minLength": -1}),
             json!({"required": [1]}),
+            json!({"$ref": "#/$defs/a", "$defs": {"a": {"$id": "https://example.invalid/a"}}}),
             json!(1),
         ] {
             assert!(compiled(&schema).is_err(), "{schema}");
