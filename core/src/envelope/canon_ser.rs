@@ -90,6 +90,7 @@ pub(crate) fn with_object<T: Serialize + ?Sized, R>(
     value: &T,
     f: impl FnOnce(&[u8], &[Member]) -> R,
 ) -> Result<R> {
+    // An empty pool (this thread's first value, or a thread being torn down): new buffers.
     let (mut buf, mut members) = POOL
         .try_with(std::cell::Cell::take)
         .ok()
@@ -455,6 +456,8 @@ impl Member {
         match &self.key {
             Key::Static(key) => key.as_bytes(),
             Key::Owned(key) => key.as_bytes(),
+            // INVARIANT (members-in-buffer): `bytes` hold the member, so the key's bytes are
+            // there; the empty default is never taken.
             Key::Written { len } => bytes
                 .get(self.start + 1..self.start + 1 + len)
                 .unwrap_or_default(),

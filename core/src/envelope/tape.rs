@@ -108,6 +108,7 @@ impl<'a> Tape<'a> {
             return None;
         }
         let text = std::str::from_utf8(bytes).ok()?;
+        // An empty pool (this thread's first tape, or a thread being torn down): a new vector.
         let mut entries = POOL.try_with(std::cell::Cell::take).unwrap_or_default();
         // About one entry per 12 bytes of an event.
         entries.reserve(bytes.len() / 8);
