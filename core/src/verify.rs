@@ -52,7 +52,7 @@ impl Verifier<'_> {
     }
 }
 
-/// A chunk of lines with what the workers found: each line decoded, with whether its
+/// A piece of a chunk of lines with what the workers found: each line decoded, with whether its
 /// signatures all check (`None`: refused, decoded again in order to name why).
 struct Decoded {
     lines: Vec<Vec<u8>>,
@@ -68,7 +68,7 @@ fn decode_piece(lines: &[Vec<u8>]) -> Vec<Option<(SignedEvent, bool)>> {
         .collect()
 }
 
-/// Replays a decoded chunk in order; `false` once something failed.
+/// Replays a decoded piece in order; `false` once something failed.
 fn replay(verifier: &mut Verifier<'_>, chunk: Decoded) -> bool {
     for (line, decoded) in chunk.lines.iter().zip(chunk.events) {
         let going = match decoded {
@@ -94,9 +94,9 @@ pub fn verify_jsonl(reader: impl BufRead, rules: Option<&dyn RuleEngine>) -> Ver
         failure: None,
     };
     // A pipeline (`store::pipeline`): this thread reads chunks of lines and replays them in
-    // order, while the workers decode the chunks read ahead and check their signatures, a
-    // piece at a time; this thread takes pieces too whenever it waits. Memory: the state plus
-    // a few chunks of lines.
+    // order, a piece at a time, while the workers decode the pieces read ahead and check their
+    // signatures; this thread takes pieces too whenever it waits. Memory: the state plus a few
+    // chunks of lines.
     let mut lines = reader.split(b'\n');
     let mut read_error = None;
     let next = || -> crate::error::Result<Option<Vec<Vec<u8>>>> {
@@ -137,11 +137,17 @@ pub fn verify_jsonl(reader: impl BufRead, rules: Option<&dyn RuleEngine>) -> Ver
     if let Some(e) = digest_error {
         verifier.fail(e);
     }
+    let Verifier { state, failure, .. } = verifier;
+    let events = state.event_count();
+    // Counted in the verification's time (a detached thread would leave it to whoever runs
+    // next), but on two threads: freeing every item, lot and undo record of a large state takes
+    // as long as a few hundred events' replay.
+    state.discard();
     VerifyReport {
-        ok: verifier.failure.is_none(),
-        events: verifier.state.event_count(),
+        ok: failure.is_none(),
+        events,
         tree_heads: 0,
         state_digest: digest,
-        failure: verifier.failure,
+        failure,
     }
 }

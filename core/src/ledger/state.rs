@@ -533,9 +533,11 @@ impl State {
         // state) are written by a second one while this one writes the rest (`verify_jsonl`
         // computes the digest at its end, with the other cores idle). RFC 8785 is compositional: a
         // member's bytes do not depend on its neighbours, so the bytes hashed are those of the
-        // whole state written at once (a test compares both). Without a second thread, the
-        // state is written on this one.
-        let deferred = std::thread::scope(|scope| {
+        // whole state written at once (a test compares both). The members before the first
+        // deferred one are hashed while the second thread still writes. Without a second
+        // thread, the state is written on this one. Every path joins the second thread: a
+        // panic of it (a bug) is met again on this one, not raised by the scope.
+        let hashed = std::thread::scope(|scope| {
             let worker = std::thread::Builder::new()
                 .spawn_scoped(scope, || -> crate::error::Result<[Vec<u8>; 2]> {
                     Ok([
@@ -544,38 +546,69 @@ impl State {
                     ])
                 })
                 .ok()?;
-            let rest = canon_ser::object_to_vec_deferring(self, &DIGEST_DEFERRED);
-            Some(worker.join().ok().map(|values| (rest, values)))
+            let (bytes, members) = match canon_ser::object_to_vec_deferring(self, &DIGEST_DEFERRED)
+            {
+                Ok(rest) => rest,
+                Err(e) => {
+                    let _ = worker.join();
+                    return Some(Err(e));
+                }
+            };
+            let mut worker = Some(worker);
+            let mut values: Option<[Vec<u8>; 2]> = None;
+            let mut hash = Sha256::new();
+            hash.update(b"{");
+            for (i, member) in members.iter().enumerate() {
+                if i > 0 {
+                    hash.update(b",");
+                }
+                hash.update(bytes.get(member.start..member.end).unwrap_or_default());
+                let Some(at) = DIGEST_DEFERRED
+                    .iter()
+                    .position(|name| member.is_field(name))
+                else {
+                    continue;
+                };
+                if values.is_none() {
+                    match worker.take()?.join().ok()? {
+                        Ok(v) => values = Some(v),
+                        Err(e) => return Some(Err(e)),
+                    }
+                }
+                hash.update(values.as_ref()?.get(at)?);
+            }
+            hash.update(b"}");
+            // Serde skipped both deferred fields (a state that writes them always, today).
+            if let Some(worker) = worker {
+                worker.join().ok()?.ok()?;
+            }
+            Some(Ok(crate::model::Digest::from_bytes(hash.finalize().into())))
         });
-        let (rest, values) = match deferred {
-            Some(Some((Ok(rest), Ok(values)))) => (rest, values),
-            Some(Some((Err(e), _) | (_, Err(e)))) => return Err(e),
-            // No second thread, or it panicked (a bug, met again here).
-            Some(None) | None => {
+        match hashed {
+            Some(digest) => digest,
+            // No second thread, or it panicked: the whole state written on this one.
+            None => {
                 let bytes = canon_ser::to_vec(self)?;
-                return Ok(crate::model::Digest::from_bytes(
+                Ok(crate::model::Digest::from_bytes(
                     Sha256::digest(&bytes).into(),
-                ));
-            }
-        };
-        let (bytes, members) = rest;
-        let mut hash = Sha256::new();
-        hash.update(b"{");
-        for (i, member) in members.iter().enumerate() {
-            if i > 0 {
-                hash.update(b",");
-            }
-            hash.update(bytes.get(member.start..member.end).unwrap_or_default());
-            let value = DIGEST_DEFERRED
-                .iter()
-                .zip(&values)
-                .find(|(name, _)| member.is_field(name));
-            if let Some((_, value)) = value {
-                hash.update(value);
+                ))
             }
         }
-        hash.update(b"}");
-        Ok(crate::model::Digest::from_bytes(hash.finalize().into()))
+    }
+
+    /// Drops the state, its lots and undo records (the fields `digest` defers) on a second
+    /// thread: the end of a verification, whose state is as large as the stockpile, with the
+    /// other cores idle. Without a second thread, everything is dropped on this one.
+    pub(crate) fn discard(mut self) {
+        let deferred = (
+            std::mem::take(&mut self.lots),
+            std::mem::take(&mut self.undo),
+        );
+        std::thread::scope(|scope| {
+            // A thread that cannot start drops its closure, and with it what it holds, here.
+            let _ = std::thread::Builder::new().spawn_scoped(scope, move || drop(deferred));
+            drop(self);
+        });
     }
 
     /// Checks every invariant. Property tests and fuzz targets call it after every step; debug

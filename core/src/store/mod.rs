@@ -17,7 +17,7 @@ pub(crate) use schema::{Db, file_format_version, read_legacy};
 pub use schema::{ORIGIN_BYTES_MAX, STORE_FORMAT_VERSION};
 pub(crate) use write::write_empty_head;
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::path::Path;
 
 use crate::envelope::HeadSigner;
@@ -401,16 +401,19 @@ pub(crate) fn signatures_valid(events: &[SignedEvent]) -> Vec<bool> {
 }
 
 /// Chunks read on this thread by `next`, cut into pieces of `piece` items, put through `work`
-/// a piece at a time by whichever thread is free, and handed to `consume` on this thread with
-/// their results, in the order read, until `next` has no more or `consume` says stop (`false`)
-/// or fails. Verification, verification of an export and opening a ledger all run on it.
+/// a piece at a time by whichever thread is free, and handed to `consume` on this thread a
+/// piece at a time with their results, in the order read, until `next` has no more or
+/// `consume` says stop (`false`) or fails. Verification, verification of an export and
+/// opening a ledger all run on it.
 ///
 /// One thread per core: this one, which reads and consumes in order (a replay, which is
 /// sequential), and `threads() - 1` workers. Whenever this thread is not reading or consuming
 /// it takes pieces like a worker, so no core waits while a piece is left; a single core does
-/// everything here, in order. Before a chunk is consumed, up to `ahead` chunks beyond it are
-/// read, so that the workers go on meanwhile; memory: `ahead + 1` chunks and their results.
-/// `work` must give one result per item of its piece.
+/// everything here, in order. While a chunk's pieces are consumed, up to `ahead` chunks beyond
+/// it are read, so that the workers go on meanwhile; memory: `ahead + 1` chunks and their
+/// results. Pieces, not whole chunks, are consumed so that the replay starts on the first
+/// piece done and, at the end, waits for one piece, not for a whole chunk with the other cores
+/// idle. `work` must give one result per item of its piece.
 pub(crate) fn pipeline<T: Send + Sync, R: Send>(
     ahead: usize,
     piece: usize,
@@ -428,18 +431,32 @@ pub(crate) fn pipeline<T: Send + Sync, R: Send>(
             scope.spawn(|| shared.work_until_stopped(&work));
         }
         let mut read_all = false;
+        // How many pieces of each chunk read are not yet consumed, oldest first: the pool
+        // queues pieces, and the reading ahead is counted in chunks.
+        let mut unconsumed: VecDeque<usize> = VecDeque::new();
         loop {
-            // Top up: the chunk consumed next and `ahead` beyond it, read outside the lock.
-            while !read_all && shared.chunks() < ahead + 1 {
+            // Top up: the chunk being consumed and `ahead` beyond it, read outside the lock.
+            while !read_all && unconsumed.len() < ahead + 1 {
                 match next()? {
-                    Some(items) => shared.push(items),
+                    Some(items) => {
+                        let pieces = shared.push(items);
+                        if pieces > 0 {
+                            unconsumed.push_back(pieces);
+                        }
+                    }
                     None => read_all = true,
                 }
             }
             let Some((items, results)) = shared.help_until_front_done(&work)? else {
                 return Ok(());
             };
-            // The workers go on with the chunks read ahead while this one is consumed.
+            if let Some(left) = unconsumed.front_mut() {
+                *left = left.saturating_sub(1);
+                if *left == 0 {
+                    unconsumed.pop_front();
+                }
+            }
+            // The workers go on with the pieces read ahead while this one is consumed.
             if !consume(items, results)? {
                 return Ok(());
             }
@@ -447,8 +464,8 @@ pub(crate) fn pipeline<T: Send + Sync, R: Send>(
     })
 }
 
-/// The work-sharing pool of [`pipeline`]: chunks in the order read, each cut into pieces that
-/// any thread takes; results kept per piece until the chunk is consumed.
+/// The work-sharing pool of [`pipeline`]: pieces in the order read, each taken by any thread
+/// and kept with its results until consumed, in order.
 mod pool {
     use std::collections::VecDeque;
     use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -457,30 +474,27 @@ mod pool {
 
     type Panic = Box<dyn std::any::Any + Send>;
 
-    struct Chunk<T, R> {
+    struct Piece<T, R> {
         items: Arc<Vec<T>>,
-        pieces: usize,
-        taken: usize,
-        done: usize,
-        results: Vec<Option<Vec<R>>>,
+        taken: bool,
+        results: Option<Vec<R>>,
     }
 
     struct Pool<T, R> {
-        chunks: VecDeque<Chunk<T, R>>,
-        /// The sequence number of `chunks[0]` (chunks are numbered in the order read).
+        pieces: VecDeque<Piece<T, R>>,
+        /// The sequence number of `pieces[0]` (pieces are numbered in the order read).
         first: u64,
         stop: bool,
         /// A worker's panic, raised again on the consuming thread.
         panic: Option<Panic>,
-        /// A piece's results had nowhere to go (a bug: its chunk is consumed only once all its
-        /// pieces are done). Reported as an internal error instead of waiting for ever.
+        /// A piece's results had nowhere to go (a bug: a piece is consumed only once done).
+        /// Reported as an internal error instead of waiting for ever.
         lost: bool,
     }
 
-    /// A piece taken: its chunk's number, its index in the chunk, and the chunk's items.
+    /// A piece taken: its number and its items.
     struct Taken<T> {
-        chunk: u64,
-        index: usize,
+        number: u64,
         items: Arc<Vec<T>>,
     }
 
@@ -515,7 +529,7 @@ mod pool {
         pub(super) fn new(piece: usize) -> Self {
             Self {
                 pool: Mutex::new(Pool {
-                    chunks: VecDeque::new(),
+                    pieces: VecDeque::new(),
                     first: 0,
                     stop: false,
                     panic: None,
@@ -527,82 +541,66 @@ mod pool {
             }
         }
 
-        /// Chunks read and not yet consumed.
-        pub(super) fn chunks(&self) -> usize {
-            self.lock().chunks.len()
-        }
-
-        /// Adds a chunk read; the workers may take its pieces at once.
-        pub(super) fn push(&self, items: Vec<T>) {
-            let pieces = items.len().div_ceil(self.piece);
-            let chunk = Chunk {
-                items: Arc::new(items),
-                pieces,
-                taken: 0,
-                done: 0,
-                results: (0..pieces).map(|_| None).collect(),
-            };
-            self.lock().chunks.push_back(chunk);
+        /// Adds a chunk read, cut into pieces (cut outside the lock); the workers may take them
+        /// at once. The number of pieces.
+        pub(super) fn push(&self, items: Vec<T>) -> usize {
+            let mut items = items.into_iter();
+            let mut pieces = Vec::new();
+            loop {
+                let part: Vec<T> = items.by_ref().take(self.piece).collect();
+                if part.is_empty() {
+                    break;
+                }
+                pieces.push(Piece {
+                    items: Arc::new(part),
+                    taken: false,
+                    results: None,
+                });
+            }
+            let n = pieces.len();
+            self.lock().pieces.extend(pieces);
             self.work_ready.notify_all();
+            n
         }
 
-        /// The first piece nobody took yet, oldest chunk first.
-        fn take(&self, pool: &mut Pool<T, R>) -> Option<Taken<T>> {
+        /// The first piece nobody took yet.
+        fn take(pool: &mut Pool<T, R>) -> Option<Taken<T>> {
             let first = pool.first;
-            pool.chunks
+            pool.pieces
                 .iter_mut()
                 .zip(first..)
-                .find(|(c, _)| c.taken < c.pieces)
-                .map(|(c, n)| {
-                    c.taken += 1;
+                .find(|(p, _)| !p.taken)
+                .map(|(p, number)| {
+                    p.taken = true;
                     Taken {
-                        chunk: n,
-                        index: c.taken - 1,
-                        items: Arc::clone(&c.items),
+                        number,
+                        items: Arc::clone(&p.items),
                     }
                 })
         }
 
         /// Runs `work` on a piece taken, outside the lock; `Err` is a panic of `work`.
         fn run<W: Fn(&[T]) -> Vec<R>>(
-            &self,
             taken: Taken<T>,
             work: &W,
-        ) -> (u64, usize, std::thread::Result<Vec<R>>) {
-            let start = taken.index.saturating_mul(self.piece);
-            let end = start.saturating_add(self.piece).min(taken.items.len());
-            // In bounds: a chunk of n items has ceil(n / piece) pieces. Were it not, the empty
-            // piece's results would not match its items, which is refused as a bug.
-            let part = taken.items.get(start..end).unwrap_or_default();
-            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(part)));
+        ) -> (u64, std::thread::Result<Vec<R>>) {
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&taken.items)));
             // The items are released before the piece counts as done, so that the consuming
-            // thread holds the only reference to a chunk whose pieces are all done.
-            let (chunk, index) = (taken.chunk, taken.index);
-            drop(taken);
-            (chunk, index, out)
+            // thread holds the only reference to a piece that is done.
+            (taken.number, out)
         }
 
         /// Records a piece's results, or a panic (which stops the pool).
-        fn finish(
-            &self,
-            pool: &mut Pool<T, R>,
-            chunk: u64,
-            index: usize,
-            out: std::thread::Result<Vec<R>>,
-        ) {
+        fn finish(&self, pool: &mut Pool<T, R>, number: u64, out: std::thread::Result<Vec<R>>) {
             match out {
                 Ok(results) => {
-                    // The chunk is still queued: it is consumed only once all its pieces are done.
-                    let slot = chunk
+                    // The piece is still queued: it is consumed only once done.
+                    let slot = number
                         .checked_sub(pool.first)
                         .and_then(|at| usize::try_from(at).ok())
-                        .and_then(|at| pool.chunks.get_mut(at))
-                        .and_then(|c| Some((c.results.get_mut(index)?, &mut c.done)));
+                        .and_then(|at| pool.pieces.get_mut(at));
                     match slot {
-                        Some((slot, done)) => {
-                            *slot = Some(results);
-                            *done += 1;
-                        }
+                        Some(piece) => piece.results = Some(results),
                         None => {
                             pool.lost = true;
                             pool.stop = true;
@@ -626,7 +624,7 @@ mod pool {
                 if pool.stop {
                     return;
                 }
-                let Some(taken) = self.take(&mut pool) else {
+                let Some(taken) = Self::take(&mut pool) else {
                     pool = self
                         .work_ready
                         .wait(pool)
@@ -634,47 +632,51 @@ mod pool {
                     continue;
                 };
                 drop(pool);
-                let (chunk, index, out) = self.run(taken, work);
+                let (number, out) = Self::run(taken, work);
                 pool = self.lock();
-                self.finish(&mut pool, chunk, index, out);
+                self.finish(&mut pool, number, out);
             }
         }
 
-        /// The consuming thread: takes pieces (of any chunk) until every piece of the oldest
-        /// chunk is done, then removes that chunk and gives its items and results, in order.
-        /// `None` when no chunk is left. A worker's panic is raised again here.
+        /// The consuming thread: takes pieces (any of them) until the oldest piece is done,
+        /// then removes it and gives its items and results. `None` when no piece is left. A
+        /// worker's panic is raised again here.
         pub(super) fn help_until_front_done<W: Fn(&[T]) -> Vec<R>>(
             &self,
             work: &W,
         ) -> Result<Option<(Vec<T>, Vec<R>)>> {
             let mut pool = self.lock();
-            let chunk = loop {
+            let (items, results) = loop {
                 if let Some(panic) = pool.panic.take() {
                     drop(pool);
                     std::panic::resume_unwind(panic);
                 }
                 if pool.lost {
                     return Err(ErrorKind::Internal {
-                        detail: "pipeline: a piece's results had no chunk to go to".into(),
+                        detail: "pipeline: a piece's results had no piece to go to".into(),
                     }
                     .into());
                 }
-                let Some(front) = pool.chunks.front() else {
+                let Some(front) = pool.pieces.front() else {
                     return Ok(None);
                 };
-                if front.done == front.pieces {
+                if front.results.is_some() {
                     pool.first += 1;
-                    match pool.chunks.pop_front() {
-                        Some(chunk) => break chunk,
-                        None => return Ok(None),
+                    if let Some(Piece {
+                        items,
+                        results: Some(results),
+                        ..
+                    }) = pool.pieces.pop_front()
+                    {
+                        break (items, results);
                     }
                 }
-                match self.take(&mut pool) {
+                match Self::take(&mut pool) {
                     Some(taken) => {
                         drop(pool);
-                        let (chunk, index, out) = self.run(taken, work);
+                        let (number, out) = Self::run(taken, work);
                         pool = self.lock();
-                        self.finish(&mut pool, chunk, index, out);
+                        self.finish(&mut pool, number, out);
                     }
                     None => {
                         pool = self
@@ -688,12 +690,8 @@ mod pool {
             let bug = |detail: &str| ErrorKind::Internal {
                 detail: format!("pipeline: {detail}"),
             };
-            let items = Arc::try_unwrap(chunk.items)
-                .map_err(|_| bug("a finished chunk is still shared"))?;
-            let mut results = Vec::with_capacity(items.len());
-            for part in chunk.results {
-                results.extend(part.ok_or_else(|| bug("a piece has no results"))?);
-            }
+            let items =
+                Arc::try_unwrap(items).map_err(|_| bug("a finished piece is still shared"))?;
             if results.len() != items.len() {
                 return Err(bug("a piece gave a result count other than its item count").into());
             }
@@ -786,11 +784,18 @@ mod tests {
     }
 
     #[test]
-    fn the_pipeline_hands_over_every_chunk_in_the_order_read_with_its_results() {
+    fn the_pipeline_hands_over_every_piece_in_the_order_read_with_its_results() {
         for ahead in [0, 1, 2, 5] {
             for piece in [1, 3, 16] {
                 let mut seen = Vec::new();
-                let mut chunks = 0;
+                // The sizes of the pieces consumed, and of those a chunk is cut into.
+                let mut sizes = Vec::new();
+                let want_sizes: Vec<usize> = (0..60)
+                    .flat_map(|k| {
+                        let len = k % 7 + 1;
+                        (0..len).step_by(piece).map(move |at| piece.min(len - at))
+                    })
+                    .collect();
                 // Slow pieces now and then, so that pieces finish out of order.
                 let work = |part: &[u32]| {
                     if part.first().is_some_and(|n| n % 5 == 0) {
@@ -800,8 +805,7 @@ mod tests {
                 };
                 let consume = |items: Vec<u32>, results: Vec<(u32, u32)>| {
                     assert_eq!(items.len(), results.len());
-                    assert_eq!(items.len(), chunks % 7 + 1, "chunk {chunks} whole");
-                    chunks += 1;
+                    sizes.push(items.len());
                     for (item, (of, result)) in items.into_iter().zip(results) {
                         assert_eq!(item, of, "a result beside its own item");
                         seen.push(result);
@@ -809,7 +813,7 @@ mod tests {
                     Ok(true)
                 };
                 pipeline(ahead, piece, numbered(60), work, consume).unwrap();
-                assert_eq!(chunks, 60);
+                assert_eq!(sizes, want_sizes, "ahead {ahead}, piece {piece}");
                 let want: Vec<u32> = (0..seen.len() as u32).map(|n| n * 2).collect();
                 assert_eq!(seen, want, "ahead {ahead}, piece {piece}");
             }
@@ -848,25 +852,27 @@ mod tests {
         for ahead in [1, 2, 3] {
             // A source without end: only `consume` stops it.
             let reads = std::cell::Cell::new(0u32);
-            let mut consumed = 0;
+            let mut consumed: u32 = 0;
             let next = || {
                 reads.set(reads.get() + 1);
                 Ok(Some(vec![reads.get(); 5]))
             };
+            // Chunks of 5 in pieces of 2 (2, 2, 1): the 8th piece is the 3rd chunk's second.
             pipeline(
                 ahead,
                 2,
                 next,
                 |c: &[u32]| c.to_vec(),
-                |_, _| {
+                |items, _| {
                     consumed += 1;
-                    Ok(consumed < 5)
+                    assert_eq!(items[0], consumed.div_ceil(3), "piece {consumed}");
+                    Ok(consumed < 8)
                 },
             )
             .unwrap();
-            assert_eq!(consumed, 5);
-            // The five consumed, and the chunks read ahead of the last.
-            assert_eq!(reads.get() as usize, 5 + ahead, "{ahead}");
+            assert_eq!(consumed, 8);
+            // The three chunks consumed from, and the chunks read ahead of the third.
+            assert_eq!(reads.get() as usize, 3 + ahead, "{ahead}");
         }
     }
 

@@ -87,10 +87,11 @@ impl Run<'_> {
         }
     }
 
-    /// Replays a decoded chunk in order (on this thread, while the next chunk decodes).
+    /// Replays a decoded piece of a chunk in order (on this thread, while the next pieces
+    /// decode).
     fn chunk(&mut self, chunk: Decoded, rules: Option<&dyn RuleEngine>) -> Result<()> {
         let first = self.state.event_count();
-        // The nodes the chunk's leaves complete, read ahead; a row out of sequence is refused
+        // The nodes the piece's leaves complete, read ahead; a row out of sequence is refused
         // below, and a node missing here is read one by one (`read_node_raw`).
         let mut nodes = stored_nodes(self.db, first, first + chunk.items.len() as u64)?;
         for ((seq, id_col, json), (ev, sig_ok), cols) in chunk.into_rows() {
@@ -188,7 +189,7 @@ type Row = (u64, Vec<u8>, Vec<u8>);
 /// The `kind`, `at` and `actor` columns of a stored row.
 type Columns = (String, String, String);
 
-/// A chunk of stored rows with what the workers found (`log::decode_piece`): each event
+/// A piece of a chunk of stored rows with what the workers found (`log::decode_piece`): each event
 /// decoded, with whether its signatures all check, or the error that refused it.
 struct Decoded {
     items: Vec<(Row, Columns)>,
@@ -346,8 +347,8 @@ fn verify_in_snapshot(
     debug_assert!(run.failure.is_some() || run.frontier.root() == empty_root());
 
     // A pipeline (`store::pipeline`): this thread reads chunks of rows and replays them in
-    // order, while the workers decode the chunks read ahead and check their signatures, a
-    // piece at a time; this thread takes pieces too whenever it waits. Memory: the state plus
+    // order, a piece at a time, while the workers decode the pieces read ahead and check their
+    // signatures; this thread takes pieces too whenever it waits. Memory: the state plus
     // a few chunks of rows (the one replaying, and the ones read ahead with their results).
     let mut stmt = db
         .conn
