@@ -584,10 +584,12 @@ mod pool {
             taken: Taken<T>,
             work: &W,
         ) -> (u64, std::thread::Result<Vec<R>>) {
-            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&taken.items)));
+            let Taken { number, items } = taken;
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&items)));
             // The items are released before the piece counts as done, so that the consuming
             // thread holds the only reference to a piece that is done.
-            (taken.number, out)
+            drop(items);
+            (number, out)
         }
 
         /// Records a piece's results, or a panic (which stops the pool).
