@@ -562,7 +562,17 @@ impl State {
                 if i > 0 {
                     hash.update(b",");
                 }
-                hash.update(bytes.get(member.start..member.end).unwrap_or_default());
+                // INVARIANT (members-in-buffer, `canon_ser`): a member lies in the bytes
+                // written; were it not, the digest would be of other bytes, so it is refused.
+                let Some(part) = bytes.get(member.start..member.end) else {
+                    let _ = worker.take().map(|w| w.join());
+                    return Some(Err(crate::error::Error::new(
+                        crate::error::ErrorKind::Internal {
+                            detail: "state digest: a member outside the bytes written".into(),
+                        },
+                    )));
+                };
+                hash.update(part);
                 let Some(at) = DIGEST_DEFERRED
                     .iter()
                     .position(|name| member.is_field(name))

@@ -874,7 +874,7 @@ mod tests {
             .unwrap();
             assert_eq!(consumed, 8);
             // The three chunks consumed from, and the chunks read ahead of the third.
-            assert_eq!(reads.get() as usize, 3 + ahead, "{ahead}");
+            assert_eq!(usize::try_from(reads.get()).unwrap(), 3 + ahead, "{ahead}");
         }
     }
 
