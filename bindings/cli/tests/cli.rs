@@ -567,6 +567,32 @@ fn synth_lines(n: u32, seed: u32) -> Vec<String> {
     events.lines().map(str::to_owned).collect()
 }
 
+/// `synth --start`: the first event falls on the day asked (the default is 2015-01-01, so that
+/// hundreds of thousands of events end before today's date and `append` takes them), the same
+/// seed and start give the same events, and a month or a malformed day is a usage error.
+#[test]
+fn synth_starts_on_the_day_asked() {
+    let first_at = |lines: &str| -> String {
+        let first = lines.lines().next().unwrap();
+        json(first)["at"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(
+        first_at(&ok(&["synth", "--events", "3"])),
+        "2015-01-01T07:00:00Z"
+    );
+    let args = ["synth", "--events", "40", "--start", "2020-02-29"];
+    let leap = ok(&args);
+    assert_eq!(first_at(&leap), "2020-02-29T07:00:00Z");
+    assert_eq!(leap, ok(&args), "the same seed and start, the same events");
+    assert_ne!(
+        leap,
+        ok(&["synth", "--events", "40", "--start", "2020-03-01"])
+    );
+    for bad in ["2020-02", "2021-02-29", "yesterday"] {
+        fails(&["synth", "--events", "3", "--start", bad], None, 2, None);
+    }
+}
+
 /// The stock ids a registration event brings onto the books.
 fn registered_stock(v: &Value) -> Vec<String> {
     match v["kind"].as_str() {

@@ -20,8 +20,10 @@ const _: () = assert!(SYNTH_BATCH_EVENTS_DEFAULT as usize <= custodia::BATCH_EVE
 const SYNTH_EVENTS_PER_CALL_MAX: u64 = 100_000_000;
 
 /// A stream of signed synthetic events: a national stockpile with depots, lots, weapons,
-/// transfers, stock checks, thefts and witnessed destructions. The same seed gives the same
-/// events, byte for byte.
+/// transfers, stock checks, thefts and witnessed destructions. The same seed (and start) gives
+/// the same events, byte for byte. The first simulated day is `start` (`'YYYY-MM-DD'`, default
+/// 2026-01-01); about 150 events fall on a simulated day, and a ledger refuses events dated more
+/// than a day after its clock, so more than about 50,000 events need an earlier start.
 #[pyclass(frozen, module = "custodia._custodia", name = "Synth")]
 pub(crate) struct Synth {
     inner: Mutex<custodia::testkit::Synth>,
@@ -61,12 +63,31 @@ impl Synth {
 #[pymethods]
 impl Synth {
     #[new]
-    #[pyo3(signature = (seed=None), text_signature = "(seed=7)")]
-    fn new(seed: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+    #[pyo3(signature = (seed=None, *, start=None), text_signature = "(seed=7, *, start=None)")]
+    fn new(
+        py: Python<'_>,
+        seed: Option<&Bound<'_, PyAny>>,
+        start: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
         let seed: u64 =
             crate::convert::opt_arg(seed, "seed", "a non-negative int below 2**64")?.unwrap_or(7);
+        const DAY: &str = "a date 'YYYY-MM-DD' (str)";
+        let start: Option<String> = crate::convert::opt_arg(start, "start", DAY)?;
+        let inner = match start {
+            None => custodia::testkit::Synth::new(seed),
+            Some(text) => {
+                let refused = || invalid_argument("start", &text, DAY).into_err(py);
+                let day = custodia::model::Date::parse(&text).map_err(|_| refused())?;
+                custodia::testkit::Synth::with_start(
+                    seed,
+                    custodia::testkit::SYNTH_EVENTS_PER_DAY_DEFAULT,
+                    &day,
+                )
+                .map_err(|_| refused())?
+            }
+        };
         Ok(Synth {
-            inner: Mutex::new(custodia::testkit::Synth::new(seed)),
+            inner: Mutex::new(inner),
             seed,
         })
     }

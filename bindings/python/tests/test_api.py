@@ -597,6 +597,20 @@ def test_synthetic_events_are_deterministic() -> None:
     assert s.key(SYNTH_ADMIN) is not None
 
 
+def test_synthetic_events_start_on_the_day_asked() -> None:
+    default = Synth(3).take(20)
+    assert Synth(3, start="2026-01-01").take(20) == default
+    early = list(synthetic_events(40, seed=3, chunk_size=9, start="2015-01-01"))
+    assert early == Synth(3, start="2015-01-01").take(40)
+    assert json.loads(early[0])["at"] == "2015-01-01T07:00:00Z"
+    with demo_ledger(events=300, seed=3, start="2015-01-01") as ledger:
+        assert len(ledger) == 300 and ledger.verify().ok
+    for bad in ["2015-01", "2015-02-29", "soon", 2015]:
+        with pytest.raises(custodia.UsageError) as e:
+            Synth(3, start=bad)
+        assert e.value.code == 9001, bad
+
+
 def test_demo_ledger_on_disk(tmp_path: Path) -> None:
     key = custodia.Key.generate()
     path = tmp_path / "demo.ledger"

@@ -52,8 +52,14 @@ mod steady;
 
 /// Depots in the synthetic stockpile.
 pub const SYNTH_DEPOTS: usize = 4;
-/// First event's time: 2026-01-01T00:00:00Z.
+/// The first simulated day by default ([`Synth::new`]): 2026-01-01 (`SYNTH_EPOCH_YEAR`),
+/// whose midnight UTC is this many Unix seconds. About 150 events a simulated day reach today's date after about
+/// 50,000 events; [`Synth::with_start`] starts earlier.
 const SYNTH_EPOCH_SECONDS: i64 = 1_767_225_600;
+const SYNTH_EPOCH_YEAR: i64 = 2026;
+/// Years between the first simulated day's year and the oldest lot's year of manufacture
+/// (lots are made over the 40 years before: 1980 to 2019 for a start in 2026).
+const MANUFACTURED_YEARS_BEFORE: i64 = 46;
 /// How long a synthetic destruction authorisation is valid: 30 days, in seconds.
 const AUTHORISATION_VALID_SECONDS: i64 = 30 * 86_400;
 /// Attempts at finding live stock before registering new stock instead.
@@ -138,6 +144,8 @@ pub struct Synth {
     calendar: calendar::Calendar,
     /// Steady-state mode ([`Synth::steady`]): transfers and stock checks of a fixed stockpile.
     steady: bool,
+    /// The year of the first simulated day.
+    start_year: i64,
 }
 
 impl std::fmt::Debug for Synth {
@@ -162,6 +170,34 @@ impl Synth {
     /// A generator whose simulated days hold `per_day` random events besides the schedule
     /// (fewer a day: the same number of events spans more days, months and quarters).
     pub fn with_events_per_day(seed: u64, per_day: u32) -> Self {
+        Self::starting(seed, per_day, SYNTH_EPOCH_SECONDS, SYNTH_EPOCH_YEAR)
+    }
+
+    /// A generator whose first simulated day is `start` (a whole date `YYYY-MM-DD`, UTC) and
+    /// whose days hold `per_day` random events besides the schedule. Everything dated by the
+    /// generator moves with it: event times, licences' and authorisations' validity, reference
+    /// numbers (`LIC-2015-000001` in 2015) and lots' years of manufacture (the 46 to 7 years
+    /// before the start). The same seed, start and `per_day` give the same events. A writer
+    /// refuses events dated more than a day after its clock, so `N` events must end before
+    /// today: about 150 a simulated day with the default `per_day`.
+    pub fn with_start(seed: u64, per_day: u32, start: &Date) -> Result<Self, SynthError> {
+        let whole_date = || {
+            SynthError::Value(format!(
+                "start `{}`: a whole date `YYYY-MM-DD` is needed, not a month",
+                start.as_str()
+            ))
+        };
+        let midnight = start.day_start_unix().ok_or_else(whole_date)?;
+        // `Date::parse` accepted it, so it starts with four digits of the year.
+        let year = start
+            .as_str()
+            .get(..4)
+            .and_then(|y| y.parse().ok())
+            .ok_or_else(whole_date)?;
+        Ok(Self::starting(seed, per_day, midnight, year))
+    }
+
+    fn starting(seed: u64, per_day: u32, midnight: i64, start_year: i64) -> Self {
         Self {
             seed,
             rng: SplitMix64::new(seed),
@@ -176,7 +212,8 @@ impl Synth {
             next_item: 0,
             next_ref: 0,
             legal: legal::Legal::default(),
-            calendar: calendar::Calendar::new(per_day),
+            calendar: calendar::Calendar::new(per_day, midnight),
+            start_year,
             steady: false,
         }
     }
@@ -358,9 +395,13 @@ impl Synth {
         })
     }
 
-    fn reference(&mut self, prefix: &str) -> String {
+    /// The next reference number of a document, with the year it is issued in
+    /// (`WAYBILL-2026-000042`).
+    fn reference(&mut self, prefix: &str) -> Result<String, SynthError> {
         self.next_ref += 1;
-        format!("{prefix}-2026-{:06}", self.next_ref)
+        let today = tracing::day(self.clock())?;
+        let year = today.as_str().get(..4).unwrap_or_default();
+        Ok(format!("{prefix}-{year}-{:06}", self.next_ref))
     }
 
     fn register_lot(&mut self, cast: &Cast) -> Result<(), SynthError> {
@@ -404,8 +445,13 @@ impl Synth {
             neq_grams_per_unit: qty(neq)?,
             neq_mg: Some(qty(neq_mg)?),
             manufactured: Some(
-                Date::parse(&format!("{}-{:02}", 1980 + n % 40, 1 + n % 12))
-                    .map_err(|e| SynthError::Value(e.to_string()))?,
+                Date::parse(&format!(
+                    "{}-{:02}",
+                    // `n % 40` is below 40: the cast is exact.
+                    self.start_year - MANUFACTURED_YEARS_BEFORE + (n % 40) as i64,
+                    1 + n % 12
+                ))
+                .map_err(|e| SynthError::Value(e.to_string()))?,
             ),
             next_inspection: None,
             expiry: None,
@@ -471,7 +517,7 @@ impl Synth {
             });
             self.items.push(id);
         }
-        let reference = self.reference("CASE");
+        let reference = self.reference("CASE")?;
         let origin = Origin {
             kind: OriginKind::Seized,
             reference: Some(reference),
@@ -572,7 +618,7 @@ impl Synth {
         } else {
             sent
         };
-        let reference = self.reference("WAYBILL");
+        let reference = self.reference("WAYBILL")?;
         let d = self.emit(
             &from,
             Body::TransferDispatch(TransferDispatch {
@@ -641,7 +687,7 @@ impl Synth {
             return self.register_lot(cast);
         };
         let stolen = self.rng.range(1, units.min(20));
-        let reference = self.reference("POLICE");
+        let reference = self.reference("POLICE")?;
         self.emit(
             &custodian,
             Body::LossReport(LossReport {
@@ -772,7 +818,7 @@ impl Synth {
             lot,
             quantity: qty(amount)?,
         }];
-        let waybill = self.reference("WAYBILL");
+        let waybill = self.reference("WAYBILL")?;
         let d = self.emit(
             &custodian,
             Body::TransferDispatch(TransferDispatch {
@@ -800,7 +846,7 @@ impl Synth {
             }),
             &[],
         )?;
-        let order = self.reference("ORDER");
+        let order = self.reference("ORDER")?;
         let secs = self.clock();
         let expires_at = Timestamp::from_unix_seconds(secs + AUTHORISATION_VALID_SECONDS)
             .map_err(|e| SynthError::Value(e.to_string()))?;
@@ -821,7 +867,7 @@ impl Synth {
             }),
             &[],
         )?;
-        let certificate = self.reference("CERT");
+        let certificate = self.reference("CERT")?;
         let (method, steps) = if items.is_empty() {
             ("open_detonation", vec![DestructionMethod::OpenDetonation])
         } else {
@@ -982,5 +1028,53 @@ mod tests {
             assert!(kinds.contains(k), "missing {k}");
         }
         assert_ne!(events(8, 50).unwrap(), a[..50].to_vec());
+    }
+
+    #[test]
+    fn a_start_date_moves_everything_the_generator_dates() {
+        let day = |d: &str| Date::parse(d).unwrap();
+        let take = |mut s: Synth, n: usize| -> Vec<SignedEvent> {
+            (0..n).map(|_| s.next_event().unwrap()).collect()
+        };
+        // The default start is 2026-01-01: `new` is `with_start` on that day.
+        let default = SYNTH_EVENTS_PER_DAY_DEFAULT;
+        assert_eq!(
+            take(Synth::new(7), 300),
+            take(
+                Synth::with_start(7, default, &day("2026-01-01")).unwrap(),
+                300
+            )
+        );
+        let early = take(
+            Synth::with_start(7, default, &day("2015-01-01")).unwrap(),
+            600,
+        );
+        assert_eq!(early[0].event().at.as_str(), "2015-01-01T07:00:00Z");
+        let mut references = 0;
+        let mut made = std::collections::BTreeSet::new();
+        for e in &early {
+            let at = e.event().at.as_str();
+            assert!(at.starts_with("2015-"), "dated in the start's year: {at}");
+            let json = e.to_json();
+            assert!(!json.contains("-2026-"), "no reference of 2026: {json}");
+            references += json.matches("-2015-0").count();
+            if let crate::event::Body::RegisterLot(r) = &e.event().body {
+                let year: i64 = r.lot.manufactured.as_ref().unwrap().as_str()[..4]
+                    .parse()
+                    .unwrap();
+                made.insert(year);
+            }
+        }
+        assert!(references > 0, "documents numbered in 2015");
+        let (first, last) = (*made.first().unwrap(), *made.last().unwrap());
+        assert!(
+            (1969..=2008).contains(&first) && (1969..=2008).contains(&last) && first < last,
+            "lots made in the 46 to 7 years before the start: {made:?}"
+        );
+        let mut ledger = crate::Ledger::in_memory(crate::Options::new()).unwrap();
+        ledger.append(&early).unwrap();
+        assert!(ledger.verify().unwrap().ok);
+        // A month is not a first day.
+        assert!(Synth::with_start(7, default, &day("2015-01")).is_err());
     }
 }

@@ -81,7 +81,7 @@ impl Synth {
         let soldier = self.soldier(cast, depot)?;
         let due = Timestamp::from_unix_seconds(self.now() + ISSUE_HOURS * HOUR_SECONDS)
             .map_err(|e| SynthError::Value(e.to_string()))?;
-        let reference = Some(self.reference("ISSUE"));
+        let reference = Some(self.reference("ISSUE")?);
         let issue = self.emit(
             &unit,
             Body::WeaponIssue(WeaponIssue {
@@ -132,7 +132,7 @@ impl Synth {
         } else {
             None
         };
-        let order = self.reference("TRG");
+        let order = self.reference("TRG")?;
         let expenditure = self.emit(
             &unit,
             Body::Expenditure(Expenditure {

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use super::tracing::DAY_SECONDS;
-use super::{Cast, SYNTH_EPOCH_SECONDS, Synth, SynthError, qty};
+use super::{Cast, Synth, SynthError, qty};
 use crate::event::{Body, ItemCount, LotCount, Place, StockCheck, WeaponIssue, WeaponReturn};
 use crate::ledger::Stock;
 use crate::model::{ActorId, CountScope, EventId, ItemId, Timestamp};
@@ -48,6 +48,8 @@ const COUNT_STOCKS_MAX: usize = 4_000;
 /// The generator's clock and schedule.
 #[derive(Debug)]
 pub(super) struct Calendar {
+    /// The first simulated day's midnight (UTC), in Unix seconds.
+    epoch: i64,
     /// Random events a day holds.
     per_day: u32,
     /// Days since the generator's epoch.
@@ -70,8 +72,9 @@ pub(super) struct Calendar {
 }
 
 impl Calendar {
-    pub(super) fn new(per_day: u32) -> Calendar {
+    pub(super) fn new(per_day: u32, epoch: i64) -> Calendar {
         Calendar {
+            epoch,
             per_day: per_day.max(1),
             day: 0,
             business: 0,
@@ -86,7 +89,7 @@ impl Calendar {
     }
 
     fn midnight(&self) -> i64 {
-        SYNTH_EPOCH_SECONDS + self.day * DAY_SECONDS
+        self.epoch + self.day * DAY_SECONDS
     }
 
     /// The time of the next event: in the morning before the day's business, spread over
@@ -219,7 +222,7 @@ impl Synth {
         let soldier = self.soldier(cast, 0)?;
         let due = Timestamp::from_unix_seconds(self.clock() + ISSUE_SECONDS)
             .map_err(|e| SynthError::Value(e.to_string()))?;
-        let reference = Some(self.reference("ARMOURY"));
+        let reference = Some(self.reference("ARMOURY")?);
         let issue = self.emit(
             &unit,
             Body::WeaponIssue(WeaponIssue {
@@ -348,8 +351,8 @@ mod tests {
             let at = e.event().at.unix_seconds();
             assert!(at > last, "times go forward: {}", e.event().at);
             last = at;
-            let day = (at - SYNTH_EPOCH_SECONDS).div_euclid(DAY_SECONDS);
-            let second = (at - SYNTH_EPOCH_SECONDS).rem_euclid(DAY_SECONDS);
+            let day = (at - super::super::SYNTH_EPOCH_SECONDS).div_euclid(DAY_SECONDS);
+            let second = (at - super::super::SYNTH_EPOCH_SECONDS).rem_euclid(DAY_SECONDS);
             assert!(
                 (DAY_START_SECONDS..21 * 3_600).contains(&second),
                 "a working hour: {}",

@@ -49,7 +49,7 @@ impl Synth {
         let issued = day(secs - LICENCE_ISSUED_DAYS_BEFORE * DAY_SECONDS)?;
         let expires = day(secs + LICENCE_EXPIRES_DAYS_AFTER * DAY_SECONDS)?;
         let dispatched_on = day(secs)?;
-        let n = self.reference("LIC");
+        let n = self.reference("LIC")?;
         let licence = |kind, state: &str| Licence {
             kind,
             number: format!("{state}-{n}"),
@@ -68,8 +68,8 @@ impl Synth {
             lot,
             quantity: qty(sent)?,
         }];
-        let contract = self.reference("G2G");
-        let euc = self.reference(&format!("EUC-{importing}"));
+        let contract = self.reference("G2G")?;
+        let euc = self.reference(&format!("EUC-{importing}"))?;
         let dispatch = self.emit(
             &custodian,
             Body::ExportDispatch(ExportDispatch {
@@ -98,7 +98,7 @@ impl Synth {
             }),
             &[],
         )?;
-        let dvc = self.reference(&format!("DVC-{importing}"));
+        let dvc = self.reference(&format!("DVC-{importing}"))?;
         self.emit(
             &custodian,
             Body::ExportDelivery(ExportDelivery {

@@ -180,7 +180,7 @@ impl Synth {
                 neq_mg: None,
             });
         }
-        let n = self.reference("LIC");
+        let n = self.reference("LIC")?;
         let issued = day(entered_secs - LICENCE_ISSUED_DAYS_BEFORE * DAY_SECONDS)?;
         let expires = day(entered_secs + LICENCE_EXPIRES_DAYS_AFTER * DAY_SECONDS)?;
         let licence = |kind, state: &str| Licence {
@@ -194,9 +194,9 @@ impl Synth {
             licence(LicenceKind::Export, country),
             licence(LicenceKind::Import, IMPORTING_STATE),
         ];
-        let euc = self.reference("EUC-CO");
-        let dvc = self.reference("DVC-CO");
-        let contract = self.reference("CONTRACT");
+        let euc = self.reference("EUC-CO")?;
+        let dvc = self.reference("DVC-CO")?;
+        let contract = self.reference("CONTRACT")?;
         let record = ImportRecord {
             date: entered.clone(),
             exporting_state: country.into(),
@@ -293,7 +293,7 @@ impl Synth {
                 neq_mg: None,
             });
         }
-        let case = self.reference("CASE");
+        let case = self.reference("CASE")?;
         let ids: Vec<ItemId> = items.iter().map(|i| i.id.clone()).collect();
         self.emit(
             &unit,
@@ -313,7 +313,7 @@ impl Synth {
             .get(self.rng.index(SEIZED_AT.len()))
             .copied()
             .unwrap_or("unrecorded");
-        let receipt = self.reference("CC");
+        let receipt = self.reference("CC")?;
         let seized_on = day(self.now_seconds() - DAY_SECONDS)?;
         let seizure = self.emit(
             &unit,
@@ -356,7 +356,7 @@ impl Synth {
         };
         let (site, custodian) = (held.site.clone(), held.custodian.clone());
         let serial = format!("56-{:06}", self.rng.range(1, 999_999));
-        let reference = self.reference("LAB");
+        let reference = self.reference("LAB")?;
         let marked_on = day(self.now_seconds())?;
         self.emit(
             &custodian,
@@ -389,7 +389,7 @@ impl Synth {
         let Some(held) = self.legal.held.pop_front() else {
             return self.seize(cast);
         };
-        let order = self.reference("JPCE");
+        let order = self.reference("JPCE")?;
         let ordered_on = day(self.now_seconds())?;
         self.emit(
             &cast.ag,
@@ -429,7 +429,7 @@ impl Synth {
         };
         let proof_house = self.legal_actor(cast, PROOF_HOUSE, ActorKind::Agency, None)?;
         let now = self.now_seconds();
-        let certificate = self.reference("DEACT-CO");
+        let certificate = self.reference("DEACT-CO")?;
         self.emit(
             &unit,
             Body::Deactivation(Deactivation {

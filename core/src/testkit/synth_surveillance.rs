@@ -41,7 +41,7 @@ impl Synth {
         } else {
             (ConditionCode::A, InspectionOutcome::Pass, "within limits")
         };
-        let reference = self.reference("SURV");
+        let reference = self.reference("SURV")?;
         self.emit(
             &cast.ato,
             Body::Inspection(Inspection {
@@ -168,7 +168,7 @@ impl Synth {
             }
         }
         let finds = lots.iter().any(|l| l.decision == BoardDecision::Found);
-        let reference = self.reference("BOI");
+        let reference = self.reference("BOI")?;
         self.emit(
             &cast.admin,
             Body::BoardOfInquiry(BoardOfInquiry {

@@ -38,7 +38,7 @@ impl Synth {
             .and_then(|s| s.item.marking.serial.clone())
         {
             Some(serial) => serial,
-            None => format!("UNK-{}", self.reference("SER")),
+            None => format!("UNK-{}", self.reference("SER")?),
         };
         let state = REQUESTING_STATES
             .get(self.rng.index(REQUESTING_STATES.len()))
@@ -51,7 +51,7 @@ impl Synth {
         };
         let secs = self.clock();
         let received = day(secs)?;
-        let reference = self.reference(&format!("TRACE-{state}"));
+        let reference = self.reference(&format!("TRACE-{state}"))?;
         let request = self.emit(
             &cast.admin,
             Body::TraceRequest(TraceRequest {
@@ -92,7 +92,7 @@ impl Synth {
                 "no record matches the marking",
             ),
         };
-        let reference = self.reference("ANSWER");
+        let reference = self.reference("ANSWER")?;
         self.emit(
             &cast.admin,
             Body::TraceResponse(TraceResponse {

@@ -43,6 +43,12 @@ pub struct Args {
     /// The log's origin (see `init`).
     #[arg(long)]
     origin: Option<String>,
+    /// The first simulated day, `YYYY-MM-DD` (UTC). A simulated day of the demo holds about 13
+    /// events, and the ledger refuses events dated more than a day after this machine's clock:
+    /// from the default start, more than about 4,000 events reach December 2026; start earlier
+    /// for more.
+    #[arg(long, value_name = "DATE", value_parser = super::parse_day, default_value = "2026-01-01")]
+    start: custodia::model::Date,
 }
 
 /// `LEDGER.log-key`, beside the ledger.
@@ -71,7 +77,7 @@ pub fn run(global: &Global, args: &Args, out: &mut dyn Write) -> Result<(), Fail
             return Err(e.into());
         }
     };
-    let synth = build(&mut ledger, args.events)?;
+    let synth = build(&mut ledger, args.events, &args.start)?;
     let rules_dir = plugins_dir(global);
     let showcase = match &rules_dir {
         Some(dir) => Some(showcase(&mut ledger, &synth, dir)?),
@@ -326,9 +332,14 @@ impl LegalCounts {
 
 /// Appends `events` synthetic events in batches; returns the generator (it holds the actors'
 /// keys).
-fn build(ledger: &mut Ledger, events: u64) -> Result<Synth, Failure> {
+fn build(
+    ledger: &mut Ledger,
+    events: u64,
+    start: &custodia::model::Date,
+) -> Result<Synth, Failure> {
     let bar = progress(events, "building");
-    let mut synth = Synth::with_events_per_day(DEMO_SEED, DEMO_EVENTS_PER_DAY);
+    let mut synth = Synth::with_start(DEMO_SEED, DEMO_EVENTS_PER_DAY, start)
+        .map_err(|e| Failure::usage(format!("--start: {e}")))?;
     let mut batch = Vec::with_capacity(DEMO_BATCH_EVENTS);
     for n in 0..events {
         let event = synth

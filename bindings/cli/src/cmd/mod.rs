@@ -29,6 +29,14 @@ pub mod verify;
 pub mod vkey;
 pub mod witness;
 
+/// Parses a whole date `YYYY-MM-DD` for clap (a month `YYYY-MM` is refused).
+pub fn parse_day(value: &str) -> Result<custodia::model::Date, String> {
+    match custodia::model::Date::parse(value) {
+        Ok(d) if d.day_start_unix().is_some() => Ok(d),
+        _ => Err(format!("`{value}` is not a date `YYYY-MM-DD`")),
+    }
+}
+
 /// Parses a typed id (`SiteId`, `LotId`, `EventId`) for clap, with the id's own explanation.
 pub fn parse_id<T>(value: &str) -> Result<T, String>
 where

@@ -7,6 +7,7 @@ use std::io::Write;
 use custodia::model::Date;
 use custodia::{AttLine, AttReport, DestructionReport, TraceRequestRecord};
 
+use super::parse_day;
 use crate::context::Global;
 use crate::output::{Align, Failure, Format, Table, csv_record, json_line, wire};
 
@@ -58,13 +59,6 @@ pub struct DestructionArgs {
     /// (one record per destruction and per total, told apart by the first column).
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
-}
-
-fn parse_day(value: &str) -> Result<Date, String> {
-    match Date::parse(value) {
-        Ok(d) if d.day_start_unix().is_some() => Ok(d),
-        _ => Err(format!("`{value}` is not a date `YYYY-MM-DD`")),
-    }
 }
 
 pub fn run(global: &Global, command: &Command, out: &mut dyn Write) -> Result<(), Failure> {
