@@ -52,10 +52,11 @@ mod steady;
 
 /// Depots in the synthetic stockpile.
 pub const SYNTH_DEPOTS: usize = 4;
-/// The first simulated day by default ([`Synth::new`]): 2026-01-01 (`SYNTH_EPOCH_YEAR`),
-/// whose midnight UTC is this many Unix seconds. About 150 events a simulated day reach today's date after about
-/// 50,000 events; [`Synth::with_start`] starts earlier.
+/// The first simulated day by default ([`Synth::new`]): 2026-01-01, whose midnight UTC is
+/// this many Unix seconds. At about 150 events a simulated day, 50,000 events reach December
+/// 2026; [`Synth::with_start`] starts earlier.
 const SYNTH_EPOCH_SECONDS: i64 = 1_767_225_600;
+/// The year of `SYNTH_EPOCH_SECONDS`.
 const SYNTH_EPOCH_YEAR: i64 = 2026;
 /// Years between the first simulated day's year and the oldest lot's year of manufacture
 /// (lots are made over the 40 years before: 1980 to 2019 for a start in 2026).
