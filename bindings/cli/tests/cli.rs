@@ -593,6 +593,43 @@ fn synth_starts_on_the_day_asked() {
     }
 }
 
+/// `demo --start`: the demo's events begin on the day asked (the default keeps 2026-01-01), and
+/// a month is a usage error that creates no ledger.
+#[test]
+fn demo_starts_on_the_day_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("early.db");
+    let l = p(&db);
+    ok(&[
+        "--ledger",
+        l,
+        "demo",
+        "--events",
+        "300",
+        "--start",
+        "2020-06-01",
+    ]);
+    let export = ok(&["--ledger", l, "export"]);
+    let first = json(export.lines().next().unwrap());
+    assert_eq!(first["at"], "2020-06-01T07:00:00Z");
+    let other = dir.path().join("month.db");
+    fails(
+        &[
+            "--ledger",
+            p(&other),
+            "demo",
+            "--events",
+            "300",
+            "--start",
+            "2020-06",
+        ],
+        None,
+        2,
+        None,
+    );
+    assert!(!other.exists(), "nothing written");
+}
+
 /// The stock ids a registration event brings onto the books.
 fn registered_stock(v: &Value) -> Vec<String> {
     match v["kind"].as_str() {
