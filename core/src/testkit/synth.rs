@@ -401,7 +401,9 @@ impl Synth {
     fn reference(&mut self, prefix: &str) -> Result<String, SynthError> {
         self.next_ref += 1;
         let today = tracing::day(self.clock())?;
-        let year = today.as_str().get(..4).unwrap_or_default();
+        let year = today.as_str().get(..4).ok_or_else(|| {
+            SynthError::Value(format!("a day without a year: `{}`", today.as_str()))
+        })?;
         Ok(format!("{prefix}-{year}-{:06}", self.next_ref))
     }
 
@@ -448,8 +450,8 @@ impl Synth {
             manufactured: Some(
                 Date::parse(&format!(
                     "{}-{:02}",
-                    // `n % 40` is below 40: the cast is exact.
-                    self.start_year - MANUFACTURED_YEARS_BEFORE + (n % 40) as i64,
+                    self.start_year - MANUFACTURED_YEARS_BEFORE
+                        + i64::try_from(n % 40).map_err(|e| SynthError::Value(e.to_string()))?,
                     1 + n % 12
                 ))
                 .map_err(|e| SynthError::Value(e.to_string()))?,
