@@ -6,6 +6,10 @@
 
 use std::time::Instant;
 
+/// The Python module's allocator (`src/lib.rs`), so that both sides allocate alike.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args()
         .nth(1)
