@@ -11,7 +11,7 @@ mod common;
 
 use common::*;
 use custodia::ErrorCode;
-use custodia::model::{MarkKind, Marking};
+use custodia::model::{ImportMarking, MarkKind, Marking};
 use serde_json::json;
 
 /// The test world with a seized rifle `item:s1` at depot A whose serial number is missing.
@@ -88,6 +88,24 @@ fn a_mark_naming_an_unknown_country_is_refused() {
         &err,
         ErrorCode::UnknownCountry,
         Some("/marks/0/elements/country_of_manufacture"),
+        json!({"value": "SU"}),
+    );
+}
+
+#[test]
+fn a_mark_naming_an_unknown_country_of_import_is_refused() {
+    let mut w = world();
+    let mut body = marking_body(A, CLERK_A, &["item:s1"], ON);
+    body.marks[0].elements.import = Some(ImportMarking {
+        country: Some("SU".into()),
+        year: Some(2020),
+        importer: None,
+    });
+    let err = refused(&mut w, UNIT_A, body);
+    check(
+        &err,
+        ErrorCode::UnknownCountry,
+        Some("/marks/0/elements/import/country"),
         json!({"value": "SU"}),
     );
 }

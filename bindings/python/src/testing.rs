@@ -28,6 +28,8 @@ const SYNTH_EVENTS_PER_CALL_MAX: u64 = 100_000_000;
 pub(crate) struct Synth {
     inner: Mutex<custodia::testkit::Synth>,
     seed: u64,
+    /// The first simulated day when one was given (the default otherwise).
+    start: Option<String>,
 }
 
 fn synth_error(e: custodia::testkit::SynthError) -> Error {
@@ -73,11 +75,11 @@ impl Synth {
             crate::convert::opt_arg(seed, "seed", "a non-negative int below 2**64")?.unwrap_or(7);
         const DAY: &str = "a date 'YYYY-MM-DD' (str)";
         let start: Option<String> = crate::convert::opt_arg(start, "start", DAY)?;
-        let inner = match start {
+        let inner = match &start {
             None => custodia::testkit::Synth::new(seed),
             Some(text) => {
-                let refused = || invalid_argument("start", &text, DAY).into_err(py);
-                let day = custodia::model::Date::parse(&text).map_err(|_| refused())?;
+                let refused = || invalid_argument("start", text, DAY).into_err(py);
+                let day = custodia::model::Date::parse(text).map_err(|_| refused())?;
                 custodia::testkit::Synth::with_start(
                     seed,
                     custodia::testkit::SYNTH_EVENTS_PER_DAY_DEFAULT,
@@ -89,6 +91,7 @@ impl Synth {
         Ok(Synth {
             inner: Mutex::new(inner),
             seed,
+            start,
         })
     }
 
@@ -193,6 +196,9 @@ impl Synth {
     }
 
     fn __repr__(&self) -> String {
-        format!("Synth(seed={})", self.seed)
+        match &self.start {
+            None => format!("Synth(seed={})", self.seed),
+            Some(start) => format!("Synth(seed={}, start='{start}')", self.seed),
+        }
     }
 }

@@ -603,6 +603,8 @@ def test_synthetic_events_start_on_the_day_asked() -> None:
     early = list(synthetic_events(40, seed=3, chunk_size=9, start="2015-01-01"))
     assert early == Synth(3, start="2015-01-01").take(40)
     assert json.loads(early[0])["at"] == "2015-01-01T07:00:00Z"
+    assert repr(Synth(3, start="2015-01-01")) == "Synth(seed=3, start='2015-01-01')"
+    assert repr(Synth(3)) == "Synth(seed=3)"
     with demo_ledger(events=300, seed=3, start="2015-01-01") as ledger:
         assert len(ledger) == 300 and ledger.verify().ok
     for bad in ["2015-01", "2015-02-29", "soon", 2015]:

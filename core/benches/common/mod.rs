@@ -144,5 +144,5 @@ fn machine_only() -> String {
                 .map(|m| m.trim().to_owned())
         })
         .unwrap_or_else(|| "unknown cpu".into());
-    format!("{cores} cores, {model}")
+    format!("{cores} cores, {model}, mimalloc")
 }

@@ -235,10 +235,16 @@ impl Plan<'_> {
         if self.version < 2 {
             return Ok(());
         }
-        if let Some(c) = &marking.country_of_manufacture {
+        // The pointers are written out only for a code that is refused (this runs for every
+        // item a version-2 event registers).
+        if let Some(c) = &marking.country_of_manufacture
+            && !is_country(c)
+        {
             self.country(&format!("{base}/country_of_manufacture"), c)?;
         }
-        if let Some(c) = marking.import.as_ref().and_then(|i| i.country.as_ref()) {
+        if let Some(c) = marking.import.as_ref().and_then(|i| i.country.as_ref())
+            && !is_country(c)
+        {
             self.country(&format!("{base}/import/country"), c)?;
         }
         Ok(())
