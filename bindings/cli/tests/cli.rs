@@ -630,6 +630,37 @@ fn demo_starts_on_the_day_asked() {
     assert!(!other.exists(), "nothing written");
 }
 
+#[test]
+fn a_demo_refused_part_way_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("late.db");
+    // 100 days ago: at about 13 events a demo day, the first batch (1,000 events, about 77
+    // days) is in the past and 3,000 events (about 230 days) run past today, so a later batch
+    // is dated after the clock.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let start = custodia::Timestamp::from_unix_seconds(now - 100 * 86_400)
+        .unwrap()
+        .to_string();
+    let args = [
+        "--ledger",
+        p(&db),
+        "demo",
+        "--events",
+        "3000",
+        "--start",
+        &start[..10],
+    ];
+    fails(&args, None, 1, Some(2024));
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "nothing written: {left:?}");
+}
+
 /// The stock ids a registration event brings onto the books.
 fn registered_stock(v: &Value) -> Vec<String> {
     match v["kind"].as_str() {

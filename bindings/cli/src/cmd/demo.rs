@@ -77,11 +77,24 @@ pub fn run(global: &Global, args: &Args, out: &mut dyn Write) -> Result<(), Fail
             return Err(e.into());
         }
     };
-    let synth = build(&mut ledger, args.events, &args.start)?;
     let rules_dir = plugins_dir(global);
-    let showcase = match &rules_dir {
-        Some(dir) => Some(showcase(&mut ledger, &synth, dir)?),
-        None => None,
+    let built = (|| -> Result<Option<Vec<String>>, Failure> {
+        let synth = build(&mut ledger, args.events, &args.start)?;
+        match &rules_dir {
+            Some(dir) => Ok(Some(showcase(&mut ledger, &synth, dir)?)),
+            None => Ok(None),
+        }
+    })();
+    let showcase = match built {
+        Ok(showcase) => showcase,
+        Err(e) => {
+            // All or nothing: a demo refused part way (a batch dated after the clock, say)
+            // leaves no ledger behind, and no key for it.
+            drop(ledger);
+            remove_ledger(path);
+            let _ = std::fs::remove_file(&key_file);
+            return Err(e);
+        }
     };
 
     line(
@@ -327,6 +340,15 @@ impl LegalCounts {
             }
             _ => self.deactivated += len("items"),
         }
+    }
+}
+
+/// Removes a ledger file this command created, with SQLite's files beside it.
+fn remove_ledger(path: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = OsString::from(path.as_os_str());
+        name.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(name));
     }
 }
 
