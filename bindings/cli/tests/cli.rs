@@ -588,7 +588,7 @@ fn synth_starts_on_the_day_asked() {
         leap,
         ok(&["synth", "--events", "40", "--start", "2020-03-01"])
     );
-    for bad in ["2020-02", "2021-02-29", "yesterday"] {
+    for bad in ["2020-02", "2021-02-29", "yesterday", "1987-12-31"] {
         fails(&["synth", "--events", "3", "--start", bad], None, 2, None);
     }
 }

@@ -23,7 +23,8 @@ const SYNTH_EVENTS_PER_CALL_MAX: u64 = 100_000_000;
 /// transfers, stock checks, thefts and witnessed destructions. The same seed (and start) gives
 /// the same events, byte for byte. The first simulated day is `start` (`'YYYY-MM-DD'`, default
 /// 2026-01-01); about 150 events fall on a simulated day, and a ledger refuses events dated more
-/// than a day after its clock, so more than about 50,000 events need an earlier start.
+/// than a day after its clock, so more than about 50,000 events need an earlier start (1988 at
+/// the earliest: its rifles are marked as made in 1987).
 #[pyclass(frozen, module = "custodia._custodia", name = "Synth")]
 pub(crate) struct Synth {
     inner: Mutex<custodia::testkit::Synth>,

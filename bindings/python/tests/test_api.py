@@ -607,7 +607,7 @@ def test_synthetic_events_start_on_the_day_asked() -> None:
     assert repr(Synth(3)) == "Synth(seed=3)"
     with demo_ledger(events=300, seed=3, start="2015-01-01") as ledger:
         assert len(ledger) == 300 and ledger.verify().ok
-    for bad in ["2015-01", "2015-02-29", "soon", 2015]:
+    for bad in ["2015-01", "2015-02-29", "soon", 2015, "1987-12-31"]:
         with pytest.raises(custodia.UsageError) as e:
             Synth(3, start=bad)
         assert e.value.code == 9001, bad

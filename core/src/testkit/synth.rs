@@ -61,6 +61,9 @@ const SYNTH_EPOCH_YEAR: i64 = 2026;
 /// Years between the first simulated day's year and the oldest lot's year of manufacture
 /// (lots are made over the 40 years before: 1980 to 2019 for a start in 2026).
 const MANUFACTURED_YEARS_BEFORE: i64 = 46;
+/// The year of manufacture marked on the generator's rifles (ITI §8(a)).
+const RIFLES_MADE_MARK: u16 = 1987;
+const RIFLES_MADE: i64 = RIFLES_MADE_MARK as i64;
 /// How long a synthetic destruction authorisation is valid: 30 days, in seconds.
 const AUTHORISATION_VALID_SECONDS: i64 = 30 * 86_400;
 /// Attempts at finding live stock before registering new stock instead.
@@ -193,8 +196,18 @@ impl Synth {
         let year = start
             .as_str()
             .get(..4)
-            .and_then(|y| y.parse().ok())
+            .and_then(|y| y.parse::<i64>().ok())
             .ok_or_else(whole_date)?;
+        // The generator's rifles are marked as made in `RIFLES_MADE`, and nothing is registered
+        // before it is made.
+        if year <= RIFLES_MADE {
+            return Err(SynthError::Value(format!(
+                "start `{}`: the generator's rifles are marked as made in {RIFLES_MADE}, so it \
+                 starts in {} or later",
+                start.as_str(),
+                RIFLES_MADE + 1
+            )));
+        }
         Ok(Self::starting(seed, per_day, midnight, year))
     }
 
@@ -506,7 +519,7 @@ impl Synth {
                     manufacturer: Some("Izhmash".into()),
                     country_of_manufacture: Some("RU".into()),
                     serial: Some(format!("{n:08}")),
-                    year: Some(1987),
+                    year: Some(RIFLES_MADE_MARK),
                     model: Some("AKM".into()),
                     calibre: Some("7.62x39mm".into()),
                     import: None,
@@ -1079,5 +1092,17 @@ mod tests {
         assert!(ledger.verify().unwrap().ok);
         // A month is not a first day.
         assert!(Synth::with_start(7, default, &day("2015-01")).is_err());
+        // Nothing is registered before it is made: the earliest start is the year after the
+        // rifles' marked year of manufacture.
+        assert!(matches!(
+            Synth::with_start(7, default, &day("1987-12-31")),
+            Err(SynthError::Value(_))
+        ));
+        let first = take(
+            Synth::with_start(7, default, &day("1988-01-01")).unwrap(),
+            600,
+        );
+        let mut ledger = crate::Ledger::in_memory(crate::Options::new()).unwrap();
+        ledger.append(&first).unwrap();
     }
 }

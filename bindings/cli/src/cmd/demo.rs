@@ -46,7 +46,7 @@ pub struct Args {
     /// The first simulated day, `YYYY-MM-DD` (UTC). A simulated day of the demo holds about 13
     /// events, and the ledger refuses events dated more than a day after this machine's clock:
     /// from the default start, more than about 4,000 events reach December 2026; start earlier
-    /// for more.
+    /// for more (1988 at the earliest).
     #[arg(long, value_name = "DATE", value_parser = super::parse_day, default_value = "2026-01-01")]
     start: custodia::model::Date,
 }

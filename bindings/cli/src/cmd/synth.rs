@@ -19,7 +19,8 @@ pub struct Args {
     seed: u64,
     /// The first simulated day, `YYYY-MM-DD` (UTC). About 150 events fall on a simulated day,
     /// and `append` refuses events dated more than a day after its clock: from the default
-    /// start, about 640,000 events end before December 2026; start earlier for more.
+    /// start, about 640,000 events end before December 2026; start earlier for more (1988 at
+    /// the earliest: the synthetic rifles are marked as made in 1987).
     #[arg(long, value_name = "DATE", value_parser = parse_day, default_value = "2015-01-01")]
     start: Date,
 }
