@@ -637,10 +637,13 @@ fn a_demo_refused_part_way_leaves_nothing_behind() {
     // 100 days ago: at about 13 events a demo day, the first batch (1,000 events, about 77
     // days) is in the past and 3,000 events (about 230 days) run past today, so a later batch
     // is dated after the clock.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap();
     let start = custodia::Timestamp::from_unix_seconds(now - 100 * 86_400)
         .unwrap()
         .to_string();

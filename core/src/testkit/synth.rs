@@ -63,7 +63,6 @@ const SYNTH_EPOCH_YEAR: i64 = 2026;
 const MANUFACTURED_YEARS_BEFORE: i64 = 46;
 /// The year of manufacture marked on the generator's rifles (ITI §8(a)).
 const RIFLES_MADE_MARK: u16 = 1987;
-const RIFLES_MADE: i64 = RIFLES_MADE_MARK as i64;
 /// How long a synthetic destruction authorisation is valid: 30 days, in seconds.
 const AUTHORISATION_VALID_SECONDS: i64 = 30 * 86_400;
 /// Attempts at finding live stock before registering new stock instead.
@@ -198,14 +197,15 @@ impl Synth {
             .get(..4)
             .and_then(|y| y.parse::<i64>().ok())
             .ok_or_else(whole_date)?;
-        // The generator's rifles are marked as made in `RIFLES_MADE`, and nothing is registered
-        // before it is made.
-        if year <= RIFLES_MADE {
+        // The generator's rifles are marked as made in `RIFLES_MADE_MARK`, and nothing is
+        // registered before it is made.
+        let made = i64::from(RIFLES_MADE_MARK);
+        if year <= made {
             return Err(SynthError::Value(format!(
-                "start `{}`: the generator's rifles are marked as made in {RIFLES_MADE}, so it \
+                "start `{}`: the generator's rifles are marked as made in {made}, so it \
                  starts in {} or later",
                 start.as_str(),
-                RIFLES_MADE + 1
+                made + 1
             )));
         }
         Ok(Self::starting(seed, per_day, midnight, year))

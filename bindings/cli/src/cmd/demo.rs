@@ -53,8 +53,13 @@ pub struct Args {
 
 /// `LEDGER.log-key`, beside the ledger.
 pub fn key_path(ledger: &Path) -> PathBuf {
-    let mut name = OsString::from(ledger.as_os_str());
-    name.push(".log-key");
+    suffixed(ledger, ".log-key")
+}
+
+/// `path` with `suffix` appended to its last component.
+fn suffixed(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = OsString::from(path.as_os_str());
+    name.push(suffix);
     PathBuf::from(name)
 }
 
@@ -343,12 +348,11 @@ impl LegalCounts {
     }
 }
 
-/// Removes a ledger file this command created, with SQLite's files beside it.
+/// Removes a ledger file this command created, with SQLite's files beside it (as
+/// `Ledger::create` does for a file it could not finish).
 fn remove_ledger(path: &Path) {
     for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut name = OsString::from(path.as_os_str());
-        name.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(name));
+        let _ = std::fs::remove_file(suffixed(path, suffix));
     }
 }
 
