@@ -97,7 +97,8 @@ static HOST: OnceLock<Result<PluginHost, String>> = OnceLock::new();
 
 fn host() -> Result<&'static PluginHost, Error> {
     HOST.get_or_init(|| {
-        PluginHost::new(Limits::default()).map_err(|e| format!("cannot start the plugin host: {e}"))
+        PluginHost::with_default_cache(Limits::default())
+            .map_err(|e| format!("cannot start the plugin host: {e}"))
     })
     .as_ref()
     .map_err(|reason| {

@@ -30,6 +30,14 @@ pub enum HostError {
         /// The schema compiler's explanation.
         reason: String,
     },
+    /// The folder asked for as the cache of compiled plugins cannot be used.
+    #[error("cannot use `{}` as the cache of compiled plugins: {reason}", path.display())]
+    Cache {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// Loading a plugin (manifest + module) failed; nothing was loaded.

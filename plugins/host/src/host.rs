@@ -18,6 +18,7 @@ use wasmtime::{
 use custodia::rules::RuleQueries;
 
 use crate::abi::{self, CallState, Caps, ConfigDoc};
+use crate::cache::ModuleCache;
 use crate::canonical;
 use crate::error::{CallError, HostError, LoadError, MalformedOutput};
 use crate::input::Input;
@@ -37,6 +38,8 @@ pub struct PluginHost {
     linker: Arc<Linker<CallState>>,
     limits: Limits,
     schema: Arc<jsonschema::Validator>,
+    /// Where compiled plugins are kept between processes, if anywhere.
+    cache: Option<Arc<ModuleCache>>,
 }
 
 impl std::fmt::Debug for PluginHost {
@@ -92,7 +95,38 @@ impl PluginHost {
             linker: Arc::new(linker),
             limits,
             schema: Arc::new(schema),
+            cache: None,
         })
+    }
+
+    /// This host, keeping the plugins it compiles in `cache` and loading them from there when
+    /// found (see [`ModuleCache`] for what the cache trusts). Without one, every load compiles.
+    #[must_use]
+    pub fn with_module_cache(mut self, cache: ModuleCache) -> Self {
+        self.cache = Some(Arc::new(cache));
+        self
+    }
+
+    /// A host under `limits` with the cache the command line, the C API and the Python package
+    /// use ([`ModuleCache::from_env`]: `$CUSTODIA_PLUGIN_CACHE`, else the user's cache folder).
+    pub fn with_default_cache(limits: Limits) -> Result<Self, HostError> {
+        let host = Self::new(limits)?;
+        Ok(match ModuleCache::from_env()? {
+            Some(cache) => host.with_module_cache(cache),
+            None => host,
+        })
+    }
+
+    /// The cache of compiled plugins, if any.
+    pub fn module_cache(&self) -> Option<&ModuleCache> {
+        self.cache.as_deref()
+    }
+
+    /// Where this host's cache keeps the module `module_bytes` compiled (whether or not it is
+    /// there yet); `None` without a cache.
+    pub fn cache_entry(&self, module_bytes: &[u8]) -> Option<std::path::PathBuf> {
+        let cache = self.cache.as_deref()?;
+        Some(cache.entry_path(&self.engine, &Sha256::digest(module_bytes)))
     }
 
     /// The limits every plugin of this host runs under.
@@ -187,11 +221,14 @@ impl PluginHost {
             }
         }
 
-        let module =
-            Module::new(&self.engine, module_bytes).map_err(|e| LoadError::ModuleInvalid {
-                name: name.clone(),
-                reason: e.to_string(),
-            })?;
+        let module = match &self.cache {
+            Some(cache) => cache.module(&self.engine, module_bytes, &module_hash),
+            None => Module::new(&self.engine, module_bytes),
+        }
+        .map_err(|e| LoadError::ModuleInvalid {
+            name: name.clone(),
+            reason: e.to_string(),
+        })?;
         for import in module.imports() {
             // Version 2's queries only for modules that declare version 2: a version 1
             // module keeps exactly the imports it was checked against.

@@ -101,7 +101,7 @@ impl RuleSet {
             // which hosts with limited address space (valgrind, `ulimit -v`) cannot give.
             return Ok(Self::new());
         }
-        let host = PluginHost::new(crate::Limits::default())
+        let host = PluginHost::with_default_cache(crate::Limits::default())
             .map_err(|e| load_error(dir, format!("cannot start the plugin host: {e}")))?;
         let mut set = Self::new();
         for path in manifests {

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod abi;
+mod cache;
 pub(crate) mod canonical;
 mod error;
 mod host;
@@ -17,6 +18,7 @@ pub use abi::{
     ABI_VERSION, ABI_VERSIONS, DOC_CONFIG, DOC_INPUT, EXPORT_ABI_VERSION, EXPORT_JUDGE,
     EXPORT_MEMORY, EXPORT_VALIDATE_CONFIG, IMPORT_MODULE, IMPORTS,
 };
+pub use cache::{ModuleCache, PLUGIN_CACHE_ENV};
 pub use error::{CallError, HostError, LoadError, MalformedOutput};
 pub use host::{Plugin, PluginHost};
 pub use input::Input;

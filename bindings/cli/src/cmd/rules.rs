@@ -308,7 +308,7 @@ fn read_bounded(path: &Path, max: usize) -> Result<String, Failure> {
 /// A manifest, or a module with its manifest beside it, or a bare module with an empty
 /// configuration (a plugin being written has no manifest yet).
 fn load_one(path: &Path) -> Result<Plugin, Failure> {
-    let host = PluginHost::new(Limits::default())
+    let host = PluginHost::with_default_cache(Limits::default())
         .map_err(|e| Failure::usage(format!("cannot start the plugin host: {e}")))?;
     let cannot = |what: &Path, e: &dyn std::fmt::Display| {
         Failure::usage(format!("cannot load `{}`: {e}", what.display()))

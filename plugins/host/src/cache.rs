@@ -1,0 +1,264 @@
+//! Compiled plugins kept on disk, so that a plugin is compiled to machine code once per machine
+//! and not each time a process loads it.
+//!
+//! An entry is the artifact wasmtime's [`Module::serialize`] wrote, followed by its SHA-256. Its
+//! file name is the SHA-256 of the module's bytes (what a manifest's `module_sha256` names) and
+//! a hash of the engine's compilation settings ([`Engine::precompile_compatibility_hash`]), so
+//! a module is only ever found under its own bytes and an engine that compiles the same way.
+//!
+//! Trust: an entry is machine code the process runs without checking it
+//! ([`Module::deserialize`] is `unsafe` for that reason), so the cache must be writable by its
+//! user alone. The folder is made with mode 0700 and entries with 0600; a folder or an entry
+//! that group or others may write is not used. Whoever can write the folder can already write
+//! the user's other files (the cache lives in the user's own cache folder by default). The
+//! trailing SHA-256 catches a damaged entry (a truncated write, a bad disk), not a forged one:
+//! a damaged entry is compiled again and replaced. wasmtime itself refuses an artifact from
+//! another version or configuration, which is then compiled again too.
+//!
+//! Entries are written to a temporary file and renamed into place, so processes loading the
+//! same plugins at once each find a whole entry or none. A cache that cannot be written only
+//! costs the time of compiling.
+
+use std::ffi::OsString;
+use std::fs;
+use std::hash::{Hash, Hasher};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sha2::{Digest, Sha256};
+use wasmtime::{Engine, Module};
+
+use crate::error::HostError;
+
+/// The environment variable naming the cache folder (`off` for no cache).
+pub const PLUGIN_CACHE_ENV: &str = "CUSTODIA_PLUGIN_CACHE";
+
+/// The largest entry read: far above any rule's compiled size (tens to hundreds of KiB).
+const ENTRY_BYTES_MAX: u64 = 256 << 20;
+
+/// The length of an entry's trailing SHA-256.
+const DIGEST_BYTES: usize = 32;
+
+/// A folder of compiled plugins; see the module documentation for what it trusts.
+#[derive(Debug)]
+pub struct ModuleCache {
+    dir: PathBuf,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl ModuleCache {
+    /// The cache in `dir`, made (with its parents) if missing, mode 0700. Refused when `dir`
+    /// is not a folder, cannot be made, or may be written by group or others.
+    pub fn open(dir: impl Into<PathBuf>) -> Result<Self, HostError> {
+        let dir = dir.into();
+        let refused = |reason: String| HostError::Cache {
+            path: dir.clone(),
+            reason,
+        };
+        if !dir.exists() {
+            let mut builder = fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder
+                .create(&dir)
+                .map_err(|e| refused(format!("cannot create it: {e}")))?;
+        }
+        let meta = fs::metadata(&dir).map_err(|e| refused(e.to_string()))?;
+        if !meta.is_dir() {
+            return Err(refused("it is not a folder".into()));
+        }
+        if writable_by_others(&meta) {
+            return Err(refused(
+                "group or others may write it, and its entries are code this process runs".into(),
+            ));
+        }
+        Ok(ModuleCache {
+            dir,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        })
+    }
+
+    /// The cache the command line, the C API and the Python package use: the folder named by
+    /// `$CUSTODIA_PLUGIN_CACHE` (`off` or empty for none), else `$XDG_CACHE_HOME/custodia/plugins`,
+    /// else `$HOME/.cache/custodia/plugins`. A folder named by the variable that cannot be used
+    /// is an error; a default folder that cannot be used means no cache (`Ok(None)`).
+    pub fn from_env() -> Result<Option<Self>, HostError> {
+        Self::from_settings(
+            std::env::var_os(PLUGIN_CACHE_ENV),
+            std::env::var_os("XDG_CACHE_HOME"),
+            std::env::var_os("HOME"),
+        )
+    }
+
+    /// [`ModuleCache::from_env`] with the three variables given.
+    pub fn from_settings(
+        named: Option<OsString>,
+        xdg_cache_home: Option<OsString>,
+        home: Option<OsString>,
+    ) -> Result<Option<Self>, HostError> {
+        if let Some(named) = named {
+            if named.is_empty() || named == "off" {
+                return Ok(None);
+            }
+            return Self::open(named).map(Some);
+        }
+        // XDG: a relative `XDG_CACHE_HOME` is invalid and ignored.
+        let base = xdg_cache_home
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| {
+                home.map(PathBuf::from)
+                    .filter(|p| p.is_absolute())
+                    .map(|h| h.join(".cache"))
+            });
+        Ok(base.and_then(|b| Self::open(b.join("custodia").join("plugins")).ok()))
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// How many modules were found compiled in it since it was opened.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+
+    /// How many modules were compiled because no usable entry was found.
+    pub fn misses(&self) -> u64 {
+        self.misses.load(Ordering::Relaxed)
+    }
+
+    /// Where the entry of the module whose SHA-256 is `module_sha256` lies for `engine`.
+    pub(crate) fn entry_path(&self, engine: &Engine, module_sha256: &[u8]) -> PathBuf {
+        let mut settings = DigestHasher(Sha256::new());
+        engine.precompile_compatibility_hash().hash(&mut settings);
+        let settings = settings.0.finalize();
+        let name = format!(
+            "{}-{}.cwasm",
+            hex::encode(module_sha256),
+            hex::encode(settings.get(..8).unwrap_or_default())
+        );
+        self.dir.join(name)
+    }
+
+    /// The module compiled from `bytes` (whose SHA-256 is `module_sha256`): from its entry when
+    /// there is a whole one, else compiled and its entry written.
+    pub(crate) fn module(
+        &self,
+        engine: &Engine,
+        bytes: &[u8],
+        module_sha256: &[u8],
+    ) -> wasmtime::Result<Module> {
+        let path = self.entry_path(engine, module_sha256);
+        if let Some(module) = read(engine, &path) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(module);
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let module = Module::new(engine, bytes)?;
+        // Not written is only slower next time.
+        let _ = module.serialize().map(|artifact| write(&path, &artifact));
+        Ok(module)
+    }
+}
+
+/// The module of the entry at `path`, or `None` when there is no whole, private entry there
+/// that this engine accepts.
+fn read(engine: &Engine, path: &Path) -> Option<Module> {
+    let meta = fs::metadata(path).ok()?;
+    if !meta.is_file() || writable_by_others(&meta) || meta.len() > ENTRY_BYTES_MAX {
+        return None;
+    }
+    let entry = fs::read(path).ok()?;
+    let (artifact, digest) = entry.split_at_checked(entry.len().checked_sub(DIGEST_BYTES)?)?;
+    if Sha256::digest(artifact).as_slice() != digest {
+        return None;
+    }
+    // SAFETY: `artifact` is, byte for byte (its SHA-256 checked above), what
+    // `Module::serialize` wrote into this private cache (`write`): a folder and an entry that
+    // only this user may write (checked in `ModuleCache::open` and above). wasmtime refuses,
+    // safely, an artifact of another version or of an engine configured otherwise.
+    #[allow(unsafe_code)]
+    let module = unsafe { Module::deserialize(engine, artifact) };
+    module.ok()
+}
+
+/// Writes the entry of `artifact` at `path`: to a temporary file beside it (mode 0600), then
+/// renamed into place.
+fn write(path: &Path, artifact: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let mut temp = tempfile_in(dir)?;
+    let result = (|| {
+        temp.file.write_all(artifact)?;
+        temp.file.write_all(&Sha256::digest(artifact))?;
+        temp.file.sync_all()?;
+        fs::rename(&temp.path, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temp.path);
+    }
+    result
+}
+
+struct Temp {
+    file: fs::File,
+    path: PathBuf,
+}
+
+/// A new file in `dir` that no other process opened (`create_new`), mode 0600.
+fn tempfile_in(dir: &Path) -> std::io::Result<Temp> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let mut attempt = 0;
+    loop {
+        let path = dir.join(format!(
+            ".tmp-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&path) {
+            Ok(file) => return Ok(Temp { file, path }),
+            // A name left by a process with the same id that died: try the next.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 16 => {
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Whether group or others may write the file or folder.
+fn writable_by_others(meta: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        meta.permissions().mode() & 0o022 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        false
+    }
+}
+
+/// A [`Hasher`] that feeds SHA-256: a stable name for the engine's settings (the standard
+/// library's hashers are not promised to be stable between releases).
+struct DigestHasher(Sha256);
+
+impl Hasher for DigestHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+    fn finish(&self) -> u64 {
+        // Never asked: the digest is taken from the inner SHA-256.
+        0
+    }
+}
