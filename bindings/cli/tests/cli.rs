@@ -1291,6 +1291,55 @@ fn a_plugin_author_signs_and_appends_under_rules_in_force() {
     assert!(ok(&["--ledger", l, "--plugins", pl, "verify"]).starts_with("valid: 3 events"));
 }
 
+/// Plugins are compiled once and kept in the folder `CUSTODIA_PLUGIN_CACHE` names, one entry per
+/// module; later commands load them from there and list the same plugins. `off` keeps none, and
+/// a folder that cannot be used refuses the plugins (6004).
+#[test]
+fn compiled_plugins_are_kept_in_the_cache_folder() {
+    let Some(plugins) = plugins_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let args = ["--plugins", p(&plugins), "rules", "list"];
+    let list = |setting: &str| custodia_env(&args, None, &[("CUSTODIA_PLUGIN_CACHE", setting)]);
+    let entries = || {
+        std::fs::read_dir(&cache)
+            .map(|d| {
+                d.filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .path()
+                        .extension()
+                        .is_some_and(|x| x == "cwasm")
+                })
+                .count()
+            })
+            .unwrap_or(0)
+    };
+
+    let first = list(p(&cache));
+    assert!(first.status.success(), "{first:?}");
+    let listed = String::from_utf8(first.stdout).unwrap();
+    let plugins_n = listed.lines().count();
+    assert!(plugins_n > 0);
+    assert_eq!(entries(), plugins_n);
+    let second = list(p(&cache));
+    assert!(second.status.success(), "{second:?}");
+    assert_eq!(String::from_utf8(second.stdout).unwrap(), listed);
+    assert_eq!(entries(), plugins_n);
+
+    let off = list("off");
+    assert!(off.status.success(), "{off:?}");
+    assert_eq!(String::from_utf8(off.stdout).unwrap(), listed);
+
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"").unwrap();
+    let refused = list(p(&file));
+    let line = check_failure(&refused, &args, 2, Some(6004));
+    assert!(line.contains("a-file"), "{line}");
+}
+
 /// ABI version 2 rules ask the ledger; their samples give its answers in a member `host`.
 #[test]
 fn rules_test_answers_version_2_questions_from_the_sample() {
