@@ -9,8 +9,9 @@
 //! Trust: an entry is machine code the process runs without checking it
 //! ([`Module::deserialize`] is `unsafe` for that reason), so the cache must be writable by its
 //! user alone. The folder is made with mode 0700 and entries with 0600; a folder or an entry
-//! that group or others may write is not used. Whoever can write the folder can already write
-//! the user's other files (the cache lives in the user's own cache folder by default). The
+//! that another user owns, or that group or others may write, is not used. Whoever can write
+//! the folder can already write the user's other files (the cache lives in the user's own cache
+//! folder by default). The
 //! trailing SHA-256 catches a damaged entry (a truncated write, a bad disk), not a forged one:
 //! a damaged entry is compiled again and replaced. wasmtime itself refuses an artifact from
 //! another version or configuration, which is then compiled again too.
@@ -44,13 +45,16 @@ const DIGEST_BYTES: usize = 32;
 #[derive(Debug)]
 pub struct ModuleCache {
     dir: PathBuf,
+    /// The user this process writes files as (Unix), who must own the folder and its entries.
+    owner: Option<u32>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
 
 impl ModuleCache {
     /// The cache in `dir`, made (with its parents) if missing, mode 0700. Refused when `dir`
-    /// is not a folder, cannot be made, or may be written by group or others.
+    /// is not a folder, cannot be made or written, belongs to another user, or may be written by
+    /// group or others.
     pub fn open(dir: impl Into<PathBuf>) -> Result<Self, HostError> {
         let dir = dir.into();
         let refused = |reason: String| HostError::Cache {
@@ -70,13 +74,22 @@ impl ModuleCache {
         if !meta.is_dir() {
             return Err(refused("it is not a folder".into()));
         }
-        if writable_by_others(&meta) {
+        // Who this process writes files as: the owner of a file it makes there (the standard
+        // library has no `geteuid`), which also shows that the folder can be written.
+        let probe = tempfile_in(&dir).map_err(|e| refused(format!("cannot write in it: {e}")))?;
+        let owner = owner_of(&probe.file);
+        let _ = fs::remove_file(&probe.path);
+        let owner = owner.map_err(|e| refused(e.to_string()))?;
+        if !is_private(&meta, owner) {
             return Err(refused(
-                "group or others may write it, and its entries are code this process runs".into(),
+                "another user owns it, or group or others may write it, and its entries are code \
+                 this process runs"
+                    .into(),
             ));
         }
         Ok(ModuleCache {
             dir,
+            owner,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         })
@@ -155,7 +168,7 @@ impl ModuleCache {
         module_sha256: &[u8],
     ) -> wasmtime::Result<Module> {
         let path = self.entry_path(engine, module_sha256);
-        if let Some(module) = read(engine, &path) {
+        if let Some(module) = read(engine, &path, self.owner) {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(module);
         }
@@ -167,11 +180,11 @@ impl ModuleCache {
     }
 }
 
-/// The module of the entry at `path`, or `None` when there is no whole, private entry there
-/// that this engine accepts.
-fn read(engine: &Engine, path: &Path) -> Option<Module> {
+/// The module of the entry at `path`, or `None` when there is no whole entry there, private to
+/// `owner`, that this engine accepts.
+fn read(engine: &Engine, path: &Path, owner: Option<u32>) -> Option<Module> {
     let meta = fs::metadata(path).ok()?;
-    if !meta.is_file() || writable_by_others(&meta) || meta.len() > ENTRY_BYTES_MAX {
+    if !meta.is_file() || !is_private(&meta, owner) || meta.len() > ENTRY_BYTES_MAX {
         return None;
     }
     let entry = fs::read(path).ok()?;
@@ -181,7 +194,7 @@ fn read(engine: &Engine, path: &Path) -> Option<Module> {
     }
     // SAFETY: `artifact` is, byte for byte (its SHA-256 checked above), what
     // `Module::serialize` wrote into this private cache (`write`): a folder and an entry that
-    // only this user may write (checked in `ModuleCache::open` and above). wasmtime refuses,
+    // this user owns and only this user may write (checked in `ModuleCache::open` and above). wasmtime refuses,
     // safely, an artifact of another version or of an engine configured otherwise.
     #[allow(unsafe_code)]
     let module = unsafe { Module::deserialize(engine, artifact) };
@@ -235,17 +248,31 @@ fn tempfile_in(dir: &Path) -> std::io::Result<Temp> {
     }
 }
 
-/// Whether group or others may write the file or folder.
-fn writable_by_others(meta: &fs::Metadata) -> bool {
+/// The user who owns `file` (`None` where files have no owning user id).
+fn owner_of(file: &fs::File) -> std::io::Result<Option<u32>> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt as _;
-        meta.permissions().mode() & 0o022 != 0
+        use std::os::unix::fs::MetadataExt as _;
+        file.metadata().map(|m| Some(m.uid()))
     }
     #[cfg(not(unix))]
     {
-        let _ = meta;
-        false
+        let _ = file;
+        Ok(None)
+    }
+}
+
+/// Whether the file or folder belongs to `owner` and neither group nor others may write it.
+fn is_private(meta: &fs::Metadata, owner: Option<u32>) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+        meta.permissions().mode() & 0o022 == 0 && owner.is_none_or(|o| meta.uid() == o)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (meta, owner);
+        true
     }
 }
 

@@ -217,6 +217,42 @@ fn what_others_may_write_is_not_trusted() {
     );
 }
 
+/// A folder or an entry that another user owns is not trusted, whatever its mode. Needs root
+/// (to give files away): skipped otherwise, with a note.
+#[cfg(unix)]
+#[test]
+fn what_another_user_owns_is_not_trusted() {
+    use std::os::unix::fs::{PermissionsExt as _, chown};
+    const SOMEONE_ELSE: u32 = 54_321;
+    let dir = tempfile::tempdir().unwrap();
+    let theirs = dir.path().join("theirs");
+    std::fs::create_dir(&theirs).unwrap();
+    std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o700)).unwrap();
+    if let Err(e) = chown(&theirs, Some(SOMEONE_ELSE), None) {
+        assert_eq!(e.kind(), std::io::ErrorKind::PermissionDenied, "{e}");
+        println!("note: skipped: giving a folder to another user needs root ({e})");
+        return;
+    }
+    assert!(matches!(
+        ModuleCache::open(&theirs),
+        Err(HostError::Cache { path, .. }) if path == theirs
+    ));
+
+    // An entry another user owns, in one's own folder: compiled again (and replaced), not run.
+    let mine = dir.path().join("mine");
+    let bytes = module("CACHED");
+    let first = host(&mine);
+    deny_code(&first, &bytes);
+    let path = entry(&first, &bytes);
+    chown(&path, Some(SOMEONE_ELSE), None).unwrap();
+    let next = host(&mine);
+    assert_eq!(deny_code(&next, &bytes), "CACHED");
+    assert_eq!(counts(&next), (0, 1));
+    let after = host(&mine);
+    deny_code(&after, &bytes);
+    assert_eq!(counts(&after), (1, 0));
+}
+
 #[test]
 fn the_default_folder_follows_the_environment() {
     let dir = tempfile::tempdir().unwrap();
