@@ -11,9 +11,9 @@
 //! user alone. The folder is made with mode 0700 and entries with 0600; a folder or an entry
 //! that another user owns, or that group or others may write, is not used. Whoever can write
 //! the folder can already write the user's other files (the cache lives in the user's own cache
-//! folder by default). The
-//! trailing SHA-256 catches a damaged entry (a truncated write, a bad disk), not a forged one:
-//! a damaged entry is compiled again and replaced. wasmtime itself refuses an artifact from
+//! folder by default). The trailing SHA-256 catches a damaged entry (a truncated write, a bad
+//! disk), not a forged one: a damaged entry is compiled again and replaced (run as it was, a
+//! truncated artifact crashed the process in a test). wasmtime itself refuses an artifact from
 //! another version or configuration, which is then compiled again too.
 //!
 //! Entries are written to a temporary file and renamed into place, so processes loading the
