@@ -1303,19 +1303,18 @@ fn compiled_plugins_are_kept_in_the_cache_folder() {
     let cache = dir.path().join("cache");
     let args = ["--plugins", p(&plugins), "rules", "list"];
     let list = |setting: &str| custodia_env(&args, None, &[("CUSTODIA_PLUGIN_CACHE", setting)]);
+    // Asked only after a command made the folder.
     let entries = || {
         std::fs::read_dir(&cache)
-            .map(|d| {
-                d.filter(|e| {
-                    e.as_ref()
-                        .unwrap()
-                        .path()
-                        .extension()
-                        .is_some_and(|x| x == "cwasm")
-                })
-                .count()
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "cwasm")
             })
-            .unwrap_or(0)
+            .count()
     };
 
     let first = list(p(&cache));

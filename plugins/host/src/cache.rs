@@ -150,11 +150,10 @@ impl ModuleCache {
     pub(crate) fn entry_path(&self, engine: &Engine, module_sha256: &[u8]) -> PathBuf {
         let mut settings = DigestHasher(Sha256::new());
         engine.precompile_compatibility_hash().hash(&mut settings);
-        let settings = settings.0.finalize();
         let name = format!(
             "{}-{}.cwasm",
             hex::encode(module_sha256),
-            hex::encode(settings.get(..8).unwrap_or_default())
+            hex::encode(settings.0.finalize())
         );
         self.dir.join(name)
     }
@@ -175,7 +174,9 @@ impl ModuleCache {
         self.misses.fetch_add(1, Ordering::Relaxed);
         let module = Module::new(engine, bytes)?;
         // Not written is only slower next time.
-        let _ = module.serialize().map(|artifact| write(&path, &artifact));
+        let _ = module
+            .serialize()
+            .map(|artifact| write(&self.dir, &path, &artifact));
         Ok(module)
     }
 }
@@ -201,10 +202,9 @@ fn read(engine: &Engine, path: &Path, owner: Option<u32>) -> Option<Module> {
     module.ok()
 }
 
-/// Writes the entry of `artifact` at `path`: to a temporary file beside it (mode 0600), then
-/// renamed into place.
-fn write(path: &Path, artifact: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+/// Writes the entry of `artifact` at `path` in the folder `dir`: to a temporary file there
+/// (mode 0600), then renamed into place.
+fn write(dir: &Path, path: &Path, artifact: &[u8]) -> std::io::Result<()> {
     let mut temp = tempfile_in(dir)?;
     let result = (|| {
         temp.file.write_all(artifact)?;

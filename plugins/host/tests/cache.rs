@@ -60,6 +60,22 @@ fn entry(host: &PluginHost, bytes: &[u8]) -> std::path::PathBuf {
     host.cache_entry(bytes).unwrap()
 }
 
+/// The module `CACHED` compiled into a cache in `cache`: its bytes and its entry.
+fn compiled(cache: &Path) -> (Vec<u8>, std::path::PathBuf) {
+    let bytes = module("CACHED");
+    let first = host(cache);
+    assert_eq!(deny_code(&first, &bytes), "CACHED");
+    let path = entry(&first, &bytes);
+    (bytes, path)
+}
+
+/// A new host on `cache` compiles `bytes` again (its entry was not used) and judges the same.
+fn assert_compiled_again(cache: &Path, bytes: &[u8], what: &str) {
+    let next = host(cache);
+    assert_eq!(deny_code(&next, bytes), "CACHED", "{what}");
+    assert_eq!(counts(&next), (0, 1), "{what}");
+}
+
 #[test]
 fn a_plugin_is_compiled_once_then_loaded_from_the_cache() {
     let dir = tempfile::tempdir().unwrap();
@@ -127,10 +143,7 @@ fn an_engine_that_compiles_otherwise_has_its_own_entries() {
 #[test]
 fn a_damaged_entry_is_compiled_again_and_replaced() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = module("CACHED");
-    let first = host(dir.path());
-    deny_code(&first, &bytes);
-    let path = entry(&first, &bytes);
+    let (bytes, path) = compiled(dir.path());
     let whole = std::fs::read(&path).unwrap();
 
     for damage in [Damage::FlipMiddle, Damage::Truncate, Damage::Empty] {
@@ -141,9 +154,7 @@ fn a_damaged_entry_is_compiled_again_and_replaced() {
             Damage::Empty => damaged.clear(),
         }
         std::fs::write(&path, &damaged).unwrap();
-        let next = host(dir.path());
-        assert_eq!(deny_code(&next, &bytes), "CACHED", "{damage:?}");
-        assert_eq!(counts(&next), (0, 1), "{damage:?}");
+        assert_compiled_again(dir.path(), &bytes, &format!("{damage:?}"));
         // Replaced by a whole entry, which the next host finds.
         let after = host(dir.path());
         assert_eq!(deny_code(&after, &bytes), "CACHED", "{damage:?}");
@@ -203,14 +214,9 @@ fn what_others_may_write_is_not_trusted() {
     // A whole entry that group or others may write is compiled again (and replaced by a
     // private one), not run.
     let private = dir.path().join("private");
-    let bytes = module("CACHED");
-    let first = host(&private);
-    deny_code(&first, &bytes);
-    let path = entry(&first, &bytes);
+    let (bytes, path) = compiled(&private);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
-    let next = host(&private);
-    assert_eq!(deny_code(&next, &bytes), "CACHED");
-    assert_eq!(counts(&next), (0, 1));
+    assert_compiled_again(&private, &bytes, "an entry others may write");
     assert_eq!(
         std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
         0o600
@@ -240,14 +246,9 @@ fn what_another_user_owns_is_not_trusted() {
 
     // An entry another user owns, in one's own folder: compiled again (and replaced), not run.
     let mine = dir.path().join("mine");
-    let bytes = module("CACHED");
-    let first = host(&mine);
-    deny_code(&first, &bytes);
-    let path = entry(&first, &bytes);
+    let (bytes, path) = compiled(&mine);
     chown(&path, Some(SOMEONE_ELSE), None).unwrap();
-    let next = host(&mine);
-    assert_eq!(deny_code(&next, &bytes), "CACHED");
-    assert_eq!(counts(&next), (0, 1));
+    assert_compiled_again(&mine, &bytes, "an entry another user owns");
     let after = host(&mine);
     deny_code(&after, &bytes);
     assert_eq!(counts(&after), (1, 0));
