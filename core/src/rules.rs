@@ -2,6 +2,7 @@
 //! the `custodia-plugins` crate implements [`RuleEngine`] with sandboxed WASM modules, and a
 //! `rules_in_force` event names the plugins (by [`RuleRef`]) that judge every later event.
 
+pub use crate::envelope::{Fault as SchemaFault, Schema};
 pub use crate::error::RuleFailure;
 pub use crate::ledger::input_schema::{INPUT_SCHEMA, InputMismatch, check_input};
 pub use crate::ledger::{

@@ -125,3 +125,105 @@ fn the_schema_names_the_pointer_of_the_fault() {
         assert_eq!(e.pointer, expected, "{what}: {e}");
     }
 }
+
+/// `jsonschema`'s validator of the rule input schema (draft 2020-12, its own regular
+/// expressions, the event schema in its registry): the reference the library's compiled
+/// schema is compared with.
+fn engine() -> jsonschema::Validator {
+    let event: Value =
+        serde_json::from_str(include_str!("../../schemas/event.schema.json")).unwrap();
+    let input: Value = serde_json::from_str(custodia::rules::INPUT_SCHEMA).unwrap();
+    let id = event["$id"].as_str().unwrap().to_owned();
+    let registry = jsonschema::Registry::new()
+        .add(id.as_str(), event)
+        .unwrap()
+        .prepare()
+        .unwrap();
+    jsonschema::options()
+        .with_registry(&registry)
+        .build(&input)
+        .unwrap()
+}
+
+/// The pointer of every leaf of `v`.
+fn leaves(v: &Value, at: &mut String, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => m.iter().for_each(|(k, x)| {
+            let len = at.len();
+            at.push('/');
+            at.push_str(&k.replace('~', "~0").replace('/', "~1"));
+            leaves(x, at, out);
+            at.truncate(len);
+        }),
+        Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| {
+            let len = at.len();
+            at.push_str(&format!("/{i}"));
+            leaves(x, at, out);
+            at.truncate(len);
+        }),
+        _ => out.push(at.clone()),
+    }
+}
+
+/// Every leaf of the documents of the version-2 vector events, replaced in turn by values the
+/// schema refuses or accepts: the verdict is the engine's, and the pointer reported is one
+/// where the engine finds a fault.
+#[test]
+fn the_schema_gives_the_engines_verdict_on_mutated_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::create(
+        dir.path().join("l.ledger"),
+        Options::new().log_key(Signer::from_seed([9; 32])),
+    )
+    .unwrap();
+    let report = ledger
+        .append_json_lines(&vector_lines("events-v2.json"))
+        .unwrap();
+    let engine = engine();
+    let replacements = [
+        json!(""),
+        json!("x"),
+        json!("depot:a"),
+        json!(-1),
+        json!(1),
+        json!(1.5),
+        json!(null),
+        json!([]),
+        json!({}),
+    ];
+    let (mut checked, mut refused) = (0, 0);
+    for event in &report.events {
+        let doc = ledger.rule_input(&event.id).unwrap();
+        let mut paths = Vec::new();
+        leaves(&doc, &mut String::new(), &mut paths);
+        for path in paths {
+            for replacement in &replacements {
+                let mut mutated = doc.clone();
+                *mutated.pointer_mut(&path).unwrap() = replacement.clone();
+                let theirs: Vec<String> = engine
+                    .iter_errors(&mutated)
+                    .map(|e| e.instance_path().to_string())
+                    .collect();
+                let ours = check_input(&mutated);
+                assert_eq!(
+                    ours.is_ok(),
+                    theirs.is_empty(),
+                    "{path} = {replacement}: {theirs:?}"
+                );
+                if let Err(e) = ours {
+                    assert!(
+                        theirs.contains(&e.pointer),
+                        "{path} = {replacement}: {e} not in {theirs:?}"
+                    );
+                }
+                checked += 1;
+                refused += usize::from(!theirs.is_empty());
+            }
+        }
+    }
+    // Both verdicts occur, many times.
+    assert!(
+        checked > 2_000 && refused > 200 && checked - refused > 200,
+        "{checked} {refused}"
+    );
+}

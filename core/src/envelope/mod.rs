@@ -25,6 +25,7 @@ pub(crate) mod tape;
 mod tape_schema;
 
 pub use sign::{HeadSigner, Signature, Signer, check_public_key, check_registered_key};
+pub use tape_schema::{Fault, Schema};
 
 pub(crate) use json::parse as parse_json;
 #[cfg(test)]

@@ -1,18 +1,24 @@
-//! The event schema compiled for tapes (the fast path of decoding a canonical line): each
-//! kind's schema turned into a table of rules, read by one function, instead of `jsonschema`'s
-//! general validator.
+//! JSON Schemas compiled: each schema turned into a table of rules ([`Rules`]), read by two
+//! functions: one decides on a tape whether a signed event passes the schema of its kind (the
+//! fast path of decoding a canonical line), the other names every fault of a `serde_json`
+//! value (events that are not canonical lines, unsigned events at signing, the rule input
+//! document, the plugin manifest: [`Schema`]). The library links no general JSON Schema engine.
 //!
-//! It knows only the keywords `schemas/event.schema.json` uses (listed in [`Rules`]), and a
-//! schema holding any other keyword, or a keyword's value of another shape, does not compile:
-//! a new keyword in the schema cannot be passed over. Its only answers are "valid" and "ask
-//! the full path" (`false`): the full path validates the `Value` tree with `jsonschema`, which
-//! names the fault or accepts the event. So where this validator says "valid", `jsonschema`
-//! must say so too, on every value; the tests compare both verdicts on thousands of mutated
-//! events, and debug builds decode every event both ways.
+//! It knows only the keywords custodia's schemas use (listed in [`Rules`]), and a schema holding
+//! any other keyword, a keyword's value of another shape, or a `pattern` without a check in
+//! [`Pattern`], does not compile: a new keyword in a schema cannot be passed over. On a tape its
+//! answers are "valid" and "ask the full path" (`false`): the full path decodes the `Value` tree
+//! and names the fault or accepts the event. The tests compare both functions' verdicts, and
+//! the pointers of the faults named, with those of `jsonschema` (a general engine, a
+//! dev-dependency) on every keyword and on thousands of mutated events and rule input
+//! documents; debug builds decode every event both ways.
 //!
-//! The semantics are JSON Schema 2020-12's, for values a tape holds (its numbers are integers):
-//! a keyword about one type of value (`minLength`, `items`, `properties`, ...) passes every value
-//! of another type; `$ref` to `#/$defs/<name>`; `if`/`then`/`else`; `anyOf`, `allOf`.
+//! The semantics are JSON Schema 2020-12's: a keyword about one type of value (`minLength`,
+//! `items`, `properties`, ...) passes every value of another type; `integer` is a number without
+//! a fractional part (`1.0` is one); `$ref` to a JSON Pointer in the same document (`#/...`) or
+//! in another by its `$id` (`<$id>#/...`, or `<$id>` for its root); `if`/`then`/`else`;
+//! `anyOf`, `allOf`, `oneOf`. A fault is reported as `jsonschema` does (JSON Schema's "basic"
+//! output): at the value that breaks a keyword, `anyOf` and `oneOf` at the value they judge.
 
 use std::collections::HashMap;
 
@@ -46,11 +52,14 @@ const ANNOTATIONS: [&str; 5] = ["$schema", "$defs", "title", "description", "$co
 mod ty {
     pub(super) const NULL: u8 = 1;
     pub(super) const BOOLEAN: u8 = 2;
-    /// `integer` and `number` alike: a tape's numbers are all integers.
+    /// `number`: any number.
     pub(super) const NUMBER: u8 = 4;
     pub(super) const STRING: u8 = 8;
     pub(super) const ARRAY: u8 = 16;
     pub(super) const OBJECT: u8 = 32;
+    /// `integer`: a number without a fractional part (`1.0` included). A number has the bits of
+    /// `number` and, if integral, of `integer`: a tape's numbers are all integers.
+    pub(super) const INTEGER: u8 = 64;
 }
 
 /// A value of `const` or `enum`.
@@ -73,6 +82,17 @@ impl Literal {
         })
     }
 
+    /// JSON equality with a `Value` (`1` equals `1.0`).
+    fn is_value(&self, value: &Value) -> bool {
+        match (self, value) {
+            (Literal::Null, Value::Null) => true,
+            (Literal::Bool(a), Value::Bool(b)) => a == b,
+            (Literal::Int(a), Value::Number(_)) => integer(value) == Some(*a),
+            (Literal::Str(a), Value::String(b)) => a.as_ref() == b.as_str(),
+            _ => false,
+        }
+    }
+
     /// JSON equality with a value of a tape (`1` equals `1.0`, but a tape holds no fractions).
     fn is(&self, value: &View<'_>) -> bool {
         match (self, value) {
@@ -81,6 +101,17 @@ impl Literal {
             (Literal::Int(a), View::Int(b)) => a == b,
             (Literal::Str(a), View::Str(b)) => same(a.as_bytes(), b.as_bytes()),
             _ => false,
+        }
+    }
+}
+
+impl std::fmt::Display for Literal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Literal::Null => f.write_str("null"),
+            Literal::Bool(b) => write!(f, "{b}"),
+            Literal::Int(n) => write!(f, "{n}"),
+            Literal::Str(s) => write!(f, "{}", Value::String(s.to_string())),
         }
     }
 }
@@ -120,54 +151,71 @@ struct Rules {
     all_of: Vec<Id>,
     /// `anyOf`: one must pass (empty: no such keyword).
     any_of: Vec<Id>,
+    /// `oneOf`: exactly one must pass (empty: no such keyword).
+    one_of: Vec<Id>,
     /// `if`, `then`, `else`.
     condition: Option<(Id, Option<Id>, Option<Id>)>,
 }
 
-/// The schema of every kind's signed events, compiled.
+/// The schema of every kind's events, compiled.
 pub(crate) struct Compiled {
     rules: Vec<Rules>,
-    /// Per kind, sorted by kind: the rules of its signed events (`id` and `signatures`
-    /// required).
-    kinds: Vec<(Box<str>, Id)>,
+    /// Per kind, sorted by kind: the rules of its unsigned events, and of its signed events
+    /// (`id` and `signatures` required).
+    kinds: Vec<(Box<str>, Id, Id)>,
 }
 
 impl Compiled {
-    /// Compiles the signed events' schema of each of `kinds` (`$defs/event_<kind>`, with `id`
-    /// and `signatures` required). An error names what is not known here.
-    pub(crate) fn new(defs: &Value, kinds: &[String]) -> Result<Compiled, String> {
-        let defs = defs.as_object().ok_or("`$defs` is not an object")?;
-        let mut compiler = Compiler {
-            defs,
-            rules: Vec::new(),
-            by_name: HashMap::new(),
-        };
+    /// Compiles the schema of each of `kinds` (`$defs/event_<kind>` of `schema`, the event
+    /// schema), unsigned and signed. An error names what is not known here.
+    pub(crate) fn new(schema: &Value, kinds: &[String]) -> Result<Compiled, String> {
+        let mut compiler = Compiler::new(&[schema])?;
         let mut roots = Vec::new();
         for kind in kinds {
-            let def = compiler.definition(&format!("event_{kind}"))?;
+            let unsigned = compiler.place(0, &format!("/$defs/event_{kind}"))?;
             // `allOf: [def, {required: [id, signatures]}]`, as one set of rules.
-            let mut rules = compiler.rules(def)?.clone();
+            let mut rules = compiler.rules(unsigned)?.clone();
             for name in ["id", "signatures"] {
                 require(&mut rules, name)?;
             }
-            roots.push((kind.as_str().into(), compiler.push(rules)?));
+            let signed = compiler.push(rules)?;
+            roots.push((kind.as_str().into(), unsigned, signed));
         }
-        roots.sort_by(|a: &(Box<str>, Id), b| a.0.cmp(&b.0));
+        roots.sort_by(|a: &(Box<str>, Id, Id), b| a.0.cmp(&b.0));
         Ok(Compiled {
             rules: compiler.rules,
             kinds: roots,
         })
     }
 
-    /// Whether a signed event of `kind` passes; `None` for a kind not compiled here.
-    pub(crate) fn is_valid(&self, kind: &str, event: Node<'_>) -> Option<bool> {
+    /// The rules of `kind`'s events, signed or not; `None` for a kind not compiled here.
+    fn root(&self, kind: &str, signed: bool) -> Option<Id> {
         let place = self
             .kinds
-            .binary_search_by(|(known, _)| known.as_ref().cmp(kind))
+            .binary_search_by(|(known, _, _)| known.as_ref().cmp(kind))
             .ok()?;
-        let (_, root) = self.kinds.get(place)?;
-        let root = *root;
+        let (_, unsigned, signed_root) = self.kinds.get(place)?;
+        Some(if signed { *signed_root } else { *unsigned })
+    }
+
+    /// Whether a signed event of `kind` passes; `None` for a kind not compiled here.
+    pub(crate) fn is_valid(&self, kind: &str, event: Node<'_>) -> Option<bool> {
+        let root = self.root(kind, true)?;
         Some(self.valid(root, event, 0))
+    }
+
+    /// Where an event of `kind` (signed or not) breaks its schema, in the order found (none:
+    /// it passes); `None` for a kind not compiled here.
+    pub(crate) fn event_faults(
+        &self,
+        kind: &str,
+        signed: bool,
+        event: &Value,
+    ) -> Option<Vec<Fault>> {
+        let root = self.root(kind, signed)?;
+        let mut faults = Vec::new();
+        self.faults(root, event, &mut String::new(), 0, &mut faults);
+        Some(faults)
     }
 
     fn valid(&self, id: Id, node: Node<'_>, depth: u32) -> bool {
@@ -197,6 +245,12 @@ impl Compiled {
         };
         own && r.all_of.iter().all(|&s| self.valid(s, node, depth + 1))
             && (r.any_of.is_empty() || r.any_of.iter().any(|&s| self.valid(s, node, depth + 1)))
+            && (r.one_of.is_empty()
+                || r.one_of
+                    .iter()
+                    .filter(|&&s| self.valid(s, node, depth + 1))
+                    .count()
+                    == 1)
             && r.condition.is_none_or(|(test, then, otherwise)| {
                 let branch = if self.valid(test, node, depth + 1) {
                     then
@@ -274,6 +328,421 @@ impl Compiled {
             && r.required_elsewhere
                 .iter()
                 .all(|name| object.get(name).is_some())
+    }
+}
+
+/// The faults of a `Value` tree: what [`Compiled::valid`] decides on a tape, on any JSON value
+/// (numbers with fractions included), naming every fault.
+impl Compiled {
+    /// Whether `value` passes the rules `id`.
+    fn value_valid(&self, id: Id, value: &Value, depth: u32) -> bool {
+        let mut faults = Vec::new();
+        self.faults(id, value, &mut String::new(), depth, &mut faults);
+        faults.is_empty()
+    }
+
+    /// Adds to `out` each fault of `value`, at the JSON Pointer `at`, under the rules `id`. Every
+    /// keyword is checked (a value of the wrong type still meets the keywords of the others):
+    /// a fault is where the value breaks a keyword about it, and the faults of `properties`,
+    /// `additionalProperties` and `items` are at the member or element; `anyOf`, `oneOf` and a
+    /// `false` schema name the value itself; `$ref`, `allOf`, `then` and `else` pass on their
+    /// schemas' faults (JSON Schema's "basic" output, as `jsonschema` gives it).
+    fn faults(&self, id: Id, value: &Value, at: &mut String, depth: u32, out: &mut Vec<Fault>) {
+        let Some(r) = self.rules.get(id as usize) else {
+            out.push(Fault::at(at, format!("no rules {id}")));
+            return;
+        };
+        if depth > DEPTH_MAX {
+            out.push(Fault::at(
+                at,
+                "the schema refers to itself too deeply".into(),
+            ));
+            return;
+        }
+        if r.never {
+            out.push(Fault::at(
+                at,
+                format!("{} is not allowed here", shown(value)),
+            ));
+            return;
+        }
+        if r.types != 0 && r.types & value_type_bits(value) == 0 {
+            out.push(Fault::at(
+                at,
+                format!("{} is not of type {}", shown(value), type_names(r.types)),
+            ));
+        }
+        for values in &r.one_of_values {
+            if !values.iter().any(|v| v.is_value(value)) {
+                let reason = match &values[..] {
+                    [one] => format!("{one} was expected, not {}", shown(value)),
+                    all => format!("{} is not one of {}", shown(value), literal_list(all)),
+                };
+                out.push(Fault::at(at, reason));
+            }
+        }
+        match value {
+            Value::String(s) => string_faults(r, s, value, at, out),
+            Value::Number(_) => number_faults(r, value, at, out),
+            Value::Array(elements) => self.array_faults(r, elements, value, at, depth, out),
+            Value::Object(members) => self.object_faults(r, members, at, depth, out),
+            Value::Null | Value::Bool(_) => {}
+        }
+        for &schema in &r.all_of {
+            self.faults(schema, value, at, depth + 1, out);
+        }
+        if !r.any_of.is_empty()
+            && !r
+                .any_of
+                .iter()
+                .any(|&s| self.value_valid(s, value, depth + 1))
+        {
+            out.push(Fault::at(
+                at,
+                format!(
+                    "{} is valid under none of the schemas of `anyOf`",
+                    shown(value)
+                ),
+            ));
+        }
+        if !r.one_of.is_empty() {
+            let passed = r
+                .one_of
+                .iter()
+                .filter(|&&s| self.value_valid(s, value, depth + 1))
+                .count();
+            if passed != 1 {
+                let how = if passed == 0 { "none" } else { "more than one" };
+                out.push(Fault::at(
+                    at,
+                    format!(
+                        "{} is valid under {how} of the schemas of `oneOf`",
+                        shown(value)
+                    ),
+                ));
+            }
+        }
+        if let Some((test, then, otherwise)) = r.condition {
+            let branch = if self.value_valid(test, value, depth + 1) {
+                then
+            } else {
+                otherwise
+            };
+            if let Some(schema) = branch {
+                self.faults(schema, value, at, depth + 1, out);
+            }
+        }
+    }
+
+    fn array_faults(
+        &self,
+        r: &Rules,
+        elements: &[Value],
+        value: &Value,
+        at: &mut String,
+        depth: u32,
+        out: &mut Vec<Fault>,
+    ) {
+        // `as`: widening.
+        let n = elements.len() as u64;
+        if let Some(m) = r.min_items.filter(|m| n < *m) {
+            out.push(Fault::at(
+                at,
+                format!("{} has fewer than {m} items", shown(value)),
+            ));
+        }
+        if let Some(m) = r.max_items.filter(|m| n > *m) {
+            out.push(Fault::at(
+                at,
+                format!("{} has more than {m} items", shown(value)),
+            ));
+        }
+        if r.unique_items && !unique_values(elements) {
+            out.push(Fault::at(
+                at,
+                format!("{} has items that are equal", shown(value)),
+            ));
+        }
+        if let Some(items) = r.items {
+            for (i, element) in elements.iter().enumerate() {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&i.to_string());
+                self.faults(items, element, at, depth + 1, out);
+                at.truncate(len);
+            }
+        }
+    }
+
+    fn object_faults(
+        &self,
+        r: &Rules,
+        members: &Map<String, Value>,
+        at: &mut String,
+        depth: u32,
+        out: &mut Vec<Fault>,
+    ) {
+        let required = r
+            .properties
+            .iter()
+            .enumerate()
+            .filter(|(place, _)| r.required >> place & 1 == 1)
+            .map(|(_, (name, _))| name.as_ref())
+            .chain(r.required_elsewhere.iter().map(AsRef::as_ref));
+        for name in required {
+            if !members.contains_key(name) {
+                out.push(Fault {
+                    pointer: at.clone(),
+                    missing: Some(name.to_owned()),
+                    reason: format!("`{name}` is a required property"),
+                });
+            }
+        }
+        let mut unexpected = Vec::new();
+        for (name, member) in members {
+            let schema = match r
+                .properties
+                .binary_search_by(|(known, _)| known.as_ref().cmp(name))
+            {
+                Ok(place) => r.properties.get(place).map(|(_, s)| *s),
+                Err(_) if r.closed => {
+                    unexpected.push(format!("`{name}`"));
+                    None
+                }
+                Err(_) => r.additional,
+            };
+            if let Some(schema) = schema {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&name.replace('~', "~0").replace('/', "~1"));
+                self.faults(schema, member, at, depth + 1, out);
+                at.truncate(len);
+            }
+        }
+        if !unexpected.is_empty() {
+            out.push(Fault::at(
+                at,
+                format!(
+                    "additional properties are not allowed ({} unexpected)",
+                    unexpected.join(", ")
+                ),
+            ));
+        }
+    }
+}
+
+fn string_faults(r: &Rules, s: &str, value: &Value, at: &str, out: &mut Vec<Fault>) {
+    if let Some(pattern) = r.pattern.filter(|p| !p.matches(s)) {
+        out.push(Fault::at(
+            at,
+            format!("{} does not match `{}`", shown(value), pattern.source()),
+        ));
+    }
+    if r.min_length.is_none() && r.max_length.is_none() {
+        return;
+    }
+    // Lengths count characters (code points), as JSON Schema does. `as`: widening.
+    let n = s.chars().count() as u64;
+    if let Some(m) = r.min_length.filter(|m| n < *m) {
+        out.push(Fault::at(
+            at,
+            format!("{} is shorter than {m} characters", shown(value)),
+        ));
+    }
+    if let Some(m) = r.max_length.filter(|m| n > *m) {
+        out.push(Fault::at(
+            at,
+            format!("{} is longer than {m} characters", shown(value)),
+        ));
+    }
+}
+
+fn number_faults(r: &Rules, value: &Value, at: &str, out: &mut Vec<Fault>) {
+    // Integers compared exactly, other numbers as floats (a bound is an integer). `as`: the
+    // nearest float, which is how JSON Schema compares them.
+    #[allow(clippy::cast_precision_loss)]
+    let below = |m: i128| match integer(value) {
+        Some(n) => n < m,
+        None => value.as_f64().is_some_and(|f| f < m as f64),
+    };
+    #[allow(clippy::cast_precision_loss)]
+    let above = |m: i128| match integer(value) {
+        Some(n) => n > m,
+        None => value.as_f64().is_some_and(|f| f > m as f64),
+    };
+    if let Some(m) = r.minimum.filter(|m| below(*m)) {
+        out.push(Fault::at(
+            at,
+            format!("{value} is less than the minimum of {m}"),
+        ));
+    }
+    if let Some(m) = r.maximum.filter(|m| above(*m)) {
+        out.push(Fault::at(
+            at,
+            format!("{value} is greater than the maximum of {m}"),
+        ));
+    }
+}
+
+/// The type bits of a JSON value.
+fn value_type_bits(value: &Value) -> u8 {
+    match value {
+        Value::Null => ty::NULL,
+        Value::Bool(_) => ty::BOOLEAN,
+        Value::Number(n) => {
+            let integral = n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0);
+            if integral {
+                ty::NUMBER | ty::INTEGER
+            } else {
+                ty::NUMBER
+            }
+        }
+        Value::String(_) => ty::STRING,
+        Value::Array(_) => ty::ARRAY,
+        Value::Object(_) => ty::OBJECT,
+    }
+}
+
+/// The names of the types of `bits`, for a message.
+fn type_names(bits: u8) -> String {
+    let names = [
+        (ty::NULL, "null"),
+        (ty::BOOLEAN, "boolean"),
+        (ty::INTEGER, "integer"),
+        (ty::NUMBER, "number"),
+        (ty::STRING, "string"),
+        (ty::ARRAY, "array"),
+        (ty::OBJECT, "object"),
+    ];
+    names
+        .iter()
+        .filter(|(bit, _)| bits & bit != 0)
+        .map(|(_, name)| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// A value for a message: its JSON, cut short past a few hundred bytes (a list of thousands of
+/// items is named by its pointer, not printed whole).
+fn shown(value: &Value) -> String {
+    const SHOWN_MAX: usize = 200;
+    let text = value.to_string();
+    if text.len() <= SHOWN_MAX {
+        return text;
+    }
+    let mut end = SHOWN_MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", text.get(..end).unwrap_or_default())
+}
+
+fn literal_list(values: &[Literal]) -> String {
+    let all: Vec<String> = values.iter().map(ToString::to_string).collect();
+    format!("[{}]", all.join(", "))
+}
+
+/// Whether no two of `elements` are equal (JSON equality: `1` equals `1.0`).
+fn unique_values(elements: &[Value]) -> bool {
+    elements
+        .iter()
+        .enumerate()
+        .all(|(i, a)| elements.iter().skip(i + 1).all(|b| !json_equal(a, b)))
+}
+
+/// JSON equality of two values (numbers by value).
+fn json_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (integer(a), integer(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => x.as_f64() == y.as_f64(),
+        },
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| json_equal(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(name, v)| y.get(name).is_some_and(|w| json_equal(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// Where a value breaks a schema.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fault {
+    /// JSON Pointer of the value at fault (`""`: the whole document); for a missing member,
+    /// of the object it is missing from.
+    pub pointer: String,
+    /// The name of the required member that is missing, if that is the fault.
+    pub missing: Option<String>,
+    /// What is wrong there.
+    pub reason: String,
+}
+
+impl Fault {
+    fn at(pointer: &str, reason: String) -> Fault {
+        Fault {
+            pointer: pointer.to_owned(),
+            missing: None,
+            reason,
+        }
+    }
+
+    /// The pointer of the value at fault, a missing member's own.
+    pub fn field(&self) -> String {
+        match &self.missing {
+            None => self.pointer.clone(),
+            Some(name) => format!(
+                "{}/{}",
+                self.pointer,
+                name.replace('~', "~0").replace('/', "~1")
+            ),
+        }
+    }
+}
+
+/// A JSON Schema (draft 2020-12) compiled: the subset custodia's own schemas use (the keywords
+/// of [`Rules`], `$ref` within the document or to another by its `$id`, and the patterns of
+/// [`Pattern`]); any other keyword does not compile, so that none is passed over. Used for the
+/// plugin manifest and the rule input document, which a `jsonschema` engine checked before.
+pub struct Schema {
+    compiled: Compiled,
+    root: Id,
+}
+
+impl std::fmt::Debug for Schema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Schema")
+            .field("rules", &self.compiled.rules.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Schema {
+    /// Compiles `root`, whose `$ref`s may name the documents `others` by their `$id`. An error
+    /// names what is not known here.
+    pub fn new(root: &Value, others: &[&Value]) -> Result<Schema, String> {
+        let mut documents = vec![root];
+        documents.extend_from_slice(others);
+        let mut compiler = Compiler::new(&documents)?;
+        let root = compiler.place(0, "")?;
+        Ok(Schema {
+            compiled: Compiled {
+                rules: compiler.rules,
+                kinds: Vec::new(),
+            },
+            root,
+        })
+    }
+
+    /// Every fault of `value`, in the order found (see [`Fault`]); none if it passes.
+    pub fn faults(&self, value: &Value) -> Vec<Fault> {
+        let mut faults = Vec::new();
+        self.compiled
+            .faults(self.root, value, &mut String::new(), 0, &mut faults);
+        faults
     }
 }
 
@@ -386,14 +855,41 @@ fn count(value: &Value) -> Result<u64, String> {
         .ok_or_else(|| format!("{value} is not a count"))
 }
 
-struct Compiler<'s> {
-    defs: &'s Map<String, Value>,
-    rules: Vec<Rules>,
-    /// Each definition compiled so far, by name.
-    by_name: HashMap<String, Id>,
+/// A schema document: its `$id` (what a `$ref` from another document names it by) and its
+/// root.
+struct Document<'s> {
+    id: Option<&'s str>,
+    root: &'s Value,
 }
 
-impl Compiler<'_> {
+struct Compiler<'s> {
+    documents: Vec<Document<'s>>,
+    rules: Vec<Rules>,
+    /// Each schema compiled so far as the target of a reference, by document and JSON Pointer.
+    by_place: HashMap<(usize, String), Id>,
+}
+
+impl<'s> Compiler<'s> {
+    /// A compiler of schemas in `documents`, the first the one compiled: the others are only
+    /// what its `$ref`s name by their `$id`.
+    fn new(documents: &[&'s Value]) -> Result<Self, String> {
+        let documents = documents
+            .iter()
+            .map(|root| {
+                let id = match root.get("$id") {
+                    None => None,
+                    Some(id) => Some(id.as_str().ok_or("`$id` is not a string")?),
+                };
+                Ok(Document { id, root })
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(Compiler {
+            documents,
+            rules: Vec::new(),
+            by_place: HashMap::new(),
+        })
+    }
+
     fn push(&mut self, rules: Rules) -> Result<Id, String> {
         let id = Id::try_from(self.rules.len()).map_err(|e| e.to_string())?;
         self.rules.push(rules);
@@ -406,47 +902,71 @@ impl Compiler<'_> {
             .ok_or_else(|| format!("no rules {id}"))
     }
 
-    /// The rules of `$defs/<name>`, compiled when first asked for.
-    fn definition(&mut self, name: &str) -> Result<Id, String> {
-        if let Some(id) = self.by_name.get(name) {
+    /// The rules of the schema at `pointer` in `document`, compiled when first asked for.
+    fn place(&mut self, document: usize, pointer: &str) -> Result<Id, String> {
+        let key = (document, pointer.to_owned());
+        if let Some(id) = self.by_place.get(&key) {
             return Ok(*id);
         }
-        let schema = self
-            .defs
-            .get(name)
-            .ok_or_else(|| format!("no `$defs/{name}`"))?;
-        // Placed before compiling, so that a definition referring to itself finds it.
+        let doc = self
+            .documents
+            .get(document)
+            .ok_or_else(|| format!("no document {document}"))?;
+        let schema = doc
+            .root
+            .pointer(pointer)
+            .ok_or_else(|| format!("nothing at `{pointer}`"))?;
+        // Placed before compiling, so that a schema referring to itself finds it.
         let id = self.push(Rules::default())?;
-        self.by_name.insert(name.to_owned(), id);
-        let rules = self.compile_rules(schema)?;
+        self.by_place.insert(key, id);
+        let rules = self.compile_rules(schema, document, pointer.is_empty())?;
         if let Some(slot) = self.rules.get_mut(id as usize) {
             *slot = rules;
         }
         Ok(id)
     }
 
-    fn reference(&mut self, target: &Value) -> Result<Id, String> {
-        let name = target
+    /// The rules a `$ref` names: `#<pointer>` in `document`, or `<$id>#<pointer>` in the document
+    /// of that `$id` (its root without `#`).
+    fn reference(&mut self, target: &Value, document: usize) -> Result<Id, String> {
+        let text = target
             .as_str()
-            .and_then(|t| t.strip_prefix("#/$defs/"))
-            .filter(|name| !name.contains(['/', '~', '%']))
+            .filter(|t| !t.contains('%'))
             .ok_or_else(|| format!("the reference {target}"))?;
-        self.definition(name)
+        let (base, pointer) = text.split_once('#').unwrap_or((text, ""));
+        let document = if base.is_empty() {
+            document
+        } else {
+            self.documents
+                .iter()
+                .position(|d| d.id == Some(base))
+                .ok_or_else(|| format!("the reference {target}: no such document"))?
+        };
+        if !pointer.is_empty() && !pointer.starts_with('/') {
+            return Err(format!("the reference {target}"));
+        }
+        self.place(document, pointer)
     }
 
-    /// The rules of a subschema: a schema of only `$ref` is its target's.
-    fn schema(&mut self, schema: &Value) -> Result<Id, String> {
+    /// The rules of a subschema in `document`: a schema of only `$ref` is its target's.
+    fn schema(&mut self, schema: &Value, document: usize) -> Result<Id, String> {
         if let Some(map) = schema.as_object()
             && map.len() == 1
             && let Some(target) = map.get("$ref")
         {
-            return self.reference(target);
+            return self.reference(target, document);
         }
-        let rules = self.compile_rules(schema)?;
+        let rules = self.compile_rules(schema, document, false)?;
         self.push(rules)
     }
 
-    fn compile_rules(&mut self, schema: &Value) -> Result<Rules, String> {
+    /// The rules of `schema`, in `document` (its root if `root`: only there may `$id` be).
+    fn compile_rules(
+        &mut self,
+        schema: &Value,
+        document: usize,
+        root: bool,
+    ) -> Result<Rules, String> {
         let map = match schema {
             Value::Bool(b) => {
                 return Ok(Rules {
@@ -463,7 +983,7 @@ impl Compiler<'_> {
                 .as_object()
                 .ok_or("`properties` is not an object")?;
             for (name, schema) in properties {
-                let id = self.schema(schema)?;
+                let id = self.schema(schema, document)?;
                 r.properties.push((name.as_str().into(), id));
             }
             r.properties.sort_by(|a, b| a.0.cmp(&b.0));
@@ -495,7 +1015,7 @@ impl Compiler<'_> {
                 }
                 "minimum" => r.minimum = Some(integer(value).ok_or("`minimum`")?),
                 "maximum" => r.maximum = Some(integer(value).ok_or("`maximum`")?),
-                "items" => r.items = Some(self.schema(value)?),
+                "items" => r.items = Some(self.schema(value, document)?),
                 "minItems" => r.min_items = Some(count(value)?),
                 "maxItems" => r.max_items = Some(count(value)?),
                 "uniqueItems" => {
@@ -508,34 +1028,46 @@ impl Compiler<'_> {
                 }
                 "additionalProperties" => match value {
                     Value::Bool(false) => r.closed = true,
-                    other => r.additional = Some(self.schema(other)?),
+                    other => r.additional = Some(self.schema(other, document)?),
                 },
                 "$ref" => {
-                    let id = self.reference(value)?;
+                    let id = self.reference(value, document)?;
                     r.all_of.push(id);
                 }
-                "allOf" | "anyOf" => {
-                    let list = value.as_array().ok_or("`allOf` or `anyOf`")?;
+                "allOf" | "anyOf" | "oneOf" => {
+                    let list = value
+                        .as_array()
+                        .ok_or_else(|| format!("`{keyword}` is not an array"))?;
                     if list.is_empty() {
                         return Err(format!("an empty `{keyword}`"));
                     }
-                    for schema in list {
-                        let id = self.schema(schema)?;
-                        if keyword == "allOf" {
-                            r.all_of.push(id);
-                        } else {
-                            r.any_of.push(id);
-                        }
+                    let ids = list
+                        .iter()
+                        .map(|schema| self.schema(schema, document))
+                        .collect::<Result<Vec<Id>, String>>()?;
+                    match keyword.as_str() {
+                        "allOf" => r.all_of.extend(ids),
+                        "anyOf" => r.any_of = ids,
+                        _ => r.one_of = ids,
                     }
                 }
                 "if" => {
-                    let test = self.schema(value)?;
-                    let then = map.get("then").map(|s| self.schema(s)).transpose()?;
-                    let otherwise = map.get("else").map(|s| self.schema(s)).transpose()?;
+                    let test = self.schema(value, document)?;
+                    let then = map
+                        .get("then")
+                        .map(|s| self.schema(s, document))
+                        .transpose()?;
+                    let otherwise = map
+                        .get("else")
+                        .map(|s| self.schema(s, document))
+                        .transpose()?;
                     r.condition = Some((test, then, otherwise));
                 }
                 // Without `if`, `then` and `else` do nothing (JSON Schema ignores them).
                 "then" | "else" => {}
+                // A document's own name, at its root only: inside, it would change what the
+                // `$ref`s below it name.
+                "$id" if root => {}
                 annotation if ANNOTATIONS.contains(&annotation) => {}
                 other => return Err(format!("the keyword `{other}`")),
             }
@@ -550,7 +1082,8 @@ fn types(value: &Value) -> Result<u8, String> {
         Ok(match name {
             "null" => ty::NULL,
             "boolean" => ty::BOOLEAN,
-            "integer" | "number" => ty::NUMBER,
+            "integer" => ty::INTEGER,
+            "number" => ty::NUMBER,
             "string" => ty::STRING,
             "array" => ty::ARRAY,
             "object" => ty::OBJECT,
@@ -571,7 +1104,7 @@ impl View<'_> {
         match self {
             View::Null => ty::NULL,
             View::Bool(_) => ty::BOOLEAN,
-            View::Int(_) => ty::NUMBER,
+            View::Int(_) => ty::NUMBER | ty::INTEGER,
             View::Str(_) => ty::STRING,
             View::Arr(_) => ty::ARRAY,
             View::Obj(_) => ty::OBJECT,
@@ -586,34 +1119,50 @@ mod tests {
     use crate::envelope::tape::Tape;
     use serde_json::json;
 
-    /// `schema` compiled alone (its `$defs` as the definitions), under the kind "".
+    /// `schema` compiled alone, under the kind "".
     fn compiled(schema: &Value) -> Result<Compiled, String> {
-        let none = Map::new();
-        let defs = schema
-            .get("$defs")
-            .and_then(Value::as_object)
-            .unwrap_or(&none);
-        let mut compiler = Compiler {
-            defs,
-            rules: Vec::new(),
-            by_name: HashMap::new(),
-        };
-        let root = compiler.schema(schema)?;
+        let mut compiler = Compiler::new(&[schema])?;
+        let root = compiler.place(0, "")?;
         Ok(Compiled {
             rules: compiler.rules,
-            kinds: vec![("".into(), root)],
+            kinds: vec![("".into(), root, root)],
         })
     }
 
     /// Both verdicts on `text` under `schema`: this validator's on its tape, and `jsonschema`'s
-    /// (draft 2020-12) on its `Value`.
+    /// (draft 2020-12) on its `Value`; and this validator's on the `Value` is the engine's, with
+    /// a fault the engine names.
     fn verdicts(schema: &Value, text: &str) -> (bool, bool) {
         let ours = compiled(schema).unwrap();
         let tape = Tape::parse(text.as_bytes()).unwrap();
         let mine = ours.is_valid("", tape.root()).unwrap();
-        let engine = jsonschema::draft202012::new(schema).unwrap();
         let value: Value = serde_json::from_str(text).unwrap();
-        (mine, engine.is_valid(&value))
+        let engine = value_verdict(schema, &value);
+        (mine, engine)
+    }
+
+    /// `jsonschema`'s verdict on `value` under `schema`, after checking that [`Schema::faults`]
+    /// gives the same one and that each of its faults is at a pointer where the engine finds
+    /// one.
+    fn value_verdict(schema: &Value, value: &Value) -> bool {
+        let engine = jsonschema::draft202012::new(schema).unwrap();
+        let theirs: Vec<String> = engine
+            .iter_errors(value)
+            .map(|e| e.instance_path().to_string())
+            .collect();
+        let faults = Schema::new(schema, &[]).unwrap().faults(value);
+        assert_eq!(
+            faults.is_empty(),
+            theirs.is_empty(),
+            "{schema} on {value}: {faults:?} {theirs:?}"
+        );
+        for fault in &faults {
+            assert!(
+                theirs.contains(&fault.pointer),
+                "{schema} on {value}: {fault:?} not in {theirs:?}"
+            );
+        }
+        theirs.is_empty()
     }
 
     #[test]
@@ -773,6 +1322,20 @@ mod tests {
                        "$defs": {"s": {"type": "string", "minLength": 1}}}),
                 vec![r#""""#, r#""a""#, r#""abc""#, "1"],
             ),
+            (
+                json!({"oneOf": [{"type": "integer"}, {"minimum": 2}]}),
+                vec!["1", "3", r#""a""#, "null"],
+            ),
+            (
+                json!({"properties": {"k": {"oneOf": [{"$ref": "#/$defs/s/properties/a"}, {"type": "null"}]}},
+                       "$defs": {"s": {"properties": {"a": {"enum": ["x", "y"]}}}}}),
+                vec![
+                    r#"{"k":"x"}"#,
+                    r#"{"k":null}"#,
+                    r#"{"k":"z"}"#,
+                    r#"{"k":1}"#,
+                ],
+            ),
             (json!(true), vec!["1", "{}"]),
             (json!(false), vec!["1", "{}"]),
             (
@@ -795,6 +1358,148 @@ mod tests {
         assert!(valid > 40 && invalid > 40, "{valid} {invalid}");
     }
 
+    /// Numbers a tape does not hold (fractions, exponents, beyond 64 bits), checked on the
+    /// `Value`: the engine's verdicts.
+    #[test]
+    fn numbers_with_fractions_get_the_engines_verdict() {
+        let schemas = [
+            json!({"type": "integer"}),
+            json!({"type": "number"}),
+            json!({"type": ["integer", "string"]}),
+            json!({"minimum": 1, "maximum": 3}),
+            json!({"const": 2}),
+            json!({"enum": [2, "2"]}),
+            json!({"uniqueItems": true}),
+        ];
+        let values = [
+            "1.5",
+            "2.0",
+            "2",
+            "0.5",
+            "3.5",
+            "3.0",
+            "1e2",
+            "2e0",
+            "-0.0",
+            "1e300",
+            "18446744073709551616",
+            "[2, 2.0]",
+            "[1, 1.5]",
+            "[[1.0], [1]]",
+            r#"[{"a": 1}, {"a": 1.0}]"#,
+        ];
+        let (mut valid, mut invalid) = (0, 0);
+        for schema in &schemas {
+            for text in values {
+                let value: Value = serde_json::from_str(text).unwrap();
+                if value_verdict(schema, &value) {
+                    valid += 1;
+                } else {
+                    invalid += 1;
+                }
+            }
+        }
+        assert!(valid > 20 && invalid > 20, "{valid} {invalid}");
+    }
+
+    /// The plugin manifest's schema (`schemas/plugin-manifest.schema.json`, which the plugin
+    /// host compiles with [`Schema`]): the engine's verdicts on a manifest whose members are
+    /// replaced in turn by values near its patterns' and bounds' edges.
+    #[test]
+    fn the_manifest_schema_gives_the_engines_verdicts() {
+        let schema: Value =
+            serde_json::from_str(include_str!("../../../schemas/plugin-manifest.schema.json"))
+                .unwrap();
+        let good = json!({"name": "lot-code-br", "version": "0.1.0", "jurisdiction": "BR",
+            "abi_version": 1, "module": "lot_code_br.wasm", "module_sha256": "ab".repeat(32),
+            "config": {"min": 3}, "config_sha256": "cd".repeat(32), "description": "d"});
+        let replacements = [
+            json!(""),
+            json!("a"),
+            json!("Lot"),
+            json!("-a"),
+            json!("a".repeat(64)),
+            json!("a".repeat(65)),
+            json!("1.2.3"),
+            json!("01.2.3"),
+            json!("1.2.3-rc.1+b"),
+            json!("1.2.3-"),
+            json!("x.wasm"),
+            json!("../x.wasm"),
+            json!(".wasm"),
+            json!("AB".repeat(32)),
+            json!(0),
+            json!(1),
+            json!(65535),
+            json!(65536),
+            json!(1.5),
+            json!(2.0),
+            json!(null),
+            json!({}),
+            json!([]),
+        ];
+        let (mut valid, mut invalid) = (0, 0);
+        for name in good.as_object().unwrap().keys() {
+            for replacement in &replacements {
+                let mut doc = good.clone();
+                doc[name] = replacement.clone();
+                if value_verdict(&schema, &doc) {
+                    valid += 1;
+                } else {
+                    invalid += 1;
+                }
+            }
+            let mut doc = good.clone();
+            doc.as_object_mut().unwrap().remove(name);
+            value_verdict(&schema, &doc);
+        }
+        let mut doc = good.clone();
+        doc["extra"] = json!(1);
+        assert!(!value_verdict(&schema, &doc));
+        assert!(value_verdict(&schema, &good));
+        assert!(valid > 20 && invalid > 100, "{valid} {invalid}");
+    }
+
+    #[test]
+    fn a_missing_member_and_a_closed_object_are_named() {
+        let schema = Schema::new(
+            &json!({"properties": {"a": {"type": "string"}, "b/c": true}, "required": ["a", "b/c"],
+                    "additionalProperties": false}),
+            &[],
+        )
+        .unwrap();
+        let faults = schema.faults(&json!({"x": 1}));
+        let fields: Vec<String> = faults.iter().map(Fault::field).collect();
+        assert_eq!(fields, ["/a", "/b~1c", ""]);
+        assert_eq!(faults[0].missing.as_deref(), Some("a"));
+        assert_eq!(faults[2].missing, None);
+        assert!(schema.faults(&json!({"a": "s", "b/c": 0})).is_empty());
+        // Deeper: the member's pointer.
+        let faults = schema.faults(&json!({"a": 1, "b/c": 0}));
+        assert_eq!(faults.iter().map(Fault::field).collect::<Vec<_>>(), ["/a"]);
+    }
+
+    #[test]
+    fn a_reference_names_another_document_by_its_id() {
+        let other = json!({"$id": "https://example.invalid/o.json", "$defs": {"n": {"type": "integer"}},
+                           "type": "object"});
+        let root = json!({"$id": "https://example.invalid/r.json",
+                          "properties": {"n": {"$ref": "https://example.invalid/o.json#/$defs/n"},
+                                         "o": {"$ref": "https://example.invalid/o.json"}}});
+        let schema = Schema::new(&root, &[&other]).unwrap();
+        assert!(schema.faults(&json!({"n": 1, "o": {}})).is_empty());
+        let fields: Vec<String> = schema
+            .faults(&json!({"n": "1", "o": []}))
+            .iter()
+            .map(Fault::field)
+            .collect();
+        assert_eq!(fields, ["/n", "/o"]);
+        // Not given, or not there: does not compile.
+        assert!(Schema::new(&root, &[]).is_err());
+        let missing = json!({"$ref": "https://example.invalid/o.json#/$defs/m"});
+        assert!(Schema::new(&missing, &[&other]).is_err());
+    }
+
     #[test]
     fn a_schema_beyond_its_keywords_does_not_compile() {
         for schema in [
@@ -813,6 +1518,10 @@ mod tests {
             json!({"dependentRequired": {}}),
             json!({"uniqueItems": "yes"}),
             json!({"anyOf": []}),
+            json!({"oneOf": []}),
+            json!({"not": {}}),
+            json!({"$ref": "#/$defs/a%20b", "$defs": {"a b": {}}}),
+            json!({"$ref": "#$defs/a", "$defs": {"a": {}}}),
             json!({"minLength": -1}),
             json!({"required": [1]}),
             json!({"$ref": "#/$defs/a", "$defs": {"a": {"$id": "https://example.invalid/a"}}}),

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+use crate::envelope::Schema;
 use crate::envelope::schema::EVENT_SCHEMA;
 
 /// `schemas/rule-input.schema.json`.
@@ -29,31 +30,18 @@ impl std::fmt::Display for InputMismatch {
     }
 }
 
-fn build() -> Result<jsonschema::Validator, String> {
+fn build() -> Result<Schema, String> {
     let event: Value = serde_json::from_str(EVENT_SCHEMA).map_err(|e| e.to_string())?;
     let input: Value = serde_json::from_str(INPUT_SCHEMA).map_err(|e| e.to_string())?;
-    let event_id = event
-        .get("$id")
-        .and_then(Value::as_str)
-        .ok_or("the event schema has no `$id`")?
-        .to_owned();
-    let registry = jsonschema::Registry::new()
-        .add(event_id.as_str(), event)
-        .map_err(|e| e.to_string())?
-        .prepare()
-        .map_err(|e| e.to_string())?;
-    jsonschema::options()
-        .with_registry(&registry)
-        .build(&input)
-        .map_err(|e| e.to_string())
+    Schema::new(&input, &[&event])
 }
 
 /// Checks an input document against `schemas/rule-input.schema.json`. The first mismatch, in
-/// document order, is returned (a schema that does not compile is a build defect, reported
-/// as a mismatch at `""`).
+/// the order of pointers, is returned (a schema that does not compile is a build defect,
+/// reported as a mismatch at `""`).
 pub fn check_input(doc: &Value) -> Result<(), InputMismatch> {
-    static CELL: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
-    let validator = match CELL.get_or_init(build) {
+    static CELL: OnceLock<Result<Schema, String>> = OnceLock::new();
+    let schema = match CELL.get_or_init(build) {
         Ok(v) => v,
         Err(reason) => {
             return Err(InputMismatch {
@@ -62,11 +50,11 @@ pub fn check_input(doc: &Value) -> Result<(), InputMismatch> {
             });
         }
     };
-    let mut errors: Vec<(String, String)> = validator
-        .iter_errors(doc)
-        .map(|e| (e.instance_path().to_string(), e.to_string()))
+    let mut errors: Vec<(String, String)> = schema
+        .faults(doc)
+        .into_iter()
+        .map(|f| (f.pointer, f.reason))
         .collect();
-    // The deepest pointer first among equals is the most precise; document order otherwise.
     errors.sort();
     match errors.into_iter().next() {
         None => Ok(()),

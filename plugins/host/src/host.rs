@@ -37,7 +37,7 @@ pub struct PluginHost {
     engine: Engine,
     linker: Arc<Linker<CallState>>,
     limits: Limits,
-    schema: Arc<jsonschema::Validator>,
+    schema: Arc<custodia::rules::Schema>,
     /// Where compiled plugins are kept between processes, if anywhere.
     cache: Option<Arc<ModuleCache>>,
 }
@@ -87,9 +87,8 @@ impl PluginHost {
             serde_json::from_str(manifest::MANIFEST_SCHEMA).map_err(|e| HostError::Schema {
                 reason: e.to_string(),
             })?;
-        let schema = jsonschema::validator_for(&schema_doc).map_err(|e| HostError::Schema {
-            reason: e.to_string(),
-        })?;
+        let schema = custodia::rules::Schema::new(&schema_doc, &[])
+            .map_err(|reason| HostError::Schema { reason })?;
         Ok(PluginHost {
             engine,
             linker: Arc::new(linker),

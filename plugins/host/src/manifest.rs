@@ -148,14 +148,11 @@ impl fmt::Display for PluginId {
 }
 
 /// Validates a manifest document against the schema and decodes it.
-pub(crate) fn decode(
-    validator: &jsonschema::Validator,
-    doc: &Value,
-) -> Result<Manifest, LoadError> {
-    if let Some(err) = validator.iter_errors(doc).next() {
+pub(crate) fn decode(schema: &custodia::rules::Schema, doc: &Value) -> Result<Manifest, LoadError> {
+    if let Some(fault) = schema.faults(doc).into_iter().next() {
         return Err(LoadError::ManifestSchema {
-            pointer: err.instance_path().to_string(),
-            reason: err.to_string(),
+            pointer: fault.pointer,
+            reason: fault.reason,
         });
     }
     serde_json::from_value(doc.clone()).map_err(|e| LoadError::ManifestJson {
