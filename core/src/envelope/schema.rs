@@ -629,6 +629,7 @@ mod tests {
                     }
                     let bytes = serde_json::to_vec(&mutated).unwrap();
                     let tape = crate::envelope::tape::Tape::parse(&bytes).unwrap();
+                    assert!(validators().unwrap().compiled.both_agree(&kind, &mutated));
                     let result = check_event(&mutated, true);
                     let tree = result.is_ok();
                     assert_eq!(tape_is_valid(tape.root()), tree, "{path} = {replacement}");

@@ -214,7 +214,10 @@ impl Compiled {
     ) -> Option<Vec<Fault>> {
         let root = self.root(kind, signed)?;
         let mut faults = Vec::new();
-        self.faults(root, event, &mut String::new(), 0, &mut faults);
+        // Most events pass: decided without naming anything first.
+        if !self.value_valid(root, event, 0) {
+            self.named_faults(root, event, &mut faults);
+        }
         Some(faults)
     }
 
@@ -334,11 +337,128 @@ impl Compiled {
 /// The faults of a `Value` tree: what [`Compiled::valid`] decides on a tape, on any JSON value
 /// (numbers with fractions included), naming every fault.
 impl Compiled {
-    /// Whether `value` passes the rules `id`.
+    /// Whether `value` passes the rules `id`: [`Compiled::faults`]'s verdict, without naming
+    /// anything (most values checked pass, and `if`, `anyOf` and `oneOf` only ask this).
     fn value_valid(&self, id: Id, value: &Value, depth: u32) -> bool {
+        let Some(r) = self.rules.get(id as usize) else {
+            return false;
+        };
+        if r.never || depth > DEPTH_MAX {
+            return false;
+        }
+        if r.types != 0 && r.types & value_type_bits(value) == 0 {
+            return false;
+        }
+        if !r
+            .one_of_values
+            .iter()
+            .all(|values| values.iter().any(|v| v.is_value(value)))
+        {
+            return false;
+        }
+        let own = match value {
+            Value::String(s) => self.string(r, s),
+            Value::Number(_) => bounds_broken(r, value) == (None, None),
+            Value::Array(elements) => {
+                // `as`: widening.
+                let n = elements.len() as u64;
+                r.min_items.is_none_or(|m| n >= m)
+                    && r.max_items.is_none_or(|m| n <= m)
+                    && r.items.is_none_or(|items| {
+                        elements
+                            .iter()
+                            .all(|e| self.value_valid(items, e, depth + 1))
+                    })
+                    && (!r.unique_items || unique_values(elements))
+            }
+            Value::Object(members) => self.object_valid(r, members, depth),
+            Value::Null | Value::Bool(_) => true,
+        };
+        own && r
+            .all_of
+            .iter()
+            .all(|&s| self.value_valid(s, value, depth + 1))
+            && (r.any_of.is_empty()
+                || r.any_of
+                    .iter()
+                    .any(|&s| self.value_valid(s, value, depth + 1)))
+            && (r.one_of.is_empty()
+                || r.one_of
+                    .iter()
+                    .filter(|&&s| self.value_valid(s, value, depth + 1))
+                    .count()
+                    == 1)
+            && r.condition.is_none_or(|(test, then, otherwise)| {
+                let branch = if self.value_valid(test, value, depth + 1) {
+                    then
+                } else {
+                    otherwise
+                };
+                branch.is_none_or(|s| self.value_valid(s, value, depth + 1))
+            })
+    }
+
+    fn object_valid(&self, r: &Rules, members: &Map<String, Value>, depth: u32) -> bool {
+        // A bit per property found, as on a tape. Members come sorted by name (a `Map` is a
+        // B-tree), as the properties are: each is found moving forward from the last (and
+        // searched for otherwise, should a `Map` ever keep another order).
+        let mut found = 0u64;
+        let mut cursor = 0;
+        for (name, member) in members {
+            let place = loop {
+                match r.properties.get(cursor) {
+                    Some((known, _)) if before(known.as_bytes(), name.as_bytes()) => cursor += 1,
+                    Some((known, _)) if same(known.as_bytes(), name.as_bytes()) => {
+                        break Some(cursor);
+                    }
+                    _ => {
+                        break r
+                            .properties
+                            .binary_search_by(|(known, _)| known.as_ref().cmp(name))
+                            .ok();
+                    }
+                }
+            };
+            let schema = match place {
+                Some(place) => {
+                    found |= 1 << place;
+                    r.properties.get(place).map(|(_, s)| *s)
+                }
+                None if r.closed => return false,
+                None => r.additional,
+            };
+            if let Some(schema) = schema
+                && !self.value_valid(schema, member, depth + 1)
+            {
+                return false;
+            }
+        }
+        found & r.required == r.required
+            && r.required_elsewhere
+                .iter()
+                .all(|name| members.contains_key(name.as_ref()))
+    }
+
+    /// The faults of `value`, which [`Compiled::value_valid`] refused, under the rules `id`:
+    /// at least one (the two functions are tested to agree; if they did not, the value is
+    /// still refused, at its root).
+    fn named_faults(&self, id: Id, value: &Value, out: &mut Vec<Fault>) {
+        self.faults(id, value, &mut String::new(), 0, out);
+        if out.is_empty() {
+            out.push(Fault::at("", "the value breaks the schema".into()));
+        }
+    }
+
+    /// Whether [`Compiled::value_valid`] and [`Compiled::faults`] agree on `value` under the
+    /// rules of `kind`'s signed events, or of the only schema (kind `""`).
+    #[cfg(test)]
+    pub(crate) fn both_agree(&self, kind: &str, value: &Value) -> bool {
+        let Some(root) = self.root(kind, true) else {
+            return false;
+        };
         let mut faults = Vec::new();
-        self.faults(id, value, &mut String::new(), depth, &mut faults);
-        faults.is_empty()
+        self.faults(root, value, &mut String::new(), 0, &mut faults);
+        self.value_valid(root, value, 0) == faults.is_empty()
     }
 
     /// Adds to `out` each fault of `value`, at the JSON Pointer `at`, under the rules `id`. Every
@@ -513,8 +633,7 @@ impl Compiled {
             };
             if let Some(schema) = schema {
                 let len = at.len();
-                at.push('/');
-                at.push_str(&name.replace('~', "~0").replace('/', "~1"));
+                push_token(at, name);
                 self.faults(schema, member, at, depth + 1, out);
                 at.truncate(len);
             }
@@ -558,29 +677,51 @@ fn string_faults(r: &Rules, s: &str, value: &Value, at: &str, out: &mut Vec<Faul
 }
 
 fn number_faults(r: &Rules, value: &Value, at: &str, out: &mut Vec<Fault>) {
-    // Integers compared exactly, other numbers as floats (a bound is an integer). `as`: the
-    // nearest float, which is how JSON Schema compares them.
-    #[allow(clippy::cast_precision_loss)]
-    let below = |m: i128| match integer(value) {
-        Some(n) => n < m,
-        None => value.as_f64().is_some_and(|f| f < m as f64),
-    };
-    #[allow(clippy::cast_precision_loss)]
-    let above = |m: i128| match integer(value) {
-        Some(n) => n > m,
-        None => value.as_f64().is_some_and(|f| f > m as f64),
-    };
-    if let Some(m) = r.minimum.filter(|m| below(*m)) {
+    let (minimum, maximum) = bounds_broken(r, value);
+    if let Some(m) = minimum {
         out.push(Fault::at(
             at,
             format!("{value} is less than the minimum of {m}"),
         ));
     }
-    if let Some(m) = r.maximum.filter(|m| above(*m)) {
+    if let Some(m) = maximum {
         out.push(Fault::at(
             at,
             format!("{value} is greater than the maximum of {m}"),
         ));
+    }
+}
+
+/// The `minimum` and the `maximum` a number breaks, if any. Integers are compared exactly,
+/// other numbers as floats (a bound is an integer; `as`: the nearest float, which is how JSON
+/// Schema compares them).
+#[allow(clippy::cast_precision_loss)]
+fn bounds_broken(r: &Rules, value: &Value) -> (Option<i128>, Option<i128>) {
+    if r.minimum.is_none() && r.maximum.is_none() {
+        return (None, None);
+    }
+    let (exact, float) = (integer(value), value.as_f64());
+    let below = |m: i128| match exact {
+        Some(n) => n < m,
+        None => float.is_some_and(|f| f < m as f64),
+    };
+    let above = |m: i128| match exact {
+        Some(n) => n > m,
+        None => float.is_some_and(|f| f > m as f64),
+    };
+    (
+        r.minimum.filter(|m| below(*m)),
+        r.maximum.filter(|m| above(*m)),
+    )
+}
+
+/// `/` and `name` escaped as a JSON Pointer's token, added to `at`.
+fn push_token(at: &mut String, name: &str) {
+    at.push('/');
+    if name.contains(['~', '/']) {
+        at.push_str(&name.replace('~', "~0").replace('/', "~1"));
+    } else {
+        at.push_str(name);
     }
 }
 
@@ -694,11 +835,11 @@ impl Fault {
     pub fn field(&self) -> String {
         match &self.missing {
             None => self.pointer.clone(),
-            Some(name) => format!(
-                "{}/{}",
-                self.pointer,
-                name.replace('~', "~0").replace('/', "~1")
-            ),
+            Some(name) => {
+                let mut field = self.pointer.clone();
+                push_token(&mut field, name);
+                field
+            }
         }
     }
 }
@@ -740,8 +881,9 @@ impl Schema {
     /// Every fault of `value`, in the order found (see [`Fault`]); none if it passes.
     pub fn faults(&self, value: &Value) -> Vec<Fault> {
         let mut faults = Vec::new();
-        self.compiled
-            .faults(self.root, value, &mut String::new(), 0, &mut faults);
+        if !self.compiled.value_valid(self.root, value, 0) {
+            self.compiled.named_faults(self.root, value, &mut faults);
+        }
         faults
     }
 }
@@ -1150,7 +1292,16 @@ mod tests {
             .iter_errors(value)
             .map(|e| e.instance_path().to_string())
             .collect();
-        let faults = Schema::new(schema, &[]).unwrap().faults(value);
+        let ours = Schema::new(schema, &[]).unwrap();
+        assert!(
+            Compiled {
+                rules: ours.compiled.rules.clone(),
+                kinds: vec![("".into(), ours.root, ours.root)],
+            }
+            .both_agree("", value),
+            "{schema} on {value}"
+        );
+        let faults = ours.faults(value);
         assert_eq!(
             faults.is_empty(),
             theirs.is_empty(),
