@@ -639,10 +639,19 @@ impl Compiled {
             }
         }
         if !unexpected.is_empty() {
+            // A few names: an object of thousands of members is named by its pointer.
+            const NAMED_MAX: usize = 8;
+            let more = unexpected.len().saturating_sub(NAMED_MAX);
+            unexpected.truncate(NAMED_MAX);
+            let and_more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
             out.push(Fault::at(
                 at,
                 format!(
-                    "additional properties are not allowed ({} unexpected)",
+                    "additional properties are not allowed ({}{and_more} unexpected)",
                     unexpected.join(", ")
                 ),
             ));
