@@ -90,8 +90,8 @@ fn documents_of_a_synthetic_history_follow_the_schema() {
     assert!(kinds.contains("register_lot"), "{kinds:?}");
 }
 
-#[test]
-fn the_schema_names_the_pointer_of_the_fault() {
+/// A ledger of the version-2 vector events (in its temporary folder), and their ids.
+fn vector_ledger() -> (tempfile::TempDir, Ledger, Vec<custodia::EventId>) {
     let dir = tempfile::tempdir().unwrap();
     let mut ledger = Ledger::create(
         dir.path().join("l.ledger"),
@@ -101,7 +101,14 @@ fn the_schema_names_the_pointer_of_the_fault() {
     let report = ledger
         .append_json_lines(&vector_lines("events-v2.json"))
         .unwrap();
-    let id = report.events.last().unwrap().id;
+    let ids = report.events.iter().map(|e| e.id).collect();
+    (dir, ledger, ids)
+}
+
+#[test]
+fn the_schema_names_the_pointer_of_the_fault() {
+    let (_dir, ledger, ids) = vector_ledger();
+    let id = *ids.last().unwrap();
     let good = ledger.rule_input(&id).unwrap();
     check_input(&good).unwrap();
     let cases: Vec<(&str, Value, &str)> = vec![
@@ -145,40 +152,12 @@ fn engine() -> jsonschema::Validator {
         .unwrap()
 }
 
-/// The pointer of every leaf of `v`.
-fn leaves(v: &Value, at: &mut String, out: &mut Vec<String>) {
-    match v {
-        Value::Object(m) => m.iter().for_each(|(k, x)| {
-            let len = at.len();
-            at.push('/');
-            at.push_str(&k.replace('~', "~0").replace('/', "~1"));
-            leaves(x, at, out);
-            at.truncate(len);
-        }),
-        Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| {
-            let len = at.len();
-            at.push_str(&format!("/{i}"));
-            leaves(x, at, out);
-            at.truncate(len);
-        }),
-        _ => out.push(at.clone()),
-    }
-}
-
 /// Every leaf of the documents of the version-2 vector events, replaced in turn by values the
 /// schema refuses or accepts: the verdict is the engine's, and the pointer reported is one
 /// where the engine finds a fault.
 #[test]
 fn the_schema_gives_the_engines_verdict_on_mutated_documents() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut ledger = Ledger::create(
-        dir.path().join("l.ledger"),
-        Options::new().log_key(Signer::from_seed([9; 32])),
-    )
-    .unwrap();
-    let report = ledger
-        .append_json_lines(&vector_lines("events-v2.json"))
-        .unwrap();
+    let (_dir, ledger, ids) = vector_ledger();
     let engine = engine();
     let replacements = [
         json!(""),
@@ -192,11 +171,9 @@ fn the_schema_gives_the_engines_verdict_on_mutated_documents() {
         json!({}),
     ];
     let (mut checked, mut refused) = (0, 0);
-    for event in &report.events {
-        let doc = ledger.rule_input(&event.id).unwrap();
-        let mut paths = Vec::new();
-        leaves(&doc, &mut String::new(), &mut paths);
-        for path in paths {
+    for id in &ids {
+        let doc = ledger.rule_input(id).unwrap();
+        for path in custodia::testkit::json_leaves(&doc) {
             for replacement in &replacements {
                 let mut mutated = doc.clone();
                 *mutated.pointer_mut(&path).unwrap() = replacement.clone();

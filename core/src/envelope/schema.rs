@@ -560,24 +560,6 @@ mod tests {
     /// one reading the `Value` tree, every time.
     #[test]
     fn the_tape_validator_agrees_with_the_tree_validator_on_mutated_events() {
-        fn leaves(v: &Value, at: &mut String, out: &mut Vec<String>) {
-            match v {
-                Value::Object(m) => m.iter().for_each(|(k, x)| {
-                    let len = at.len();
-                    at.push('/');
-                    at.push_str(k);
-                    leaves(x, at, out);
-                    at.truncate(len);
-                }),
-                Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| {
-                    let len = at.len();
-                    at.push_str(&format!("/{i}"));
-                    leaves(x, at, out);
-                    at.truncate(len);
-                }),
-                _ => out.push(at.clone()),
-            }
-        }
         let key = crate::envelope::Signer::from_seed([5; 32]);
         let mut events: Vec<Value> = crate::ledger::Body::examples()
             .into_iter()
@@ -618,10 +600,7 @@ mod tests {
             let engine = engines
                 .entry(kind.clone())
                 .or_insert_with(|| engine(&kind, true));
-            let mut at = String::new();
-            let mut paths = Vec::new();
-            leaves(event, &mut at, &mut paths);
-            for path in paths {
+            for path in crate::testkit::json_leaves(event) {
                 for replacement in &replacements {
                     let mut mutated = event.clone();
                     if let Some(slot) = mutated.pointer_mut(&path) {
