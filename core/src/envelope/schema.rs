@@ -89,20 +89,12 @@ impl Pattern {
         ),
     ];
 
-    /// This pattern's source text, as the schema writes it.
-    pub(crate) fn source(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, p)| *p == self)
-            .map_or("", |(text, _)| *text)
-    }
-
-    /// The pattern of this source text, if the schema's.
-    pub(crate) fn of(source: &str) -> Option<Pattern> {
+    /// The pattern of this source text, if the schema's, with the text.
+    pub(crate) fn of(source: &str) -> Option<(Pattern, &'static str)> {
         Self::ALL
             .iter()
             .find(|(text, _)| *text == source)
-            .map(|(_, p)| *p)
+            .map(|(text, p)| (*p, *text))
     }
 
     /// Whether the whole of `text` matches (`^` and `$` anchor both ends, and `$` does not

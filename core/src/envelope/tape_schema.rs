@@ -128,7 +128,8 @@ struct Rules {
     /// `minLength`, `maxLength` (in characters), `pattern`.
     min_length: Option<u64>,
     max_length: Option<u64>,
-    pattern: Option<Pattern>,
+    /// The pattern's check, and its source text (for messages).
+    pattern: Option<(Pattern, &'static str)>,
     /// `minimum`, `maximum`.
     minimum: Option<i128>,
     maximum: Option<i128>,
@@ -265,7 +266,7 @@ impl Compiled {
     }
 
     fn string(&self, r: &Rules, s: &str) -> bool {
-        if r.pattern.is_some_and(|p| !p.matches(s)) {
+        if r.pattern.is_some_and(|(p, _)| !p.matches(s)) {
             return false;
         }
         if r.min_length.is_none() && r.max_length.is_none() {
@@ -660,10 +661,10 @@ impl Compiled {
 }
 
 fn string_faults(r: &Rules, s: &str, value: &Value, at: &str, out: &mut Vec<Fault>) {
-    if let Some(pattern) = r.pattern.filter(|p| !p.matches(s)) {
+    if let Some((_, source)) = r.pattern.filter(|(p, _)| !p.matches(s)) {
         out.push(Fault::at(
             at,
-            format!("{} does not match `{}`", shown(value), pattern.source()),
+            format!("{} does not match `{source}`", shown(value)),
         ));
     }
     if r.min_length.is_none() && r.max_length.is_none() {
