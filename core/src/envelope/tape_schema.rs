@@ -913,10 +913,25 @@ impl Fault {
     }
 }
 
-/// A JSON Schema (draft 2020-12) compiled: the subset custodia's own schemas use (the keywords
-/// of [`Rules`], `$ref` within the document or to another by its `$id`, and the patterns of
-/// [`Pattern`]); any other keyword does not compile, so that none is passed over. Used for the
-/// plugin manifest and the rule input document, which a `jsonschema` engine checked before.
+/// A JSON Schema (draft 2020-12) compiled: the subset custodia's own schemas use (`type`,
+/// `const`, `enum`, `minLength`, `maxLength`, `pattern`, `minimum`, `maximum`, `items`,
+/// `minItems`, `maxItems`, `uniqueItems`, `properties`, `required`, `additionalProperties`,
+/// `$ref` within the document or to another by its `$id`, `allOf`, `anyOf`, `oneOf`,
+/// `if`/`then`/`else`, and the `pattern`s of `schemas/`, each checked by code); any other
+/// keyword or pattern does not compile, so that none is passed over. Used for the plugin
+/// manifest and the rule input document (`schemas/`).
+///
+/// ```
+/// use custodia::rules::Schema;
+/// use serde_json::json;
+///
+/// let schema = Schema::new(&json!({"type": "object", "required": ["n"],
+///     "properties": {"n": {"type": "integer", "minimum": 1}}}), &[]).unwrap();
+/// assert!(schema.faults(&json!({"n": 2})).is_empty());
+/// let faults = schema.faults(&json!({"n": 0}));
+/// assert_eq!(faults[0].pointer, "/n");
+/// assert!(Schema::new(&json!({"format": "date"}), &[]).is_err());
+/// ```
 pub struct Schema {
     compiled: Compiled,
     root: Id,
