@@ -111,7 +111,7 @@ impl std::fmt::Display for Literal {
             Literal::Null => f.write_str("null"),
             Literal::Bool(b) => write!(f, "{b}"),
             Literal::Int(n) => write!(f, "{n}"),
-            Literal::Str(s) => write!(f, "{}", Value::String(s.to_string())),
+            Literal::Str(s) => f.write_str(&json_string(s)),
         }
     }
 }
@@ -615,7 +615,8 @@ impl Compiled {
                 out.push(Fault {
                     pointer: at.clone(),
                     missing: Some(name.to_owned()),
-                    reason: format!("`{name}` is a required property"),
+                    // The name as a JSON string, as `jsonschema` wrote it.
+                    reason: format!("{} is a required property", json_string(name)),
                 });
             }
         }
@@ -627,7 +628,7 @@ impl Compiled {
             {
                 Ok(place) => r.properties.get(place).map(|(_, s)| *s),
                 Err(_) if r.closed => {
-                    unexpected.push(format!("`{name}`"));
+                    unexpected.push(json_string(name));
                     None
                 }
                 Err(_) => r.additional,
@@ -733,6 +734,11 @@ fn push_token(at: &mut String, name: &str) {
     } else {
         at.push_str(name);
     }
+}
+
+/// `text` written as a JSON string (quoted, escaped).
+fn json_string(text: &str) -> String {
+    Value::String(text.to_owned()).to_string()
 }
 
 /// The type bits of a JSON value.
@@ -1743,6 +1749,12 @@ mod tests {
         let fields: Vec<String> = faults.iter().map(Fault::field).collect();
         assert_eq!(fields, ["/a", "/b~1c", ""]);
         assert_eq!(faults[0].missing.as_deref(), Some("a"));
+        // The member's name is in the message as a JSON string (the Python tests look for it).
+        assert!(
+            faults[1].reason.contains(r#""b/c""#),
+            "{}",
+            faults[1].reason
+        );
         assert_eq!(faults[2].missing, None);
         assert!(schema.faults(&json!({"a": "s", "b/c": 0})).is_empty());
         // Deeper: the member's pointer.
