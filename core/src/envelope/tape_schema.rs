@@ -783,7 +783,7 @@ fn type_names(bits: u8) -> String {
 /// items is named by its pointer, not printed whole).
 fn shown(value: &Value) -> String {
     const SHOWN_MAX: usize = 200;
-    let text = value.to_string();
+    let mut text = value.to_string();
     if text.len() <= SHOWN_MAX {
         return text;
     }
@@ -791,7 +791,10 @@ fn shown(value: &Value) -> String {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}…", text.get(..end).unwrap_or_default())
+    // `end` is a character boundary (found above), so this cuts no character.
+    text.truncate(end);
+    text.push('…');
+    text
 }
 
 fn literal_list(values: &[Literal]) -> String {
@@ -1735,6 +1738,17 @@ mod tests {
         assert!(!value_verdict(&schema, &doc));
         assert!(value_verdict(&schema, &good));
         assert!(valid > 20 && invalid > 100, "{valid} {invalid}");
+    }
+
+    #[test]
+    fn a_long_value_is_cut_short_in_a_message() {
+        let schema = Schema::new(&json!({"maxLength": 3}), &[]).unwrap();
+        // Two-byte characters: the cut falls inside one unless it finds a boundary.
+        let long = "é".repeat(1000);
+        let faults = schema.faults(&json!(long));
+        let reason = &faults[0].reason;
+        assert!(reason.contains("é…"), "{reason}");
+        assert!(reason.len() < 300, "{}", reason.len());
     }
 
     #[test]
