@@ -50,11 +50,11 @@ pub(super) fn number(n: &Number, out: &mut Vec<u8>) -> Result<()> {
     if let Some(u) = n.as_u64()
         && u <= SAFE_INTEGER_MAX
     {
-        out.extend_from_slice(u.to_string().as_bytes());
+        out.extend_from_slice(itoa::Buffer::new().format(u).as_bytes());
     } else if let Some(i) = n.as_i64()
         && i.unsigned_abs() <= SAFE_INTEGER_MAX
     {
-        out.extend_from_slice(i.to_string().as_bytes());
+        out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
     } else {
         let text = serde_json_canonicalizer::to_vec(n).map_err(internal)?;
         out.extend_from_slice(&text);

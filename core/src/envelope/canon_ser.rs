@@ -418,6 +418,9 @@ seq_impl!(
 /// One member written: its key, and where `"key":value` lies in the buffer.
 pub(crate) struct Member {
     key: Key,
+    /// The key's first eight bytes, big-endian, zeros after a shorter key: keys in this order
+    /// are in the order of their bytes (see [`Member::cmp_bytes`]), mostly without reading them.
+    prefix: u64,
     pub(crate) start: usize,
     pub(crate) end: usize,
 }
@@ -436,6 +439,32 @@ enum Key {
 }
 
 impl Member {
+    /// The member whose key is `key` and which lies at `start..end` of `bytes`.
+    fn new(key: Key, start: usize, end: usize, bytes: &[u8]) -> Member {
+        let mut member = Member {
+            key,
+            prefix: 0,
+            start,
+            end,
+        };
+        let mut first = [0u8; 8];
+        for (to, from) in first.iter_mut().zip(member.key_bytes(bytes)) {
+            *to = *from;
+        }
+        member.prefix = u64::from_be_bytes(first);
+        member
+    }
+
+    /// The order of the two members' keys by their bytes. Two prefixes that differ differ
+    /// first at a byte where the keys differ or where the shorter one has ended (a zero
+    /// against any byte, which is also how its bytes order), so they order the keys; equal
+    /// prefixes leave it to the bytes.
+    fn cmp_bytes(&self, other: &Member, bytes: &[u8]) -> std::cmp::Ordering {
+        self.prefix
+            .cmp(&other.prefix)
+            .then_with(|| self.key_bytes(bytes).cmp(other.key_bytes(bytes)))
+    }
+
     /// The key's text; `bytes` are those the member was written into.
     pub(crate) fn key<'b>(&'b self, bytes: &'b [u8]) -> &'b str {
         match &self.key {
@@ -513,11 +542,8 @@ impl<'a> Obj<'a> {
         // Only the outermost object reports its members (see `object_to_vec_deferring`).
         if self.report.is_some() && self.buf.deferred.contains(&key) {
             let end = self.buf.out.len();
-            self.buf.stack.push(Member {
-                key: Key::Static(key),
-                start,
-                end,
-            });
+            let member = Member::new(Key::Static(key), start, end, &self.buf.out);
+            self.buf.stack.push(member);
             return Ok(());
         }
         self.value(Key::Static(key), start, value)
@@ -530,7 +556,8 @@ impl<'a> Obj<'a> {
             report: None,
         })?;
         let end = self.buf.out.len();
-        self.buf.stack.push(Member { key, start, end });
+        let member = Member::new(key, start, end, &self.buf.out);
+        self.buf.stack.push(member);
         Ok(())
     }
 
@@ -552,20 +579,20 @@ impl<'a> Obj<'a> {
             .any(|m| canon::beyond_bmp_order(m.key_bytes(bytes)));
         let in_order = bytewise
             && members.windows(2).all(|w| match w {
-                [a, b] => a.key_bytes(bytes) < b.key_bytes(bytes),
+                [a, b] => a.cmp_bytes(b, bytes).is_lt(),
                 _ => true,
             });
         if !in_order {
             // Most objects out of order are structs (fields in declaration order) with ASCII
             // names: sorted by their bytes, the same order, without decoding UTF-16.
             if bytewise {
-                members.sort_by(|a, b| a.key_bytes(bytes).cmp(b.key_bytes(bytes)));
+                members.sort_by(|a, b| a.cmp_bytes(b, bytes));
             } else {
                 members
                     .sort_by(|a, b| a.key(bytes).encode_utf16().cmp(b.key(bytes).encode_utf16()));
             }
             if let Some(w) = members.windows(2).find(|w| match w {
-                [a, b] => a.key_bytes(bytes) == b.key_bytes(bytes),
+                [a, b] => a.cmp_bytes(b, bytes).is_eq(),
                 _ => false,
             }) && let Some(m) = w.first()
             {
