@@ -533,7 +533,8 @@ pub(crate) fn rebuild(conn: &Connection, state: &State, temp: bool) -> Result<()
 }
 
 /// Rewrites the derived rows of everything in `dirty` from `state`: rows of stocks, sites or
-/// actors that no longer exist (a reversed registration) are deleted.
+/// actors that no longer exist (a reversed registration) are deleted. Only rows that differ
+/// from those in the file are written (see [`sync`]).
 pub(crate) fn write(conn: &Connection, state: &State, dirty: &Dirty) -> Result<()> {
     let sql = |e: rusqlite::Error| {
         Error::new(ErrorKind::Sqlite {
@@ -543,59 +544,41 @@ pub(crate) fn write(conn: &Connection, state: &State, dirty: &Dirty) -> Result<(
     };
     for stock in &dirty.stocks {
         let (kind, id) = stock_key(stock);
-        conn.prepare_cached("DELETE FROM balances WHERE kind = ?1 AND stock = ?2")
-            .and_then(|mut s| s.execute([kind, id]))
-            .map_err(sql)?;
-        for row in balance_rows(state, stock)? {
-            insert(conn, &BALANCES, &row).map_err(sql)?;
-        }
+        sync(
+            conn,
+            &BALANCES,
+            &[text(kind), text(id)],
+            balance_rows(state, stock)?,
+        )
+        .map_err(sql)?;
+        let key = [text(id)];
         match stock {
             Stock::Item(i) => {
-                conn.prepare_cached("DELETE FROM item_marks WHERE item = ?1")
-                    .and_then(|mut s| s.execute([id]))
-                    .map_err(sql)?;
-                match state.item(i) {
-                    Some(item) => {
-                        insert(conn, &ITEMS, &item_row(item)?).map_err(sql)?;
-                        for row in item_mark_rows(item)? {
-                            insert(conn, &ITEM_MARKS, &row).map_err(sql)?;
-                        }
-                    }
-                    None => {
-                        conn.prepare_cached("DELETE FROM items WHERE id = ?1")
-                            .and_then(|mut s| s.execute([id]))
-                            .map_err(sql)?;
-                    }
-                }
+                let (rows, marks) = match state.item(i) {
+                    Some(item) => (vec![item_row(item)?], item_mark_rows(item)?),
+                    None => (Vec::new(), Vec::new()),
+                };
+                sync(conn, &ITEMS, &key, rows).map_err(sql)?;
+                sync(conn, &ITEM_MARKS, &key, marks).map_err(sql)?;
             }
             Stock::Lot(l) => {
-                conn.prepare_cached("DELETE FROM lot_sources WHERE lot = ?1")
-                    .and_then(|mut s| s.execute([id]))
-                    .map_err(sql)?;
-                match state.lot(l) {
-                    Some(lot) => {
-                        insert(conn, &LOTS, &lot_row(lot)?).map_err(sql)?;
-                        for row in lot_source_rows(lot)? {
-                            insert(conn, &LOT_SOURCES, &row).map_err(sql)?;
-                        }
-                    }
-                    None => {
-                        conn.prepare_cached("DELETE FROM lots WHERE id = ?1")
-                            .and_then(|mut s| s.execute([id]))
-                            .map_err(sql)?;
-                    }
-                }
+                let (rows, sources) = match state.lot(l) {
+                    Some(lot) => (vec![lot_row(lot)?], lot_source_rows(lot)?),
+                    None => (Vec::new(), Vec::new()),
+                };
+                sync(conn, &LOTS, &key, rows).map_err(sql)?;
+                sync(conn, &LOT_SOURCES, &key, sources).map_err(sql)?;
             }
         }
     }
     for site in &dirty.sites {
         if let Some(s) = state.site(site) {
-            insert(conn, &SITES, &site_row(s)?).map_err(sql)?;
+            sync(conn, &SITES, &[text(site.as_str())], vec![site_row(s)?]).map_err(sql)?;
         }
     }
     for actor in &dirty.actors {
         if let Some(a) = state.actor(actor) {
-            insert(conn, &ACTORS, &actor_row(a)?).map_err(sql)?;
+            sync(conn, &ACTORS, &[text(actor.as_str())], vec![actor_row(a)?]).map_err(sql)?;
         }
     }
     if dirty.rules {
@@ -606,4 +589,209 @@ pub(crate) fn write(conn: &Connection, state: &State, dirty: &Dirty) -> Result<(
         }
     }
     Ok(())
+}
+
+/// Makes the rows of `table` whose leading key columns are `prefix` (a whole key, or the
+/// first columns of one) be `rows`, writing only what differs: a row already there as it is
+/// stays untouched, so that its pages (the table's and its indexes') are not written again.
+/// Most of what a batch marks dirty keeps most of its rows (an item issued keeps its marks, a
+/// lot drawn on keeps its sources), and each page written is a frame of the commit's log.
+///
+/// Rows there whose key is not among `rows` are deleted first; then a row there with other
+/// values is updated in the columns that differ ([`update`]), and a row not there is inserted
+/// (`INSERT OR REPLACE`). Deleting first keeps the result right even if a key read back
+/// compared unequal to one written for the same row (a value of another type), which the
+/// tables' declared types rule out: the result is then a write too many, never a stale row.
+fn sync(
+    conn: &Connection,
+    table: &Table,
+    prefix: &[Sql],
+    mut rows: Vec<Row>,
+) -> rusqlite::Result<()> {
+    let keys = table.key_columns;
+    let mut there: Vec<Row> = conn
+        .prepare_cached(&select_sql(table, prefix.len()))?
+        .query_map(rusqlite::params_from_iter(prefix), |r| {
+            (0..table.columns.len())
+                .map(|i| r.get::<_, Sql>(i))
+                .collect()
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let key_order = |a: &Row, b: &Row| {
+        a.iter()
+            .zip(b)
+            .take(keys)
+            .map(|(x, y)| value_order(x, y))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    };
+    there.sort_by(key_order);
+    rows.sort_by(key_order);
+    // A merge of the two sorted lists: which rows there go, which are new, and which are
+    // there with other values (updated in the columns that differ).
+    let (mut gone, mut write): (Vec<&Row>, Vec<&Row>) = (Vec::new(), Vec::new());
+    let mut changed: Vec<(&Row, &Row)> = Vec::new();
+    let (mut a, mut b) = (there.iter().peekable(), rows.iter().peekable());
+    loop {
+        match (a.peek(), b.peek()) {
+            (Some(old), Some(new)) => match key_order(old, new) {
+                std::cmp::Ordering::Less => gone.extend(a.next()),
+                std::cmp::Ordering::Greater => write.extend(b.next()),
+                std::cmp::Ordering::Equal => {
+                    if old != new {
+                        changed.push((old, new));
+                    }
+                    a.next();
+                    b.next();
+                }
+            },
+            (Some(_), None) => gone.extend(a.next()),
+            (None, Some(_)) => write.extend(b.next()),
+            (None, None) => break,
+        }
+    }
+    if !gone.is_empty() {
+        let mut delete = conn.prepare_cached(&delete_sql(table))?;
+        for row in gone {
+            delete.execute(rusqlite::params_from_iter(row.iter().take(keys)))?;
+        }
+    }
+    for (old, new) in changed {
+        update(conn, table, old, new)?;
+    }
+    for row in write {
+        insert(conn, table, row)?;
+    }
+    Ok(())
+}
+
+/// Sets the columns of `new` that differ from `old` in the row of `table` whose key they
+/// share. Only indexes over those columns are written (SQLite leaves the others), where
+/// `INSERT OR REPLACE` would delete and insert the row in every index: a lot drawn on changes
+/// its balance's `units`, not the `(site, custodian)` it is indexed by.
+fn update(conn: &Connection, table: &Table, old: &Row, new: &Row) -> rusqlite::Result<()> {
+    let keys = table.key_columns;
+    let mut sets = Vec::new();
+    let mut values: Vec<&Sql> = Vec::new();
+    for ((column, was), is) in table.columns.iter().zip(old).zip(new).skip(keys) {
+        if was != is {
+            values.push(is);
+            sets.push(format!("{column} = ?{}", values.len()));
+        }
+    }
+    if sets.is_empty() {
+        // Only the key differed as values (never, by the merge): written whole.
+        return insert(conn, table, new);
+    }
+    let wheres: Vec<String> = table
+        .columns
+        .iter()
+        .take(keys)
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ?{}", values.len() + i + 1))
+        .collect();
+    values.extend(new.iter().take(keys));
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {}",
+        table.name,
+        sets.join(", "),
+        wheres.join(" AND ")
+    );
+    let n = conn
+        .prepare_cached(&sql)?
+        .execute(rusqlite::params_from_iter(values))?;
+    if n == 1 {
+        Ok(())
+    } else {
+        // The row read a moment ago in the same transaction is gone: written whole.
+        insert(conn, table, new)
+    }
+}
+
+/// A total order of SQL values that is equal exactly for equal values of the same type (what
+/// [`sync`] merges by; not SQLite's order).
+fn value_order(a: &Sql, b: &Sql) -> std::cmp::Ordering {
+    let rank = |v: &Sql| match v {
+        Sql::Null => 0,
+        Sql::Integer(_) => 1,
+        Sql::Real(_) => 2,
+        Sql::Text(_) => 3,
+        Sql::Blob(_) => 4,
+    };
+    match (a, b) {
+        (Sql::Integer(x), Sql::Integer(y)) => x.cmp(y),
+        (Sql::Real(x), Sql::Real(y)) => x.total_cmp(y),
+        (Sql::Text(x), Sql::Text(y)) => x.cmp(y),
+        (Sql::Blob(x), Sql::Blob(y)) => x.cmp(y),
+        _ => rank(a).cmp(&rank(b)),
+    }
+}
+
+/// The `WHERE` clause of `table`'s first `n` key columns, as `?1`, `?2`…
+fn key_where(table: &Table, n: usize) -> String {
+    let wheres: Vec<String> = table
+        .columns
+        .iter()
+        .take(n)
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ?{}", i + 1))
+        .collect();
+    if wheres.is_empty() {
+        // No key column: every row.
+        return "1".to_owned();
+    }
+    wheres.join(" AND ")
+}
+
+fn select_sql_of(table: &Table, prefix: usize) -> String {
+    format!(
+        "SELECT {} FROM {} WHERE {}",
+        table.columns.join(", "),
+        table.name,
+        key_where(table, prefix)
+    )
+}
+
+fn delete_sql_of(table: &Table) -> String {
+    format!(
+        "DELETE FROM {} WHERE {}",
+        table.name,
+        key_where(table, table.key_columns)
+    )
+}
+
+/// `SELECT` every column of `table`'s rows whose first `prefix` key columns are `?1`, `?2`…,
+/// built once per table (as [`insert_sqls`]).
+fn select_sql(table: &Table, prefix: usize) -> std::borrow::Cow<'static, str> {
+    static SQL: std::sync::OnceLock<Vec<Vec<String>>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        TABLES
+            .iter()
+            .map(|t| (0..=t.key_columns).map(|p| select_sql_of(t, p)).collect())
+            .collect()
+    });
+    match TABLES
+        .iter()
+        .position(|t| t.name == table.name)
+        .and_then(|i| all.get(i))
+        .and_then(|t| t.get(prefix))
+    {
+        Some(sql) => sql.as_str().into(),
+        // Every table is in `TABLES`; one that is not still gets its statement.
+        None => select_sql_of(table, prefix).into(),
+    }
+}
+
+/// `DELETE` the row of `table` whose whole key is `?1`, `?2`…, built once per table.
+fn delete_sql(table: &Table) -> std::borrow::Cow<'static, str> {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| TABLES.iter().map(|t| delete_sql_of(t)).collect());
+    match TABLES
+        .iter()
+        .position(|t| t.name == table.name)
+        .and_then(|i| all.get(i))
+    {
+        Some(sql) => sql.as_str().into(),
+        None => delete_sql_of(table).into(),
+    }
 }
