@@ -16,7 +16,9 @@
 
 mod common;
 
-use common::{median, on_all_cores, rate, scale, summary, table, time};
+use common::{
+    median, on_all_cores, rate, scale, sha256_kib_seconds, sha256_kib_target, summary, table, time,
+};
 use custodia::merkle::{Frontier, leaf_hash};
 use custodia::{Ledger, Options, SignedEvent};
 use rusqlite::{Connection, params};
@@ -305,7 +307,10 @@ fn main() {
     // each batch), and what the journals cost instead (journaled batches − plain replay).
     use custodia::testkit::stages::Replayed;
     let mut sg: [Vec<f64>; 4] = Default::default();
+    // The calibration of replay's absolute target: SHA-256 of 1 KiB, seconds per digest.
+    let mut kib: Vec<f64> = Vec::new();
     for _ in 0..rounds {
+        kib.push(sha256_kib_seconds(events_n));
         sg[0].push(time(|| Replayed::replay(&events).unwrap()).0);
         sg[1].push(
             time(|| {
@@ -328,6 +333,16 @@ fn main() {
         let _ = std::fs::remove_file(&rp);
     }
     let sg: Vec<f64> = sg.into_iter().map(median).collect();
+    let kib = median(kib);
+    let replay = sg[0] / events_n as f64;
+    let (_, target_text) = sha256_kib_target(3.0);
+    summary(
+        &format!("replay of verified events, 1 core ({events_n} events)"),
+        &format!("{:.2} µs/event", replay * 1e6),
+        &format!("SHA-256 of 1 KiB {:.2} µs", kib * 1e6),
+        replay / kib,
+        &target_text,
+    );
     let vs_raw = |t: f64| format!("{:.2}×", t / sg[3]);
     table(
         &format!(
