@@ -623,6 +623,7 @@ fn sync(
             .take(keys)
             .map(|(x, y)| value_order(x, y))
             .find(|o| o.is_ne())
+            // Every key column equal: the same key.
             .unwrap_or(std::cmp::Ordering::Equal)
     };
     there.sort_by(key_order);

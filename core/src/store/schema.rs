@@ -20,10 +20,11 @@ pub(crate) const STORE_FORMAT_VERSION_LEGACY: i64 = 1;
 pub(crate) const BUSY_TIMEOUT_MS: u64 = 10_000;
 
 /// Prepared statements each connection keeps (rusqlite's default is 16). An append runs about
-/// 30 distinct statements (the log's, and per derived table a select, an insert and a delete);
-/// with 16 they pushed each other out and each append prepared most of them again (14 % of a
-/// single append's time in SQLite's parser).
-const STATEMENT_CACHE_CAPACITY: usize = 64;
+/// 30 distinct statements (the log's, and per derived table a select, an insert and a delete),
+/// plus an `UPDATE` per set of columns a derived row changes in (a few per table); with 16 they
+/// pushed each other out and each append prepared most of them again (14 % of a single
+/// append's time in SQLite's parser). Each kept statement is a few KiB.
+const STATEMENT_CACHE_CAPACITY: usize = 128;
 /// Longest origin line of the log (C2SP tlog-checkpoint), bytes.
 pub const ORIGIN_BYTES_MAX: usize = 256;
 
