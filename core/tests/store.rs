@@ -643,11 +643,13 @@ fn derived_rows_are_written_only_where_they_change_and_match_the_events() {
             setup.push_str(&format!(
                 "INSERT INTO writes VALUES ('{t}', 0);
                  CREATE TRIGGER {t}_i AFTER INSERT ON {t} BEGIN UPDATE writes SET n = n + 1 WHERE t = '{t}'; END;
-                 CREATE TRIGGER {t}_d AFTER DELETE ON {t} BEGIN UPDATE writes SET n = n + 1 WHERE t = '{t}'; END;"
+                 CREATE TRIGGER {t}_d AFTER DELETE ON {t} BEGIN UPDATE writes SET n = n + 1 WHERE t = '{t}'; END;
+                 CREATE TRIGGER {t}_u AFTER UPDATE ON {t} BEGIN UPDATE writes SET n = n + 1 WHERE t = '{t}'; END;"
             ));
         }
         sql(&path, &setup);
         let marks_before: i64 = query(&path, "SELECT count(*) FROM item_marks");
+        let sources_before: i64 = query(&path, "SELECT count(*) FROM lot_sources");
         let mut ledger = Ledger::open(&path, writable()).unwrap();
         for chunk in events()[100..160].chunks(batch) {
             ledger.append(chunk).unwrap();
@@ -655,14 +657,24 @@ fn derived_rows_are_written_only_where_they_change_and_match_the_events() {
         drop(ledger);
         let marks_after: i64 = query(&path, "SELECT count(*) FROM item_marks");
         let mark_writes: i64 = query(&path, "SELECT n FROM writes WHERE t = 'item_marks'");
+        let sources_after: i64 = query(&path, "SELECT count(*) FROM lot_sources");
+        let source_writes: i64 = query(&path, "SELECT n FROM writes WHERE t = 'lot_sources'");
         let balance_writes: i64 = query(&path, "SELECT n FROM writes WHERE t = 'balances'");
         // Items issued, returned or counted keep their marks: only marks of new items are
         // written (the rows before were rewritten for every item touched).
         assert_eq!(mark_writes, marks_after - marks_before, "batch {batch}");
+        // Lots drawn on keep their sources: only sources of new lots are written.
+        assert_eq!(
+            source_writes,
+            sources_after - sources_before,
+            "batch {batch}"
+        );
         assert!(balance_writes > 0, "batch {batch}");
         let mut drop_all = String::from("DROP TABLE writes;");
         for t in tables {
-            drop_all.push_str(&format!("DROP TRIGGER {t}_i; DROP TRIGGER {t}_d;"));
+            drop_all.push_str(&format!(
+                "DROP TRIGGER {t}_i; DROP TRIGGER {t}_d; DROP TRIGGER {t}_u;"
+            ));
         }
         sql(&path, &drop_all);
         let ledger = Ledger::open(&path, Options::new()).unwrap();

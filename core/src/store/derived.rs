@@ -3,7 +3,9 @@
 //! the events and compares). Nothing here is trusted by verification except as a copy of the
 //! state to compare against.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 use rusqlite::Connection;
 use rusqlite::types::Value as Sql;
@@ -472,28 +474,28 @@ fn insert_sql(table: &Table) -> String {
     )
 }
 
-/// The `INSERT` of each of `TABLES`, built once: building it per row (a `format!` and two
-/// joins) cost as much as SQLite's insert of the row.
-fn insert_sqls() -> &'static [String; TABLES.len()] {
-    static SQL: std::sync::OnceLock<[String; TABLES.len()]> = std::sync::OnceLock::new();
-    SQL.get_or_init(|| TABLES.map(insert_sql))
+/// A statement of `table`, built by `build` once per table of `TABLES` and kept in `cache`:
+/// building one per row (a `format!` and joins) cost as much as SQLite's insert of the row. A
+/// table not in `TABLES` (there is none) still gets its statement, built each time.
+fn per_table(
+    cache: &'static OnceLock<Vec<String>>,
+    table: &Table,
+    build: impl Fn(&Table) -> String,
+) -> Cow<'static, str> {
+    let all = cache.get_or_init(|| TABLES.iter().map(|t| build(t)).collect());
+    match TABLES
+        .iter()
+        .position(|t| t.name == table.name)
+        .and_then(|i| all.get(i))
+    {
+        Some(sql) => sql.as_str().into(),
+        None => build(table).into(),
+    }
 }
 
 fn insert(conn: &Connection, table: &Table, row: &Row) -> rusqlite::Result<()> {
-    let built;
-    let sql = match TABLES
-        .iter()
-        .position(|t| t.name == table.name)
-        .and_then(|i| insert_sqls().get(i))
-    {
-        Some(sql) => sql.as_str(),
-        // Every table is in `TABLES`; one that is not still gets its statement.
-        None => {
-            built = insert_sql(table);
-            built.as_str()
-        }
-    };
-    conn.prepare_cached(sql)?
+    static SQL: OnceLock<Vec<String>> = OnceLock::new();
+    conn.prepare_cached(&per_table(&SQL, table, insert_sql))?
         .execute(rusqlite::params_from_iter(row.iter()))?;
     Ok(())
 }
@@ -621,10 +623,9 @@ fn sync(
         a.iter()
             .zip(b)
             .take(keys)
-            .map(|(x, y)| value_order(x, y))
-            .find(|o| o.is_ne())
-            // Every key column equal: the same key.
-            .unwrap_or(std::cmp::Ordering::Equal)
+            .fold(std::cmp::Ordering::Equal, |order, (x, y)| {
+                order.then_with(|| value_order(x, y))
+            })
     };
     there.sort_by(key_order);
     rows.sort_by(key_order);
@@ -761,38 +762,18 @@ fn delete_sql_of(table: &Table) -> String {
     )
 }
 
-/// `SELECT` every column of `table`'s rows whose first `prefix` key columns are `?1`, `?2`…,
-/// built once per table (as [`insert_sqls`]).
-fn select_sql(table: &Table, prefix: usize) -> std::borrow::Cow<'static, str> {
-    static SQL: std::sync::OnceLock<Vec<Vec<String>>> = std::sync::OnceLock::new();
-    let all = SQL.get_or_init(|| {
-        TABLES
-            .iter()
-            .map(|t| (0..=t.key_columns).map(|p| select_sql_of(t, p)).collect())
-            .collect()
-    });
-    match TABLES
-        .iter()
-        .position(|t| t.name == table.name)
-        .and_then(|i| all.get(i))
-        .and_then(|t| t.get(prefix))
-    {
-        Some(sql) => sql.as_str().into(),
-        // Every table is in `TABLES`; one that is not still gets its statement.
+/// `SELECT` every column of `table`'s rows whose first `prefix` key columns are `?1`, `?2`…
+fn select_sql(table: &Table, prefix: usize) -> Cow<'static, str> {
+    // One cache per prefix length; no table has a key of more than 3 columns.
+    static SQL: [OnceLock<Vec<String>>; 4] = [const { OnceLock::new() }; 4];
+    match SQL.get(prefix) {
+        Some(cache) => per_table(cache, table, |t| select_sql_of(t, prefix)),
         None => select_sql_of(table, prefix).into(),
     }
 }
 
-/// `DELETE` the row of `table` whose whole key is `?1`, `?2`…, built once per table.
-fn delete_sql(table: &Table) -> std::borrow::Cow<'static, str> {
-    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    let all = SQL.get_or_init(|| TABLES.iter().map(|t| delete_sql_of(t)).collect());
-    match TABLES
-        .iter()
-        .position(|t| t.name == table.name)
-        .and_then(|i| all.get(i))
-    {
-        Some(sql) => sql.as_str().into(),
-        None => delete_sql_of(table).into(),
-    }
+/// `DELETE` the row of `table` whose whole key is `?1`, `?2`…
+fn delete_sql(table: &Table) -> Cow<'static, str> {
+    static SQL: OnceLock<Vec<String>> = OnceLock::new();
+    per_table(&SQL, table, delete_sql_of)
 }
