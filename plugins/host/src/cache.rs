@@ -19,6 +19,16 @@
 //! Entries are written to a temporary file and renamed into place, so processes loading the
 //! same plugins at once each find a whole entry or none. A cache that cannot be written only
 //! costs the time of compiling.
+//!
+//! Eviction: every plugin version and every build of this library (another wasmtime, other
+//! compilation settings) makes entries of its own, which nothing else ever reads. An entry's
+//! modification time is when it was last used (a load that finds it refreshes a time older than
+//! [`ENTRY_TOUCH_SECS`]), and each time an entry is written the folder is pruned: entries unused
+//! for [`ENTRY_UNUSED_SECS`] are removed, then the least recently used until the entries hold at
+//! most [`CACHE_BYTES_MAX`] (or [`ModuleCache::with_bytes_max`]; never the one just written),
+//! and temporary files older than
+//! [`TEMP_STALE_SECS`] (left by a process that died while writing). Only names this cache writes
+//! are touched. An entry removed while another process reads it is only compiled again.
 
 use std::ffi::OsString;
 use std::fs;
@@ -26,6 +36,7 @@ use std::hash::{Hash, Hasher};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
 use wasmtime::{Engine, Module};
@@ -41,6 +52,27 @@ const ENTRY_BYTES_MAX: u64 = 256 << 20;
 /// The length of an entry's trailing SHA-256.
 const DIGEST_BYTES: usize = 32;
 
+/// Entries not used for this long (30 days) are removed when the cache is pruned.
+pub const ENTRY_UNUSED_SECS: u64 = 30 * 24 * 3600;
+
+/// The most the entries may hold after pruning, by default (256 MiB: about 2,000 compiled rules
+/// of the examples' size), the least recently used removed first
+/// ([`ModuleCache::with_bytes_max`] sets another bound).
+pub const CACHE_BYTES_MAX: u64 = 256 << 20;
+
+/// A load refreshes its entry's time of last use when it is older than this (a day), so that
+/// loads write to the folder at most once a day per entry.
+pub const ENTRY_TOUCH_SECS: u64 = 24 * 3600;
+
+/// A temporary file older than this (an hour) was left by a process that died while writing it.
+pub const TEMP_STALE_SECS: u64 = 3600;
+
+/// The suffix of an entry's file name.
+const ENTRY_SUFFIX: &str = ".cwasm";
+
+/// The prefix of a temporary file's name.
+const TEMP_PREFIX: &str = ".tmp-";
+
 /// A folder of compiled plugins; see the module documentation for what it trusts.
 #[derive(Debug)]
 pub struct ModuleCache {
@@ -49,6 +81,8 @@ pub struct ModuleCache {
     owner: Option<u32>,
     hits: AtomicU64,
     misses: AtomicU64,
+    /// The most its entries may hold after pruning.
+    bytes_max: u64,
 }
 
 impl ModuleCache {
@@ -92,6 +126,7 @@ impl ModuleCache {
             owner,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            bytes_max: CACHE_BYTES_MAX,
         })
     }
 
@@ -151,7 +186,7 @@ impl ModuleCache {
         let mut settings = DigestHasher(Sha256::new());
         engine.precompile_compatibility_hash().hash(&mut settings);
         let name = format!(
-            "{}-{}.cwasm",
+            "{}-{}{ENTRY_SUFFIX}",
             hex::encode(module_sha256),
             hex::encode(settings.0.finalize())
         );
@@ -169,15 +204,107 @@ impl ModuleCache {
         let path = self.entry_path(engine, module_sha256);
         if let Some(module) = read(engine, &path, self.owner) {
             self.hits.fetch_add(1, Ordering::Relaxed);
+            touch(&path, SystemTime::now());
             return Ok(module);
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         let module = Module::new(engine, bytes)?;
         // Not written is only slower next time.
-        let _ = module
-            .serialize()
-            .map(|artifact| write(&self.dir, &path, &artifact));
+        if let Ok(artifact) = module.serialize()
+            && write(&self.dir, &path, &artifact).is_ok()
+        {
+            self.prune(SystemTime::now(), &path);
+        }
         Ok(module)
+    }
+
+    /// The same cache, its entries pruned to at most `bytes` (instead of [`CACHE_BYTES_MAX`]).
+    pub fn with_bytes_max(mut self, bytes: u64) -> Self {
+        self.bytes_max = bytes;
+        self
+    }
+
+    /// Removes, as of `now`: entries unused for [`ENTRY_UNUSED_SECS`]; then the least recently
+    /// used until the entries hold at most the cache's bound, never `keep` (the entry just
+    /// written); and temporary files older than [`TEMP_STALE_SECS`]. Files whose names this
+    /// cache does not write, and files that cannot be read or removed, are left as they are.
+    fn prune(&self, now: SystemTime, keep: &Path) {
+        let Ok(listing) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        let age = |meta: &fs::Metadata| {
+            meta.modified()
+                .ok()
+                .and_then(|m| now.duration_since(m).ok())
+                .map_or(0, |d| d.as_secs())
+        };
+        // Not removed (another process removed it first, or the folder turned read-only) is
+        // only pruned later.
+        let remove = |path: &Path| {
+            let _ = fs::remove_file(path);
+        };
+        // (time of last use, bytes, path) of each entry kept so far.
+        let mut entries = Vec::new();
+        for item in listing.flatten() {
+            let path = item.path();
+            let name = item.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let Ok(meta) = item.metadata() else { continue };
+            if !meta.is_file() {
+                continue;
+            }
+            if name.starts_with(TEMP_PREFIX) {
+                if age(&meta) > TEMP_STALE_SECS {
+                    remove(&path);
+                }
+            } else if is_entry_name(name) {
+                if path == keep {
+                    continue;
+                }
+                if age(&meta) > ENTRY_UNUSED_SECS {
+                    remove(&path);
+                } else {
+                    entries.push((meta.modified().ok(), meta.len(), path));
+                }
+            }
+        }
+        let kept = fs::metadata(keep).map_or(0, |m| m.len());
+        let mut total = entries
+            .iter()
+            .fold(kept, |sum, (_, bytes, _)| sum.saturating_add(*bytes));
+        // Oldest first (an unknown time first: it cannot be shown to be recent).
+        entries.sort();
+        for (_, bytes, path) in entries {
+            if total <= self.bytes_max {
+                break;
+            }
+            remove(&path);
+            total = total.saturating_sub(bytes);
+        }
+    }
+}
+
+/// Whether `name` is an entry's file name: two runs of 64 lowercase hex digits (the module's
+/// SHA-256 and the engine settings'), a hyphen between them, and [`ENTRY_SUFFIX`].
+fn is_entry_name(name: &str) -> bool {
+    let Some(stem) = name.strip_suffix(ENTRY_SUFFIX) else {
+        return false;
+    };
+    let hex = |s: &str| s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    stem.split_once('-')
+        .is_some_and(|(module, settings)| hex(module) && hex(settings))
+}
+
+/// Marks the entry at `path` as used at `now`, if its time of last use is older than
+/// [`ENTRY_TOUCH_SECS`]. Not marked (a read-only folder) only makes it look older to pruning.
+fn touch(path: &Path, now: SystemTime) {
+    let stale = fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|m| now.duration_since(m).ok())
+        .is_none_or(|d| d.as_secs() > ENTRY_TOUCH_SECS);
+    if stale && let Ok(file) = fs::OpenOptions::new().write(true).open(path) {
+        let _ = file.set_modified(now);
     }
 }
 
@@ -229,7 +356,7 @@ fn tempfile_in(dir: &Path) -> std::io::Result<Temp> {
     let mut attempt = 0;
     loop {
         let path = dir.join(format!(
-            ".tmp-{}-{}",
+            "{TEMP_PREFIX}{}-{}",
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         ));

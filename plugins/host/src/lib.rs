@@ -18,7 +18,10 @@ pub use abi::{
     ABI_VERSION, ABI_VERSIONS, DOC_CONFIG, DOC_INPUT, EXPORT_ABI_VERSION, EXPORT_JUDGE,
     EXPORT_MEMORY, EXPORT_VALIDATE_CONFIG, IMPORT_MODULE, IMPORTS,
 };
-pub use cache::{ModuleCache, PLUGIN_CACHE_ENV};
+pub use cache::{
+    CACHE_BYTES_MAX, ENTRY_TOUCH_SECS, ENTRY_UNUSED_SECS, ModuleCache, PLUGIN_CACHE_ENV,
+    TEMP_STALE_SECS,
+};
 pub use error::{CallError, HostError, LoadError, MalformedOutput};
 pub use host::{Plugin, PluginHost};
 pub use input::Input;

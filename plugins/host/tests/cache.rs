@@ -1,6 +1,7 @@
 //! The cache of compiled plugins: a plugin is compiled once, found again by later hosts, never
 //! found under another module's bytes or another engine's settings, and a damaged, foreign or
-//! unprivate entry is compiled again instead of run.
+//! unprivate entry is compiled again instead of run; entries unused for a month, or past the
+//! cache's bound the least recently used, are removed when an entry is written.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -9,8 +10,12 @@
 )]
 
 use std::path::Path;
+use std::time::{Duration, SystemTime};
 
-use custodia_plugins::{HostError, Input, Limits, Manifest, ModuleCache, PluginHost};
+use custodia_plugins::{
+    ENTRY_TOUCH_SECS, ENTRY_UNUSED_SECS, HostError, Input, Limits, Manifest, ModuleCache,
+    PluginHost, TEMP_STALE_SECS,
+};
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
@@ -305,4 +310,127 @@ fn the_default_folder_follows_the_environment() {
             .unwrap()
             .is_none()
     );
+}
+
+/// The time an entry was last used (its modification time).
+fn last_used(path: &Path) -> SystemTime {
+    std::fs::metadata(path).unwrap().modified().unwrap()
+}
+
+/// Marks `path` as last used `secs` seconds ago.
+fn used_ago(path: &Path, secs: u64) {
+    let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    file.set_modified(SystemTime::now() - Duration::from_secs(secs))
+        .unwrap();
+}
+
+/// A file named `name` in `dir`, written `secs` seconds ago.
+fn file_ago(dir: &Path, name: &str, secs: u64) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, b"left here").unwrap();
+    used_ago(&path, secs);
+    path
+}
+
+#[test]
+fn writing_an_entry_removes_entries_unused_for_a_month_and_stale_temporary_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old_bytes, old) = compiled(dir.path());
+    let h = host(dir.path());
+    let (recent_bytes, recent) = (module("RECENT"), entry(&h, &module("RECENT")));
+    assert_eq!(deny_code(&h, &recent_bytes), "RECENT");
+    used_ago(&old, ENTRY_UNUSED_SECS + 3600);
+    let stale_temp = file_ago(dir.path(), ".tmp-999-0", TEMP_STALE_SECS + 60);
+    let fresh_temp = file_ago(dir.path(), ".tmp-999-1", TEMP_STALE_SECS - 60);
+    // Names this cache never writes, however old: left alone.
+    let long_ago = ENTRY_UNUSED_SECS * 2;
+    let foreign = [
+        file_ago(dir.path(), "notes.txt", long_ago),
+        file_ago(dir.path(), "not-hex.cwasm", long_ago),
+        file_ago(dir.path(), &format!("{}.cwasm", "a".repeat(64)), long_ago),
+        file_ago(
+            dir.path(),
+            &format!("{}-{}.cwasm", "A".repeat(64), "a".repeat(64)),
+            long_ago,
+        ),
+    ];
+
+    // Loading finds entries; it does not prune.
+    assert_eq!(deny_code(&host(dir.path()), &recent_bytes), "RECENT");
+    assert!(old.is_file() && stale_temp.is_file());
+    // Not used for a little less than a month (set after the load, which marked it used).
+    used_ago(&recent, ENTRY_UNUSED_SECS - 3600);
+
+    // Writing an entry prunes.
+    let next = host(dir.path());
+    assert_eq!(deny_code(&next, &module("NEWONE")), "NEWONE");
+    assert!(entry(&next, &module("NEWONE")).is_file());
+    assert!(!old.exists(), "an entry unused for a month is removed");
+    assert!(!stale_temp.exists(), "a stale temporary file is removed");
+    assert!(recent.is_file() && fresh_temp.is_file());
+    for f in &foreign {
+        assert!(f.is_file(), "{}", f.display());
+    }
+    // The removed entry's plugin is compiled again when next loaded.
+    assert_compiled_again(dir.path(), &old_bytes, "after pruning");
+}
+
+#[test]
+fn a_load_marks_its_entry_used_at_most_once_a_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let (bytes, path) = compiled(dir.path());
+
+    // Used an hour ago: a load leaves its time (no write per load).
+    used_ago(&path, 3600);
+    let before = last_used(&path);
+    assert_eq!(deny_code(&host(dir.path()), &bytes), "CACHED");
+    assert_eq!(last_used(&path), before);
+
+    // Used longer ago than a day: a load marks it used now, so it outlives a month unused.
+    used_ago(&path, ENTRY_UNUSED_SECS + 3600);
+    let h = host(dir.path());
+    assert_eq!(deny_code(&h, &bytes), "CACHED");
+    assert_eq!(counts(&h), (1, 0));
+    let age = SystemTime::now().duration_since(last_used(&path)).unwrap();
+    assert!(age.as_secs() < ENTRY_TOUCH_SECS, "{age:?}");
+    assert_eq!(deny_code(&h, &module("NEWONE")), "NEWONE");
+    assert!(path.is_file(), "an entry used again is kept");
+}
+
+#[test]
+fn past_its_bound_the_cache_removes_the_least_recently_used_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = host(dir.path());
+    let names = ["OLDEST", "MIDDLE", "LATEST"];
+    let paths: Vec<_> = names.iter().map(|n| entry(&h, &module(n))).collect();
+    for n in names {
+        assert_eq!(deny_code(&h, &module(n)), n);
+    }
+    for (path, hours) in paths.iter().zip([3, 2, 1]) {
+        used_ago(path, hours * 3600);
+    }
+    let size = |p: &Path| std::fs::metadata(p).unwrap().len();
+    let newest = entry(&h, &module("NEWEST"));
+
+    // Room for the two most recent and the one written (entries of these modules are of
+    // nearly equal size: the bound leaves a kilobyte to spare, less than one entry).
+    let bound = size(&paths[1]) + size(&paths[2]) + size(&paths[2]) + 1024;
+    assert!(bound < paths.iter().map(|p| size(p)).sum::<u64>() + size(&paths[2]));
+    let bounded = PluginHost::new(Limits::default())
+        .unwrap()
+        .with_module_cache(ModuleCache::open(dir.path()).unwrap().with_bytes_max(bound));
+    assert_eq!(deny_code(&bounded, &module("NEWEST")), "NEWEST");
+    assert!(!paths[0].exists(), "the least recently used is removed");
+    assert!(paths[1].is_file() && paths[2].is_file() && newest.is_file());
+
+    // A bound below one entry keeps only the entry written.
+    let tiny = PluginHost::new(Limits::default())
+        .unwrap()
+        .with_module_cache(ModuleCache::open(dir.path()).unwrap().with_bytes_max(1));
+    assert_eq!(deny_code(&tiny, &module("ALONE_")), "ALONE_");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(left, vec![entry(&tiny, &module("ALONE_"))]);
 }
