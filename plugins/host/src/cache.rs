@@ -26,9 +26,9 @@
 //! [`ENTRY_TOUCH_SECS`]), and each time an entry is written the folder is pruned: entries unused
 //! for [`ENTRY_UNUSED_SECS`] are removed, then the least recently used until the entries hold at
 //! most [`CACHE_BYTES_MAX`] (or [`ModuleCache::with_bytes_max`]; never the one just written),
-//! and temporary files older than
-//! [`TEMP_STALE_SECS`] (left by a process that died while writing). Only names this cache writes
-//! are touched. An entry removed while another process reads it is only compiled again.
+//! and temporary files older than [`TEMP_STALE_SECS`] (left by a process that died while
+//! writing). Only names this cache writes are touched. An entry removed while another process
+//! reads it is only compiled again.
 
 use std::ffi::OsString;
 use std::fs;
@@ -232,6 +232,8 @@ impl ModuleCache {
         let Ok(listing) = fs::read_dir(&self.dir) else {
             return;
         };
+        // Seconds since a file was last written; 0 when that cannot be told (no time, or one
+        // ahead of `now`): nothing is removed that is not shown to be old.
         let age = |meta: &fs::Metadata| {
             meta.modified()
                 .ok()
