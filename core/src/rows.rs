@@ -112,6 +112,15 @@ pub struct StockOnHand {
     pub totals: Vec<StockTotal>,
 }
 
+/// Stock on hand totals at one moment of a ledger's history ([`crate::Ledger::stock_history`]).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct StockSnapshot {
+    /// The end of the period the totals close (for the last snapshot: the last event's time).
+    pub at: Timestamp,
+    /// Per site and hazard division, as [`StockOnHand::totals`] gave them then.
+    pub totals: Vec<StockTotal>,
+}
+
 /// Which stock on hand to list.
 #[derive(Clone, Default, PartialEq, Eq, Debug)]
 pub struct StockFilter {

@@ -131,3 +131,94 @@ fn format_1_files_are_refused_then_migrated() {
     assert_eq!(ledger.tree_head().unwrap().root, m.root);
     assert!(m.backup.exists());
 }
+
+/// The totals `stock_history` reports: what `stock_on_hand` gives at the same moments, on a
+/// ledger in memory that appends the same events period by period (what the Python package did
+/// before the front door had it).
+fn history_by_appending(
+    events: &[custodia::SignedEvent],
+    every: i64,
+) -> Vec<custodia::StockSnapshot> {
+    let mut replay = Ledger::in_memory(Options::new()).unwrap();
+    let mut out = Vec::new();
+    let totals = |l: &Ledger| l.stock_on_hand(&StockFilter::default()).unwrap().totals;
+    let end_of = |at: i64| at - at.rem_euclid(every) + every;
+    let mut period_end: Option<i64> = None;
+    let mut pending = Vec::new();
+    for e in events {
+        let at = e.event().at.unix_seconds();
+        let end = *period_end.get_or_insert(end_of(at));
+        if at >= end {
+            if !pending.is_empty() {
+                replay.append(&pending).unwrap();
+                pending.clear();
+            }
+            out.push(custodia::StockSnapshot {
+                at: custodia::Timestamp::from_unix_seconds(end).unwrap(),
+                totals: totals(&replay),
+            });
+            period_end = Some(end_of(at));
+        }
+        pending.push(e.clone());
+    }
+    if let Some(last) = events.last() {
+        replay.append(&pending).unwrap();
+        out.push(custodia::StockSnapshot {
+            at: last.event().at.clone(),
+            totals: totals(&replay),
+        });
+    }
+    out
+}
+
+#[test]
+fn stock_history_is_stock_on_hand_at_the_end_of_each_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.ledger");
+    let options = || Options::new().log_key(Signer::from_seed([5; 32]));
+    let mut ledger = Ledger::create(&path, options()).unwrap();
+    assert_eq!(
+        ledger.stock_history(86_400).unwrap(),
+        Vec::new(),
+        "an empty ledger"
+    );
+
+    let events: Vec<_> = Synth::new(13).take(700).collect::<Result<_, _>>().unwrap();
+    ledger.append(&events).unwrap();
+    // A day, a period that does not divide one, two minutes (the synthetic events are two
+    // minutes apart: they fall on its ends) and one second (a snapshot per distinct time).
+    for every in [86_400, 7 * 3_600 + 13, 120, 1] {
+        let history = ledger.stock_history(every).unwrap();
+        assert_eq!(
+            history,
+            history_by_appending(&events, every),
+            "every {every} s"
+        );
+    }
+    let daily = ledger.stock_history(86_400).unwrap();
+    assert!(daily.len() >= 4, "{} days", daily.len());
+    assert!(
+        daily[..daily.len() - 1]
+            .iter()
+            .all(|s| s.at.as_str().ends_with("T00:00:00Z"))
+    );
+    // The last snapshot is the stock on hand now.
+    let now = ledger
+        .stock_on_hand(&StockFilter::default())
+        .unwrap()
+        .totals;
+    assert_eq!(daily.last().unwrap().totals, now);
+    assert!(
+        now.iter()
+            .any(|t| t.hazard_division.is_some() && t.neq_mg > 0)
+    );
+
+    // Reopened read-only, the same; a period below one second is refused, naming it.
+    drop(ledger);
+    let reader = Ledger::open(&path, Options::new()).unwrap();
+    assert_eq!(reader.stock_history(86_400).unwrap(), daily);
+    for bad in [0, -86_400, i64::MIN] {
+        let e = reader.stock_history(bad).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidArgument, "{bad}");
+    }
+}

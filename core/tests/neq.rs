@@ -232,3 +232,43 @@ fn stock_on_hand_speaks_milligrams() {
     assert_eq!(total(&w, DEPOT_A, HazardDivision::D1_1).0, 2_700_000);
     assert!(w.ledger.verify().unwrap().ok);
 }
+
+#[test]
+fn stock_history_counts_serialized_munitions_by_their_own_division_and_milligrams() {
+    let mut w = World::new();
+    w.record(
+        ADMIN,
+        register_site_body(MAGAZINE, SiteKind::Magazine, Some(DEPOT_A)),
+    );
+    let mut cord = lot_def("lot:cord", 50_000);
+    cord.unit = Unit::Millimetre;
+    cord.hazard = Some(Hazard {
+        division: HazardDivision::D1_1,
+        group: CompatibilityGroup::D,
+    });
+    cord.neq_grams_per_unit = q(0);
+    cord.neq_mg = Some(q(10));
+    w.record(UNIT_A, register_lot_def(MAGAZINE, UNIT_A, cord));
+    let mut missile = register_items_body(MAGAZINE, UNIT_A, &["item:atgm-1"]);
+    missile.items[0].category = custodia::model::ItemCategory::LightWeapon;
+    missile.items[0].hazard = Some(Hazard {
+        division: HazardDivision::D1_1,
+        group: CompatibilityGroup::E,
+    });
+    missile.items[0].neq_mg = Some(q(2_700_000));
+    w.record(UNIT_A, missile);
+
+    let history = w.ledger.stock_history(86_400).unwrap();
+    let now = w
+        .ledger
+        .stock_on_hand(&custodia::StockFilter::default())
+        .unwrap()
+        .totals;
+    assert_eq!(history.last().unwrap().totals, now);
+    let magazine = now
+        .iter()
+        .find(|t| t.site == site(MAGAZINE) && t.hazard_division == Some(HazardDivision::D1_1))
+        .unwrap();
+    // 50,000 mm of cord at 10 mg and the missile's own 2.7 kg; one unit for the missile.
+    assert_eq!((magazine.units, magazine.neq_mg), (50_001, 3_200_000));
+}

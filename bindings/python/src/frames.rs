@@ -8,14 +8,12 @@
 
 use std::collections::HashMap;
 
-use custodia::rules::{RuleEngine, RuleOutcome, RuleRef, RuleWarning};
-use custodia::{Balance, Error, ErrorKind, EventRecord, Options, StockLine, StockTotal};
+use custodia::{Balance, Error, ErrorKind, EventRecord, StockLine, StockTotal};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 use serde_json::Value;
 
-use crate::error::IntoPyResult;
 use crate::ledger::Ledger;
 
 /// The tables `to_pandas` builds.
@@ -31,10 +29,6 @@ pub(crate) const TABLES: [&str; 7] = [
 
 /// Events read per chunk while building a table.
 pub(crate) const FRAME_CHUNK_EVENTS: u64 = 65_536;
-/// Events appended per batch while replaying for `stock_history` (below the front door's
-/// batch limit).
-pub(crate) const REPLAY_BATCH_EVENTS: usize = 8_192;
-const _: () = assert!(REPLAY_BATCH_EVENTS <= custodia::BATCH_EVENTS_MAX);
 
 /// "Not a time" in a timestamp column (numpy's NaT).
 const NAT: i64 = i64::MIN;
@@ -582,33 +576,20 @@ pub(crate) fn stock_totals(rows: &[StockTotal]) -> Table {
     t
 }
 
-/// Accepts every event as it was judged when first appended: the replay of `stock_history`
-/// re-reads events this ledger already accepted (core does the same when it reopens a file).
-struct AlreadyJudged;
-
-impl RuleEngine for AlreadyJudged {
-    fn judge(&self, _rules: &[RuleRef], _input: &Value) -> Result<Vec<RuleWarning>, RuleOutcome> {
-        Ok(Vec::new())
-    }
-}
-
-/// Stock on hand totals after each period, from a replay of the events into a ledger in
-/// memory, sampled at the first event past each period boundary and after the last event.
+/// Stock on hand totals after each period of `every` seconds (`Ledger::stock_history`: the
+/// stored events' state replayed once in the library), one row per snapshot, site and hazard
+/// division.
 pub(crate) fn stock_history(py: Python<'_>, ledger: &Ledger, every: i64) -> PyResult<Table> {
+    let snapshots = ledger.with(py, |l| l.stock_history(every))?;
     let mut t = Table::new();
     let c_at = t.add("at", Column::Time(Vec::new()));
     let c_site = t.add("site", Column::category());
     let c_division = t.add("hazard_division", Column::category());
     let c_units = t.add("units", Column::Int(Vec::new()));
     let c_neq = t.add("neq_mg", Column::Int(Vec::new()));
-    let mut replay = crate::error::run(py, || {
-        custodia::Ledger::in_memory(Options::new().rules(std::sync::Arc::new(AlreadyJudged)))
-    })?;
-    let snapshot = |replay: &custodia::Ledger, t: &mut Table, at: i64| -> Result<(), Error> {
-        for total in replay
-            .stock_on_hand(&custodia::StockFilter::default())?
-            .totals
-        {
+    for snapshot in &snapshots {
+        let at = snapshot.at.unix_seconds();
+        for total in &snapshot.totals {
             t.time(c_at, Some(at));
             t.cat(c_site, Some(total.site.as_str()));
             t.cat(
@@ -622,58 +603,6 @@ pub(crate) fn stock_history(py: Python<'_>, ledger: &Ledger, every: i64) -> PyRe
             t.int(c_units, total.units);
             t.int(c_neq, total.neq_mg);
         }
-        Ok(())
-    };
-    let mut boundary: Option<i64> = None;
-    let mut last_at: Option<i64> = None;
-    let mut next = 0u64;
-    loop {
-        let end = next.saturating_add(REPLAY_BATCH_EVENTS as u64);
-        let chunk = ledger.with(py, |l| {
-            let mut out = Vec::new();
-            l.for_each_event(next, end, &mut |r| {
-                let e = custodia::SignedEvent::from_json(r.json.as_bytes())
-                    .map_err(|e| e.at_index(r.index))?;
-                out.push((r.at.unix_seconds(), e));
-                Ok(true)
-            })?;
-            Ok(out)
-        })?;
-        let done = (chunk.len() as u64) < end - next;
-        next = end;
-        let (replayed, rest) = (&mut replay, &mut t);
-        py.detach(|| {
-            crate::error::guard(|| {
-                let mut pending = Vec::new();
-                for (at, event) in chunk {
-                    let period_end = *boundary.get_or_insert(at - at.rem_euclid(every) + every);
-                    if at >= period_end {
-                        if !pending.is_empty() {
-                            replayed.append(&pending)?;
-                            pending.clear();
-                        }
-                        snapshot(replayed, rest, period_end)?;
-                        boundary = Some(at - at.rem_euclid(every) + every);
-                    }
-                    last_at = Some(at);
-                    pending.push(event);
-                }
-                if !pending.is_empty() {
-                    replayed.append(&pending)?;
-                }
-                Ok(())
-            })
-        })
-        .into_py(py)?;
-        if done {
-            break;
-        }
-    }
-    if let Some(at) = last_at {
-        let replayed = &mut replay;
-        let rest = &mut t;
-        py.detach(move || crate::error::guard(|| snapshot(&*replayed, rest, at)))
-            .into_py(py)?;
     }
     Ok(t)
 }

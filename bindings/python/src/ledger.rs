@@ -952,9 +952,11 @@ impl Ledger {
     }
 
     /// Stock on hand per site and hazard division after each period of `every_seconds`
-    /// (default: one day), as a DataFrame (`at`, `site`, `hazard_division`, `units`,
-    /// `neq_mg`). The front door has no "as of" query: the events are replayed into a
-    /// ledger in memory, so this costs about as much as appending them again.
+    /// (default: one day, periods aligned on the Unix epoch), as a DataFrame (`at`, `site`,
+    /// `hazard_division`, `units`, `neq_mg`): a snapshot when the first event at or after a
+    /// period's end is met (the stock before it, at that end) and one after the last event
+    /// (at its time). The library replays the stored events' state once, without checking
+    /// signatures again (`verify` does).
     #[pyo3(signature = (*, every_seconds=None))]
     fn stock_history<'py>(
         slf: &Bound<'py, Self>,

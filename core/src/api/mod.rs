@@ -272,6 +272,26 @@ impl Ledger {
         self.inner.stock_on_hand(filter)
     }
 
+    /// Stock on hand totals (as [`StockOnHand::totals`]) after each period of `every_secs`
+    /// seconds, periods aligned on the Unix epoch (86,400: each UTC day): one snapshot when the
+    /// first event at or after a period's end is met, of the stock before it, labelled with
+    /// that end (a period without events has none), and one after the last event, labelled
+    /// with its time. None for an empty ledger. Replays the stored events' state once, without
+    /// checking their signatures again (`verify` does that).
+    ///
+    /// Errors: [`ErrorKind::InvalidArgument`] for `every_secs` below 1.
+    pub fn stock_history(&self, every_secs: i64) -> Result<Vec<StockSnapshot>> {
+        if every_secs < 1 {
+            return Err(ErrorKind::InvalidArgument {
+                argument: "every_secs".into(),
+                value: every_secs.to_string(),
+                reason: "a period is at least one second".into(),
+            }
+            .into());
+        }
+        self.inner.stock_history(every_secs)
+    }
+
     /// Every event that touched an item or lot, oldest first.
     ///
     /// A history has no bound: an armoury's rifle issued every morning and returned every

@@ -183,6 +183,56 @@ impl Store {
         }
     }
 
+    /// Stock on hand totals after each period of `every_secs` seconds (positive), from a
+    /// replay of the stored events' state (no signatures, Merkle tree or tables: the writer
+    /// checked and wrote those), the totals recounted for the stocks each event touches: one
+    /// snapshot when the first event at or after each period's
+    /// end is met (the state before it, labelled with that end; periods without events have
+    /// none), and one after the last event, labelled with its time.
+    pub(crate) fn stock_history(&self, every_secs: i64) -> Result<Vec<crate::rows::StockSnapshot>> {
+        let end_of_period = |at: i64| {
+            at.saturating_sub(at.rem_euclid(every_secs))
+                .saturating_add(every_secs)
+        };
+        let mut state = State::default();
+        let mut totals = derived::RunningTotals::default();
+        let rules: &dyn RuleEngine = &RecordedVerdicts;
+        let mut out = Vec::new();
+        let mut period_end: Option<i64> = None;
+        let mut last_at = None;
+        self.replay_rows(0, log::len(&self.db)?, &mut |seq, ev| {
+            let ev = ev.map_err(|e| e.at_index(seq))?;
+            let at = ev.event().at.unix_seconds();
+            let end = *period_end.get_or_insert_with(|| end_of_period(at));
+            if at >= end {
+                out.push(crate::rows::StockSnapshot {
+                    at: crate::model::Timestamp::from_unix_seconds(end).map_err(|e| {
+                        Error::new(ErrorKind::Internal {
+                            detail: format!("the end of a period, {end} s, is not a time: {e}"),
+                        })
+                    })?,
+                    totals: totals.totals(),
+                });
+                period_end = Some(end_of_period(at));
+            }
+            let applied = state
+                .apply(&ev, SignatureCheck::AlreadyVerified, Some(rules))
+                .map_err(|e| e.at_index(seq))?;
+            for stock in applied.stocks.iter().chain(&applied.removed) {
+                totals.recount(&state, stock).map_err(|e| e.at_index(seq))?;
+            }
+            last_at = Some(ev.event().at.clone());
+            Ok(())
+        })?;
+        if let Some(at) = last_at {
+            out.push(crate::rows::StockSnapshot {
+                at,
+                totals: totals.totals(),
+            });
+        }
+        Ok(out)
+    }
+
     /// The rule plugins' input document for the stored event `id`, as they were given it when
     /// it was appended: the state is replayed up to the event before it. `None` when `id` is not
     /// stored.

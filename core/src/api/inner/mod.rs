@@ -343,6 +343,10 @@ impl Inner {
         })
     }
 
+    pub(crate) fn stock_history(&self, every_secs: i64) -> Result<Vec<StockSnapshot>> {
+        self.store()?.stock_history(every_secs)
+    }
+
     pub(crate) fn trace(
         &self,
         stock: &str,
