@@ -276,7 +276,7 @@ impl Ledger {
     /// seconds, periods aligned on the Unix epoch (86,400: each UTC day): one snapshot when the
     /// first event at or after a period's end is met, of the stock before it, labelled with
     /// that end (a period without events has none), and one after the last event, labelled
-    /// with its time. None for an empty ledger. Replays the stored events' state once, without
+    /// with its time. An empty ledger has none. Replays the stored events' state once, without
     /// checking their signatures again (`verify` does that).
     ///
     /// Errors: [`ErrorKind::InvalidArgument`] for `every_secs` below 1.

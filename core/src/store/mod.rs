@@ -205,6 +205,8 @@ impl Store {
             let at = ev.event().at.unix_seconds();
             let end = *period_end.get_or_insert_with(|| end_of_period(at));
             if at >= end {
+                // An end a snapshot is taken at lies after an earlier event's time and at or
+                // before this one's, so it is a time: the error is never met.
                 out.push(crate::rows::StockSnapshot {
                     at: crate::model::Timestamp::from_unix_seconds(end).map_err(|e| {
                         Error::new(ErrorKind::Internal {
