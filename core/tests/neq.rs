@@ -32,6 +32,29 @@ fn nine_mm(id: &str, quantity: u64) -> custodia::model::Lot {
     def
 }
 
+/// Records, in the magazine: 50 m of detonating cord (10 mg per millimetre, division 1.1D) and
+/// a guided missile counted by serial (1.1E, 2.7 kg).
+fn record_cord_and_missile(w: &mut World) {
+    let mut cord = lot_def("lot:cord", 50_000);
+    cord.nomenclature = "detonating cord 10 g/m".into();
+    cord.unit = Unit::Millimetre;
+    cord.hazard = Some(Hazard {
+        division: HazardDivision::D1_1,
+        group: CompatibilityGroup::D,
+    });
+    cord.neq_grams_per_unit = q(0);
+    cord.neq_mg = Some(q(10));
+    w.record(UNIT_A, register_lot_def(MAGAZINE, UNIT_A, cord));
+    let mut missile = register_items_body(MAGAZINE, UNIT_A, &["item:atgm-1"]);
+    missile.items[0].category = custodia::model::ItemCategory::LightWeapon;
+    missile.items[0].hazard = Some(Hazard {
+        division: HazardDivision::D1_1,
+        group: CompatibilityGroup::E,
+    });
+    missile.items[0].neq_mg = Some(q(2_700_000));
+    w.record(UNIT_A, missile);
+}
+
 #[test]
 fn milligrams_add_up_per_site_and_division_and_up_the_sites() {
     let mut w = World::new();
@@ -48,26 +71,7 @@ fn milligrams_add_up_per_site_and_division_and_up_the_sites() {
         UNIT_A,
         register_lot_def(DEPOT_A, UNIT_A, nine_mm("lot:9mm", 1000)),
     );
-    // 50 m of detonating cord, 10 mg per millimetre, division 1.1, in the magazine.
-    let mut cord = lot_def("lot:cord", 50_000);
-    cord.nomenclature = "detonating cord 10 g/m".into();
-    cord.unit = Unit::Millimetre;
-    cord.hazard = Some(Hazard {
-        division: HazardDivision::D1_1,
-        group: CompatibilityGroup::D,
-    });
-    cord.neq_grams_per_unit = q(0);
-    cord.neq_mg = Some(q(10));
-    w.record(UNIT_A, register_lot_def(MAGAZINE, UNIT_A, cord));
-    // A guided missile counted by serial: 1.1E, 2.7 kg.
-    let mut missile = register_items_body(MAGAZINE, UNIT_A, &["item:atgm-1"]);
-    missile.items[0].category = custodia::model::ItemCategory::LightWeapon;
-    missile.items[0].hazard = Some(Hazard {
-        division: HazardDivision::D1_1,
-        group: CompatibilityGroup::E,
-    });
-    missile.items[0].neq_mg = Some(q(2_700_000));
-    w.record(UNIT_A, missile);
+    record_cord_and_missile(&mut w);
     assert_eq!(
         total(&w, DEPOT_A, HazardDivision::D1_4),
         (2_350_000, 2_350_000)
@@ -240,23 +244,7 @@ fn stock_history_counts_serialized_munitions_by_their_own_division_and_milligram
         ADMIN,
         register_site_body(MAGAZINE, SiteKind::Magazine, Some(DEPOT_A)),
     );
-    let mut cord = lot_def("lot:cord", 50_000);
-    cord.unit = Unit::Millimetre;
-    cord.hazard = Some(Hazard {
-        division: HazardDivision::D1_1,
-        group: CompatibilityGroup::D,
-    });
-    cord.neq_grams_per_unit = q(0);
-    cord.neq_mg = Some(q(10));
-    w.record(UNIT_A, register_lot_def(MAGAZINE, UNIT_A, cord));
-    let mut missile = register_items_body(MAGAZINE, UNIT_A, &["item:atgm-1"]);
-    missile.items[0].category = custodia::model::ItemCategory::LightWeapon;
-    missile.items[0].hazard = Some(Hazard {
-        division: HazardDivision::D1_1,
-        group: CompatibilityGroup::E,
-    });
-    missile.items[0].neq_mg = Some(q(2_700_000));
-    w.record(UNIT_A, missile);
+    record_cord_and_missile(&mut w);
 
     let history = w.ledger.stock_history(86_400).unwrap();
     let now = w
