@@ -733,6 +733,40 @@ pub unsafe extern "C" fn custodia_ledger_stock_on_hand(
     })
 }
 
+/// Stock on hand totals after each period of `every_secs` seconds (86400: each UTC day;
+/// periods aligned on the Unix epoch), as a JSON array of `{"at", "totals": [{"site",
+/// "hazard_division", "units", "neq_mg"}]}`: a snapshot when the first event at or after a
+/// period's end is met (the stock before it, `at` that end; a period without events has none)
+/// and one after the last event (`at` its time); `[]` for an empty ledger. The stored events'
+/// state is replayed once, without checking their signatures again (`custodia_ledger_verify`
+/// does that).
+///
+/// On success writes a new string owned by the caller to `*json_out` (free with
+/// `custodia_string_free`). On error writes nothing.
+///
+/// Returns `CUSTODIA_RESULT_OK`, or `CUSTODIA_RESULT_INVALID_ARGUMENT` (`every_secs` below 1),
+/// `CUSTODIA_RESULT_SQLITE`, `CUSTODIA_RESULT_NULL_ARGUMENT`, `CUSTODIA_RESULT_PANIC`.
+///
+/// # Safety
+/// `ledger` is NULL or a live ledger; `json_out` and `error_out` are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn custodia_ledger_stock_history(
+    ledger: *const custodia_ledger,
+    every_secs: i64,
+    json_out: *mut *mut c_char,
+    error_out: *mut *mut custodia_error,
+) -> custodia_result {
+    // SAFETY: the function's contract (see the header).
+    let (ledger, json_out, error_out) = unsafe {
+        (
+            In::new(ledger),
+            Out::new(json_out),
+            ErrorOut::new(error_out),
+        )
+    };
+    query(ledger, json_out, error_out, |l| l.stock_history(every_secs))
+}
+
 /// Every event that touched the item or lot `stock` (such as `"lot:762x39-1987-044"`), oldest
 /// first, as a JSON array of `{"index", "id", "kind", "at", "actor"}` (empty for a stock the
 /// ledger does not know).

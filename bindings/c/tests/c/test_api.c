@@ -244,6 +244,8 @@ static void test_null_arguments(void) {
     NULL_ARG(custodia_ledger_balances(NULL, NULL, NULL, &out, NULL));
     NULL_ARG(custodia_ledger_balances(l, NULL, NULL, NULL, NULL));
     NULL_ARG(custodia_ledger_stock_on_hand(NULL, NULL, NULL, NULL, &out, NULL));
+    NULL_ARG(custodia_ledger_stock_history(NULL, 86400, &out, NULL));
+    NULL_ARG(custodia_ledger_stock_history(l, 86400, NULL, NULL));
     NULL_ARG(custodia_ledger_trace(l, NULL, &out, NULL));
     NULL_ARG(custodia_ledger_lineage(l, NULL, &out, NULL));
     NULL_ARG(custodia_ledger_find_items(l, "Izhmash", NULL, &out, NULL));
@@ -483,6 +485,15 @@ static void test_flow_and_queries(void) {
     CHECK_RC(custodia_ledger_stock_on_hand(w.ledger, NULL, NULL, "2.1", &out, &err), CUSTODIA_RESULT_INVALID_ARGUMENT, err);
     custodia_error_free(err);
     err = NULL;
+    /* Stock history: daily snapshots, the last one the stock on hand now (its totals). */
+    CHECK_OK(custodia_ledger_stock_history(w.ledger, 86400, &out, &err), err);
+    CHECK(out && out[0] == '[' && strstr(out, "{\"at\":\"") && strstr(out, "\"totals\":[") &&
+          strstr(out, "{\"site\":\"depot:central\",\"hazard_division\":\"1.4\",\"units\":36000,\"neq_mg\":72000000}"));
+    custodia_string_free(out);
+    CHECK_RC(custodia_ledger_stock_history(w.ledger, 0, &out, &err), CUSTODIA_RESULT_INVALID_ARGUMENT, err);
+    custodia_error_free(err);
+    err = NULL;
+    CHECK_RC(custodia_ledger_stock_history(w.ledger, -1, &out, NULL), CUSTODIA_RESULT_INVALID_ARGUMENT, NULL);
 
     /* Trace, lineage, find by marking. */
     CHECK_OK(custodia_ledger_trace(w.ledger, "lot:A-77", &out, &err), err);
