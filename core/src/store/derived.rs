@@ -187,14 +187,14 @@ type Holdings = Vec<(SiteId, Option<HazardDivision>, i64, i64)>;
 pub(crate) struct RunningTotals {
     /// Each held stock's part, as last counted.
     parts: HashMap<Stock, Holdings>,
-    /// Per (site, division), in `stock_on_hand`'s order. A key is dropped when its last
-    /// holding goes, as a total with no line is not listed.
-    totals: BTreeMap<(String, Option<HazardDivision>), Total>,
+    /// Per (site, division), in `stock_on_hand`'s order (a site id orders as its text). A key
+    /// is dropped when its last holding goes, as a total with no line is not listed.
+    totals: BTreeMap<(SiteId, Option<HazardDivision>), Total>,
 }
 
 /// One running total.
+#[derive(Default)]
 struct Total {
-    site: SiteId,
     /// The holdings counted in it.
     holdings: u64,
     units: i64,
@@ -208,7 +208,7 @@ impl RunningTotals {
         let overflow = || total_overflow(stock);
         if let Some(old) = self.parts.remove(stock) {
             for (site, division, units, neq) in old {
-                let key = (site.as_str().to_owned(), division);
+                let key = (site, division);
                 let Some(t) = self.totals.get_mut(&key) else {
                     return Err(uncounted(stock));
                 };
@@ -222,15 +222,7 @@ impl RunningTotals {
         }
         let part = holdings(state, stock)?;
         for (site, division, units, neq) in &part {
-            let t = self
-                .totals
-                .entry((site.as_str().to_owned(), *division))
-                .or_insert_with(|| Total {
-                    site: site.clone(),
-                    holdings: 0,
-                    units: 0,
-                    neq_mg: 0,
-                });
+            let t = self.totals.entry((site.clone(), *division)).or_default();
             t.holdings += 1;
             t.units = t.units.checked_add(*units).ok_or_else(overflow)?;
             t.neq_mg = t.neq_mg.checked_add(*neq).ok_or_else(overflow)?;
@@ -245,8 +237,8 @@ impl RunningTotals {
     pub(crate) fn totals(&self) -> Vec<crate::rows::StockTotal> {
         self.totals
             .iter()
-            .map(|((_, division), t)| crate::rows::StockTotal {
-                site: t.site.clone(),
+            .map(|((site, division), t)| crate::rows::StockTotal {
+                site: site.clone(),
                 hazard_division: *division,
                 units: t.units,
                 neq_mg: t.neq_mg,
