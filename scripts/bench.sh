@@ -35,7 +35,7 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 status=0
 for b in "${selected[@]}"; do
-    printf '\n== %s\n' "$b"
+    printf '\n== %s  [%d s]\n' "$b" "$SECONDS"
     case "$b" in
         verify_memory)
             if [ "$smoke" = 1 ]; then

@@ -26,7 +26,7 @@ passed=0
 failed=0
 pass() { passed=$((passed + ${2:-1})); printf 'ok    %s\n' "$1"; }
 fail() { failed=$((failed + ${2:-1})); printf 'FAIL  %s\n' "$1"; }
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s  [%d s]\n' "$*" "$SECONDS"; }
 
 step "tools"
 if ! command -v valgrind >/dev/null 2>&1; then

@@ -22,7 +22,7 @@ wheels="$root/target/py-wheels"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-step() { printf '\n== %s\n' "$*" >&2; }
+step() { printf '\n== %s  [%d s]\n' "$*" "$SECONDS" >&2; }
 
 step "rule plugins (target/plugins)"
 if ! compgen -G "target/plugins/*.json" >/dev/null; then

@@ -11,7 +11,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-step() { printf '\n== %s\n' "$*" >&2; }
+step() { printf '\n== %s  [%d s]\n' "$*" "$SECONDS" >&2; }
 
 # Every runner's output also goes to these logs, to total the counts at the end: Rust's test
 # harness (`log`) and the suites that count their own (`suites_log`: C, Python, benchmarks).
@@ -104,7 +104,7 @@ done < <(cat "$log" "$suites_log" | sed -n 's/.*NOT RUN: \(.*\)/\1/p' | sort -u)
 if grep -q "java example: skipped" "$suites_log"; then
     not_run+=("Java example (no JDK >= 22)")
 fi
-echo "all checks passed" >&2
+echo "all checks passed in $SECONDS s" >&2
 total=$((rust + suites))
 if [ "${#not_run[@]}" -gt 0 ]; then
     printf 'not run: %s\n' "${not_run[@]}"
