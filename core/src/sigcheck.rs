@@ -75,20 +75,27 @@ pub enum KeyFault {
 
 /// Checks a public key's encoding and point: canonical, not of small order, torsion-free.
 pub fn key_fault(key: &[u8; 32]) -> Option<KeyFault> {
-    checked_key(key).err()
+    // Only the point's checks: a registration asks for the verdict alone, and building the
+    // verification key decompresses the point a second time.
+    let compressed = CompressedEdwardsY(*key);
+    let Some(point) = compressed.decompress() else {
+        return Some(KeyFault::NotCanonical);
+    };
+    if point.compress() != compressed {
+        return Some(KeyFault::NotCanonical);
+    }
+    if point.is_small_order() {
+        return Some(KeyFault::SmallOrder);
+    }
+    if !point.is_torsion_free() {
+        return Some(KeyFault::MixedOrder);
+    }
+    None
 }
 
 fn checked_key(key: &[u8; 32]) -> Result<VerificationKey, KeyFault> {
-    let compressed = CompressedEdwardsY(*key);
-    let point = compressed.decompress().ok_or(KeyFault::NotCanonical)?;
-    if point.compress() != compressed {
-        return Err(KeyFault::NotCanonical);
-    }
-    if point.is_small_order() {
-        return Err(KeyFault::SmallOrder);
-    }
-    if !point.is_torsion_free() {
-        return Err(KeyFault::MixedOrder);
+    if let Some(fault) = key_fault(key) {
+        return Err(fault);
     }
     VerificationKey::try_from(VerificationKeyBytes::from(*key)).map_err(|_| KeyFault::NotCanonical)
 }

@@ -94,15 +94,19 @@ pub fn check_public_key(key: &PublicKey) -> crate::error::Result<()> {
 /// and from version 2 on a key of mixed order (with a torsion component) is refused too
 /// (`MixedOrderKey`). Whatever the version, nothing a mixed-order key signs verifies.
 pub fn check_registered_key(key: &PublicKey, version: u32) -> crate::error::Result<()> {
-    check_public_key(key)?;
-    if version >= 2
-        && crate::sigcheck::key_fault(key.as_bytes()) == Some(crate::sigcheck::KeyFault::MixedOrder)
-    {
-        return Err(crate::error::Error::new(
-            crate::error::ErrorKind::MixedOrderKey { key: key.to_hex() },
-        ));
-    }
-    Ok(())
+    use crate::sigcheck::KeyFault;
+    // One look at the point (its torsion check is a scalar multiplication, paid on every
+    // registration an opening or a verify replays), judged as `check_public_key` would first.
+    let kind = match crate::sigcheck::key_fault(key.as_bytes()) {
+        Some(KeyFault::NotCanonical | KeyFault::SmallOrder) => {
+            crate::error::ErrorKind::InvalidPublicKey { key: key.to_hex() }
+        }
+        Some(KeyFault::MixedOrder) if version >= 2 => {
+            crate::error::ErrorKind::MixedOrderKey { key: key.to_hex() }
+        }
+        Some(KeyFault::MixedOrder) | None => return Ok(()),
+    };
+    Err(crate::error::Error::new(kind))
 }
 
 /// An Ed25519 signing key.

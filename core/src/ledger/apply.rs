@@ -37,12 +37,21 @@ pub(crate) struct Applied {
     pub(crate) id: EventId,
     /// Existing items and lots the event touched, and those it created.
     pub(crate) stocks: Vec<Stock>,
+    /// Where in `stocks` those the event created are (they follow those it touched).
+    created: std::ops::Range<usize>,
     /// Items and lots that no longer exist after it (those a correction un-registered).
     pub(crate) removed: Vec<Stock>,
     /// Its movements of stock.
     pub(crate) postings: Vec<Posting>,
     /// Warnings from rule plugins.
     pub(crate) warnings: Vec<RuleWarning>,
+}
+
+impl Applied {
+    /// The items and lots the event created (registered, split off, merged into).
+    pub(crate) fn created(&self) -> &[Stock] {
+        self.stocks.get(self.created.clone()).unwrap_or_default()
+    }
 }
 
 impl State {
@@ -54,7 +63,7 @@ impl State {
         }
         let id = event.id()?;
         let plan = self.plan(event, id)?;
-        Ok(plan.parents.keys().copied().collect())
+        Ok(plan.parents.iter().map(|(parent, _)| *parent).collect())
     }
 
     fn check_signatures(&self, signed: &SignedEvent, check: SignatureCheck) -> Result<()> {
@@ -252,7 +261,7 @@ impl State {
             }
         }
         for (i, parent) in event.parents.iter().enumerate() {
-            if !plan.parents.contains_key(parent) {
+            if !plan.requires_parent(parent) {
                 return Err(at(
                     id,
                     format!("/parents/{i}"),
@@ -304,6 +313,7 @@ impl State {
                 })?;
         }
         let stocks: Vec<Stock> = plan.all_stocks().collect();
+        let created = plan.fx.touched.len()..stocks.len();
         let fx = plan.fx;
         let (removed, postings) = self.commit(fx, id, event.actor.clone(), event.at.clone());
         self.version_max = self.version_max.max(event.v);
@@ -322,6 +332,7 @@ impl State {
         Ok(Applied {
             id,
             stocks,
+            created,
             removed,
             postings,
             warnings,
@@ -357,6 +368,7 @@ impl State {
             return Err(p.unknown("/actor", &event.actor));
         }
         event.body.plan(&mut p)?;
+        p.settle_parents();
         Ok(p)
     }
 }

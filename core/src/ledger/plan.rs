@@ -155,8 +155,11 @@ pub(crate) struct Plan<'a> {
     lot_delta: BTreeMap<LotId, Vec<(Account, i128)>>,
     /// Item locations so far.
     item_loc: BTreeMap<ItemId, Account>,
-    /// The parents the event must carry, with what each is the latest event of.
-    pub(crate) parents: BTreeMap<EventId, ParentOf>,
+    /// The parents the event must carry, with what each is the latest event of: in the order
+    /// required while the kind plans, then sorted by id with repeats dropped (the first kept)
+    /// by [`Plan::settle_parents`]. A list, not a tree: an event requires a few parents, and a
+    /// tree cost an allocation and its release on every event replayed.
+    pub(crate) parents: Vec<(EventId, ParentOf)>,
     /// The site whose contents change, for rule plugins.
     pub(crate) focus_site: Option<SiteId>,
     /// The append-time checks, when appending.
@@ -263,7 +266,7 @@ impl<'a> Plan<'a> {
             fx: Effects::default(),
             lot_delta: BTreeMap::new(),
             item_loc: BTreeMap::new(),
-            parents: BTreeMap::new(),
+            parents: Vec::new(),
             focus_site: None,
             policy: None,
             signatures: None,
@@ -331,8 +334,27 @@ impl<'a> Plan<'a> {
                 },
             ));
         }
-        self.parents.entry(parent).or_insert(of);
+        // Repeats in a row (several stocks whose latest event is the same) are common; the
+        // others go when the plan is settled.
+        if self.parents.last().map(|(last, _)| *last) != Some(parent) {
+            self.parents.push((parent, of));
+        }
         Ok(())
+    }
+
+    /// Sorts the required parents by id and drops repeats, keeping the first requirement of
+    /// each (what it is the latest event of, for errors). Called once the kind has planned.
+    pub(crate) fn settle_parents(&mut self) {
+        // Stable: of equal ids, the first required stays first, and `dedup_by` keeps it.
+        self.parents.sort_by_key(|(id, _)| *id);
+        self.parents.dedup_by(|later, kept| later.0 == kept.0);
+    }
+
+    /// Whether `parent` is among the required parents (once settled).
+    pub(crate) fn requires_parent(&self, parent: &EventId) -> bool {
+        self.parents
+            .binary_search_by(|(id, _)| id.cmp(parent))
+            .is_ok()
     }
 
     /// The status an event gives stock that was `before`: a format-version-1 `status`, or the

@@ -596,6 +596,9 @@ pub(crate) fn compare_keys(a: &Row, b: &Row, key_columns: usize) -> std::cmp::Or
 #[derive(Default, Debug)]
 pub(crate) struct Dirty {
     pub(crate) stocks: BTreeSet<Stock>,
+    /// Those of `stocks` that did not exist when the batch began: the file holds no rows of
+    /// them, so their rows are inserted without reading the file first.
+    pub(crate) fresh: BTreeSet<Stock>,
     pub(crate) sites: BTreeSet<SiteId>,
     pub(crate) actors: BTreeSet<ActorId>,
     pub(crate) rules: bool,
@@ -683,11 +686,17 @@ pub(crate) fn write(conn: &Connection, state: &State, dirty: &Dirty) -> Result<(
     };
     for stock in &dirty.stocks {
         let (kind, id) = stock_key(stock);
+        let there = if dirty.fresh.contains(stock) {
+            There::Nothing
+        } else {
+            There::Read
+        };
         sync(
             conn,
             &BALANCES,
             &[text(kind), text(id)],
             balance_rows(state, stock)?,
+            there,
         )
         .map_err(sql)?;
         let key = [text(id)];
@@ -697,27 +706,41 @@ pub(crate) fn write(conn: &Connection, state: &State, dirty: &Dirty) -> Result<(
                     Some(item) => (vec![item_row(item)?], item_mark_rows(item)?),
                     None => (Vec::new(), Vec::new()),
                 };
-                sync(conn, &ITEMS, &key, rows).map_err(sql)?;
-                sync(conn, &ITEM_MARKS, &key, marks).map_err(sql)?;
+                sync(conn, &ITEMS, &key, rows, there).map_err(sql)?;
+                sync(conn, &ITEM_MARKS, &key, marks, there).map_err(sql)?;
             }
             Stock::Lot(l) => {
                 let (rows, sources) = match state.lot(l) {
                     Some(lot) => (vec![lot_row(lot)?], lot_source_rows(lot)?),
                     None => (Vec::new(), Vec::new()),
                 };
-                sync(conn, &LOTS, &key, rows).map_err(sql)?;
-                sync(conn, &LOT_SOURCES, &key, sources).map_err(sql)?;
+                sync(conn, &LOTS, &key, rows, there).map_err(sql)?;
+                sync(conn, &LOT_SOURCES, &key, sources, there).map_err(sql)?;
             }
         }
     }
     for site in &dirty.sites {
         if let Some(s) = state.site(site) {
-            sync(conn, &SITES, &[text(site.as_str())], vec![site_row(s)?]).map_err(sql)?;
+            sync(
+                conn,
+                &SITES,
+                &[text(site.as_str())],
+                vec![site_row(s)?],
+                There::Read,
+            )
+            .map_err(sql)?;
         }
     }
     for actor in &dirty.actors {
         if let Some(a) = state.actor(actor) {
-            sync(conn, &ACTORS, &[text(actor.as_str())], vec![actor_row(a)?]).map_err(sql)?;
+            sync(
+                conn,
+                &ACTORS,
+                &[text(actor.as_str())],
+                vec![actor_row(a)?],
+                There::Read,
+            )
+            .map_err(sql)?;
         }
     }
     if dirty.rules {
@@ -728,6 +751,14 @@ pub(crate) fn write(conn: &Connection, state: &State, dirty: &Dirty) -> Result<(
         }
     }
     Ok(())
+}
+
+/// What the file holds of the rows [`sync`] makes: read them, or (for a stock the batch
+/// created, see [`Dirty::fresh`]) known to hold none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum There {
+    Read,
+    Nothing,
 }
 
 /// Makes the rows of `table` whose leading key columns are `prefix` (a whole key, or the
@@ -746,16 +777,20 @@ fn sync(
     table: &Table,
     prefix: &[Sql],
     mut rows: Vec<Row>,
+    there: There,
 ) -> rusqlite::Result<()> {
     let keys = table.key_columns;
-    let mut there: Vec<Row> = conn
-        .prepare_cached(&select_sql(table, prefix.len()))?
-        .query_map(rusqlite::params_from_iter(prefix), |r| {
-            (0..table.columns.len())
-                .map(|i| r.get::<_, Sql>(i))
-                .collect()
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let mut there: Vec<Row> = match there {
+        There::Nothing => Vec::new(),
+        There::Read => conn
+            .prepare_cached(&select_sql(table, prefix.len()))?
+            .query_map(rusqlite::params_from_iter(prefix), |r| {
+                (0..table.columns.len())
+                    .map(|i| r.get::<_, Sql>(i))
+                    .collect()
+            })?
+            .collect::<rusqlite::Result<_>>()?,
+    };
     let key_order = |a: &Row, b: &Row| {
         a.iter()
             .zip(b)

@@ -81,6 +81,15 @@ pub(crate) fn write_batch(
                     .execute(params![kind, id, seq])
                     .map_err(db.err("writing the trace index"))?;
             }
+            // A stock created here that no earlier event of the batch mentioned did not
+            // exist when the batch began (an id is registered once), so the file holds no
+            // rows of it. One that did (un-registered by a correction, then registered
+            // again in the batch) may have rows, and is compared with them as usual.
+            for stock in a.created() {
+                if !dirty.stocks.contains(stock) {
+                    dirty.fresh.insert(stock.clone());
+                }
+            }
             dirty.stocks.extend(a.stocks.iter().cloned());
             dirty.stocks.extend(a.removed.iter().cloned());
             mark_dirty(&mut dirty, ev);
