@@ -50,6 +50,10 @@ pub(crate) struct Applied {
 impl Applied {
     /// The items and lots the event created (registered, split off, merged into).
     pub(crate) fn created(&self) -> &[Stock] {
+        // The range is taken from `stocks` as it was built (`apply_with`), so it is in bounds.
+        // Were it not, no stock would count as created: the store then reads every derived
+        // row back before writing (`Dirty::fresh`), slower but never wrong.
+        debug_assert!(self.created.end <= self.stocks.len());
         self.stocks.get(self.created.clone()).unwrap_or_default()
     }
 }
