@@ -359,7 +359,7 @@ fn a_format_1_file_is_refused_then_migrated() {
     check(
         &err,
         ErrorCode::InvalidArgument,
-        json!({"argument": "ledger", "value": shown, "reason": format!("it is of format version {STORE_FORMAT_VERSION} already: nothing to migrate")}),
+        json!({"argument": "ledger", "value": shown, "reason": format!("it is of format version {STORE_FORMAT_VERSION}, which this build opens as it is: nothing to migrate")}),
     );
     assert_eq!(
         Ledger::open(&path, Options::new()).unwrap().len().unwrap(),
@@ -582,17 +582,42 @@ fn an_edited_trace_index_is_named() {
     assert_eq!(f.values()["table"], "touches", "{f}");
 }
 
+/// The Merkle nodes of the log of `events`, in the order `Frontier::push` completes them
+/// (post-order): `(level, index, hash)`.
+fn nodes_in_post_order(events: &[SignedEvent]) -> Vec<(u32, u64, [u8; 32])> {
+    let mut frontier = custodia::merkle::Frontier::new();
+    events
+        .iter()
+        .flat_map(|e| frontier.push(custodia::merkle::leaf_hash(&e.id())))
+        .collect()
+}
+
+/// The position of node `idx` of `level` in the `nodes` table of `events()[..n]`.
+fn node_position(n: usize, level: u32, idx: u64) -> i64 {
+    let nodes = nodes_in_post_order(&events()[..n]);
+    nodes
+        .iter()
+        .position(|&(l, i, _)| (l, i) == (level, idx))
+        .unwrap() as i64
+}
+
 #[test]
 fn edited_nodes_and_heads_are_named() {
-    let (f, ..) = tampered("UPDATE nodes SET hash = zeroblob(32) WHERE level = 2 AND idx = 3;");
+    let pos = node_position(120, 2, 3);
+    let (f, ..) = tampered(&format!(
+        "UPDATE nodes SET hash = zeroblob(32) WHERE pos = {pos};"
+    ));
     assert_eq!(f.code(), ErrorCode::NodeMismatch, "{f}");
     assert_eq!(f.values()["level"], 2);
     assert_eq!(f.values()["node"], 3);
     assert_eq!(f.values()["stored"], "00".repeat(32));
-    let (f, ..) = tampered("DELETE FROM nodes WHERE level = 0 AND idx = 9;");
+    let pos = node_position(120, 0, 9);
+    let (f, ..) = tampered(&format!("DELETE FROM nodes WHERE pos = {pos};"));
     assert_eq!(f.code(), ErrorCode::NodeMismatch, "{f}");
+    assert_eq!(f.values()["level"], 0);
+    assert_eq!(f.values()["node"], 9);
     assert_eq!(f.values()["stored"], Value::Null);
-    let (f, ..) = tampered("INSERT INTO nodes VALUES (0, 999, zeroblob(32));");
+    let (f, ..) = tampered("INSERT INTO nodes VALUES (999999, zeroblob(32));");
     check(
         &f,
         ErrorCode::ExtraNodes,
@@ -618,6 +643,132 @@ fn edited_nodes_and_heads_are_named() {
         ErrorCode::HeadSignature,
         json!({"size": 0, "key": key_named("someone").public_key().to_hex()}),
     );
+}
+
+/// The `nodes` table as stored: `(pos, hash)` in key order.
+fn stored_post_order(path: &Path) -> Vec<(i64, Vec<u8>)> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT pos, hash FROM nodes ORDER BY pos")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+#[test]
+fn merkle_nodes_are_stored_in_post_order() {
+    // Batches of several sizes and single appends: each append's nodes follow the last
+    // stored one, so the table's keys are 0, 1, 2, … in the order the tree completes nodes.
+    let dir = tempfile::tempdir().unwrap();
+    let path = ledger_file(&dir, 97, 32);
+    let mut ledger = Ledger::open(&path, writable()).unwrap();
+    for e in &events()[97..103] {
+        ledger.append(std::slice::from_ref(e)).unwrap();
+    }
+    ledger.append(&events()[103..130]).unwrap();
+    drop(ledger);
+    let expected: Vec<(i64, Vec<u8>)> = nodes_in_post_order(&events()[..130])
+        .into_iter()
+        .enumerate()
+        .map(|(pos, (.., hash))| (pos as i64, hash.to_vec()))
+        .collect();
+    assert_eq!(expected.len(), 2 * 130 - 2);
+    assert_eq!(stored_post_order(&path), expected);
+    assert_eq!(
+        query::<i64>(&path, "PRAGMA user_version"),
+        STORE_FORMAT_VERSION
+    );
+}
+
+/// Rewrites a format-3 file's `nodes` table as format 2 kept it, keyed by `(level, idx)`, and
+/// marks the file as format 2: what an older build wrote.
+fn as_format_2(path: &Path, n: usize) {
+    let mut conn = rusqlite::Connection::open(path).unwrap();
+    let stored = stored_post_order(path);
+    let nodes = nodes_in_post_order(&events()[..n]);
+    assert_eq!(stored.len(), nodes.len());
+    let tx = conn.transaction().unwrap();
+    tx.execute_batch(
+        "CREATE TABLE nodes_by_level (level INTEGER NOT NULL, idx INTEGER NOT NULL,
+             hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;",
+    )
+    .unwrap();
+    for ((pos, hash), (level, idx, _)) in stored.iter().zip(&nodes) {
+        tx.execute(
+            "INSERT INTO nodes_by_level VALUES (?1, ?2, ?3)",
+            rusqlite::params![level, *idx as i64, hash],
+        )
+        .unwrap_or_else(|e| panic!("node at {pos}: {e}"));
+    }
+    tx.execute_batch(
+        "DROP TABLE nodes;
+         ALTER TABLE nodes_by_level RENAME TO nodes;
+         UPDATE meta SET value = 2 WHERE key = 'version';
+         PRAGMA user_version = 2;",
+    )
+    .unwrap();
+    tx.commit().unwrap();
+}
+
+#[test]
+fn a_format_2_file_is_read_verified_and_appended_to_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = ledger_file(&dir, 60, 20);
+    as_format_2(&path, 60);
+    let ledger = Ledger::open(&path, writable().read_only(true)).unwrap();
+    let v = ledger.verify().unwrap();
+    assert!(v.ok, "{:?}", v.failure);
+    drop(ledger);
+
+    let mut ledger = Ledger::open(&path, writable()).unwrap();
+    ledger.append(&events()[60..61]).unwrap();
+    ledger.append(&events()[61..90]).unwrap();
+    let v = ledger.verify().unwrap();
+    assert!(v.ok, "{:?}", v.failure);
+    assert_eq!(v.events, 90);
+    // The root of the same events, computed apart, and proofs from the stored nodes.
+    let mut frontier = custodia::merkle::Frontier::new();
+    for e in &events()[..90] {
+        frontier.push(custodia::merkle::leaf_hash(&e.id()));
+    }
+    assert_eq!(
+        ledger.tree_head().unwrap().root.as_bytes(),
+        &frontier.root()
+    );
+    let proof = ledger.inclusion_proof(&events()[37].id(), None).unwrap();
+    assert!(proof.verify());
+    assert!(ledger.consistency_proof(61, None).unwrap().verify());
+    drop(ledger);
+    // Still format 2, the new nodes keyed by level and index like the old ones.
+    assert_eq!(query::<i64>(&path, "PRAGMA user_version"), 2);
+    assert_eq!(
+        query::<i64>(&path, "SELECT count(*) FROM nodes WHERE level = 0"),
+        90
+    );
+    assert_eq!(
+        query::<i64>(&path, "SELECT count(*) FROM nodes"),
+        2 * 90 - 4
+    );
+    // An edited node is named as in format 3.
+    sql(
+        &path,
+        "UPDATE nodes SET hash = zeroblob(32) WHERE level = 3 AND idx = 8;",
+    );
+    let f = Ledger::open(&path, writable().read_only(true))
+        .unwrap()
+        .verify()
+        .unwrap()
+        .failure
+        .unwrap();
+    assert_eq!(f.code(), ErrorCode::NodeMismatch, "{f}");
+    assert_eq!(f.values()["level"], 3);
+    assert_eq!(f.values()["node"], 8);
+    // `migrate` has nothing to do with it.
+    let err = Ledger::migrate(&path, None, None).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidArgument, "{err}");
+    assert_eq!(err.values()["argument"], "ledger");
 }
 
 #[test]

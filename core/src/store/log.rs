@@ -272,6 +272,7 @@ pub(crate) fn head_at(db: &Db, size: u64) -> Result<Option<HeadRow>> {
 pub(crate) fn nodes<'c>(db: &'c Db, cache: &'c super::NodeCache, len: u64) -> SqlNodes<'c> {
     SqlNodes {
         conn: &db.conn,
+        layout: db.nodes,
         size: len,
         cache: Some(cache),
     }

@@ -13,7 +13,7 @@ pub(crate) mod verify;
 mod write;
 
 pub(crate) use nodes::{NodeCache, SqlNodes};
-pub(crate) use schema::{Db, file_format_version, read_legacy};
+pub(crate) use schema::{Db, STORE_FORMAT_VERSION_BY_LEVEL, file_format_version, read_legacy};
 pub use schema::{ORIGIN_BYTES_MAX, STORE_FORMAT_VERSION};
 pub(crate) use write::write_empty_head;
 
@@ -288,6 +288,7 @@ impl Store {
         if size != loaded.frontier.size() {
             let nodes = SqlNodes {
                 conn: &self.db.conn,
+                layout: self.db.nodes,
                 size,
                 cache: None,
             };

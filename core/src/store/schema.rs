@@ -8,12 +8,17 @@ use rusqlite::{Connection, ErrorCode as SqlCode, OpenFlags, OptionalExtension, p
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::PublicKey;
+use crate::store::nodes::NodeLayout;
 
 /// `PRAGMA application_id` of a custodia ledger: ASCII `CUST`.
 pub(crate) const LEDGER_APPLICATION_ID: i64 = 0x4355_5354;
-/// Version of the file layout (`PRAGMA user_version` and `meta.version`). Version 1 kept the
-/// log key's seed in the file and fewer derived tables; `custodia migrate` upgrades it.
-pub const STORE_FORMAT_VERSION: i64 = 2;
+/// Version of the file layout (`PRAGMA user_version` and `meta.version`) of new files. Version 1
+/// kept the log key's seed in the file and fewer derived tables; `custodia migrate` upgrades it.
+/// Version 2 keyed the Merkle nodes by level and index; it is still opened, read and appended
+/// to as it is ([`NodeLayout::ByLevel`]). Version 3 keys them by their position in post-order.
+pub const STORE_FORMAT_VERSION: i64 = 3;
+/// The format version whose `nodes` table is keyed by `(level, idx)`, still read and written.
+pub(crate) const STORE_FORMAT_VERSION_BY_LEVEL: i64 = 2;
 /// The first format version, which `migrate` upgrades.
 pub(crate) const STORE_FORMAT_VERSION_LEGACY: i64 = 1;
 /// How long a writer waits for another writer before giving up with [`ErrorKind::Busy`].
@@ -28,15 +33,14 @@ const STATEMENT_CACHE_CAPACITY: usize = 128;
 /// Longest origin line of the log (C2SP tlog-checkpoint), bytes.
 pub const ORIGIN_BYTES_MAX: usize = 256;
 
-/// The log tables of a format-2 ledger: `events`, `nodes`, `tree_heads` and `meta`, and
+/// The log tables of a format-3 ledger: `events`, `nodes`, `tree_heads` and `meta`, and
 /// `touches`, the index of which events touched which stock (written with each event, never
 /// rewritten).
 pub(crate) const LOG_SCHEMA: &str = "
 CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY NOT NULL) WITHOUT ROWID;
 CREATE TABLE events (seq INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE, kind TEXT NOT NULL,
                      at TEXT NOT NULL, actor TEXT NOT NULL, json BLOB NOT NULL);
-CREATE TABLE nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
-                    PRIMARY KEY (level, idx)) WITHOUT ROWID;
+CREATE TABLE nodes (pos INTEGER PRIMARY KEY, hash BLOB NOT NULL);
 CREATE TABLE tree_heads (size INTEGER PRIMARY KEY, root BLOB NOT NULL, sig BLOB NOT NULL);
 CREATE TABLE touches (kind TEXT NOT NULL, stock TEXT NOT NULL, seq INTEGER NOT NULL,
                       PRIMARY KEY (kind, stock, seq)) WITHOUT ROWID;
@@ -122,6 +126,8 @@ pub(crate) struct Db {
     pub(crate) read_only: bool,
     /// The layout of the derived tables this connection sees ([`DERIVED_VERSION`] once rebuilt).
     pub(crate) derived_version: i64,
+    /// How the file keys its Merkle nodes (by its format version).
+    pub(crate) nodes: NodeLayout,
 }
 
 impl std::fmt::Debug for Db {
@@ -242,14 +248,18 @@ impl Db {
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(e("reading the format version"))?;
-        if version != STORE_FORMAT_VERSION {
-            return Err(ErrorKind::FormatVersion {
-                path,
-                found: version,
-                supported: STORE_FORMAT_VERSION,
+        let nodes = match version {
+            STORE_FORMAT_VERSION => NodeLayout::PostOrder,
+            STORE_FORMAT_VERSION_BY_LEVEL => NodeLayout::ByLevel,
+            _ => {
+                return Err(ErrorKind::FormatVersion {
+                    path,
+                    found: version,
+                    supported: STORE_FORMAT_VERSION,
+                }
+                .into());
             }
-            .into());
-        }
+        };
         if !read_only {
             // FULL: a committed batch survives a crash of the machine, not just of the process.
             conn.pragma_update(None, "synchronous", "FULL")
@@ -278,6 +288,7 @@ impl Db {
             origin,
             read_only,
             derived_version,
+            nodes,
         })
     }
 }

@@ -14,6 +14,7 @@ use crate::merkle::{Frontier, empty_root, leaf_hash, verify_head};
 use crate::model::Digest;
 use crate::store::derived::{self, TABLES, stock_key};
 use crate::store::log;
+use crate::store::nodes::{NodeLayout, post_order, read_node_bytes, stored_count};
 use crate::store::{Db, PIPELINE_AHEAD, PIPELINE_PIECE, REPLAY_CHUNK_EVENTS};
 
 /// What a verification found.
@@ -205,21 +206,60 @@ impl Decoded {
     }
 }
 
-/// The stored Merkle nodes that leaves `first..end` complete: one range scan per level instead
-/// of one `SELECT` per node. Node `i` of level `L` is complete once leaf `(i + 1)·2^L − 1` is
-/// in, so the leaves complete indices `first >> L .. end >> L` of level `L`.
+/// The stored Merkle nodes that leaves `first..end` complete, read with range scans instead of
+/// one `SELECT` per node. In post-order (format 3) they are the positions `stored_count(first)
+/// .. stored_count(end)`: one scan.
 fn stored_nodes(db: &Db, first: u64, end: u64) -> Result<ChunkNodes> {
+    match db.nodes {
+        NodeLayout::PostOrder => stored_nodes_post_order(db, first, end),
+        NodeLayout::ByLevel => stored_nodes_by_level(db, first, end),
+    }
+}
+
+fn too_large(n: u64) -> Error {
+    Error::new(ErrorKind::Internal {
+        detail: format!("node index {n} does not fit 64 bits"),
+    })
+}
+
+fn stored_nodes_post_order(db: &Db, first: u64, end: u64) -> Result<ChunkNodes> {
     let e = db.err("reading nodes");
-    let mut out = ChunkNodes { levels: Vec::new() };
+    let (lo, hi) = (stored_count(first), stored_count(end));
+    let as_sql = |n: u64| i64::try_from(n).map_err(|_| too_large(n));
+    let mut hashes = vec![None; usize::try_from(hi - lo).map_err(|_| too_large(hi))?];
+    let mut stmt = db
+        .conn
+        .prepare_cached("SELECT pos, hash FROM nodes WHERE pos >= ?1 AND pos < ?2")
+        .map_err(&e)?;
+    let mut rows = stmt
+        .query(rusqlite::params![as_sql(lo)?, as_sql(hi)?])
+        .map_err(&e)?;
+    while let Some(row) = rows.next().map_err(&e)? {
+        let pos: i64 = row.get(0).map_err(&e)?;
+        let hash: Vec<u8> = row.get(1).map_err(&e)?;
+        if let Some(slot) = slot(&mut hashes, pos, lo) {
+            *slot = Some(hash);
+        }
+    }
+    Ok(ChunkNodes::PostOrder { lo, hashes })
+}
+
+/// Where a stored key `key` goes among the hashes read from key `lo` on (the queries give keys
+/// in range only; anything else stays unread here).
+fn slot(hashes: &mut [Option<Vec<u8>>], key: i64, lo: u64) -> Option<&mut Option<Vec<u8>>> {
+    let i = u64::try_from(key).ok()?.checked_sub(lo)?;
+    hashes.get_mut(usize::try_from(i).ok()?)
+}
+
+/// Format 2: one range scan per level. Node `i` of level `L` is complete once leaf
+/// `(i + 1)·2^L − 1` is in, so the leaves complete indices `first >> L .. end >> L` of level `L`.
+fn stored_nodes_by_level(db: &Db, first: u64, end: u64) -> Result<ChunkNodes> {
+    let e = db.err("reading nodes");
+    let mut levels = Vec::new();
     let mut stmt = db
         .conn
         .prepare_cached("SELECT idx, hash FROM nodes WHERE level = ?1 AND idx >= ?2 AND idx < ?3")
         .map_err(&e)?;
-    let too_large = |n: u64| {
-        Error::new(ErrorKind::Internal {
-            detail: format!("node index {n} does not fit 64 bits"),
-        })
-    };
     let as_sql = |n: u64| i64::try_from(n).map_err(|_| too_large(n));
     for level in 0..u64::BITS {
         let (lo, hi) = (first >> level, end >> level);
@@ -233,51 +273,45 @@ fn stored_nodes(db: &Db, first: u64, end: u64) -> Result<ChunkNodes> {
         while let Some(row) = rows.next().map_err(&e)? {
             let idx: i64 = row.get(0).map_err(&e)?;
             let hash: Vec<u8> = row.get(1).map_err(&e)?;
-            // The query gives indices in `lo..hi` only; anything else stays unread here.
-            if let Some(slot) = u64::try_from(idx)
-                .ok()
-                .and_then(|idx| idx.checked_sub(lo))
-                .and_then(|i| usize::try_from(i).ok())
-                .and_then(|i| hashes.get_mut(i))
-            {
+            if let Some(slot) = slot(&mut hashes, idx, lo) {
                 *slot = Some(hash);
             }
         }
-        out.levels.push((lo, hashes));
+        levels.push((lo, hashes));
     }
-    Ok(out)
+    Ok(ChunkNodes::ByLevel { levels })
 }
 
-/// The stored nodes of one chunk, per level from 0: the first index read and the hashes from
-/// it on (`None` where no row is stored). Indexed, not hashed: looking a node up was 7 % of
-/// the replay thread with a `HashMap`.
-struct ChunkNodes {
-    levels: Vec<(u64, Vec<Option<Vec<u8>>>)>,
+/// The stored nodes of one chunk: the first key read and the hashes from it on (`None` where
+/// no row is stored), in post-order or per level from 0. Indexed, not hashed: looking a node
+/// up was 7 % of the replay thread with a `HashMap`.
+enum ChunkNodes {
+    PostOrder {
+        lo: u64,
+        hashes: Vec<Option<Vec<u8>>>,
+    },
+    ByLevel {
+        levels: Vec<(u64, Vec<Option<Vec<u8>>>)>,
+    },
 }
 
 impl ChunkNodes {
     /// The stored hash of node `idx` of `level`, if read ahead (each is given once).
     fn take(&mut self, level: u32, idx: u64) -> Option<Vec<u8>> {
-        let (lo, hashes) = self.levels.get_mut(usize::try_from(level).ok()?)?;
-        let i = usize::try_from(idx.checked_sub(*lo)?).ok()?;
+        let (key, lo, hashes) = match self {
+            Self::PostOrder { lo, hashes } => (post_order(level, idx)?, *lo, hashes),
+            Self::ByLevel { levels } => {
+                let (lo, hashes) = levels.get_mut(usize::try_from(level).ok()?)?;
+                (idx, *lo, hashes)
+            }
+        };
+        let i = usize::try_from(key.checked_sub(lo)?).ok()?;
         hashes.get_mut(i)?.take()
     }
 }
 
 fn read_node_raw(db: &Db, level: u32, idx: u64) -> Result<Option<Vec<u8>>> {
-    use rusqlite::OptionalExtension;
-    let idx = i64::try_from(idx).map_err(|_| {
-        Error::new(ErrorKind::Internal {
-            detail: format!("node index {idx} does not fit 64 bits"),
-        })
-    })?;
-    db.conn
-        .prepare_cached("SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2")
-        .and_then(|mut s| {
-            s.query_row(rusqlite::params![level, idx], |r| r.get(0))
-                .optional()
-        })
-        .map_err(db.err("reading nodes"))
+    read_node_bytes(&db.conn, db.nodes, level, idx).map_err(db.err("reading nodes"))
 }
 
 /// Verifies the ledger in `db`. `Err` is for failures to read; anything wrong with the
@@ -477,7 +511,7 @@ fn final_checks(
     }
     // A negative count is damage, named as such, never read as zero nodes.
     let stored = log::to_u64(log::count(db, "SELECT COUNT(*) FROM nodes")?, "node count")?;
-    let expected = 2 * events - u64::from(events.count_ones());
+    let expected = stored_count(events);
     if stored != expected {
         return Ok(Some(Error::new(ErrorKind::ExtraNodes {
             events,

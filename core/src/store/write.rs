@@ -95,7 +95,8 @@ pub(crate) fn write_batch(
             mark_dirty(&mut dirty, ev);
         }
     }
-    crate::store::nodes::write_nodes(conn, &mut nodes).map_err(db.err("writing nodes"))?;
+    crate::store::nodes::write_nodes(conn, db.nodes, &mut nodes)
+        .map_err(db.err("writing nodes"))?;
     derived::write(conn, state, &dirty)?;
     let (size, root) = (frontier.size(), frontier.root());
     let sig = signer.sign(checkpoint_body(&db.origin, size, &root).as_bytes())?;

@@ -11,11 +11,17 @@ pub(crate) fn migrate(
     key_file: Option<&Path>,
 ) -> Result<crate::api::Migration> {
     let version = crate::store::file_format_version(path)?;
-    if version == crate::store::STORE_FORMAT_VERSION {
+    // Format 2 differs from 3 only in how the Merkle nodes are keyed, and is opened and
+    // appended to as it is.
+    if version == crate::store::STORE_FORMAT_VERSION
+        || version == crate::store::STORE_FORMAT_VERSION_BY_LEVEL
+    {
         return Err(ErrorKind::InvalidArgument {
             argument: "ledger".into(),
             value: path.display().to_string(),
-            reason: format!("it is of format version {version} already: nothing to migrate"),
+            reason: format!(
+                "it is of format version {version}, which this build opens as it is: nothing to migrate"
+            ),
         }
         .into());
     }
