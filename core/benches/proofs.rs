@@ -50,15 +50,22 @@ impl NodeSource for SqlTree {
         self.reads.set(self.reads.get() + 1);
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2")
+            .prepare_cached("SELECT hash FROM nodes WHERE pos = ?1")
             .map_err(|e| ProofError::Store(e.to_string()))?;
         let h: Option<Vec<u8>> = stmt
-            .query_row(params![level, index as i64], |r| r.get(0))
+            .query_row(params![post_order(level, index)], |r| r.get(0))
             .optional()
             .map_err(|e| ProofError::Store(e.to_string()))?;
         h.and_then(|v| v.try_into().ok())
             .ok_or(ProofError::MissingNode { level, index })
     }
+}
+
+/// The store's key of node `index` of `level` (format 3): its position in post-order,
+/// `2e − popcount(e) + level` for its last leaf `e`.
+fn post_order(level: u32, index: u64) -> i64 {
+    let last = ((index + 1) << level) - 1;
+    (2 * last - u64::from(last.count_ones()) + u64::from(level)) as i64
 }
 
 fn random_id(rng: &mut SplitMix64) -> EventId {
@@ -73,24 +80,21 @@ fn random_id(rng: &mut SplitMix64) -> EventId {
 fn build(dir: &std::path::Path, n: u64, seed: u64) -> (SqlTree, MemoryTree) {
     let conn = Connection::open(dir.join(format!("nodes{n}.db"))).unwrap();
     conn.pragma_update(None, "journal_mode", "WAL").unwrap();
-    conn.execute_batch(
-        "CREATE TABLE nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
-                             PRIMARY KEY (level, idx)) WITHOUT ROWID;",
-    )
-    .unwrap();
+    conn.execute_batch("CREATE TABLE nodes (pos INTEGER PRIMARY KEY, hash BLOB NOT NULL);")
+        .unwrap();
     let mut rng = SplitMix64::new(seed);
     let mut mem = MemoryTree::new();
     let mut f = Frontier::new();
     conn.execute_batch("BEGIN").unwrap();
     {
         let mut ins = conn
-            .prepare("INSERT INTO nodes (level, idx, hash) VALUES (?1, ?2, ?3)")
+            .prepare("INSERT INTO nodes (pos, hash) VALUES (?1, ?2)")
             .unwrap();
         for _ in 0..n {
             let leaf = leaf_hash(&random_id(&mut rng));
             mem.push(leaf);
             for (level, idx, hash) in f.push(leaf) {
-                ins.execute(params![level, idx as i64, hash.as_slice()])
+                ins.execute(params![post_order(level, idx), hash.as_slice()])
                     .unwrap();
             }
         }
