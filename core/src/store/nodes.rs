@@ -143,11 +143,11 @@ pub(crate) fn write_nodes(
         }
         NodeLayout::ByLevel => nodes.sort_unstable_by_key(|&(level, idx, _)| (level, idx)),
     }
+    let (row, columns, width) = match layout {
+        NodeLayout::PostOrder => ("(?,?)", "pos, hash", 2),
+        NodeLayout::ByLevel => ("(?,?,?)", "level, idx, hash", 3),
+    };
     for chunk in nodes.chunks(NODE_ROWS_PER_INSERT_MAX) {
-        let (row, columns, width) = match layout {
-            NodeLayout::PostOrder => ("(?,?)", "pos, hash", 2),
-            NodeLayout::ByLevel => ("(?,?,?)", "level, idx, hash", 3),
-        };
         let rows = vec![row; chunk.len()].join(",");
         let mut stmt =
             conn.prepare_cached(&format!("INSERT INTO nodes ({columns}) VALUES {rows}"))?;
@@ -203,6 +203,6 @@ mod tests {
         assert_eq!(post_order(0, 1 << 63), None);
         assert_eq!(post_order(62, 1), None);
         // The last position a 64-bit key holds: 2·2^62 − 1 = i64::MAX.
-        assert_eq!(post_order(0, 1 << 62), Some(i64::MAX as u64));
+        assert_eq!(post_order(0, 1 << 62), Some((1 << 63) - 1));
     }
 }
