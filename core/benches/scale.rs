@@ -37,6 +37,9 @@ use rusqlite::Connection;
 /// How far past the clock an appended event may be dated: a thousand years, in seconds.
 const FUTURE_SECS_MAX: i64 = 1_000 * 366 * 86_400;
 
+/// Growing the ledger prints its progress every this many events.
+const PROGRESS_EVERY: u64 = 500_000;
+
 /// How many of each (stock, marking, event) the queries draw from, sampled once per size.
 const SAMPLE: usize = 1000;
 
@@ -370,6 +373,13 @@ fn main() {
             let want = usize::try_from((target - ledger.len().unwrap()).min(1000)).unwrap();
             let batch: Vec<_> = (&mut synth).take(want).collect::<Result<_, _>>().unwrap();
             ledger.append(&batch).unwrap();
+            let len = ledger.len().unwrap();
+            if len % PROGRESS_EVERY == 0 && len < target {
+                println!(
+                    "  … {len} events ({:.0} s of appends so far)",
+                    (build + t.elapsed()).as_secs_f64()
+                );
+            }
         }
         build += t.elapsed();
         println!(
@@ -377,94 +387,15 @@ fn main() {
             ledger.len().unwrap(),
             build.as_secs_f64()
         );
-        out.push(measure(&ledger, &path, &mut rng));
+        // Reported at once: the next size may be hours of appends away.
+        let row = measure(&ledger, &path, &mut rng);
+        size_table(std::slice::from_ref(&row));
+        bucket_table(&row);
+        out.push(row);
     }
-    let us = |s: f64| format!("{:.1}", s * 1e6);
-    table(
-        "trace, find by marking and proofs vs one SELECT by primary key (targets at 10^7 events: \
-         trace < 1 ms, find < 1 ms, inclusion proof < 100 µs)",
-        &[
-            "events",
-            "PK select µs",
-            "trace µs (mean rows)",
-            "trace / PK",
-            "find µs",
-            "find / PK",
-            "inclusion proof µs",
-            "inclusion / PK",
-            "consistency proof µs",
-        ],
-        &out.iter()
-            .map(|r| {
-                vec![
-                    r.events.to_string(),
-                    us(r.pk),
-                    format!("{} ({:.1})", us(r.trace), r.trace_rows),
-                    format!("{:.1}×", r.trace / r.pk),
-                    us(r.find),
-                    format!("{:.1}×", r.find / r.pk),
-                    us(r.inclusion),
-                    format!("{:.1}×", r.inclusion / r.pk),
-                    us(r.consistency),
-                ]
-            })
-            .collect::<Vec<_>>(),
-    );
-    for r in &out {
-        let mut rows: Vec<Vec<String>> = r
-            .buckets
-            .iter()
-            .filter(|b| !b.stocks.is_empty())
-            .map(|b| {
-                vec![
-                    b.label.clone(),
-                    b.stocks.len().to_string(),
-                    format!("{:.1}", b.mean_rows()),
-                    us(b.per_call),
-                    format!("{:.2}", b.per_row * 1e6),
-                    format!("{:.1}×", b.per_call / r.pk),
-                    us(b.json_per_call),
-                    format!("{:.1}×", b.json_per_call / b.per_call),
-                ]
-            })
-            .collect();
-        if let Some(page) = r.page {
-            rows.push(vec![
-                format!("first page (`trace_page`) of a history > {TRACE_PAGE_ROWS_MAX}"),
-                r.buckets
-                    .iter()
-                    .flat_map(|b| b.stocks.iter())
-                    .filter(|(_, n)| *n > TRACE_PAGE_ROWS_MAX as usize)
-                    .count()
-                    .to_string(),
-                TRACE_PAGE_ROWS_MAX.to_string(),
-                us(page),
-                format!("{:.2}", page / f64::from(TRACE_PAGE_ROWS_MAX) * 1e6),
-                format!("{:.1}×", page / r.pk),
-                "–".into(),
-                "–".into(),
-            ]);
-        }
-        table(
-            &format!(
-                "trace by history length at {} events, vs one SELECT by primary key ({} µs) and \
-                 vs the same rows read with each event's JSON (as trace read them before)",
-                r.events,
-                us(r.pk)
-            ),
-            &[
-                "history rows",
-                "stocks",
-                "mean rows",
-                "trace µs",
-                "µs per row",
-                "trace / PK",
-                "with JSON µs",
-                "with JSON / trace",
-            ],
-            &rows,
-        );
-    }
+    // Each size was reported as soon as it was measured; the sizes side by side, then the
+    // summary rows.
+    size_table(&out);
     for r in &out {
         let at = format!("{} events", r.events);
         summary(
@@ -519,4 +450,100 @@ fn main() {
             "< 100 µs",
         );
     }
+}
+
+/// Microseconds, one decimal.
+fn us(s: f64) -> String {
+    format!("{:.1}", s * 1e6)
+}
+
+/// The table of every measured size.
+fn size_table(out: &[Row]) {
+    table(
+        "trace, find by marking and proofs vs one SELECT by primary key (targets at 10^7 events: \
+         trace < 1 ms, find < 1 ms, inclusion proof < 100 µs)",
+        &[
+            "events",
+            "PK select µs",
+            "trace µs (mean rows)",
+            "trace / PK",
+            "find µs",
+            "find / PK",
+            "inclusion proof µs",
+            "inclusion / PK",
+            "consistency proof µs",
+        ],
+        &out.iter()
+            .map(|r| {
+                vec![
+                    r.events.to_string(),
+                    us(r.pk),
+                    format!("{} ({:.1})", us(r.trace), r.trace_rows),
+                    format!("{:.1}×", r.trace / r.pk),
+                    us(r.find),
+                    format!("{:.1}×", r.find / r.pk),
+                    us(r.inclusion),
+                    format!("{:.1}×", r.inclusion / r.pk),
+                    us(r.consistency),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    );
+}
+
+/// Trace by history length at one size.
+fn bucket_table(r: &Row) {
+    let mut rows: Vec<Vec<String>> = r
+        .buckets
+        .iter()
+        .filter(|b| !b.stocks.is_empty())
+        .map(|b| {
+            vec![
+                b.label.clone(),
+                b.stocks.len().to_string(),
+                format!("{:.1}", b.mean_rows()),
+                us(b.per_call),
+                format!("{:.2}", b.per_row * 1e6),
+                format!("{:.1}×", b.per_call / r.pk),
+                us(b.json_per_call),
+                format!("{:.1}×", b.json_per_call / b.per_call),
+            ]
+        })
+        .collect();
+    if let Some(page) = r.page {
+        rows.push(vec![
+            format!("first page (`trace_page`) of a history > {TRACE_PAGE_ROWS_MAX}"),
+            r.buckets
+                .iter()
+                .flat_map(|b| b.stocks.iter())
+                .filter(|(_, n)| *n > TRACE_PAGE_ROWS_MAX as usize)
+                .count()
+                .to_string(),
+            TRACE_PAGE_ROWS_MAX.to_string(),
+            us(page),
+            format!("{:.2}", page / f64::from(TRACE_PAGE_ROWS_MAX) * 1e6),
+            format!("{:.1}×", page / r.pk),
+            "–".into(),
+            "–".into(),
+        ]);
+    }
+    table(
+        &format!(
+            "trace by history length at {} events, vs one SELECT by primary key ({} µs) and \
+                 vs the same rows read with each event's JSON (as trace read them before)",
+            r.events,
+            us(r.pk)
+        ),
+        &[
+            "history rows",
+            "stocks",
+            "mean rows",
+            "trace µs",
+            "µs per row",
+            "trace / PK",
+            "with JSON µs",
+            "with JSON / trace",
+        ],
+        &rows,
+    );
 }

@@ -82,20 +82,25 @@ impl Synth {
             BoardDecision, BoardItem, BoardLot, BoardOfInquiry, LotCount, StockCheck,
         };
         use crate::ledger::{Account, Stock};
+        // The first open discrepancy in account order: the least of them, found without
+        // sorting every account's balances (the generator ran in O(holdings) per board).
         let open = self
             .state
             .by_account
-            .sorted()
-            .into_iter()
-            .find_map(|(a, stocks)| match a {
-                Account::Discrepancy(id) => Some((
+            .accounts()
+            .filter_map(|(a, stocks)| match a {
+                Account::Discrepancy(id) => Some((id, stocks)),
+                _ => None,
+            })
+            .min_by_key(|(id, _)| *id)
+            .map(|(id, stocks)| {
+                (
                     *id,
                     stocks
-                        .into_iter()
+                        .iter()
                         .map(|(stock, units)| (stock.clone(), *units))
                         .collect::<std::collections::BTreeMap<_, _>>(),
-                )),
-                _ => None,
+                )
             });
         let Some((discrepancy, stocks)) = open else {
             let Some((lot, site, custodian, units)) = self.pick_lot(cast) else {
