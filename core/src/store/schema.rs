@@ -15,7 +15,8 @@ pub(crate) const LEDGER_APPLICATION_ID: i64 = 0x4355_5354;
 /// Version of the file layout (`PRAGMA user_version` and `meta.version`) of new files. Version 1
 /// kept the log key's seed in the file and fewer derived tables; `custodia migrate` upgrades it.
 /// Version 2 keyed the Merkle nodes by level and index; it is still opened, read and appended
-/// to as it is ([`NodeLayout::ByLevel`]). Version 3 keys them by their position in post-order.
+/// to as it is (docs/STORAGE.md, "Format 2"). Version 3 keys them by their position in
+/// post-order.
 pub const STORE_FORMAT_VERSION: i64 = 3;
 /// The format version whose `nodes` table is keyed by `(level, idx)`, still read and written.
 pub(crate) const STORE_FORMAT_VERSION_BY_LEVEL: i64 = 2;
