@@ -308,8 +308,9 @@ pub(crate) fn proof_error(e: merkle::ProofError) -> Error {
 /// 41 against 34 µs for histories of up to 10 rows at 3×10^5 events (`core/benches/scale.rs`,
 /// two runs on the same file, when each call also prepared its SQL again: see [`TRACE_SQL`]).
 /// Only the columns a trace row shows are read: the event's JSON, the last column of
-/// `events`, is never read, which matters because one event can be large (a depot's full count lists every
-/// lot there, hundreds of kilobytes) while its trace row is about a hundred bytes.
+/// `events`, is never read, which matters because one event can be large (a depot's full
+/// count lists every lot there, hundreds of kilobytes) while its trace row is about a hundred
+/// bytes.
 pub(crate) fn trace(
     db: &Db,
     stock: &str,
