@@ -372,7 +372,7 @@ impl State {
             return Err(p.unknown("/actor", &event.actor));
         }
         event.body.plan(&mut p)?;
-        p.settle_parents();
+        p.settle();
         Ok(p)
     }
 }

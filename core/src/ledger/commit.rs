@@ -45,24 +45,13 @@ impl State {
             surveyed,
         } = fx;
 
-        // Stocks whose previous latest event is superseded: that event can no longer be
-        // reversed.
-        for stock in &touched {
-            let prev = match stock {
-                Stock::Item(i) => self.items.get(i).map(|s| s.last_event),
-                Stock::Lot(l) => self.lots.get(l).map(|s| s.last_event),
-            };
-            if let Some(prev) = prev
-                && Some(prev) != correction
-            {
-                self.undo.discard(&prev);
-            }
-        }
-
+        // The stocks it touched, then those it creates: the touched ones are
+        // `undo.stocks[..touched]` (moved, not copied).
+        let touched_n = touched.len();
         let mut undo = Undo {
             actor,
             at: at.clone(),
-            stocks: touched.iter().cloned().collect(),
+            stocks: touched.into_vec(),
             // Only a reversible event needs its postings kept.
             postings: if correctable {
                 postings.clone()
@@ -82,6 +71,19 @@ impl State {
             facts: Default::default(),
             surveyed: Vec::new(),
         };
+        // Stocks whose previous latest event is superseded: that event can no longer be
+        // reversed.
+        for stock in &undo.stocks {
+            let prev = match stock {
+                Stock::Item(i) => self.items.get(i).map(|s| s.last_event),
+                Stock::Lot(l) => self.lots.get(l).map(|s| s.last_event),
+            };
+            if let Some(prev) = prev
+                && Some(prev) != correction
+            {
+                self.undo.discard(&prev);
+            }
+        }
 
         for mut item in created_items {
             self.lookalikes.insert(
@@ -226,7 +228,7 @@ impl State {
             self.seizures.remove(&target);
             removed = original.created.clone();
         }
-        for stock in &touched {
+        for stock in undo.stocks.get(..touched_n).unwrap_or_default() {
             match stock {
                 Stock::Item(i) => {
                     if let Some(s) = self.items.get_mut(i) {

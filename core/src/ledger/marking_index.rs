@@ -4,7 +4,7 @@
 //! version 2) without a scan of the items, and is maintained wherever items and marks come and
 //! go: registration, `marking`, and the correction of either.
 
-use crate::ledger::journal::{BatchOp, JMap};
+use crate::ledger::journal::{BatchOp, HJMap};
 use crate::ledger::state::{AppliedMark, ItemState};
 use crate::model::{ItemId, normalise_marking as normalise};
 
@@ -13,7 +13,7 @@ use crate::model::{ItemId, normalise_marking as normalise};
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct MarkingIndex {
     // Journaled like the state's maps: a refused batch leaves the index as it found it.
-    by_serial: JMap<String, Carriers>,
+    by_serial: HJMap<String, Carriers>,
 }
 
 // INVARIANT (carriers-sorted): a serial's carriers are sorted by (item, manufacturer), without
@@ -54,7 +54,11 @@ impl MarkingIndex {
     fn add(&mut self, id: &ItemId, pair: Option<(String, Option<String>)>) {
         if let Some((serial, manufacturer)) = pair {
             let key = (id.clone(), manufacturer);
-            let carriers = self.by_serial.entry(serial).or_default();
+            let Some(carriers) = self.by_serial.get_mut(&serial) else {
+                // Nearly every serial: its first carrier.
+                self.by_serial.insert(serial, vec![(key, 1)]);
+                return;
+            };
             match carriers.binary_search_by(|(k, _)| k.cmp(&key)) {
                 Ok(at) => {
                     if let Some((_, n)) = carriers.get_mut(at) {

@@ -5,7 +5,7 @@
 //! the actor acts for the custodian, nothing is moved that is not held, nothing is dated
 //! before what it builds on.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::envelope::Signature;
 use crate::error::{Error, ErrorKind, Result, at};
@@ -36,7 +36,7 @@ pub(crate) type Consumption = (EventId, Vec<ItemId>, Vec<(LotId, u64)>);
 pub(crate) struct Effects {
     pub(crate) postings: Vec<Posting>,
     /// Existing items and lots the event touches.
-    pub(crate) touched: BTreeSet<Stock>,
+    pub(crate) touched: Touched,
     pub(crate) created_items: Vec<ItemState>,
     pub(crate) created_lots: Vec<LotState>,
     pub(crate) statuses: Vec<(Stock, StockStatus)>,
@@ -68,6 +68,106 @@ pub(crate) struct Effects {
     pub(crate) facts: crate::ledger::queries::FactsEffects,
     /// Surveillance values an inspection sets on lots.
     pub(crate) surveyed: Vec<crate::ledger::surveillance::Surveyed>,
+}
+
+/// How many touched stocks are scanned for a repeat before a hash set indexes them.
+const TOUCHED_SCANNED_MAX: usize = 16;
+
+/// The existing stocks an event touches, each once, in id order once the kind has planned
+/// ([`Plan::settle`]). A list: an event touches a few stocks, and a `BTreeSet` cost
+/// two searches by string id per touch, a node's allocation and its release on every event
+/// replayed; a hash set beside the list past [`TOUCHED_SCANNED_MAX`] keeps a dispatch of a
+/// whole holding (thousands of stocks) linear.
+#[derive(Default, Debug)]
+pub(crate) struct Touched {
+    list: Vec<Stock>,
+    // INVARIANT (touched-index): `None` while `list` has at most `TOUCHED_SCANNED_MAX` stocks,
+    // then exactly the stocks of `list`.
+    index: Option<std::collections::HashSet<Stock, ahash::RandomState>>,
+}
+
+impl Touched {
+    /// Whether `stock` is in it.
+    pub(crate) fn contains(&self, stock: &Stock) -> bool {
+        match &self.index {
+            Some(index) => index.contains(stock),
+            None => self.list.contains(stock),
+        }
+    }
+
+    /// Adds `stock` unless it is in it already.
+    pub(crate) fn insert(&mut self, stock: Stock) {
+        if !self.contains(&stock) {
+            self.push_new(stock);
+        }
+    }
+
+    /// Adds `stock`, which is not in it.
+    fn push_new(&mut self, stock: Stock) {
+        match &mut self.index {
+            Some(index) => {
+                index.insert(stock.clone());
+            }
+            None if self.list.len() >= TOUCHED_SCANNED_MAX => {
+                let mut index: std::collections::HashSet<Stock, _> = Default::default();
+                index.extend(self.list.iter().cloned());
+                index.insert(stock.clone());
+                self.index = Some(index);
+            }
+            None => {}
+        }
+        self.list.push(stock);
+    }
+
+    /// How many.
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Every one, in id order once settled.
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, Stock> {
+        self.list.iter()
+    }
+
+    /// Puts them in id order (no two are equal).
+    fn settle(&mut self) {
+        self.list.sort_unstable();
+    }
+
+    /// The list, in id order once settled.
+    pub(crate) fn into_vec(self) -> Vec<Stock> {
+        self.list
+    }
+}
+
+/// How many elements of a list [`first_repeat`] scans before it hashes them.
+const REPEATS_SCANNED_MAX: usize = 16;
+
+/// The first element of `items` equal to an earlier one, with its position. The first
+/// [`REPEATS_SCANNED_MAX`] are compared with each other where they lie (an event lists a few
+/// stocks: no allocation); a longer list is hashed from there on.
+pub(crate) fn first_repeat<'t, T: Eq + std::hash::Hash + 't>(
+    items: impl IntoIterator<Item = &'t T>,
+) -> Option<(usize, &'t T)> {
+    let mut few: [Option<&T>; REPEATS_SCANNED_MAX] = [None; REPEATS_SCANNED_MAX];
+    let mut many: Option<std::collections::HashSet<&T, ahash::RandomState>> = None;
+    for (i, item) in items.into_iter().enumerate() {
+        if let Some(seen) = &mut many {
+            if !seen.insert(item) {
+                return Some((i, item));
+            }
+        } else if few.iter().flatten().any(|seen| *seen == item) {
+            return Some((i, item));
+        } else if let Some(slot) = few.get_mut(i) {
+            *slot = Some(item);
+        } else {
+            let mut seen: std::collections::HashSet<&T, ahash::RandomState> =
+                few.iter().flatten().copied().collect();
+            seen.insert(item);
+            many = Some(seen);
+        }
+    }
+    None
 }
 
 /// Checks made when an event is appended, never when a ledger is verified or replayed: they
@@ -157,7 +257,7 @@ pub(crate) struct Plan<'a> {
     item_loc: BTreeMap<ItemId, Account>,
     /// The parents the event must carry, with what each is the latest event of: in the order
     /// required while the kind plans, then sorted by id with repeats dropped (the first kept)
-    /// by [`Plan::settle_parents`]. A list, not a tree: an event requires a few parents, and a
+    /// by [`Plan::settle`]. A list, not a tree: an event requires a few parents, and a
     /// tree cost an allocation and its release on every event replayed.
     pub(crate) parents: Vec<(EventId, ParentOf)>,
     /// The site whose contents change, for rule plugins.
@@ -343,11 +443,13 @@ impl<'a> Plan<'a> {
     }
 
     /// Sorts the required parents by id and drops repeats, keeping the first requirement of
-    /// each (what it is the latest event of, for errors). Called once the kind has planned.
-    pub(crate) fn settle_parents(&mut self) {
+    /// each (what it is the latest event of, for errors), and puts the touched stocks in id
+    /// order. Called once the kind has planned.
+    pub(crate) fn settle(&mut self) {
         // Stable: of equal ids, the first required stays first, and `dedup_by` keeps it.
         self.parents.sort_by_key(|(id, _)| *id);
         self.parents.dedup_by(|later, kept| later.0 == kept.0);
+        self.fx.touched.settle();
     }
 
     /// Whether `parent` is among the required parents (once settled).
@@ -546,7 +648,7 @@ impl<'a> Plan<'a> {
         }
         if !self.fx.touched.contains(&stock) {
             self.require_parent(last_event, &stock, last_at)?;
-            self.fx.touched.insert(stock);
+            self.fx.touched.push_new(stock);
         }
         Ok(())
     }
@@ -714,18 +816,15 @@ impl<'a> Plan<'a> {
         base: &str,
         items: impl IntoIterator<Item = &'i ItemId>,
     ) -> Result<()> {
-        let mut seen = BTreeSet::new();
-        for (i, item) in items.into_iter().enumerate() {
-            if !seen.insert(item) {
-                return Err(self.err(
-                    field(base, i, ""),
-                    ErrorKind::Repeated {
-                        value: item.to_string(),
-                    },
-                ));
-            }
+        match first_repeat(items) {
+            Some((i, item)) => Err(self.err(
+                field(base, i, ""),
+                ErrorKind::Repeated {
+                    value: item.to_string(),
+                },
+            )),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// No lot twice in one list.
@@ -734,18 +833,15 @@ impl<'a> Plan<'a> {
         base: &str,
         lots: impl IntoIterator<Item = &'l LotId>,
     ) -> Result<()> {
-        let mut seen = BTreeSet::new();
-        for (i, lot) in lots.into_iter().enumerate() {
-            if !seen.insert(lot) {
-                return Err(self.err(
-                    field(base, i, "/lot"),
-                    ErrorKind::Repeated {
-                        value: lot.to_string(),
-                    },
-                ));
-            }
+        match first_repeat(lots) {
+            Some((i, lot)) => Err(self.err(
+                field(base, i, "/lot"),
+                ErrorKind::Repeated {
+                    value: lot.to_string(),
+                },
+            )),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Moves every listed item and lot quantity from `from` to `to`.
@@ -871,6 +967,69 @@ mod field_tests {
         ] {
             assert_eq!(String::from(path), written);
             assert_eq!(String::from(&path), written);
+        }
+    }
+}
+
+#[cfg(test)]
+mod list_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::{REPEATS_SCANNED_MAX, Stock, TOUCHED_SCANNED_MAX, Touched, first_repeat};
+    use crate::model::{ItemId, LotId};
+
+    #[test]
+    fn the_first_repeat_is_found_at_its_position_in_short_and_long_lists() {
+        for len in [
+            0,
+            1,
+            2,
+            REPEATS_SCANNED_MAX - 1,
+            REPEATS_SCANNED_MAX,
+            REPEATS_SCANNED_MAX + 1,
+            200,
+        ] {
+            let distinct: Vec<u32> = (0..u32::try_from(len).unwrap()).collect();
+            assert_eq!(first_repeat(&distinct), None, "{len} distinct");
+            // Each earlier element repeated at the end, and at every later position.
+            for (earlier, value) in distinct.iter().enumerate() {
+                for at in earlier + 1..=len {
+                    let mut list = distinct.clone();
+                    list.insert(at, *value);
+                    assert_eq!(
+                        first_repeat(&list),
+                        Some((at, value)),
+                        "{len}: {earlier} at {at}"
+                    );
+                }
+            }
+        }
+        // Two repeats: the earlier position is named.
+        let list: Vec<u32> = (0..40).chain([30, 5]).collect();
+        assert_eq!(first_repeat(&list), Some((40, &30)));
+    }
+
+    #[test]
+    fn touched_stocks_are_each_kept_once_and_settle_in_id_order() {
+        for n in [3, TOUCHED_SCANNED_MAX, TOUCHED_SCANNED_MAX + 1, 100] {
+            let stock = |i: usize| {
+                if i.is_multiple_of(2) {
+                    Stock::Item(ItemId::new(format!("item-{:03}", (i * 37) % 1000)).unwrap())
+                } else {
+                    Stock::Lot(LotId::new(format!("lot-{:03}", (i * 53) % 1000)).unwrap())
+                }
+            };
+            let mut touched = Touched::default();
+            for i in 0..n {
+                assert!(!touched.contains(&stock(i)));
+                touched.insert(stock(i));
+                touched.insert(stock(i / 2));
+                assert!(touched.contains(&stock(i)));
+            }
+            assert_eq!(touched.len(), n);
+            touched.settle();
+            let mut want: Vec<Stock> = (0..n).map(stock).collect();
+            want.sort();
+            assert_eq!(touched.into_vec(), want);
         }
     }
 }

@@ -140,8 +140,7 @@ pub(crate) struct LotState {
     pub(crate) status: StockStatus,
     // INVARIANT (lot-balance): the balances sum to zero, and match `State::by_account`.
     /// Non-zero balances per account.
-    #[serde(serialize_with = "as_pairs")]
-    pub(crate) balances: BTreeMap<Account, i128>,
+    pub(crate) balances: LotBalances,
     /// Lots this one was formed from, with the units each contributed.
     pub(crate) derived_from: Vec<(LotId, u64)>,
     /// The evidence hold it is under (a `seizure`), until a judicial order decides.
@@ -165,6 +164,81 @@ pub(crate) struct LotState {
     pub(crate) last_event: EventId,
     /// When that event happened.
     pub(crate) last_at: Timestamp,
+}
+
+/// A lot's non-zero balances, in account order. A sorted list: a lot is held in a few
+/// accounts, and a `BTreeMap` allocated a whole node (about 600 bytes) per lot, searched it
+/// through pointers and allocated again as balances came and went. Written to the state
+/// digest as the map was: a sequence of `[account, units]` pairs in account order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct LotBalances(
+    // INVARIANT (lot-balances-sorted): sorted by account, no account twice, no zero units.
+    Vec<(Account, i128)>,
+);
+
+/// A lot's balances, borrowed as a map's entries are.
+pub(crate) type BalanceIter<'a> = std::iter::Map<
+    std::slice::Iter<'a, (Account, i128)>,
+    fn(&(Account, i128)) -> (&Account, &i128),
+>;
+
+/// One balance, borrowed as a map's entry is.
+fn balance_pair((account, units): &(Account, i128)) -> (&Account, &i128) {
+    (account, units)
+}
+
+impl LotBalances {
+    /// The balance in `account`, if not zero.
+    pub(crate) fn get(&self, account: &Account) -> Option<&i128> {
+        let at = self.0.binary_search_by(|(a, _)| a.cmp(account)).ok()?;
+        self.0.get(at).map(|(_, units)| units)
+    }
+
+    /// Every balance, in account order.
+    pub(crate) fn iter(&self) -> BalanceIter<'_> {
+        self.0.iter().map(balance_pair)
+    }
+
+    /// Every account with a balance, in order.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &Account> {
+        self.0.iter().map(|(account, _)| account)
+    }
+
+    /// Every balance's units, in account order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &i128> {
+        self.0.iter().map(|(_, units)| units)
+    }
+
+    /// Adds `delta` to the balance in `account`, dropping it at zero. The account is cloned
+    /// only when it is new to the lot.
+    pub(crate) fn adjust(&mut self, account: &Account, delta: i128) {
+        match self.0.binary_search_by(|(a, _)| a.cmp(account)) {
+            Ok(at) => {
+                if let Some((_, units)) = self.0.get_mut(at) {
+                    *units += delta;
+                    if *units == 0 {
+                        self.0.remove(at);
+                    }
+                }
+            }
+            Err(at) if delta != 0 => self.0.insert(at, (account.clone(), delta)),
+            Err(_) => {}
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a LotBalances {
+    type Item = (&'a Account, &'a i128);
+    type IntoIter = BalanceIter<'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl Serialize for LotBalances {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
 }
 
 impl LotState {
@@ -820,29 +894,13 @@ impl State {
             }
             Stock::Lot(id) => {
                 if let Some(lot) = self.lots.get_mut(id) {
-                    adjust(&mut lot.balances, &posting.from, -q);
-                    adjust(&mut lot.balances, &posting.to, q);
+                    lot.balances.adjust(&posting.from, -q);
+                    lot.balances.adjust(&posting.to, q);
                 }
             }
         }
         adjust_index(&mut self.by_account, &posting.from, &posting.stock, -q);
         adjust_index(&mut self.by_account, &posting.to, &posting.stock, q);
-    }
-}
-
-fn adjust(balances: &mut BTreeMap<Account, i128>, account: &Account, delta: i128) {
-    // The account is cloned only when it is new to the lot.
-    match balances.get_mut(account) {
-        Some(balance) => {
-            *balance += delta;
-            if *balance == 0 {
-                balances.remove(account);
-            }
-        }
-        None if delta != 0 => {
-            balances.insert(account.clone(), delta);
-        }
-        None => {}
     }
 }
 
@@ -855,13 +913,64 @@ pub(crate) fn adjust_index(
     index.adjust(account, stock, delta);
 }
 
-fn as_pairs<S: serde::Serializer, K: Serialize, V: Serialize>(
-    map: &BTreeMap<K, V>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    s.collect_seq(map.iter())
-}
-
 fn nested_as_pairs<S: serde::Serializer>(map: &AccountIndex, s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(map.sorted())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::model::OriginKind;
+
+    #[test]
+    fn lot_balances_keep_a_map_s_entries_and_its_digest_form() {
+        // The accounts of a lot in a scrambled order, with deltas that bring some back to zero.
+        let holding = |site: &str, custodian: &str| Account::Holding {
+            site: SiteId::new(site).unwrap(),
+            custodian: ActorId::new(custodian).unwrap(),
+        };
+        let accounts = [
+            holding("depot:b", "unit:2"),
+            Account::Sink(Sink::Destroyed),
+            holding("depot:a", "unit:9"),
+            Account::Source(crate::ledger::account::Source::Origin(
+                OriginKind::Manufactured,
+            )),
+            Account::InTransit(EventId::from_bytes([7; 32])),
+            holding("depot:a", "unit:1"),
+            Account::Discrepancy(EventId::from_bytes([3; 32])),
+        ];
+        let mut balances = LotBalances::default();
+        let mut map: BTreeMap<Account, i128> = BTreeMap::new();
+        let mut x: u64 = 17;
+        for step in 0..400 {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let account = &accounts[usize::try_from(x >> 60).unwrap() % accounts.len()];
+            // Now and then exactly what is there, negated: the balance goes to zero.
+            let delta = if step % 5 == 0 {
+                -map.get(account).copied().unwrap_or(1)
+            } else {
+                i128::from(x % 7) - 3
+            };
+            balances.adjust(account, delta);
+            let entry = map.entry(account.clone()).or_insert(0);
+            *entry += delta;
+            if *entry == 0 {
+                map.remove(account);
+            }
+            assert!(balances.iter().eq(map.iter()), "step {step}");
+            for a in &accounts {
+                assert_eq!(balances.get(a), map.get(a));
+            }
+        }
+        assert!(!map.is_empty());
+        let pairs: Vec<(&Account, &i128)> = map.iter().collect();
+        assert_eq!(
+            serde_json::to_string(&balances).unwrap(),
+            serde_json::to_string(&pairs).unwrap()
+        );
+    }
 }

@@ -8,13 +8,43 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A moment in UTC, to the second.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone)]
 pub struct Timestamp {
     // INVARIANT (timestamp-form): always `YYYY-MM-DDTHH:MM:SSZ` naming a real moment, so that
     // comparing the text compares the times. ASCII, held inline: every event and every record
     // of the state carries timestamps, and a `String` made each copy an allocation.
     text: [u8; 20],
     unix_seconds: i64,
+}
+
+// Compared and hashed by the seconds alone: `parse` admits four-digit years and seconds up to
+// 59 only, so the text and the seconds determine each other and order alike
+// (`timestamps_compare_as_their_text`); one integer comparison instead of a 20-byte one, and
+// the replay compares an event's time with its key's, its stocks' and the ledger's first.
+impl PartialEq for Timestamp {
+    fn eq(&self, other: &Self) -> bool {
+        self.unix_seconds == other.unix_seconds
+    }
+}
+
+impl Eq for Timestamp {}
+
+impl PartialOrd for Timestamp {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Timestamp {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.unix_seconds.cmp(&other.unix_seconds)
+    }
+}
+
+impl std::hash::Hash for Timestamp {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.unix_seconds.hash(state);
+    }
 }
 
 /// Why a timestamp or date was refused.
@@ -263,6 +293,44 @@ mod tests {
                 .as_str(),
             "2024-02-29T23:59:59Z"
         );
+    }
+
+    #[test]
+    fn timestamps_compare_as_their_text() {
+        // From the first second of year 0000 to the last of 9999, with neighbours (a second,
+        // a day, a leap day apart) and a spread of moments between.
+        let first = Timestamp::parse("0000-01-01T00:00:00Z")
+            .unwrap()
+            .unix_seconds();
+        let last = Timestamp::parse("9999-12-31T23:59:59Z")
+            .unwrap()
+            .unix_seconds();
+        let mut secs = vec![first, first + 1, last - 1, last, 951_782_399, 951_868_800];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let span = u64::try_from(last - first).unwrap();
+        for _ in 0..400 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let s = first + i64::try_from((x >> 11) % span).unwrap();
+            secs.extend([s, s + 1, s + 86_400]);
+        }
+        let stamps: Vec<Timestamp> = secs
+            .iter()
+            .filter(|&&s| s <= last)
+            .map(|&s| Timestamp::from_unix_seconds(s).unwrap())
+            .collect();
+        let hash = |t: &Timestamp| {
+            use std::hash::{BuildHasher, BuildHasherDefault};
+            BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(t)
+        };
+        for a in &stamps {
+            for b in &stamps {
+                assert_eq!(a.cmp(b), a.as_str().cmp(b.as_str()), "{a:?} {b:?}");
+                assert_eq!(a == b, a.as_str() == b.as_str(), "{a:?} {b:?}");
+                if a == b {
+                    assert_eq!(hash(a), hash(b));
+                }
+            }
+        }
     }
 
     #[test]

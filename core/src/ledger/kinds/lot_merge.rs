@@ -5,7 +5,6 @@
 //! technical authority who signs the merge approves a mixed lot; the new lot keeps every
 //! source's manufacturing lot, manufacture date, origin and registration.
 
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -191,7 +190,7 @@ impl Kind for LotMerge {
             mixed,
             registered_at: p.at.clone(),
             status: first.status,
-            balances: BTreeMap::new(),
+            balances: Default::default(),
             derived_from: self
                 .lots
                 .iter()

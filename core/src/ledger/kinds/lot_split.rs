@@ -2,7 +2,6 @@
 //! The new lots inherit the source's attributes, origin and status; from format version 2
 //! also the manufacturing lots, manufacture dates, origins and registrations it came from.
 
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -67,7 +66,7 @@ impl Kind for LotSplit {
                 mixed,
                 registered_at: p.at.clone(),
                 status: source.status,
-                balances: BTreeMap::new(),
+                balances: Default::default(),
                 derived_from: vec![(self.lot.clone(), part.quantity.get())],
                 last_event: p.id,
                 last_at: p.at.clone(),

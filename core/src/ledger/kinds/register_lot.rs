@@ -1,7 +1,6 @@
 //! `register_lot`: a lot of fungible units (ammunition, explosives, parts) enters the
 //! inventory at a site, in a custodian's charge.
 
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -98,7 +97,7 @@ impl Kind for RegisterLot {
             lot: lot.clone(),
             origin: self.origin.clone(),
             registered_at: p.at.clone(),
-            balances: BTreeMap::new(),
+            balances: Default::default(),
             derived_from: Vec::new(),
             last_event: p.id,
             last_at: p.at.clone(),
