@@ -45,9 +45,11 @@ pub(crate) struct OpenIssue {
 /// What an event changes among the open expenditures and issues.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct LifecycleEffects {
-    pub(crate) open_expenditure: Option<OpenExpenditure>,
+    // Boxed, like the records of `Effects` only one kind opens: every event's plan carries and
+    // moves these effects, and few open an expenditure or an issue.
+    pub(crate) open_expenditure: Option<Box<OpenExpenditure>>,
     pub(crate) close_expenditure: Option<EventId>,
-    pub(crate) open_issue: Option<OpenIssue>,
+    pub(crate) open_issue: Option<Box<OpenIssue>>,
     /// (issue, items returned).
     pub(crate) return_items: Option<(EventId, Vec<ItemId>)>,
 }
@@ -163,7 +165,7 @@ impl Lifecycle {
     pub(crate) fn commit(&mut self, fx: LifecycleEffects, id: EventId) -> LifecycleUndo {
         let mut undo = LifecycleUndo::default();
         if let Some(e) = fx.open_expenditure {
-            self.expenditures.insert(id, e);
+            self.expenditures.insert(id, *e);
             undo.opened_expenditure = Some(id);
         }
         if let Some(e) = fx.close_expenditure
@@ -172,7 +174,7 @@ impl Lifecycle {
             undo.closed_expenditure = Some(Box::new((e, open)));
         }
         if let Some(issue) = fx.open_issue {
-            self.issues.insert(id, issue);
+            self.issues.insert(id, *issue);
             undo.opened_issue = Some(id);
         }
         if let Some((issue, items)) = fx.return_items

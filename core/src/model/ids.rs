@@ -145,11 +145,44 @@ name_id!(
     LotId
 );
 
+/// Compares 32 bytes as four big-endian words (words order as their bytes do), stopping at
+/// the first that differs: ids are hashes, so nearly always the first.
+#[inline]
+fn cmp_words(a: &[u8; 32], b: &[u8; 32]) -> std::cmp::Ordering {
+    let word = |chunk: &[u8]| {
+        let mut be = [0u8; 8];
+        be.copy_from_slice(chunk);
+        u64::from_be_bytes(be)
+    };
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        let order = word(x).cmp(&word(y));
+        if order.is_ne() {
+            return order;
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
 macro_rules! hex32 {
     ($(#[$doc:meta])* $name:ident, $err:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash)]
         pub struct $name([u8; 32]);
+
+        // Ordered as the bytes are (and so as the hex digits), compared a word at a time:
+        // the derived order called `memcmp` on every comparison (sorting and searching an
+        // event's parents, maps keyed by event id).
+        impl Ord for $name {
+            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+                cmp_words(&self.0, &other.0)
+            }
+        }
+
+        impl PartialOrd for $name {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
 
         impl $name {
             /// Wraps raw bytes.
@@ -230,6 +263,40 @@ hex32!(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn hex_ids_order_as_their_bytes() {
+        // Pairs that differ first in each byte (in both directions), and equal pairs.
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for at in 0..32 {
+            for _ in 0..20 {
+                let mut a = [0u8; 32];
+                a.iter_mut().for_each(|b| *b = next().to_le_bytes()[0]);
+                let mut b = a;
+                let (lo, hi) = (next().to_le_bytes()[1], next().to_le_bytes()[2]);
+                a[at] = lo;
+                b[at] = hi;
+                b.iter_mut()
+                    .skip(at + 1)
+                    .for_each(|v| *v = next().to_le_bytes()[3]);
+                let (ia, ib) = (EventId::from_bytes(a), EventId::from_bytes(b));
+                assert_eq!(ia.cmp(&ib), a.cmp(&b), "byte {at}");
+                assert_eq!(ib.cmp(&ia), b.cmp(&a), "byte {at}");
+                assert_eq!(ia.cmp(&ia), std::cmp::Ordering::Equal);
+                assert_eq!(ia.to_hex().cmp(&ib.to_hex()), a.cmp(&b));
+                assert_eq!(
+                    PublicKey::from_bytes(a).cmp(&PublicKey::from_bytes(b)),
+                    a.cmp(&b)
+                );
+            }
+        }
+    }
 
     #[test]
     fn name_ids_accept_the_documented_grammar_and_nothing_else() {

@@ -98,12 +98,12 @@ impl Kind for Expenditure {
                 .iter()
                 .map(|l| (l.lot.clone(), l.quantity.get()))
                 .collect();
-            p.fx.lifecycle.open_expenditure = Some(OpenExpenditure {
+            p.fx.lifecycle.open_expenditure = Some(Box::new(OpenExpenditure {
                 from: self.from.clone(),
                 lots,
                 return_by: day.clone(),
                 at: p.at.clone(),
-            });
+            }));
         }
         p.focus_site = Some(self.from.site.clone());
         p.fx.correctable = true;

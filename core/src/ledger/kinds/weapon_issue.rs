@@ -73,13 +73,13 @@ impl Kind for WeaponIssue {
             p.move_item(f, id, &holding(&self.from), held(&self.from.site, &self.to))?;
         }
         p.two_persons(site, &self.to)?;
-        p.fx.lifecycle.open_issue = Some(OpenIssue {
+        p.fx.lifecycle.open_issue = Some(Box::new(OpenIssue {
             from: self.from.clone(),
             person: self.to.clone(),
             items: self.items.iter().cloned().collect(),
             at: p.at.clone(),
             due: self.due.clone(),
-        });
+        }));
         p.focus_site = Some(self.from.site.clone());
         p.fx.correctable = true;
         Ok(())
