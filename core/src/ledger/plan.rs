@@ -5,8 +5,6 @@
 //! the actor acts for the custodian, nothing is moved that is not held, nothing is dated
 //! before what it builds on.
 
-use std::collections::BTreeMap;
-
 use crate::envelope::Signature;
 use crate::error::{Error, ErrorKind, Result, at};
 use crate::ledger::account::{Account, Posting, Sink, Stock};
@@ -140,6 +138,79 @@ impl Touched {
     }
 }
 
+/// How many keys a [`ScanMap`] scans before a hash index finds them.
+const MAP_SCANNED_MAX: usize = 16;
+
+/// What an event changed so far, by item or lot: a list scanned while it is short (an event
+/// moves a few stocks), with a hash index beside it past [`MAP_SCANNED_MAX`] so that moving a
+/// whole holding (thousands of stocks) stays linear. A `BTreeMap` cost a node's allocation,
+/// searches by string comparison and a release on every event replayed.
+#[derive(Debug)]
+pub(crate) struct ScanMap<K, V> {
+    list: Vec<(K, V)>,
+    // INVARIANT (scan-index): `None` while `list` has at most `MAP_SCANNED_MAX` entries, then
+    // every key of `list` with its position.
+    index: Option<std::collections::HashMap<K, usize, ahash::RandomState>>,
+}
+
+impl<K, V> Default for ScanMap<K, V> {
+    fn default() -> Self {
+        ScanMap {
+            list: Vec::new(),
+            index: None,
+        }
+    }
+}
+
+impl<K: Eq + std::hash::Hash + Clone, V> ScanMap<K, V> {
+    fn position(&self, key: &K) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.list.iter().position(|(k, _)| k == key),
+        }
+    }
+
+    /// The value of `key`.
+    pub(crate) fn get(&self, key: &K) -> Option<&V> {
+        let at = self.position(key)?;
+        self.list.get(at).map(|(_, v)| v)
+    }
+
+    /// The value of `key`, to change.
+    pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        let at = self.position(key)?;
+        self.list.get_mut(at).map(|(_, v)| v)
+    }
+
+    /// Sets the value of `key`.
+    pub(crate) fn insert(&mut self, key: K, value: V) {
+        if let Some(slot) = self.get_mut(&key) {
+            *slot = value;
+            return;
+        }
+        let at = self.list.len();
+        match &mut self.index {
+            Some(index) => {
+                index.insert(key.clone(), at);
+            }
+            None if at >= MAP_SCANNED_MAX => {
+                let mut index: std::collections::HashMap<K, usize, ahash::RandomState> =
+                    Default::default();
+                index.extend(
+                    self.list
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (k, _))| (k.clone(), i)),
+                );
+                index.insert(key.clone(), at);
+                self.index = Some(index);
+            }
+            None => {}
+        }
+        self.list.push((key, value));
+    }
+}
+
 /// How many elements of a list [`first_repeat`] scans before it hashes them.
 const REPEATS_SCANNED_MAX: usize = 16;
 
@@ -252,9 +323,9 @@ pub(crate) struct Plan<'a> {
     /// Balance changes so far, per lot and account, so that several postings of one event see
     /// each other. Per lot, a short list of accounts (a posting touches two), so that a look-up
     /// borrows the ids instead of cloning them into a key.
-    lot_delta: BTreeMap<LotId, Vec<(Account, i128)>>,
+    lot_delta: ScanMap<LotId, Vec<(Account, i128)>>,
     /// Item locations so far.
-    item_loc: BTreeMap<ItemId, Account>,
+    item_loc: ScanMap<ItemId, Account>,
     /// The parents the event must carry, with what each is the latest event of: in the order
     /// required while the kind plans, then sorted by id with repeats dropped (the first kept)
     /// by [`Plan::settle`]. A list, not a tree: an event requires a few parents, and a
@@ -364,8 +435,8 @@ impl<'a> Plan<'a> {
             at,
             version,
             fx: Effects::default(),
-            lot_delta: BTreeMap::new(),
-            item_loc: BTreeMap::new(),
+            lot_delta: ScanMap::default(),
+            item_loc: ScanMap::default(),
             parents: Vec::new(),
             focus_site: None,
             policy: None,
@@ -748,9 +819,12 @@ impl<'a> Plan<'a> {
 
     /// Adds `delta` to what this event moved of lot `id` in `account`.
     fn add_lot_delta(&mut self, id: &LotId, account: &Account, delta: i128) {
-        let accounts = match self.lot_delta.get_mut(id) {
-            Some(accounts) => accounts,
-            None => self.lot_delta.entry(id.clone()).or_default(),
+        let Some(accounts) = self.lot_delta.get_mut(id) else {
+            // A posting changes two of a lot's accounts.
+            let mut accounts = Vec::with_capacity(2);
+            accounts.push((account.clone(), delta));
+            self.lot_delta.insert(id.clone(), accounts);
+            return;
         };
         match accounts.iter_mut().find(|(a, _)| a == account) {
             Some((_, d)) => *d += delta,
@@ -974,7 +1048,10 @@ mod field_tests {
 #[cfg(test)]
 mod list_tests {
     #![allow(clippy::unwrap_used)]
-    use super::{REPEATS_SCANNED_MAX, Stock, TOUCHED_SCANNED_MAX, Touched, first_repeat};
+    use super::{
+        MAP_SCANNED_MAX, REPEATS_SCANNED_MAX, ScanMap, Stock, TOUCHED_SCANNED_MAX, Touched,
+        first_repeat,
+    };
     use crate::model::{ItemId, LotId};
 
     #[test]
@@ -1030,6 +1107,36 @@ mod list_tests {
             let mut want: Vec<Stock> = (0..n).map(stock).collect();
             want.sort();
             assert_eq!(touched.into_vec(), want);
+        }
+    }
+
+    #[test]
+    fn a_scan_map_keeps_the_last_value_of_each_key_below_and_above_its_index() {
+        for n in [1, MAP_SCANNED_MAX, MAP_SCANNED_MAX + 1, 300] {
+            let mut map: ScanMap<ItemId, usize> = ScanMap::default();
+            let key = |i: usize| ItemId::new(format!("item-{:04}", (i * 7919) % 10_000)).unwrap();
+            for i in 0..n {
+                assert_eq!(map.get(&key(i)), None);
+                map.insert(key(i), i);
+                // Every earlier key again, now and then: replaced, not added.
+                map.insert(key(i / 3), 10_000 + i);
+                if let Some(v) = map.get_mut(&key(i / 5)) {
+                    *v += 1;
+                }
+            }
+            let mut want = std::collections::BTreeMap::new();
+            for i in 0..n {
+                want.insert(key(i), i);
+                want.insert(key(i / 3), 10_000 + i);
+                if let Some(v) = want.get_mut(&key(i / 5)) {
+                    *v += 1;
+                }
+            }
+            for (k, v) in &want {
+                assert_eq!(map.get(k), Some(v), "{n}: {k:?}");
+            }
+            assert_eq!(map.list.len(), want.len());
+            assert_eq!(map.get(&ItemId::new("absent").unwrap()), None);
         }
     }
 }
