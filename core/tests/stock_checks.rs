@@ -65,6 +65,17 @@ fn a_full_count_that_leaves_out_stock_held_is_refused() {
         Some("/lots"),
         json!({"stock": "lot:l1"}),
     );
+    // Several left out: the first in id order is named (items before lots).
+    let mut body = full_count();
+    body.lots.clear();
+    body.items.remove(0);
+    let err = refused(&mut w, INSPECTOR, body);
+    check(
+        &err,
+        ErrorCode::NotCounted,
+        Some("/items"),
+        json!({"stock": "item:r1"}),
+    );
     // A sample may leave anything out.
     let mut body = full_count();
     body.lots.clear();

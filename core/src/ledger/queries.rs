@@ -348,8 +348,8 @@ impl Plan<'_> {
         };
         // Sets, not a search of the counted lists per stock: a full count of a holding of n
         // items was n² comparisons.
-        let lots: std::collections::BTreeSet<&LotId> = lots.collect();
-        let items: std::collections::BTreeSet<&ItemId> = items.collect();
+        let lots: std::collections::HashSet<&LotId, ahash::RandomState> = lots.collect();
+        let items: std::collections::HashSet<&ItemId, ahash::RandomState> = items.collect();
         let full = self.state.by_account.get(at).is_none_or(|stocks| {
             stocks
                 .iter()

@@ -5,13 +5,15 @@
 //! everything the holding holds) or a sample, whether it was blind, who counted, and the
 //! serial read on each item found.
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorKind, Result};
 use crate::ledger::account::{Account, Stock};
 use crate::ledger::kinds::Kind;
 use crate::ledger::plan::{Plan, field, held};
-use crate::model::{ActorId, CountScope, ItemCount, LotCount, Role, SiteId};
+use crate::model::{ActorId, CountScope, ItemCount, ItemId, LotCount, LotId, Role, SiteId};
 
 /// A physical count.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -133,29 +135,36 @@ impl Kind for StockCheck {
             );
         }
         if self.scope == Some(CountScope::Full) {
-            // A full count lists everything the holding holds. Sets, not scans of the lists: a
-            // depot's full count lists thousands of stocks.
-            let lots: std::collections::BTreeSet<_> = self.lots.iter().map(|c| &c.lot).collect();
-            let items: std::collections::BTreeSet<_> =
+            let lots: HashSet<&LotId, ahash::RandomState> =
+                self.lots.iter().map(|c| &c.lot).collect();
+            let items: HashSet<&ItemId, ahash::RandomState> =
                 self.items.iter().map(|c| &c.item).collect();
-            let listed_lot = |l: &crate::model::LotId| lots.contains(l);
-            let listed_item = |i: &crate::model::ItemId| items.contains(i);
-            for (custodian, stock, units) in p.state.holdings_at(&self.site) {
-                if custodian != &self.custodian || units <= 0 {
-                    continue;
-                }
-                let (member, missing) = match stock {
-                    Stock::Lot(l) => ("/lots", !listed_lot(l)),
-                    Stock::Item(i) => ("/items", !listed_item(i)),
+            // The counted holding's own account (not every account at the site, sorted): of
+            // the stocks it holds and the count leaves out, the first in id order is named,
+            // as a walk of the holding in order would.
+            let missing = p.state.by_account.get(&at).and_then(|held| {
+                held.iter()
+                    .filter(|(stock, units)| {
+                        **units > 0
+                            && match stock {
+                                Stock::Lot(l) => !lots.contains(l),
+                                Stock::Item(i) => !items.contains(i),
+                            }
+                    })
+                    .map(|(stock, _)| stock)
+                    .min()
+            });
+            if let Some(stock) = missing {
+                let member = match stock {
+                    Stock::Lot(_) => "/lots",
+                    Stock::Item(_) => "/items",
                 };
-                if missing {
-                    return Err(p.err(
-                        member,
-                        ErrorKind::NotCounted {
-                            stock: stock.to_string(),
-                        },
-                    ));
-                }
+                return Err(p.err(
+                    member,
+                    ErrorKind::NotCounted {
+                        stock: stock.to_string(),
+                    },
+                ));
             }
         }
         p.fx.opens_discrepancy = true;
