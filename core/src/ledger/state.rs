@@ -394,9 +394,13 @@ const DIGEST_DEFERRED: [&str; 2] = ["lots", "undo"];
 /// Everything derived from the events so far.
 #[derive(Clone, Debug, Default, Serialize)]
 pub(crate) struct State {
-    pub(crate) actors: JMap<ActorId, ActorState>,
+    // Hashed, like the stocks' maps: looked up by id several times per event (the signers,
+    // the recording actor, custodians up their `member_of` chain, sites), and a B-tree of
+    // string ids compared the ids at every level. The few who list them sort (`actors()`,
+    // `sites()`, the state digest).
+    pub(crate) actors: HJMap<ActorId, ActorState>,
     pub(crate) key_owner: HJMap<PublicKey, ActorId>,
-    pub(crate) sites: JMap<SiteId, SiteState>,
+    pub(crate) sites: HJMap<SiteId, SiteState>,
     // Boxed: an `ItemState` is about 500 bytes, and a hash table keeps an eighth or more of
     // its slots empty (up to half just after it grows); boxed, an empty slot costs 8 bytes.
     pub(crate) items: HJMap<ItemId, Box<ItemState>>,
@@ -511,17 +515,17 @@ impl State {
     pub(crate) fn actor(&self, id: &ActorId) -> Option<&ActorState> {
         self.actors.get(id)
     }
-    /// Every actor.
+    /// Every actor, in id order.
     pub(crate) fn actors(&self) -> impl Iterator<Item = &ActorState> {
-        self.actors.values()
+        self.actors.sorted().into_iter().map(|(_, actor)| actor)
     }
     /// A site.
     pub(crate) fn site(&self, id: &SiteId) -> Option<&SiteState> {
         self.sites.get(id)
     }
-    /// Every site.
+    /// Every site, in id order.
     pub(crate) fn sites(&self) -> impl Iterator<Item = &SiteState> {
-        self.sites.values()
+        self.sites.sorted().into_iter().map(|(_, site)| site)
     }
     /// An item.
     pub(crate) fn item(&self, id: &ItemId) -> Option<&ItemState> {
@@ -830,9 +834,15 @@ impl State {
         }
         let registered = self
             .actors
-            .keys()
-            .map(|i| lookalike('a', i.as_str()))
-            .chain(self.sites.keys().map(|i| lookalike('s', i.as_str())))
+            .sorted()
+            .into_iter()
+            .map(|(i, _)| lookalike('a', i.as_str()))
+            .chain(
+                self.sites
+                    .sorted()
+                    .into_iter()
+                    .map(|(i, _)| lookalike('s', i.as_str())),
+            )
             .chain(
                 self.items
                     .sorted()
