@@ -46,7 +46,7 @@ impl State {
         } = fx;
 
         // The stocks it touched, then those it creates: the touched ones are
-        // `undo.stocks[..touched]` (moved, not copied).
+        // `undo.stocks[..touched_n]` (moved, not copied).
         let touched_n = touched.len();
         let mut undo = Undo {
             actor,
