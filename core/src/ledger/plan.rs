@@ -75,7 +75,9 @@ const TOUCHED_SCANNED_MAX: usize = 16;
 /// ([`Plan::settle`]). A list: an event touches a few stocks, and a `BTreeSet` cost
 /// two searches by string id per touch, a node's allocation and its release on every event
 /// replayed; a hash set beside the list past [`TOUCHED_SCANNED_MAX`] keeps a dispatch of a
-/// whole holding (thousands of stocks) linear.
+/// whole holding (thousands of stocks) linear. The same pattern as [`ScanMap`], kept apart:
+/// a `ScanMap<Stock, ()>` (sorted in place, its index kept true) cost 2 % more of a replay's
+/// instructions (session 41, callgrind).
 #[derive(Default, Debug)]
 pub(crate) struct Touched {
     list: Vec<Stock>,
