@@ -753,6 +753,17 @@ impl State {
             if sum != 0 {
                 return broken("lot-balance", format!("balances of `{id}` sum to {sum}"));
             }
+            if !lot
+                .balances
+                .keys()
+                .zip(lot.balances.keys().skip(1))
+                .all(|(a, b)| a < b)
+            {
+                return broken(
+                    "lot-balances-sorted",
+                    format!("the accounts of `{id}` are out of order or repeated"),
+                );
+            }
             for (account, balance) in &lot.balances {
                 if *balance == 0 {
                     return broken(
@@ -981,6 +992,31 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&balances).unwrap(),
             serde_json::to_string(&pairs).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_lot_s_balances_out_of_order_break_an_invariant() {
+        let mut state = State::default();
+        for e in crate::testkit::events(19, 400).unwrap() {
+            state
+                .apply(&e, crate::ledger::SignatureCheck::AlreadyVerified, None)
+                .unwrap();
+        }
+        assert_eq!(state.check_invariants(), Ok(()));
+        // A lot held in two accounts or more, its list reversed: the same balances, out of
+        // order (every other invariant still holds).
+        let id = state
+            .lots
+            .sorted()
+            .into_iter()
+            .find(|(_, lot)| lot.balances.0.len() >= 2)
+            .map(|(id, _)| id.clone())
+            .unwrap();
+        state.lots.get_mut(&id).unwrap().balances.0.reverse();
+        assert_eq!(
+            state.check_invariants().map_err(|e| e.invariant),
+            Err("lot-balances-sorted")
         );
     }
 }
