@@ -228,7 +228,8 @@ impl State {
             self.seizures.remove(&target);
             removed = original.created.clone();
         }
-        for stock in undo.stocks.get(..touched_n).unwrap_or_default() {
+        // Created stocks follow the touched ones (their latest event is set at creation).
+        for stock in undo.stocks.iter().take(touched_n) {
             match stock {
                 Stock::Item(i) => {
                     if let Some(s) = self.items.get_mut(i) {

@@ -892,15 +892,7 @@ impl<'a> Plan<'a> {
         base: &str,
         items: impl IntoIterator<Item = &'i ItemId>,
     ) -> Result<()> {
-        match first_repeat(items) {
-            Some((i, item)) => Err(self.err(
-                field(base, i, ""),
-                ErrorKind::Repeated {
-                    value: item.to_string(),
-                },
-            )),
-            None => Ok(()),
-        }
+        self.distinct(base, "", items)
     }
 
     /// No lot twice in one list.
@@ -909,11 +901,21 @@ impl<'a> Plan<'a> {
         base: &str,
         lots: impl IntoIterator<Item = &'l LotId>,
     ) -> Result<()> {
-        match first_repeat(lots) {
-            Some((i, lot)) => Err(self.err(
-                field(base, i, "/lot"),
+        self.distinct(base, "/lot", lots)
+    }
+
+    /// No id twice in one list: the first repeat is refused at `base`/its position`suffix`.
+    fn distinct<'t, T: Eq + std::hash::Hash + std::fmt::Display + 't>(
+        &self,
+        base: &str,
+        suffix: &'static str,
+        ids: impl IntoIterator<Item = &'t T>,
+    ) -> Result<()> {
+        match first_repeat(ids) {
+            Some((i, id)) => Err(self.err(
+                field(base, i, suffix),
                 ErrorKind::Repeated {
-                    value: lot.to_string(),
+                    value: id.to_string(),
                 },
             )),
             None => Ok(()),

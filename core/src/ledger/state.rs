@@ -970,7 +970,8 @@ mod tests {
                 .wrapping_mul(6_364_136_223_846_793_005)
                 .wrapping_add(1_442_695_040_888_963_407);
             let account = &accounts[usize::try_from(x >> 60).unwrap() % accounts.len()];
-            // Now and then exactly what is there, negated: the balance goes to zero.
+            // Now and then exactly what is there, negated: the balance goes to zero (and an
+            // account without a balance gets -1, a new negative one, never a zero delta).
             let delta = if step % 5 == 0 {
                 -map.get(account).copied().unwrap_or(1)
             } else {
