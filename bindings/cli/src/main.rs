@@ -19,7 +19,7 @@ use crate::output::{EXIT_USAGE, Failure, Stdout};
 
 /// mimalloc, not the system's: `verify` takes about 9 % less wall time on 2 cores (the decoded
 /// events are freed on another thread than the one that allocated them), for about a fifth more
-/// peak memory (docs/PERFORMANCE.md, session 32).
+/// peak memory (docs/PERFORMANCE_HISTORY.md, session 32).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

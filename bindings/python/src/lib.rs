@@ -16,7 +16,7 @@ use pyo3::prelude::*;
 
 /// The module's Rust allocations (decoded events, the state, the store's buffers) use mimalloc,
 /// as the `custodia` command does (`bindings/cli/src/main.rs`); Python's objects stay on Python's
-/// allocator. About 9 % off `verify` on 2 cores (docs/PERFORMANCE.md, session 32).
+/// allocator. About 9 % off `verify` on 2 cores (docs/PERFORMANCE_HISTORY.md, session 32).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -11,8 +11,8 @@ use custodia::{Ledger, Options, Signer};
 
 /// The benches measure the ledger on the allocator the `custodia` command and the Python module
 /// use (mimalloc, `bindings/cli/src/main.rs`); the C library keeps its host's. On the system
-/// allocator, `verify` of the bench's 20 k events is about a sixth slower here (docs/PERFORMANCE.md,
-/// session 32).
+/// allocator, `verify` of the bench's 20 k events is about a sixth slower here
+/// (docs/PERFORMANCE_HISTORY.md, session 32).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

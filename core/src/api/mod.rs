@@ -38,7 +38,7 @@ pub const FUTURE_SECS_MAX_DEFAULT: i64 = 86_400;
 pub const RECEIPT_EXCESS_PERCENT_MAX_DEFAULT: u64 = 10;
 /// Most rows one page of a trace ([`Ledger::trace_page`]) holds: a page reads in under a
 /// millisecond however long the history (a row costs about 2 µs, one lookup of its event by
-/// position: `core/benches/scale.rs`, docs/PERFORMANCE.md §6).
+/// position: `core/benches/scale.rs`, docs/PERFORMANCE.md, "The read side at scale").
 pub const TRACE_PAGE_ROWS_MAX: u32 = 250;
 
 impl std::fmt::Debug for Options {
