@@ -16,6 +16,8 @@
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use hashbrown::hash_map::RawEntryMut;
 use std::fmt;
 use std::ops::Deref;
 
@@ -453,7 +455,7 @@ impl<K: Ord + Clone> JSet<K> {
 }
 
 /// The balances of one account, by stock (no order: [`AccountIndex::sorted`] gives one).
-pub(crate) type Balances = HashMap<Stock, i128, ahash::RandomState>;
+pub(crate) type Balances = hashbrown::HashMap<Stock, i128, ahash::RandomState>;
 
 /// For every account, the non-zero balance of every stock in it, journaled per
 /// (account, stock).
@@ -466,7 +468,7 @@ pub(crate) type Balances = HashMap<Stock, i128, ahash::RandomState>;
 /// writers choose.
 #[derive(Clone, Default)]
 pub(crate) struct AccountIndex {
-    map: HashMap<Account, Balances, ahash::RandomState>,
+    map: hashbrown::HashMap<Account, Balances, ahash::RandomState>,
     // INVARIANT (journal-in-order): while a batch is open, `old` holds, for every change since
     // the batch opened, in order, the balance before it (None: no balance); undoing them in
     // reverse order restores every balance. A log, not a map keyed by (account, stock): a
@@ -536,36 +538,50 @@ impl AccountIndex {
 
     /// Adds `delta` to the balance of `stock` in `account`, dropping zero balances and empty
     /// accounts.
+    ///
+    /// Each key is hashed and looked up once: the entry found (or the empty slot) is where the
+    /// balance changes, is removed or is inserted, and keys are cloned only when new. (A look-up
+    /// and then an insert or a removal hashed and searched a second time; most changes insert
+    /// or remove, as stock leaves one account and enters another.)
     pub(crate) fn adjust(&mut self, account: &Account, stock: &Stock, delta: i128) {
-        if let Some(old) = &mut self.old {
-            let before = self.map.get(account).and_then(|m| m.get(stock)).copied();
-            old.push((account.clone(), stock.clone(), before));
-        }
-        // Keys are cloned only when they are new (most changes are to existing balances).
-        match self.map.get_mut(account) {
-            Some(per_account) => {
-                match per_account.get_mut(stock) {
-                    Some(balance) => {
-                        *balance += delta;
-                        if *balance == 0 {
-                            per_account.remove(stock);
+        let Self { map, old } = self;
+        let before = match map.raw_entry_mut().from_key(account) {
+            RawEntryMut::Occupied(mut per_account) => {
+                let balances = per_account.get_mut();
+                let before = match balances.raw_entry_mut().from_key(stock) {
+                    RawEntryMut::Occupied(mut balance) => {
+                        let before = *balance.get();
+                        let after = before + delta;
+                        if after == 0 {
+                            balance.remove();
+                        } else {
+                            *balance.get_mut() = after;
                         }
+                        Some(before)
                     }
-                    None if delta != 0 => {
-                        per_account.insert(stock.clone(), delta);
+                    RawEntryMut::Vacant(slot) => {
+                        if delta != 0 {
+                            slot.insert(stock.clone(), delta);
+                        }
+                        None
                     }
-                    None => {}
+                };
+                if balances.is_empty() {
+                    per_account.remove();
                 }
-                if per_account.is_empty() {
-                    self.map.remove(account);
+                before
+            }
+            RawEntryMut::Vacant(slot) => {
+                if delta != 0 {
+                    let mut balances = Balances::default();
+                    balances.insert(stock.clone(), delta);
+                    slot.insert(account.clone(), balances);
                 }
+                None
             }
-            None if delta != 0 => {
-                let mut balances = Balances::default();
-                balances.insert(stock.clone(), delta);
-                self.map.insert(account.clone(), balances);
-            }
-            None => {}
+        };
+        if let Some(old) = old {
+            old.push((account.clone(), stock.clone(), before));
         }
     }
 
@@ -792,6 +808,80 @@ mod tests {
         assert!(ix != before);
         ix.rollback();
         assert!(ix == before);
+    }
+
+    #[test]
+    fn the_index_keeps_a_map_s_balances_and_rolls_back_to_them() {
+        // Adjustments drawn from a few accounts and stocks, with deltas that bring balances
+        // back to zero, leave accounts empty, and are zero themselves; the index must hold
+        // what a map of maps holds after each one, and a rollback must restore the balances
+        // of the moment the batch opened.
+        use crate::ledger::account::Sink;
+        use crate::model::{ActorId, LotId, SiteId};
+        let accounts = [
+            Account::Sink(Sink::Destroyed),
+            Account::Holding {
+                site: SiteId::new("depot:a").unwrap(),
+                custodian: ActorId::new("unit:1").unwrap(),
+            },
+            Account::Holding {
+                site: SiteId::new("depot:b").unwrap(),
+                custodian: ActorId::new("unit:1").unwrap(),
+            },
+            Account::InTransit(EventId::from_bytes([4; 32])),
+        ];
+        // Two stocks, so that accounts often empty (and must then be dropped).
+        let stocks: Vec<Stock> = (0..2)
+            .map(|i| Stock::Lot(LotId::new(format!("lot:{i}")).unwrap()))
+            .collect();
+        let mut model: BTreeMap<Account, BTreeMap<Stock, i128>> = BTreeMap::new();
+        let mut ix = AccountIndex::default();
+        let mut x: u64 = 7;
+        let mut opened: Option<BTreeMap<Account, BTreeMap<Stock, i128>>> = None;
+        let mut emptied = 0;
+        for step in 0..3000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let account = &accounts[(x >> 33) as usize % accounts.len()];
+            let stock = &stocks[(x >> 40) as usize % stocks.len()];
+            // A third of the time the balance is brought back to zero (a zero delta where
+            // there is none), else moved by -1 to 2.
+            let current = model.get(account).and_then(|m| m.get(stock)).copied();
+            let delta = match (x >> 50) % 6 {
+                0 | 1 => -current.unwrap_or(0),
+                r => r as i128 - 3,
+            };
+            ix.adjust(account, stock, delta);
+            let per_account = model.entry(account.clone()).or_default();
+            let balance = per_account.entry(stock.clone()).or_default();
+            *balance += delta;
+            if *balance == 0 {
+                per_account.remove(stock);
+            }
+            if per_account.is_empty() {
+                model.remove(account);
+                emptied += 1;
+            }
+            assert!(ix.holds_exactly(&model), "step {step}");
+            match step % 100 {
+                10 => {
+                    ix.begin();
+                    opened = Some(model.clone());
+                }
+                60 if step % 200 == 60 => {
+                    ix.rollback();
+                    model = opened.take().unwrap();
+                    assert!(ix.holds_exactly(&model), "rollback at step {step}");
+                }
+                60 => {
+                    ix.commit();
+                    opened = None;
+                }
+                _ => {}
+            }
+        }
+        assert!(emptied > 100, "accounts emptied {emptied} times");
     }
 
     /// The synthetic events the batch property test draws from (made once).
