@@ -16,11 +16,10 @@
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-use hashbrown::hash_map::RawEntryMut;
 use std::fmt;
 use std::ops::Deref;
 
+use hashbrown::hash_map::RawEntryMut;
 use serde::{Serialize, Serializer};
 
 use crate::ledger::account::{Account, Stock};
