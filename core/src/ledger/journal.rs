@@ -835,21 +835,18 @@ mod tests {
             .collect();
         let mut model: BTreeMap<Account, BTreeMap<Stock, i128>> = BTreeMap::new();
         let mut ix = AccountIndex::default();
-        let mut x: u64 = 7;
+        let mut rng = crate::testkit::SplitMix64::new(7);
         let mut opened: Option<BTreeMap<Account, BTreeMap<Stock, i128>>> = None;
         let mut emptied = 0;
         for step in 0..3000 {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let account = &accounts[(x >> 33) as usize % accounts.len()];
-            let stock = &stocks[(x >> 40) as usize % stocks.len()];
+            let account = &accounts[rng.index(accounts.len())];
+            let stock = &stocks[rng.index(stocks.len())];
             // A third of the time the balance is brought back to zero (a zero delta where
-            // there is none), else moved by -1 to 2.
+            // there is none: an absent balance is zero), else moved by -1 to 2.
             let current = model.get(account).and_then(|m| m.get(stock)).copied();
-            let delta = match (x >> 50) % 6 {
+            let delta = match rng.range(0, 5) {
                 0 | 1 => -current.unwrap_or(0),
-                r => r as i128 - 3,
+                r => i128::from(r) - 3,
             };
             ix.adjust(account, stock, delta);
             let per_account = model.entry(account.clone()).or_default();

@@ -964,18 +964,15 @@ mod tests {
         ];
         let mut balances = LotBalances::default();
         let mut map: BTreeMap<Account, i128> = BTreeMap::new();
-        let mut x: u64 = 17;
+        let mut rng = crate::testkit::SplitMix64::new(17);
         for step in 0..400 {
-            x = x
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            let account = &accounts[usize::try_from(x >> 60).unwrap() % accounts.len()];
+            let account = &accounts[rng.index(accounts.len())];
             // Now and then exactly what is there, negated: the balance goes to zero (and an
             // account without a balance gets -1, a new negative one, never a zero delta).
             let delta = if step % 5 == 0 {
                 -map.get(account).copied().unwrap_or(1)
             } else {
-                i128::from(x % 7) - 3
+                i128::from(rng.range(0, 6)) - 3
             };
             balances.adjust(account, delta);
             let entry = map.entry(account.clone()).or_insert(0);
